@@ -1,0 +1,204 @@
+"""Canonical units, unit conversion, metric defaults and human formatting.
+
+Everything perfgate stores is in a canonical unit: seconds for time, bytes for memory, plain counts for
+counted things, and ``<thing>/s`` for rates. Adapters convert what a harness prints with
+:func:`normalize`; reports convert back to a readable scale with :func:`format_value`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+
+__all__ = [
+    "CANONICAL_UNITS",
+    "METRICS",
+    "Direction",
+    "MetricInfo",
+    "default_direction",
+    "format_value",
+    "metric_info",
+    "normalize",
+]
+
+
+class Direction(enum.StrEnum):
+    """Which way is better for a metric."""
+
+    LOWER = "lower"
+    HIGHER = "higher"
+
+
+# Canonical units. Anything else an adapter meets it keeps verbatim as a custom unit.
+SECONDS = "s"
+BYTES = "B"
+COUNT = "count"
+RATIO = "ratio"
+CANONICAL_UNITS = frozenset(
+    {SECONDS, BYTES, COUNT, RATIO, "B/s", "ops/s", "items/s", "req/s", "iter/s", "bits/s"}
+)
+
+# unit spelled by some harness -> (factor to multiply by, canonical unit)
+_TIME = {
+    "ps": 1e-12,
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "μs": 1e-6,  # Greek mu, as some harnesses print it
+    "ms": 1e-3,
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "min": 60.0,
+    "m": 60.0,
+    "h": 3600.0,
+}
+_SIZE = {
+    "B": 1.0,
+    "byte": 1.0,
+    "bytes": 1.0,
+    "kB": 1e3,
+    "KB": 1e3,
+    "MB": 1e6,
+    "GB": 1e9,
+    "KiB": 1024.0,
+    "MiB": 1024.0**2,
+    "GiB": 1024.0**3,
+}
+_COUNT = {
+    "count": 1.0, "1": 1.0, "": 1.0, "n": 1.0, "x": 1.0, "allocs": 1.0, "allocations": 1.0,
+    "instructions": 1.0, "instr": 1.0, "calls": 1.0, "iterations": 1.0, "ops": 1.0,
+}
+_RATIO = {"ratio": 1.0, "%": 0.01, "percent": 0.01}
+_PER = {"s": 1.0, "sec": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6, "μs": 1e6, "ns": 1e9, "min": 1 / 60, "m": 1 / 60}
+_RATE_THINGS = {"ops": "ops/s", "op": "ops/s", "items": "items/s", "req": "req/s", "requests": "req/s",
+                "iter": "iter/s", "iters": "iter/s", "bits": "bits/s"}
+
+
+def normalize(value: float, unit: str) -> tuple[float, str]:
+    """Convert ``value`` in ``unit`` to perfgate's canonical unit.
+
+    >>> normalize(1500.0, "ns")
+    (1.5e-06, 's')
+    >>> normalize(2.0, "ops/ms")
+    (2000.0, 'ops/s')
+
+    Units perfgate does not know are returned unchanged (custom metrics keep their unit).
+    """
+    u = unit.strip()
+    if u in _TIME:
+        return value * _TIME[u], SECONDS
+    if u in _SIZE:
+        return value * _SIZE[u], BYTES
+    if u in _COUNT:
+        return value * _COUNT[u], COUNT
+    if u in _RATIO:
+        return value * _RATIO[u], RATIO
+    if "/" in u:
+        num, _, den = u.partition("/")
+        num, den = num.strip(), den.strip()
+        if den in _PER:
+            per = _PER[den]
+            if num in _SIZE:
+                return value * _SIZE[num] * per, "B/s"
+            if num in _RATE_THINGS:
+                return value * per, _RATE_THINGS[num]
+            if num in CANONICAL_UNITS or not num:
+                return value * per, f"{num or 'ops'}/s"
+            return value * per, f"{num}/s"
+        # "ns/op", "s/op", "B/op": per-operation figures of the quantity in the numerator
+        if den in ("op", "ops", "iter", "call"):
+            return normalize(value, num)
+    return value, u
+
+
+def default_direction(unit: str) -> Direction:
+    """Rates (anything per second) are higher-is-better; everything else lower-is-better."""
+    return Direction.HIGHER if unit.endswith("/s") else Direction.LOWER
+
+
+class MetricInfo:
+    """The canonical unit and direction of a well-known metric."""
+
+    __slots__ = ("direction", "unit")
+
+    def __init__(self, unit: str, direction: Direction) -> None:
+        self.unit = unit
+        self.direction = direction
+
+    def __repr__(self) -> str:
+        return f"MetricInfo({self.unit!r}, {self.direction.value!r})"
+
+
+METRICS: dict[str, MetricInfo] = {
+    "time": MetricInfo(SECONDS, Direction.LOWER),
+    "cpu_time": MetricInfo(SECONDS, Direction.LOWER),
+    "user_time": MetricInfo(SECONDS, Direction.LOWER),
+    "system_time": MetricInfo(SECONDS, Direction.LOWER),
+    "instructions": MetricInfo(COUNT, Direction.LOWER),
+    "peak_memory": MetricInfo(BYTES, Direction.LOWER),
+    "allocations": MetricInfo(COUNT, Direction.LOWER),
+    "allocated_bytes": MetricInfo(BYTES, Direction.LOWER),
+    "throughput": MetricInfo("B/s", Direction.HIGHER),
+    "rps": MetricInfo("req/s", Direction.HIGHER),
+    "latency_mean": MetricInfo(SECONDS, Direction.LOWER),
+    "latency_p50": MetricInfo(SECONDS, Direction.LOWER),
+    "latency_p90": MetricInfo(SECONDS, Direction.LOWER),
+    "latency_p95": MetricInfo(SECONDS, Direction.LOWER),
+    "latency_p99": MetricInfo(SECONDS, Direction.LOWER),
+    "latency_max": MetricInfo(SECONDS, Direction.LOWER),
+    "error_rate": MetricInfo(RATIO, Direction.LOWER),
+}
+
+
+def metric_info(metric: str, unit: str | None = None) -> MetricInfo:
+    """Defaults for ``metric``; an unknown metric gets its direction from its unit."""
+    known = METRICS.get(metric)
+    if known is not None:
+        return known
+    u = unit if unit is not None else COUNT
+    return MetricInfo(u, default_direction(u))
+
+
+_TIME_SCALE = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"), (1e-12, "ps"))
+_BYTE_SCALE = ((1024.0**3, "GiB"), (1024.0**2, "MiB"), (1024.0, "KiB"), (1.0, "B"))
+_SI_SCALE = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""))
+
+
+def _sig(x: float, digits: int) -> str:
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return f"{x:.{decimals}f}"
+
+
+def format_value(value: float | None, unit: str, digits: int = 4) -> str:
+    """A human-readable rendering: ``format_value(1.234e-6, "s") == "1.234 µs"``."""
+    if value is None:
+        return "-"
+    if not math.isfinite(value):
+        return f"{value} {unit}"
+    a = abs(value)
+    if unit == SECONDS:
+        if a >= 60 * 60:
+            return f"{_sig(value / 3600, digits)} h"
+        if a >= 60:
+            return f"{_sig(value / 60, digits)} min"
+        for factor, name in _TIME_SCALE:
+            if a >= factor or factor == 1e-12:
+                return f"{_sig(value / factor, digits)} {name}"
+    if unit == BYTES:
+        for factor, name in _BYTE_SCALE:
+            if a >= factor or factor == 1.0:
+                return f"{_sig(value / factor, digits)} {name}"
+    if unit == RATIO:
+        return f"{_sig(value * 100, digits)} %"
+    if unit == COUNT or unit.endswith("/s"):
+        suffix = "" if unit == COUNT else f" {unit}"
+        if a < 1000:
+            return f"{_sig(value, digits)}{suffix}"
+        for factor, name in _SI_SCALE:
+            if a >= factor:
+                return f"{_sig(value / factor, digits)}{name}{suffix}"
+    return f"{_sig(value, digits)} {unit}"

@@ -1,0 +1,328 @@
+"""perfgate's value objects: frozen, slotted, validated when built.
+
+Everything meets in a :class:`Run`: measuring produces one, adapters produce one, the store keeps them,
+comparison turns two sets of them into :class:`Verdict` values, and reports render both.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from perfgate.model.units import Direction
+
+__all__ = [
+    "BenchmarkId",
+    "CIInfo",
+    "Environment",
+    "GitInfo",
+    "Result",
+    "Run",
+    "RunStatus",
+    "Status",
+    "Summary",
+    "Verdict",
+    "new_run_id",
+    "utcnow",
+]
+
+JSONValue = Any  # str | int | float | bool | None | list[JSONValue] | dict[str, JSONValue]
+
+
+class RunStatus(enum.StrEnum):
+    COMPLETE = "complete"  # every selected benchmark produced a result (some may be failed results)
+    PARTIAL = "partial"  # stopped early (time budget, interruption): what is there is valid
+    FAILED = "failed"  # the run itself failed (e.g. the harness crashed before producing results)
+
+
+class Status(enum.StrEnum):
+    """The verdict on one benchmark and metric."""
+
+    REGRESSION = "regression"
+    IMPROVEMENT = "improvement"
+    UNCHANGED = "unchanged"
+    INCONCLUSIVE = "inconclusive"
+    NEW = "new"  # no baseline for it
+    MISSING = "missing"  # in the baseline, not in the current run
+    FAILED = "failed"  # the benchmark raised / crashed in the current run
+
+
+def _utc(name: str, value: datetime | None) -> None:
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise ValueError(f"{name} must be timezone-aware (UTC), got naive {value.isoformat()}")
+
+
+def _finite(name: str, value: float | None) -> None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_run_id(now: datetime | None = None, rand: bytes | None = None) -> str:
+    """A ULID: 26 Crockford base32 characters, sortable by creation time (ms), 80 random bits."""
+    ms = int((now.timestamp() if now is not None else time.time()) * 1000)
+    r = rand if rand is not None else os.urandom(10)
+    if len(r) != 10:
+        raise ValueError("rand must be 10 bytes")
+    n = (ms << 80) | int.from_bytes(r, "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[n & 31])
+        n >>= 5
+    return "".join(reversed(chars))
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkId:
+    """A benchmark's stable identity.
+
+    ``name`` is the full, unique name (for pytest the node id, e.g.
+    ``bench/test_parse.py::test_small[100]``); ``group`` is an optional display group; ``params`` holds
+    parametrisation as ordered (name, value) string pairs.
+    """
+
+    name: str
+    group: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name or self.name != self.name.strip():
+            raise ValueError(f"benchmark name must be non-empty without surrounding spaces: {self.name!r}")
+        for pair in self.params:
+            if len(pair) != 2 or not all(isinstance(x, str) for x in pair):
+                raise ValueError(f"params of {self.name!r} must be (str, str) pairs, got {pair!r}")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Descriptive statistics of a result's per-operation values.
+
+    ``ci_low``/``ci_high`` bound the centre (the median) at ``ci_level``; ``outliers`` counts values
+    outside the Tukey fences (reported, never removed).
+    """
+
+    n: int
+    mean: float
+    median: float
+    min: float
+    max: float
+    stddev: float = 0.0
+    q1: float | None = None
+    q3: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_level: float | None = None
+    outliers: int = 0
+
+    def __post_init__(self) -> None:
+        if self.n < 1:
+            raise ValueError(f"a summary needs n >= 1, got {self.n}")
+        for name in ("mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high"):
+            _finite(name, getattr(self, name))
+        if self.min > self.max:
+            raise ValueError(f"summary min {self.min} > max {self.max}")
+        if self.stddev < 0:
+            raise ValueError(f"summary stddev must be >= 0, got {self.stddev}")
+        if (self.ci_low is None) != (self.ci_high is None):
+            raise ValueError("ci_low and ci_high go together")
+        if self.ci_level is not None and not 0 < self.ci_level < 1:
+            raise ValueError(f"ci_level must be in (0, 1), got {self.ci_level}")
+
+    @property
+    def cv(self) -> float | None:
+        """Coefficient of variation (stddev / mean), None when the mean is 0."""
+        return self.stddev / abs(self.mean) if self.mean else None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One metric of one benchmark in one run.
+
+    ``samples`` are per-operation values, one per round, when known (in ``unit``). A benchmark that
+    failed is a Result with ``error`` set and no summary, never a silent gap.
+    ``rounds``/``iterations``/``warmup`` describe how it was measured; ``extra`` carries free-form,
+    JSON-compatible information (pytest-benchmark's ``extra_info``, a harness's own fields).
+    """
+
+    benchmark: BenchmarkId
+    metric: str
+    unit: str
+    direction: Direction
+    summary: Summary | None = None
+    samples: tuple[float, ...] = ()
+    rounds: int | None = None
+    iterations: int | None = None
+    warmup: int | None = None
+    error: str | None = None
+    extra: Mapping[str, JSONValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.metric or not self.unit:
+            raise ValueError(f"{self.benchmark.name}: metric and unit must be non-empty")
+        if self.error is None and self.summary is None:
+            raise ValueError(f"{self.benchmark.name} [{self.metric}]: a result needs a summary or an error")
+        for v in self.samples:
+            if not math.isfinite(v):
+                raise ValueError(f"{self.benchmark.name} [{self.metric}]: sample {v!r} is not finite")
+        for name in ("rounds", "iterations", "warmup"):
+            v = getattr(self, name)
+            if v is not None and v < 0:
+                raise ValueError(f"{self.benchmark.name}: {name} must be >= 0, got {v}")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(benchmark name, metric): what identifies a result within a run."""
+        return (self.benchmark.name, self.metric)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True, slots=True)
+class GitInfo:
+    commit: str
+    branch: str | None = None  # None on a detached HEAD we could not attribute to a branch
+    dirty: bool = False
+    parents: tuple[str, ...] = ()
+    commit_time: datetime | None = None
+    subject: str | None = None
+    shallow: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.commit:
+            raise ValueError("git commit must be non-empty")
+        _utc("commit_time", self.commit_time)
+
+
+@dataclass(frozen=True, slots=True)
+class CIInfo:
+    provider: str  # "github", "gitlab", "generic", ...
+    run_id: str | None = None
+    job: str | None = None
+    event: str | None = None
+    pr_number: int | None = None
+    base_ref: str | None = None
+    head_ref: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """Where a run ran. ``fingerprint`` hashes what makes results comparable (same testbed)."""
+
+    testbed: str
+    fingerprint: str = ""
+    os: str | None = None
+    kernel: str | None = None
+    arch: str | None = None
+    cpu_model: str | None = None
+    cores: int | None = None
+    memory_bytes: int | None = None
+    python: str | None = None
+    governor: str | None = None
+    load_avg: tuple[float, float, float] | None = None
+    extra: Mapping[str, JSONValue] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.testbed:
+            raise ValueError("testbed must be non-empty")
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One execution of a suite (or one ingested file set), with everything needed to compare it later."""
+
+    id: str
+    project: str
+    started: datetime
+    finished: datetime | None
+    source: str  # "perfgate" or the adapter's name
+    environment: Environment
+    results: tuple[Result, ...] = ()
+    status: RunStatus = RunStatus.COMPLETE
+    tier: str | None = None
+    tags: tuple[str, ...] = ()
+    git: GitInfo | None = None
+    ci: CIInfo | None = None
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("run id must be non-empty")
+        if not self.project:
+            raise ValueError("run project must be non-empty")
+        _utc("started", self.started)
+        _utc("finished", self.finished)
+        if self.finished is not None and self.finished < self.started:
+            raise ValueError(f"run {self.id}: finished before it started")
+        seen: set[tuple[str, str]] = set()
+        for r in self.results:
+            if r.key in seen:
+                raise ValueError(f"run {self.id}: duplicate result {r.key[0]} [{r.key[1]}]")
+            seen.add(r.key)
+
+    @property
+    def duration(self) -> float | None:
+        return (self.finished - self.started).total_seconds() if self.finished else None
+
+    def result(self, benchmark: str, metric: str = "time") -> Result | None:
+        for r in self.results:
+            if r.benchmark.name == benchmark and r.metric == metric:
+                return r
+        return None
+
+    @property
+    def failed_results(self) -> tuple[Result, ...]:
+        return tuple(r for r in self.results if r.error is not None)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The comparison of one benchmark and metric between a baseline and a current run.
+
+    ``change`` is relative (``+0.10`` = 10% larger value; the *direction* says whether that is bad);
+    ``change_low``/``change_high`` bound it when the method gives an interval. ``method`` names how the
+    verdict was reached (e.g. ``"ratio-of-medians"``, ``"mann-whitney+hodges-lehmann"``) and
+    ``reason`` says why a verdict is inconclusive or what note applies.
+    """
+
+    benchmark: BenchmarkId
+    metric: str
+    unit: str
+    direction: Direction
+    status: Status
+    baseline: Summary | None = None
+    current: Summary | None = None
+    change: float | None = None
+    change_low: float | None = None
+    change_high: float | None = None
+    p_value: float | None = None
+    threshold: float | None = None
+    method: str = ""
+    severity: str | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("change", "change_low", "change_high", "p_value", "threshold"):
+            _finite(name, getattr(self, name))
+        if self.p_value is not None and not 0 <= self.p_value <= 1:
+            raise ValueError(f"p_value must be in [0, 1], got {self.p_value}")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.benchmark.name, self.metric)
