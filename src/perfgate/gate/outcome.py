@@ -1,0 +1,62 @@
+"""What the gate decided about one run: verdicts, budget checks, notes, and the exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perfgate.model import Run, Status, Verdict
+
+__all__ = ["BudgetCheck", "Outcome"]
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetCheck:
+    """An absolute budget applied to one result: ``value <op> limit`` (both in ``unit``)."""
+
+    benchmark: str
+    metric: str
+    op: str  # "<=" or ">="
+    limit: float
+    unit: str
+    value: float | None  # None when the benchmark is missing or failed
+    passed: bool
+    rule: str  # the rule as the user wrote it, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The gate's decision on ``run`` against ``baseline_ids``.
+
+    ``verdicts`` are ordered worst first (failed, regression, inconclusive, ... unchanged).
+    ``notes`` are run-level remarks for people (e.g. "no baseline yet: this run becomes it").
+    """
+
+    run: Run
+    baseline_ids: tuple[str, ...]
+    verdicts: tuple[Verdict, ...]
+    budgets: tuple[BudgetCheck, ...] = ()
+    notes: tuple[str, ...] = ()
+    method: str = ""
+
+    def with_status(self, status: Status) -> tuple[Verdict, ...]:
+        return tuple(v for v in self.verdicts if v.status is status)
+
+    @property
+    def regressions(self) -> tuple[Verdict, ...]:
+        return self.with_status(Status.REGRESSION)
+
+    @property
+    def failures(self) -> tuple[Verdict, ...]:
+        return self.with_status(Status.FAILED)
+
+    @property
+    def broken_budgets(self) -> tuple[BudgetCheck, ...]:
+        return tuple(b for b in self.budgets if not b.passed)
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing fell short: no regression, no failed benchmark, no broken budget."""
+        return not (self.regressions or self.failures or self.broken_budgets)
+
+    def exit_code(self, warn_only: bool = False) -> int:
+        return 0 if warn_only or self.passed else 1
