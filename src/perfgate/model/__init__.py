@@ -2,8 +2,11 @@
 
 from perfgate.model.serialize import (
     SCHEMA_VERSION,
+    ResultsDoc,
     dumps_run,
     loads_run,
+    results_from_dict,
+    results_to_dict,
     run_from_dict,
     run_to_dict,
     summary_from_dict,
@@ -45,6 +48,7 @@ __all__ = [
     "GitInfo",
     "MetricInfo",
     "Result",
+    "ResultsDoc",
     "Run",
     "RunStatus",
     "Status",
@@ -57,6 +61,8 @@ __all__ = [
     "metric_info",
     "new_run_id",
     "normalize",
+    "results_from_dict",
+    "results_to_dict",
     "run_from_dict",
     "run_to_dict",
     "summary_from_dict",

@@ -8,7 +8,8 @@ inverts ``run_to_dict`` exactly: ``run_from_dict(run_to_dict(r)) == r``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -27,8 +28,11 @@ from perfgate.model.values import (
 
 __all__ = [
     "SCHEMA_VERSION",
+    "ResultsDoc",
     "dumps_run",
     "loads_run",
+    "results_from_dict",
+    "results_to_dict",
     "run_from_dict",
     "run_to_dict",
     "summary_from_dict",
@@ -383,9 +387,7 @@ def run_from_dict(doc: Mapping[str, Any], source: str = "<json>") -> Run:
         ),
     )
     results_raw = r.get("results", list)
-    results = tuple(
-        _result_from_dict(x, f"run.results[{i}]", source) for i, x in enumerate(results_raw)
-    )
+    results = tuple(_result_from_dict(x, f"run.results[{i}]", source) for i, x in enumerate(results_raw))
 
     def status() -> RunStatus:
         v = r.get("status", str)
@@ -412,6 +414,58 @@ def run_from_dict(doc: Mapping[str, Any], source: str = "<json>") -> Run:
             results=results,
         ),
     )
+
+
+def results_to_dict(
+    results: Sequence[Result],
+    *,
+    started: datetime,
+    finished: datetime | None,
+    status: RunStatus = RunStatus.COMPLETE,
+) -> dict[str, Any]:
+    """A bare results document: what a measuring process (the pytest plugin) hands to the caller that
+    adds context and stores it. ``{"perfgate_schema": N, "kind": "results", ...}``."""
+    return {
+        "perfgate_schema": SCHEMA_VERSION,
+        "kind": "results",
+        "started": _dt(started),
+        "finished": _dt(finished),
+        "status": status.value,
+        "results": [_result_to_dict(r) for r in results],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsDoc:
+    started: datetime
+    finished: datetime | None
+    status: RunStatus
+    results: tuple[Result, ...]
+
+
+def results_from_dict(doc: Mapping[str, Any], source: str = "<json>") -> ResultsDoc:
+    """Inverse of :func:`results_to_dict`."""
+    if not isinstance(doc, Mapping):
+        raise InputError(f"{source}: a perfgate results document must be a JSON object")
+    r = _Reader(_upgrade(dict(doc), source), "", source)
+    r.get("perfgate_schema", int)
+    kind = r.get("kind", str)
+    if kind != "results":
+        raise r.fail("kind", f"expected 'results', got {kind!r}")
+    raw = r.get("results", list)
+    results = tuple(_result_from_dict(x, f"results[{i}]", source) for i, x in enumerate(raw))
+    status_raw = r.get("status", str)
+    try:
+        status = RunStatus(status_raw)
+    except ValueError as exc:
+        raise r.fail("status", f"unknown run status {status_raw!r}") from exc
+    started = r.time("started")
+    assert started is not None
+    out = ResultsDoc(
+        started=started, finished=r.time("finished", optional=True), status=status, results=results
+    )
+    r.done()
+    return out
 
 
 def dumps_run(run: Run, indent: int | None = 2) -> str:

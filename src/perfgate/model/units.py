@@ -67,13 +67,41 @@ _SIZE = {
     "GiB": 1024.0**3,
 }
 _COUNT = {
-    "count": 1.0, "1": 1.0, "": 1.0, "n": 1.0, "x": 1.0, "allocs": 1.0, "allocations": 1.0,
-    "instructions": 1.0, "instr": 1.0, "calls": 1.0, "iterations": 1.0, "ops": 1.0,
+    "count": 1.0,
+    "1": 1.0,
+    "": 1.0,
+    "n": 1.0,
+    "x": 1.0,
+    "allocs": 1.0,
+    "allocations": 1.0,
+    "instructions": 1.0,
+    "instr": 1.0,
+    "calls": 1.0,
+    "iterations": 1.0,
+    "ops": 1.0,
 }
 _RATIO = {"ratio": 1.0, "%": 0.01, "percent": 0.01}
-_PER = {"s": 1.0, "sec": 1.0, "ms": 1e3, "us": 1e6, "µs": 1e6, "μs": 1e6, "ns": 1e9, "min": 1 / 60, "m": 1 / 60}
-_RATE_THINGS = {"ops": "ops/s", "op": "ops/s", "items": "items/s", "req": "req/s", "requests": "req/s",
-                "iter": "iter/s", "iters": "iter/s", "bits": "bits/s"}
+_PER = {
+    "s": 1.0,
+    "sec": 1.0,
+    "ms": 1e3,
+    "us": 1e6,
+    "µs": 1e6,
+    "μs": 1e6,
+    "ns": 1e9,
+    "min": 1 / 60,
+    "m": 1 / 60,
+}
+_RATE_THINGS = {
+    "ops": "ops/s",
+    "op": "ops/s",
+    "items": "items/s",
+    "req": "req/s",
+    "requests": "req/s",
+    "iter": "iter/s",
+    "iters": "iter/s",
+    "bits": "bits/s",
+}
 
 
 def normalize(value: float, unit: str) -> tuple[float, str]:

@@ -1,0 +1,58 @@
+"""perfgate: continuous benchmarking for CI.
+
+Measure, remember every run, decide with statistics whether a change made things slower, and tell people
+where they already look. The public Python API is listed in ``__all__``; everything else is private.
+"""
+
+from perfgate.errors import (
+    ConfigError,
+    ContextError,
+    InputError,
+    MeasureError,
+    NotFoundError,
+    ParseError,
+    PerfgateError,
+    SchemaError,
+    StoreError,
+    UsageError,
+)
+from perfgate.model import (
+    BenchmarkId,
+    CIInfo,
+    Direction,
+    Environment,
+    GitInfo,
+    Result,
+    Run,
+    RunStatus,
+    Status,
+    Summary,
+    Verdict,
+)
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "BenchmarkId",
+    "CIInfo",
+    "ConfigError",
+    "ContextError",
+    "Direction",
+    "Environment",
+    "GitInfo",
+    "InputError",
+    "MeasureError",
+    "NotFoundError",
+    "ParseError",
+    "PerfgateError",
+    "Result",
+    "Run",
+    "RunStatus",
+    "SchemaError",
+    "Status",
+    "StoreError",
+    "Summary",
+    "UsageError",
+    "Verdict",
+    "__version__",
+]
