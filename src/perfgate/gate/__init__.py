@@ -1,5 +1,18 @@
 """The gate: policy (thresholds, budgets) applied to a run and its baseline. Pure."""
 
+from perfgate.gate.evaluate import check_budgets, evaluate, pair_results
 from perfgate.gate.outcome import BudgetCheck, Outcome
+from perfgate.gate.policy import DEFAULT_THRESHOLD, Budget, Policy, ThresholdOverride, matches
 
-__all__ = ["BudgetCheck", "Outcome"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "Budget",
+    "BudgetCheck",
+    "Outcome",
+    "Policy",
+    "ThresholdOverride",
+    "check_budgets",
+    "evaluate",
+    "matches",
+    "pair_results",
+]

@@ -1,0 +1,382 @@
+"""Configuration: ``[tool.perfgate]`` in ``pyproject.toml`` or a ``perfgate.toml``.
+
+Parsed once, at the boundary, into typed objects; every error names the file and the key::
+
+    [tool.perfgate]
+    project = "myproject"            # default: [project].name, else the directory name
+    storage = ".perfgate/perfgate.db"  # a path (relative to the project root) or a database URL
+    testbed = "ci-runner-large"      # default: $PERFGATE_TESTBED, else derived from the machine
+    main_branch = "main"
+    benchmarks = ["bench"]           # what pytest collects (paths, pytest arguments)
+    pytest_args = []                 # extra arguments for every pytest run
+    default_tier = "fast"            # the tier `perfgate run` uses without --tier
+
+    [tool.perfgate.thresholds]       # relative thresholds per metric ...
+    time = "5%"
+    allocations = "50%"
+    [tool.perfgate.thresholds."bench/test_io.py::*"]   # ... and per benchmark glob
+    time = "15%"
+
+    [tool.perfgate.tiers.fast]       # selection, thresholds and time limits per tier
+    select = ["-m", "not slow"]      # pytest arguments (paths, -k, -m)
+    threshold = "5%"                 # or a table like [tool.perfgate.thresholds]
+    timeout = "10s"                  # per benchmark
+    budget = "30s"                   # the whole tier
+    max_time = "0.2s"                # measuring time per benchmark
+
+    [[tool.perfgate.budgets]]        # absolute budgets
+    benchmark = "test_cache_hit"     # glob on the full name, or on the test name alone
+    metric = "time"
+    max = "1ms"                      # or min = "5000 req/s"
+
+    [tool.perfgate.baseline]
+    branch = "main"                  # default: main_branch
+    runs = 5                         # how many recent runs form the baseline
+    pin = "01JD..."                  # a pinned baseline run id (optional)
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perfgate.errors import ConfigError
+from perfgate.gate import Budget, Policy, ThresholdOverride
+from perfgate.model import METRICS, normalize
+
+__all__ = [
+    "BaselineConfig",
+    "Config",
+    "Tier",
+    "find_config",
+    "load_config",
+    "parse_config",
+    "parse_duration",
+    "parse_percent",
+    "parse_quantity",
+]
+
+DEFAULT_STORAGE = ".perfgate/perfgate.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    name: str
+    select: tuple[str, ...] = ()
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    timeout: float | None = None
+    budget: float | None = None
+    max_time: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineConfig:
+    branch: str | None = None  # None: the project's main branch
+    runs: int = 5
+    pin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    root: Path
+    source: Path | None  # the file the configuration came from, None for defaults
+    project: str
+    storage: str = DEFAULT_STORAGE
+    testbed: str | None = None
+    main_branch: str = "main"
+    benchmarks: tuple[str, ...] = ()
+    pytest_args: tuple[str, ...] = ()
+    default_tier: str | None = None
+    tiers: Mapping[str, Tier] = field(default_factory=dict)
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    overrides: tuple[ThresholdOverride, ...] = ()
+    budgets: tuple[Budget, ...] = ()
+    baseline: BaselineConfig = BaselineConfig()
+
+    def storage_url(self) -> str:
+        """The store location: a URL as given, or a path resolved against the project root."""
+        if "://" in self.storage:
+            return self.storage
+        p = Path(self.storage).expanduser()
+        return str(p if p.is_absolute() else self.root / p)
+
+    def tier(self, name: str | None) -> Tier | None:
+        """The named tier (or the default tier when ``name`` is None); unknown names are an error."""
+        name = name if name is not None else self.default_tier
+        if name is None:
+            return None
+        if name not in self.tiers:
+            known = ", ".join(sorted(self.tiers)) or "none configured"
+            where = self.source or self.root / "pyproject.toml"
+            raise ConfigError(f"{where}: unknown tier {name!r} (tiers: {known})")
+        return self.tiers[name]
+
+    def policy(self, tier: Tier | None) -> Policy:
+        return Policy(
+            metrics=self.thresholds,
+            overrides=self.overrides,
+            tier_metrics=tier.thresholds if tier is not None else {},
+            budgets=self.budgets,
+        )
+
+
+_PCT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*%\s*$")
+
+
+def parse_percent(value: Any) -> float:
+    """``"5%"`` -> 0.05. Bare numbers are percentages too (``5`` -> 0.05), like ``--threshold 5``."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a percentage like '5%', got {value!r}")
+    if isinstance(value, int | float):
+        pct = float(value)
+    elif isinstance(value, str) and (m := _PCT.match(value)):
+        pct = float(m.group(1))
+    elif isinstance(value, str):
+        try:
+            pct = float(value)
+        except ValueError:
+            raise ValueError(f"expected a percentage like '5%', got {value!r}") from None
+    else:
+        raise ValueError(f"expected a percentage like '5%', got {value!r}")
+    if pct < 0:
+        raise ValueError(f"a threshold must not be negative, got {value!r}")
+    return pct / 100.0
+
+
+_QTY = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s].*?)?\s*$")
+
+
+def parse_quantity(value: Any, default_unit: str = "s") -> tuple[float, str]:
+    """``"1ms"`` -> (0.001, "s"); ``"100 MB"`` -> (1e8, "B"); a bare number takes ``default_unit``."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number with a unit, got {value!r}")
+    if isinstance(value, int | float):
+        return normalize(float(value), default_unit)
+    if isinstance(value, str) and (m := _QTY.match(value)):
+        return normalize(float(m.group(1)), m.group(2) or default_unit)
+    raise ValueError(f"expected a number with a unit like '1ms', got {value!r}")
+
+
+def parse_duration(value: Any) -> float:
+    seconds, unit = parse_quantity(value, "s")
+    if unit != "s":
+        raise ValueError(f"expected a duration like '30s' or '5min', got {value!r}")
+    if seconds <= 0:
+        raise ValueError(f"a duration must be positive, got {value!r}")
+    return seconds
+
+
+class _Table:
+    """A TOML table with its dotted key path, for error messages naming file and key."""
+
+    def __init__(self, data: Mapping[str, Any], path: str, source: Path) -> None:
+        self.data = data
+        self.path = path
+        self.source = source
+
+    def key(self, k: str) -> str:
+        return f"{self.path}.{k}" if self.path else k
+
+    def error(self, k: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {self.key(k)}: {message}")
+
+    def check_keys(self, allowed: set[str]) -> None:
+        for k in self.data:
+            if k not in allowed:
+                raise self.error(k, f"unknown key (known: {', '.join(sorted(allowed))})")
+
+    def get(self, k: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        if k not in self.data:
+            return default
+        v = self.data[k]
+        if (isinstance(v, bool) and kind is not bool) or not isinstance(v, kind):
+            name = kind.__name__ if isinstance(kind, type) else " or ".join(t.__name__ for t in kind)
+            raise self.error(k, f"expected {name}, got {v!r}")
+        return v
+
+    def sub(self, k: str) -> _Table | None:
+        v = self.get(k, dict)
+        return None if v is None else _Table(v, self.key(k), self.source)
+
+    def convert(self, k: str, fn: Any) -> Any:
+        if k not in self.data:
+            return None
+        try:
+            return fn(self.data[k])
+        except ValueError as exc:
+            raise self.error(k, str(exc)) from None
+
+    def strings(self, k: str) -> tuple[str, ...]:
+        v = self.data.get(k)
+        if v is None:
+            return ()
+        if isinstance(v, str):
+            return (v,)
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise self.error(k, f"expected a string or a list of strings, got {v!r}")
+        return tuple(v)
+
+
+def _metric_thresholds(t: _Table) -> tuple[dict[str, float], list[ThresholdOverride]]:
+    metrics: dict[str, float] = {}
+    overrides: list[ThresholdOverride] = []
+    for k, v in t.data.items():
+        if isinstance(v, dict):
+            sub = _Table(v, t.key(f'"{k}"'), t.source)
+            inner, nested = _metric_thresholds(sub)
+            if nested:
+                raise sub.error(next(iter(v)), "benchmark patterns do not nest")
+            overrides.append(ThresholdOverride(k, inner))
+        else:
+            metrics[k] = t.convert(k, parse_percent)
+    return metrics, overrides
+
+
+def _tier(name: str, t: _Table) -> Tier:
+    t.check_keys({"select", "threshold", "thresholds", "timeout", "budget", "max_time"})
+    thresholds: dict[str, float] = {}
+    if "threshold" in t.data:
+        raw = t.data["threshold"]
+        if isinstance(raw, dict):
+            thresholds, nested = _metric_thresholds(_Table(raw, t.key("threshold"), t.source))
+            if nested:
+                raise t.error("threshold", "per-benchmark thresholds belong in [tool.perfgate.thresholds]")
+        else:
+            thresholds = {"time": t.convert("threshold", parse_percent)}
+    if "thresholds" in t.data:
+        sub = t.sub("thresholds")
+        assert sub is not None
+        more, nested = _metric_thresholds(sub)
+        if nested:
+            raise sub.error(nested[0].pattern, "per-benchmark thresholds go in [tool.perfgate.thresholds]")
+        thresholds.update(more)
+    return Tier(
+        name=name,
+        select=t.strings("select"),
+        thresholds=thresholds,
+        timeout=t.convert("timeout", parse_duration),
+        budget=t.convert("budget", parse_duration),
+        max_time=t.convert("max_time", parse_duration),
+    )
+
+
+def _budget(i: int, t: _Table) -> Budget:
+    t.check_keys({"benchmark", "metric", "max", "min"})
+    pattern = t.get("benchmark", str)
+    if not pattern:
+        raise t.error("benchmark", "missing (a benchmark name or glob)")
+    metric = t.get("metric", str, "time")
+    if ("max" in t.data) == ("min" in t.data):
+        raise t.error("max", "give exactly one of max or min")
+    op, key = ("<=", "max") if "max" in t.data else (">=", "min")
+    default_unit = METRICS[metric].unit if metric in METRICS else "count"
+    limit, unit = t.convert(key, lambda v: parse_quantity(v, default_unit))
+    if metric in METRICS and unit != METRICS[metric].unit:
+        raise t.error(key, f"{metric} is measured in {METRICS[metric].unit}, not {unit}")
+    return Budget(pattern, metric, op, limit, unit, f"{pattern} {metric} {op} {t.data[key]}")
+
+
+_KEYS = {
+    "project", "storage", "testbed", "main_branch", "benchmarks", "pytest_args", "default_tier",
+    "tiers", "thresholds", "budgets", "baseline",
+}  # fmt: skip
+
+
+def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_project: str) -> Config:
+    """Build a Config from the ``[tool.perfgate]`` table ``data`` read from ``source``."""
+    prefix = "tool.perfgate" if source.name == "pyproject.toml" else ""
+    t = _Table(data, prefix, source)
+    t.check_keys(_KEYS)
+    tiers: dict[str, Tier] = {}
+    tiers_t = t.sub("tiers")
+    if tiers_t is not None:
+        for name in tiers_t.data:
+            sub = tiers_t.sub(name)
+            assert sub is not None
+            tiers[name] = _tier(name, sub)
+    thresholds: dict[str, float] = {}
+    overrides: list[ThresholdOverride] = []
+    th = t.sub("thresholds")
+    if th is not None:
+        thresholds, overrides = _metric_thresholds(th)
+    budgets: list[Budget] = []
+    raw_budgets = t.get("budgets", list, [])
+    for i, b in enumerate(raw_budgets):
+        if not isinstance(b, dict):
+            raise t.error(f"budgets[{i}]", "expected a table ([[tool.perfgate.budgets]])")
+        budgets.append(_budget(i, _Table(b, t.key(f"budgets[{i}]"), source)))
+    baseline = BaselineConfig()
+    bt = t.sub("baseline")
+    if bt is not None:
+        bt.check_keys({"branch", "runs", "pin"})
+        runs = bt.get("runs", int, 5)
+        if runs < 1:
+            raise bt.error("runs", f"must be at least 1, got {runs}")
+        baseline = BaselineConfig(branch=bt.get("branch", str), runs=runs, pin=bt.get("pin", str))
+    default_tier = t.get("default_tier", str)
+    if default_tier is not None and default_tier not in tiers:
+        raise t.error("default_tier", f"no tier named {default_tier!r}")
+    return Config(
+        root=root,
+        source=source,
+        project=t.get("project", str) or default_project,
+        storage=t.get("storage", str, DEFAULT_STORAGE),
+        testbed=t.get("testbed", str),
+        main_branch=t.get("main_branch", str, "main"),
+        benchmarks=t.strings("benchmarks"),
+        pytest_args=t.strings("pytest_args"),
+        default_tier=default_tier,
+        tiers=tiers,
+        thresholds=thresholds,
+        overrides=tuple(overrides),
+        budgets=tuple(budgets),
+        baseline=baseline,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``perfgate.toml``, or ``pyproject.toml`` with a ``[tool.perfgate]`` table, upwards."""
+    for d in (start, *start.parents):
+        if (d / "perfgate.toml").is_file():
+            return d / "perfgate.toml"
+        pp = d / "pyproject.toml"
+        if pp.is_file() and "perfgate" in _read_toml(pp).get("tool", {}):
+            return pp
+    return None
+
+
+def load_config(start: Path, explicit: Path | None = None) -> Config:
+    """The configuration that applies in ``start``: an explicit file, the nearest one, or defaults."""
+    path = explicit if explicit is not None else find_config(start.resolve())
+    if path is None:
+        root = start.resolve()
+        return Config(root=root, source=None, project=root.name or "default")
+    data = _read_toml(path)
+    root = path.parent.resolve()
+    project = root.name or "default"
+    if path.name == "pyproject.toml" or (root / "pyproject.toml").is_file():
+        pp = data if path.name == "pyproject.toml" else _read_toml(root / "pyproject.toml")
+        name = pp.get("project", {}).get("name")
+        if isinstance(name, str) and name:
+            project = name
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("perfgate", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: tool.perfgate must be a table")
+    else:
+        table = data
+    return parse_config(table, root, path, project)

@@ -1,0 +1,80 @@
+"""Apply a policy to a run and its baseline runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from perfgate.gate.outcome import BudgetCheck, Outcome
+from perfgate.gate.policy import Policy, matches
+from perfgate.model import Result, Run
+from perfgate.stats import CompareSettings, MetricPair, compare_suite
+
+__all__ = ["check_budgets", "evaluate", "pair_results"]
+
+
+def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list[MetricPair]:
+    """One MetricPair per (benchmark, metric) in the current run or any baseline run."""
+    order: list[tuple[str, str]] = []
+    first: dict[tuple[str, str], Result] = {}
+    for r in current.results:
+        if r.key not in first:
+            order.append(r.key)
+            first[r.key] = r
+    for b in baselines:
+        for r in b.results:
+            if r.key not in first:
+                order.append(r.key)
+                first[r.key] = r
+    pairs = []
+    for key in order:
+        ref = first[key]
+        base = tuple(res for b in baselines if (res := b.result(*key)) is not None)
+        pairs.append(
+            MetricPair(
+                benchmark=ref.benchmark,
+                metric=ref.metric,
+                unit=ref.unit,
+                direction=ref.direction,
+                baseline=base,
+                current=current.result(*key),
+                threshold=policy.threshold(key[0], key[1]),
+            )
+        )
+    return pairs
+
+
+def check_budgets(run: Run, policy: Policy) -> list[BudgetCheck]:
+    """Every budget against every result it matches; a budget matching nothing is reported as broken."""
+    checks = []
+    for b in policy.budgets:
+        hits = [r for r in run.results if r.metric == b.metric and matches(b.pattern, r.benchmark.name)]
+        if not hits:
+            checks.append(
+                BudgetCheck(b.pattern, b.metric, b.op, b.limit, b.unit, None, False, b.rule)
+            )
+        for r in hits:
+            value = r.summary.median if r.summary is not None else None
+            ok = value is not None and (value <= b.limit if b.op == "<=" else value >= b.limit)
+            checks.append(
+                BudgetCheck(r.benchmark.name, b.metric, b.op, b.limit, b.unit, value, ok, b.rule)
+            )
+    return checks
+
+
+def evaluate(
+    current: Run,
+    baselines: Sequence[Run],
+    policy: Policy,
+    settings: CompareSettings | None = None,
+    notes: Sequence[str] = (),
+) -> Outcome:
+    """The gate's decision: verdicts against the baseline runs, budget checks, and notes."""
+    suite = compare_suite(pair_results(current, baselines, policy), settings or CompareSettings())
+    return Outcome(
+        run=current,
+        baseline_ids=tuple(b.id for b in baselines),
+        verdicts=suite.verdicts,
+        budgets=tuple(check_budgets(current, policy)),
+        notes=(*notes, *suite.notes),
+        method=suite.method,
+    )

@@ -1,0 +1,80 @@
+"""Gate policy as data: relative thresholds per metric and benchmark, and absolute budgets.
+
+Parsed from configuration at the boundary (``perfgate.config``); evaluated here, purely.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["DEFAULT_THRESHOLD", "Budget", "Policy", "ThresholdOverride", "matches"]
+
+DEFAULT_THRESHOLD = 0.05
+
+
+def matches(pattern: str, name: str) -> bool:
+    """Glob match against a benchmark's full name, or its last ``::`` part when the pattern has none.
+
+    ``test_cache_hit`` and ``*cache*`` match ``bench/test_x.py::test_cache_hit``; so does
+    ``bench/test_x.py::*``.
+    """
+    if fnmatch.fnmatchcase(name, pattern):
+        return True
+    if "::" not in pattern and "::" in name:
+        return fnmatch.fnmatchcase(name.rsplit("::", 1)[1], pattern)
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdOverride:
+    """Thresholds for the benchmarks whose names match ``pattern`` (first matching override wins)."""
+
+    pattern: str
+    metrics: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """An absolute limit: the current median of ``metric`` must be ``op`` ``limit`` (canonical unit)."""
+
+    pattern: str
+    metric: str
+    op: str
+    limit: float
+    unit: str
+    rule: str
+
+    def __post_init__(self) -> None:
+        if self.op not in ("<=", ">="):
+            raise ValueError(f"budget operator must be <= or >=, got {self.op!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Relative thresholds (fractions: 0.05 = 5%) and absolute budgets.
+
+    Lookup order for a threshold: the first override whose pattern matches the benchmark and names the
+    metric; the tier's per-metric thresholds; the project's per-metric thresholds; ``default``.
+    """
+
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    overrides: tuple[ThresholdOverride, ...] = ()
+    tier_metrics: Mapping[str, float] = field(default_factory=dict)
+    default: float = DEFAULT_THRESHOLD
+    budgets: tuple[Budget, ...] = ()
+
+    def threshold(self, benchmark: str, metric: str) -> float:
+        for o in self.overrides:
+            if metric in o.metrics and matches(o.pattern, benchmark):
+                return o.metrics[metric]
+        if metric in self.tier_metrics:
+            return self.tier_metrics[metric]
+        if metric in self.metrics:
+            return self.metrics[metric]
+        return self.default
+
+    def with_threshold(self, value: float) -> Policy:
+        """This policy with every relative threshold replaced by ``value`` (``--threshold``)."""
+        return Policy(default=value, budgets=self.budgets)
