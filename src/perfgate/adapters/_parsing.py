@@ -35,6 +35,10 @@ __all__ = [
 ADAPTERS: tuple[Adapter, ...] = ()
 
 
+#: where an error points: a line number, a string to search for, or nowhere
+Near = str | int | None
+
+
 @dataclass(frozen=True, slots=True)
 class Doc:
     """An input file's path and text, for building located errors."""
@@ -58,9 +62,12 @@ class Doc:
             return None
         return self.text.count("\n", 0, idx) + 1
 
-    def error(self, message: str, near: str | None = None, line: int | None = None) -> ParseError:
-        """A ParseError at ``line``, or at the line where ``near`` (a JSON-encoded key/value) occurs."""
-        return ParseError.at(str(self.path), line if line is not None else self.line_of(near), message)
+    def error(self, message: str, near: Near = None, line: int | None = None) -> ParseError:
+        """A ParseError at ``line``, or at ``near``: a line number, or a string (e.g. a JSON-encoded
+        name) whose first occurrence marks the line of the offending object."""
+        if line is None:
+            line = near if isinstance(near, int) else self.line_of(near)
+        return ParseError.at(str(self.path), line, message)
 
     def near(self, name: str) -> str:
         """The JSON spelling of a string value, for finding the line of the object that holds it."""
@@ -68,28 +75,28 @@ class Doc:
 
     # -- checked access -------------------------------------------------------------------------
 
-    def obj(self, value: Any, what: str, near: str | None = None) -> dict[str, Any]:
+    def obj(self, value: Any, what: str, near: Near = None) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.error(f"{what}: expected an object, got {_kind(value)}", near)
         return value
 
-    def arr(self, value: Any, what: str, near: str | None = None) -> list[Any]:
+    def arr(self, value: Any, what: str, near: Near = None) -> list[Any]:
         if not isinstance(value, list):
             raise self.error(f"{what}: expected an array, got {_kind(value)}", near)
         return value
 
-    def field(self, d: Mapping[str, Any], key: str, what: str, near: str | None = None) -> Any:
+    def field(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> Any:
         if key not in d:
             raise self.error(f"{what}: missing key {key!r}", near)
         return d[key]
 
-    def string(self, d: Mapping[str, Any], key: str, what: str, near: str | None = None) -> str:
+    def string(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> str:
         v = self.field(d, key, what, near)
         if not isinstance(v, str):
             raise self.error(f"{what}: {key!r} must be a string, got {_kind(v)}", near)
         return v
 
-    def opt_string(self, d: Mapping[str, Any], key: str, what: str, near: str | None = None) -> str | None:
+    def opt_string(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> str | None:
         v = d.get(key)
         if v is None:
             return None
@@ -97,7 +104,7 @@ class Doc:
             raise self.error(f"{what}: {key!r} must be a string, got {_kind(v)}", near)
         return v
 
-    def number(self, value: Any, what: str, near: str | None = None, *, nan_ok: bool = False) -> float:
+    def number(self, value: Any, what: str, near: Near = None, *, nan_ok: bool = False) -> float:
         """A finite number (``"NaN"`` strings and NaN values are refused unless ``nan_ok``)."""
         if isinstance(value, str) and value.strip().lower() in ("nan", "inf", "-inf", "infinity"):
             value = float(value)
@@ -108,10 +115,10 @@ class Doc:
             raise self.error(f"{what}: expected a finite number, got {value!r}", near)
         return f
 
-    def num(self, d: Mapping[str, Any], key: str, what: str, near: str | None = None) -> float:
+    def num(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> float:
         return self.number(self.field(d, key, what, near), f"{what} {key!r}", near)
 
-    def opt_num(self, d: Mapping[str, Any], key: str, what: str, near: str | None = None) -> float | None:
+    def opt_num(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> float | None:
         """A number, or None when the key is absent, null or NaN."""
         v = d.get(key)
         if v is None:
@@ -119,12 +126,12 @@ class Doc:
         f = self.number(v, f"{what} {key!r}", near, nan_ok=True)
         return None if math.isnan(f) else f
 
-    def integer(self, value: Any, what: str, near: str | None = None) -> int:
+    def integer(self, value: Any, what: str, near: Near = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
             raise self.error(f"{what}: expected an integer, got {_kind(value)}", near)
         return int(value)
 
-    def opt_int(self, d: Mapping[str, Any], key: str, what: str, near: str | None = None) -> int | None:
+    def opt_int(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> int | None:
         v = d.get(key)
         if v is None:
             return None
