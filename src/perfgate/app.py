@@ -1,0 +1,397 @@
+"""What perfgate's commands do, as plain functions (the CLI parses arguments and calls these).
+
+Every operation here is callable from Python and testable without a subprocess: it takes a
+:class:`Workspace` (configuration, store location, environment variables) and returns values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from perfgate import context
+from perfgate.config import Config, Tier, load_config
+from perfgate.errors import ContextError, InputError, NotFoundError, UsageError
+from perfgate.gate import Outcome, Policy, evaluate
+from perfgate.model import (
+    CIInfo,
+    Environment,
+    GitInfo,
+    ResultsDoc,
+    Run,
+    RunStatus,
+    new_run_id,
+    run_from_dict,
+    utcnow,
+)
+from perfgate.stats import CompareSettings
+from perfgate.store import RunInfo, SeriesPoint, Store, open_store
+
+__all__ = [
+    "Baseline",
+    "Workspace",
+    "build_run",
+    "compare_specs",
+    "gate_run",
+    "history",
+    "ingest_paths",
+    "list_runs",
+    "load_spec",
+    "run_suite",
+    "select_baseline",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """Where a command works: the configuration, the store location and the environment."""
+
+    config: Config
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    store_url: str | None = None  # overrides the configuration (``--store``)
+    testbed: str | None = None  # overrides configuration and $PERFGATE_TESTBED (``--testbed``)
+
+    @classmethod
+    def discover(
+        cls,
+        cwd: Path,
+        *,
+        config_path: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+        store_url: str | None = None,
+        testbed: str | None = None,
+    ) -> Workspace:
+        env = dict(os.environ) if environ is None else dict(environ)
+        url = store_url or env.get("PERFGATE_DATABASE_URL") or None
+        return cls(load_config(cwd, config_path), env, url, testbed)
+
+    @property
+    def url(self) -> str:
+        return self.store_url or self.config.storage_url()
+
+    @contextmanager
+    def store(self, *, create: bool = True) -> Iterator[Store]:
+        s = open_store(self.url, create=create)
+        try:
+            yield s
+        finally:
+            s.close()
+
+    def has_store(self) -> bool:
+        return "://" in self.url or Path(self.url).exists()
+
+    def context(self) -> tuple[GitInfo | None, CIInfo | None, Environment]:
+        root = self.config.root
+        git = context.git_info(root, environ=self.environ)
+        ci = context.ci_info(self.environ)
+        env = context.environment(self.testbed or self.config.testbed, self.environ)
+        return git, ci, env
+
+
+def build_run(
+    ws: Workspace,
+    doc: ResultsDoc,
+    *,
+    tier: str | None,
+    source: str = "perfgate",
+    git: GitInfo | None = None,
+    ci: CIInfo | None = None,
+    environment: Environment | None = None,
+    tags: Sequence[str] = (),
+) -> Run:
+    """A Run from a measuring process's results plus the live context."""
+    live_git, live_ci, live_env = ws.context()
+    return Run(
+        id=new_run_id(doc.started),
+        project=ws.config.project,
+        started=doc.started,
+        finished=doc.finished,
+        source=source,
+        status=doc.status,
+        tier=tier,
+        tags=tuple(tags),
+        git=git or live_git,
+        ci=ci or live_ci,
+        environment=environment or live_env,
+        results=doc.results,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    runs: tuple[Run, ...]
+    description: str  # for people: "3 latest runs on main", "merge-base abc1234", ...
+
+
+def _same_bed(runs: Sequence[Run], run: Run) -> list[Run]:
+    return [r for r in runs if r.environment.testbed == run.environment.testbed and r.tier == run.tier]
+
+
+def select_baseline(store: Store, ws: Workspace, run: Run, *, explicit: str | None = None) -> Baseline:
+    """The runs ``run`` is compared with.
+
+    1. ``explicit`` (``--baseline``) or the configuration's pinned run: a run id, or a git ref whose
+       stored runs are used;
+    2. on a pull request / a branch other than the main branch: the runs stored for the merge-base with
+       the main branch, when there are any;
+    3. the most recent runs on the main branch (same project, testbed and tier);
+    4. failing that, the most recent runs on the current branch (or any, without git).
+    Always excluding ``run`` itself.
+    """
+    cfg = ws.config
+    limit = cfg.baseline.runs
+    spec = explicit or cfg.baseline.pin
+    if spec:
+        runs = [r for r in resolve_runs(store, ws, spec) if r.id != run.id]
+        if not runs:
+            raise NotFoundError(f"baseline {spec!r}: no stored run other than the current one")
+        return Baseline(tuple(runs[:limit]), f"{spec}")
+    main = cfg.baseline.branch or cfg.main_branch
+    bed, tier, project = run.environment.testbed, run.tier, run.project
+    branch = run.git.branch if run.git else None
+    if run.ci is not None and run.ci.base_ref:
+        main = run.ci.base_ref
+    if run.git is not None and branch != main:
+        mb = None
+        for ref in (f"origin/{main}", main):
+            try:
+                mb = context.merge_base(cfg.root, "HEAD", ref)
+            except ContextError:
+                mb = None
+            if mb:
+                break
+        if mb:
+            runs = [r for r in store.runs_for_commit(mb, testbed=bed, tier=tier) if r.id != run.id]
+            runs = [r for r in runs if r.project == project]
+            if runs:
+                return Baseline(tuple(runs[:limit]), f"merge-base {mb[:8]} with {main}")
+    runs = store.latest_runs(
+        branch=main, testbed=bed, tier=tier, project=project, limit=limit, exclude_id=run.id
+    )
+    if runs:
+        return Baseline(tuple(runs), f"latest {len(runs)} run(s) on {main}")
+    if branch is not None and branch != main:
+        runs = store.latest_runs(
+            branch=branch, testbed=bed, tier=tier, project=project, limit=limit, exclude_id=run.id
+        )
+        if runs:
+            return Baseline(tuple(runs), f"latest {len(runs)} run(s) on {branch} (none on {main})")
+    if run.git is None:
+        runs = store.latest_runs(
+            branch=None, testbed=bed, tier=tier, project=project, limit=limit, exclude_id=run.id
+        )
+        if runs:
+            return Baseline(tuple(runs), f"latest {len(runs)} run(s)")
+    return Baseline((), "none")
+
+
+def _policy(ws: Workspace, tier: Tier | None, threshold: float | None) -> Policy:
+    policy = ws.config.policy(tier)
+    return policy.with_threshold(threshold) if threshold is not None else policy
+
+
+def gate_run(
+    ws: Workspace,
+    run: Run,
+    baseline: Baseline,
+    *,
+    threshold: float | None = None,
+    settings: CompareSettings | None = None,
+) -> Outcome:
+    tier = ws.config.tier(run.tier) if run.tier in ws.config.tiers else None
+    notes = []
+    if not baseline.runs:
+        notes.append("no baseline yet: this run becomes the baseline for the next ones")
+    else:
+        notes.append(f"baseline: {baseline.description}")
+    if run.status is not RunStatus.COMPLETE:
+        notes.append(f"run status {run.status.value}: not every benchmark was measured")
+    return evaluate(run, baseline.runs, _policy(ws, tier, threshold), settings, notes)
+
+
+def run_suite(
+    ws: Workspace,
+    *,
+    tier: str | None = None,
+    pytest_args: Sequence[str] = (),
+    store_run: bool = True,
+    baseline: str | None = None,
+    threshold: float | None = None,
+) -> Outcome:
+    """``perfgate run``: measure, store, select the baseline, compare."""
+    from perfgate.runner import run_pytest  # the runner spawns processes; keep imports light
+
+    t = ws.config.tier(tier)
+    measured = run_pytest(ws.config, t, pytest_args, environ=ws.environ)
+    run = build_run(ws, measured.doc, tier=t.name if t else None)
+    with ws.store() as store:
+        if store_run:
+            store.add_run(run)
+        base = select_baseline(store, ws, run, explicit=baseline)
+    return gate_run(ws, run, base, threshold=threshold)
+
+
+# --- run specifications: run ids, git refs, files ---------------------------------------------
+
+
+def is_run_document(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return b'"perfgate_schema"' in head and b'"run"' in head
+
+
+def _load_run_file(path: Path) -> Run:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+    return run_from_dict(data, str(path))
+
+
+def _ingest_git(
+    ws: Workspace, live: GitInfo | None, commit: str | None, branch: str | None
+) -> GitInfo | None:
+    """The git context of ingested results: the checkout's, unless the files or flags name another."""
+    if commit is None:
+        if branch is None:
+            return live
+        if live is None:
+            raise UsageError("--branch needs a commit: run inside a git repository or pass --commit")
+        return replace(live, branch=branch)
+    if live is not None and live.commit.startswith(commit):
+        return replace(live, branch=branch or live.branch)
+    try:
+        info = context.git_info(ws.config.root, environ=ws.environ, rev=commit)
+    except ContextError:
+        info = None
+    if info is None:
+        return GitInfo(commit=commit, branch=branch)
+    return replace(info, branch=branch, dirty=False)
+
+
+def ingest_paths(
+    ws: Workspace,
+    paths: Sequence[Path],
+    *,
+    fmt: str = "auto",
+    commit: str | None = None,
+    branch: str | None = None,
+    tier: str | None = None,
+    project: str | None = None,
+) -> Run:
+    """A Run from result files: a perfgate run document as it is, or any adapter's format."""
+    if len(paths) == 1 and fmt in ("auto", "perfgate") and is_run_document(paths[0]):
+        if commit or branch or tier or project:
+            raise UsageError("--commit/--branch/--tier/--project do not apply to a perfgate run document")
+        return _load_run_file(paths[0])
+    from perfgate.adapters.registry import parse_inputs
+
+    parsed = parse_inputs(list(paths), fmt)
+    live_git, ci, env = ws.context()
+    if parsed.environment:
+        hints = dict(parsed.environment)
+        fields = set(Environment.__dataclass_fields__) - {"extra", "testbed", "fingerprint"}
+        known = {k: hints.pop(k) for k in list(hints) if k in fields}
+        env = replace(env, **known, extra={**env.extra, **hints})
+    git = _ingest_git(ws, live_git, commit or parsed.commit, branch or parsed.branch)
+    doc = ResultsDoc(
+        started=parsed.started or utcnow(), finished=None, status=RunStatus.COMPLETE, results=parsed.results
+    )
+    run = build_run(ws, doc, tier=tier, source=parsed.source, git=git, ci=ci, environment=env)
+    return replace(run, project=project) if project else run
+
+
+def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
+    """Runs named by ``spec``: a run id (or unique prefix), else a git ref's stored runs (newest first)."""
+    try:
+        return [store.get_run(spec)]
+    except NotFoundError as not_a_run:
+        try:
+            sha = context.resolve_ref(ws.config.root, spec)
+        except ContextError:
+            raise NotFoundError(f"no run or git ref matches {spec!r}") from not_a_run
+        runs = store.runs_for_commit(sha)
+        if not runs:
+            raise NotFoundError(f"no run stored for {spec!r} (commit {sha[:12]})") from not_a_run
+        return runs
+
+
+def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto") -> Run:
+    """One Run from a file (any supported format) or a run id / git ref in the store."""
+    p = Path(spec)
+    if p.exists():
+        return ingest_paths(ws, [p], fmt=fmt)
+    if not ws.has_store():
+        raise NotFoundError(f"{spec!r} is neither a file nor a run: no store at {ws.url}")
+    with ws.store(create=False) as store:
+        return resolve_runs(store, ws, spec)[0]
+
+
+def compare_specs(
+    ws: Workspace,
+    base: str,
+    head: str,
+    *,
+    fmt: str = "auto",
+    threshold: float | None = None,
+) -> Outcome:
+    """``perfgate compare A B``: B judged against A (files, run ids or git refs)."""
+    a = load_spec(ws, base, fmt=fmt)
+    b = load_spec(ws, head, fmt=fmt)
+    if a.id == b.id:
+        raise UsageError(f"both sides are the same run {a.id}")
+    return gate_run(ws, b, Baseline((a,), f"run {a.id[:10]}"), threshold=threshold)
+
+
+def _existing_store(ws: Workspace) -> None:
+    if not ws.has_store():
+        raise NotFoundError(f"no store at {ws.url}: `perfgate run` or `perfgate ingest` creates it")
+
+
+def list_runs(
+    ws: Workspace,
+    *,
+    branch: str | None = None,
+    commit: str | None = None,
+    testbed: str | None = None,
+    tier: str | None = None,
+    limit: int | None = 20,
+) -> list[RunInfo]:
+    """``perfgate runs``: stored runs of this project, newest first."""
+    _existing_store(ws)
+    with ws.store(create=False) as store:
+        return store.list_runs(
+            project=ws.config.project, branch=branch, commit=commit, testbed=testbed, tier=tier, limit=limit
+        )
+
+
+def history(
+    ws: Workspace,
+    benchmark: str,
+    *,
+    metric: str = "time",
+    branch: str | None = None,
+    testbed: str | None = None,
+    tier: str | None = None,
+    limit: int | None = 50,
+) -> list[SeriesPoint]:
+    """``perfgate history``: one benchmark's series, oldest first (the most recent ``limit`` points)."""
+    _existing_store(ws)
+    with ws.store(create=False) as store:
+        points = store.series(
+            benchmark, metric, testbed=testbed, branch=branch, project=ws.config.project, tier=tier
+        )
+        if not points:
+            known = sorted({b for b, m in store.benchmarks(project=ws.config.project) if m == metric})
+            hint = f"; known: {', '.join(known[:5])}{' ...' if len(known) > 5 else ''}" if known else ""
+            raise NotFoundError(f"no {metric} results stored for {benchmark!r}{hint}")
+    return points[-limit:] if limit else points

@@ -1,0 +1,407 @@
+"""The ``perfgate`` command: parse arguments, call :mod:`perfgate.app`, render, exit.
+
+Exit codes (a contract): 0 nothing fell short; 1 the gate said no (a regression, a failed benchmark or
+a broken budget); 2 usage, configuration, input or internal error. Data goes to stdout (or ``-o FILE``),
+everything else to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from perfgate import __version__, app
+from perfgate.config import parse_percent
+from perfgate.errors import PerfgateError, UsageError
+from perfgate.gate import Outcome
+from perfgate.model import dumps_run
+from perfgate.report import (
+    Console,
+    HistoryPoint,
+    RunRow,
+    append_step_summary,
+    make_console,
+    render_history,
+    render_history_json,
+    render_json,
+    render_markdown,
+    render_run,
+    render_runs,
+    render_runs_json,
+    render_text,
+)
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError (one line, exit 2) instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _threshold(value: str) -> float:
+    try:
+        return parse_percent(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config",
+        type=Path,
+        help="configuration file (default: nearest perfgate.toml or pyproject.toml with [tool.perfgate])",
+    )
+    p.add_argument(
+        "--store",
+        metavar="URL",
+        help="result store: a path or database URL "
+        "(default: .perfgate/perfgate.db under the project root; $PERFGATE_DATABASE_URL)",
+    )
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour output (default: auto; honours NO_COLOR and FORCE_COLOR)",
+    )
+
+
+def _output(p: argparse.ArgumentParser, formats: Sequence[str] = ("text", "json", "markdown")) -> None:
+    p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE ('-' = stdout)")
+
+
+def _gate_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--threshold",
+        type=_threshold,
+        metavar="PCT",
+        help="override every relative threshold, e.g. 5%% or 1.5",
+    )
+    p.add_argument(
+        "--warn-only", action="store_true", help="report regressions but exit 0 (an informational gate)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="perfgate",
+        description="Continuous benchmarking: measure, store, compare with a baseline, gate.",
+        epilog="Exit codes: 0 nothing fell short; 1 regression, failed benchmark or broken budget; "
+        "2 usage, configuration or input error.",
+    )
+    parser.add_argument("--version", action="version", version=f"perfgate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("run", help="run the benchmarks, store the run, compare with the baseline")
+    p.add_argument("--tier", help="tier from the configuration (selection, thresholds, time limits)")
+    p.add_argument("--baseline", metavar="RUN|REF", help="compare with this run id or git ref instead")
+    p.add_argument("--no-store", action="store_true", help="do not store this run")
+    p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
+    p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="extra arguments for pytest")
+    _gate_flags(p)
+    _output(p)
+    _common(p)
+
+    p = sub.add_parser("compare", help="compare two runs, git refs or result files (B against A)")
+    p.add_argument("base", metavar="A", help="baseline: run id (prefix), git ref, or result file")
+    p.add_argument("head", metavar="B", help="current: run id (prefix), git ref, or result file")
+    p.add_argument(
+        "--input-format", default="auto", metavar="NAME", help="format of result files (default: auto-detect)"
+    )
+    _gate_flags(p)
+    _output(p)
+    _common(p)
+
+    p = sub.add_parser("history", help="a benchmark's series over commits: table and sparkline")
+    p.add_argument("benchmark", help="full benchmark name, e.g. 'bench/test_parse.py::test_small'")
+    p.add_argument("--metric", default="time")
+    p.add_argument("--branch", help="only runs on this branch")
+    p.add_argument("--testbed", help="only runs on this testbed")
+    p.add_argument("--tier", help="only runs of this tier")
+    p.add_argument("--limit", type=int, default=50, help="the most recent N points (default: 50)")
+    _output(p, ("text", "json"))
+    _common(p)
+
+    p = sub.add_parser("runs", help="list stored runs, newest first")
+    p.add_argument("--branch")
+    p.add_argument("--commit", help="a commit sha or prefix")
+    p.add_argument("--testbed")
+    p.add_argument("--tier")
+    p.add_argument("--limit", type=int, default=20, help="default: 20")
+    _output(p, ("text", "json"))
+    _common(p)
+
+    p = sub.add_parser("show", help="show one run: context and results")
+    p.add_argument("run", help="run id (or unique prefix) or git ref")
+    _output(p, ("text", "json"))
+    _common(p)
+
+    p = sub.add_parser("export", help="write a run as perfgate JSON (ingest reads it back)")
+    p.add_argument("run", help="run id (or unique prefix) or git ref")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    _common(p)
+
+    p = sub.add_parser("ingest", help="store results from files (perfgate JSON or another harness's output)")
+    p.add_argument("paths", nargs="+", metavar="FILE|DIR|-")
+    p.add_argument(
+        "--input-format",
+        "--format",
+        dest="input_format",
+        default="auto",
+        metavar="NAME",
+        help="input format (default: auto-detect by content)",
+    )
+    p.add_argument("--commit", help="the commit the results belong to (default: the checkout's HEAD)")
+    p.add_argument("--branch", help="the branch (default: the checkout's)")
+    p.add_argument("--testbed", help="testbed label")
+    p.add_argument("--tier", help="tier label")
+    p.add_argument("--project", help="project name (default: from the configuration)")
+    _common(p)
+    return parser
+
+
+class _Out:
+    """Where data goes: stdout, or a file written only once the data is complete."""
+
+    def __init__(self, target: str | None, stdout: TextIO) -> None:
+        self.target = target
+        self.stdout = stdout
+
+    def write(self, text: str) -> None:
+        if not text.endswith("\n"):
+            text += "\n"
+        if self.target in (None, "-"):
+            self.stdout.write(text)
+            return
+        assert self.target is not None
+        path = Path(self.target)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _report(
+    args: argparse.Namespace, outcome: Outcome, console: Console, out: _Out, environ: Mapping[str, str]
+) -> int:
+    if args.format == "json":
+        out.write(render_json(outcome))
+    elif args.format == "markdown":
+        out.write(render_markdown(outcome))
+    else:
+        out.write(render_text(outcome, console))
+    if environ.get("GITHUB_STEP_SUMMARY"):
+        append_step_summary(render_markdown(outcome), environ)
+    code = outcome.exit_code(args.warn_only)
+    if args.warn_only and not outcome.passed:
+        sys.stderr.write("perfgate: --warn-only: the gate failed, exiting 0\n")
+    return code
+
+
+def _workspace(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> app.Workspace:
+    return app.Workspace.discover(
+        cwd,
+        config_path=args.config,
+        environ=environ,
+        store_url=args.store,
+        testbed=getattr(args, "testbed", None),
+    )
+
+
+def _stdin_to_file(paths: Sequence[str], stdin: TextIO, tmpdir: Path) -> list[Path]:
+    out = []
+    for p in paths:
+        if p == "-":
+            f = tmpdir / "stdin"
+            f.write_text(stdin.read(), encoding="utf-8")
+            out.append(f)
+        else:
+            path = Path(p)
+            if not path.exists():
+                raise UsageError(f"{p}: no such file or directory")
+            out.append(path)
+    return out
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run the CLI and return its exit code (the console script exits with it)."""
+    env = dict(os.environ) if environ is None else dict(environ)
+    out_stream = stdout or sys.stdout
+    here = cwd or Path.cwd()
+    try:
+        parser = build_parser()
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_ERROR
+        console = make_console(args.color, stream=out_stream, environ=env)
+        return _COMMANDS[args.command](args, here, env, console, out_stream, stdin or sys.stdin)
+    except PerfgateError as exc:
+        sys.stderr.write(f"perfgate: error: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("perfgate: interrupted\n")
+        return 130
+
+
+Handler = Callable[[argparse.Namespace, Path, dict[str, str], Console, TextIO, TextIO], int]
+
+
+def _cmd_run(
+    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
+) -> int:
+    ws = _workspace(args, cwd, env)
+    outcome = app.run_suite(
+        ws,
+        tier=args.tier,
+        pytest_args=args.pytest_args,
+        store_run=not args.no_store,
+        baseline=args.baseline,
+        threshold=args.threshold,
+    )
+    if not args.no_store:
+        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {ws.url}\n")
+    return _report(args, outcome, console, _Out(args.output, stdout), env)
+
+
+def _cmd_compare(
+    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
+) -> int:
+    ws = _workspace(args, cwd, env)
+    outcome = app.compare_specs(ws, args.base, args.head, fmt=args.input_format, threshold=args.threshold)
+    return _report(args, outcome, console, _Out(args.output, stdout), env)
+
+
+def _cmd_history(
+    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
+) -> int:
+    ws = _workspace(args, cwd, env)
+    points = app.history(
+        ws,
+        args.benchmark,
+        metric=args.metric,
+        branch=args.branch,
+        testbed=args.testbed,
+        tier=args.tier,
+        limit=args.limit,
+    )
+    rows = [
+        HistoryPoint(
+            run_id=p.run_id,
+            commit=p.commit,
+            branch=p.branch,
+            when=p.commit_time or p.started,
+            value=p.summary.median if p.summary is not None else None,
+            unit=p.unit,
+            ci_low=p.summary.ci_low if p.summary is not None else None,
+            ci_high=p.summary.ci_high if p.summary is not None else None,
+            error=p.error,
+        )
+        for p in points
+    ]
+    out = _Out(args.output, stdout)
+    out.write(render_history_json(rows) if args.format == "json" else render_history(rows, console))
+    return EXIT_OK
+
+
+def _cmd_runs(
+    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
+) -> int:
+    ws = _workspace(args, cwd, env)
+    infos = app.list_runs(
+        ws, branch=args.branch, commit=args.commit, testbed=args.testbed, tier=args.tier, limit=args.limit
+    )
+    rows = [
+        RunRow(
+            id=i.id,
+            started=i.started,
+            branch=i.branch,
+            commit=i.commit,
+            tier=i.tier,
+            testbed=i.testbed,
+            source=i.source,
+            status=i.status.value,
+            n_results=i.n_results,
+            n_failed=i.n_failed,
+        )
+        for i in infos
+    ]
+    out = _Out(args.output, stdout)
+    out.write(render_runs_json(rows) if args.format == "json" else render_runs(rows, console))
+    return EXIT_OK
+
+
+def _cmd_show(
+    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
+) -> int:
+    ws = _workspace(args, cwd, env)
+    run = app.load_spec(ws, args.run)
+    out = _Out(args.output, stdout)
+    out.write(dumps_run(run) if args.format == "json" else render_run(run, console))
+    return EXIT_OK
+
+
+def _cmd_export(
+    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
+) -> int:
+    ws = _workspace(args, cwd, env)
+    run = app.load_spec(ws, args.run)
+    _Out(args.output, stdout).write(dumps_run(run))
+    return EXIT_OK
+
+
+def _cmd_ingest(
+    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
+) -> int:
+    import tempfile
+
+    ws = _workspace(args, cwd, env)
+    with tempfile.TemporaryDirectory(prefix="perfgate-") as tmp:
+        paths = _stdin_to_file(args.paths, stdin, Path(tmp))
+        run = app.ingest_paths(
+            ws,
+            paths,
+            fmt=args.input_format,
+            commit=args.commit,
+            branch=args.branch,
+            tier=args.tier,
+            project=args.project,
+        )
+    with ws.store() as store:
+        store.add_run(run)
+    n = len(run.results)
+    sys.stderr.write(
+        f"perfgate: stored run {run.id} ({n} result{'s' if n != 1 else ''} from {run.source}) in {ws.url}\n"
+    )
+    stdout.write(run.id + "\n")
+    return EXIT_OK
+
+
+_COMMANDS: dict[str, Handler] = {
+    "run": _cmd_run,
+    "compare": _cmd_compare,
+    "history": _cmd_history,
+    "runs": _cmd_runs,
+    "show": _cmd_show,
+    "export": _cmd_export,
+    "ingest": _cmd_ingest,
+}

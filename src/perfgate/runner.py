@@ -1,0 +1,96 @@
+"""Running a project's pytest benchmarks in a child process and reading back their results.
+
+``perfgate run`` does not import the user's code into its own process: it runs
+``python -m pytest --perfgate-json FILE ...`` in the project root, with pytest's output on our stderr,
+and reads the results document the plugin writes. A crash of the suite therefore never takes the store
+down with it, and the child's interpreter state (imports, GC, hash seed) is the suite's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from perfgate.config import Config, Tier
+from perfgate.errors import MeasureError
+from perfgate.model import ResultsDoc, results_from_dict
+
+__all__ = ["PytestRun", "pytest_command", "run_pytest"]
+
+# pytest exit codes (pytest.ExitCode) that still leave a results document worth reading
+_TESTS_FAILED = 1
+_INTERRUPTED = 2
+_NO_TESTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PytestRun:
+    doc: ResultsDoc
+    exit_code: int
+    command: tuple[str, ...]
+
+
+def pytest_command(
+    cfg: Config, tier: Tier | None, json_path: Path, extra_args: Sequence[str] = ()
+) -> list[str]:
+    cmd = [sys.executable, "-m", "pytest", "--perfgate-json", str(json_path), "--benchmark-only"]
+    # One owner of the `benchmark` fixture: under `perfgate run` it is perfgate's.
+    cmd += ["-p", "no:benchmark", "-p", "no:codspeed"]
+    if tier is not None:
+        if tier.timeout is not None:
+            cmd += ["--perfgate-timeout", repr(tier.timeout)]
+        if tier.budget is not None:
+            cmd += ["--perfgate-budget", repr(tier.budget)]
+        if tier.max_time is not None:
+            cmd += ["--benchmark-max-time", repr(tier.max_time)]
+    cmd += cfg.pytest_args
+    if tier is not None:
+        cmd += tier.select
+    cmd += extra_args
+    has_paths = any(not a.startswith("-") and (cfg.root / a.split("::")[0]).exists() for a in extra_args)
+    if not has_paths:
+        cmd += cfg.benchmarks
+    return cmd
+
+
+def run_pytest(
+    cfg: Config,
+    tier: Tier | None,
+    extra_args: Sequence[str] = (),
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> PytestRun:
+    """Run the suite; pytest's own output goes to our stderr. Raises MeasureError when no results."""
+    with tempfile.TemporaryDirectory(prefix="perfgate-") as tmp:
+        json_path = Path(tmp) / "results.json"
+        cmd = pytest_command(cfg, tier, json_path, extra_args)
+        env = dict(os.environ if environ is None else environ)
+        env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+        try:
+            proc = subprocess.run(cmd, cwd=cfg.root, stdout=sys.stderr, stderr=sys.stderr, env=env)
+        except OSError as exc:
+            raise MeasureError(f"cannot start pytest: {exc}") from exc
+        code = proc.returncode
+        if code == _NO_TESTS:
+            raise MeasureError(
+                f"pytest collected no benchmarks in {cfg.root} (command: {' '.join(cmd[2:])}); "
+                "set [tool.perfgate] benchmarks = [...] or pass paths after --"
+            )
+        if not json_path.exists():
+            raise MeasureError(
+                f"pytest exited with code {code} without writing results (command: {' '.join(cmd[2:])})"
+            )
+        try:
+            data = json.loads(json_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise MeasureError(f"cannot read the results pytest wrote: {exc}") from exc
+        doc = results_from_dict(data, source=str(json_path))
+        if code not in (0, _TESTS_FAILED, _INTERRUPTED):
+            raise MeasureError(f"pytest failed with exit code {code} (command: {' '.join(cmd[2:])})")
+        return PytestRun(doc=doc, exit_code=code, command=tuple(cmd))
