@@ -1,0 +1,298 @@
+"""The timer loop, driven by a fake clock: calibration, warm-up, stopping, GC handling."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Callable
+
+import pytest
+
+from perfgate.errors import MeasureError
+from perfgate.measure import RoundWatch, Timer, TimerSettings, measure_once, measure_resolution
+
+
+class FakeClock:
+    """A nanosecond clock that advances only when read (``read_cost``) or when told (``advance``)."""
+
+    def __init__(self, read_cost: int = 50) -> None:
+        self.now = 1_000_000
+        self.read_cost = read_cost
+        self.reads = 0
+
+    def __call__(self) -> int:
+        t = self.now
+        self.now += self.read_cost
+        self.reads += 1
+        return t
+
+    def advance(self, ns: int) -> None:
+        self.now += ns
+
+    def work(self, cost_ns: int, value: object = None) -> Callable[[], object]:
+        """A function that 'takes' ``cost_ns`` on this clock."""
+
+        def fn() -> object:
+            self.advance(cost_ns)
+            return value
+
+        return fn
+
+
+def test_resolution_is_the_smallest_step_of_the_clock() -> None:
+    assert measure_resolution(FakeClock(read_cost=50)) == 50
+    assert measure_resolution(FakeClock(read_cost=1)) == 1
+
+
+def test_a_clock_that_stands_still_is_refused() -> None:
+    with pytest.raises(MeasureError, match="did not advance"):
+        measure_resolution(lambda: 7, tries=1)
+
+
+def test_calibration_makes_rounds_last_at_least_1000_clock_steps() -> None:
+    clock = FakeClock(read_cost=50)
+    timer = Timer(TimerSettings(min_time=10e-6, max_time=0.01, min_rounds=3), clock=clock)
+    m = timer.run(clock.work(1_000))
+    # target = max(10 µs, 1000 x 50 ns) = 50 µs; 1 µs per call -> at least 50 calls per round
+    assert m.round_target == pytest.approx(50e-6)
+    assert m.resolution == pytest.approx(50e-9)
+    assert m.iterations * 1_000 >= 50_000
+    assert m.iterations * 1_000 < 2 * 50_000  # no runaway: well under twice the target
+    assert m.iterations == 55  # 1 -> 10 (too coarse to extrapolate) -> ceil(10 * 50 µs * 1.1 / 10.05 µs)
+
+
+def test_min_time_wins_when_it_is_above_the_resolution_target() -> None:
+    clock = FakeClock(read_cost=1)
+    m = Timer(TimerSettings(min_time=200e-6, max_time=0.0, min_rounds=1), clock=clock).run(clock.work(1_000))
+    assert m.round_target == pytest.approx(200e-6)
+    assert 200 <= m.iterations < 400
+
+
+def test_a_function_slower_than_the_target_runs_once_per_round() -> None:
+    clock = FakeClock()
+    m = Timer(TimerSettings(max_time=0.0, min_rounds=2), clock=clock).run(clock.work(5_000_000))
+    assert m.iterations == 1
+    assert m.calibration_rounds == 1
+
+
+def test_samples_are_round_time_per_call_one_per_round() -> None:
+    clock = FakeClock(read_cost=0 + 10)
+    m = Timer(TimerSettings(max_time=0.0, min_rounds=4, resolution_factor=1, min_time=0), clock=clock).run(
+        clock.work(2_000_000)
+    )
+    assert m.iterations == 1
+    assert m.rounds == 4
+    # a round is one 2 ms call plus one clock read (10 ns) between the two reads
+    assert m.samples == pytest.approx([2_000_010e-9] * 4)
+    assert m.summary().median == pytest.approx(2_000_010e-9)
+
+
+def test_rounds_continue_until_max_time_is_spent() -> None:
+    clock = FakeClock(read_cost=50)
+    m = Timer(TimerSettings(max_time=0.01, min_rounds=3), clock=clock).run(clock.work(1_000_000))
+    # each round is 1 ms + 50 ns: the tenth round crosses 10 ms
+    assert m.rounds == 10
+    assert m.stopped_by == "max_time"
+
+
+def test_min_rounds_are_honoured_even_when_max_time_is_spent() -> None:
+    clock = FakeClock()
+    m = Timer(TimerSettings(max_time=0.0, min_rounds=7), clock=clock).run(clock.work(3_000_000))
+    assert m.rounds == 7
+
+
+def test_max_rounds_caps_the_rounds() -> None:
+    clock = FakeClock()
+    m = Timer(TimerSettings(max_time=10.0, min_rounds=1, max_rounds=4), clock=clock).run(clock.work(1_000))
+    assert m.rounds == 4
+    assert m.stopped_by == "max_rounds"
+
+
+def test_a_deadline_stops_measuring_but_keeps_at_least_one_round() -> None:
+    clock = FakeClock()
+    deadline = clock.now + 5_500_000  # 5.5 ms from now, rounds of 1 ms, min_rounds far away
+    m = Timer(TimerSettings(max_time=10.0, min_rounds=100), clock=clock).run(
+        clock.work(1_000_000), deadline_ns=deadline
+    )
+    assert m.stopped_by == "deadline"
+    assert 1 <= m.rounds < 100
+
+    clock2 = FakeClock()
+    m2 = Timer(TimerSettings(max_time=10.0, min_rounds=100), clock=clock2).run(
+        clock2.work(1_000_000), deadline_ns=0
+    )
+    assert m2.rounds == 1
+    assert m2.stopped_by == "deadline"
+
+
+def test_warmup_rounds_are_run_and_discarded() -> None:
+    clock = FakeClock()
+    calls = 0
+
+    def fn() -> None:
+        nonlocal calls
+        calls += 1
+        clock.advance(1_000_000)
+
+    m = Timer(TimerSettings(max_time=0.0, min_rounds=3, warmup_rounds=4), clock=clock).run(fn)
+    assert m.warmup_rounds == 4
+    assert m.rounds == 3
+    assert calls == m.calibration_rounds + 4 + 3
+
+
+def test_warmup_time_is_spent_before_measuring() -> None:
+    clock = FakeClock()
+    m = Timer(TimerSettings(max_time=0.0, min_rounds=1, warmup_time=0.005), clock=clock).run(
+        clock.work(1_000_000)
+    )
+    assert m.warmup_rounds == 5
+
+
+def test_the_last_return_value_is_kept() -> None:
+    clock = FakeClock()
+    m = Timer(TimerSettings(max_time=0.0, min_rounds=1), clock=clock).run(clock.work(1_000, value="ok"))
+    assert m.value == "ok"
+
+
+def test_loop_overhead_is_measured_and_only_subtracted_on_request() -> None:
+    clock = FakeClock(read_cost=100)
+    settings = TimerSettings(max_time=0.0, min_rounds=2, resolution_factor=1, min_time=0)
+    m = Timer(settings, clock=clock).run(clock.work(1_000_000))
+    # the empty loop costs what one clock read costs on this fake clock, spread over the iterations
+    assert m.loop_overhead == pytest.approx(100e-9 / m.iterations)
+    assert m.samples[0] == pytest.approx((1_000_000 + 100) * 1e-9)
+
+    clock2 = FakeClock(read_cost=100)
+    sub = TimerSettings(max_time=0.0, min_rounds=2, resolution_factor=1, min_time=0, subtract_overhead=True)
+    m2 = Timer(sub, clock=clock2).run(clock2.work(1_000_000))
+    assert m2.samples[0] == pytest.approx(1_000_000e-9)
+
+
+def test_gc_is_collected_before_and_disabled_during_rounds() -> None:
+    assert gc.isenabled()
+    collected: list[bool] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    c = Cycle()
+    weakref.finalize(c, lambda: collected.append(True))
+    del c  # only the collector can free a cycle
+    states: list[bool] = []
+    seen_collected: list[bool] = []
+    clock = FakeClock()
+
+    def fn() -> None:
+        states.append(gc.isenabled())
+        seen_collected.append(bool(collected))
+        clock.advance(1_000_000)
+
+    Timer(TimerSettings(max_time=0.0, min_rounds=2), clock=clock).run(fn)
+    assert states and not any(states)
+    assert all(seen_collected)
+    assert gc.isenabled()
+
+
+def test_gc_is_restored_when_the_function_raises() -> None:
+    clock = FakeClock()
+
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        Timer(TimerSettings(), clock=clock).run(boom)
+    assert gc.isenabled()
+
+
+def test_gc_can_stay_enabled() -> None:
+    clock = FakeClock()
+    states: list[bool] = []
+
+    def fn() -> None:
+        states.append(gc.isenabled())
+        clock.advance(1_000_000)
+
+    Timer(TimerSettings(max_time=0.0, min_rounds=2, disable_gc=False), clock=clock).run(fn)
+    assert states and all(states)
+
+
+def test_gc_stays_off_when_it_was_off_before() -> None:
+    clock = FakeClock()
+    gc.disable()
+    try:
+        Timer(TimerSettings(max_time=0.0, min_rounds=1), clock=clock).run(clock.work(1_000_000))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_pedantic_runs_exact_rounds_with_setup_outside_the_timed_region() -> None:
+    clock = FakeClock(read_cost=10)
+    setups = 0
+
+    def prepare() -> Callable[[], object]:
+        nonlocal setups
+        setups += 1
+        clock.advance(7_000_000)  # expensive setup: must not show in the samples
+        return clock.work(1_000_000, value=setups)
+
+    m = Timer(TimerSettings(), clock=clock).run_pedantic(
+        clock.work(0), rounds=3, warmup_rounds=2, prepare=prepare
+    )
+    assert setups == 5
+    assert m.rounds == 3
+    assert m.warmup_rounds == 2
+    assert m.value == 5
+    assert m.samples == pytest.approx([1_000_010e-9] * 3)
+
+
+def test_pedantic_iterations_divide_the_round_time() -> None:
+    clock = FakeClock(read_cost=10)
+    m = Timer(TimerSettings(), clock=clock).run_pedantic(clock.work(1_000), rounds=2, iterations=10)
+    assert m.iterations == 10
+    assert m.samples == pytest.approx([1_001e-9, 1_001e-9])
+
+
+def test_pedantic_refuses_setup_with_several_iterations_and_bad_counts() -> None:
+    clock = FakeClock()
+    timer = Timer(TimerSettings(), clock=clock)
+    fn = clock.work(1)
+    with pytest.raises(ValueError, match="setup"):
+        timer.run_pedantic(fn, rounds=1, iterations=2, prepare=lambda: fn)
+    with pytest.raises(ValueError, match="rounds"):
+        timer.run_pedantic(fn, rounds=0)
+    with pytest.raises(ValueError, match="iterations"):
+        timer.run_pedantic(fn, rounds=1, iterations=0)
+
+
+def test_settings_are_validated() -> None:
+    with pytest.raises(ValueError, match="min_rounds"):
+        TimerSettings(min_rounds=0)
+    with pytest.raises(ValueError, match="max_time"):
+        TimerSettings(max_time=float("nan"))
+    with pytest.raises(ValueError, match="max_rounds"):
+        TimerSettings(max_rounds=0)
+
+
+def test_round_watch_tells_a_timeout_handler_when_to_interrupt() -> None:
+    w = RoundWatch()
+    assert w.overrun_wait(0) is None  # nothing running: the loop checks its deadline itself
+    w.start(0, 1)
+    # first round, nothing known: only the grace period (1 ms) is allowed
+    assert w.overrun_wait(500_000) == pytest.approx(0.0005)
+    assert w.overrun_wait(2_000_000) == 0.0
+    w.end(10_000_000)  # that round took 10 ms for 1 call
+    w.start(20_000_000, 2)
+    # two calls expected to take 20 ms, allowed twice that plus grace
+    assert w.overrun_wait(30_000_000) == pytest.approx(0.031)
+    assert w.overrun_wait(70_000_000) == 0.0
+    w.end(25_000_000)
+    assert w.overrun_wait(30_000_000) is None
+
+
+def test_measure_once_times_a_single_call() -> None:
+    clock = FakeClock(read_cost=10)
+    value, seconds = measure_once(clock.work(3_000, value=42), clock=clock)
+    assert value == 42
+    assert seconds == pytest.approx(3_010e-9)
