@@ -1,0 +1,43 @@
+"""The context of a run: the git checkout, the CI job and the machine it ran on.
+
+An edge module: it runs ``git`` as a subprocess and reads files under ``/proc`` and ``/sys``;
+environment variables are read through an ``environ`` mapping argument (default :data:`os.environ`) so
+callers and tests can pass their own.
+"""
+
+from perfgate.context.ci import ci_branch, ci_info
+from perfgate.context.git import (
+    GIT_TIMEOUT,
+    commit_times,
+    git_info,
+    is_ancestor,
+    merge_base,
+    repo_root,
+    resolve_ref,
+)
+from perfgate.context.machine import (
+    default_testbed,
+    environment,
+    fingerprint,
+    parse_cpuinfo,
+    parse_meminfo,
+)
+from perfgate.context.project import project_root
+
+__all__ = [
+    "GIT_TIMEOUT",
+    "ci_branch",
+    "ci_info",
+    "commit_times",
+    "default_testbed",
+    "environment",
+    "fingerprint",
+    "git_info",
+    "is_ancestor",
+    "merge_base",
+    "parse_cpuinfo",
+    "parse_meminfo",
+    "project_root",
+    "repo_root",
+    "resolve_ref",
+]
