@@ -1,0 +1,116 @@
+from pathlib import Path
+
+import pytest
+
+from perfgate.config import load_config, parse_duration, parse_percent, parse_quantity
+from perfgate.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str, name: str = "pyproject.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_defaults_without_configuration(tmp_path):
+    cfg = load_config(tmp_path)
+    assert cfg.source is None and cfg.project == tmp_path.name
+    assert cfg.storage_url() == str(tmp_path / ".perfgate" / "perfgate.db")
+    assert cfg.policy(None).threshold("x", "time") == 0.05
+
+
+def test_full_configuration(tmp_path):
+    write(tmp_path, """
+[project]
+name = "demo"
+
+[tool.perfgate]
+main_branch = "trunk"
+benchmarks = ["bench"]
+default_tier = "fast"
+
+[tool.perfgate.thresholds]
+time = "5%"
+allocations = "50%"
+[tool.perfgate.thresholds."bench/test_io.py::*"]
+time = "15%"
+
+[tool.perfgate.tiers.fast]
+select = ["-m", "not slow"]
+threshold = "3%"
+timeout = "10s"
+budget = "30s"
+
+[tool.perfgate.tiers.nightly]
+budget = "5min"
+thresholds = { time = 2, allocations = "20%" }
+
+[[tool.perfgate.budgets]]
+benchmark = "test_cache_hit"
+max = "1ms"
+
+[tool.perfgate.baseline]
+runs = 3
+""")
+    sub = tmp_path / "bench"
+    sub.mkdir()
+    cfg = load_config(sub)  # found by searching upwards
+    assert cfg.project == "demo" and cfg.main_branch == "trunk" and cfg.root == tmp_path.resolve()
+    fast = cfg.tier(None)
+    assert fast is not None and fast.name == "fast" and fast.select == ("-m", "not slow")
+    assert fast.timeout == 10 and fast.budget == 30
+    assert cfg.tier("nightly").budget == 300
+    p = cfg.policy(fast)
+    assert p.threshold("bench/test_io.py::test_read", "time") == pytest.approx(0.15)
+    assert p.threshold("bench/test_x.py::test_y", "time") == pytest.approx(0.03)
+    assert p.threshold("bench/test_x.py::test_y", "allocations") == pytest.approx(0.5)
+    assert cfg.policy(cfg.tier("nightly")).threshold("a", "time") == pytest.approx(0.02)
+    (budget,) = cfg.budgets
+    assert budget.limit == pytest.approx(1e-3) and budget.op == "<=" and budget.unit == "s"
+    assert cfg.baseline.runs == 3
+
+
+def test_perfgate_toml_has_no_prefix(tmp_path):
+    write(tmp_path, "storage = 'postgresql://x/y'\nbogus = 1\n", "perfgate.toml")
+    with pytest.raises(ConfigError, match=r"perfgate.toml: bogus: unknown key"):
+        load_config(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[tool.perfgate]\nmain_branch = 3\n", r"tool.perfgate.main_branch: expected str, got 3"),
+        ("[tool.perfgate.thresholds]\ntime = 'fast'\n", r"tool.perfgate.thresholds.time: expected a percentage"),
+        ("[tool.perfgate.tiers.fast]\nbudget = '-3s'\n", r"tool.perfgate.tiers.fast.budget: a duration must be"),
+        ("[tool.perfgate.tiers.fast]\nselekt = 1\n", r"tool.perfgate.tiers.fast.selekt: unknown key"),
+        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '1 MB'\n", r"budgets\[0\].max: time is measured in s"),
+        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\n", r"budgets\[0\].max: give exactly one of max or min"),
+        ("[tool.perfgate]\ndefault_tier = 'nope'\n", r"default_tier: no tier named 'nope'"),
+        ("[tool.perfgate\n", r"pyproject.toml: invalid TOML"),
+        ("[tool.perfgate.baseline]\nruns = 0\n", r"baseline.runs: must be at least 1"),
+    ],
+)
+def test_errors_name_file_and_key(tmp_path, body, message):
+    write(tmp_path, body)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(tmp_path)
+    assert "pyproject.toml" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_unknown_tier(tmp_path):
+    write(tmp_path, "[tool.perfgate.tiers.fast]\n")
+    with pytest.raises(ConfigError, match="unknown tier 'slow' \\(tiers: fast\\)"):
+        load_config(tmp_path).tier("slow")
+
+
+def test_parsers():
+    assert parse_percent("5%") == pytest.approx(0.05)
+    assert parse_percent(1.5) == pytest.approx(0.015)
+    assert parse_duration("5min") == 300
+    assert parse_duration(2) == 2
+    assert parse_quantity("100 MB", "B") == (1e8, "B")
+    assert parse_quantity("5000 req/s", "req/s") == (5000, "req/s")
+    with pytest.raises(ValueError):
+        parse_percent("-1%")
+    with pytest.raises(ValueError):
+        parse_duration("10 MB")

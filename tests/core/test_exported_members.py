@@ -1,0 +1,10 @@
+import perfgate
+
+
+def test_public_api_is_curated():
+    exported = set(perfgate.__all__)
+    public = {name for name in dir(perfgate) if not name.startswith("_")} | {"__version__"}
+    # every exported name exists, and nothing public is left out of __all__ by accident
+    assert exported <= set(dir(perfgate))
+    modules = {n for n in public if type(getattr(perfgate, n)).__name__ == "module"}
+    assert public - modules == exported

@@ -1,0 +1,74 @@
+from datetime import UTC, datetime
+
+from perfgate.gate import Budget, Policy, ThresholdOverride, evaluate, matches
+from perfgate.model import BenchmarkId, Direction, Environment, Result, Run, Status, new_run_id
+from perfgate.stats import summarize
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def res(name, values, metric="time", unit="s", direction=Direction.LOWER, error=None):
+    if error:
+        return Result(BenchmarkId(name), metric, unit, direction, error=error)
+    return Result(BenchmarkId(name), metric, unit, direction, summarize(values), samples=tuple(values))
+
+
+def run(*results):
+    return Run(new_run_id(T0), "p", T0, None, "perfgate", Environment("tb"), tuple(results))
+
+
+def test_matches():
+    assert matches("test_cache_hit", "bench/t.py::test_cache_hit")
+    assert matches("bench/t.py::*", "bench/t.py::test_x")
+    assert not matches("test_cache", "bench/t.py::test_cache_hit")
+
+
+def test_three_times_slower_is_a_regression_and_ordering_is_worst_first():
+    base = run(res("a", [1.0] * 5), res("b", [2.0] * 5), res("gone", [1.0] * 5))
+    cur = run(res("a", [3.0] * 5), res("b", [2.02] * 5), res("c", [1.0] * 5), res("d", [], error="boom"))
+    out = evaluate(cur, [base], Policy())
+    assert [(v.benchmark.name, v.status) for v in out.verdicts] == [
+        ("d", Status.FAILED),
+        ("a", Status.REGRESSION),
+        ("gone", Status.MISSING),
+        ("c", Status.NEW),
+        ("b", Status.UNCHANGED),
+    ]
+    assert out.verdicts[1].change == 2.0
+    assert not out.passed and out.exit_code() == 1 and out.exit_code(warn_only=True) == 0
+
+
+def test_higher_is_better_direction():
+    base = run(res("t", [100.0] * 5, "throughput", "B/s", Direction.HIGHER))
+    cur = run(res("t", [50.0] * 5, "throughput", "B/s", Direction.HIGHER))
+    (v,) = evaluate(cur, [base], Policy()).verdicts
+    assert v.status is Status.REGRESSION and v.change == -0.5
+
+
+def test_thresholds_per_benchmark_and_budgets():
+    base = run(res("bench/io.py::read", [1.0] * 5), res("bench/x.py::hit", [1e-4] * 5))
+    cur = run(res("bench/io.py::read", [1.1] * 5), res("bench/x.py::hit", [2e-3] * 5))
+    policy = Policy(
+        overrides=(ThresholdOverride("bench/io.py::*", {"time": 0.15}),),
+        metrics={"time": 100.0},
+        budgets=(Budget("hit", "time", "<=", 1e-3, "s", "hit time <= 1ms"),
+                 Budget("nothing*", "time", "<=", 1.0, "s", "nothing time <= 1s")),
+    )
+    out = evaluate(cur, [base], policy)
+    assert {v.status for v in out.verdicts} == {Status.UNCHANGED}
+    hit, nothing = out.budgets
+    assert not hit.passed and hit.value == 2e-3 and hit.benchmark == "bench/x.py::hit"
+    assert not nothing.passed and nothing.value is None
+    assert out.exit_code() == 1
+
+
+def test_identical_runs_pass():
+    a = run(res("a", [1.0, 1.01, 0.99, 1.0, 1.02]))
+    b = run(res("a", [1.0, 1.01, 0.99, 1.0, 1.02]))
+    out = evaluate(b, [a], Policy())
+    assert out.passed and out.verdicts[0].status is Status.UNCHANGED
+
+
+def test_no_baseline_everything_new():
+    out = evaluate(run(res("a", [1.0])), [], Policy())
+    assert out.passed and out.verdicts[0].status is Status.NEW

@@ -1,0 +1,163 @@
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from perfgate.errors import InputError, SchemaError
+from perfgate.model import (
+    SCHEMA_VERSION,
+    BenchmarkId,
+    CIInfo,
+    Direction,
+    Environment,
+    GitInfo,
+    Result,
+    Run,
+    RunStatus,
+    Summary,
+    dumps_run,
+    format_value,
+    loads_run,
+    new_run_id,
+    normalize,
+    results_from_dict,
+    results_to_dict,
+    run_from_dict,
+    run_to_dict,
+)
+from perfgate.stats import summarize
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def make_run(**kw):
+    res = (
+        Result(
+            BenchmarkId("bench/test_a.py::test_x[10]", "g", (("n", "10"),)),
+            "time",
+            "s",
+            Direction.LOWER,
+            summarize([1e-6, 1.1e-6, 0.9e-6, 1.05e-6, 1e-6, 1.2e-6]),
+            samples=(1e-6, 1.1e-6, 0.9e-6, 1.05e-6, 1e-6, 1.2e-6),
+            rounds=6,
+            iterations=1000,
+            warmup=2,
+            extra={"extra_info": {"k": [1, 2, {"x": None}]}},
+        ),
+        Result(BenchmarkId("bench/test_a.py::test_fail"), "time", "s", Direction.LOWER, error="ValueError: boom"),
+    )
+    base = dict(
+        id=new_run_id(T0),
+        project="proj",
+        started=T0,
+        finished=T0 + timedelta(seconds=3.5),
+        source="perfgate",
+        environment=Environment("ci-large", "abc", os="Linux", cores=2, load_avg=(0.5, 0.25, 0.1),
+                                extra={"x": 1}),
+        results=res,
+        status=RunStatus.PARTIAL,
+        tier="fast",
+        tags=("nightly",),
+        git=GitInfo("a" * 40, "main", True, ("b" * 40,), T0 - timedelta(hours=1), "subject", True),
+        ci=CIInfo("github", "123", "bench", "pull_request", 7, "main", "feature", "https://x/y"),
+    )
+    base.update(kw)
+    return Run(**base)
+
+
+def test_json_round_trip_is_exact():
+    run = make_run()
+    assert run_from_dict(run_to_dict(run)) == run
+    assert loads_run(dumps_run(run)) == run
+    bare = make_run(git=None, ci=None, finished=None, tier=None)
+    assert loads_run(dumps_run(bare)) == bare
+
+
+def test_results_document_round_trip():
+    run = make_run()
+    doc = results_from_dict(results_to_dict(run.results, started=T0, finished=None, status=RunStatus.PARTIAL))
+    assert doc.results == run.results and doc.status is RunStatus.PARTIAL and doc.started == T0
+
+
+def test_newer_schema_is_refused_with_upgrade_message():
+    doc = run_to_dict(make_run())
+    doc["perfgate_schema"] = SCHEMA_VERSION + 1
+    with pytest.raises(SchemaError, match="upgrade perfgate"):
+        run_from_dict(doc, "x.json")
+
+
+def test_malformed_document_names_the_key():
+    doc = run_to_dict(make_run())
+    doc["run"]["results"][0]["summary"]["median"] = "fast"
+    with pytest.raises(InputError, match=r"x.json: key run.results\[0\].summary.median: expected float"):
+        run_from_dict(doc, "x.json")
+    doc = run_to_dict(make_run())
+    doc["run"]["bogus"] = 1
+    with pytest.raises(InputError, match=r"key run\.bogus: unknown key"):
+        run_from_dict(doc, "x.json")
+    with pytest.raises(InputError, match=r"y.json:1: invalid JSON"):
+        loads_run("{", "y.json")
+
+
+def test_validation():
+    with pytest.raises(ValueError, match="summary or an error"):
+        Result(BenchmarkId("a"), "time", "s", Direction.LOWER)
+    with pytest.raises(ValueError, match="not finite"):
+        Result(BenchmarkId("a"), "time", "s", Direction.LOWER, summarize([1.0]), samples=(float("nan"),))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        make_run(started=datetime(2026, 1, 1))
+    with pytest.raises(ValueError, match="duplicate result"):
+        r = make_run().results[0]
+        make_run(results=(r, r))
+    with pytest.raises(ValueError, match="min"):
+        Summary(n=1, mean=1, median=1, min=2, max=1)
+    with pytest.raises(ValueError):
+        BenchmarkId(" padded ")
+
+
+def test_run_ids_sort_by_time_and_are_unique():
+    a = new_run_id(T0)
+    b = new_run_id(T0 + timedelta(milliseconds=1))
+    assert len(a) == 26 and a < b
+    assert len({new_run_id(T0) for _ in range(100)}) == 100
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (1500.0, "ns", (1.5e-6, "s")),
+        (2.0, "ms", (2e-3, "s")),
+        (3.0, "µs", (3e-6, "s")),
+        (2.0, "ops/ms", (2000.0, "ops/s")),
+        (10.0, "MB/s", (1e7, "B/s")),
+        (5.0, "allocs/op", (5.0, "count")),
+        (64.0, "B/op", (64.0, "B")),
+        (12.5, "ns/op", (12.5e-9, "s")),
+        (1.0, "KiB", (1024.0, "B")),
+        (50.0, "%", (0.5, "ratio")),
+        (7.0, "widgets", (7.0, "widgets")),
+    ],
+)
+def test_normalize(value, unit, expected):
+    got = normalize(value, unit)
+    assert got[1] == expected[1] and got[0] == pytest.approx(expected[0])
+
+
+def test_format_value():
+    assert format_value(1.234e-6, "s") == "1.234 µs"
+    assert format_value(0.5, "s") == "500.0 ms"
+    assert format_value(3 * 1024**2, "B") == "3.000 MiB"
+    assert format_value(12345.0, "req/s") == "12.35k req/s"
+    assert format_value(None, "s") == "-"
+
+
+finite = st.floats(min_value=1e-12, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+@given(st.lists(finite, min_size=1, max_size=40), st.text(min_size=1, max_size=20).map(str.strip).filter(bool))
+def test_any_run_round_trips(samples, name):
+    r = Result(BenchmarkId(name), "time", "s", Direction.LOWER, summarize(samples), samples=tuple(samples))
+    run = make_run(results=(r,))
+    assert loads_run(json.dumps(run_to_dict(run))) == run
