@@ -1,0 +1,55 @@
+"""Reports: a gate outcome, run listings and history rendered as terminal text, JSON or Markdown.
+
+Renderers are pure functions returning strings; the CLI decides where they go. The only I/O here is
+:func:`append_step_summary`, which appends to the file GitHub Actions names in ``$GITHUB_STEP_SUMMARY``.
+"""
+
+from perfgate.report.console import ROLES, Console, Progress, make_console
+from perfgate.report.json_report import JSON_REPORT_VERSION, outcome_to_dict, render_json
+from perfgate.report.listing import (
+    HistoryPoint,
+    RunRow,
+    render_history,
+    render_history_json,
+    render_run,
+    render_run_json,
+    render_runs,
+    render_runs_json,
+    sparkline,
+)
+from perfgate.report.markdown import (
+    GITHUB_COMMENT_LIMIT,
+    append_step_summary,
+    escape_markdown,
+    render_markdown,
+    report_marker,
+)
+from perfgate.report.table import truncate_middle
+from perfgate.report.text import render_results_table, render_text
+
+__all__ = [
+    "GITHUB_COMMENT_LIMIT",
+    "JSON_REPORT_VERSION",
+    "ROLES",
+    "Console",
+    "HistoryPoint",
+    "Progress",
+    "RunRow",
+    "append_step_summary",
+    "escape_markdown",
+    "make_console",
+    "outcome_to_dict",
+    "render_history",
+    "render_history_json",
+    "render_json",
+    "render_markdown",
+    "render_results_table",
+    "render_run",
+    "render_run_json",
+    "render_runs",
+    "render_runs_json",
+    "render_text",
+    "report_marker",
+    "sparkline",
+    "truncate_middle",
+]

@@ -1,0 +1,196 @@
+"""How figures read in every report format: centres with their spread, changes, ids, counts, methods.
+
+One place, so the terminal, Markdown and listings say the same number the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from perfgate.gate.outcome import BudgetCheck, Outcome
+from perfgate.model import GitInfo, Status, Summary, Verdict, format_value
+
+__all__ = [
+    "STATUS_ORDER",
+    "baseline_phrase",
+    "budget_phrase",
+    "count_parts",
+    "format_centre",
+    "format_change",
+    "format_interval",
+    "format_p",
+    "format_spread",
+    "format_time",
+    "git_label",
+    "method_phrase",
+    "short_id",
+    "spread",
+    "verdict_error",
+]
+
+SHORT_ID = 10
+
+# The order counts are read in: what needs attention first.
+STATUS_ORDER = (
+    Status.REGRESSION,
+    Status.FAILED,
+    Status.INCONCLUSIVE,
+    Status.MISSING,
+    Status.NEW,
+    Status.IMPROVEMENT,
+    Status.UNCHANGED,
+)
+
+_PLURAL = {
+    Status.REGRESSION: ("regression", "regressions"),
+    Status.IMPROVEMENT: ("improvement", "improvements"),
+}
+
+_METHODS = {
+    "ratio-of-medians": "ratio of medians",
+    "mann-whitney+hodges-lehmann": "Mann-Whitney U test with Hodges-Lehmann shift",
+    "bootstrap": "bootstrap interval of the change",
+}
+
+
+def short_id(run_id: str) -> str:
+    """The first 10 characters of a run id: enough to be unique in practice, and a valid id prefix."""
+    return run_id[:SHORT_ID]
+
+
+def git_label(git: GitInfo | None) -> str | None:
+    """``branch@commit7`` (``+dirty`` when the tree had changes), or None without git information."""
+    if git is None:
+        return None
+    label = f"{git.branch}@{git.commit[:7]}" if git.branch else git.commit[:7]
+    return label + "+dirty" if git.dirty else label
+
+
+def format_time(when: datetime) -> str:
+    """A UTC timestamp to the minute, the same on every machine: ``2024-05-01 12:03``."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def spread(summary: Summary) -> float | None:
+    """Half-width of the centre's confidence interval, else half the interquartile range, else None."""
+    if summary.ci_low is not None and summary.ci_high is not None:
+        return (summary.ci_high - summary.ci_low) / 2
+    if summary.q1 is not None and summary.q3 is not None and summary.n > 1:
+        return (summary.q3 - summary.q1) / 2
+    return None
+
+
+def format_spread(summary: Summary, unit: str) -> str:
+    """The spread as ``±3%`` of the median (``±1.2 µs`` when the median is zero), or ``""``."""
+    half = spread(summary)
+    if half is None:
+        return ""
+    if summary.median:
+        pct = abs(half / summary.median) * 100
+        return f"±{pct:.0f}%" if pct >= 1 or pct == 0 else f"±{pct:.1f}%"
+    return f"±{format_value(half, unit, 2)}"
+
+
+def format_centre(summary: Summary | None, unit: str) -> str:
+    """``1.234 ms ±3%``: the median in a human unit and its spread; ``-`` when there is none."""
+    if summary is None:
+        return "-"
+    text = format_value(summary.median, unit)
+    s = format_spread(summary, unit)
+    return f"{text} {s}" if s else text
+
+
+def format_change(change: float | None) -> str:
+    """A signed relative change: ``+12.3%``, ``-0.4%``, ``+250%``; ``""`` when unknown."""
+    if change is None:
+        return ""
+    pct = change * 100
+    if abs(pct) >= 100:
+        return f"{pct:+.0f}%"
+    text = f"{pct:+.1f}%"
+    return "0.0%" if text in ("+0.0%", "-0.0%") else text
+
+
+def format_interval(low: float | None, high: float | None) -> str:
+    """``[+8.1%, +16.0%]`` for a change's interval, ``""`` when it has none."""
+    if low is None or high is None:
+        return ""
+    return f"[{format_change(low)}, {format_change(high)}]"
+
+
+def format_p(p: float | None) -> str:
+    """A p-value to three decimals, ``<0.001`` below that; ``""`` when the method gives none."""
+    if p is None:
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def method_phrase(outcome: Outcome) -> str:
+    """How the verdicts were reached, for people: ``ratio of medians vs a 5% threshold``."""
+    methods = [outcome.method] if outcome.method else sorted({v.method for v in outcome.verdicts if v.method})
+    if not methods:
+        return "no comparison"
+    words = ", ".join(_METHODS.get(m, m.replace("-", " ")) for m in methods)
+    thresholds = sorted({v.threshold for v in outcome.verdicts if v.threshold is not None})
+    if len(thresholds) == 1:
+        return f"{words} vs a {thresholds[0] * 100:g}% threshold"
+    if thresholds:
+        return f"{words} vs per-benchmark thresholds ({thresholds[0] * 100:g}% to {thresholds[-1] * 100:g}%)"
+    return words
+
+
+def baseline_phrase(baseline_ids: Sequence[str], baseline_git: Mapping[str, GitInfo] | None = None) -> str:
+    """``baseline: run 01J0000000, main@abc1234``, ``baseline: 3 runs ...`` or ``no baseline``."""
+    if not baseline_ids:
+        return "no baseline"
+    git = baseline_git or {}
+    parts = []
+    for run_id in baseline_ids:
+        label = git_label(git.get(run_id))
+        parts.append(f"{short_id(run_id)}, {label}" if label else short_id(run_id))
+    if len(parts) == 1:
+        return f"baseline: run {parts[0]}"
+    return f"baseline: {len(parts)} runs {'; '.join(parts)}"
+
+
+def count_parts(outcome: Outcome) -> list[tuple[str, str]]:
+    """The summary counts as ``(text, role)`` pairs, in :data:`STATUS_ORDER`, zeros left out.
+
+    Broken budgets count after failures: they fail the gate too.
+    """
+    counts: dict[Status, int] = {}
+    for v in outcome.verdicts:
+        counts[v.status] = counts.get(v.status, 0) + 1
+    parts: list[tuple[str, str]] = []
+    for status in STATUS_ORDER:
+        n = counts.get(status, 0)
+        if n:
+            one, many = _PLURAL.get(status, (status.value, status.value))
+            parts.append((f"{n} {one if n == 1 else many}", status.value))
+        if status is Status.FAILED:
+            broken = len(outcome.broken_budgets)
+            if broken:
+                parts.append((f"{broken} budget{'s' if broken != 1 else ''} exceeded", "failed"))
+    return parts
+
+
+def verdict_error(outcome: Outcome, v: Verdict) -> str:
+    """The error of a failed verdict: its reason, else the current run's result error."""
+    if v.reason:
+        return v.reason
+    r = outcome.run.result(v.benchmark.name, v.metric)
+    return r.error if r is not None and r.error else "failed"
+
+
+_OPS = {"<=": ("≤", ">"), ">=": ("≥", "<")}
+
+
+def budget_phrase(b: BudgetCheck) -> str:
+    """``test_cache_hit time 1.3 ms > budget 1 ms`` (or ``≤`` when kept), without a mark."""
+    kept, broken = _OPS.get(b.op, (b.op, f"not {b.op}"))
+    limit = format_value(b.limit, b.unit)
+    if b.value is None:
+        return f"{b.benchmark} {b.metric}: no value (missing or failed), budget {kept} {limit}"
+    op = kept if b.passed else broken
+    return f"{b.benchmark} {b.metric} {format_value(b.value, b.unit)} {op} budget {limit}"

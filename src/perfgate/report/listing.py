@@ -1,0 +1,322 @@
+"""Run listings (``perfgate runs``), one run in detail (``perfgate show``) and a metric's history
+(``perfgate history``), as terminal text or as plain JSON lists of objects."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from perfgate.model import Direction, Run, format_value, run_to_dict
+from perfgate.report.console import Console
+from perfgate.report.formatting import format_change, format_time, git_label, short_id
+from perfgate.report.table import Cell, Column, render_table
+from perfgate.report.text import render_results_table
+
+__all__ = [
+    "HistoryPoint",
+    "RunRow",
+    "render_history",
+    "render_history_json",
+    "render_run",
+    "render_run_json",
+    "render_runs",
+    "render_runs_json",
+    "sparkline",
+]
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """One line of a run listing: what a store can answer without loading every result."""
+
+    id: str
+    started: datetime
+    branch: str | None
+    commit: str | None
+    tier: str | None
+    testbed: str
+    source: str
+    status: str
+    n_results: int
+    n_failed: int
+
+    def __post_init__(self) -> None:
+        if self.n_results < 0 or not 0 <= self.n_failed <= self.n_results:
+            raise ValueError(
+                f"run {self.id}: need 0 <= n_failed <= n_results, got {self.n_failed}/{self.n_results}"
+            )
+
+    @classmethod
+    def from_run(cls, run: Run) -> RunRow:
+        """The listing row of a loaded run."""
+        return cls(
+            id=run.id,
+            started=run.started,
+            branch=run.git.branch if run.git else None,
+            commit=run.git.commit if run.git else None,
+            tier=run.tier,
+            testbed=run.environment.testbed,
+            source=run.source,
+            status=str(run.status.value),
+            n_results=len(run.results),
+            n_failed=len(run.failed_results),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPoint:
+    """One value of a series (one benchmark and metric on one testbed) at one run.
+
+    ``value`` is None when the benchmark failed (``error`` says why) in that run.
+    """
+
+    run_id: str
+    commit: str | None
+    branch: str | None
+    when: datetime
+    value: float | None
+    unit: str
+    ci_low: float | None = None
+    ci_high: float | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("value", "ci_low", "ci_high"):
+            v = getattr(self, name)
+            if v is not None and not math.isfinite(v):
+                raise ValueError(f"history point {self.run_id}: {name} must be finite, got {v!r}")
+
+
+def render_runs(rows: Sequence[RunRow], console: Console) -> str:
+    """A table of runs, in the order given (stores list newest first)."""
+    if not rows:
+        return "no runs\n"
+    columns = [
+        Column("id"),
+        Column("started (UTC)"),
+        Column("branch", shrink=True),
+        Column("commit"),
+        Column("tier"),
+        Column("testbed", shrink=True),
+        Column("status"),
+        Column("results", "right"),
+        Column("failed", "right"),
+    ]
+    body: list[list[Cell | str]] = []
+    for r in rows:
+        status_role = {"complete": None, "partial": "warn", "failed": "failed"}.get(r.status, "warn")
+        body.append(
+            [
+                Cell(short_id(r.id), "bold"),
+                format_time(r.started),
+                r.branch or "-",
+                (r.commit or "-")[:8],
+                r.tier or "-",
+                r.testbed,
+                Cell(r.status, status_role),
+                str(r.n_results),
+                Cell(str(r.n_failed), "failed" if r.n_failed else None),
+            ]
+        )
+    return "\n".join(render_table(columns, body, console)) + "\n"
+
+
+def render_runs_json(rows: Sequence[RunRow]) -> str:
+    """The run listing as a JSON list of objects (full ids, ISO 8601 times)."""
+    return _dumps(
+        [
+            {
+                "id": r.id,
+                "started": r.started.isoformat(),
+                "branch": r.branch,
+                "commit": r.commit,
+                "tier": r.tier,
+                "testbed": r.testbed,
+                "source": r.source,
+                "status": r.status,
+                "n_results": r.n_results,
+                "n_failed": r.n_failed,
+            }
+            for r in rows
+        ]
+    )
+
+
+def render_run(run: Run, console: Console) -> str:
+    """One run in detail: its context (git, CI, machine) and a table of its results."""
+    env = run.environment
+    fields: list[tuple[str, str]] = [
+        ("run", run.id),
+        ("project", run.project),
+        ("started", format_time(run.started) + " UTC"),
+        ("duration", format_value(run.duration, "s") if run.duration is not None else "-"),
+        ("status", run.status.value),
+        ("source", run.source),
+    ]
+    if run.tier:
+        fields.append(("tier", run.tier))
+    if run.tags:
+        fields.append(("tags", ", ".join(run.tags)))
+    if run.git:
+        label = git_label(run.git) or run.git.commit
+        fields.append(
+            ("git", f"{label} ({run.git.commit})" + (f" {run.git.subject}" if run.git.subject else ""))
+        )
+    if run.ci:
+        ci = run.ci
+        bits = [ci.provider] + [x for x in (ci.event, f"run {ci.run_id}" if ci.run_id else None) if x]
+        if ci.pr_number is not None:
+            bits.append(f"PR #{ci.pr_number}")
+        if ci.url:
+            bits.append(ci.url)
+        fields.append(("ci", " · ".join(bits)))
+    machine = [x for x in (env.os, env.kernel, env.arch) if x]
+    if env.cpu_model:
+        machine.append(env.cpu_model + (f" ({env.cores} cores)" if env.cores else ""))
+    if env.memory_bytes:
+        machine.append(format_value(float(env.memory_bytes), "B", 3))
+    if env.python:
+        machine.append(f"Python {env.python}")
+    fields.append(("testbed", env.testbed + (f": {', '.join(machine)}" if machine else "")))
+    key_width = max(len(k) for k, _ in fields)
+    lines = [f"{console.style(k.ljust(key_width), 'dim')}  {v}" for k, v in fields]
+    lines.append("")
+    if run.results:
+        lines += render_results_table(run.results, console, detail=True)
+        for r in run.failed_results:
+            lines.append(f"{console.style('✗', 'failed')} {r.benchmark.name} [{r.metric}]: {r.error}")
+    else:
+        lines.append("no results")
+    return "\n".join(lines) + "\n"
+
+
+def render_run_json(run: Run) -> str:
+    """One run as perfgate's versioned run document (the same JSON ``perfgate export`` writes)."""
+    return _dumps(run_to_dict(run))
+
+
+def sparkline(values: Sequence[float | None]) -> str:
+    """One character per value on ``▁``..``█`` scaled between the series' min and max; a gap (space)
+    where a value is missing. A flat series sits in the middle."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return " " * len(values)
+    lo, hi = min(known), max(known)
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        elif hi == lo:
+            out.append(SPARKS[len(SPARKS) // 2 - 1])
+        else:
+            out.append(SPARKS[min(len(SPARKS) - 1, int((v - lo) / (hi - lo) * len(SPARKS)))])
+    return "".join(out)
+
+
+def _ordered(points: Sequence[HistoryPoint]) -> list[HistoryPoint]:
+    return sorted(points, key=lambda p: p.when)  # stable: equal times keep the store's order
+
+
+def render_history(
+    points: Sequence[HistoryPoint],
+    console: Console,
+    *,
+    title: str | None = None,
+    direction: Direction | None = None,
+) -> str:
+    """A series as a table (newest last), its sparkline, and the change from the first value to the last.
+
+    ``title`` names the series (benchmark, metric, testbed); ``direction`` lets the change be coloured
+    as better or worse.
+    """
+    lines: list[str] = [console.style(title, "bold")] if title else []
+    if not points:
+        return "\n".join([*lines, "no history"]) + "\n"
+    ordered = _ordered(points)
+    columns = [
+        Column("when (UTC)"),
+        Column("run"),
+        Column("commit"),
+        Column("branch", shrink=True),
+        Column("value", "right"),
+        Column("interval", "right"),
+        Column("vs prev", "right"),
+    ]
+    body: list[list[Cell | str]] = []
+    previous: float | None = None
+    for p in ordered:
+        if p.value is None:
+            value: Cell | str = Cell("failed", "failed")
+            interval, delta = "", ""
+        else:
+            value = format_value(p.value, p.unit)
+            interval = (
+                f"[{format_value(p.ci_low, p.unit)}, {format_value(p.ci_high, p.unit)}]"
+                if p.ci_low is not None and p.ci_high is not None
+                else ""
+            )
+            delta = format_change(p.value / previous - 1) if previous else ""
+            previous = p.value
+        body.append(
+            [
+                format_time(p.when),
+                short_id(p.run_id),
+                (p.commit or "-")[:8],
+                p.branch or "-",
+                value,
+                interval,
+                delta,
+            ]
+        )
+    lines += render_table(columns, body, console)
+    values = [p.value for p in ordered]
+    # the most recent points when the series is wider than the console
+    room = max(1, console.width - 2)
+    lines += ["", sparkline(values[-room:])]
+    known = [(p.value, p.unit) for p in ordered if p.value is not None]
+    if len(known) >= 2:
+        (first, unit), (last, _) = known[0], known[-1]
+        change = format_change(last / first - 1) if first else "n/a"
+        role = None
+        if direction is not None and first and last != first:
+            worse = (last > first) == (direction is Direction.LOWER)
+            role = "regression" if worse else "improvement"
+        shown = console.style(change, role) if role else change
+        lines.append(
+            f"first → last: {format_value(first, unit)} → {format_value(last, unit)} ({shown})"
+            f" over {len(known)} runs"
+        )
+    failed = [p for p in ordered if p.error]
+    for p in failed:
+        lines.append(f"{console.style('✗', 'failed')} {short_id(p.run_id)}: {p.error}")
+    return "\n".join(lines) + "\n"
+
+
+def render_history_json(points: Sequence[HistoryPoint]) -> str:
+    """A series as a JSON list of objects, oldest first."""
+    return _dumps(
+        [
+            {
+                "run_id": p.run_id,
+                "commit": p.commit,
+                "branch": p.branch,
+                "when": p.when.isoformat(),
+                "value": p.value,
+                "unit": p.unit,
+                "ci_low": p.ci_low,
+                "ci_high": p.ci_high,
+                "error": p.error,
+            }
+            for p in _ordered(points)
+        ]
+    )

@@ -1,0 +1,107 @@
+"""Plain-text tables for the terminal: padded columns, styled cells, long names cut in the middle.
+
+Widths are measured on the unstyled text and styles are applied after padding, so ANSI codes never
+disturb the alignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from perfgate.report.console import Console
+
+__all__ = ["Cell", "Column", "render_table", "truncate_middle"]
+
+ELLIPSIS = "…"
+MIN_SHRINK = 12  # a name cut shorter than this says nothing
+
+
+def truncate_middle(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters by replacing its middle with ``…``.
+
+    The middle goes because benchmark names differ at both ends: the file or module at the start, the
+    parameters at the end.
+    """
+    if width < 0:
+        raise ValueError(f"width must be >= 0, got {width}")
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return ELLIPSIS[:width]
+    # a little more of the end: the test function and its parameters tell benchmarks apart best
+    head = (width - 1) * 2 // 5
+    tail = width - 1 - head
+    return text[:head] + ELLIPSIS + text[len(text) - tail :]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column: its header, alignment, and whether it may be cut to fit the console."""
+
+    header: str
+    align: str = "left"  # "left" or "right"
+    shrink: bool = False
+
+    def __post_init__(self) -> None:
+        if self.align not in ("left", "right"):
+            raise ValueError(f"column align must be 'left' or 'right', got {self.align!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One cell: plain text and the console role to style it with (None: unstyled)."""
+
+    text: str
+    role: str | None = None
+
+
+def _cell(value: Cell | str) -> Cell:
+    return value if isinstance(value, Cell) else Cell(value)
+
+
+def render_table(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Cell | str]],
+    console: Console,
+    *,
+    gap: int = 2,
+    indent: str = "",
+) -> list[str]:
+    """The table as lines (header first), no wider than ``console.width`` when shrinking allows it."""
+    cells = [[_cell(c) for c in row] for row in rows]
+    for i, row in enumerate(cells):
+        if len(row) != len(columns):
+            raise ValueError(f"table row {i} has {len(row)} cells for {len(columns)} columns")
+    widths = [len(col.header) for col in columns]
+    for row in cells:
+        for j, cell in enumerate(row):
+            widths[j] = max(widths[j], len(cell.text))
+    total = len(indent) + sum(widths) + gap * (len(columns) - 1)
+    excess = total - console.width
+    # Shrink the shrinkable columns, the widest first, down to MIN_SHRINK (or their header) each.
+    for j in sorted((j for j, c in enumerate(columns) if c.shrink), key=lambda j: -widths[j]):
+        if excess <= 0:
+            break
+        floor = max(MIN_SHRINK, len(columns[j].header))
+        cut = min(excess, max(0, widths[j] - floor))
+        widths[j] -= cut
+        excess -= cut
+
+    def line(row: Sequence[Cell], header: bool) -> str:
+        parts = []
+        for j, cell in enumerate(row):
+            text = truncate_middle(cell.text, widths[j])
+            pad = " " * (widths[j] - len(text))
+            padded = pad + text if columns[j].align == "right" else text + pad
+            role = "bold" if header and text else cell.role
+            if role is not None and text:
+                # style only the text, not the padding, so underlines/backgrounds never spill
+                styled = console.style(text, role)
+                padded = pad + styled if columns[j].align == "right" else styled + pad
+            parts.append(padded)
+        return (indent + (" " * gap).join(parts)).rstrip()
+
+    out = [line([Cell(c.header) for c in columns], header=True)]
+    out.extend(line(row, header=False) for row in cells)
+    return out

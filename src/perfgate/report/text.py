@@ -1,0 +1,201 @@
+"""The terminal report of a gate :class:`~perfgate.gate.outcome.Outcome`, in the spirit of benchstat.
+
+One row per benchmark and metric (worst first, as the gate ordered them), then budgets, notes, failures,
+the method, and one summary line that ends in the gate's decision.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+
+from perfgate.gate.outcome import Outcome
+from perfgate.model import GitInfo, Result, Status, format_value
+from perfgate.report.console import Console
+from perfgate.report.formatting import (
+    baseline_phrase,
+    budget_phrase,
+    count_parts,
+    format_centre,
+    format_change,
+    format_interval,
+    format_p,
+    format_spread,
+    git_label,
+    method_phrase,
+    short_id,
+    verdict_error,
+)
+from perfgate.report.table import Cell, Column, render_table
+
+__all__ = ["render_results_table", "render_text"]
+
+
+def _context_line(outcome: Outcome) -> str:
+    run = outcome.run
+    parts = [f"run {short_id(run.id)}", run.project]
+    label = git_label(run.git)
+    if label:
+        parts.append(label)
+    if run.tier:
+        parts.append(f"tier {run.tier}")
+    parts.append(f"testbed {run.environment.testbed}")
+    return " · ".join(parts)
+
+
+def _show_metric(metrics: Sequence[str]) -> bool:
+    return any(m != "time" for m in metrics)
+
+
+def _wrap(text: str, console: Console, indent: str) -> list[str]:
+    """Wrap prose to the console under ``indent`` (continuations align after it), keeping line breaks."""
+    out: list[str] = []
+    for raw in text.splitlines() or [""]:
+        out.extend(
+            textwrap.wrap(
+                raw,
+                width=max(20, console.width),
+                initial_indent=indent,
+                subsequent_indent=" " * len(indent),
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or [indent.rstrip()]
+        )
+    return out
+
+
+def render_results_table(
+    results: Sequence[Result], console: Console, *, detail: bool = False, indent: str = ""
+) -> list[str]:
+    """A run's own results: median, spread, rounds (and min/max with ``detail``), failures marked."""
+    with_metric = _show_metric([r.metric for r in results])
+    columns = [Column("benchmark", shrink=True)]
+    if with_metric:
+        columns.append(Column("metric"))
+    columns += [Column("median", "right"), Column("±", "right")]
+    if detail:
+        columns += [Column("min", "right"), Column("max", "right")]
+    columns.append(Column("rounds", "right"))
+    rows: list[list[Cell | str]] = []
+    for r in results:
+        row: list[Cell | str] = [r.benchmark.name]
+        if with_metric:
+            row.append(r.metric)
+        s = r.summary
+        if r.error is not None or s is None:
+            row += [Cell("failed", "failed"), ""]
+            if detail:
+                row += ["", ""]
+            row.append("")
+        else:
+            row += [format_value(s.median, r.unit), format_spread(s, r.unit)]
+            if detail:
+                row += [format_value(s.min, r.unit), format_value(s.max, r.unit)]
+            row.append(str(r.rounds if r.rounds is not None else s.n))
+        rows.append(row)
+    return render_table(columns, rows, console, indent=indent)
+
+
+def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
+    verdicts = outcome.verdicts
+    with_metric = _show_metric([v.metric for v in verdicts])
+    with_p = any(v.p_value is not None for v in verdicts)
+    columns = [Column("benchmark", shrink=True)]
+    if with_metric:
+        columns.append(Column("metric"))
+    columns += [Column("baseline", "right"), Column("current", "right"), Column("change", "right")]
+    if with_p:
+        columns.append(Column("p", "right"))
+    columns.append(Column("verdict"))
+    rows: list[list[Cell | str]] = []
+    for v in verdicts:
+        row: list[Cell | str] = [v.benchmark.name]
+        if with_metric:
+            row.append(v.metric)
+        change = format_change(v.change)
+        interval = format_interval(v.change_low, v.change_high)
+        role = v.status.value
+        row += [
+            format_centre(v.baseline, v.unit),
+            format_centre(v.current, v.unit),
+            Cell(
+                f"{change} {interval}".strip(),
+                role if v.status in (Status.REGRESSION, Status.IMPROVEMENT) else None,
+            ),
+        ]
+        if with_p:
+            row.append(format_p(v.p_value))
+        verdict = v.status.value + (f" ({v.severity})" if v.severity else "")
+        row.append(Cell(verdict, role))
+        rows.append(row)
+    return render_table(columns, rows, console)
+
+
+def _summary_line(outcome: Outcome, console: Console) -> str:
+    parts = [console.style(text, role) for text, role in count_parts(outcome)]
+    counts = ", ".join(parts) if parts else "no results"
+    decision = (
+        console.style("gate passed", "ok") if outcome.passed else console.style("gate FAILED", "failed")
+    )
+    return f"{counts} — {decision}"
+
+
+def render_text(
+    outcome: Outcome, console: Console, *, baseline_git: Mapping[str, GitInfo] | None = None
+) -> str:
+    """The terminal report of ``outcome``, fitted to ``console.width`` and coloured when it allows.
+
+    ``baseline_git`` maps baseline run ids to their git information, so the report can say which commit
+    the baseline is (``main@abc1234``); without it the report names baseline runs by id only.
+    """
+    lines = [console.style(_context_line(outcome), "dim"), ""]
+    if not outcome.baseline_ids:
+        if outcome.run.results:
+            lines += render_results_table(outcome.run.results, console)
+        else:
+            lines.append("no results")
+    elif outcome.verdicts:
+        lines += _verdict_table(outcome, console)
+    else:
+        lines.append("no results to compare")
+
+    if outcome.budgets:
+        lines += ["", "budgets:"]
+        # broken first: they are why the gate said no
+        for b in sorted(outcome.budgets, key=lambda b: b.passed):
+            mark = console.style("✓", "ok") if b.passed else console.style("✗", "failed")
+            lines.append(f"  {mark} {budget_phrase(b)}")
+
+    inconclusive = [v for v in outcome.verdicts if v.status is Status.INCONCLUSIVE and v.reason]
+    if inconclusive:
+        lines += ["", "inconclusive:"]
+        for v in inconclusive:
+            lines += _wrap(f"{v.benchmark.name} [{v.metric}]: {v.reason}", console, "  ? ")
+
+    failed_lines: list[str] = []
+    failed_verdicts = outcome.failures
+    if failed_verdicts:
+        for v in failed_verdicts:
+            failed_lines.append(f"  {console.style('✗', 'failed')} {v.benchmark.name} [{v.metric}]")
+            failed_lines += _wrap(verdict_error(outcome, v), console, "      ")
+    elif not outcome.baseline_ids:
+        for r in outcome.run.failed_results:
+            failed_lines.append(f"  {console.style('✗', 'failed')} {r.benchmark.name} [{r.metric}]")
+            failed_lines += _wrap(r.error or "failed", console, "      ")
+    if failed_lines:
+        lines += ["", "failed:", *failed_lines]
+
+    if outcome.notes:
+        lines += ["", "notes:"]
+        for note in outcome.notes:
+            lines += _wrap(note, console, "  - ")
+
+    lines += [
+        "",
+        console.style(
+            f"({method_phrase(outcome)}; {baseline_phrase(outcome.baseline_ids, baseline_git)})", "dim"
+        ),
+    ]
+    lines.append(_summary_line(outcome, console))
+    return "\n".join(lines) + "\n"
