@@ -270,12 +270,11 @@ def _ingest_git(
     if live is not None and live.commit.startswith(commit):
         return replace(live, branch=branch or live.branch)
     try:
-        info = context.git_info(ws.config.root, environ=ws.environ, rev=commit)
+        full = context.resolve_ref(ws.config.root, commit)
     except ContextError:
-        info = None
-    if info is None:
         return GitInfo(commit=commit, branch=branch)
-    return replace(info, branch=branch, dirty=False)
+    times = context.commit_times(ws.config.root, [full])
+    return GitInfo(commit=full, branch=branch, commit_time=times.get(full))
 
 
 def ingest_paths(
