@@ -1,6 +1,15 @@
-"""Pure statistics: summaries and comparisons. No I/O, no clock, no globals."""
+"""Pure statistics: summaries, two-sample comparisons, multiplicity control, run-to-run variance,
+machine-wide shifts, severity rules and the suite's geometric mean. No I/O, no clock, no globals.
+
+See ``docs/statistics.md`` for the method and its published evaluation.
+"""
 
 from perfgate.stats.compare import (
+    HL_MANN_WHITNEY,
+    MACHINE_SHIFT_MODES,
+    METHODS,
+    RATIO_OF_MEDIANS,
+    RUN_LEVEL,
     CompareSettings,
     MetricPair,
     SuiteComparison,
@@ -8,16 +17,44 @@ from perfgate.stats.compare import (
     compare_suite,
     verdict_sort_key,
 )
+from perfgate.stats.geomean import GeomeanChange, geomean_change
+from perfgate.stats.machine import MachineShift, detect_machine_shift
+from perfgate.stats.multiplicity import holm
+from perfgate.stats.noise import noise_note, robust_cv
+from perfgate.stats.ranktest import Shift, hodges_lehmann, mann_whitney
+from perfgate.stats.runlevel import RunLevel, run_level_test
+from perfgate.stats.severity import Condition, SeverityRule, parse_severity_rules, severity_of
 from perfgate.stats.summary import median_ci, quantile, summarize
 
 __all__ = [
+    "HL_MANN_WHITNEY",
+    "MACHINE_SHIFT_MODES",
+    "METHODS",
+    "RATIO_OF_MEDIANS",
+    "RUN_LEVEL",
     "CompareSettings",
+    "Condition",
+    "GeomeanChange",
+    "MachineShift",
     "MetricPair",
+    "RunLevel",
+    "SeverityRule",
+    "Shift",
     "SuiteComparison",
     "compare_pair",
     "compare_suite",
+    "detect_machine_shift",
+    "geomean_change",
+    "hodges_lehmann",
+    "holm",
+    "mann_whitney",
     "median_ci",
+    "noise_note",
+    "parse_severity_rules",
     "quantile",
+    "robust_cv",
+    "run_level_test",
+    "severity_of",
     "summarize",
     "verdict_sort_key",
 ]

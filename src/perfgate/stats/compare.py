@@ -2,20 +2,59 @@
 
 The entry point is :func:`compare_suite`: it takes one :class:`MetricPair` per (benchmark, metric) and
 returns a :class:`SuiteComparison` with one :class:`~perfgate.model.Verdict` each plus run-level notes.
+
+The default method, ``"mann-whitney+hodges-lehmann"`` (see ``docs/statistics.md``):
+
+1. the change is the Hodges-Lehmann shift of log values (a ratio) with Moses' distribution-free interval;
+   the p-value is the Mann-Whitney U test's;
+2. when the baseline is several runs, the current run's median is also tested against the prediction
+   interval of the baseline runs' medians; a change must pass both tests (the larger p-value counts) and
+   the interval is the hull of both;
+3. p-values are Holm-adjusted across the suite;
+4. with threshold δ (on the log scale, t = log(1 + δ)) and adverse log change a:
+   ``regression`` when a > t and the adjusted p < alpha, ``improvement`` when a < -t and p < alpha,
+   ``unchanged`` when the whole interval lies within ±t, ``inconclusive`` otherwise (with a reason);
+5. machine-wide shifts are detected per metric and handled as ``settings.machine_shift`` says.
 """
 
 from __future__ import annotations
 
-import statistics
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from perfgate.model import BenchmarkId, Direction, Result, Status, Summary, Verdict
+from perfgate.stats.geomean import GeomeanChange, geomean_change
+from perfgate.stats.machine import MachineShift, detect_machine_shift
+from perfgate.stats.multiplicity import holm
+from perfgate.stats.noise import noise_note
+from perfgate.stats.ranktest import hodges_lehmann, mann_whitney
+from perfgate.stats.runlevel import run_level_test
+from perfgate.stats.severity import SeverityRule, severity_of
 from perfgate.stats.summary import summarize
 
-__all__ = ["CompareSettings", "MetricPair", "SuiteComparison", "compare_suite"]
+__all__ = [
+    "HL_MANN_WHITNEY",
+    "MACHINE_SHIFT_MODES",
+    "METHODS",
+    "RATIO_OF_MEDIANS",
+    "RUN_LEVEL",
+    "CompareSettings",
+    "MetricPair",
+    "SuiteComparison",
+    "compare_pair",
+    "compare_suite",
+    "verdict_sort_key",
+]
 
 RATIO_OF_MEDIANS = "ratio-of-medians"
+HL_MANN_WHITNEY = "mann-whitney+hodges-lehmann"
+RUN_LEVEL = "run-level-t"
+METHODS = (HL_MANN_WHITNEY, RATIO_OF_MEDIANS)
+MACHINE_SHIFT_MODES = ("inconclusive", "note", "normalize", "ignore")
+MULTIPLICITY = ("holm", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,18 +80,92 @@ class MetricPair:
 
 @dataclass(frozen=True, slots=True)
 class CompareSettings:
-    method: str = RATIO_OF_MEDIANS
+    """How to compare.
+
+    ``method``: ``"mann-whitney+hodges-lehmann"`` (default) or ``"ratio-of-medians"`` (a point estimate
+    against the threshold, no test). ``min_samples``: fewer on a side gives ``inconclusive``.
+    ``alpha``: family-wise error rate of the suite (per direction of change). ``confidence``: level of
+    the change's interval. ``seed``: reserved for resampling methods (the default method is exact and
+    draws nothing). ``multiplicity``: ``"holm"`` or ``"none"``. ``min_baseline_runs``: from this many
+    baseline runs on, the run-to-run test joins the within-run test. ``machine_shift``: what to do when
+    nearly every benchmark of a metric moved by a similar factor: ``"inconclusive"`` (note it and turn
+    the verdicts that moved with it into ``inconclusive``), ``"note"`` (note only), ``"normalize"``
+    (divide the shift out and judge what is left) or ``"ignore"`` (interleaved A/B runs, where a shared
+    shift is real). ``noisy_cv``: a robust CV above this adds a remedy to the verdict's reason.
+    ``severity_rules``: parsed with :func:`perfgate.stats.parse_severity_rules`.
+    """
+
+    method: str = HL_MANN_WHITNEY
     min_samples: int = 5
     alpha: float = 0.05
     confidence: float = 0.95
     seed: int = 0
+    multiplicity: str = "holm"
+    min_baseline_runs: int = 3
+    machine_shift: str = "inconclusive"
+    machine_shift_fraction: float = 0.8
+    machine_shift_min_benchmarks: int = 5
+    noisy_cv: float = 0.10
+    severity_rules: tuple[SeverityRule, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown comparison method {self.method!r}, expected one of {METHODS}")
+        if self.machine_shift not in MACHINE_SHIFT_MODES:
+            raise ValueError(
+                f"unknown machine_shift {self.machine_shift!r}, expected one of {MACHINE_SHIFT_MODES}"
+            )
+        if self.multiplicity not in MULTIPLICITY:
+            raise ValueError(f"unknown multiplicity {self.multiplicity!r}, expected one of {MULTIPLICITY}")
+        if self.min_samples < 1:
+            raise ValueError(f"min_samples must be >= 1, got {self.min_samples}")
+        if not 0 < self.alpha < 1 or not 0 < self.confidence < 1:
+            raise ValueError("alpha and confidence must be in (0, 1)")
+        if self.min_baseline_runs < 2:
+            raise ValueError(f"min_baseline_runs must be >= 2, got {self.min_baseline_runs}")
+        if not 0 < self.machine_shift_fraction <= 1:
+            raise ValueError(f"machine_shift_fraction must be in (0, 1], got {self.machine_shift_fraction}")
+        if not self.noisy_cv > 0:
+            raise ValueError(f"noisy_cv must be > 0, got {self.noisy_cv}")
 
 
 @dataclass(frozen=True, slots=True)
 class SuiteComparison:
+    """Verdicts worst first, run-level notes, the method, detected machine shifts and the geomean row."""
+
     verdicts: tuple[Verdict, ...]
     notes: tuple[str, ...] = field(default=())
-    method: str = RATIO_OF_MEDIANS
+    method: str = HL_MANN_WHITNEY
+    shifts: tuple[MachineShift, ...] = ()
+    geomean: GeomeanChange | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Analysis:
+    """What the data say about one pair before the suite-level steps (Holm, machine shift, verdict).
+
+    Either ``final`` is set (missing, failed, new, too few samples, degenerate), or ``log_est`` is the
+    log ratio current/baseline with an optional interval and an optional raw p-value.
+    """
+
+    pair: MetricPair
+    base: Summary | None
+    cur: Summary | None
+    final: Verdict | None = None
+    log_est: float = 0.0
+    log_low: float | None = None
+    log_high: float | None = None
+    p: float | None = None
+    method: str = HL_MANN_WHITNEY
+    notes: tuple[str, ...] = ()
+
+    @property
+    def adverse(self) -> float:
+        return self.log_est if self.pair.direction is Direction.LOWER else -self.log_est
+
+
+def _common(p: MetricPair) -> dict[str, object]:
+    return dict(benchmark=p.benchmark, metric=p.metric, unit=p.unit, direction=p.direction)
 
 
 def _pooled_summary(results: Sequence[Result]) -> Summary | None:
@@ -68,22 +181,27 @@ def _pooled_summary(results: Sequence[Result]) -> Summary | None:
     return summarize([r.summary.median for r in ok if r.summary is not None])
 
 
-def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary) -> Verdict:
-    common = dict(
-        benchmark=p.benchmark,
-        metric=p.metric,
-        unit=p.unit,
-        direction=p.direction,
-        baseline=base,
-        current=cur,
-        threshold=p.threshold,
-        method=RATIO_OF_MEDIANS,
-    )
+def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary, reason: str | None = None) -> Verdict:
+    """The point-estimate verdict: ratio of medians against the threshold, no test, no interval."""
+    common = _common(p)
     if base.median == 0:
         if cur.median == 0:
-            return Verdict(status=Status.UNCHANGED, change=0.0, **common)  # type: ignore[arg-type]
+            return Verdict(
+                status=Status.UNCHANGED,
+                baseline=base,
+                current=cur,
+                change=0.0,
+                threshold=p.threshold,
+                method=RATIO_OF_MEDIANS,
+                reason=reason,
+                **common,  # type: ignore[arg-type]
+            )
         return Verdict(
             status=Status.INCONCLUSIVE,
+            baseline=base,
+            current=cur,
+            threshold=p.threshold,
+            method=RATIO_OF_MEDIANS,
             reason="baseline median is zero: no relative change",
             **common,  # type: ignore[arg-type]
         )
@@ -95,23 +213,226 @@ def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary) -> Verdict:
         status = Status.IMPROVEMENT
     else:
         status = Status.UNCHANGED
-    return Verdict(status=status, change=change, **common)  # type: ignore[arg-type]
+    return Verdict(
+        status=status,
+        baseline=base,
+        current=cur,
+        change=change,
+        threshold=p.threshold,
+        method=RATIO_OF_MEDIANS,
+        reason=reason,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _sample_count(results: Sequence[Result]) -> int:
+    return sum(len(r.samples) if r.samples else (r.summary.n if r.summary else 0) for r in results)
+
+
+def _analyse(p: MetricPair, settings: CompareSettings, offset: float = 0.0) -> _Analysis:
+    """Per-pair statistics. ``offset`` (log units) multiplies the current values by ``exp(offset)``."""
+    base = _pooled_summary(p.baseline)
+    cur_res = p.current
+    common = _common(p)
+    if cur_res is None:
+        v = Verdict(status=Status.MISSING, baseline=base, reason="not in the current run", **common)  # type: ignore[arg-type]
+        return _Analysis(p, base, None, final=v)
+    if cur_res.error is not None:
+        v = Verdict(status=Status.FAILED, baseline=base, reason=cur_res.error, **common)  # type: ignore[arg-type]
+        return _Analysis(p, base, None, final=v)
+    cur = cur_res.summary
+    assert cur is not None  # a Result without an error has a summary
+    if base is None:
+        reason = "no baseline" if not p.baseline else "failed in every baseline run"
+        v = Verdict(status=Status.NEW, current=cur, reason=reason, **common)  # type: ignore[arg-type]
+        return _Analysis(p, None, cur, final=v)
+    ok = [r for r in p.baseline if r.error is None and r.summary is not None]
+    scale = math.exp(offset)
+    cur_samples = np.asarray(cur_res.samples, dtype=float) * scale
+    if cur_samples.size:
+        cur = summarize(cur_samples.tolist(), cur.ci_level or settings.confidence)
+    elif offset:
+        cur = replace(
+            cur,
+            mean=cur.mean * scale,
+            median=cur.median * scale,
+            min=cur.min * scale,
+            max=cur.max * scale,
+            stddev=cur.stddev * scale,
+            q1=None,
+            q3=None,
+            ci_low=None,
+            ci_high=None,
+            ci_level=None,
+        )
+
+    if settings.method == RATIO_OF_MEDIANS:
+        return _point_analysis(p, base, cur, None)
+
+    n_base, n_cur = _sample_count(ok), len(cur_res.samples) or cur.n
+    if min(n_base, n_cur) < settings.min_samples:
+        side, n = ("current run", n_cur) if n_cur < settings.min_samples else ("baseline", n_base)
+        change = cur.median / base.median - 1.0 if base.median > 0 else None
+        v = Verdict(
+            status=Status.INCONCLUSIVE,
+            baseline=base,
+            current=cur,
+            change=change,
+            threshold=p.threshold,
+            method=settings.method,
+            reason=f"only {n} samples in the {side}, need {settings.min_samples}",
+            **common,  # type: ignore[arg-type]
+        )
+        return _Analysis(p, base, cur, final=v)
+
+    base_samples = np.asarray([s for r in ok for s in r.samples], dtype=float)
+    medians = [r.summary.median for r in ok if r.summary is not None]
+    run_level = None
+    if len(ok) >= settings.min_baseline_runs and cur.median > 0 and all(m > 0 for m in medians):
+        run_level = run_level_test(medians, cur.median, settings.confidence)
+    have_samples = cur_samples.size > 0 and base_samples.size > 0
+    positive = have_samples and bool((cur_samples > 0).all() and (base_samples > 0).all())
+
+    if positive:
+        shift = hodges_lehmann(base_samples, cur_samples, settings.confidence)
+        _, p_within = mann_whitney(base_samples, cur_samples)
+        if run_level is None:
+            return _Analysis(
+                p,
+                base,
+                cur,
+                log_est=shift.estimate,
+                log_low=shift.low,
+                log_high=shift.high,
+                p=p_within,
+                method=HL_MANN_WHITNEY,
+            )
+        low = None if shift.low is None else min(shift.low, run_level.low)
+        high = None if shift.high is None else max(shift.high, run_level.high)
+        note = (
+            f"baseline of {run_level.runs} runs, run-to-run spread {math.expm1(run_level.spread):.1%}: "
+            "tested within the run and against the spread of runs"
+        )
+        return _Analysis(
+            p,
+            base,
+            cur,
+            log_est=shift.estimate,
+            log_low=low,
+            log_high=high,
+            p=max(p_within, run_level.p_value),
+            method=f"{HL_MANN_WHITNEY}+{RUN_LEVEL}",
+            notes=(note,),
+        )
+    if run_level is not None:
+        why = "no samples" if not have_samples else "non-positive values"
+        note = (
+            f"{why}: run-level test of the median against {run_level.runs} baseline runs "
+            f"(run-to-run spread {math.expm1(run_level.spread):.1%})"
+        )
+        return _Analysis(
+            p,
+            base,
+            cur,
+            log_est=run_level.shift,
+            log_low=run_level.low,
+            log_high=run_level.high,
+            p=run_level.p_value,
+            method=RUN_LEVEL,
+            notes=(note,),
+        )
+    why = "no samples" if not have_samples else "non-positive values"
+    return _point_analysis(p, base, cur, f"{why}: ratio of medians against the threshold, without a test")
+
+
+def _point_analysis(p: MetricPair, base: Summary, cur: Summary, reason: str | None) -> _Analysis:
+    if base.median > 0 and cur.median > 0:
+        return _Analysis(
+            p,
+            base,
+            cur,
+            log_est=math.log(cur.median / base.median),
+            method=RATIO_OF_MEDIANS,
+            notes=(reason,) if reason else (),
+        )
+    return _Analysis(p, base, cur, final=_ratio_verdict(p, base, cur, reason))
+
+
+def _pct(x: float) -> str:
+    return f"{x:+.1%}"
+
+
+def _decide(a: _Analysis, p_adj: float | None, settings: CompareSettings, corrected: bool) -> Verdict:
+    """Turn one analysis and its multiplicity-adjusted p-value into a verdict (see the module docstring)."""
+    if a.final is not None:
+        return a.final
+    pair = a.pair
+    t = math.log1p(pair.threshold)
+    adv = a.adverse
+    lo, hi = a.log_low, a.log_high
+    if lo is not None and hi is not None:
+        adv_lo, adv_hi = (lo, hi) if pair.direction is Direction.LOWER else (-hi, -lo)
+    reasons = list(a.notes)
+    if p_adj is None:
+        # Point estimate only (ratio of medians): the threshold alone decides, as it always did.
+        if adv > t:
+            status = Status.REGRESSION
+        elif adv < -t:
+            status = Status.IMPROVEMENT
+        else:
+            status = Status.UNCHANGED
+    elif adv > t and p_adj < settings.alpha:
+        status = Status.REGRESSION
+    elif adv < -t and p_adj < settings.alpha:
+        status = Status.IMPROVEMENT
+    elif lo is not None and hi is not None and -t <= adv_lo and adv_hi <= t:
+        status = Status.UNCHANGED
+    else:
+        status = Status.INCONCLUSIVE
+        after = " after Holm" if corrected else ""
+        if lo is None or hi is None:
+            reasons.append(f"too few samples for a {settings.confidence:.0%} interval of the change")
+        elif abs(adv) > t:
+            reasons.append(
+                f"change {_pct(math.expm1(a.log_est))} is beyond the ±{pair.threshold:.1%} threshold "
+                f"but not significant (p = {p_adj:.2g}{after}): more samples would decide"
+            )
+        else:
+            reasons.append(
+                f"interval [{_pct(math.expm1(lo))}, {_pct(math.expm1(hi))}] reaches beyond the "
+                f"±{pair.threshold:.1%} threshold: more samples would narrow it"
+            )
+    return Verdict(
+        status=status,
+        baseline=a.base,
+        current=a.cur,
+        change=math.expm1(a.log_est),
+        change_low=None if lo is None else math.expm1(lo),
+        change_high=None if hi is None else math.expm1(hi),
+        p_value=p_adj,
+        threshold=pair.threshold,
+        method=a.method,
+        reason="; ".join(reasons) or None,
+        **_common(pair),  # type: ignore[arg-type]
+    )
+
+
+def _finish(v: Verdict, settings: CompareSettings) -> Verdict:
+    """Add the noise remedy to the reason and the severity from the rules."""
+    if v.status in (Status.REGRESSION, Status.IMPROVEMENT, Status.UNCHANGED, Status.INCONCLUSIVE):
+        note = noise_note(v.baseline, v.current, settings.noisy_cv)
+        if note is not None:
+            v = replace(v, reason=f"{v.reason}; {note}" if v.reason else note)
+    severity = severity_of(v, settings.severity_rules)
+    if severity is not None:
+        v = replace(v, severity=severity)
+    return v
 
 
 def compare_pair(p: MetricPair, settings: CompareSettings = CompareSettings()) -> Verdict:
-    """The verdict on one benchmark and metric."""
-    base = _pooled_summary(p.baseline)
-    cur = p.current
-    common = dict(benchmark=p.benchmark, metric=p.metric, unit=p.unit, direction=p.direction)
-    if cur is None:
-        return Verdict(status=Status.MISSING, baseline=base, reason="not in the current run", **common)  # type: ignore[arg-type]
-    if cur.error is not None:
-        return Verdict(status=Status.FAILED, baseline=base, reason=cur.error, **common)  # type: ignore[arg-type]
-    assert cur.summary is not None
-    if base is None:
-        reason = "no baseline" if not p.baseline else "failed in every baseline run"
-        return Verdict(status=Status.NEW, current=cur.summary, reason=reason, **common)  # type: ignore[arg-type]
-    return _ratio_verdict(p, base, cur.summary)
+    """The verdict on one benchmark and metric on its own (no multiplicity correction, no shift check)."""
+    a = _analyse(p, settings)
+    return _finish(_decide(a, a.p, settings, corrected=False), settings)
 
 
 _ORDER = {
@@ -133,20 +454,82 @@ def verdict_sort_key(v: Verdict) -> tuple[int, float, str, str]:
     return (_ORDER[v.status], -adverse, v.benchmark.name, v.metric)
 
 
+def _shifts(analyses: Sequence[_Analysis], settings: CompareSettings) -> list[MachineShift]:
+    by_metric: dict[str, list[_Analysis]] = {}
+    for a in analyses:
+        if a.final is None:
+            by_metric.setdefault(a.pair.metric, []).append(a)
+    found = []
+    for metric in sorted(by_metric):
+        group = by_metric[metric]
+        thresholds = sorted(math.log1p(a.pair.threshold) for a in group)
+        shift = detect_machine_shift(
+            metric,
+            [(a.pair.benchmark.name, a.adverse) for a in group],
+            thresholds[len(thresholds) // 2],
+            settings.machine_shift_min_benchmarks,
+            settings.machine_shift_fraction,
+        )
+        if shift is not None:
+            found.append(shift)
+    return found
+
+
 def compare_suite(
     pairs: Sequence[MetricPair], settings: CompareSettings = CompareSettings()
 ) -> SuiteComparison:
     """Verdicts for a whole suite, worst first. Deterministic for the same inputs."""
-    if settings.method != RATIO_OF_MEDIANS:
-        raise ValueError(f"unknown comparison method {settings.method!r}")
-    verdicts = sorted((compare_pair(p, settings) for p in pairs), key=verdict_sort_key)
+    analyses = [_analyse(p, settings) for p in pairs]
     notes: list[str] = []
-    changes = [v.change for v in verdicts if v.change is not None and v.metric == "time"]
-    if len(changes) >= 3:
-        med = statistics.median(changes)
-        if abs(med) > 0.2 and all((c > 0) == (med > 0) for c in changes):
-            notes.append(
-                f"every time benchmark moved the same way (median change {med:+.0%}): "
-                "the machine, not the code? Compare base and head on one machine to be sure."
-            )
-    return SuiteComparison(verdicts=tuple(verdicts), notes=tuple(notes), method=RATIO_OF_MEDIANS)
+    shifts: list[MachineShift] = []
+    if settings.machine_shift != "ignore":
+        shifts = _shifts(analyses, settings)
+    by_metric = {s.metric: s for s in shifts}
+    for s in shifts:
+        if settings.machine_shift == "normalize":
+            notes.append(f"{s.describe()}; verdicts of [{s.metric}] are judged after dividing it out")
+        elif settings.machine_shift == "inconclusive":
+            notes.append(f"{s.describe()}; verdicts that moved with it are inconclusive")
+        else:
+            notes.append(s.describe())
+    if settings.machine_shift == "normalize" and shifts:
+        renormalized = []
+        for a in analyses:
+            ms = by_metric.get(a.pair.metric)
+            if ms is None or a.final is not None:
+                renormalized.append(a)
+                continue
+            value_shift = ms.log_shift if a.pair.direction is Direction.LOWER else -ms.log_shift
+            b = _analyse(a.pair, settings, offset=-value_shift)
+            note = f"judged relative to the run-wide shift of {_pct(ms.change)}"
+            renormalized.append(replace(b, notes=(*b.notes, note)))
+        analyses = renormalized
+
+    tested = [i for i, a in enumerate(analyses) if a.final is None and a.p is not None]
+    raw = [p for a in analyses if a.final is None and (p := a.p) is not None]
+    corrected = settings.multiplicity == "holm" and len(tested) > 1
+    adjusted = holm(raw) if corrected else tuple(raw)
+    p_adj: dict[int, float] = dict(zip(tested, adjusted, strict=True))
+
+    verdicts = []
+    for i, a in enumerate(analyses):
+        v = _decide(a, p_adj.get(i), settings, corrected)
+        ms = by_metric.get(a.pair.metric)
+        if (
+            settings.machine_shift == "inconclusive"
+            and ms is not None
+            and a.final is None
+            and v.status in (Status.REGRESSION, Status.IMPROVEMENT)
+            and ms.includes(a.adverse)
+        ):
+            reason = "; ".join(x for x in (ms.describe(), v.reason) if x)
+            v = replace(v, status=Status.INCONCLUSIVE, reason=reason)
+        verdicts.append(_finish(v, settings))
+    verdicts.sort(key=verdict_sort_key)
+    return SuiteComparison(
+        verdicts=tuple(verdicts),
+        notes=tuple(notes),
+        method=settings.method,
+        shifts=tuple(shifts),
+        geomean=geomean_change(verdicts, settings.confidence),
+    )

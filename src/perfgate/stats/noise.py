@@ -1,0 +1,34 @@
+"""How noisy a measurement is, and what to tell the person who has to fix it."""
+
+from __future__ import annotations
+
+from perfgate.model import Summary
+
+__all__ = ["noise_note", "robust_cv"]
+
+# IQR / 1.349 estimates the standard deviation of a normal distribution from its quartiles.
+_IQR_TO_SD = 1.349
+
+
+def robust_cv(s: Summary | None) -> float | None:
+    """Spread relative to the centre: IQR/1.349 over the median when quartiles are known, else sd/mean.
+
+    The quartile form ignores a few outliers (they are counted in ``Summary.outliers`` and handled by the
+    rank tests); it measures how wide the bulk of the distribution is, which is what costs power.
+    """
+    if s is None:
+        return None
+    if s.q1 is not None and s.q3 is not None and s.median > 0 and s.n >= 4:
+        return (s.q3 - s.q1) / _IQR_TO_SD / s.median
+    return s.cv
+
+
+def noise_note(baseline: Summary | None, current: Summary | None, limit: float) -> str | None:
+    """A remedy-carrying note when either side's CV is above ``limit`` (None when both are fine)."""
+    cvs = [c for c in (robust_cv(baseline), robust_cv(current)) if c is not None]
+    if not cvs or max(cvs) <= limit:
+        return None
+    return (
+        f"noisy: CV {max(cvs):.0%} (limit {limit:.0%}): more rounds or process isolation "
+        "(pin the CPU, quiet the machine) would sharpen this verdict"
+    )

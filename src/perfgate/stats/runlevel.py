@@ -1,0 +1,58 @@
+"""Run-to-run variance: is the current run's median outside what earlier runs of the same code produced?
+
+Samples within one run share the run's conditions (CPU frequency, memory layout, neighbours on the host),
+so a within-run test sees only part of the noise and calls run-to-run drift a change. When the baseline
+is several runs, their medians show that drift directly: a prediction interval for the next run's median
+(Student's t on log medians, as Bencher's t-test threshold and Conbench's lookback z-score do) tells how
+far a new run of unchanged code may land.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scipy import stats as sps  # type: ignore[import-untyped]  # scipy ships no stubs
+
+__all__ = ["RunLevel", "run_level_test"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunLevel:
+    """The current run against ``runs`` baseline runs, on log medians.
+
+    ``shift`` is log(current median) minus the mean log baseline median; ``low``/``high`` is the
+    prediction interval of that shift for unchanged code shifted by ``shift`` (so it contains 0 exactly
+    when the run-level test does not reject); ``spread`` is the standard deviation of the baseline log
+    medians (about the run-to-run CV).
+    """
+
+    shift: float
+    low: float
+    high: float
+    p_value: float
+    runs: int
+    spread: float
+
+
+def run_level_test(
+    baseline_medians: Sequence[float], current_median: float, confidence: float = 0.95
+) -> RunLevel:
+    """Prediction-interval test of a new run's median against earlier runs' medians (all positive)."""
+    k = len(baseline_medians)
+    if k < 2:
+        raise ValueError("the run-level test needs at least 2 baseline runs")
+    if current_median <= 0 or any(m <= 0 for m in baseline_medians):
+        raise ValueError("the run-level test works on log medians and needs positive medians")
+    logs = [math.log(m) for m in baseline_medians]
+    mean = math.fsum(logs) / k
+    spread = math.sqrt(math.fsum((x - mean) ** 2 for x in logs) / (k - 1))
+    shift = math.log(current_median) - mean
+    se = spread * math.sqrt(1.0 + 1.0 / k)
+    if se == 0.0:
+        # Identical baseline medians: any difference at all is outside the (degenerate) interval.
+        return RunLevel(shift, shift, shift, 1.0 if shift == 0.0 else 0.0, k, 0.0)
+    half = float(sps.t.ppf(0.5 + confidence / 2.0, k - 1)) * se
+    p = float(2.0 * sps.t.sf(abs(shift) / se, k - 1))
+    return RunLevel(shift, shift - half, shift + half, min(1.0, p), k, spread)
