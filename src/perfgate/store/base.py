@@ -1,0 +1,149 @@
+"""What a result store is: the interface every backend implements, and the small values it returns.
+
+A store keeps whole :class:`~perfgate.model.Run` values and gives them back exactly
+(``store.get_run(run.id) == run``). Listing returns :class:`RunInfo` (no results, no samples) and
+history returns :class:`SeriesPoint` values (one summary per run), so neither loads every sample.
+
+Ordering is always deterministic. "Newest" means by commit time when the run knows its commit's time,
+else by when the run started; ties are broken by start time, then by run id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+from perfgate.model import Direction, Run, RunStatus, Summary
+
+__all__ = ["RunInfo", "RunStore", "SeriesPoint"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """One line of a run listing: a run's identity and context, without its results."""
+
+    id: str
+    project: str
+    started: datetime
+    finished: datetime | None
+    source: str
+    status: RunStatus
+    tier: str | None
+    branch: str | None
+    commit: str | None
+    commit_time: datetime | None
+    testbed: str
+    n_results: int
+    n_failed: int
+    pr_number: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """One run's value of one benchmark and metric, as history and change detection see it.
+
+    ``summary`` is None when the benchmark failed in that run (then ``error`` says why).
+    """
+
+    run_id: str
+    commit: str | None
+    branch: str | None
+    commit_time: datetime | None
+    started: datetime
+    testbed: str
+    summary: Summary | None
+    unit: str
+    direction: Direction
+    error: str | None
+
+    @property
+    def time(self) -> datetime:
+        """The time the series is ordered by: the commit's time when known, else the run's start."""
+        return self.commit_time if self.commit_time is not None else self.started
+
+
+@runtime_checkable
+class RunStore(Protocol):
+    """A place that keeps runs. Errors are :class:`perfgate.errors.StoreError` (and its
+    :class:`~perfgate.errors.NotFoundError`) or :class:`~perfgate.errors.SchemaError`."""
+
+    def add_run(self, run: Run) -> None:
+        """Store ``run`` and all its results atomically. A run whose id exists raises StoreError."""
+        ...
+
+    def get_run(self, id_or_prefix: str) -> Run:
+        """The run with this id or unique id prefix; NotFoundError when none or several match."""
+        ...
+
+    def list_runs(
+        self,
+        *,
+        project: str | None = None,
+        branch: str | None = None,
+        commit: str | None = None,
+        testbed: str | None = None,
+        tier: str | None = None,
+        source: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[RunInfo]:
+        """Runs matching every given filter (``commit`` may be a prefix), ordered by start time."""
+        ...
+
+    def runs_for_commit(
+        self, sha_or_prefix: str, *, testbed: str | None = None, tier: str | None = None
+    ) -> list[Run]:
+        """Every run of the commit (full sha or prefix), newest first."""
+        ...
+
+    def latest_runs(
+        self,
+        *,
+        branch: str | None,
+        testbed: str | None = None,
+        tier: str | None = None,
+        project: str | None = None,
+        limit: int = 1,
+        exclude_id: str | None = None,
+    ) -> list[Run]:
+        """The newest runs of ``branch`` (None: of any branch), by commit time when known, else start,
+        newest first; ``exclude_id`` leaves out one run (typically the one being judged)."""
+        ...
+
+    def series(
+        self,
+        benchmark: str,
+        metric: str = "time",
+        *,
+        testbed: str | None = None,
+        branch: str | None = None,
+        project: str | None = None,
+        tier: str | None = None,
+        limit: int | None = None,
+    ) -> list[SeriesPoint]:
+        """One point per run holding this exact benchmark and metric, oldest first; ``limit`` keeps
+        the newest points."""
+        ...
+
+    def benchmarks(self, *, project: str | None = None) -> list[tuple[str, str]]:
+        """Distinct (benchmark, metric) pairs, sorted."""
+        ...
+
+    def delete_run(self, id_or_prefix: str) -> str:
+        """Remove a run and its results in one transaction; returns the full id removed."""
+        ...
+
+    def close(self) -> None:
+        """Release connections. Safe to call twice."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
