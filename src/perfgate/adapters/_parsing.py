@@ -7,10 +7,13 @@ offending object, instead of letting a KeyError or TypeError escape.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,22 +48,23 @@ class Doc:
 
     path: Path
     text: str
+    #: offset of the first character of every line, for turning offsets into line numbers
+    line_starts: tuple[int, ...] = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        starts = (0, *(m.end() for m in re.finditer("\n", self.text)))
+        object.__setattr__(self, "line_starts", starts)
 
     def line_of(self, needle: str | None, start_line: int = 1) -> int | None:
         """1-based line of the first occurrence of ``needle`` at or after ``start_line``, if any."""
         if not needle:
             return None
-        offset = 0
-        if start_line > 1:
-            for _ in range(start_line - 1):
-                nl = self.text.find("\n", offset)
-                if nl < 0:
-                    return None
-                offset = nl + 1
+        starts = self.line_starts
+        offset = starts[start_line - 1] if 1 <= start_line <= len(starts) else 0
         idx = self.text.find(needle, offset)
         if idx < 0:
             return None
-        return self.text.count("\n", 0, idx) + 1
+        return bisect.bisect_right(starts, idx)
 
     def error(self, message: str, near: Near = None, line: int | None = None) -> ParseError:
         """A ParseError at ``line``, or at ``near``: a line number, or a string (e.g. a JSON-encoded
