@@ -182,9 +182,11 @@ def _width(stream: TextIO | None, is_tty: bool, environ: Mapping[str, str]) -> i
         return max(MIN_WIDTH, int(columns))
     if is_tty and stream is not None:
         try:
-            return max(MIN_WIDTH, os.get_terminal_size(stream.fileno()).columns)
+            columns_n = os.get_terminal_size(stream.fileno()).columns
         except (AttributeError, ValueError, OSError):
-            pass
+            columns_n = 0
+        if columns_n > 0:  # a fresh pseudo-terminal reports 0 until someone sets its size
+            return max(MIN_WIDTH, columns_n)
     return DEFAULT_WIDTH if is_tty else DEFAULT_PIPE_WIDTH
 
 

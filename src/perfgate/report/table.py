@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from perfgate.report.console import Console
 
-__all__ = ["Cell", "Column", "render_table", "truncate_middle"]
+__all__ = ["Cell", "Column", "min_table_width", "render_table", "truncate_middle"]
 
 ELLIPSIS = "…"
 MIN_SHRINK = 12  # a name cut shorter than this says nothing
@@ -58,6 +58,20 @@ class Cell:
 
 def _cell(value: Cell | str) -> Cell:
     return value if isinstance(value, Cell) else Cell(value)
+
+
+def min_table_width(
+    columns: Sequence[Column], rows: Sequence[Sequence[Cell | str]], *, gap: int = 2, indent: str = ""
+) -> int:
+    """How narrow the table can get with every shrinkable column cut as far as it may be."""
+    widths = [len(col.header) for col in columns]
+    for row in rows:
+        for j, cell in enumerate(row):
+            widths[j] = max(widths[j], len(_cell(cell).text))
+    for j, col in enumerate(columns):
+        if col.shrink:
+            widths[j] = min(widths[j], max(MIN_SHRINK, len(col.header)))
+    return len(indent) + sum(widths) + gap * (len(columns) - 1)
 
 
 def render_table(

@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 
 from perfgate.gate.outcome import Outcome
-from perfgate.model import GitInfo, Result, Status, format_value
+from perfgate.model import GitInfo, Result, Status, Summary, format_value
 from perfgate.report.console import Console
 from perfgate.report.formatting import (
     baseline_phrase,
@@ -26,7 +26,7 @@ from perfgate.report.formatting import (
     short_id,
     verdict_error,
 )
-from perfgate.report.table import Cell, Column, render_table
+from perfgate.report.table import Cell, Column, min_table_width, render_table
 
 __all__ = ["render_results_table", "render_text"]
 
@@ -97,10 +97,12 @@ def render_results_table(
     return render_table(columns, rows, console, indent=indent)
 
 
-def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
+def _verdict_rows(
+    outcome: Outcome, *, interval: bool, p: bool, spread: bool, severity: bool
+) -> tuple[list[Column], list[list[Cell | str]]]:
     verdicts = outcome.verdicts
     with_metric = _show_metric([v.metric for v in verdicts])
-    with_p = any(v.p_value is not None for v in verdicts)
+    with_p = p and any(v.p_value is not None for v in verdicts)
     columns = [Column("benchmark", shrink=True)]
     if with_metric:
         columns.append(Column("metric"))
@@ -114,21 +116,42 @@ def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
         if with_metric:
             row.append(v.metric)
         change = format_change(v.change)
-        interval = format_interval(v.change_low, v.change_high)
+        if interval:
+            change = f"{change} {format_interval(v.change_low, v.change_high)}".strip()
         role = v.status.value
-        row += [
-            format_centre(v.baseline, v.unit),
-            format_centre(v.current, v.unit),
-            Cell(
-                f"{change} {interval}".strip(),
-                role if v.status in (Status.REGRESSION, Status.IMPROVEMENT) else None,
-            ),
-        ]
+        moved = v.status in (Status.REGRESSION, Status.IMPROVEMENT)
+        if spread:
+            row += [format_centre(v.baseline, v.unit), format_centre(v.current, v.unit)]
+        else:
+            row += [_median(v.baseline, v.unit), _median(v.current, v.unit)]
+        row.append(Cell(change, role if moved else None))
         if with_p:
             row.append(format_p(v.p_value))
-        verdict = v.status.value + (f" ({v.severity})" if v.severity else "")
+        verdict = v.status.value + (f" ({v.severity})" if severity and v.severity else "")
         row.append(Cell(verdict, role))
         rows.append(row)
+    return columns, rows
+
+
+def _median(summary: Summary | None, unit: str) -> str:
+    return "-" if summary is None else format_value(summary.median, unit)
+
+
+# What a narrow terminal gives up, in order, before names would be cut below legibility.
+_DEGRADE = (
+    {"interval": True, "p": True, "spread": True, "severity": True},
+    {"interval": False, "p": True, "spread": True, "severity": True},
+    {"interval": False, "p": False, "spread": True, "severity": True},
+    {"interval": False, "p": False, "spread": False, "severity": True},
+    {"interval": False, "p": False, "spread": False, "severity": False},
+)
+
+
+def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
+    for level in _DEGRADE:
+        columns, rows = _verdict_rows(outcome, **level)
+        if min_table_width(columns, rows) <= console.width:
+            break
     return render_table(columns, rows, console)
 
 

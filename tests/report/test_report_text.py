@@ -1,0 +1,109 @@
+"""The terminal report: golden output at fixed widths without colour, colour codes with it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from conftest import BASE_ID, LONG, comparison_outcome, no_baseline_outcome, passing_outcome
+
+from perfgate.gate.outcome import Outcome
+from perfgate.model import GitInfo
+from perfgate.report import Console, render_text, truncate_middle
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+BASE_GIT = {BASE_ID: GitInfo(commit="def5678aaaa", branch="main")}
+
+
+def plain(width: int) -> Console:
+    return Console(color=False, width=width, is_tty=False)
+
+
+@pytest.mark.parametrize("width", [72, 100, 160])
+def test_comparison_golden(golden: Callable[[str, str], None], width: int) -> None:
+    golden(
+        f"text_comparison_{width}.txt", render_text(comparison_outcome(), plain(width), baseline_git=BASE_GIT)
+    )
+
+
+def test_passing_golden(golden: Callable[[str, str], None]) -> None:
+    golden("text_passing.txt", render_text(passing_outcome(), plain(100)))
+
+
+def test_no_baseline_golden(golden: Callable[[str, str], None]) -> None:
+    golden("text_no_baseline.txt", render_text(no_baseline_outcome(), plain(100)))
+
+
+@pytest.mark.parametrize("width", [60, 72, 100])
+def test_table_rows_fit_the_width(width: int) -> None:
+    text = render_text(comparison_outcome(), plain(width))
+    table = text.split("\n\n")[1].splitlines()
+    assert len(table) == 1 + len(comparison_outcome().verdicts)
+    assert all(len(line) <= width for line in table), table
+
+
+def test_rows_keep_the_gate_order_and_say_the_outcome() -> None:
+    outcome = comparison_outcome()
+    text = render_text(outcome, plain(200))
+    table = text.split("\n\n")[1].splitlines()[1:]
+    assert [line.split()[0] for line in table] == [v.benchmark.name for v in outcome.verdicts]
+    assert LONG in text  # wide enough: nothing cut
+    assert "+30.0% [+25.0%, +35.0%]" in text
+    assert "<0.001" in text
+    last = text.rstrip("\n").splitlines()[-1]
+    assert last == (
+        "2 regressions, 1 failed, 1 budget exceeded, 1 inconclusive, 1 missing, 1 new, 1 improvement,"
+        " 1 unchanged — gate FAILED"
+    )
+    assert "✗ bench/test_cache.py::test_cache_hit time 1.300 ms > budget 1.000 ms" in text
+    assert "ZeroDivisionError: division by zero" in text
+    assert "(ratio of medians vs a 5% threshold; baseline: run 01HWX00000)" in text
+
+
+def test_metric_column_only_when_not_all_time() -> None:
+    assert "metric" not in render_text(comparison_outcome(), plain(120)).splitlines()[2]
+    header = render_text(passing_outcome(), plain(120)).splitlines()[2]
+    assert header.split()[:2] == ["benchmark", "metric"]
+
+
+def test_passing_summary() -> None:
+    assert render_text(passing_outcome(), plain(100)).endswith("1 improvement, 1 unchanged — gate passed\n")
+
+
+def test_colour_on_styles_verdicts_and_decision() -> None:
+    text = render_text(comparison_outcome(), Console(color=True, width=100, is_tty=True))
+    assert "\x1b[1;31mregression (major)\x1b[0m" in text
+    assert "\x1b[32mimprovement\x1b[0m" in text
+    assert "\x1b[1;31mgate FAILED\x1b[0m" in text
+    # colour changes nothing but the escape codes
+    assert ANSI.sub("", text) == render_text(comparison_outcome(), plain(100))
+
+
+def test_colour_off_has_no_escape_codes() -> None:
+    assert "\x1b" not in render_text(comparison_outcome(), plain(100))
+
+
+def test_empty_outcome() -> None:
+    run = comparison_outcome().run
+    text = render_text(Outcome(run=run, baseline_ids=(BASE_ID,), verdicts=()), plain(80))
+    assert "no results to compare" in text
+    assert text.endswith("no results — gate passed\n")
+
+
+@pytest.mark.parametrize("width", range(0, 30))
+def test_truncate_middle_keeps_both_ends(width: int) -> None:
+    name = "bench/test_parse.py::test_small[100]"
+    cut = truncate_middle(name, width)
+    assert len(cut) == min(width, len(name))
+    if 2 < width < len(name):
+        assert cut.count("…") == 1
+        head, tail = cut.split("…")
+        assert name.startswith(head) and name.endswith(tail)
+        assert len(tail) >= len(head)
+
+
+def test_truncate_middle_leaves_short_text() -> None:
+    assert truncate_middle("abc", 3) == "abc"
+    with pytest.raises(ValueError):
+        truncate_middle("abc", -1)
