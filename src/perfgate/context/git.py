@@ -261,7 +261,9 @@ def is_ancestor(path: Path, ancestor: str, descendant: str) -> bool:
 
 
 def commit_times(path: Path, shas: Iterable[str]) -> dict[str, datetime]:
-    """Committer times (UTC) of the given commits, keyed as given; unknown names are left out.
+    """Committer times (UTC) of the given commits (shas, or any names git knows), keyed as given.
+
+    Names git does not know (or that are ambiguous) are left out.
 
     One ``git cat-file --batch`` for all of them, so this stays cheap for a whole history.
     """
@@ -269,7 +271,8 @@ def commit_times(path: Path, shas: Iterable[str]) -> dict[str, datetime]:
     if not wanted:
         return {}
     top = _require(path)
-    cp = _run(top, ["cat-file", "--batch"], stdin="".join(f"{s}\n" for s in wanted).encode())
+    # `name^{commit}` peels annotated tags, so a tag name gets its commit's time.
+    cp = _run(top, ["cat-file", "--batch"], stdin="".join(f"{s}^{{commit}}\n" for s in wanted).encode())
     if cp.returncode != 0:
         raise ContextError(f"git cat-file failed in {top}: {_first_line(cp.stderr)}")
     out = cp.stdout
