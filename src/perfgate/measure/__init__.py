@@ -1,5 +1,6 @@
 """Measurement: the timer loop (calibration, warm-up, rounds) with an injectable clock."""
 
+from perfgate.measure.alarm import BenchmarkTimeout, alarm_available, timeout_alarm
 from perfgate.measure.timer import (
     Clock,
     Measurement,
@@ -11,11 +12,14 @@ from perfgate.measure.timer import (
 )
 
 __all__ = [
+    "BenchmarkTimeout",
     "Clock",
     "Measurement",
     "RoundWatch",
     "Timer",
     "TimerSettings",
+    "alarm_available",
     "measure_once",
     "measure_resolution",
+    "timeout_alarm",
 ]

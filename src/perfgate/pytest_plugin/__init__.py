@@ -1,0 +1,233 @@
+"""perfgate's pytest plugin: a ``benchmark`` fixture (drop-in for pytest-benchmark's) and a
+``@pytest.mark.benchmark`` marker that also measures whole test bodies (as pytest-codspeed does).
+
+When is anything measured?
+    Only when asked: ``--perfgate``, ``--perfgate-json PATH`` or ``--benchmark-only`` turn measurement
+    on. Otherwise (and always with ``--benchmark-disable``) a benchmark runs its function exactly once,
+    unmeasured, so an ordinary ``pytest`` run stays fast and still checks that benchmarks work.
+
+What is recorded?
+    One :class:`~perfgate.model.Result` per benchmark, metric ``time`` in seconds per call, one sample per
+    round. The name is the pytest node id (relative to the rootdir); parametrize values that have a
+    stable text (str, numbers, bools, None, enums) become ``BenchmarkId.params``. A benchmark that raises
+    is a Result with ``error`` (``ExceptionType: message``) and the test fails as usual; a test that
+    requested the fixture and failed before using it is recorded as failed too.
+
+Limits:
+    ``--perfgate-timeout S`` stops measuring a benchmark after S seconds (the rounds so far count); a
+    single call running past it is interrupted with SIGALRM (main thread, POSIX) and recorded as failed,
+    "timed out after Ss". ``--perfgate-budget S`` counts wall time from the start of the session: once
+    spent, remaining benchmarks are skipped with a message, a running one stops after its current
+    round, and the run's status is ``partial``. An interrupted session (Ctrl-C, ``-x``) is ``partial``.
+
+Living next to pytest-benchmark:
+    Both plugins want ``--benchmark-*`` and the ``benchmark`` fixture. When pytest-benchmark is loaded,
+    it owns them and perfgate stays inactive, saying so once in the session header; ``--perfgate*`` then
+    stops with a usage error asking for ``-p no:benchmark``. With ``-p no:benchmark`` (or pytest-benchmark
+    not installed) perfgate registers the ``--benchmark-*`` options and owns the fixture.
+
+pytest-xdist:
+    Measuring under xdist (``-n``/``--dist``) is refused with a usage error: benchmarks running in
+    parallel measure each other. Unmeasured runs under xdist are fine.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from perfgate.measure import BenchmarkTimeout, Measurement, RoundWatch, Timer
+from perfgate.model import format_value
+from perfgate.pytest_plugin import fixture as _fixture_module
+from perfgate.pytest_plugin.fixture import SESSION_KEY, BenchmarkFixture
+from perfgate.pytest_plugin.markers import MARKER_HELP, is_benchmark, item_settings, uses_fixture
+from perfgate.pytest_plugin.options import add_options, benchmark_plugin_present, parse_options
+from perfgate.pytest_plugin.report import summary_lines
+from perfgate.pytest_plugin.session import PerfgateSession, benchmark_id, error_line
+
+__all__ = ["BenchmarkFixture", "PerfgateSession"]
+
+_DORMANT = pytest.StashKey[bool]()
+_WROTE = pytest.StashKey[str]()
+
+DORMANT_MESSAGE = (
+    "perfgate: pytest-benchmark is loaded too and owns the `benchmark` fixture and --benchmark-* options; "
+    "perfgate is inactive (run with `-p no:benchmark` to measure with perfgate)"
+)
+
+
+def _session(config: pytest.Config) -> PerfgateSession | None:
+    return config.stash.get(SESSION_KEY, None)
+
+
+def _measuring(config: pytest.Config) -> PerfgateSession | None:
+    s = _session(config)
+    return s if s is not None and s.options.measure else None
+
+
+def _is_failure(exc: BaseException) -> bool:
+    """Whether an exception out of a benchmark is a failure to record (not a skip or an interrupt)."""
+    return not isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit | pytest.skip.Exception)
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    add_options(parser, pluginmanager)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    if benchmark_plugin_present(config.pluginmanager):
+        if config.getoption("perfgate") or config.getoption("perfgate_json"):
+            raise pytest.UsageError(
+                "perfgate: --perfgate needs the `benchmark` fixture, but pytest-benchmark is loaded too and "
+                "owns it: add `-p no:benchmark` to the pytest command line"
+            )
+        config.stash[_DORMANT] = True
+        return
+    options = parse_options(config)
+    if options.measure:
+        workers = getattr(config.option, "numprocesses", None)
+        dist = getattr(config.option, "dist", "no")
+        if workers or (dist and dist != "no") or hasattr(config, "workerinput"):
+            raise pytest.UsageError(
+                "perfgate: benchmarks must not run in parallel: drop -n/--dist (pytest-xdist) when "
+                "measuring with --perfgate, --perfgate-json or --benchmark-only"
+            )
+    config.stash[SESSION_KEY] = PerfgateSession(options)
+    config.pluginmanager.register(_fixture_module, "perfgate-fixture")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if config.stash.get(_DORMANT, False):
+        return [DORMANT_MESSAGE]
+    s = _measuring(config)
+    if s is None:
+        return []
+    o = s.options
+    t = o.timer
+    parts = [
+        f"max-time {t.max_time:g}s",
+        f"min-rounds {t.min_rounds}",
+        f"min round {format_value(t.min_time, 's')}",
+        "gc off while measuring" if t.disable_gc else "gc on",
+    ]
+    if o.timeout is not None:
+        parts.append(f"timeout {o.timeout:g}s")
+    if o.budget is not None:
+        parts.append(f"budget {o.budget:g}s")
+    return ["perfgate: measuring benchmarks (" + ", ".join(parts) + ")"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    s = _session(config)
+    if s is None:
+        return
+    if s.options.only:
+        mark = pytest.mark.skip(reason="perfgate: not a benchmark (--benchmark-only)")
+        for item in items:
+            if not is_benchmark(item):
+                item.add_marker(mark)
+    elif s.options.skip:
+        mark = pytest.mark.skip(reason="perfgate: benchmark skipped (--benchmark-skip)")
+        for item in items:
+            if is_benchmark(item):
+                item.add_marker(mark)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    s = _measuring(item.config)
+    if s is None or not is_benchmark(item) or not s.budget_spent():
+        return
+    s.skipped_by_budget.append(item.nodeid)
+    pytest.skip(f"perfgate: time budget of {s.options.budget:g}s spent; benchmark not run")
+
+
+def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
+    """Measure a marked test without the fixture: its body, called repeatedly with the same fixtures."""
+    settings, group = item_settings(item, s)
+    testargs = {arg: item.funcargs[arg] for arg in item._fixtureinfo.argnames}
+    fn = functools.partial(item.obj, **testargs)
+    timer = Timer(settings, clock=s.clock)
+    bid = benchmark_id(item, group)
+
+    def run(deadline: int | None, watch: RoundWatch) -> Measurement:
+        return timer.run(fn, deadline_ns=deadline, watch=watch)
+
+    try:
+        m, stopped_by = s.measure(item.nodeid, run)
+    except BenchmarkTimeout as exc:
+        s.record_error(bid, error_line(exc), mode="marker", extra_info={})
+        pytest.fail(f"perfgate: {item.nodeid} {exc}", pytrace=False)
+    except BaseException as exc:
+        if _is_failure(exc):
+            s.record_error(bid, error_line(exc), mode="marker", extra_info={})
+        raise
+    s.record_measurement(bid, m, stopped_by, mode="marker", extra_info={}, disable_gc=settings.disable_gc)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    s = _measuring(pyfuncitem.config)
+    if s is None or uses_fixture(pyfuncitem) or pyfuncitem.get_closest_marker("benchmark") is None:
+        return None
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None  # an async body cannot be called in a plain loop: pytest's own handling applies
+    _measure_body(pyfuncitem, s)
+    return True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    s = _measuring(item.config)
+    if s is None or not uses_fixture(item):
+        return report
+    failure = call.excinfo.value if call.excinfo is not None and report.failed else None
+    if call.when == "call":
+        fx = getattr(item, "funcargs", {}).get("benchmark")
+        if isinstance(fx, BenchmarkFixture):
+            fx.record(failure)
+    elif call.when == "setup" and failure is not None and _is_failure(failure):
+        marker = item.get_closest_marker("benchmark")
+        group = marker.kwargs.get("group") if marker is not None else None
+        bid = benchmark_id(item, group if isinstance(group, str) else None)
+        s.record_error(bid, error_line(failure), mode="fixture", extra_info={})
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
+    s = _session(session.config)
+    if s is None or s.options.json_path is None:
+        return
+    stopped_early = bool(session.shouldstop or session.shouldfail)
+    status = s.status(exitstatus, stopped_early)
+    path = s.options.json_path
+    try:
+        s.write_json(path, status)
+    except OSError as exc:
+        sys.stderr.write(f"perfgate: cannot write {path}: {exc.strerror or exc}\n")
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+        return
+    session.config.stash[_WROTE] = f"perfgate: wrote {len(s.results)} result(s), status {status}, to {path}"
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    s = _measuring(config)
+    if s is not None and s.results:
+        terminalreporter.write_sep("-", "perfgate benchmarks (time per call)")
+        for line in summary_lines(list(s.results.values()), width=terminalreporter._tw.fullwidth):
+            terminalreporter.write_line(line)
+    if s is not None and s.skipped_by_budget:
+        terminalreporter.write_line(
+            f"perfgate: time budget of {s.options.budget:g}s spent: {len(s.skipped_by_budget)} benchmark(s) "
+            "skipped, the run is partial (raise --perfgate-budget or lower --benchmark-max-time)"
+        )
+    wrote = config.stash.get(_WROTE, None)
+    if wrote is not None:
+        terminalreporter.write_line(wrote)

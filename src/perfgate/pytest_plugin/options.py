@@ -1,0 +1,236 @@
+"""Command-line options of the pytest plugin, parsed once into a frozen :class:`PluginOptions`.
+
+perfgate's own options are ``--perfgate*``. The pytest-benchmark-compatible ``--benchmark-*`` options
+are registered only when pytest-benchmark itself is not going to be loaded (it owns them otherwise), so
+both plugins can be installed side by side without argparse's "option names already added" crash.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from perfgate.measure import TimerSettings
+
+__all__ = [
+    "MARKER_KEYS",
+    "PluginOptions",
+    "add_options",
+    "benchmark_plugin_present",
+    "marker_settings",
+    "parse_options",
+]
+
+# Marker keyword arguments perfgate understands (pytest-benchmark's and pytest-codspeed's usual ones).
+MARKER_KEYS = frozenset(
+    {"group", "min_time", "max_time", "min_rounds", "max_rounds", "warmup", "warmup_rounds", "disable_gc"}
+)
+
+_BENCHMARK_PLUGIN = "benchmark"  # pytest-benchmark's entry-point name
+
+
+def benchmark_plugin_present(pluginmanager: pytest.PytestPluginManager) -> bool:
+    """True when pytest-benchmark is, or is about to be, registered in this pytest process."""
+    if pluginmanager.has_plugin(_BENCHMARK_PLUGIN) or pluginmanager.has_plugin("pytest_benchmark.plugin"):
+        return True
+    if pluginmanager.is_blocked(_BENCHMARK_PLUGIN):
+        return False
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return False  # only plugins named with -p load, and those are registered already
+    return any(
+        ep.name == _BENCHMARK_PLUGIN or ep.value.startswith("pytest_benchmark")
+        for ep in entry_points(group="pytest11")
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise pytest.UsageError(f"perfgate: expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise pytest.UsageError(f"perfgate: expected a finite number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise pytest.UsageError(f"perfgate: expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise pytest.UsageError(f"perfgate: expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def _yes_no(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("yes", "true", "on", "1", "auto"):
+        return True
+    if lowered in ("no", "false", "off", "0"):
+        return False
+    raise pytest.UsageError(f"perfgate: --benchmark-warmup expects yes or no, got {text!r}")
+
+
+def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Register perfgate's options, and the ``--benchmark-*`` ones unless pytest-benchmark owns them."""
+    group = parser.getgroup("perfgate", "perfgate benchmarking")
+    group.addoption(
+        "--perfgate",
+        action="store_true",
+        default=False,
+        help="measure benchmarks (without it, benchmark bodies run once, unmeasured)",
+    )
+    group.addoption(
+        "--perfgate-json",
+        metavar="PATH",
+        default=None,
+        help="measure benchmarks and write a perfgate results document to PATH at the end",
+    )
+    group.addoption(
+        "--perfgate-timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        default=None,
+        help="per benchmark: stop measuring after SECONDS; a single call running past it fails",
+    )
+    group.addoption(
+        "--perfgate-budget",
+        metavar="SECONDS",
+        type=_seconds,
+        default=None,
+        help="whole session: once SECONDS have passed, remaining benchmarks are skipped (run is partial)",
+    )
+    group.addoption(
+        "--perfgate-keep-gc",
+        action="store_true",
+        default=False,
+        help="keep the garbage collector enabled while measuring (default: disabled during rounds)",
+    )
+    if benchmark_plugin_present(pluginmanager):
+        return
+    group.addoption(
+        "--benchmark-only", action="store_true", dest="perfgate_only", default=False,
+        help="run only benchmarks (and measure them)",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-skip", action="store_true", dest="perfgate_skip", default=False,
+        help="skip benchmarks",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-disable", action="store_true", dest="perfgate_disable", default=False,
+        help="run benchmark functions once, unmeasured, even with --perfgate",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-min-time", metavar="SECONDS", type=_seconds, dest="perfgate_min_time",
+        default=None, help="minimum round duration (default 10 µs; rounds also last >= 1000 clock steps)",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-max-time", metavar="SECONDS", type=_seconds, dest="perfgate_max_time",
+        default=None, help="time to spend measuring each benchmark, after calibration (default 1.0)",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-min-rounds", metavar="N", type=_positive_int, dest="perfgate_min_rounds",
+        default=None, help="minimum number of measured rounds (default 5)",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-warmup", metavar="yes|no", nargs="?", const="yes", type=_yes_no,
+        dest="perfgate_warmup", default=None,
+        help="warm up for a tenth of max-time before measuring (default yes)",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-disable-gc", action="store_true", dest="perfgate_disable_gc", default=False,
+        help="disable the garbage collector while measuring (perfgate's default already)",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PluginOptions:
+    """What the command line asked for. ``measure`` is the one switch that turns measurement on."""
+
+    measure: bool = False
+    only: bool = False
+    skip: bool = False
+    disable: bool = False
+    json_path: Path | None = None
+    timeout: float | None = None
+    budget: float | None = None
+    timer: TimerSettings = field(default_factory=TimerSettings)
+
+
+def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
+    """Read the options from ``config``; ``compat`` says whether the ``--benchmark-*`` ones are ours."""
+
+    def opt(name: str, default: Any = None) -> Any:
+        return config.getoption(name, default) if compat else default
+
+    only = bool(opt("perfgate_only", False))
+    skip = bool(opt("perfgate_skip", False))
+    disable = bool(opt("perfgate_disable", False))
+    if only and skip:
+        raise pytest.UsageError("perfgate: --benchmark-only and --benchmark-skip exclude each other")
+    raw_json = config.getoption("perfgate_json")
+    json_path = None
+    if raw_json:
+        json_path = Path(raw_json)
+        if not json_path.is_absolute():
+            json_path = config.invocation_params.dir / json_path
+    max_time = opt("perfgate_max_time")
+    max_time = 1.0 if max_time is None else float(max_time)
+    min_time = opt("perfgate_min_time")
+    warmup = opt("perfgate_warmup")
+    keep_gc = bool(config.getoption("perfgate_keep_gc"))
+    if keep_gc and opt("perfgate_disable_gc", False):
+        raise pytest.UsageError("perfgate: --perfgate-keep-gc and --benchmark-disable-gc exclude each other")
+    timer = TimerSettings(
+        min_time=10e-6 if min_time is None else float(min_time),
+        max_time=max_time,
+        min_rounds=opt("perfgate_min_rounds") or 5,
+        warmup_time=max_time / 10 if warmup is None or warmup else 0.0,
+        disable_gc=not keep_gc,
+    )
+    asked = bool(config.getoption("perfgate")) or json_path is not None or only
+    return PluginOptions(
+        measure=asked and not disable,
+        only=only,
+        skip=skip,
+        disable=disable,
+        json_path=json_path,
+        timeout=config.getoption("perfgate_timeout"),
+        budget=config.getoption("perfgate_budget"),
+        timer=timer,
+    )
+
+
+def marker_settings(
+    base: TimerSettings, kwargs: Mapping[str, Any], where: str
+) -> tuple[TimerSettings, str | None, tuple[str, ...]]:
+    """Apply ``@pytest.mark.benchmark(...)`` keywords: ``(settings, group, unknown keyword names)``."""
+    unknown = tuple(sorted(k for k in kwargs if k not in MARKER_KEYS))
+    group = kwargs.get("group")
+    if group is not None and not isinstance(group, str):
+        raise pytest.UsageError(f"perfgate: {where}: benchmark marker group must be a string, got {group!r}")
+    changes: dict[str, Any] = {}
+    for key in ("min_time", "max_time", "min_rounds", "max_rounds", "warmup_rounds"):
+        if key in kwargs:
+            changes[key] = kwargs[key]
+    if "warmup" in kwargs:
+        w = kwargs["warmup"]
+        changes["warmup_time"] = (changes.get("max_time", base.max_time) / 10) if w else 0.0
+    elif "max_time" in changes and base.warmup_time > 0:
+        new_max = changes["max_time"]
+        changes["warmup_time"] = new_max / 10 if isinstance(new_max, int | float) else 0.0
+    if "disable_gc" in kwargs:
+        changes["disable_gc"] = bool(kwargs["disable_gc"])
+    try:
+        settings = replace(base, **changes) if changes else base
+    except (TypeError, ValueError) as exc:
+        raise pytest.UsageError(f"perfgate: {where}: bad benchmark marker argument: {exc}") from None
+    return settings, group, unknown

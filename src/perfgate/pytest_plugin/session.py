@@ -1,0 +1,190 @@
+"""One pytest session's benchmarking state: settings, deadlines, collected results, the JSON document.
+
+The session measures through :meth:`PerfgateSession.measure`, which applies the per-benchmark timeout
+(soft stop between rounds plus a SIGALRM for a call that never returns) and the session budget, and
+turns a :class:`~perfgate.measure.Measurement` or an exception into a :class:`~perfgate.model.Result`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from perfgate.measure import BenchmarkTimeout, Measurement, RoundWatch, timeout_alarm
+from perfgate.model import BenchmarkId, Direction, Result, RunStatus, results_to_dict, utcnow
+from perfgate.pytest_plugin.options import PluginOptions
+
+__all__ = ["PerfgateSession", "benchmark_id", "error_line"]
+
+_NS = 1_000_000_000
+
+
+def error_line(exc: BaseException) -> str:
+    """``ExceptionType: first line of the message``, the one-line error of a failed Result."""
+    if isinstance(exc, BenchmarkTimeout):
+        return str(exc)
+    lines = str(exc).strip().splitlines()
+    name = type(exc).__name__
+    return f"{name}: {lines[0]}" if lines else name
+
+
+def _param_value(value: object) -> str | None:
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return str(value)
+    return None  # an object with an address in its repr is no stable identity
+
+
+def benchmark_id(item: pytest.Item, group: str | None) -> BenchmarkId:
+    """The node id (relative to the rootdir) as name; parametrize values as (argname, str) params."""
+    params: list[tuple[str, str]] = []
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        for name, value in callspec.params.items():
+            text = _param_value(value)
+            if text is not None:
+                params.append((str(name), text))
+    return BenchmarkId(item.nodeid, group, tuple(params))
+
+
+def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` as plain JSON values; what JSON cannot hold becomes its ``str``."""
+    loaded: dict[str, Any] = json.loads(json.dumps(dict(data), default=str, allow_nan=False))
+    return loaded
+
+
+@dataclass(slots=True)
+class PerfgateSession:
+    """Mutable per-session state (lives in ``config.stash``)."""
+
+    options: PluginOptions
+    clock: Callable[[], int] = time.perf_counter_ns
+    started: datetime = field(default_factory=utcnow)
+    started_ns: int = 0
+    results: dict[str, Result] = field(default_factory=dict)
+    skipped_by_budget: list[str] = field(default_factory=list)
+    cut_by_budget: list[str] = field(default_factory=list)
+    warned_marker_keys: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.started_ns = self.clock()
+
+    # budget -------------------------------------------------------------------------------------------
+    def budget_deadline(self) -> int | None:
+        b = self.options.budget
+        return None if b is None else self.started_ns + int(b * _NS)
+
+    def budget_spent(self) -> bool:
+        deadline = self.budget_deadline()
+        return deadline is not None and self.clock() >= deadline
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.skipped_by_budget) or bool(self.cut_by_budget)
+
+    # measuring ----------------------------------------------------------------------------------------
+    def measure(
+        self, name: str, run: Callable[[int | None, RoundWatch], Measurement]
+    ) -> tuple[Measurement, str]:
+        """Run ``run(deadline_ns, watch)`` under the timeout and budget: ``(measurement, stopped_by)``.
+
+        ``stopped_by`` refines the timer's ``"deadline"`` into ``"timeout"`` or ``"budget"``.
+        Exceptions (including :class:`BenchmarkTimeout`) propagate.
+        """
+        watch = RoundWatch()
+        now = self.clock()
+        timeout = self.options.timeout
+        timeout_at = None if timeout is None else now + int(timeout * _NS)
+        budget_at = self.budget_deadline()
+        candidates = [t for t in (timeout_at, budget_at) if t is not None]
+        deadline = min(candidates) if candidates else None
+        with timeout_alarm(timeout, watch, self.clock):
+            m = run(deadline, watch)
+        stopped_by = m.stopped_by
+        if stopped_by == "deadline":
+            if budget_at is not None and deadline == budget_at:
+                stopped_by = "budget"
+                self.cut_by_budget.append(name)
+            else:
+                stopped_by = "timeout"
+        return m, stopped_by
+
+    def record_measurement(
+        self,
+        bid: BenchmarkId,
+        m: Measurement,
+        stopped_by: str,
+        *,
+        mode: str,
+        extra_info: Mapping[str, Any],
+        disable_gc: bool,
+    ) -> Result:
+        extra: dict[str, Any] = {
+            "extra_info": _jsonable(extra_info),
+            "mode": mode,
+            "stopped_by": stopped_by,
+            "calibration_rounds": m.calibration_rounds,
+            "clock_resolution": m.resolution,
+            "round_target": m.round_target,
+            "loop_overhead": m.loop_overhead,
+            "gc_disabled": disable_gc,
+        }
+        result = Result(
+            benchmark=bid,
+            metric="time",
+            unit="s",
+            direction=Direction.LOWER,
+            summary=m.summary(),
+            samples=m.samples,
+            rounds=m.rounds,
+            iterations=m.iterations,
+            warmup=m.warmup_rounds,
+            extra=extra,
+        )
+        self.results[bid.name] = result
+        return result
+
+    def record_error(
+        self, bid: BenchmarkId, error: str, *, mode: str, extra_info: Mapping[str, Any]
+    ) -> Result:
+        result = Result(
+            benchmark=bid,
+            metric="time",
+            unit="s",
+            direction=Direction.LOWER,
+            error=error,
+            extra={"extra_info": _jsonable(extra_info), "mode": mode},
+        )
+        self.results[bid.name] = result
+        return result
+
+    # output -------------------------------------------------------------------------------------------
+    def status(self, exitstatus: int | pytest.ExitCode, stopped_early: bool) -> RunStatus:
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        return RunStatus.PARTIAL if self.partial or interrupted or stopped_early else RunStatus.COMPLETE
+
+    def document(self, status: RunStatus, finished: datetime | None = None) -> dict[str, Any]:
+        return results_to_dict(
+            list(self.results.values()),
+            started=self.started,
+            finished=finished if finished is not None else utcnow(),
+            status=status,
+        )
+
+    def write_json(self, path: Path, status: RunStatus) -> None:
+        """Write the results document atomically (temporary file, then rename)."""
+        text = json.dumps(self.document(status), indent=2, ensure_ascii=False, allow_nan=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        os.replace(tmp, path)
