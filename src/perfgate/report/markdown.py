@@ -169,7 +169,7 @@ class _Parts:
         lines = list(self.head)
         header = _header(self.with_metric, self.with_p)
         if self.main_rows:
-            lines += ["", *header, *self.main_rows[:n_main]]
+            lines += ["", *header, *self.main_rows[:n_main]] if n_main else []
             dropped = len(self.main_rows) - n_main
             if dropped:
                 lines += ["", _more(dropped, self.details_url)]
@@ -228,8 +228,13 @@ def render_markdown(
     if len(text) <= max_chars:
         return text
     # Even the frame is too long (huge notes or budget lists): cut the text, keep the marker and summary.
-    cut = "\n\n" + _more(n_main + n_rest, details_url) + "\n"
-    return text[: max(0, max_chars - len(cut))].rstrip() + cut
+    cut = "\n\n… report truncated" + (f" ([full report](<{details_url}>))" if details_url else "") + "\n"
+    closing = "\n\n</details>"  # reserved in case the cut lands inside the folded section
+    head = text[: max(0, max_chars - len(cut) - len(closing))]
+    head = head.rsplit("\n", 1)[0] if "\n" in head else head  # whole lines only
+    if head.count("<details>") > head.count("</details>"):
+        head += closing
+    return head.rstrip() + cut
 
 
 def append_step_summary(markdown: str, environ: Mapping[str, str]) -> bool:
