@@ -319,3 +319,26 @@ def test_many_repositories(make_repo: Callable[[str], Repo]) -> None:
     info = git_info(inner.path, {})
     assert info is not None and info.commit == inner_sha
     assert repo_root(inner.path) == inner.path.resolve()
+
+
+def test_linked_worktree_of_the_base_commit(tmp_path: Path, repo: Repo) -> None:
+    # what an A/B run does: the base commit checked out beside the head, in the same CI job
+    base = repo.commit("base", {"a.txt": "1"})
+    head = repo.commit("head", {"a.txt": "2"})
+    worktree = tmp_path / "base-tree"
+    repo.git("worktree", "add", "-q", "--detach", str(worktree), base)
+    environ = {**GITHUB_PR, "GITHUB_SHA": head}
+
+    base_info = git_info(worktree, environ)
+    head_info = git_info(repo.path, environ)
+
+    assert base_info is not None and head_info is not None
+    assert (base_info.commit, base_info.branch, base_info.dirty) == (base, None, False)
+    assert (head_info.commit, head_info.branch) == (head, "main")
+    assert repo_root(worktree) == worktree.resolve()
+    assert resolve_ref(worktree, "main") == head
+
+
+def test_inside_the_git_directory_there_is_no_work_tree(repo: Repo) -> None:
+    repo.commit("root", {"a.txt": "1"})
+    assert git_info(repo.path / ".git", {}) is None
