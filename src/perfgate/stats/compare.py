@@ -6,11 +6,11 @@ returns a :class:`SuiteComparison` with one :class:`~perfgate.model.Verdict` eac
 The default method, ``"mann-whitney+hodges-lehmann"`` (see ``docs/statistics.md``):
 
 1. the change is the Hodges-Lehmann shift of log values (a ratio) with Moses' distribution-free interval;
-   the p-value is the Mann-Whitney U test's;
+   the p-values are the Mann-Whitney U test's, one-sided per direction;
 2. when the baseline is several runs, the current run's median is also tested against the prediction
    interval of the baseline runs' medians; a change must pass both tests (the larger p-value counts) and
    the interval is the hull of both;
-3. p-values are Holm-adjusted across the suite;
+3. one-sided p-values ("worse", "better") are Holm-adjusted across the suite, each direction a family;
 4. with threshold δ (on the log scale, t = log(1 + δ)) and adverse log change a:
    ``regression`` when a > t and the adjusted p < alpha, ``improvement`` when a < -t and p < alpha,
    ``unchanged`` when the whole interval lies within ±t, ``inconclusive`` otherwise (with a reason);
@@ -30,7 +30,7 @@ from perfgate.stats.geomean import GeomeanChange, geomean_change
 from perfgate.stats.machine import MachineShift, detect_machine_shift
 from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note
-from perfgate.stats.ranktest import hodges_lehmann, mann_whitney
+from perfgate.stats.ranktest import hodges_lehmann, mann_whitney_one_sided
 from perfgate.stats.runlevel import run_level_test
 from perfgate.stats.severity import SeverityRule, severity_of
 from perfgate.stats.summary import summarize
@@ -145,7 +145,8 @@ class _Analysis:
     """What the data say about one pair before the suite-level steps (Holm, machine shift, verdict).
 
     Either ``final`` is set (missing, failed, new, too few samples, degenerate), or ``log_est`` is the
-    log ratio current/baseline with an optional interval and an optional raw p-value.
+    log ratio current/baseline with an optional interval and optional raw one-sided p-values for "worse"
+    and "better" (each direction is its own family under Holm, so each keeps the whole alpha).
     """
 
     pair: MetricPair
@@ -155,7 +156,8 @@ class _Analysis:
     log_est: float = 0.0
     log_low: float | None = None
     log_high: float | None = None
-    p: float | None = None
+    p_worse: float | None = None
+    p_better: float | None = None
     method: str = HL_MANN_WHITNEY
     notes: tuple[str, ...] = ()
 
@@ -295,7 +297,8 @@ def _analyse(p: MetricPair, settings: CompareSettings, offset: float = 0.0) -> _
 
     if positive:
         shift = hodges_lehmann(base_samples, cur_samples, settings.confidence)
-        _, p_within = mann_whitney(base_samples, cur_samples)
+        # One-sided tests, "current values larger" and "smaller", mapped onto worse/better below.
+        _, p_up, p_down = mann_whitney_one_sided(base_samples, cur_samples)
         if run_level is None:
             return _Analysis(
                 p,
@@ -304,9 +307,11 @@ def _analyse(p: MetricPair, settings: CompareSettings, offset: float = 0.0) -> _
                 log_est=shift.estimate,
                 log_low=shift.low,
                 log_high=shift.high,
-                p=p_within,
+                p_worse=p_up if p.direction is Direction.LOWER else p_down,
+                p_better=p_down if p.direction is Direction.LOWER else p_up,
                 method=HL_MANN_WHITNEY,
             )
+        lower = p.direction is Direction.LOWER
         low = None if shift.low is None else min(shift.low, run_level.low)
         high = None if shift.high is None else max(shift.high, run_level.high)
         note = (
@@ -320,7 +325,9 @@ def _analyse(p: MetricPair, settings: CompareSettings, offset: float = 0.0) -> _
             log_est=shift.estimate,
             log_low=low,
             log_high=high,
-            p=max(p_within, run_level.p_value),
+            # Intersection-union: a change must show both within the run and against the spread of runs.
+            p_worse=max(p_up, run_level.p_up) if lower else max(p_down, run_level.p_down),
+            p_better=max(p_down, run_level.p_down) if lower else max(p_up, run_level.p_up),
             method=f"{HL_MANN_WHITNEY}+{RUN_LEVEL}",
             notes=(note,),
         )
@@ -337,7 +344,8 @@ def _analyse(p: MetricPair, settings: CompareSettings, offset: float = 0.0) -> _
             log_est=run_level.shift,
             log_low=run_level.low,
             log_high=run_level.high,
-            p=run_level.p_value,
+            p_worse=run_level.p_up if p.direction is Direction.LOWER else run_level.p_down,
+            p_better=run_level.p_down if p.direction is Direction.LOWER else run_level.p_up,
             method=RUN_LEVEL,
             notes=(note,),
         )
@@ -362,13 +370,16 @@ def _pct(x: float) -> str:
     return f"{x:+.1%}"
 
 
-def _decide(a: _Analysis, p_adj: float | None, settings: CompareSettings, corrected: bool) -> Verdict:
-    """Turn one analysis and its multiplicity-adjusted p-value into a verdict (see the module docstring)."""
+def _decide(
+    a: _Analysis, p_worse: float | None, p_better: float | None, settings: CompareSettings, corrected: bool
+) -> Verdict:
+    """Turn one analysis and its multiplicity-adjusted p-values into a verdict (see the module docstring)."""
     if a.final is not None:
         return a.final
     pair = a.pair
     t = math.log1p(pair.threshold)
     adv = a.adverse
+    p_adj = p_worse if adv >= 0 else p_better
     lo, hi = a.log_low, a.log_high
     if lo is not None and hi is not None:
         adv_lo, adv_hi = (lo, hi) if pair.direction is Direction.LOWER else (-hi, -lo)
@@ -381,9 +392,9 @@ def _decide(a: _Analysis, p_adj: float | None, settings: CompareSettings, correc
             status = Status.IMPROVEMENT
         else:
             status = Status.UNCHANGED
-    elif adv > t and p_adj < settings.alpha:
+    elif adv > t and p_worse is not None and p_worse < settings.alpha:
         status = Status.REGRESSION
-    elif adv < -t and p_adj < settings.alpha:
+    elif adv < -t and p_better is not None and p_better < settings.alpha:
         status = Status.IMPROVEMENT
     elif lo is not None and hi is not None and -t <= adv_lo and adv_hi <= t:
         status = Status.UNCHANGED
@@ -432,7 +443,7 @@ def _finish(v: Verdict, settings: CompareSettings) -> Verdict:
 def compare_pair(p: MetricPair, settings: CompareSettings = CompareSettings()) -> Verdict:
     """The verdict on one benchmark and metric on its own (no multiplicity correction, no shift check)."""
     a = _analyse(p, settings)
-    return _finish(_decide(a, a.p, settings, corrected=False), settings)
+    return _finish(_decide(a, a.p_worse, a.p_better, settings, corrected=False), settings)
 
 
 _ORDER = {
@@ -505,15 +516,18 @@ def compare_suite(
             renormalized.append(replace(b, notes=(*b.notes, note)))
         analyses = renormalized
 
-    tested = [i for i, a in enumerate(analyses) if a.final is None and a.p is not None]
-    raw = [p for a in analyses if a.final is None and (p := a.p) is not None]
-    corrected = settings.multiplicity == "holm" and len(tested) > 1
-    adjusted = holm(raw) if corrected else tuple(raw)
-    p_adj: dict[int, float] = dict(zip(tested, adjusted, strict=True))
+    # Regressions and improvements are separate families: each is controlled at alpha on its own.
+    tested = [i for i, a in enumerate(analyses) if a.final is None]
+    worse = {i: pw for i in tested if (pw := analyses[i].p_worse) is not None}
+    better = {i: pb for i in tested if (pb := analyses[i].p_better) is not None}
+    corrected = settings.multiplicity == "holm" and len(worse) > 1
+    if corrected:
+        worse = dict(zip(worse, holm(list(worse.values())), strict=True))
+        better = dict(zip(better, holm(list(better.values())), strict=True))
 
     verdicts = []
     for i, a in enumerate(analyses):
-        v = _decide(a, p_adj.get(i), settings, corrected)
+        v = _decide(a, worse.get(i), better.get(i), settings, corrected)
         ms = by_metric.get(a.pair.metric)
         if (
             settings.machine_shift == "inconclusive"

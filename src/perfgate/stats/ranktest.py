@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps  # type: ignore[import-untyped]  # scipy ships no stubs
 
-__all__ = ["Shift", "hodges_lehmann", "mann_whitney", "u_null_cdf"]
+__all__ = ["Shift", "hodges_lehmann", "mann_whitney", "mann_whitney_one_sided", "u_null_cdf"]
 
 Values = Sequence[float] | NDArray[np.float64]
 
@@ -54,6 +54,11 @@ def _u_null_pmf(m: int, n: int) -> tuple[float, ...]:
     return tuple(float(v) / total for v in c)
 
 
+@lru_cache(maxsize=256)
+def _u_null_cdf_table(m: int, n: int) -> tuple[float, ...]:
+    return tuple(float(v) for v in np.minimum(np.cumsum(_u_null_pmf(m, n)), 1.0))
+
+
 def u_null_cdf(m: int, n: int, u: float) -> float:
     """P(U <= u) under the null hypothesis for samples of sizes ``m`` and ``n`` without ties."""
     if u < 0:
@@ -61,42 +66,54 @@ def u_null_cdf(m: int, n: int, u: float) -> float:
     if m == 0 or n == 0:
         return 1.0
     if _exact_ok(m, n):
-        pmf = _u_null_pmf(m, n)
-        top = min(math.floor(u + 1e-9), m * n)
-        return min(1.0, math.fsum(pmf[: top + 1]))
+        table = _u_null_cdf_table(m, n)
+        return table[min(math.floor(u + 1e-9), m * n)]
     mu = m * n / 2.0
     sd = math.sqrt(m * n * (m + n + 1) / 12.0)
     return float(sps.norm.cdf((u + 0.5 - mu) / sd))
 
 
-def mann_whitney(x: Values, y: Values) -> tuple[float, float]:
-    """Mann-Whitney U statistic of ``y`` over ``x`` (pairs with y > x, ties count 1/2) and its two-sided p.
-
-    Exact null distribution when there are no ties and the samples are not huge; otherwise the normal
-    approximation with tie and continuity corrections. All-equal data give p = 1.
-    """
-    xs = np.asarray(x, dtype=float)
+def mann_whitney_one_sided(x: Values, y: Values) -> tuple[float, float, float]:
+    """U of ``y`` over ``x`` and the one-sided p-values for "y tends larger" and "y tends smaller"."""
+    xs = np.sort(np.asarray(x, dtype=float))
     ys = np.asarray(y, dtype=float)
     m, n = len(xs), len(ys)
     if m == 0 or n == 0:
         raise ValueError("the Mann-Whitney test needs two non-empty samples")
-    both = np.concatenate([xs, ys])
-    ranks = sps.rankdata(both)
-    u = float(ranks[m:].sum() - n * (n + 1) / 2.0)
+    below = np.searchsorted(xs, ys, side="left")
+    upto = np.searchsorted(xs, ys, side="right")
+    u = float(below.sum() + 0.5 * (upto - below).sum())
+    both = np.sort(np.concatenate([xs, ys]))
+    if not bool((both[1:] == both[:-1]).any()) and _exact_ok(m, n):
+        return u, 1.0 - u_null_cdf(m, n, u - 1), u_null_cdf(m, n, u)
     _, counts = np.unique(both, return_counts=True)
-    ties = bool((counts > 1).any())
-    mu = m * n / 2.0
-    if not ties and _exact_ok(m, n):
-        low = u_null_cdf(m, n, u)
-        high = 1.0 - u_null_cdf(m, n, u - 1)
-        return u, min(1.0, 2.0 * min(low, high))
     big_n = m + n
     tie_term = float(((counts**3) - counts).sum()) / (big_n * (big_n - 1))
     var = m * n / 12.0 * ((big_n + 1) - tie_term)
     if var <= 0:
-        return u, 1.0
-    z = max(0.0, abs(u - mu) - 0.5) / math.sqrt(var)
-    return u, min(1.0, float(2.0 * sps.norm.sf(z)))
+        return u, 1.0, 1.0
+    sd = math.sqrt(var)
+    mu = m * n / 2.0
+    p_greater = min(1.0, float(sps.norm.sf((u - mu - 0.5) / sd)))
+    p_less = min(1.0, float(sps.norm.cdf((u - mu + 0.5) / sd)))
+    return u, p_greater, p_less
+
+
+def mann_whitney(x: Values, y: Values, alternative: str = "two-sided") -> tuple[float, float]:
+    """Mann-Whitney U statistic of ``y`` over ``x`` (pairs with y > x, ties count 1/2) and its p-value.
+
+    ``alternative``: ``"two-sided"``, ``"greater"`` (``y`` tends to be larger than ``x``) or ``"less"``.
+    Exact null distribution when there are no ties and the samples are not huge; otherwise the normal
+    approximation with tie and continuity corrections. All-equal data give p = 1.
+    """
+    if alternative not in ("two-sided", "greater", "less"):
+        raise ValueError(f"unknown alternative {alternative!r}")
+    u, p_greater, p_less = mann_whitney_one_sided(x, y)
+    if alternative == "greater":
+        return u, p_greater
+    if alternative == "less":
+        return u, p_less
+    return u, min(1.0, 2.0 * min(p_less, p_greater))
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,8 @@ class RunLevel:
     ``shift`` is log(current median) minus the mean log baseline median; ``low``/``high`` is the
     prediction interval of that shift for unchanged code shifted by ``shift`` (so it contains 0 exactly
     when the run-level test does not reject); ``spread`` is the standard deviation of the baseline log
-    medians (about the run-to-run CV).
+    medians (about the run-to-run CV). ``p_value`` is two-sided; ``p_up``/``p_down`` are the one-sided
+    p-values for "the current median is higher" / "lower".
     """
 
     shift: float
@@ -34,6 +35,8 @@ class RunLevel:
     p_value: float
     runs: int
     spread: float
+    p_up: float
+    p_down: float
 
 
 def run_level_test(
@@ -52,7 +55,9 @@ def run_level_test(
     se = spread * math.sqrt(1.0 + 1.0 / k)
     if se == 0.0:
         # Identical baseline medians: any difference at all is outside the (degenerate) interval.
-        return RunLevel(shift, shift, shift, 1.0 if shift == 0.0 else 0.0, k, 0.0)
+        up, down = (0.0 if shift > 0 else 1.0), (0.0 if shift < 0 else 1.0)
+        return RunLevel(shift, shift, shift, min(1.0, 2 * min(up, down)), k, 0.0, up, down)
     half = float(sps.t.ppf(0.5 + confidence / 2.0, k - 1)) * se
-    p = float(2.0 * sps.t.sf(abs(shift) / se, k - 1))
-    return RunLevel(shift, shift - half, shift + half, min(1.0, p), k, spread)
+    up = float(sps.t.sf(shift / se, k - 1))
+    down = float(sps.t.cdf(shift / se, k - 1))
+    return RunLevel(shift, shift - half, shift + half, min(1.0, 2.0 * min(up, down)), k, spread, up, down)

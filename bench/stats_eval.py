@@ -1,0 +1,261 @@
+"""Monte Carlo evaluation of perfgate's verdicts next to common alternatives.
+
+Run with ``python bench/stats_eval.py`` (fixed seeds; a few minutes on one core). ``--quick`` runs a
+smaller grid, ``--reps N`` sets the number of simulated suites per cell. Prints Markdown tables that
+``docs/statistics.md`` reproduces.
+
+Model: each benchmark's per-round values are lognormal with the given CV; with outliers, each value is
+multiplied with probability 5% by a factor drawn uniformly from [1.1, 1.5]. A suite has 20 benchmarks;
+in cells with a slowdown, benchmark 0 is slowed by that factor and the other 19 are unchanged (the usual
+shape of a code change). Threshold delta = 1% for perfgate.
+
+Rules compared, each deciding "regression" per benchmark:
+  perfgate   the default CompareSettings (Hodges-Lehmann + Mann-Whitney, Holm over the suite)
+  fixed-5%   ratio of medians > 1.05
+  welch      Welch's t-test on the raw values, p < 0.05 and a larger mean (no multiplicity control)
+  asv        asv's rule: median ratio > 1.1 and Mann-Whitney p < 0.002 when that p is attainable at
+             these sample sizes, otherwise non-overlapping 99% intervals of the medians
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats as sps
+
+from perfgate.model import BenchmarkId, Direction, Result, Status
+from perfgate.stats import CompareSettings, MetricPair, compare_suite, mann_whitney, median_ci, summarize
+
+Array = NDArray[np.float64]
+SUITE = 20
+DELTA = 0.01
+RULES = ("perfgate", "fixed-5%", "welch", "asv")
+
+
+def draw(rng: np.random.Generator, n: int, cv: float, outliers: bool, factor: float = 1.0) -> Array:
+    sigma = math.sqrt(math.log1p(cv * cv))
+    x = rng.lognormal(-sigma * sigma / 2.0, sigma, n) * factor
+    if outliers:
+        hit = rng.random(n) < 0.05
+        x = np.where(hit, x * rng.uniform(1.1, 1.5, n), x)
+    return np.asarray(x, dtype=float)
+
+
+def result(name: str, xs: Array) -> Result:
+    values = tuple(float(v) for v in xs)
+    return Result(BenchmarkId(name), "time", "s", Direction.LOWER, summarize(values), values)
+
+
+def pair(name: str, base: list[Array], cur: Array) -> MetricPair:
+    return MetricPair(
+        BenchmarkId(name),
+        "time",
+        "s",
+        Direction.LOWER,
+        tuple(result(name, b) for b in base),
+        result(name, cur),
+        DELTA,
+    )
+
+
+def fixed5(b: Array, c: Array) -> Array:
+    """Ratio of medians above 1.05; rows are benchmarks."""
+    return np.asarray(np.median(c, axis=1) / np.median(b, axis=1) > 1.05)
+
+
+def welch(b: Array, c: Array) -> Array:
+    """Welch's t-test, two-sided p < 0.05 with a larger current mean; rows are benchmarks."""
+    n_b, n_c = b.shape[1], c.shape[1]
+    vb, vc = b.var(axis=1, ddof=1) / n_b, c.var(axis=1, ddof=1) / n_c
+    se = np.sqrt(vb + vc)
+    t = (c.mean(axis=1) - b.mean(axis=1)) / se
+    df = (vb + vc) ** 2 / (vb**2 / (n_b - 1) + vc**2 / (n_c - 1))
+    p = 2.0 * sps.t.sf(np.abs(t), df)
+    return np.asarray((p < 0.05) & (t > 0))
+
+
+def asv(b: Array, c: Array) -> Array:
+    """asv's rule per row: a factor of 1.1 and a significant difference (see the module docstring)."""
+    out = np.zeros(len(b), dtype=bool)
+    for i in np.flatnonzero(np.median(c, axis=1) > 1.1 * np.median(b, axis=1)):
+        bi, ci = b[i], c[i]
+        p_min = 1.0 / math.comb(len(bi) + len(ci), min(len(bi), len(ci)))
+        if p_min < 0.002:
+            out[i] = mann_whitney(bi, ci)[1] < 0.002
+            continue
+        cb, cc = median_ci(sorted(bi.tolist()), 0.99), median_ci(sorted(ci.tolist()), 0.99)
+        # asv treats an unbounded interval as overlapping: no significant difference.
+        out[i] = cb is not None and cc is not None and cb[1] < cc[0]
+    return out
+
+
+SIMPLE: dict[str, Callable[[Array, Array], Array]] = {"fixed-5%": fixed5, "welch": welch, "asv": asv}
+
+
+@dataclass
+class Cell:
+    suites: int = 0
+    any_false: dict[str, int] | None = None  # suites where an unchanged benchmark was flagged
+    hits: dict[str, int] | None = None  # suites where benchmark 0 (slowed) was flagged
+
+    def __post_init__(self) -> None:
+        self.any_false = dict.fromkeys(RULES, 0)
+        self.hits = dict.fromkeys(RULES, 0)
+
+
+def simulate(cv: float, outliers: bool, n: int, slowdown: float, reps: int, seed: int) -> Cell:
+    rng = np.random.default_rng(seed)
+    cell = Cell()
+    assert cell.any_false is not None and cell.hits is not None
+    settings = CompareSettings()
+    for _ in range(reps):
+        bases = [draw(rng, n, cv, outliers) for _ in range(SUITE)]
+        curs = [
+            draw(rng, n, cv, outliers, 1.0 + slowdown if i == 0 and slowdown else 1.0) for i in range(SUITE)
+        ]
+        flagged: dict[str, set[int]] = {}
+        suite = compare_suite([pair(f"b{i:02d}", [bases[i]], curs[i]) for i in range(SUITE)], settings)
+        flagged["perfgate"] = {
+            int(v.benchmark.name[1:]) for v in suite.verdicts if v.status is Status.REGRESSION
+        }
+        b_all, c_all = np.stack(bases), np.stack(curs)
+        for name, rule in SIMPLE.items():
+            flagged[name] = {int(i) for i in np.flatnonzero(rule(b_all, c_all))}
+        cell.suites += 1
+        for name, idx in flagged.items():
+            null = idx - {0} if slowdown else idx
+            cell.any_false[name] += bool(null)
+            cell.hits[name] += 0 in idx
+    return cell
+
+
+def run_to_run(reps: int, seed: int) -> dict[str, tuple[float, float]]:
+    """Identical code on a machine whose runs drift: within-run CV 1%, run-to-run CV 2%, 5 baseline runs.
+
+    Returns (false-alarm rate over 20-benchmark suites, power for a 10% slowdown of benchmark 0) for:
+    the latest baseline run only; the 5 runs pooled without the run-level test; the default.
+    """
+    rng = np.random.default_rng(seed)
+    variants = {
+        "latest baseline run only": (CompareSettings(), 1),
+        "5 runs pooled, within-run test only": (CompareSettings(min_baseline_runs=1000), 5),
+        "5 runs, within-run and run-level tests (default)": (CompareSettings(), 5),
+    }
+    counts = {k: [0, 0] for k in variants}
+    for _ in range(reps):
+        bases, curs = [], []
+        for i in range(SUITE):
+            runs = [draw(rng, 20, 0.01, True, math.exp(rng.normal(0, 0.02))) for _ in range(5)]
+            bases.append(runs)
+            factor = math.exp(rng.normal(0, 0.02)) * (1.10 if i == 0 else 1.0)
+            curs.append(draw(rng, 20, 0.01, True, factor))
+        for name, (settings, k) in variants.items():
+            pairs = [pair(f"b{i:02d}", bases[i][-k:], curs[i]) for i in range(SUITE)]
+            suite = compare_suite(pairs, settings)
+            reg = {int(v.benchmark.name[1:]) for v in suite.verdicts if v.status is Status.REGRESSION}
+            counts[name][0] += bool(reg - {0})
+            counts[name][1] += 0 in reg
+    return {k: (a / reps, b / reps) for k, (a, b) in counts.items()}
+
+
+def machine_shift(reps: int, seed: int) -> dict[str, float]:
+    """The whole run 20% slower (CV 2%, n = 20, outliers): share of suites with any regression per mode."""
+    rng = np.random.default_rng(seed)
+    modes = ("inconclusive", "normalize", "note", "ignore")
+    counts = dict.fromkeys(modes, 0)
+    for _ in range(reps):
+        pairs = [
+            pair(f"b{i:02d}", [draw(rng, 20, 0.02, True)], draw(rng, 20, 0.02, True, 1.2))
+            for i in range(SUITE)
+        ]
+        for mode in modes:
+            suite = compare_suite(pairs, CompareSettings(machine_shift=mode))
+            counts[mode] += any(v.status is Status.REGRESSION for v in suite.verdicts)
+    return {m: c / reps for m, c in counts.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=200, help="simulated 20-benchmark suites per cell")
+    ap.add_argument("--quick", action="store_true", help="a small grid for a smoke test")
+    args = ap.parse_args(argv)
+    cvs = (0.02,) if args.quick else (0.01, 0.02, 0.05)
+    ns = (10, 20) if args.quick else (5, 10, 20, 30)
+    slowdowns = (0.0, 0.03) if args.quick else (0.0, 0.01, 0.02, 0.03, 0.05, 0.10)
+    start = time.perf_counter()
+    seed = 20240601
+    results: dict[tuple[float, bool, int, float], Cell] = {}
+    for cv in cvs:
+        for outliers in (False, True):
+            for n in ns:
+                for s in slowdowns:
+                    seed += 1
+                    results[(cv, outliers, n, s)] = simulate(cv, outliers, n, s, args.reps, seed)
+    out = sys.stdout
+    out.write(
+        f"## False alarms: share of 20-benchmark suites of identical code with any regression "
+        f"({args.reps} suites per cell)\n\n"
+    )
+    out.write("| CV | outliers | n | " + " | ".join(RULES) + " |\n|---|---|---|" + "---|" * len(RULES) + "\n")
+    for (cv, outliers, n, s), cell in results.items():
+        if s == 0.0:
+            assert cell.any_false is not None
+            rates = " | ".join(f"{cell.any_false[r] / cell.suites:.3f}" for r in RULES)
+            out.write(f"| {cv:.0%} | {'5%' if outliers else 'none'} | {n} | {rates} |\n")
+    out.write("\n## Power: share of suites where the slowed benchmark (1 of 20) is a regression\n\n")
+    out.write(
+        "| CV | outliers | n | slowdown | "
+        + " | ".join(RULES)
+        + " |\n|---|---|---|---|"
+        + "---|" * len(RULES)
+        + "\n"
+    )
+    for (cv, outliers, n, s), cell in results.items():
+        if s > 0.0:
+            assert cell.hits is not None
+            rates = " | ".join(f"{cell.hits[r] / cell.suites:.3f}" for r in RULES)
+            out.write(f"| {cv:.0%} | {'5%' if outliers else 'none'} | {n} | {s:.0%} | {rates} |\n")
+    out.write("\n## Minimal detectable slowdown (smallest tested with power >= 0.8; '>10%' when none)\n\n")
+    out.write(
+        "| CV | outliers | " + " | ".join(f"n={n}" for n in ns) + " |\n|---|---|" + "---|" * len(ns) + "\n"
+    )
+    for cv in cvs:
+        for outliers in (False, True):
+            row = []
+            for n in ns:
+                found = [s for s in slowdowns if s > 0 and _power(results[(cv, outliers, n, s)]) >= 0.8]
+                row.append(f"{min(found):.0%}" if found else f">{max(slowdowns):.0%}")
+            out.write(f"| {cv:.0%} | {'5%' if outliers else 'none'} | " + " | ".join(row) + " |\n")
+    if not args.quick:
+        reps = max(50, args.reps // 2)
+        out.write(
+            f"\n## Run-to-run drift (within-run CV 1%, run-to-run CV 2%, n = 20, outliers; {reps} suites)\n\n"
+        )
+        out.write("| baseline | false alarms (suites) | power, 10% slowdown |\n|---|---|---|\n")
+        for name, (fa, pw) in run_to_run(reps, 7).items():
+            out.write(f"| {name} | {fa:.3f} | {pw:.3f} |\n")
+        out.write(
+            f"\n## Machine-wide shift (every benchmark 20% slower; {reps} suites): "
+            "suites with any regression\n\n"
+        )
+        out.write("| machine_shift | share |\n|---|---|\n")
+        for mode, share in machine_shift(reps, 11).items():
+            out.write(f"| {mode} | {share:.3f} |\n")
+    out.write(f"\n(total {time.perf_counter() - start:.0f} s)\n")
+    return 0
+
+
+def _power(cell: Cell) -> float:
+    assert cell.hits is not None
+    return cell.hits["perfgate"] / cell.suites
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
