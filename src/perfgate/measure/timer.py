@@ -38,7 +38,6 @@ from typing import Any
 
 from perfgate.errors import MeasureError
 from perfgate.model import Summary
-from perfgate.stats import summarize
 
 __all__ = [
     "Clock",
@@ -134,6 +133,10 @@ class Measurement:
         return len(self.samples)
 
     def summary(self) -> Summary:
+        # Imported here: perfgate.stats pulls in scipy (seconds), and the pytest plugin imports this
+        # module in every pytest process, measuring or not.
+        from perfgate.stats.summary import summarize
+
         return summarize(self.samples)
 
 
