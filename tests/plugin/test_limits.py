@@ -1,0 +1,148 @@
+"""Timeouts, the session budget, interrupted sessions, pytest-xdist and pytest-benchmark side by side."""
+
+from __future__ import annotations
+
+import pytest
+
+from perfgate.model import RunStatus
+
+from .conftest import read_results, run_perfgate
+
+
+def test_a_call_past_the_timeout_is_interrupted_and_recorded_as_failed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_slow="""
+        import time
+        import pytest
+
+        def test_hangs(benchmark):
+            benchmark(time.sleep, 60)
+
+        @pytest.mark.benchmark
+        def test_body_hangs():
+            time.sleep(60)
+
+        def test_quick(benchmark):
+            benchmark(len, "x")
+        """
+    )
+    out = pytester.path / "out.json"
+    result = run_perfgate(pytester, "--perfgate-timeout=0.2", f"--perfgate-json={out}")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*perfgate: test_slow.py::test_hangs timed out after 0.2s*"])
+    by_name = {r.benchmark.name: r for r in read_results(out).results}
+    assert by_name["test_slow.py::test_hangs"].error == "timed out after 0.2s"
+    assert by_name["test_slow.py::test_body_hangs"].error == "timed out after 0.2s"
+    assert by_name["test_slow.py::test_quick"].ok
+
+
+def test_the_timeout_stops_measuring_a_benchmark_that_is_merely_long(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_long="""
+        import time
+
+        def test_long(benchmark):
+            benchmark(time.sleep, 0.02)
+        """
+    )
+    out = pytester.path / "out.json"
+    # 1000 rounds of >= 20 ms would take 20 s; the timeout ends measuring after the round in progress
+    result = run_perfgate(
+        pytester, "--benchmark-min-rounds=1000", "--perfgate-timeout=0.1", f"--perfgate-json={out}"
+    )
+    result.assert_outcomes(passed=1)
+    (r,) = read_results(out).results
+    assert r.ok and r.rounds is not None and 1 <= r.rounds < 1000
+    assert r.extra["stopped_by"] == "timeout"
+
+
+def test_a_spent_budget_skips_the_rest_and_makes_the_run_partial(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_budget="""
+        import time
+        import pytest
+
+        @pytest.mark.parametrize("i", range(3))
+        def test_sleepy(benchmark, i):
+            benchmark(time.sleep, 0.002)
+        """
+    )
+    out = pytester.path / "out.json"
+    # every measured round sleeps 2 ms, so the 1 ms budget is gone after the first round at the latest
+    result = run_perfgate(pytester, "--perfgate-budget=0.001", f"--perfgate-json={out}", "-rs")
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("skipped", 0) >= 2
+    result.stdout.fnmatch_lines(
+        [
+            "*perfgate: time budget of 0.001s spent: * benchmark(s) skipped, the run is partial*",
+            "*status partial*",
+            "*time budget of 0.001s spent; benchmark not run*",
+        ]
+    )
+    doc = read_results(out)
+    assert doc.status is RunStatus.PARTIAL
+    assert len(doc.results) <= 1
+
+
+def test_a_session_stopped_early_is_partial(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_stop="""
+        def test_first(benchmark):
+            benchmark(len, "a")
+
+        def test_broken():
+            assert False
+
+        def test_never_reached(benchmark):
+            benchmark(len, "b")
+        """
+    )
+    out = pytester.path / "out.json"
+    result = run_perfgate(pytester, "-x", f"--perfgate-json={out}")
+    result.assert_outcomes(passed=1, failed=1)
+    doc = read_results(out)
+    assert doc.status is RunStatus.PARTIAL
+    assert [r.benchmark.name for r in doc.results] == ["test_stop.py::test_first"]
+
+
+def test_measuring_under_xdist_is_refused(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist", reason="pytest-xdist is not installed")
+    pytester.makepyfile("def test_b(benchmark):\n    benchmark(len, 'x')\n")
+    result = run_perfgate(pytester, "-n", "2", "--perfgate")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*perfgate: benchmarks must not run in parallel*"])
+    # unmeasured, xdist is fine: the benchmark runs once on a worker
+    run_perfgate(pytester, "-n", "2").assert_outcomes(passed=1)
+
+
+def test_with_pytest_benchmark_loaded_perfgate_steps_aside(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_benchmark", reason="pytest-benchmark is not installed")
+    pytester.makepyfile(
+        """
+        def test_b(benchmark):
+            assert benchmark(len, "abc") == 3
+            assert type(benchmark).__module__.startswith("pytest_benchmark")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--benchmark-disable")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["perfgate: pytest-benchmark is loaded too and owns the `benchmark` fixture*"]
+    )
+    assert result.stdout.str().count("pytest-benchmark is loaded too") == 1
+
+    asked = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--perfgate")
+    assert asked.ret == pytest.ExitCode.USAGE_ERROR
+    asked.stderr.fnmatch_lines(["*perfgate: --perfgate needs the `benchmark` fixture*-p no:benchmark*"])
+
+
+def test_with_pytest_benchmark_blocked_perfgate_owns_the_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_b(benchmark):
+            assert type(benchmark).__module__ == "perfgate.pytest_plugin.fixture"
+        """
+    )
+    result = run_perfgate(pytester)
+    result.assert_outcomes(passed=1)  # run_perfgate passes --benchmark-* options: perfgate registered them
+    assert "pytest-benchmark is loaded too" not in result.stdout.str()
