@@ -146,3 +146,24 @@ def test_with_pytest_benchmark_blocked_perfgate_owns_the_fixture(pytester: pytes
     result = run_perfgate(pytester)
     result.assert_outcomes(passed=1)  # run_perfgate passes --benchmark-* options: perfgate registered them
     assert "pytest-benchmark is loaded too" not in result.stdout.str()
+
+
+def test_an_interrupted_session_is_partial(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_int="""
+        def test_first(benchmark):
+            benchmark(len, "a")
+
+        def test_ctrl_c():
+            raise KeyboardInterrupt
+
+        def test_never_reached(benchmark):
+            benchmark(len, "b")
+        """
+    )
+    out = pytester.path / "out.json"
+    result = run_perfgate(pytester, f"--perfgate-json={out}")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    doc = read_results(out)
+    assert doc.status is RunStatus.PARTIAL
+    assert [r.benchmark.name for r in doc.results] == ["test_int.py::test_first"]

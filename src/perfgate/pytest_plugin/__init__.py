@@ -221,7 +221,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     s = _measuring(config)
     if s is not None and s.results:
         terminalreporter.write_sep("-", "perfgate benchmarks (time per call)")
-        for line in summary_lines(list(s.results.values()), width=terminalreporter._tw.fullwidth):
+        for line in summary_lines(list(s.results.values()), width=config.get_terminal_writer().fullwidth):
             terminalreporter.write_line(line)
     if s is not None and s.skipped_by_budget:
         terminalreporter.write_line(
