@@ -193,12 +193,18 @@ def make_result(
     iterations: int | None = None,
     warmup: int | None = None,
     extra: Mapping[str, Any] | None = None,
+    ci: tuple[float, float, float] | None = None,
+    outliers: int = 0,
 ) -> Result:
     """A Result in canonical units from raw samples (preferred) or reported figures, both in ``unit``.
 
+    ``ci`` (a reported (low, high, level) interval of the centre) and ``outliers`` (a reported count)
+    are used with ``figures`` only.
+
     ``figures`` may hold ``mean``, ``median``, ``min``, ``max``, ``stddev``, ``q1``, ``q3``; a missing
-    centre falls back to the other one, missing bounds to the centre. Raises ValueError when there is
-    neither a sample nor a mean/median (callers turn that into a located ParseError).
+    centre falls back to the other one, missing extremes to the widest of the centre and quartiles.
+    Raises ValueError when there is neither a sample nor a mean/median (callers turn that into a
+    located ParseError).
     """
     factor, canon = scale_of(unit)
     if direction is None:
@@ -215,18 +221,27 @@ def make_result(
         mean = centre if mean is None else mean
         median = f.get("median")
         median = centre if median is None else median
+        # without reported extremes, the widest figures reported stand in for them
         lo = f.get("min")
         hi = f.get("max")
+        if lo is None:
+            lo = min(x for x in (mean, median, f.get("q1")) if x is not None)
+        if hi is None:
+            hi = max(x for x in (mean, median, f.get("q3")) if x is not None)
         sd = f.get("stddev")
         summary = Summary(
             n=max(1, n or 1),
             mean=mean,
             median=median,
-            min=min(mean, median) if lo is None else lo,
-            max=max(mean, median) if hi is None else hi,
+            min=lo,
+            max=hi,
             stddev=abs(sd) if sd is not None else 0.0,
             q1=f.get("q1"),
             q3=f.get("q3"),
+            ci_low=ci[0] * factor if ci else None,
+            ci_high=ci[1] * factor if ci else None,
+            ci_level=ci[2] if ci else None,
+            outliers=outliers,
         )
     return Result(
         benchmark=benchmark,
