@@ -91,16 +91,17 @@ def test_escaping_keeps_tables_intact() -> None:
     outcome = comparison_outcome()
     v = dataclasses.replace(outcome.verdicts[1], benchmark=BenchmarkId(nasty))
     text = render_markdown(dataclasses.replace(outcome, verdicts=(v, *outcome.verdicts[2:])))
-    row = next(line for line in text.splitlines() if "test\\_x" in line)
+    row = next(line for line in text.splitlines() if "test_x" in line)
     assert len(UNESCAPED_PIPE.split(row)) == 2 + 6  # six cells between the outer pipes
     assert "<script>" not in text and "\\<script\\>" in row
     assert "\\`tick\\`" in row and "\\[a\\|b\\]" in row and "\\~\\~s\\~\\~" in row
     assert "\n" not in row and "second line" in row
-    assert "test\\_large\\|pipe" in text
+    assert "test_large\\|pipe" in text
 
 
 def test_escape_markdown() -> None:
-    assert escape_markdown("a_b|c") == "a\\_b\\|c"
+    assert escape_markdown("a_b|c") == "a_b\\|c"  # intraword underscore is literal already
+    assert escape_markdown("_a_ b_ _c __init__") == "\\_a\\_ b\\_ \\_c \\_\\_init\\_\\_"
     assert escape_markdown("plain text 1.5 ms") == "plain text 1.5 ms"
     assert escape_markdown("two\r\nlines") == "two lines"
 

@@ -58,9 +58,21 @@ _SPECIAL = frozenset("\\`*_[]<>|~#!&$")
 
 
 def escape_markdown(text: str) -> str:
-    """``text`` safe inside a Markdown table cell or list item: specials escaped, newlines flattened."""
+    """``text`` safe inside a Markdown table cell or list item: specials escaped, newlines flattened.
+
+    An underscore between two letters or digits is left alone: it cannot start or end emphasis there
+    (CommonMark's intraword rule), and ``test_parse`` stays readable and searchable in the raw comment.
+    """
     flat = " ".join(text.split()) if ("\n" in text or "\r" in text) else text
-    return "".join("\\" + c if c in _SPECIAL else c for c in flat)
+    out = []
+    for i, c in enumerate(flat):
+        if c == "_" and 0 < i < len(flat) - 1 and flat[i - 1].isalnum() and flat[i + 1].isalnum():
+            out.append(c)
+        elif c in _SPECIAL:
+            out.append("\\" + c)
+        else:
+            out.append(c)
+    return "".join(out)
 
 
 def report_marker(project: str) -> str:
