@@ -67,6 +67,7 @@ def read_text(path: Path) -> str:
     Raises ParseError on undecodable content or I/O errors, naming the file.
     """
     import gzip
+    import zlib
 
     from perfgate.errors import ParseError
 
@@ -77,7 +78,7 @@ def read_text(path: Path) -> str:
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise ParseError.at(str(path), None, f"corrupt gzip data: {exc}") from exc
     try:
         return raw.decode("utf-8-sig")

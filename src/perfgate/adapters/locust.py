@@ -79,7 +79,11 @@ class LocustCsvAdapter:
                 1,
                 "a Locust _stats_history.csv (sliding-window figures): ingest the matching _stats.csv",
             )
-        rows = list(csv.reader(io.StringIO(text)))
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:
+            raise ParseError.at(src, reader.line_num, f"malformed CSV: {exc}") from exc
         if not rows or not rows[0]:
             raise ParseError.at(src, 1, "empty file: expected a Locust stats CSV header")
         header = rows[0]
