@@ -15,7 +15,9 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "jmh"
 HOLLOW = DATA / "hollow-jmh-result.json"
 JCASBIN = DATA / "jcasbin-jmh-result.json"
 ADAPTER = JmhAdapter()
-METHOD = "com.netflix.hollow.core.read.engine.object.HollowObjectTypeReadStateReshardingBenchmark.testReadString"
+METHOD = (
+    "com.netflix.hollow.core.read.engine.object.HollowObjectTypeReadStateReshardingBenchmark.testReadString"
+)
 PARAMS = "(countStrings=500,countStringsDb=100000,deltaChanges=2000,maxStringLength=5,shardSizeMBs=1)"
 
 
@@ -95,7 +97,12 @@ def test_jcasbin_units_and_count() -> None:
 def test_gc_secondary_metrics(tmp_path: Path) -> None:
     records = json.loads(JCASBIN.read_text())[:1]
     records[0]["secondaryMetrics"] = {
-        "·gc.alloc.rate.norm": {"score": 120.0, "scoreError": "NaN", "scoreUnit": "B/op", "rawData": [[120.0]]},
+        "·gc.alloc.rate.norm": {
+            "score": 120.0,
+            "scoreError": "NaN",
+            "scoreUnit": "B/op",
+            "rawData": [[120.0]],
+        },
         "·gc.alloc.rate": {"score": 512.0, "scoreError": "NaN", "scoreUnit": "MB/sec", "rawData": [[512.0]]},
         "·gc.count": {"score": "NaN", "scoreError": "NaN", "scoreUnit": "counts", "rawData": [["NaN"]]},
     }
