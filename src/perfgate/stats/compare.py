@@ -183,6 +183,14 @@ def _pooled_summary(results: Sequence[Result]) -> Summary | None:
     return summarize([r.summary.median for r in ok if r.summary is not None])
 
 
+def _ratio_change(base: float, cur: float) -> float | None:
+    """``cur / base - 1`` when that is a finite number (None for a zero base or an overflow)."""
+    if base == 0:
+        return None
+    change = cur / base - 1.0  # Python floats: an overflow gives inf, checked here
+    return change if math.isfinite(change) else None
+
+
 def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary, reason: str | None = None) -> Verdict:
     """The point-estimate verdict: ratio of medians against the threshold, no test, no interval."""
     common = _common(p)
@@ -207,7 +215,17 @@ def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary, reason: str | Non
             reason="baseline median is zero: no relative change",
             **common,  # type: ignore[arg-type]
         )
-    change = cur.median / base.median - 1.0
+    change = _ratio_change(base.median, cur.median)
+    if change is None:
+        return Verdict(
+            status=Status.INCONCLUSIVE,
+            baseline=base,
+            current=cur,
+            threshold=p.threshold,
+            method=RATIO_OF_MEDIANS,
+            reason="the medians differ too much in size or sign to express a relative change",
+            **common,  # type: ignore[arg-type]
+        )
     worse = change if p.direction is Direction.LOWER else -change
     if worse > p.threshold:
         status = Status.REGRESSION
@@ -274,7 +292,7 @@ def _analyse(p: MetricPair, settings: CompareSettings, offset: float = 0.0) -> _
     n_base, n_cur = _sample_count(ok), len(cur_res.samples) or cur.n
     if min(n_base, n_cur) < settings.min_samples:
         side, n = ("current run", n_cur) if n_cur < settings.min_samples else ("baseline", n_base)
-        change = cur.median / base.median - 1.0 if base.median > 0 else None
+        change = _ratio_change(base.median, cur.median)
         v = Verdict(
             status=Status.INCONCLUSIVE,
             baseline=base,
@@ -359,11 +377,16 @@ def _point_analysis(p: MetricPair, base: Summary, cur: Summary, reason: str | No
             p,
             base,
             cur,
-            log_est=math.log(cur.median / base.median),
+            log_est=math.log(cur.median) - math.log(base.median),
             method=RATIO_OF_MEDIANS,
             notes=(reason,) if reason else (),
         )
     return _Analysis(p, base, cur, final=_ratio_verdict(p, base, cur, reason))
+
+
+def _expressible(log_ratio: float | None) -> bool:
+    """Whether ``exp(log_ratio) - 1`` is a finite float (None counts: it is simply absent)."""
+    return log_ratio is None or (math.isfinite(log_ratio) and log_ratio < 700.0)
 
 
 def _pct(x: float) -> str:
@@ -377,6 +400,16 @@ def _decide(
     if a.final is not None:
         return a.final
     pair = a.pair
+    if not all(_expressible(x) for x in (a.log_est, a.log_low, a.log_high)):
+        return Verdict(
+            status=Status.INCONCLUSIVE,
+            baseline=a.base,
+            current=a.cur,
+            threshold=pair.threshold,
+            method=a.method,
+            reason="the values differ by too many orders of magnitude to express the change",
+            **_common(pair),  # type: ignore[arg-type]
+        )
     t = math.log1p(pair.threshold)
     adv = a.adverse
     p_adj = p_worse if adv >= 0 else p_better

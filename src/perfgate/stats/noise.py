@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from perfgate.model import Summary
 
 __all__ = ["noise_note", "robust_cv"]
@@ -19,8 +21,11 @@ def robust_cv(s: Summary | None) -> float | None:
     if s is None:
         return None
     if s.q1 is not None and s.q3 is not None and s.median > 0 and s.n >= 4:
-        return (s.q3 - s.q1) / _IQR_TO_SD / s.median
-    return s.cv
+        cv = (s.q3 - s.q1) / _IQR_TO_SD / s.median
+    else:
+        cv = s.cv
+    # Spreads beyond the float range (values near its limits) say nothing useful.
+    return cv if cv is not None and math.isfinite(cv) else None
 
 
 def noise_note(baseline: Summary | None, current: Summary | None, limit: float) -> str | None:

@@ -19,7 +19,10 @@ def quantile(sorted_values: Sequence[float], q: float) -> float:
     lo = math.floor(pos)
     hi = min(lo + 1, n - 1)
     frac = pos - lo
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
+    a, b = sorted_values[lo], sorted_values[hi]
+    if math.isinf(b - a):  # only near the float limit; the blend form cannot overflow
+        return a * (1.0 - frac) + b * frac
+    return a + (b - a) * frac
 
 
 def median_ci(sorted_values: Sequence[float], level: float = 0.95) -> tuple[float, float] | None:
@@ -51,8 +54,12 @@ def summarize(samples: Sequence[float], ci_level: float = 0.95) -> Summary:
     n = len(xs)
     if n == 0:
         raise ValueError("cannot summarise zero samples")
-    mean = math.fsum(xs) / n
-    stddev = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1)) if n > 1 else 0.0
+    # Scaled by the largest magnitude so sums and squares cannot overflow even near the float limit.
+    scale = max(abs(xs[0]), abs(xs[-1])) or 1.0
+    mean = math.fsum(x / scale for x in xs) / n * scale
+    stddev = 0.0
+    if n > 1:
+        stddev = scale * math.sqrt(math.fsum(((x - mean) / scale) ** 2 for x in xs) / (n - 1))
     median = quantile(xs, 0.5)
     q1 = quantile(xs, 0.25)
     q3 = quantile(xs, 0.75)
