@@ -20,6 +20,7 @@ def robust_cv(s: Summary | None) -> float | None:
     """
     if s is None:
         return None
+    cv: float | None
     if s.q1 is not None and s.q3 is not None and s.median > 0 and s.n >= 4:
         cv = (s.q3 - s.q1) / _IQR_TO_SD / s.median
     else:
