@@ -26,12 +26,17 @@ def test_nothing_is_armed_without_a_timeout() -> None:
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
-def test_between_rounds_the_alarm_only_lets_the_timer_stop_by_itself() -> None:
+def test_between_rounds_the_alarm_first_lets_the_timer_stop_by_itself() -> None:
     watch = RoundWatch()  # no round running
-    with timeout_alarm(0.01, watch):
+    with timeout_alarm(0.01, watch, outside_grace=30.0):
         deadline = time.monotonic() + 0.2
         while time.monotonic() < deadline:  # the alarm fires in here and must not raise
             time.sleep(0.01)
+
+
+def test_code_stuck_outside_the_rounds_is_interrupted_after_the_grace() -> None:
+    with pytest.raises(BenchmarkTimeout), timeout_alarm(0.01, RoundWatch(), outside_grace=0.01):
+        time.sleep(30)
 
 
 def test_an_outer_alarm_is_restored_and_the_handler_put_back() -> None:

@@ -22,17 +22,21 @@ def test_a_call_past_the_timeout_is_interrupted_and_recorded_as_failed(pytester:
         def test_body_hangs():
             time.sleep(60)
 
+        def test_setup_hangs(benchmark):
+            benchmark.pedantic(len, setup=lambda: time.sleep(60), rounds=2)
+
         def test_quick(benchmark):
             benchmark(len, "x")
         """
     )
     out = pytester.path / "out.json"
     result = run_perfgate(pytester, "--perfgate-timeout=0.2", f"--perfgate-json={out}")
-    result.assert_outcomes(passed=1, failed=2)
+    result.assert_outcomes(passed=1, failed=3)
     result.stdout.fnmatch_lines(["*perfgate: test_slow.py::test_hangs timed out after 0.2s*"])
     by_name = {r.benchmark.name: r for r in read_results(out).results}
     assert by_name["test_slow.py::test_hangs"].error == "timed out after 0.2s"
     assert by_name["test_slow.py::test_body_hangs"].error == "timed out after 0.2s"
+    assert by_name["test_slow.py::test_setup_hangs"].error == "timed out after 0.2s"
     assert by_name["test_slow.py::test_quick"].ok
 
 

@@ -40,17 +40,34 @@ def alarm_available() -> bool:
 
 @contextmanager
 def timeout_alarm(
-    timeout: float | None, watch: RoundWatch, clock: Clock = time.perf_counter_ns
+    timeout: float | None,
+    watch: RoundWatch,
+    clock: Clock = time.perf_counter_ns,
+    outside_grace: float = 1.0,
 ) -> Iterator[bool]:
-    """Arm a SIGALRM for ``timeout`` seconds while the block runs; yields whether it is armed."""
+    """Arm a SIGALRM for ``timeout`` seconds while the block runs; yields whether it is armed.
+
+    Code running outside the timer's rounds (between them, or in a pedantic setup) gets
+    ``outside_grace`` more seconds before it is interrupted too.
+    """
     if timeout is None or timeout <= 0 or not alarm_available():
         yield False
         return
 
+    outside = 0
+
     def on_alarm(signum: int, frame: FrameType | None) -> None:
+        nonlocal outside
         wait = watch.overrun_wait(clock())
         if wait is None:
-            return  # between rounds: the timer sees its deadline and stops by itself
+            # Between rounds the timer sees its deadline and stops by itself, and leaving this block
+            # cancels the alarm. Still here after another grace period: stuck outside the timed rounds
+            # (a pedantic setup function that never returns, say), so interrupt that too.
+            outside += 1
+            if outside > 1:
+                raise BenchmarkTimeout(timeout)
+            signal.setitimer(signal.ITIMER_REAL, outside_grace)
+            return
         if wait > 0:
             signal.setitimer(signal.ITIMER_REAL, wait)
             return
