@@ -13,6 +13,13 @@ What is recorded?
     is a Result with ``error`` (``ExceptionType: message``) and the test fails as usual; a test that
     requested the fixture and failed before using it is recorded as failed too.
 
+How is it measured?
+    See :mod:`perfgate.measure.timer`: rounds calibrated to >= max(``--benchmark-min-time``, 1000 clock
+    steps), warm-up for a tenth of ``--benchmark-max-time`` (``--benchmark-warmup=no`` to skip), rounds
+    until max-time is spent and at least ``--benchmark-min-rounds`` ran, GC collected before and off
+    during rounds (``--perfgate-keep-gc`` keeps it on). A marked test without the fixture has its body
+    called repeatedly with the same fixture values (fixtures are set up once).
+
 Limits:
     ``--perfgate-timeout S`` stops measuring a benchmark after S seconds (the rounds so far count); a
     single call running past it is interrupted with SIGALRM (main thread, POSIX) and recorded as failed,
