@@ -27,7 +27,6 @@ def test_call_form_returns_the_value_and_records_a_result(pytester: pytest.Pytes
         def test_kwargs(benchmark):
             benchmark.group = "joining"
             assert benchmark(",".join, ["a", "b"]) == "a,b"
-            assert benchmark(lambda: 0) if False else True
 
         def test_noop(benchmark):
             assert benchmark(lambda: None) is None
@@ -63,6 +62,9 @@ def test_call_form_returns_the_value_and_records_a_result(pytester: pytest.Pytes
     assert small.rounds == len(small.samples) >= 3
     assert small.iterations is not None and small.iterations > 1
     assert small.summary.n == len(small.samples)
+    assert small.extra["gc_disabled"] is True
+    assert small.extra["mode"] == "fixture"
+    assert small.extra["loop_overhead"] is not None and small.extra["loop_overhead"] >= 0
     assert by_name["test_bench.py::test_kwargs"].benchmark.group == "joining"
     noop = by_name["test_bench.py::test_noop"]
     # a no-op is far below the clock's resolution: calibration must batch many calls per round

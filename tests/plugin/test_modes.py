@@ -130,3 +130,22 @@ def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester) -> None:
     result = run_perfgate(pytester, "--perfgate-timeout=soon")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*expected a number of seconds, got 'soon'*"])
+
+
+def test_json_goes_to_new_directories_and_an_unwritable_path_is_reported(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_b(benchmark):\n    benchmark(len, 'x')\n")
+    nested = pytester.path / "results" / "today" / "out.json"
+    run_perfgate(pytester, "--perfgate-json=results/today/out.json").assert_outcomes(passed=1)
+    assert len(read_results(nested).results) == 1
+
+    (pytester.path / "plain-file").write_text("not a directory")
+    result = run_perfgate(pytester, "--perfgate-json=plain-file/out.json")
+    assert result.ret == pytest.ExitCode.INTERNAL_ERROR
+    result.stderr.fnmatch_lines(["perfgate: cannot write */plain-file/out.json: *"])
+
+
+def test_keep_gc_and_disable_gc_exclude_each_other(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x(): pass")
+    result = run_perfgate(pytester, "--perfgate-keep-gc", "--benchmark-disable-gc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--perfgate-keep-gc and --benchmark-disable-gc exclude each other*"])
