@@ -501,7 +501,7 @@ def verdict_sort_key(v: Verdict) -> tuple[int, float, str, str]:
 def _shifts(analyses: Sequence[_Analysis], settings: CompareSettings) -> list[MachineShift]:
     by_metric: dict[str, list[_Analysis]] = {}
     for a in analyses:
-        if a.final is None:
+        if a.final is None and _expressible(a.log_est):
             by_metric.setdefault(a.pair.metric, []).append(a)
     found = []
     for metric in sorted(by_metric):
