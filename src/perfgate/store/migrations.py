@@ -1,7 +1,8 @@
 """Numbered schema migrations.
 
-Each :class:`Migration` moves the database from ``version - 1`` to ``version``; the versions applied
-are rows of the ``schema_version`` table (the database's version is the largest). A step describes the
+Each :class:`Migration` moves the database from ``version - 1`` to ``version``. The database's version
+is the one row of the ``schema_version`` table (version, description of the last step, when it was
+applied), simple enough to read or set by hand with the ``sqlite3`` shell. A step describes the
 schema *as it was at that version*, with its own table objects, so later changes to
 :mod:`perfgate.store.tables` never rewrite history. To change the schema: append a step here, update
 ``tables.py`` to match, and extend the tests (the schema test fails until both agree).
@@ -110,6 +111,7 @@ def database_version(conn: sa.Connection, where: str) -> int | None:
             shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
             raise StoreError(f"{where}: not a perfgate store (tables {shown}, but no {SCHEMA_VERSION_TABLE})")
         return None
+    # max(): one row is what we write, but never misread a table someone added rows to.
     value = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
     return int(value) if value is not None else 0
 
@@ -143,12 +145,14 @@ def migrate(engine: sa.Engine, where: str, steps: Sequence[Migration] = MIGRATIO
         _refuse_newer(version, latest, where)
         if version is None:
             schema_version.create(conn)
+            conn.execute(schema_version.insert().values(version=0, description="empty", applied_at=utcnow()))
             version = 0
         for step in steps[version:]:
             step.apply(conn)
+        if steps[version:]:
             conn.execute(
-                schema_version.insert().values(
-                    version=step.version, description=step.description, applied_at=utcnow()
+                schema_version.update().values(
+                    version=latest, description=steps[-1].description, applied_at=utcnow()
                 )
             )
     return latest
