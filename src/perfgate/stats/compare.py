@@ -8,8 +8,9 @@ The default method, ``"mann-whitney+hodges-lehmann"`` (see ``docs/statistics.md`
 1. the change is the Hodges-Lehmann shift of log values (a ratio) with Moses' distribution-free interval;
    the p-values are the Mann-Whitney U test's, one-sided per direction;
 2. when the baseline is several runs, the current run's median is also tested against the prediction
-   interval of the baseline runs' medians; a change must pass both tests (the larger p-value counts) and
-   the interval is the hull of both;
+   interval of the baseline runs' medians (their spread pooled over the suite's benchmarks of the same
+   metric when that is larger than the benchmark's own); a change must pass both tests (the larger
+   p-value counts) and the interval is the hull of both;
 3. one-sided p-values ("worse", "better") are Holm-adjusted across the suite, each direction a family;
 4. with threshold δ (on the log scale, t = log(1 + δ)) and adverse log change a:
    ``regression`` when a > t and the adjusted p < alpha, ``improvement`` when a < -t and p < alpha,
@@ -31,7 +32,7 @@ from perfgate.stats.machine import MachineShift, detect_machine_shift
 from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note
 from perfgate.stats.ranktest import hodges_lehmann, mann_whitney_one_sided
-from perfgate.stats.runlevel import run_level_test
+from perfgate.stats.runlevel import log_spread, pool_spreads, run_level_test
 from perfgate.stats.severity import SeverityRule, severity_of
 from perfgate.stats.summary import summarize
 
@@ -249,8 +250,28 @@ def _sample_count(results: Sequence[Result]) -> int:
     return sum(len(r.samples) if r.samples else (r.summary.n if r.summary else 0) for r in results)
 
 
-def _analyse(p: MetricPair, settings: CompareSettings, offset: float = 0.0) -> _Analysis:
-    """Per-pair statistics. ``offset`` (log units) multiplies the current values by ``exp(offset)``."""
+def _ok_medians(p: MetricPair) -> list[float]:
+    return [r.summary.median for r in p.baseline if r.error is None and r.summary is not None]
+
+
+def _pooled_spreads(pairs: Sequence[MetricPair], settings: CompareSettings) -> dict[str, tuple[float, int]]:
+    """Per metric, the run-to-run spread of log medians pooled over every benchmark with enough runs."""
+    spreads: dict[str, list[tuple[float, int]]] = {}
+    for p in pairs:
+        medians = _ok_medians(p)
+        if len(medians) >= settings.min_baseline_runs and all(m > 0 for m in medians):
+            spreads.setdefault(p.metric, []).append(log_spread(medians))
+    return {m: pooled for m, s in spreads.items() if (pooled := pool_spreads(s)) is not None}
+
+
+def _analyse(
+    p: MetricPair,
+    settings: CompareSettings,
+    offset: float = 0.0,
+    pooled: tuple[float, int] | None = None,
+) -> _Analysis:
+    """Per-pair statistics. ``offset`` (log units) multiplies the current values by ``exp(offset)``;
+    ``pooled`` is the suite's run-to-run spread of this metric (see :func:`run_level_test`)."""
     base = _pooled_summary(p.baseline)
     cur_res = p.current
     common = _common(p)
@@ -309,7 +330,7 @@ def _analyse(p: MetricPair, settings: CompareSettings, offset: float = 0.0) -> _
     medians = [r.summary.median for r in ok if r.summary is not None]
     run_level = None
     if len(ok) >= settings.min_baseline_runs and cur.median > 0 and all(m > 0 for m in medians):
-        run_level = run_level_test(medians, cur.median, settings.confidence)
+        run_level = run_level_test(medians, cur.median, settings.confidence, pooled)
     have_samples = cur_samples.size > 0 and base_samples.size > 0
     positive = have_samples and bool((cur_samples > 0).all() and (base_samples > 0).all())
 
@@ -523,7 +544,8 @@ def compare_suite(
     pairs: Sequence[MetricPair], settings: CompareSettings = CompareSettings()
 ) -> SuiteComparison:
     """Verdicts for a whole suite, worst first. Deterministic for the same inputs."""
-    analyses = [_analyse(p, settings) for p in pairs]
+    pooled = _pooled_spreads(pairs, settings)
+    analyses = [_analyse(p, settings, pooled=pooled.get(p.metric)) for p in pairs]
     notes: list[str] = []
     shifts: list[MachineShift] = []
     if settings.machine_shift != "ignore":
@@ -544,7 +566,7 @@ def compare_suite(
                 renormalized.append(a)
                 continue
             value_shift = ms.log_shift if a.pair.direction is Direction.LOWER else -ms.log_shift
-            b = _analyse(a.pair, settings, offset=-value_shift)
+            b = _analyse(a.pair, settings, offset=-value_shift, pooled=pooled.get(a.pair.metric))
             note = f"judged relative to the run-wide shift of {_pct(ms.change)}"
             renormalized.append(replace(b, notes=(*b.notes, note)))
         analyses = renormalized

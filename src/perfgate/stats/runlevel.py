@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from scipy import stats as sps  # type: ignore[import-untyped]  # scipy ships no stubs
 
-__all__ = ["RunLevel", "run_level_test"]
+__all__ = ["RunLevel", "log_spread", "pool_spreads", "run_level_test"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +39,39 @@ class RunLevel:
     p_down: float
 
 
+def log_spread(medians: Sequence[float]) -> tuple[float, int]:
+    """Standard deviation of the log medians and its degrees of freedom (``len - 1``)."""
+    k = len(medians)
+    if k < 2 or any(m <= 0 for m in medians):
+        raise ValueError("a log spread needs at least 2 positive medians")
+    logs = [math.log(m) for m in medians]
+    mean = math.fsum(logs) / k
+    return math.sqrt(math.fsum((x - mean) ** 2 for x in logs) / (k - 1)), k - 1
+
+
+def pool_spreads(spreads: Sequence[tuple[float, int]]) -> tuple[float, int] | None:
+    """Pooled standard deviation (weighted by degrees of freedom) and the summed degrees of freedom."""
+    df = sum(d for _, d in spreads)
+    if df == 0:
+        return None
+    return math.sqrt(math.fsum(d * s * s for s, d in spreads) / df), df
+
+
 def run_level_test(
-    baseline_medians: Sequence[float], current_median: float, confidence: float = 0.95
+    baseline_medians: Sequence[float],
+    current_median: float,
+    confidence: float = 0.95,
+    pooled: tuple[float, int] | None = None,
 ) -> RunLevel:
-    """Prediction-interval test of a new run's median against earlier runs' medians (all positive)."""
+    """Prediction-interval test of a new run's median against earlier runs' medians (all positive).
+
+    ``pooled`` is a suite-wide (spread, degrees of freedom) from :func:`pool_spreads`: a machine's
+    run-to-run noise is largely shared by its benchmarks, and five runs alone give a t-distribution with
+    4 degrees of freedom, too wide to see anything once a suite's multiplicity is accounted for. The
+    larger of the benchmark's own spread and the pooled one is used, with the pooled degrees of freedom
+    only when the pooled spread is the larger (a benchmark noisier than the suite keeps its own, honest,
+    small degrees of freedom).
+    """
     k = len(baseline_medians)
     if k < 2:
         raise ValueError("the run-level test needs at least 2 baseline runs")
@@ -50,14 +79,16 @@ def run_level_test(
         raise ValueError("the run-level test works on log medians and needs positive medians")
     logs = [math.log(m) for m in baseline_medians]
     mean = math.fsum(logs) / k
-    spread = math.sqrt(math.fsum((x - mean) ** 2 for x in logs) / (k - 1))
+    spread, df = log_spread(baseline_medians)
+    if pooled is not None and pooled[0] >= spread and pooled[1] > df:
+        spread, df = pooled
     shift = math.log(current_median) - mean
     se = spread * math.sqrt(1.0 + 1.0 / k)
     if se == 0.0:
         # Identical baseline medians: any difference at all is outside the (degenerate) interval.
         up, down = (0.0 if shift > 0 else 1.0), (0.0 if shift < 0 else 1.0)
         return RunLevel(shift, shift, shift, min(1.0, 2 * min(up, down)), k, 0.0, up, down)
-    half = float(sps.t.ppf(0.5 + confidence / 2.0, k - 1)) * se
-    up = float(sps.t.sf(shift / se, k - 1))
-    down = float(sps.t.cdf(shift / se, k - 1))
+    half = float(sps.t.ppf(0.5 + confidence / 2.0, df)) * se
+    up = float(sps.t.sf(shift / se, df))
+    down = float(sps.t.cdf(shift / se, df))
     return RunLevel(shift, shift - half, shift + half, min(1.0, 2.0 * min(up, down)), k, spread, up, down)
