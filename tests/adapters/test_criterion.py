@@ -54,7 +54,9 @@ def test_a_file_stands_for_its_benchmark_and_repeats_merge() -> None:
     files = [INSERT / "new" / n for n in ("estimates.json", "sample.json", "benchmark.json")]
     for f in files:
         assert TREE.sniff(f, read_head(f))
-    assert not TREE.sniff(INSERT / "change" / "estimates.json", read_head(INSERT / "change" / "estimates.json"))
+    assert not TREE.sniff(
+        INSERT / "change" / "estimates.json", read_head(INSERT / "change" / "estimates.json")
+    )
     merged = parse_inputs(files, "criterion")
     assert [r.benchmark.name for r in merged.results] == ["insert_bench_100"]
 
@@ -71,7 +73,13 @@ def test_console_with_change_lines() -> None:
     p = CONSOLE.parse(DATA / "trace4rs-log4rs-bench.cargo-bench.txt")
     assert p.source == "criterion-console"
     names = [r.benchmark.name for r in p.results]
-    assert names == ["file", "rolling_file", "tracing_file", "tracing_rolling_file", "benchmark: name with spaces"]
+    assert names == [
+        "file",
+        "rolling_file",
+        "tracing_file",
+        "tracing_rolling_file",
+        "benchmark: name with spaces",
+    ]
     f = p.results[0].summary
     assert f is not None and f.n == 100
     assert (f.ci_low, f.median, f.ci_high) == pytest.approx((320.62e-12, 323.90e-12, 327.55e-12))

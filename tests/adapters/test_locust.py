@@ -63,7 +63,9 @@ def test_json_file_histogram_percentiles_and_rps_samples() -> None:
 
 def test_csv_and_json_of_one_run_collide_by_name() -> None:
     with pytest.raises(ParseError, match=r"duplicate result GET / \[latency_mean\], also in .*_stats.csv"):
-        parse_inputs([DATA / "locust-2.47.0-fasthttpuser_stats.csv", DATA / "locust-2.47.0-fasthttpuser.json"])
+        parse_inputs(
+            [DATA / "locust-2.47.0-fasthttpuser_stats.csv", DATA / "locust-2.47.0-fasthttpuser.json"]
+        )
 
 
 def test_malformed(tmp_path: Path) -> None:

@@ -67,11 +67,15 @@ def test_get_unknown_lists_the_known_names() -> None:
 def test_unrecognised_and_ambiguous(tmp_path: Path) -> None:
     f = tmp_path / "notes.txt"
     f.write_text("nothing to see\n")
-    with pytest.raises(ParseError, match=r"notes.txt: unrecognised format; known formats: .*\(use --format NAME\)"):
+    with pytest.raises(
+        ParseError, match=r"notes.txt: unrecognised format; known formats: .*\(use --format NAME\)"
+    ):
         detect(f)
     both = tmp_path / "both.txt"
     both.write_text("BenchmarkX-8  10  12 ns/op\ntest y ... bench:  12 ns/iter (+/- 1)\n")
-    with pytest.raises(ParseError, match=r"both.txt: ambiguous format: it looks like go, libtest \(use --format"):
+    with pytest.raises(
+        ParseError, match=r"both.txt: ambiguous format: it looks like go, libtest \(use --format"
+    ):
         detect(both)
     p = parse_inputs([both], "libtest")  # the user decides
     assert [r.benchmark.name for r in p.results] == ["y"]
@@ -99,7 +103,9 @@ def test_parse_inputs_single_source_and_errors(tmp_path: Path) -> None:
     assert parse_inputs([crc, crc]) == parse_inputs([crc])
     new = tmp_path / "crc-new.txt"
     new.write_text(crc.read_text().replace("44.6 ns/op", "40.6 ns/op"))
-    with pytest.raises(ParseError, match=r"crc-new.txt: duplicate result hash/crc32.*\[time\], also in .*perf-crc-old.txt"):
+    with pytest.raises(
+        ParseError, match=r"crc-new.txt: duplicate result hash/crc32.*\[time\], also in .*perf-crc-old.txt"
+    ):
         parse_inputs([crc, new])
     (tmp_path / "empty").mkdir()
     with pytest.raises(ParseError, match=r"empty: no benchmark output of a known format found"):
@@ -122,7 +128,7 @@ def _install_plugin(root: Path, name: str, module_src: str, entry: str) -> None:
     (info / "entry_points.txt").write_text(f"[perfgate.adapters]\n{entry}\n")
 
 
-PLUGIN = '''
+PLUGIN = """
 from pathlib import Path
 from perfgate.adapters import Parsed
 from perfgate.model import BenchmarkId, Direction, Result, Summary
@@ -143,7 +149,7 @@ ADAPTER = Csvish()
 
 def factory():
     return (Csvish(),)
-'''
+"""
 
 
 def test_entry_point_adapter_is_found_and_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,7 +171,9 @@ def test_entry_point_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 def test_broken_entry_point_warns_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _install_plugin(tmp_path, "pg_plugin_bad", "raise RuntimeError('boom')\n", "bad = pg_plugin_bad:ADAPTER")
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.warns(UserWarning, match=r"ignoring adapter entry point 'bad = pg_plugin_bad:ADAPTER'.*boom") as rec:
+    with pytest.warns(
+        UserWarning, match=r"ignoring adapter entry point 'bad = pg_plugin_bad:ADAPTER'.*boom"
+    ) as rec:
         names = available()
     assert "go" in names and "bad" not in names
     assert "\n" not in str(rec[0].message)
@@ -174,5 +182,7 @@ def test_broken_entry_point_warns_in_one_line(tmp_path: Path, monkeypatch: pytes
 def test_duplicate_names_name_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _install_plugin(tmp_path, "pg_plugin_dup", PLUGIN.format(name="go"), "go2 = pg_plugin_dup:ADAPTER")
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ConfigError, match=r"two adapters are named 'go': perfgate.adapters.go and entry point 'go2"):
+    with pytest.raises(
+        ConfigError, match=r"two adapters are named 'go': perfgate.adapters.go and entry point 'go2"
+    ):
         available()

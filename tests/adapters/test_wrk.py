@@ -20,7 +20,11 @@ def test_report_with_latency_distribution() -> None:
     by = {r.metric: r for r in p.results}
     assert {r.benchmark.name for r in p.results} == {"http://127.0.0.1:8080/"}
     mean = by["latency_mean"].summary
-    assert mean is not None and mean.median == pytest.approx(40.37e-3) and mean.stddev == pytest.approx(157.95e-3)
+    assert (
+        mean is not None
+        and mean.median == pytest.approx(40.37e-3)
+        and mean.stddev == pytest.approx(157.95e-3)
+    )
     assert by["latency_max"].summary.median == pytest.approx(1.01)  # type: ignore[union-attr]
     assert by["latency_p50"].summary.median == pytest.approx(280e-6)  # type: ignore[union-attr]
     assert by["latency_p99"].summary.median == pytest.approx(877.83e-3)  # type: ignore[union-attr]
