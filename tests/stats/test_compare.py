@@ -181,3 +181,43 @@ def test_settings_are_validated() -> None:
         CompareSettings(min_samples=0)
     with pytest.raises(ValueError, match="alpha"):
         CompareSettings(alpha=1.5)
+
+
+def test_run_level_test_known_answer_and_pooling() -> None:
+    from scipy import stats as sps
+
+    from perfgate.stats import run_level_test
+    from perfgate.stats.runlevel import pool_spreads
+
+    medians = [1.0, math.exp(0.02), math.exp(-0.02)]
+    r = run_level_test(medians, math.exp(0.1))
+    se = 0.02 * math.sqrt(1 + 1 / 3)
+    assert r.shift == pytest.approx(0.1)
+    assert r.spread == pytest.approx(0.02)
+    assert r.p_up == pytest.approx(sps.t.sf(0.1 / se, 2))
+    assert r.p_value == pytest.approx(2 * sps.t.sf(0.1 / se, 2))
+    assert r.low < r.shift < r.high
+    # A suite-wide spread with many degrees of freedom narrows the interval when it is not smaller.
+    pooled = run_level_test(medians, math.exp(0.1), pooled=(0.021, 60))
+    assert pooled.p_up < r.p_up and pooled.high - pooled.low < r.high - r.low
+    # A benchmark noisier than the suite keeps its own spread.
+    assert run_level_test(medians, math.exp(0.1), pooled=(0.001, 60)) == r
+    assert pool_spreads([(0.01, 4), (0.03, 4)]) == pytest.approx((math.sqrt(0.0005), 8))
+    with pytest.raises(ValueError, match="positive"):
+        run_level_test([1.0, 0.0], 1.0)
+
+
+def test_suite_pools_run_to_run_spread_so_a_real_slowdown_shows() -> None:
+    rng = np.random.default_rng(8)
+    pairs = []
+    for i in range(12):
+        runs = [result((rng.lognormal(0, 0.005, 15) * rng.lognormal(0, 0.02)).tolist()) for _ in range(4)]
+        factor = rng.lognormal(0, 0.02) * (1.25 if i == 0 else 1.0)
+        pairs.append(pair(runs, (rng.lognormal(0, 0.005, 15) * factor).tolist(), name=f"b{i:02d}"))
+    suite = compare_suite(pairs, CompareSettings(machine_shift="ignore"))
+    by_name = {v.benchmark.name: v for v in suite.verdicts}
+    assert by_name["b00"].status is Status.REGRESSION
+    assert [v.benchmark.name for v in suite.verdicts if v.status is Status.REGRESSION] == ["b00"]
+    # Four runs alone (3 degrees of freedom) cannot tell it apart once Holm is applied.
+    alone = compare_pair(pairs[0])
+    assert alone.p_value is not None and by_name["b00"].p_value is not None
