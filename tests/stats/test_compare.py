@@ -218,6 +218,4 @@ def test_suite_pools_run_to_run_spread_so_a_real_slowdown_shows() -> None:
     by_name = {v.benchmark.name: v for v in suite.verdicts}
     assert by_name["b00"].status is Status.REGRESSION
     assert [v.benchmark.name for v in suite.verdicts if v.status is Status.REGRESSION] == ["b00"]
-    # Four runs alone (3 degrees of freedom) cannot tell it apart once Holm is applied.
-    alone = compare_pair(pairs[0])
-    assert alone.p_value is not None and by_name["b00"].p_value is not None
+    assert by_name["b00"].method == f"{HL_MANN_WHITNEY}+{RUN_LEVEL}"
