@@ -33,6 +33,7 @@ def test_three_times_slower_fails_the_gate(project):
     project.commit("B: work() three times slower")
     third = project.perfgate("run", "--tier", "fast", "--format", "json", "-o", "report.json")
     assert third.code == 1, third.stderr
+    assert (project.root / "report.json").exists(), (third.stdout, third.stderr)
     report = json.loads((project.root / "report.json").read_text())
     v = verdicts(report)
     assert v["test_work"]["status"] == "regression"

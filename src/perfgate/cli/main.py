@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -261,6 +262,20 @@ def main(
     except KeyboardInterrupt:
         sys.stderr.write("perfgate: interrupted\n")
         return 130
+    except Exception as exc:  # a bug: still one line and exit 2; the traceback on request
+        if env.get("PERFGATE_DEBUG"):
+            traceback.print_exc()
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+        sys.stderr.write(
+            f"perfgate: internal error: {type(exc).__name__}: {exc}{where} "
+            "(set PERFGATE_DEBUG=1 for the traceback; please report it)\n"
+        )
+        return EXIT_ERROR
 
 
 Handler = Callable[[argparse.Namespace, Path, dict[str, str], Console, TextIO, TextIO], int]

@@ -35,10 +35,12 @@ def median_ci(sorted_values: Sequence[float], level: float = 0.95) -> tuple[floa
         return None
     alpha = 1.0 - level
     # Find the largest k such that P(Binom(n, 1/2) < k) <= alpha/2; interval is [x_(k), x_(n-k+1)].
+    # The pmf is computed in log space: 2**n overflows a float beyond n = 1023.
+    log_norm = math.lgamma(n + 1) - n * math.log(2.0)
     cdf = 0.0
     k = 0
-    for j in range(n + 1):
-        p = math.comb(n, j) / 2.0**n
+    for j in range(n // 2 + 1):
+        p = math.exp(log_norm - math.lgamma(j + 1) - math.lgamma(n - j + 1))
         if cdf + p > alpha / 2:
             break
         cdf += p
