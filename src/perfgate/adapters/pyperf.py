@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ class PyperfAdapter:
     def sniff(self, path: Path, head: str) -> bool:
         try:
             text = _head_of(path, head) if path.is_file() else head
-        except OSError:
+        except (OSError, EOFError, ValueError, zlib.error):
             return False
         return (
             head_is_json_object(text)
