@@ -152,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("ingest", help="store results from files (perfgate JSON or another harness's output)")
-    p.add_argument("paths", nargs="+", metavar="FILE|DIR|-")
+    p.add_argument("paths", nargs="*", metavar="FILE|DIR|-")
+    p.add_argument("--list-formats", action="store_true", help="list the input formats and exit")
     p.add_argument(
         "--input-format",
         "--format",
@@ -389,6 +390,15 @@ def _cmd_ingest(
 ) -> int:
     import tempfile
 
+    if args.list_formats:
+        from perfgate.adapters.registry import available
+
+        adapters = available()
+        width = max(len(n) for n in adapters)
+        stdout.write("".join(f"{n:<{width}}  {a.description}\n" for n, a in sorted(adapters.items())))
+        return EXIT_OK
+    if not args.paths:
+        raise UsageError("perfgate ingest: give at least one FILE, DIR or - (or --list-formats)")
     ws = _workspace(args, cwd, env)
     with tempfile.TemporaryDirectory(prefix="perfgate-") as tmp:
         paths = _stdin_to_file(args.paths, stdin, Path(tmp))

@@ -1,0 +1,96 @@
+"""`perfgate compare` on result files (no store needed) and `perfgate ingest`, as users run them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+GO = DATA / "go-bench" / "perf-suffixarray.bench"
+
+
+def doubled_allocs(text: str, name: str) -> str:
+    """The same Go output with allocs/op doubled on every line of benchmark ``name``."""
+
+    def bump(m: re.Match[str]) -> str:
+        return f"{int(m.group(1)) * 2} allocs/op"
+
+    return "\n".join(
+        re.sub(r"(\d+) allocs/op", bump, line) if line.startswith(name + "-") else line
+        for line in text.split("\n")
+    )
+
+
+def test_go_allocations_doubled_is_a_regression(project, tmp_path):
+    project.write(
+        "perfgate.toml",
+        '[thresholds]\ntime = "20%"\nallocations = "50%"\n',
+    )
+    old = tmp_path / "old.txt"
+    new = tmp_path / "new.txt"
+    shutil.copy(GO, old)
+    name = "BenchmarkNew/text=opticks/size=100K/bits=32"
+    new.write_text(doubled_allocs(GO.read_text(), name))
+
+    same = project.perfgate("compare", str(old), str(old), "--format", "json")
+    assert same.code == 0, same.stderr
+    statuses = {v["status"] for v in same.json()["verdicts"]}
+    assert "regression" not in statuses and len(same.json()["verdicts"]) == 42 * 4
+
+    res = project.perfgate("compare", str(old), str(new), "--format", "json")
+    assert res.code == 1, res.stderr
+    regressions = [(v["benchmark"], v["metric"]) for v in res.json()["verdicts"] if v["status"] == "regression"]
+    assert regressions == [("index/suffixarray." + name, "allocations")]
+    # comparing files needs no store, and makes none
+    assert not (project.root / ".perfgate").exists()
+
+
+def test_ingest_stores_one_run_with_git_context(project, tmp_path):
+    head = project.git("rev-parse", "HEAD")
+    res = project.perfgate("ingest", str(GO), "--branch", "main", "--tier", "nightly")
+    assert res.code == 0, res.stderr
+    run_id = res.stdout.strip()
+    shown = project.perfgate("show", run_id, "--format", "json").json()["run"]
+    assert shown["source"] == "go" and shown["tier"] == "nightly"
+    assert shown["git"]["commit"] == head and shown["git"]["branch"] == "main"
+    assert shown["environment"]["cpu_model"] == "Intel(R) Core(TM) i7-8665U CPU @ 1.90GHz"
+    assert len({r["benchmark"]["name"] for r in shown["results"]}) == 42
+
+    # stdin, with an explicit format and another commit
+    first = project.git("rev-list", "--max-parents=0", "HEAD")
+    piped = project.perfgate("ingest", "-", "--input-format", "go", "--commit", first[:7], stdin=GO.read_text())
+    assert piped.code == 0, piped.stderr
+    run = project.perfgate("show", piped.stdout.strip(), "--format", "json").json()["run"]
+    assert run["git"]["commit"] == first and run["git"]["commit_time"] is not None
+
+
+def test_ingest_refuses_bad_input_and_stores_nothing(project, tmp_path):
+    bad = tmp_path / "truncated.json"
+    text = (DATA / "hyperfine" / "3em-tools-benchmarks-results.json").read_text()
+    bad.write_text(text[: len(text) // 2])
+    res = project.perfgate("ingest", str(bad), "--input-format", "hyperfine")
+    assert res.code == 2
+    (line,) = res.stderr.strip().splitlines()
+    assert str(bad) in line and re.search(r"truncated\.json:\d+", line), line
+
+    junk = tmp_path / "notes.txt"
+    junk.write_text("hello\nworld\n")
+    res = project.perfgate("ingest", str(junk))
+    assert res.code == 2 and "unrecognised format" in res.stderr and "go" in res.stderr
+
+    runs = project.perfgate("runs")
+    assert runs.code == 2 and "no store" in runs.stderr  # nothing was stored, not even an empty store
+
+
+def test_ingest_a_directory_becomes_one_run(project, tmp_path):
+    d = tmp_path / "results"
+    d.mkdir()
+    shutil.copy(DATA / "hyperfine" / "3em-tools-benchmarks-results.json", d / "a.json")
+    shutil.copy(GO, d / "b.txt")
+    res = project.perfgate("ingest", str(d))
+    assert res.code == 0, res.stderr
+    run = project.perfgate("show", res.stdout.strip(), "--format", "json").json()["run"]
+    assert run["source"] == "mixed"
+    sources = {r["benchmark"]["name"].split(".")[0] for r in run["results"]}
+    assert "index/suffixarray" in sources
