@@ -290,7 +290,8 @@ def _analyse(
     ok = [r for r in p.baseline if r.error is None and r.summary is not None]
     scale = math.exp(offset)
     cur_samples = np.asarray(cur_res.samples, dtype=float) * scale
-    if cur_samples.size:
+    # Only a normalised comparison re-describes the current side; otherwise the harness's summary stands.
+    if offset and cur_samples.size:
         cur = summarize(cur_samples.tolist(), cur.ci_level or settings.confidence)
     elif offset:
         cur = replace(
