@@ -33,6 +33,18 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     branch = "main"                  # default: main_branch
     runs = 5                         # how many recent runs form the baseline
     pin = "01JD..."                  # a pinned baseline run id (optional)
+
+    [[tool.perfgate.commands]]       # command benchmarks (see perfgate.measure.command)
+    name = "sort {size}"             # default: the command; results are named cmd:<name>
+    command = "sort -n data-{size}.txt"   # a string (shlex-split) or a list of arguments
+    shell = false                    # run with /bin/sh -c
+    warmup = 1
+    runs = 10                        # or min_runs / max_runs / max_time (default: >= 10 runs, 3 s)
+    prepare = "make data-{size}.txt" # before every run; cleanup: once after the last run
+    ignore_failure = false           # a non-zero exit code fails the benchmark unless true
+    timeout = "30s"                  # per run (default: the tier's timeout)
+    parameters = { size = [1, 10, 100] }
+    tiers = ["nightly"]              # which tiers run it (default: all)
 """
 
 from __future__ import annotations
@@ -50,6 +62,7 @@ from perfgate.model import METRICS, normalize
 
 __all__ = [
     "BaselineConfig",
+    "CommandConfig",
     "Config",
     "Tier",
     "find_config",
@@ -81,6 +94,29 @@ class BaselineConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandConfig:
+    """One ``[[tool.perfgate.commands]]`` table (the measuring side is ``perfgate.measure.command``)."""
+
+    command: str | tuple[str, ...]
+    name: str | None = None
+    shell: bool = False
+    warmup: int = 0
+    runs: int | None = None
+    min_runs: int | None = None
+    max_runs: int | None = None
+    max_time: float | None = None
+    prepare: str | tuple[str, ...] | None = None
+    cleanup: str | tuple[str, ...] | None = None
+    ignore_failure: bool = False
+    timeout: float | None = None
+    parameters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    tiers: tuple[str, ...] | None = None  # None: every tier (and runs without a tier)
+
+    def runs_in(self, tier: str | None) -> bool:
+        return self.tiers is None or tier is None or tier in self.tiers
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     root: Path
     source: Path | None  # the file the configuration came from, None for defaults
@@ -96,6 +132,7 @@ class Config:
     overrides: tuple[ThresholdOverride, ...] = ()
     budgets: tuple[Budget, ...] = ()
     baseline: BaselineConfig = BaselineConfig()
+    commands: tuple[CommandConfig, ...] = ()
 
     def storage_url(self) -> str:
         """The store location: a URL as given, or a path resolved against the project root."""
@@ -280,9 +317,82 @@ def _budget(i: int, t: _Table) -> Budget:
     return Budget(pattern, metric, op, limit, unit, f"{pattern} {metric} {op} {t.data[key]}")
 
 
+def _command_line(t: _Table, k: str) -> str | tuple[str, ...] | None:
+    v = t.data.get(k)
+    if v is None:
+        return None
+    if isinstance(v, str) and v.strip():
+        return v
+    if isinstance(v, list) and v and all(isinstance(x, str) for x in v):
+        return tuple(v)
+    raise t.error(k, f"expected a non-empty string or list of strings, got {v!r}")
+
+
+def _count(t: _Table, k: str, least: int) -> int | None:
+    v: int | None = t.get(k, int)
+    if v is not None and v < least:
+        raise t.error(k, f"must be at least {least}, got {v}")
+    return v
+
+
+def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandConfig:
+    t.check_keys({
+        "name", "command", "shell", "warmup", "runs", "min_runs", "max_runs", "max_time", "prepare",
+        "cleanup", "ignore_failure", "timeout", "parameters", "tiers",
+    })  # fmt: skip
+    if "command" not in t.data:
+        raise t.error("command", "missing (a string or a list of arguments)")
+    command = _command_line(t, "command")
+    assert command is not None
+    name = t.get("name", str)
+    if name is not None and not name.strip():
+        raise t.error("name", "must not be empty")
+    params: list[tuple[str, tuple[str, ...]]] = []
+    pt = t.sub("parameters")
+    if pt is not None:
+        for pname, values in pt.data.items():
+            if not isinstance(values, list) or not values:
+                raise pt.error(pname, f"expected a non-empty list of values, got {values!r}")
+            if not all(isinstance(x, str | int | float) and not isinstance(x, bool) for x in values):
+                raise pt.error(pname, f"values must be strings or numbers, got {values!r}")
+            params.append((pname, tuple(str(x) for x in values)))
+    prepare, cleanup = _command_line(t, "prepare"), _command_line(t, "cleanup")
+    texts = [name or "", command, prepare or "", cleanup or ""]
+    flat = " ".join(x if isinstance(x, str) else " ".join(x) for x in texts)
+    for pname, _ in params:
+        if "{" + pname + "}" not in flat:
+            raise t.error(f"parameters.{pname}", f"not used: write {{{pname}}} in the command")
+    tier_names = None
+    if "tiers" in t.data:
+        tier_names = t.strings("tiers")
+        for tn in tier_names:
+            if tn not in tiers:
+                known = ", ".join(sorted(tiers)) or "none configured"
+                raise t.error("tiers", f"no tier named {tn!r} (tiers: {known})")
+    min_runs, max_runs = _count(t, "min_runs", 0), _count(t, "max_runs", 1)
+    if min_runs is not None and max_runs is not None and max_runs < min_runs:
+        raise t.error("max_runs", f"{max_runs} is below min_runs {min_runs}")
+    return CommandConfig(
+        command=command,
+        name=name,
+        shell=t.get("shell", bool, False),
+        warmup=_count(t, "warmup", 0) or 0,
+        runs=_count(t, "runs", 1),
+        min_runs=min_runs,
+        max_runs=max_runs,
+        max_time=t.convert("max_time", parse_duration),
+        prepare=prepare,
+        cleanup=cleanup,
+        ignore_failure=t.get("ignore_failure", bool, False),
+        timeout=t.convert("timeout", parse_duration),
+        parameters=tuple(params),
+        tiers=tier_names,
+    )
+
+
 _KEYS = {
     "project", "storage", "testbed", "main_branch", "benchmarks", "pytest_args", "default_tier",
-    "tiers", "thresholds", "budgets", "baseline",
+    "tiers", "thresholds", "budgets", "baseline", "commands",
 }  # fmt: skip
 
 
@@ -317,6 +427,11 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         if runs < 1:
             raise bt.error("runs", f"must be at least 1, got {runs}")
         baseline = BaselineConfig(branch=bt.get("branch", str), runs=runs, pin=bt.get("pin", str))
+    commands: list[CommandConfig] = []
+    for i, c in enumerate(t.get("commands", list, [])):
+        if not isinstance(c, dict):
+            raise t.error(f"commands[{i}]", "expected a table ([[tool.perfgate.commands]])")
+        commands.append(_command(_Table(c, t.key(f"commands[{i}]"), source), tiers))
     default_tier = t.get("default_tier", str)
     if default_tier is not None and default_tier not in tiers:
         raise t.error("default_tier", f"no tier named {default_tier!r}")
@@ -335,6 +450,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         overrides=tuple(overrides),
         budgets=tuple(budgets),
         baseline=baseline,
+        commands=tuple(commands),
     )
 
 

@@ -636,4 +636,3 @@ def run_commands(
         return tuple(measure_benchmark(b, runner, on_run=on_run) for b in benches)
     with Launcher(cwd, environ) as launched:
         return tuple(measure_benchmark(b, launched, on_run=on_run) for b in benches)
-
