@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfgate import context
-from perfgate.config import Config, Tier, load_config
-from perfgate.errors import ContextError, InputError, NotFoundError, UsageError
+from perfgate.config import CommandConfig, Config, Tier, load_config
+from perfgate.errors import ContextError, InputError, MeasureError, NotFoundError, UsageError
 from perfgate.gate import Outcome, Policy, evaluate
 from perfgate.model import (
     CIInfo,
@@ -31,16 +32,24 @@ from perfgate.model import (
 from perfgate.stats import CompareSettings
 from perfgate.store import RunInfo, SeriesPoint, Store, open_store
 
+if TYPE_CHECKING:
+    from perfgate.measure.command import CommandBenchmark, CommandMeasurement, CommandSpec
+
+OnCommandRun = Callable[["CommandBenchmark", int, "int | None"], None]
+
 __all__ = [
     "Baseline",
     "Workspace",
     "build_run",
+    "command_specs",
+    "command_suite",
     "compare_specs",
     "gate_run",
     "history",
     "ingest_paths",
     "list_runs",
     "load_spec",
+    "measure_commands",
     "run_suite",
     "select_baseline",
 ]
@@ -221,18 +230,120 @@ def run_suite(
     store_run: bool = True,
     baseline: str | None = None,
     threshold: float | None = None,
+    on_command_run: OnCommandRun | None = None,
 ) -> Outcome:
-    """``perfgate run``: measure, store, select the baseline, compare."""
+    """``perfgate run``: measure, store, select the baseline, compare.
+
+    pytest runs when ``benchmarks`` is configured, when ``pytest_args`` are given, or when no
+    ``[[tool.perfgate.commands]]`` are configured; the tier's command benchmarks run after it, and all
+    results go into one Run. With commands for this tier, a pytest that collects nothing is zero results.
+    """
     from perfgate.runner import run_pytest  # the runner spawns processes; keep imports light
 
-    t = ws.config.tier(tier)
-    measured = run_pytest(ws.config, t, pytest_args, environ=ws.environ)
-    run = build_run(ws, measured.doc, tier=t.name if t else None)
+    cfg = ws.config
+    t = cfg.tier(tier)
+    specs = command_specs(cfg, t)
+    if cfg.benchmarks or pytest_args or not cfg.commands:
+        doc = run_pytest(cfg, t, pytest_args, environ=ws.environ, allow_empty=bool(specs)).doc
+    elif specs:
+        doc = ResultsDoc(started=utcnow(), finished=None, status=RunStatus.COMPLETE, results=())
+    else:
+        raise MeasureError(
+            f"nothing to run for tier {t.name if t else None!r}: no command benchmark lists it "
+            "and no pytest benchmarks are configured ([tool.perfgate] benchmarks = [...])"
+        )
+    if specs:
+        from perfgate.measure.command import measurement_results
+
+        measured = measure_commands(ws, specs, on_run=on_command_run)
+        results = doc.results + tuple(r for m in measured for r in measurement_results(m))
+        doc = replace(doc, finished=utcnow(), results=results)
+    run = build_run(ws, doc, tier=t.name if t else None)
     with ws.store() as store:
         if store_run:
             store.add_run(run)
         base = select_baseline(store, ws, run, explicit=baseline)
     return gate_run(ws, run, base, threshold=threshold)
+
+
+# --- command benchmarks ------------------------------------------------------------------------
+
+
+def _command_spec(c: CommandConfig, tier: Tier | None) -> CommandSpec:
+    from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, CommandSpec
+
+    try:
+        return CommandSpec(
+            command=c.command,
+            name=c.name,
+            shell=c.shell,
+            warmup=c.warmup,
+            runs=c.runs,
+            min_runs=c.min_runs if c.min_runs is not None else DEFAULT_MIN_RUNS,
+            max_runs=c.max_runs,
+            max_time=c.max_time if c.max_time is not None else DEFAULT_MAX_TIME,
+            prepare=c.prepare,
+            cleanup=c.cleanup,
+            ignore_failure=c.ignore_failure,
+            # a run that outlives the tier's per-benchmark timeout is stopped like a benchmark would be
+            timeout=c.timeout if c.timeout is not None else (tier.timeout if tier is not None else None),
+            parameters=c.parameters,
+        )
+    except ValueError as exc:
+        raise UsageError(f"command {c.name or c.command!r}: {exc}") from None
+
+
+def command_specs(cfg: Config, tier: Tier | None) -> tuple[CommandSpec, ...]:
+    """The configured command benchmarks that run in ``tier`` (all of them without a tier)."""
+    return tuple(_command_spec(c, tier) for c in cfg.commands if c.runs_in(tier.name if tier else None))
+
+
+def measure_commands(
+    ws: Workspace, specs: Sequence[CommandSpec], *, on_run: OnCommandRun | None = None
+) -> tuple[CommandMeasurement, ...]:
+    """Run command benchmarks in the project root with the workspace's environment."""
+    from perfgate.measure.command import run_commands
+
+    return run_commands(specs, cwd=ws.config.root, environ=ws.environ, on_run=on_run)
+
+
+def command_suite(
+    ws: Workspace,
+    specs: Sequence[CommandSpec],
+    *,
+    cwd: Path | None = None,
+    store_run: bool = False,
+    baseline: str | None = None,
+    threshold: float | None = None,
+    tier: str | None = None,
+    on_run: OnCommandRun | None = None,
+) -> tuple[Outcome, tuple[CommandMeasurement, ...]]:
+    """``perfgate cmd``: measure ad hoc commands, then gate them like ``run`` does.
+
+    Nothing is written unless ``store_run``. The baseline is ``baseline`` (a run id, git ref or result
+    file, e.g. an earlier ``--export-json``) when given; else, when storing, the one ``run`` would pick;
+    else none (every verdict is ``new`` and only failures fail the gate).
+    """
+    from perfgate.measure.command import measurement_results, run_commands
+
+    started = utcnow()
+    measured = run_commands(specs, cwd=cwd or ws.config.root, environ=ws.environ, on_run=on_run)
+    results = tuple(r for m in measured for r in measurement_results(m))
+    doc = ResultsDoc(started=started, finished=utcnow(), status=RunStatus.COMPLETE, results=results)
+    run = build_run(ws, doc, tier=tier)
+    if store_run:
+        with ws.store() as store:
+            store.add_run(run)
+            base = (
+                Baseline((load_spec(ws, baseline),), baseline)
+                if baseline is not None and Path(baseline).exists()
+                else select_baseline(store, ws, run, explicit=baseline)
+            )
+    elif baseline is not None:
+        base = Baseline((load_spec(ws, baseline),), baseline)
+    else:
+        base = Baseline((), "none")
+    return gate_run(ws, run, base, threshold=threshold), measured
 
 
 # --- run specifications: run ids, git refs, files ---------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from perfgate.config import Config, Tier
 from perfgate.errors import MeasureError
-from perfgate.model import ResultsDoc, results_from_dict
+from perfgate.model import ResultsDoc, RunStatus, results_from_dict, utcnow
 
 __all__ = ["PytestRun", "pytest_command", "run_pytest"]
 
@@ -65,8 +65,12 @@ def run_pytest(
     extra_args: Sequence[str] = (),
     *,
     environ: Mapping[str, str] | None = None,
+    allow_empty: bool = False,
 ) -> PytestRun:
-    """Run the suite; pytest's own output goes to our stderr. Raises MeasureError when no results."""
+    """Run the suite; pytest's own output goes to our stderr. Raises MeasureError when no results.
+
+    With ``allow_empty`` (other benchmarks, e.g. commands, run too), collecting nothing is zero results.
+    """
     with tempfile.TemporaryDirectory(prefix="perfgate-") as tmp:
         json_path = Path(tmp) / "results.json"
         cmd = pytest_command(cfg, tier, json_path, extra_args)
@@ -77,6 +81,9 @@ def run_pytest(
         except OSError as exc:
             raise MeasureError(f"cannot start pytest: {exc}") from exc
         code = proc.returncode
+        if code == _NO_TESTS and allow_empty:
+            now = utcnow()
+            return PytestRun(ResultsDoc(now, now, RunStatus.COMPLETE, ()), code, tuple(cmd))
         if code == _NO_TESTS:
             raise MeasureError(
                 f"pytest collected no benchmarks in {cfg.root} (command: {' '.join(cmd[2:])}); "
