@@ -13,10 +13,10 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__, app
-from perfgate.config import parse_percent
+from perfgate.config import parse_duration, parse_percent
 from perfgate.errors import PerfgateError, UsageError
 from perfgate.gate import Outcome
 from perfgate.model import dumps_run
@@ -35,6 +35,9 @@ from perfgate.report import (
     render_runs_json,
     render_text,
 )
+
+if TYPE_CHECKING:
+    from perfgate.measure.command import CommandBenchmark, CommandSpec
 
 __all__ = ["build_parser", "main"]
 
@@ -78,6 +81,13 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _output(p: argparse.ArgumentParser, formats: Sequence[str] = ("text", "json", "markdown")) -> None:
     p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE ('-' = stdout)")
+
+
+def _duration(value: str) -> float:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _gate_flags(p: argparse.ArgumentParser) -> None:
@@ -130,6 +140,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tier", help="only runs of this tier")
     p.add_argument("--limit", type=int, default=50, help="the most recent N points (default: 50)")
     _output(p, ("text", "json"))
+    _common(p)
+
+    p = sub.add_parser(
+        "cmd",
+        help="benchmark shell commands ad hoc, like hyperfine (nothing stored unless --store-run)",
+        description="Run commands repeatedly and measure wall, user and system time and peak memory per "
+        "run. Commands come after -- (executed directly, no shell) or from -c (split like a shell would, "
+        "or run by /bin/sh with --shell).",
+    )
+    p.add_argument("argv", nargs="*", metavar="-- COMMAND [ARGS...]", help="a command to benchmark")
+    p.add_argument(
+        "-c", "--command", dest="commands", action="append", default=[], metavar="CMD", help="another command"
+    )
+    p.add_argument("-n", "--name", action="append", default=[], help="names of the commands, in order")
+    p.add_argument("-w", "--warmup", type=int, default=0, metavar="N", help="warm-up runs (default: 0)")
+    p.add_argument("-r", "--runs", type=int, metavar="N", help="exactly N timed runs")
+    p.add_argument(
+        "-m", "--min-runs", type=int, default=10, metavar="N", help="at least N runs (default: 10)"
+    )
+    p.add_argument("-M", "--max-runs", type=int, metavar="N", help="at most N runs (default: no limit)")
+    p.add_argument(
+        "--max-time",
+        type=_duration,
+        default=3.0,
+        metavar="DURATION",
+        help="time to fill with runs (default: 3s)",
+    )
+    p.add_argument("-p", "--prepare", metavar="CMD", help="run before every run (untimed)")
+    p.add_argument("--cleanup", metavar="CMD", help="run once after the last run")
+    p.add_argument("-S", "--shell", action="store_true", help="run commands with /bin/sh -c")
+    p.add_argument("-i", "--ignore-failure", action="store_true", help="non-zero exit codes do not fail")
+    p.add_argument(
+        "-L",
+        "--parameter-list",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "V1,V2"),
+        help="one benchmark per value, {NAME} replaced in the command (repeat for combinations)",
+    )
+    p.add_argument("--timeout", type=_duration, metavar="DURATION", help="kill a run after this long: failed")
+    p.add_argument("--show-output", action="store_true", help="show the commands' output (on stderr)")
+    p.add_argument("--export-json", metavar="FILE", help="write hyperfine's JSON export ('-' = stdout)")
+    p.add_argument("--store-run", action="store_true", help="store the run in the project's store")
+    p.add_argument("--baseline", metavar="RUN|REF|FILE", help="gate against a run, git ref or result file")
+    p.add_argument("--tier", help="tier label of the run (for storing and baseline selection)")
+    p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
+    _gate_flags(p)
+    _output(p)
     _common(p)
 
     p = sub.add_parser("runs", help="list stored runs, newest first")
@@ -421,8 +480,88 @@ def _cmd_ingest(
     return EXIT_OK
 
 
+def _command_specs(args: argparse.Namespace) -> list[CommandSpec]:
+    from perfgate.measure.command import CommandSpec
+
+    commands: list[str | tuple[str, ...]] = [*args.commands]
+    if args.argv:
+        commands.append(tuple(args.argv))
+    if not commands:
+        raise UsageError("perfgate cmd: give a command after -- (or with -c)")
+    if len(args.name) > len(commands):
+        raise UsageError(f"perfgate cmd: {len(args.name)} names for {len(commands)} command(s)")
+    params = []
+    for pname, values in args.parameter_list:
+        params.append((pname, tuple(v.strip() for v in values.split(","))))
+    specs = []
+    for i, command in enumerate(commands):
+        try:
+            specs.append(
+                CommandSpec(
+                    command=command,
+                    name=args.name[i] if i < len(args.name) else None,
+                    shell=args.shell,
+                    warmup=args.warmup,
+                    runs=args.runs,
+                    min_runs=args.min_runs,
+                    max_runs=args.max_runs,
+                    max_time=args.max_time,
+                    prepare=args.prepare,
+                    cleanup=args.cleanup,
+                    ignore_failure=args.ignore_failure,
+                    timeout=args.timeout,
+                    parameters=tuple(params),
+                    show_output=args.show_output,
+                )
+            )
+        except ValueError as exc:
+            raise UsageError(f"perfgate cmd: {exc}") from None
+    return specs
+
+
+def _cmd_cmd(
+    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
+) -> int:
+    from perfgate.measure.command import expand, hyperfine_json
+
+    specs = _command_specs(args)
+    for spec in specs:  # a bad command line (an unbalanced quote) is a usage error, before anything runs
+        try:
+            expand(spec)
+        except ValueError as exc:
+            raise UsageError(f"perfgate cmd: {exc}") from None
+    ws = _workspace(args, cwd, env)
+    total = sum(len(expand(s)) for s in specs)
+    with console.progress(total, "measuring") as progress:
+
+        def on_run(bench: CommandBenchmark, done: int, planned: int | None) -> None:
+            finished = planned is not None and done >= planned
+            progress.advance(1 if finished else 0, label=f"{bench.id.name}: run {done}/{planned or '?'}")
+
+        outcome, measured = app.command_suite(
+            ws,
+            specs,
+            cwd=cwd,
+            store_run=args.store_run,
+            baseline=args.baseline,
+            threshold=args.threshold,
+            tier=args.tier,
+            on_run=on_run,
+        )
+    if args.store_run:
+        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {ws.url}\n")
+    if args.export_json is not None:
+        import json
+
+        _Out(args.export_json, stdout).write(json.dumps(hyperfine_json(measured), indent=2))
+        if args.export_json == "-" and args.output is None:
+            return outcome.exit_code(args.warn_only)
+    return _report(args, outcome, console, _Out(args.output, stdout), env)
+
+
 _COMMANDS: dict[str, Handler] = {
     "run": _cmd_run,
+    "cmd": _cmd_cmd,
     "compare": _cmd_compare,
     "history": _cmd_history,
     "runs": _cmd_runs,
