@@ -159,7 +159,12 @@ def to_argv(command: str | Sequence[str], shell: bool) -> tuple[str, ...]:
 
 
 def _display(command: str | Sequence[str]) -> str:
-    return command if isinstance(command, str) else shlex.join(command)
+    # Quote only what a reader needs quoted: shlex.join would also quote "{size}" and "a=b".
+    if isinstance(command, str):
+        return command
+    return " ".join(
+        a if a and not any(c.isspace() or c in "'\"\\" for c in a) else shlex.quote(a) for a in command
+    )
 
 
 def _substitute(text: str, values: Mapping[str, str]) -> str:
