@@ -12,8 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from scipy import stats as sps  # type: ignore[import-untyped]  # scipy ships no stubs
+from typing import Any
 
 __all__ = ["RunLevel", "log_spread", "pool_spreads", "run_level_test"]
 
@@ -88,7 +87,14 @@ def run_level_test(
         # Identical baseline medians: any difference at all is outside the (degenerate) interval.
         up, down = (0.0 if shift > 0 else 1.0), (0.0 if shift < 0 else 1.0)
         return RunLevel(shift, shift, shift, min(1.0, 2 * min(up, down)), k, 0.0, up, down)
-    half = float(sps.t.ppf(0.5 + confidence / 2.0, df)) * se
-    up = float(sps.t.sf(shift / se, df))
-    down = float(sps.t.cdf(shift / se, df))
+    half = float(_t().ppf(0.5 + confidence / 2.0, df)) * se
+    up = float(_t().sf(shift / se, df))
+    down = float(_t().cdf(shift / se, df))
     return RunLevel(shift, shift - half, shift + half, min(1.0, 2.0 * min(up, down)), k, spread, up, down)
+
+
+def _t() -> Any:
+    """Student's t distribution, imported on first use (scipy.stats takes seconds to import)."""
+    from scipy import stats as sps  # type: ignore[import-untyped]  # scipy ships no stubs
+
+    return sps.t
