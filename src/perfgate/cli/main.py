@@ -532,6 +532,13 @@ def _cmd_cmd(
             raise UsageError(f"perfgate cmd: {exc}") from None
     ws = _workspace(args, cwd, env)
     total = sum(len(expand(s)) for s in specs)
+    # paths on the command line are relative to the directory perfgate was started in
+    baseline = args.baseline
+    if baseline is not None and not Path(baseline).is_absolute() and (cwd / baseline).exists():
+        baseline = str(cwd / baseline)
+    export = args.export_json
+    if export not in (None, "-") and not Path(export).is_absolute():
+        export = str(cwd / export)
     with console.progress(total, "measuring") as progress:
 
         def on_run(bench: CommandBenchmark, done: int, planned: int | None) -> None:
@@ -543,18 +550,18 @@ def _cmd_cmd(
             specs,
             cwd=cwd,
             store_run=args.store_run,
-            baseline=args.baseline,
+            baseline=baseline,
             threshold=args.threshold,
             tier=args.tier,
             on_run=on_run,
         )
     if args.store_run:
         sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {ws.url}\n")
-    if args.export_json is not None:
+    if export is not None:
         import json
 
-        _Out(args.export_json, stdout).write(json.dumps(hyperfine_json(measured), indent=2))
-        if args.export_json == "-" and args.output is None:
+        _Out(export, stdout).write(json.dumps(hyperfine_json(measured), indent=2))
+        if export == "-" and args.output is None:
             return outcome.exit_code(args.warn_only)
     return _report(args, outcome, console, _Out(args.output, stdout), env)
 

@@ -317,7 +317,7 @@ def _signal_name(signum: int) -> str:
 
 
 def describe_failure(sample: RunSample, where: str, timeout: float | None = None) -> str:
-    """One line saying how a run failed: ``exit code 3 on run 2: <last stderr line>``."""
+    """How a run failed, in one line: ``exit code 3 on run 2: <last stderr line>``."""
     if sample.spawn_error is not None:
         what = f"cannot start the command ({sample.spawn_error})"
     elif sample.timed_out:
@@ -329,7 +329,7 @@ def describe_failure(sample: RunSample, where: str, timeout: float | None = None
     else:
         what = f"exit code {sample.exit_code}"
     line = _last_line(sample.stderr_tail)
-    return f"{what} on {where}" + (f": {line}" if line else "")
+    return f"{what} {where}" + (f": {line}" if line else "")
 
 
 def measure_benchmark(
@@ -371,7 +371,7 @@ def measure_benchmark(
             return finish(err, i)
         s = run(bench.argv)
         if bad(s):
-            return finish(describe_failure(s, where, spec.timeout), i + 1)
+            return finish(describe_failure(s, f"on {where}", spec.timeout), i + 1)
     planned: int | None = spec.runs
     while planned is None or len(runs) < planned:
         where = f"run {len(runs) + 1}"
@@ -379,7 +379,7 @@ def measure_benchmark(
             return finish(err, spec.warmup)
         s = run(bench.argv)
         if bad(s):
-            return finish(describe_failure(s, where, spec.timeout), spec.warmup)
+            return finish(describe_failure(s, f"on {where}", spec.timeout), spec.warmup)
         runs.append(s)
         if planned is None:
             planned = plan_runs(s.wall, spec)
