@@ -1,0 +1,367 @@
+"""``perfgate ab``: base and head measured interleaved on one machine, then compared and gated.
+
+The controller drives two persistent pytest worker processes (one per side, each importing its own
+tree) through the same ordered list of benchmarks. For each benchmark both workers calibrate; the
+controller then uses the larger iteration count on both sides and alternates turns of a few rounds
+between them in seeded ABBA/BAAB blocks: discarded warm-up first, then measured rounds until each side
+has had its share of the tier's time. Only one worker runs at any moment, and drift on the machine
+(a busy neighbour, thermal throttling, a frequency change) lands on both sides alike.
+"""
+
+from __future__ import annotations
+
+import itertools
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from perfgate.ab.process import WorkerProcess
+from perfgate.ab.schedule import BASE, HEAD, AbPlan, block_order, common_order, plan_benchmark, side_seconds
+from perfgate.ab.worktree import Side, import_path, trees
+from perfgate.app import Workspace, build_run
+from perfgate.config import Config, Tier
+from perfgate.errors import MeasureError
+from perfgate.gate import Outcome, evaluate
+from perfgate.model import BenchmarkId, Direction, Result, ResultsDoc, Run, RunStatus, utcnow
+from perfgate.report import Console
+from perfgate.stats import CompareSettings
+from perfgate.stats.summary import summarize
+
+__all__ = ["AbResult", "run_ab"]
+
+DEFAULT_MAX_TIME = 1.0  # seconds of measuring per benchmark and side, as `perfgate run`'s default
+COLLECT_TIMEOUT = 300.0  # importing a big suite can take a while
+ANSWER_TIMEOUT = 60.0  # a worker silent for longer than this (beyond its expected work) is stuck
+
+
+@dataclass(frozen=True, slots=True)
+class AbResult:
+    """What ``perfgate ab`` produced: both runs and the gate's outcome (head judged against base)."""
+
+    base: Run
+    head: Run
+    outcome: Outcome
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Bench:
+    """One side's state for the benchmark being measured (mutable, controller-internal)."""
+
+    ready: bool = False
+    iterations: int = 0
+    per_call: float = 0.0
+    error: str | None = None
+    ended: bool = False
+    outcome: str | None = None
+    samples: list[float] = field(default_factory=list)
+    warmup: int = 0
+
+
+def _tier(cfg: Config, name: str | None) -> Tier | None:
+    if name is None and "fast" in cfg.tiers:
+        name = "fast"
+    return cfg.tier(name)
+
+
+def _pytest_args(cfg: Config, tier: Tier | None, cwd: Path, extra: Sequence[str]) -> list[str]:
+    args = ["--perfgate", "-p", "no:benchmark", "-p", "no:codspeed", "-p", "no:cacheprovider", "-q"]
+    if tier is not None and tier.max_time is not None:
+        args += ["--benchmark-max-time", repr(tier.max_time)]
+    args += cfg.pytest_args
+    if tier is not None:
+        args += tier.select
+    args += extra
+    if not any(not a.startswith("-") and (cwd / a.split("::")[0]).exists() for a in extra):
+        args += cfg.benchmarks
+    return args
+
+
+def _env(side: Side, environ: Mapping[str, str], seed: int) -> dict[str, str]:
+    env = dict(environ)
+    env["PYTHONPATH"] = import_path(side.tree if side.cwd == side.tree else side.cwd, environ)
+    env["PERFGATE_AB_TREE"] = str(side.cwd)
+    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    # The same hash seed on both sides: dict and set layouts (and so their speed) must not differ by chance.
+    env.setdefault("PYTHONHASHSEED", str(seed % 4294967296))
+    return env
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled) unwinds like Ctrl-C, so workers and worktrees are cleaned up."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+class _Controller:
+    """Drives the workers through one benchmark at a time (controller-internal)."""
+
+    def __init__(self, workers: Mapping[str, WorkerProcess], seed: int) -> None:
+        self.workers = workers
+        self.seed = seed
+
+    def _until(
+        self, side: str, name: str, state: _Bench, kinds: tuple[str, ...], timeout: float
+    ) -> dict[str, Any]:
+        """Read ``side``'s messages about ``name`` until one of ``kinds`` (or ``end``/``bye``) arrives."""
+        while True:
+            msg = self.workers[side].receive(timeout)
+            kind = msg.get("type")
+            if kind == "bye":
+                state.ended = True
+                state.outcome = state.outcome or "stopped"
+                return msg
+            if kind == "samples" and "samples" in kinds:
+                return msg
+            if msg.get("id") != name:
+                raise MeasureError(
+                    f"the {side} worker is out of step: got {kind!r} for {msg.get('id')!r}, expected {name!r}"
+                )
+            if kind == "error":
+                state.error = str(msg.get("error") or "failed")
+            elif kind == "end":
+                state.ended = True
+                state.outcome = str(msg.get("outcome"))
+            elif kind == "ready":
+                state.ready = True
+                state.iterations = int(msg["iterations"])
+                state.per_call = float(msg["per_call"])
+            if kind in kinds or kind == "end":
+                return msg
+
+    def _turn(self, side: str, name: str, state: _Bench, plan: AbPlan, keep: bool) -> None:
+        self.workers[side].send({"cmd": "run", "rounds": plan.rounds_per_turn, "iterations": plan.iterations})
+        expected = plan.rounds_per_turn * plan.iterations * max(state.per_call, 0.0)
+        msg = self._until(side, name, state, ("samples", "error"), ANSWER_TIMEOUT + 10 * expected)
+        if msg.get("type") != "samples":
+            return
+        values = msg.get("values")
+        if not isinstance(values, list) or not all(isinstance(v, int | float) for v in values):
+            raise MeasureError(f"the {side} worker sent malformed samples for {name}: {str(values)[:80]}")
+        if keep:
+            state.samples.extend(float(v) for v in values)
+        else:
+            state.warmup += len(values)
+
+    def measure(self, index: int, name: str, sides: Sequence[str], seconds: float) -> dict[str, _Bench]:
+        """Measure ``name`` on ``sides`` (interleaved when both): each side's state afterwards."""
+        states = {s: _Bench() for s in sides}
+        for s in sides:
+            self._until(s, name, states[s], ("ready", "error"), ANSWER_TIMEOUT)
+        live = [s for s in sides if states[s].ready and states[s].error is None and not states[s].ended]
+        if live:
+            plan = plan_benchmark([(states[s].iterations, states[s].per_call) for s in live], seconds)
+            for s in live:
+                states[s].iterations = plan.iterations
+            self._interleave(index, name, live, states, plan)
+            for s in live:
+                if states[s].error is None and not states[s].ended:
+                    self.workers[s].send({"cmd": "done"})
+        for s in sides:
+            if not states[s].ended:
+                self._until(s, name, states[s], ("end",), ANSWER_TIMEOUT)
+        return states
+
+    def _interleave(
+        self, index: int, name: str, live: list[str], states: dict[str, _Bench], plan: AbPlan
+    ) -> None:
+        start = time.perf_counter()
+        measuring_since: float | None = None
+        for block in itertools.count():
+            order = block_order(self.seed * 1_000_003 + index * 7_919 + block, 1)
+            for s in order:
+                st = states[s]
+                if s in live and st.error is None and not st.ended:
+                    self._turn(s, name, st, plan, keep=measuring_since is not None)
+            active = [s for s in live if states[s].error is None and not states[s].ended]
+            if not active:
+                return
+            now = time.perf_counter()
+            if measuring_since is None:
+                if now - start >= plan.warmup_seconds:
+                    measuring_since = now
+                continue
+            counts = [len(states[s].samples) for s in active]
+            if min(counts) >= plan.min_rounds and (
+                now - measuring_since >= plan.seconds * len(active) or max(counts) >= plan.max_rounds
+            ):
+                return
+
+
+def _result(bid: BenchmarkId, state: _Bench, interleaved: bool) -> Result | None:
+    """The side's Result: samples, or the error; None for a benchmark the side skipped."""
+    if state.error is None and state.samples:
+        return Result(
+            benchmark=bid,
+            metric="time",
+            unit="s",
+            direction=Direction.LOWER,
+            summary=summarize(state.samples),
+            samples=tuple(state.samples),
+            rounds=len(state.samples),
+            iterations=state.iterations,
+            warmup=state.warmup,
+            extra={"mode": "ab", "interleaved": interleaved},
+        )
+    if state.error is None and state.outcome == "skipped":
+        return None
+    error = state.error
+    if error is None:
+        error = {
+            "failed": "the test failed before measuring",
+            "passed": "the test finished without measuring (perfgate ab measures benchmark(...), "
+            "benchmark.pedantic without setup and marked test bodies)",
+        }.get(state.outcome or "", "the worker stopped before measuring")
+    return Result(
+        benchmark=bid, metric="time", unit="s", direction=Direction.LOWER, error=error,
+        extra={"mode": "ab"},
+    )  # fmt: skip
+
+
+def _shadow_warning(side: Side, shadowed: object) -> list[str]:
+    out = []
+    if isinstance(shadowed, list):
+        for entry in shadowed:
+            if isinstance(entry, list) and len(entry) == 2:
+                mod, where = entry
+                out.append(
+                    f"{side.name} imported {mod} from {where}, not from its own tree {side.cwd}: an "
+                    f"installed copy shadows it, so both sides may measure the same code; uninstall it "
+                    f"(pip uninstall) or install the project editable (pip install -e .)"
+                )
+    return out
+
+
+def run_ab(
+    ws: Workspace,
+    *,
+    base: str,
+    head: str | None = None,
+    tier: str | None = None,
+    pytest_args: Sequence[str] = (),
+    threshold: float | None = None,
+    seed: int = 0,
+    store_runs: bool = True,
+    console: Console | None = None,
+    warn: Callable[[str], object] | None = None,
+) -> AbResult:
+    """``perfgate ab``: measure ``base`` and ``head`` (default: the working tree) interleaved, store both
+    runs (tagged ``ab``), and judge head against base with machine-shift discounting off."""
+    cfg = ws.config
+    t = _tier(cfg, tier)
+    max_time = t.max_time if t is not None and t.max_time is not None else DEFAULT_MAX_TIME
+    budget = t.budget if t is not None else None
+    warnings: list[str] = []
+
+    def note(message: str) -> None:
+        warnings.append(message)
+        if warn is not None:
+            warn(message)
+
+    began = time.perf_counter()
+    started = utcnow()
+    with (
+        _sigterm_interrupts(),
+        trees(cfg.root, base, head, ws.environ) as (b, h),
+        tempfile.TemporaryDirectory(prefix="perfgate-ab-logs-") as logs,
+    ):
+        sides = {BASE: b, HEAD: h}
+        workers: dict[str, WorkerProcess] = {}
+        try:
+            for key, side in sides.items():
+                workers[key] = WorkerProcess(
+                    key,
+                    _pytest_args(cfg, t, side.cwd, pytest_args),
+                    cwd=side.cwd,
+                    env=_env(side, ws.environ, seed),
+                    log=Path(logs) / f"{key}.log",
+                    timeout=ANSWER_TIMEOUT,
+                )
+            collected: dict[str, list[str]] = {}
+            for key, w in workers.items():
+                msg = w.receive(COLLECT_TIMEOUT)
+                if msg.get("type") != "collected":
+                    raise MeasureError(
+                        f"the {key} worker did not report its benchmarks (got {msg.get('type')!r})"
+                    )
+                collected[key] = [str(x) for x in msg.get("ids", [])]
+                for text in _shadow_warning(sides[key], msg.get("shadowed")):
+                    note(text)
+            both, head_only, base_only = common_order(collected[BASE], collected[HEAD])
+            order = both + head_only + base_only
+            if not order:
+                raise MeasureError(
+                    f"pytest collected no benchmarks on either side in {cfg.root}; set [tool.perfgate] "
+                    "benchmarks = [...] or pass paths after --"
+                )
+            for key, w in workers.items():
+                have = set(collected[key])
+                w.send({"cmd": "select", "ids": [n for n in order if n in have]})
+            ctl = _Controller(workers, seed)
+            results: dict[str, list[Result]] = {BASE: [], HEAD: []}
+            progress = console.progress(len(order), "perfgate ab") if console is not None else None
+            try:
+                for i, name in enumerate(order):
+                    if progress is not None:
+                        progress.advance(0, label=name)
+                    present = [k for k in (BASE, HEAD) if name in collected[k]]
+                    left = budget - (time.perf_counter() - began) if budget is not None else None
+                    seconds = side_seconds(max_time, left, len(order) - i, len(present))
+                    states = ctl.measure(i, name, present, seconds)
+                    bid = BenchmarkId(name)
+                    for k in present:
+                        r = _result(bid, states[k], interleaved=len(present) == 2)
+                        if r is not None:
+                            results[k].append(r)
+                    if progress is not None:
+                        progress.advance(1)
+            finally:
+                if progress is not None:
+                    progress.close()
+            for w in workers.values():
+                w.finish()
+        finally:
+            for w in workers.values():
+                w.kill()
+        finished = utcnow()
+        runs = {}
+        for k, side in sides.items():
+            doc = ResultsDoc(started=started, finished=finished, status=RunStatus.COMPLETE,
+                             results=tuple(results[k]))  # fmt: skip
+            runs[k] = build_run(ws, doc, tier=t.name if t else None, git=side.git, tags=("ab",))
+        labels = f"base {b.label} vs head {h.label}"
+    if store_runs:
+        with ws.store() as store:
+            store.add_run(runs[BASE])
+            store.add_run(runs[HEAD])
+    policy = cfg.policy(t)
+    if threshold is not None:
+        policy = policy.with_threshold(threshold)
+    notes = [
+        f"perfgate ab: {labels}, measured interleaved (seed {seed}); base run {runs[BASE].id}",
+        *warnings,
+    ]
+    if head_only:
+        notes.append(f"{len(head_only)} benchmark(s) only on head: measured alone, reported as new")
+    if base_only:
+        notes.append(f"{len(base_only)} benchmark(s) only on base: reported as missing")
+    outcome = evaluate(runs[HEAD], [runs[BASE]], policy, CompareSettings(machine_shift="ignore"), notes)
+    return AbResult(runs[BASE], runs[HEAD], outcome, tuple(warnings))

@@ -1,0 +1,249 @@
+"""Worker mode: a pytest process that measures benchmarks on request, for ``perfgate ab``.
+
+``perfgate ab`` starts one persistent pytest process per side (base, head) with
+``--perfgate --perfgate-worker RFD:WFD``: commands arrive as JSON lines on file descriptor ``RFD`` and
+answers leave on ``WFD`` (pytest and the tests own stdout and stderr, so the protocol has its own pipes).
+The controller alternates chunks of rounds between the two workers; only one of them runs at a time.
+
+The conversation, one JSON object per line (``->`` worker to controller, ``<-`` controller to worker):
+
+1. after collection: ``-> {"type": "collected", "ids": [...], "shadowed": [[module, file], ...]}``
+   (every benchmark's node id, in collection order; ``shadowed`` lists top-level modules of the tree
+   in ``$PERFGATE_AB_TREE`` that were imported from somewhere else), then
+   ``<- {"cmd": "select", "ids": [...]}``: the worker runs exactly these, in this order.
+2. when a benchmark calls ``benchmark(fn)`` (or a marked test's body is measured), the worker calibrates
+   and answers ``-> {"type": "ready", "id": ..., "iterations": n, "per_call": seconds}``; then any number
+   of ``<- {"cmd": "run", "rounds": k, "iterations": n}`` each answered by
+   ``-> {"type": "samples", "values": [seconds per call, ...]}``, until ``<- {"cmd": "done"}`` returns
+   control to the test. An exception from the benchmarked code is answered with
+   ``-> {"type": "error", "error": "Type: message"}`` and then fails the test as usual.
+3. after every selected test, passed, failed or skipped: ``-> {"type": "end", "id": ..., "outcome": ...}``.
+4. at the end of the session: ``-> {"type": "bye"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from itertools import repeat
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pytest
+
+from perfgate.measure import Measurement, Timer, TimerSettings, measure_resolution
+from perfgate.pytest_plugin.markers import is_benchmark
+
+__all__ = ["WORKER_KEY", "Worker", "WorkerProtocolError", "active", "add_option", "configure", "parse_fds"]
+
+WORKER_KEY = pytest.StashKey["Worker"]()
+TREE_ENV = "PERFGATE_AB_TREE"
+_NS = 1_000_000_000
+
+
+class WorkerProtocolError(Exception):
+    """The controller sent something the worker does not understand (or went away)."""
+
+
+def parse_fds(text: str) -> tuple[int, int]:
+    """``"5:6"`` -> (5, 6): the descriptor commands come in on and the one answers go out on."""
+    try:
+        r, w = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise pytest.UsageError(f"perfgate: --perfgate-worker expects RFD:WFD, got {text!r}") from None
+    if r < 0 or w < 0:
+        raise pytest.UsageError(f"perfgate: --perfgate-worker expects RFD:WFD, got {text!r}")
+    return r, w
+
+
+def add_option(parser: pytest.Parser) -> None:
+    """Register ``--perfgate-worker`` (internal: used by ``perfgate ab``)."""
+    parser.getgroup("perfgate").addoption(
+        "--perfgate-worker",
+        metavar="RFD:WFD",
+        default=None,
+        help="internal (perfgate ab): measure on request over the pipes RFD (commands) and WFD (answers)",
+    )
+
+
+def configure(config: pytest.Config) -> None:
+    """Enter worker mode when ``--perfgate-worker`` was given."""
+    raw = config.getoption("perfgate_worker", None)
+    if not raw:
+        return
+    if not config.getoption("perfgate"):
+        raise pytest.UsageError("perfgate: --perfgate-worker needs --perfgate")
+    r, w = parse_fds(raw)
+    # Summaries need scipy (seconds to import): load it now, while the other side starts up too, rather
+    # than after the first benchmark, where the controller would wait for it.
+    import perfgate.stats.summary  # noqa: F401
+
+    worker = Worker(os.fdopen(r, "rb", buffering=0), os.fdopen(w, "wb", buffering=0))
+    config.stash[WORKER_KEY] = worker
+    config.pluginmanager.register(worker, "perfgate-worker")
+
+
+def active(config: pytest.Config) -> Worker | None:
+    """The session's worker, or None outside worker mode."""
+    return config.stash.get(WORKER_KEY, None)
+
+
+def _shadowed(tree: Path) -> list[list[str]]:
+    """Top-level modules of ``tree`` (its root and ``src/``) that were imported from elsewhere."""
+    names: set[str] = set()
+    for base in (tree, tree / "src"):
+        if not base.is_dir():
+            continue
+        for p in base.iterdir():
+            if p.is_dir() and (p / "__init__.py").exists():
+                names.add(p.name)
+            elif p.suffix == ".py" and p.stem.isidentifier() and p.stem not in ("conftest", "setup"):
+                names.add(p.stem)
+    out = []
+    root = tree.resolve()
+    for name in sorted(names):
+        mod = sys.modules.get(name)
+        where = getattr(mod, "__file__", None)
+        if mod is None or where is None:
+            continue
+        if not Path(where).resolve().is_relative_to(root):
+            out.append([name, str(where)])
+    return out
+
+
+def _error_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+class Worker:
+    """The worker side of the protocol; registered as a pytest plugin in worker mode."""
+
+    def __init__(self, rfile: BinaryIO, wfile: BinaryIO, clock: Callable[[], int] = time.perf_counter_ns):
+        self._r = rfile
+        self._w = wfile
+        self.clock = clock
+        for f in (rfile, wfile):  # code under test may spawn processes: they must not inherit the pipes
+            os.set_inheritable(f.fileno(), False)
+
+    # wire ---------------------------------------------------------------------------------------------
+    def send(self, message: dict[str, Any]) -> None:
+        self._w.write(json.dumps(message, allow_nan=False).encode() + b"\n")
+
+    def receive(self) -> dict[str, Any]:
+        line = bytearray()
+        while not line.endswith(b"\n"):
+            chunk = self._r.read(1)
+            if not chunk:
+                raise WorkerProtocolError("the perfgate controller closed the pipe")
+            line += chunk
+        try:
+            message = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise WorkerProtocolError(f"bad message from the controller: {exc}") from None
+        if not isinstance(message, dict) or not isinstance(message.get("cmd"), str):
+            raise WorkerProtocolError(f"bad message from the controller: {line.decode(errors='replace')!r}")
+        return message
+
+    # pytest hooks -------------------------------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        benchmarks = [i for i in items if is_benchmark(i)]
+        tree = os.environ.get(TREE_ENV)
+        shadowed = _shadowed(Path(tree)) if tree else []
+        self.send({"type": "collected", "ids": [i.nodeid for i in benchmarks], "shadowed": shadowed})
+        reply = self.receive()
+        if reply["cmd"] != "select" or not isinstance(reply.get("ids"), list):
+            raise WorkerProtocolError(f"expected a selection, got {reply!r}")
+        by_id = {i.nodeid: i for i in benchmarks}
+        chosen = [by_id[n] for n in reply["ids"] if n in by_id]
+        keep = set(map(id, chosen))
+        dropped = [i for i in items if id(i) not in keep]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = chosen
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # "end" once per test: after teardown, with the worst outcome of its phases.
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self._outcome = report.outcome
+        if report.when == "teardown":
+            outcome = getattr(self, "_outcome", "passed")
+            if report.failed:
+                outcome = "failed"
+            self.send({"type": "end", "id": report.nodeid, "outcome": outcome})
+            self._outcome = "passed"
+
+    def pytest_sessionfinish(self) -> None:
+        with contextlib.suppress(OSError):  # the controller is gone (interrupted): nothing left to tell
+            self.send({"type": "bye"})
+
+    # serving a benchmark ------------------------------------------------------------------------------
+    def serve(self, name: str, fn: Callable[[], Any], settings: TimerSettings | None = None) -> Measurement:
+        """Calibrate ``fn``, then run rounds as the controller asks until it says ``done``.
+
+        The samples of every ``run`` command are kept in the returned Measurement (the controller has
+        them too and decides what is warm-up). An exception from ``fn`` is reported, then re-raised.
+        """
+        s = settings or TimerSettings()
+        clock = self.clock
+        gc_was_enabled = gc.isenabled()
+        if s.disable_gc:
+            gc.collect()
+            gc.disable()
+        samples: list[float] = []
+        value: Any = None
+        try:
+            try:
+                resolution = measure_resolution(clock)
+                target = max(int(s.min_time * _NS), s.resolution_factor * resolution, 1)
+                timer = Timer(s, clock=clock)
+                n, calib_rounds, _end, value = timer.calibrate(fn, target, resolution)
+                t0 = clock()
+                for _ in repeat(None, n):
+                    value = fn()
+                per_call = (clock() - t0) / n / _NS
+            except Exception as exc:
+                self.send({"type": "error", "id": name, "error": _error_line(exc)})
+                raise
+            self.send({"type": "ready", "id": name, "iterations": n, "per_call": per_call})
+            iterations = n
+            while True:
+                cmd = self.receive()
+                if cmd["cmd"] == "done":
+                    break
+                if cmd["cmd"] != "run":
+                    raise WorkerProtocolError(f"unexpected command {cmd['cmd']!r} while measuring {name}")
+                rounds, iterations = int(cmd["rounds"]), int(cmd["iterations"])
+                chunk: list[float] = []
+                try:
+                    for _r in range(rounds):
+                        t0 = clock()
+                        for _ in repeat(None, iterations):
+                            value = fn()
+                        t1 = clock()
+                        chunk.append((t1 - t0) / iterations / _NS)
+                except Exception as exc:
+                    self.send({"type": "error", "id": name, "error": _error_line(exc)})
+                    raise
+                samples.extend(chunk)
+                self.send({"type": "samples", "values": chunk})
+        finally:
+            if s.disable_gc and gc_was_enabled:
+                gc.enable()
+        return Measurement(
+            samples=tuple(samples),
+            iterations=iterations,
+            warmup_rounds=0,
+            calibration_rounds=calib_rounds,
+            resolution=resolution / _NS,
+            round_target=target / _NS,
+            loop_overhead=None,
+            stopped_by="controller",
+            value=value,
+        )
