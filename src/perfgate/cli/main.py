@@ -132,6 +132,18 @@ def build_parser() -> argparse.ArgumentParser:
     _output(p)
     _common(p)
 
+    p = sub.add_parser("ab", help="run base and head interleaved on this machine, compare, gate (for PRs)")
+    p.add_argument("--base", required=True, metavar="REF", help="the git ref to compare against")
+    p.add_argument("--head", metavar="REF", help="the git ref to judge (default: the working tree as it is)")
+    p.add_argument("--tier", help="tier from the configuration (default: 'fast' when configured)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the A/B turn order (default: 0)")
+    p.add_argument("--no-store", action="store_true", help="do not store the two runs")
+    p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
+    p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="extra arguments for pytest")
+    _gate_flags(p)
+    _output(p)
+    _common(p)
+
     p = sub.add_parser("history", help="a benchmark's series over commits: table and sparkline")
     p.add_argument("benchmark", help="full benchmark name, e.g. 'bench/test_parse.py::test_small'")
     p.add_argument("--metric", default="time")
@@ -366,6 +378,29 @@ def _cmd_compare(
     return _report(args, outcome, console, _Out(args.output, stdout), env)
 
 
+def _cmd_ab(
+    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
+) -> int:
+    from perfgate.ab import run_ab  # spawns workers and git worktrees; keep other commands' imports light
+
+    ws = _workspace(args, cwd, env)
+    ab = run_ab(
+        ws,
+        base=args.base,
+        head=args.head,
+        tier=args.tier,
+        pytest_args=args.pytest_args,
+        threshold=args.threshold,
+        seed=args.seed,
+        store_runs=not args.no_store,
+        console=console,
+        warn=lambda message: sys.stderr.write(f"perfgate: warning: {message}\n"),
+    )
+    if not args.no_store:
+        sys.stderr.write(f"perfgate: stored runs {ab.base.id} (base) and {ab.head.id} (head) in {ws.url}\n")
+    return _report(args, ab.outcome, console, _Out(args.output, stdout), env)
+
+
 def _cmd_history(
     args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
 ) -> int:
@@ -570,6 +605,7 @@ _COMMANDS: dict[str, Handler] = {
     "run": _cmd_run,
     "cmd": _cmd_cmd,
     "compare": _cmd_compare,
+    "ab": _cmd_ab,
     "history": _cmd_history,
     "runs": _cmd_runs,
     "show": _cmd_show,

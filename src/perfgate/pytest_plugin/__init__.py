@@ -51,6 +51,7 @@ import pytest
 from perfgate.measure import BenchmarkTimeout, Measurement, RoundWatch, Timer
 from perfgate.model import format_value
 from perfgate.pytest_plugin import fixture as _fixture_module
+from perfgate.pytest_plugin import worker as _worker
 from perfgate.pytest_plugin.fixture import SESSION_KEY, BenchmarkFixture
 from perfgate.pytest_plugin.markers import MARKER_HELP, is_benchmark, item_settings, uses_fixture
 from perfgate.pytest_plugin.options import add_options, benchmark_plugin_present, parse_options
@@ -84,6 +85,7 @@ def _is_failure(exc: BaseException) -> bool:
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     add_options(parser, pluginmanager)
+    _worker.add_option(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -107,6 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
             )
     config.stash[SESSION_KEY] = PerfgateSession(options)
     config.pluginmanager.register(_fixture_module, "perfgate-fixture")
+    _worker.configure(config)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -164,6 +167,8 @@ def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
     bid = benchmark_id(item, group)
 
     def run(deadline: int | None, watch: RoundWatch) -> Measurement:
+        if (worker := _worker.active(item.config)) is not None:  # perfgate ab: measure on request
+            return worker.serve(item.nodeid, fn, settings)
         return timer.run(fn, deadline_ns=deadline, watch=watch)
 
     try:

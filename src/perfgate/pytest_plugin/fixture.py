@@ -18,6 +18,7 @@ import pytest
 from perfgate.errors import UsageError
 from perfgate.measure import BenchmarkTimeout, Measurement, RoundWatch, Timer, TimerSettings
 from perfgate.model import Result, Summary
+from perfgate.pytest_plugin import worker as _worker
 from perfgate.pytest_plugin.markers import item_settings
 from perfgate.pytest_plugin.session import PerfgateSession, benchmark_id, error_line
 
@@ -132,6 +133,8 @@ class BenchmarkFixture:
             fn = functools.partial(function_to_benchmark, *args, **kwargs)
         if self.disabled:
             return fn()
+        if (worker := _worker.active(self._item.config)) is not None:  # perfgate ab: measure on request
+            return self._measure(lambda _deadline, _watch: worker.serve(self.name, fn, self._settings))
         timer = Timer(self._settings, clock=self._session.clock)
 
         def run(deadline: int | None, watch: RoundWatch) -> Measurement:
@@ -188,8 +191,10 @@ class BenchmarkFixture:
 
         if self.disabled:
             return (prepare() if setup is not None else functools.partial(target, *args, **base_kwargs))()
-        timer = Timer(self._settings, clock=self._session.clock)
         plain = functools.partial(target, *args, **base_kwargs)
+        if setup is None and (worker := _worker.active(self._item.config)) is not None:
+            return self._measure(lambda _deadline, _watch: worker.serve(self.name, plain, self._settings))
+        timer = Timer(self._settings, clock=self._session.clock)
 
         def run(deadline: int | None, watch: RoundWatch) -> Measurement:
             return timer.run_pedantic(
