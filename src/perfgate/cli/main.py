@@ -269,14 +269,15 @@ class _Out:
 def _report(
     args: argparse.Namespace, outcome: Outcome, console: Console, out: _Out, environ: Mapping[str, str]
 ) -> int:
+    git = outcome.baseline_git
     if args.format == "json":
-        out.write(render_json(outcome))
+        out.write(render_json(outcome, baseline_git=git))
     elif args.format == "markdown":
-        out.write(render_markdown(outcome))
+        out.write(render_markdown(outcome, baseline_git=git))
     else:
-        out.write(render_text(outcome, console))
+        out.write(render_text(outcome, console, baseline_git=git))
     if environ.get("GITHUB_STEP_SUMMARY"):
-        append_step_summary(render_markdown(outcome), environ)
+        append_step_summary(render_markdown(outcome, baseline_git=git), environ)
     code = outcome.exit_code(args.warn_only)
     if args.warn_only and not outcome.passed:
         sys.stderr.write("perfgate: --warn-only: the gate failed, exiting 0\n")

@@ -77,4 +77,5 @@ def evaluate(
         budgets=tuple(check_budgets(current, policy)),
         notes=(*notes, *suite.notes),
         method=suite.method,
+        baseline_git={b.id: b.git for b in baselines if b.git is not None},
     )

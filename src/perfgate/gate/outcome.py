@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from perfgate.model import Run, Status, Verdict
+from perfgate.model import GitInfo, Run, Status, Verdict
 
 __all__ = ["BudgetCheck", "Outcome"]
 
@@ -37,6 +38,8 @@ class Outcome:
     budgets: tuple[BudgetCheck, ...] = ()
     notes: tuple[str, ...] = ()
     method: str = ""
+    #: the baseline runs' git information by run id, so reports can say "main@abc1234"
+    baseline_git: Mapping[str, GitInfo] = field(default_factory=dict)
 
     def with_status(self, status: Status) -> tuple[Verdict, ...]:
         return tuple(v for v in self.verdicts if v.status is status)
