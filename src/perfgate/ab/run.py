@@ -188,9 +188,8 @@ class _Controller:
         for block in itertools.count():
             order = block_order(self.seed * 1_000_003 + index * 7_919 + block, 1)
             for s in order:
-                st = states[s]
-                if s in live and st.error is None and not st.ended:
-                    self._turn(s, name, st, plan, keep=measuring_since is not None)
+                if s in live and states[s].error is None and not states[s].ended:
+                    self._turn(s, name, states[s], plan, keep=measuring_since is not None)
             active = [s for s in live if states[s].error is None and not states[s].ended]
             if not active:
                 return

@@ -1,0 +1,162 @@
+"""`perfgate ab` end to end: a real git repository with two commits, the real command, real workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PYPROJECT = """\
+[project]
+name = "abdemo"
+
+[tool.perfgate]
+benchmarks = ["bench"]
+
+[tool.perfgate.tiers.fast]
+max_time = "0.05s"
+"""
+
+LIB = """\
+def work(n):
+    total = 0
+    for i in range({factor} * n):
+        total += i * i
+    return total
+
+
+def cheap(n):
+    return sum(range(n))
+"""
+
+BENCH = """\
+from lib import cheap, work
+
+
+def test_work(benchmark):
+    assert benchmark(work, 300) > 0
+
+
+def test_cheap(benchmark):
+    assert benchmark(cheap, 300) > 0
+
+
+def test_flaky(benchmark):
+    benchmark(cheap, {flaky})
+"""
+
+NEW = """\
+from lib import cheap
+
+
+def test_new(benchmark):
+    benchmark(cheap, 10)
+"""
+
+
+class Repo:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB", "CI", "PERFGATE_"))
+        }
+        self.env.update(
+            GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
+            GIT_COMMITTER_EMAIL="t@example.invalid", NO_COLOR="1", PERFGATE_TESTBED="ab-test",
+        )  # fmt: skip
+
+    def git(self, *args: str) -> str:
+        cp = subprocess.run(
+            ["git", *args], cwd=self.root, env=self.env, check=True, capture_output=True, text=True
+        )
+        return cp.stdout.strip()
+
+    def write(self, rel: str, text: str) -> None:
+        p = self.root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+
+    def commit(self, message: str) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+
+    def perfgate(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "perfgate", *args], cwd=self.root, env=self.env, capture_output=True,
+            text=True, timeout=600,
+        )  # fmt: skip
+
+    def worktrees(self) -> list[str]:
+        return [
+            ln
+            for ln in self.git("worktree", "list", "--porcelain").splitlines()
+            if ln.startswith("worktree ")
+        ]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    r = Repo(tmp_path / "proj")
+    r.root.mkdir()
+    r.git("init", "-q", "-b", "main")
+    r.write("pyproject.toml", PYPROJECT)
+    r.write(".gitignore", ".perfgate/\n__pycache__/\n")
+    r.write("lib.py", LIB.format(factor=1))
+    r.write("bench/test_b.py", BENCH.format(flaky="3"))
+    r.commit("base")
+    return r
+
+
+def _verdicts(stdout: str) -> dict[str, str]:
+    report = json.loads(stdout)
+    return {v["benchmark"].split("::")[-1]: v["status"] for v in report["verdicts"]}
+
+
+def test_slower_head_is_a_regression_new_and_failed_benchmarks_reported(repo: Repo) -> None:
+    repo.write("lib.py", LIB.format(factor=3))  # work() three times slower; cheap() unchanged
+    repo.write("bench/test_b.py", BENCH.format(flaky="None"))  # sum(range(None)) raises TypeError
+    repo.write("bench/test_new.py", NEW)
+    repo.commit("head")
+    cp = repo.perfgate("ab", "--base", "HEAD~1", "--head", "HEAD", "--threshold", "50%", "--format", "json")
+    assert cp.returncode == 1, cp.stderr
+    verdicts = _verdicts(cp.stdout)
+    assert verdicts["test_work"] == "regression"
+    assert verdicts["test_cheap"] not in ("regression", "failed")
+    assert verdicts["test_flaky"] == "failed"
+    assert verdicts["test_new"] == "new"
+    report = json.loads(cp.stdout)
+    flaky = next(v for v in report["verdicts"] if v["benchmark"].endswith("test_flaky"))
+    assert "TypeError" in json.dumps(flaky)
+    assert repo.worktrees() == [f"worktree {repo.root}"]  # the temporary worktrees are gone
+    assert "stored runs" in cp.stderr
+    # both runs are stored, tagged ab; head carries the head commit
+    head_id = report["run"]["id"]
+    shown = json.loads(repo.perfgate("show", head_id, "--format", "json").stdout)
+    assert "ab" in shown["run"]["tags"]
+    assert shown["run"]["git"]["commit"] == repo.git("rev-parse", "HEAD")
+
+
+def test_identical_code_passes_and_a_dirty_working_tree_is_the_head(repo: Repo) -> None:
+    repo.write("NOTES.txt", "not code\n")  # an uncommitted change: the head is the working tree, dirty
+    repo.git("add", "NOTES.txt")
+    cp = repo.perfgate("ab", "--base", "main", "--threshold", "50%", "--format", "json", "--no-store")
+    assert cp.returncode == 0, cp.stderr
+    verdicts = _verdicts(cp.stdout)
+    assert set(verdicts) == {"test_work", "test_cheap", "test_flaky"}
+    assert "regression" not in verdicts.values() and "failed" not in verdicts.values()
+    report = json.loads(cp.stdout)
+    assert report["run"]["git"]["dirty"] is True
+    assert any("working tree" in n for n in report["notes"])
+    assert repo.worktrees() == [f"worktree {repo.root}"]
+    assert not (repo.root / ".perfgate").exists()  # --no-store
+
+
+def test_unknown_base_is_a_one_line_error(repo: Repo) -> None:
+    cp = repo.perfgate("ab", "--base", "no-such-ref")
+    assert cp.returncode == 2
+    assert cp.stderr.count("\n") == 1 and "no-such-ref" in cp.stderr
+    assert repo.worktrees() == [f"worktree {repo.root}"]
