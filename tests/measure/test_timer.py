@@ -77,9 +77,10 @@ def test_a_function_slower_than_the_target_runs_once_per_round() -> None:
 
 def test_samples_are_round_time_per_call_one_per_round() -> None:
     clock = FakeClock(read_cost=0 + 10)
-    m = Timer(TimerSettings(max_time=0.0, min_rounds=4, resolution_factor=1, min_time=0), clock=clock).run(
-        clock.work(2_000_000)
+    settings = TimerSettings(
+        max_time=0.0, min_rounds=4, resolution_factor=1, min_time=0, subtract_overhead=False
     )
+    m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(2_000_000))
     assert m.iterations == 1
     assert m.rounds == 4
     # a round is one 2 ms call plus one clock read (10 ns) between the two reads
@@ -154,18 +155,154 @@ def test_the_last_return_value_is_kept() -> None:
     assert m.value == "ok"
 
 
-def test_loop_overhead_is_measured_and_only_subtracted_on_request() -> None:
+def test_loop_overhead_is_measured_and_subtracted_unless_switched_off() -> None:
     clock = FakeClock(read_cost=100)
     settings = TimerSettings(max_time=0.0, min_rounds=2, resolution_factor=1, min_time=0)
-    m = Timer(settings, clock=clock).run(clock.work(1_000_000))
+    m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(1_000_000))
     # the empty loop costs what one clock read costs on this fake clock, spread over the iterations
     assert m.loop_overhead == pytest.approx(100e-9 / m.iterations)
-    assert m.samples[0] == pytest.approx((1_000_000 + 100) * 1e-9)
+    assert m.overhead_rounds == 3  # before the measured rounds; none interleaved yet (every 4th round)
+    assert m.samples[0] == pytest.approx(1_000_000e-9)
 
     clock2 = FakeClock(read_cost=100)
-    sub = TimerSettings(max_time=0.0, min_rounds=2, resolution_factor=1, min_time=0, subtract_overhead=True)
-    m2 = Timer(sub, clock=clock2).run(clock2.work(1_000_000))
-    assert m2.samples[0] == pytest.approx(1_000_000e-9)
+    keep = TimerSettings(max_time=0.0, min_rounds=2, resolution_factor=1, min_time=0, subtract_overhead=False)
+    m2 = Timer(keep, clock=clock2, cpu_clock=None).run(clock2.work(1_000_000))
+    assert m2.loop_overhead is None
+    assert m2.overhead_rounds == 0
+    assert m2.samples[0] == pytest.approx((1_000_000 + 100) * 1e-9)
+
+
+def test_a_tiny_function_reads_its_own_cost_without_the_loops() -> None:
+    # on this clock the loop and the call cost nothing and a clock read 50 ns: what is left after
+    # subtracting the empty loop is exactly the function's own 1 ns (4 ns with no subtraction)
+    clock = FakeClock(read_cost=50)
+    settings = TimerSettings(max_time=0.001, min_rounds=5)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(1))
+    assert m.iterations > 1000
+    assert m.loop_overhead == pytest.approx(50e-9 / m.iterations)
+    assert m.summary().median == pytest.approx(1e-9)
+    assert min(m.samples) >= 0.0
+
+
+def test_empty_loop_rounds_are_interleaved_with_the_measured_ones() -> None:
+    clock = FakeClock(read_cost=50)
+    settings = TimerSettings(max_time=0.0, min_rounds=12, overhead_every=4)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(1_000_000))
+    assert m.rounds == 12
+    assert m.overhead_rounds == 3 + 3
+
+
+def test_overhead_subtraction_clamps_at_zero() -> None:
+    clock = FakeClock(read_cost=100)
+    calls = 0
+
+    def cheaper_than_the_loop() -> None:
+        # noise can make a round faster than the empty loop's median: the sample is 0, never negative
+        nonlocal calls
+        calls += 1
+        if calls > 3:
+            clock.now -= 1
+
+    settings = TimerSettings(max_time=0.0, min_rounds=3, resolution_factor=1, min_time=0)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(cheaper_than_the_loop)
+    assert m.iterations == 1
+    assert m.samples == (0.0, 0.0, 0.0)
+
+
+def test_stopping_is_adaptive_once_the_median_is_precise() -> None:
+    clock = FakeClock(read_cost=10)
+    costs = iter([1_000_000, 1_001_000] * 10_000)
+
+    def steady() -> None:
+        clock.advance(next(costs))
+
+    settings = TimerSettings(max_time=10.0, min_rounds=5, ci_target=0.005)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(steady)
+    assert m.stopped_by == "converged"
+    assert m.rounds == 6  # the first look: the smallest sample with a 95% median CI
+    assert m.ci_halfwidth is not None and m.ci_halfwidth <= 0.005
+
+    clock2 = FakeClock(read_cost=10)
+    # spread evenly over 1.0-1.2 ms: 45 rounds give a median CI of about ±3%
+    noisy_costs = iter([1_000_000 + 200_000 * ((i * 37) % 101) // 101 for i in range(10_000)])
+
+    def noisy() -> None:
+        clock2.advance(next(noisy_costs))
+
+    short = TimerSettings(max_time=0.05, min_rounds=5, ci_target=0.005)
+    m2 = Timer(short, clock=clock2, cpu_clock=None).run(noisy)
+    assert m2.stopped_by == "max_time"
+    assert m2.ci_halfwidth is not None and m2.ci_halfwidth > 0.005
+
+
+def test_adaptive_stopping_never_stops_before_min_rounds() -> None:
+    clock = FakeClock(read_cost=10)
+    settings = TimerSettings(max_time=10.0, min_rounds=40, ci_target=0.005)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(1_000_000))
+    assert m.stopped_by == "converged"
+    assert m.rounds == 40
+
+
+def test_warmup_ends_when_the_figure_settles() -> None:
+    clock = FakeClock(read_cost=10)
+    # slow first calls (a cold cache, a JIT), then steady
+    costs = iter([5_000_000, 4_000_000, 3_000_000, 2_000_000] + [1_000_000] * 10_000)
+
+    def warming() -> None:
+        clock.advance(next(costs))
+
+    settings = TimerSettings(max_time=0.0, min_rounds=3, warmup_time=10.0, warmup_settle=0.01)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(warming)
+    # calibration took the first call; warm-up stops after two steady windows of 5 rounds
+    assert m.calibration_rounds == 1
+    assert m.warmup_rounds == 3 + 2 * 5 - 2  # the first window still holds two slow rounds
+    assert m.samples == pytest.approx([1_000_000e-9] * 3)
+
+
+def test_warmup_without_settling_spends_its_time() -> None:
+    clock = FakeClock(read_cost=10)
+    settings = TimerSettings(max_time=0.0, min_rounds=1, warmup_time=0.02, warmup_settle=None)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(1_000_000))
+    assert m.warmup_rounds == 20
+
+
+def test_cpu_time_is_read_around_every_measured_round() -> None:
+    clock = FakeClock(read_cost=10)
+    cpu = FakeClock(read_cost=0)
+
+    def fn() -> None:
+        clock.advance(2_000_000)
+        cpu.advance(500_000)  # waits for I/O three quarters of the time
+
+    settings = TimerSettings(max_time=0.0, min_rounds=4, subtract_overhead=False)
+    m = Timer(settings, clock=clock, cpu_clock=cpu).run(fn)
+    assert len(m.cpu_samples) == m.rounds == 4
+    assert m.cpu_samples == pytest.approx([500e-6] * 4)
+
+
+def test_coroutines_are_awaited_in_one_task_per_round() -> None:
+    import asyncio
+
+    clock = FakeClock(read_cost=10)
+    awaited = 0
+
+    async def work() -> str:
+        nonlocal awaited
+        await asyncio.sleep(0)
+        awaited += 1
+        clock.advance(1_000_000)
+        return "done"
+
+    loop = asyncio.new_event_loop()
+    try:
+        settings = TimerSettings(max_time=0.0, min_rounds=3)
+        m = Timer(settings, clock=clock, cpu_clock=None, loop=loop).run(work)
+    finally:
+        loop.close()
+    assert m.value == "done"
+    assert m.rounds == 3
+    assert m.summary().median == pytest.approx(1_000_000e-9)
+    assert awaited == m.calibration_rounds + 3
 
 
 def test_gc_is_collected_before_and_disabled_during_rounds() -> None:

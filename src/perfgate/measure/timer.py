@@ -1,7 +1,7 @@
-"""The timer loop: calibrate, warm up, then measure rounds until the time is spent.
+"""The timer loop: calibrate, warm up until the figure settles, then measure rounds until precise enough.
 
 A *round* calls the function ``iterations`` times between two clock reads; its sample is the round time
-divided by ``iterations`` (seconds per call). Every sample is kept.
+divided by ``iterations`` (seconds per call), minus the loop's own cost. Every sample is kept.
 
 Choices, so the numbers mean something:
 
@@ -10,28 +10,37 @@ Choices, so the numbers mean something:
   was seen to make (two back-to-back reads, so it includes the cost of a read). With
   ``time.perf_counter_ns`` on Linux that is some 50-100 ns, so rounds last >= 50-100 µs and the clock's
   granularity is below 0.1% of every sample. A function slower than the target runs once per round.
-- **Warm-up.** Calibration rounds are never kept. Then warm-up rounds run (and are discarded) until both
-  ``warmup_time`` is spent and ``warmup_rounds`` have run.
-- **Stopping.** Measured rounds run until ``max_time`` is spent *and* at least ``min_rounds`` have run, or
-  until ``max_rounds``, or until the optional ``deadline_ns`` (a timeout or a budget) passes, whichever
-  comes first. A deadline never leaves a measurement empty: at least one round is measured.
+- **Warm-up.** Calibration rounds are never kept. Then at least ``warmup_rounds`` warm-up rounds run
+  (discarded), and more until the median of the last :data:`WARMUP_WINDOW` rounds agrees with the median
+  of the window before within ``warmup_settle`` (the figure has settled), or ``warmup_time`` is spent.
+- **Loop overhead.** The bare loop calling an empty function ``iterations`` times is timed too, in rounds
+  interleaved with the measured ones (three before, then one after every ``overhead_every`` rounds), so
+  it sees the same machine state. Its median per call is subtracted from every sample (clamped at 0) and
+  recorded as ``loop_overhead``: a no-op reads near zero instead of the cost of the loop and the call.
+- **Stopping (adaptive).** Measured rounds run until the 95% confidence interval of the median (order
+  statistics, distribution-free) of the *gross* per-call round times lies within ``±ci_target`` of it
+  (``"converged"``), or ``max_time`` is spent (``"max_time"``), never before ``min_rounds``; or until
+  ``max_rounds``, or the optional ``deadline_ns`` (a timeout, a budget or this benchmark's share of it;
+  ``"deadline"``). A deadline never leaves a measurement empty: at least one round is measured.
 - **GC.** ``gc.collect()`` runs before measuring and the collector is off during calibration, warm-up and
   rounds (``disable_gc``), so a collection triggered by earlier code does not land in a random round. The
   collector's previous state is restored afterwards, also when the function raises.
-- **Loop overhead.** The cost of the bare loop calling an empty function ``iterations`` times is measured
-  (best of a few rounds) and reported as ``loop_overhead`` (seconds per call). It is *not* subtracted
-  unless ``subtract_overhead`` is set: the estimate is itself noisy and, for a near-empty function,
-  subtraction turns the samples into noise around zero. Reports can compare a median with it instead.
+- **CPU time.** ``cpu_clock`` (``time.process_time_ns``) is read around every measured round, outside the
+  wall-clock reads; its per-call samples (loop overhead subtracted too) are ``cpu_samples``.
+- **Coroutines.** With an event ``loop``, the function is a coroutine function: a round runs as one task
+  awaiting it ``iterations`` times, the clock read inside the task, so what is timed is the awaited time
+  per call, not the cost of starting the loop.
 
 Clock and function are injectable, so calibration and stopping are tested with a fake clock.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -40,6 +49,7 @@ from perfgate.errors import MeasureError
 from perfgate.model import Summary
 
 __all__ = [
+    "WARMUP_WINDOW",
     "Clock",
     "Measurement",
     "RoundWatch",
@@ -47,6 +57,7 @@ __all__ = [
     "TimerSettings",
     "measure_once",
     "measure_resolution",
+    "median_ci_halfwidth",
 ]
 
 Clock = Callable[[], int]
@@ -54,9 +65,16 @@ Clock = Callable[[], int]
 
 _NS = 1_000_000_000
 _MAX_ITERATIONS = 1 << 40  # a calibration that wants more than this is measuring a clock that stands still
+WARMUP_WINDOW = 5
+"""Warm-up rounds per window when deciding whether the figure has settled."""
+_OVERHEAD_FIRST = 3  # empty-loop rounds before the measured ones
 
 
 def _noop() -> None:
+    return None
+
+
+async def _anoop() -> None:
     return None
 
 
@@ -79,9 +97,55 @@ def measure_resolution(clock: Clock = time.perf_counter_ns, tries: int = 20) -> 
     return best
 
 
+def _median(xs: Sequence[float]) -> float:
+    s = sorted(xs)
+    n = len(s)
+    mid = n // 2
+    return s[mid] if n % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+_CI_RANK: dict[int, int] = {}
+
+
+def _ci_rank(n: int) -> int:
+    """Largest k with P(Binom(n, 1/2) < k) <= 2.5%: the 95% median CI is ``[x_(k), x_(n-k+1)]``; 0: none."""
+    k = _CI_RANK.get(n)
+    if k is None:
+        log_norm = math.lgamma(n + 1) - n * math.log(2.0)
+        cdf = 0.0
+        k = 0
+        for j in range(n // 2 + 1):
+            p = math.exp(log_norm - math.lgamma(j + 1) - math.lgamma(n - j + 1))
+            if cdf + p > 0.025:
+                break
+            cdf += p
+            k = j + 1
+        _CI_RANK[n] = k
+    return k
+
+
+def median_ci_halfwidth(samples: Sequence[float]) -> float | None:
+    """Half the width of the 95% median CI relative to the median (``0.01`` = ±1%); None: too few."""
+    n = len(samples)
+    k = _ci_rank(n) if n >= 2 else 0
+    if k < 1:
+        return None
+    s = sorted(samples)
+    med = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+    if med <= 0:
+        return None
+    return (s[n - k] - s[k - 1]) / 2 / med
+
+
 @dataclass(frozen=True, slots=True)
 class TimerSettings:
-    """How long and how often to measure. Times are in seconds."""
+    """How long and how often to measure. Times are in seconds.
+
+    ``ci_target`` (relative half-width of the median's 95% CI) lets measuring stop before ``max_time``;
+    ``None`` always spends ``max_time``. ``warmup_settle`` lets warm-up stop before ``warmup_time``;
+    ``None`` always spends ``warmup_time``. ``overhead_every`` interleaves one empty-loop round after
+    every that many measured rounds.
+    """
 
     min_time: float = 10e-6
     max_time: float = 1.0
@@ -91,7 +155,10 @@ class TimerSettings:
     warmup_rounds: int = 0
     disable_gc: bool = True
     resolution_factor: int = 1000
-    subtract_overhead: bool = False
+    subtract_overhead: bool = True
+    ci_target: float | None = None
+    warmup_settle: float | None = None
+    overhead_every: int = 4
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.min_time) and self.min_time >= 0):
@@ -108,14 +175,21 @@ class TimerSettings:
             raise ValueError(f"warmup_rounds must be >= 0, got {self.warmup_rounds}")
         if self.resolution_factor < 1:
             raise ValueError(f"resolution_factor must be >= 1, got {self.resolution_factor}")
+        for name in ("ci_target", "warmup_settle"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and v > 0):
+                raise ValueError(f"{name} must be a finite number > 0 or None, got {v!r}")
+        if self.overhead_every < 1:
+            raise ValueError(f"overhead_every must be >= 1, got {self.overhead_every}")
 
 
 @dataclass(frozen=True, slots=True)
 class Measurement:
     """What a timer measured: per-call samples (seconds), one per round, and how they were obtained.
 
-    ``stopped_by`` is ``"max_time"``, ``"max_rounds"`` or ``"deadline"``. ``value`` is what the last
-    call of the function returned.
+    ``stopped_by`` is ``"converged"``, ``"max_time"``, ``"max_rounds"`` or ``"deadline"``. ``value`` is
+    what the last call of the function returned. ``cpu_samples`` (CPU seconds per call, one per round)
+    is empty without a CPU clock. ``loop_overhead`` is what was subtracted per call (None: nothing).
     """
 
     samples: tuple[float, ...]
@@ -127,6 +201,9 @@ class Measurement:
     loop_overhead: float | None
     stopped_by: str
     value: Any = None
+    cpu_samples: tuple[float, ...] = ()
+    overhead_rounds: int = 0
+    ci_halfwidth: float | None = None
 
     @property
     def rounds(self) -> int:
@@ -176,27 +253,71 @@ class RoundWatch:
 
 
 @dataclass(frozen=True, slots=True)
+class _Round:
+    wall: int  # ns for the whole round
+    end: int  # clock reading at its end
+    cpu: int  # CPU ns for the whole round (0 without a CPU clock)
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
 class Timer:
-    """Measures a zero-argument function. ``clock`` returns integer nanoseconds."""
+    """Measures a zero-argument function. ``clock`` returns integer nanoseconds.
+
+    ``cpu_clock`` (``None``: no CPU time) is read around measured rounds. With ``loop`` (an asyncio
+    event loop), the function is a zero-argument coroutine function and its awaited time is measured.
+    """
 
     settings: TimerSettings = TimerSettings()
     clock: Clock = time.perf_counter_ns
+    cpu_clock: Clock | None = time.process_time_ns
+    loop: asyncio.AbstractEventLoop | None = None
 
-    def _round(self, fn: Callable[[], Any], n: int, watch: RoundWatch | None) -> tuple[int, int, Any]:
+    def _round(self, fn: Callable[[], Any], n: int, watch: RoundWatch | None, cpu: bool = False) -> _Round:
+        if self.loop is not None:
+            return self.loop.run_until_complete(self._around(fn, n, watch, cpu))
         clock = self.clock
+        cpu_clock = self.cpu_clock if cpu else None
         it = repeat(None, n)
         result: Any = None
         if watch is not None:
             watch.start(clock(), n)
+        c0 = cpu_clock() if cpu_clock is not None else 0
         t0 = clock()
         for _ in it:
             result = fn()
         t1 = clock()
+        c1 = cpu_clock() if cpu_clock is not None else 0
         if watch is not None:
             watch.end(t1)
         if t1 < t0:
             raise MeasureError(f"the clock went backwards ({t0} -> {t1} ns): it must be monotonic")
-        return t1 - t0, t1, result
+        return _Round(t1 - t0, t1, c1 - c0, result)
+
+    async def _around(
+        self,
+        fn: Callable[[], Coroutine[Any, Any, Any]],
+        n: int,
+        watch: RoundWatch | None,
+        cpu: bool,
+    ) -> _Round:
+        clock = self.clock
+        cpu_clock = self.cpu_clock if cpu else None
+        it = repeat(None, n)
+        result: Any = None
+        if watch is not None:
+            watch.start(clock(), n)
+        c0 = cpu_clock() if cpu_clock is not None else 0
+        t0 = clock()
+        for _ in it:
+            result = await fn()
+        t1 = clock()
+        c1 = cpu_clock() if cpu_clock is not None else 0
+        if watch is not None:
+            watch.end(t1)
+        if t1 < t0:
+            raise MeasureError(f"the clock went backwards ({t0} -> {t1} ns): it must be monotonic")
+        return _Round(t1 - t0, t1, c1 - c0, result)
 
     def calibrate(
         self,
@@ -217,25 +338,23 @@ class Timer:
         start = self.clock()
         budget = max(int(self.settings.max_time * _NS), target_ns)
         while True:
-            dt, end, value = self._round(fn, n, watch)
+            r = self._round(fn, n, watch)
+            dt, end = r.wall, r.end
             rounds += 1
             if dt >= target_ns or n >= _MAX_ITERATIONS:
-                return n, rounds, end, value
+                return n, rounds, end, r.value
             if end - start >= budget or (deadline_ns is not None and end >= deadline_ns):
-                return n, rounds, end, value
+                return n, rounds, end, r.value
             if dt < 100 * resolution_ns:
                 n *= 10
             else:
                 n = max(n + 1, math.ceil(n * target_ns * 1.1 / dt))
             n = min(n, _MAX_ITERATIONS)
 
-    def _overhead(self, n: int) -> float:
-        best: int | None = None
-        for _ in range(3):
-            dt, _end, _v = self._round(_noop, n, None)
-            best = dt if best is None else min(best, dt)
-        assert best is not None
-        return best / n / _NS
+    def _empty_round(self, n: int) -> tuple[int, int]:
+        """One round of the bare loop: ``(wall ns, cpu ns)``."""
+        r = self._round(_anoop if self.loop is not None else _noop, n, None, cpu=True)
+        return r.wall, r.cpu
 
     def run(
         self,
@@ -254,8 +373,6 @@ class Timer:
             resolution = measure_resolution(self.clock)
             target = max(math.ceil(s.min_time * _NS), s.resolution_factor * resolution, 1)
             n, calib_rounds, now, value = self.calibrate(fn, target, resolution, watch, deadline_ns)
-            overhead = self._overhead(n)
-            now = self.clock()
 
             def past_deadline(t: int) -> bool:
                 return deadline_ns is not None and t >= deadline_ns
@@ -263,33 +380,72 @@ class Timer:
             warm_start = now
             warm = 0
             warm_ns = s.warmup_time * _NS
-            while (warm < s.warmup_rounds or now - warm_start < warm_ns) and not past_deadline(now):
-                _dt, now, value = self._round(fn, n, watch)
+            warm_samples: list[int] = []
+            while not past_deadline(now):
+                if warm >= s.warmup_rounds:
+                    if now - warm_start >= warm_ns:
+                        break
+                    if s.warmup_settle is not None and _settled(warm_samples, s.warmup_settle):
+                        break
+                r = self._round(fn, n, watch)
+                now, value = r.end, r.value
+                warm_samples.append(r.wall)
                 warm += 1
 
-            samples: list[float] = []
+            empty_wall: list[int] = []
+            empty_cpu: list[int] = []
+            for _ in range(_OVERHEAD_FIRST if s.subtract_overhead else 0):
+                w, c = self._empty_round(n)
+                empty_wall.append(w)
+                empty_cpu.append(c)
+            now = self.clock()
+
+            gross: list[int] = []
+            cpu: list[int] = []
             start = now
             max_ns = s.max_time * _NS
             stopped_by = "max_time"
+            next_check = max(s.min_rounds, 6)
+            halfwidth: float | None = None
             while True:
-                if s.max_rounds is not None and len(samples) >= s.max_rounds:
+                if s.max_rounds is not None and len(gross) >= s.max_rounds:
                     stopped_by = "max_rounds"
                     break
-                if samples and past_deadline(now):
+                if gross and past_deadline(now):
                     stopped_by = "deadline"
                     break
-                if len(samples) >= s.min_rounds and now - start >= max_ns:
-                    break
-                dt, now, value = self._round(fn, n, watch)
-                per_call = dt / n / _NS
-                if s.subtract_overhead:
-                    per_call = max(per_call - overhead, 0.0)
-                samples.append(per_call)
+                if len(gross) >= s.min_rounds:
+                    if now - start >= max_ns:
+                        break
+                    if s.ci_target is not None and len(gross) >= next_check:
+                        halfwidth = median_ci_halfwidth(gross)
+                        if halfwidth is not None and halfwidth <= s.ci_target:
+                            stopped_by = "converged"
+                            break
+                        # sorting every round would cost O(n^2 log n): look again after 10% more rounds
+                        next_check = len(gross) + max(1, len(gross) // 10)
+                r = self._round(fn, n, watch, cpu=self.cpu_clock is not None)
+                now, value = r.end, r.value
+                gross.append(r.wall)
+                cpu.append(r.cpu)
+                if s.subtract_overhead and len(gross) % s.overhead_every == 0:
+                    w, c = self._empty_round(n)
+                    empty_wall.append(w)
+                    empty_cpu.append(c)
+                    now = self.clock()
         finally:
             if s.disable_gc and gc_was_enabled:
                 gc.enable()
+        overhead = _median(empty_wall) / n / _NS if empty_wall else None
+        cpu_overhead = _median(empty_cpu) / n / _NS if empty_cpu else 0.0
+        samples = tuple(max(dt / n / _NS - (overhead or 0.0), 0.0) for dt in gross)
+        cpu_samples: tuple[float, ...] = ()
+        if self.cpu_clock is not None:
+            cpu_samples = tuple(max(c / n / _NS - cpu_overhead, 0.0) for c in cpu)
+        if halfwidth is None or stopped_by != "converged":
+            halfwidth = median_ci_halfwidth(gross)
         return Measurement(
-            samples=tuple(samples),
+            samples=samples,
             iterations=n,
             warmup_rounds=warm,
             calibration_rounds=calib_rounds,
@@ -298,6 +454,9 @@ class Timer:
             loop_overhead=overhead,
             stopped_by=stopped_by,
             value=value,
+            cpu_samples=cpu_samples,
+            overhead_rounds=len(empty_wall),
+            ci_halfwidth=halfwidth,
         )
 
     def run_pedantic(
@@ -314,7 +473,8 @@ class Timer:
         """Exactly ``rounds`` rounds of ``iterations`` calls, no calibration (pytest-benchmark's pedantic).
 
         With ``prepare``, each round (warm-up rounds too) first calls ``prepare()`` outside the timed
-        region to get the function for that round; then ``iterations`` must be 1.
+        region to get the function for that round; then ``iterations`` must be 1. The caller chose the
+        rounds, so nothing is subtracted (``loop_overhead`` None) and stopping is not adaptive.
         """
         if rounds < 1:
             raise ValueError(f"rounds must be >= 1, got {rounds}")
@@ -330,14 +490,17 @@ class Timer:
             gc.disable()
         value: Any = None
         samples: list[float] = []
+        cpu: list[float] = []
         stopped_by = "max_rounds"
         try:
             resolution = measure_resolution(self.clock)
             for i in range(warmup_rounds + rounds):
                 call = prepare() if prepare is not None else fn
-                dt, now, value = self._round(call, iterations, watch)
+                r = self._round(call, iterations, watch, cpu=self.cpu_clock is not None)
+                now, value = r.end, r.value
                 if i >= warmup_rounds:
-                    samples.append(dt / iterations / _NS)
+                    samples.append(r.wall / iterations / _NS)
+                    cpu.append(r.cpu / iterations / _NS)
                 more = i + 1 < warmup_rounds + rounds
                 if more and samples and deadline_ns is not None and now >= deadline_ns:
                     stopped_by = "deadline"
@@ -355,7 +518,18 @@ class Timer:
             loop_overhead=None,
             stopped_by=stopped_by,
             value=value,
+            cpu_samples=tuple(cpu) if self.cpu_clock is not None else (),
         )
+
+
+def _settled(walls: Sequence[int], tolerance: float) -> bool:
+    """Whether the last two windows of warm-up rounds have medians within ``tolerance`` of each other."""
+    w = WARMUP_WINDOW
+    if len(walls) < 2 * w:
+        return False
+    last = _median(walls[-w:])
+    before = _median(walls[-2 * w : -w])
+    return before > 0 and abs(last - before) <= tolerance * before
 
 
 def measure_once(fn: Callable[[], Any], clock: Clock = time.perf_counter_ns) -> tuple[Any, float]:
