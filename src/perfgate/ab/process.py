@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import json
 import os
 import select
@@ -21,10 +22,26 @@ from typing import Any
 
 from perfgate.errors import MeasureError
 
-__all__ = ["WorkerProcess"]
+__all__ = ["WorkerProcess", "pick_cpu"]
 
 
 _ADDR_NO_RANDOMIZE = 0x0040000
+
+
+def _pin(cpu: int | None) -> None:
+    """In the child: run on ``cpu`` only. Both workers share one CPU, so a neighbour busy on it slows
+    both alike; on two CPUs one side could sit next to the neighbour for the whole run."""
+    if cpu is not None and hasattr(os, "sched_setaffinity"):
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, {cpu})
+
+
+def pick_cpu() -> int | None:
+    """The CPU both workers share: the last one this process may use (the first often takes interrupts)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    return allowed[-1] if allowed else None
 
 
 def _same_layout() -> None:
@@ -42,6 +59,11 @@ def _same_layout() -> None:
         pass  # not allowed here (some containers): the layouts stay random
 
 
+def _prepare_child(cpu: int | None) -> None:
+    _same_layout()
+    _pin(cpu)
+
+
 class WorkerProcess:
     """One side's ``python -m pytest --perfgate-worker`` process, spoken to in JSON lines."""
 
@@ -54,6 +76,7 @@ class WorkerProcess:
         env: Mapping[str, str],
         log: Path,
         timeout: float,
+        cpu: int | None = None,
     ) -> None:
         self.side = side
         self.log = log
@@ -73,7 +96,7 @@ class WorkerProcess:
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     pass_fds=(c2w_r, w2c_w),
-                    preexec_fn=_same_layout,
+                    preexec_fn=functools.partial(_prepare_child, cpu),
                 )
         except OSError as exc:
             for fd in (c2w_r, c2w_w, w2c_r, w2c_w):

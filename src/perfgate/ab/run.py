@@ -22,7 +22,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from perfgate.ab.process import WorkerProcess
+from perfgate.ab.process import WorkerProcess, pick_cpu
 from perfgate.ab.schedule import BASE, HEAD, AbPlan, block_order, common_order, plan_benchmark, side_seconds
 from perfgate.ab.worktree import Side, import_path, trees
 from perfgate.app import Workspace, build_run
@@ -284,6 +284,7 @@ def run_ab(
     ):
         sides = {BASE: b, HEAD: h}
         workers: dict[str, WorkerProcess] = {}
+        cpu = pick_cpu()
         try:
             for key, side in sides.items():
                 workers[key] = WorkerProcess(
@@ -293,6 +294,7 @@ def run_ab(
                     env=_env(side, ws.environ, seed),
                     log=Path(logs) / f"{key}.log",
                     timeout=ANSWER_TIMEOUT,
+                    cpu=cpu,
                 )
             collected: dict[str, list[str]] = {}
             for key, w in workers.items():

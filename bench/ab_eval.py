@@ -1,0 +1,178 @@
+"""On-machine evaluation of `perfgate ab`: false alarms on identical code, detection of a 5% slowdown.
+
+Builds a throw-away git repository with a small suite (five benchmarks), then runs the real command
+`python -m perfgate ab --base HEAD~1 --head HEAD --threshold 1% --tier fast --format json` 20 times where
+HEAD only changes a text file (identical code) and 20 times where HEAD makes one busy loop 5% longer.
+Reports how many runs flagged anything, how many caught the slowdown, and the wall time per run.
+
+    python bench/ab_eval.py [--runs 20] [--slowdown 0.05] [--json results.json]
+
+It stops by itself: every run has a timeout, and the repository lives in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PYPROJECT = """\
+[project]
+name = "abeval"
+
+[tool.perfgate]
+benchmarks = ["bench"]
+
+[tool.perfgate.tiers.fast]
+max_time = "{max_time}s"
+budget = "{budget}s"
+"""
+
+LIB = """\
+def busy(n):
+    total = 0
+    for i in range({loop}):
+        total += i ^ n
+    return total
+
+
+def strings(n):
+    return "-".join(str(i) for i in range(n))
+
+
+def mapping(n):
+    d = {{}}
+    for i in range(n):
+        d[i] = i * 2
+    return sum(d.values())
+
+
+def sorting(n):
+    return sorted((i * 7919) % n for i in range(n))
+
+
+def recursion(n):
+    return n if n < 2 else recursion(n - 1) + recursion(n - 2)
+"""
+
+BENCH = """\
+from lib import busy, mapping, recursion, sorting, strings
+
+
+def test_busy(benchmark):
+    benchmark(busy, 3)
+
+
+def test_strings(benchmark):
+    benchmark(strings, 200)
+
+
+def test_mapping(benchmark):
+    benchmark(mapping, 300)
+
+
+def test_sorting(benchmark):
+    benchmark(sorting, 500)
+
+
+def test_recursion(benchmark):
+    benchmark(recursion, 12)
+"""
+
+BASE_LOOP = 2000
+SLOW = "bench/test_b.py::test_busy"
+
+
+def _git(root: Path, env: dict[str, str], *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def make_repo(root: Path, env: dict[str, str], slowdown: float, max_time: float, budget: float) -> None:
+    root.mkdir(parents=True)
+    _git(root, env, "init", "-q", "-b", "main")
+    (root / "pyproject.toml").write_text(PYPROJECT.format(max_time=max_time, budget=budget))
+    (root / ".gitignore").write_text(".perfgate/\n__pycache__/\n")
+    (root / "bench").mkdir()
+    (root / "bench" / "test_b.py").write_text(BENCH)
+    (root / "lib.py").write_text(LIB.format(loop=BASE_LOOP))
+    (root / "NOTES.txt").write_text("base\n")
+    _git(root, env, "add", "-A")
+    _git(root, env, "commit", "-q", "-m", "base")
+    _git(root, env, "tag", "base")
+    (root / "NOTES.txt").write_text("identical code, another commit\n")
+    _git(root, env, "commit", "-q", "-am", "identical")
+    _git(root, env, "tag", "identical")
+    _git(root, env, "checkout", "-q", "-b", "slow", "base")
+    (root / "lib.py").write_text(LIB.format(loop=round(BASE_LOOP * (1 + slowdown))))
+    _git(root, env, "commit", "-q", "-am", "slower busy loop")
+    _git(root, env, "tag", "slow")
+    _git(root, env, "checkout", "-q", "main")
+
+
+def one(root: Path, env: dict[str, str], head: str, seed: int) -> dict[str, object]:
+    cmd = [sys.executable, "-m", "perfgate", "ab", "--base", "base", "--head", head, "--threshold", "1%",
+           "--tier", "fast", "--format", "json", "--no-store", "--seed", str(seed)]  # fmt: skip
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"perfgate ab failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+    report = json.loads(proc.stdout)
+    verdicts = report["verdicts"]
+    flagged = sorted(v["benchmark"] for v in verdicts if v["status"] == "regression")
+    changes = {v["benchmark"]: v.get("change") for v in verdicts}
+    return {"head": head, "seed": seed, "exit": proc.returncode, "wall": wall, "flagged": flagged,
+            "changes": changes}  # fmt: skip
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--slowdown", type=float, default=0.05)
+    ap.add_argument("--max-time", type=float, default=0.25, help="fast tier: seconds per benchmark and side")
+    ap.add_argument("--budget", type=float, default=60.0, help="fast tier: time budget in seconds")
+    ap.add_argument("--json", type=Path, help="write every run's figures here")
+    args = ap.parse_args()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB", "CI", "PERFGATE_"))}
+    env.update(GIT_AUTHOR_NAME="e", GIT_AUTHOR_EMAIL="e@example.invalid", GIT_COMMITTER_NAME="e",
+               GIT_COMMITTER_EMAIL="e@example.invalid", NO_COLOR="1", PERFGATE_TESTBED="ab-eval")  # fmt: skip
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="perfgate-ab-eval-") as tmp:
+        root = Path(tmp) / "repo"
+        make_repo(root, env, args.slowdown, args.max_time, args.budget)
+        for i in range(args.runs):
+            for head in ("identical", "slow"):
+                r = one(root, env, head, seed=i)
+                rows.append(r)
+                print(f"{head:9} seed {i:2}: exit {r['exit']} flagged {r['flagged']} {r['wall']:.1f}s",
+                      file=sys.stderr, flush=True)  # fmt: skip
+    ident = [r for r in rows if r["head"] == "identical"]
+    slow = [r for r in rows if r["head"] == "slow"]
+    walls = [float(r["wall"]) for r in rows]  # type: ignore[arg-type]
+    caught = sum(SLOW in r["flagged"] for r in slow)  # type: ignore[operator]
+    other = sum(any(f != SLOW for f in r["flagged"]) for r in slow)  # type: ignore[attr-defined]
+    slow_changes = [float(r["changes"][SLOW]) for r in slow]  # type: ignore[index]
+    print(f"| scenario | runs | runs flagging anything | runs catching the {args.slowdown:.0%} slowdown |")
+    print("|---|---|---|---|")
+    print(f"| identical code | {len(ident)} | {sum(bool(r['flagged']) for r in ident)} | - |")
+    print(f"| busy loop {args.slowdown:.0%} slower | {len(slow)} | {sum(bool(r['flagged']) for r in slow)} "
+          f"(other benchmarks: {other}) | {caught} |")  # fmt: skip
+    print(
+        f"\nwall time per run: median {statistics.median(walls):.1f}s, max {max(walls):.1f}s "
+        f"(fast tier: max_time {args.max_time:g}s per benchmark and side, budget {args.budget:g}s); "
+        f"measured slowdown of the busy loop: median {statistics.median(slow_changes):+.1%}, "
+        f"range {min(slow_changes):+.1%} .. {max(slow_changes):+.1%}"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
