@@ -433,3 +433,11 @@ def test_measure_once_times_a_single_call() -> None:
     value, seconds = measure_once(clock.work(3_000, value=42), clock=clock)
     assert value == 42
     assert seconds == pytest.approx(3_010e-9)
+
+
+def test_adaptive_stopping_waits_for_ci_min_time() -> None:
+    clock = FakeClock(read_cost=10)
+    settings = TimerSettings(max_time=10.0, min_rounds=5, ci_target=0.005, ci_min_time=0.02)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(1_000_000))
+    assert m.stopped_by == "converged"
+    assert 20 <= m.rounds <= 23  # 1 ms rounds: the first look after 20 ms of measuring

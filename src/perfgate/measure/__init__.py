@@ -1,6 +1,7 @@
-"""Measurement: the timer loop (calibration, warm-up, rounds) with an injectable clock."""
+"""Measurement: the timer loop (calibration, warm-up, rounds) with an injectable clock; the memory pass."""
 
 from perfgate.measure.alarm import BenchmarkTimeout, alarm_available, timeout_alarm
+from perfgate.measure.memory import MemoryUse, measure_memory
 from perfgate.measure.timer import (
     Clock,
     Measurement,
@@ -15,10 +16,12 @@ __all__ = [
     "BenchmarkTimeout",
     "Clock",
     "Measurement",
+    "MemoryUse",
     "RoundWatch",
     "Timer",
     "TimerSettings",
     "alarm_available",
+    "measure_memory",
     "measure_once",
     "measure_resolution",
     "timeout_alarm",

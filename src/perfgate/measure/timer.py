@@ -19,9 +19,10 @@ Choices, so the numbers mean something:
   recorded as ``loop_overhead``: a no-op reads near zero instead of the cost of the loop and the call.
 - **Stopping (adaptive).** Measured rounds run until the 95% confidence interval of the median (order
   statistics, distribution-free) of the *gross* per-call round times lies within ``±ci_target`` of it
-  (``"converged"``), or ``max_time`` is spent (``"max_time"``), never before ``min_rounds``; or until
-  ``max_rounds``, or the optional ``deadline_ns`` (a timeout, a budget or this benchmark's share of it;
-  ``"deadline"``). A deadline never leaves a measurement empty: at least one round is measured.
+  (``"converged"``, looked at only after ``ci_min_time``), or ``max_time`` is spent (``"max_time"``),
+  never before ``min_rounds``; or until ``max_rounds``, or the optional ``deadline_ns`` (a timeout, a
+  budget or this benchmark's share of it; ``"deadline"``). A deadline never leaves a measurement empty:
+  at least one round is measured.
 - **GC.** ``gc.collect()`` runs before measuring and the collector is off during calibration, warm-up and
   rounds (``disable_gc``), so a collection triggered by earlier code does not land in a random round. The
   collector's previous state is restored afterwards, also when the function raises.
@@ -143,7 +144,9 @@ class TimerSettings:
 
     ``ci_target`` (relative half-width of the median's 95% CI) lets measuring stop before ``max_time``;
     ``None`` always spends ``max_time``. ``warmup_settle`` lets warm-up stop before ``warmup_time``;
-    ``None`` always spends ``warmup_time``. ``overhead_every`` interleaves one empty-loop round after
+    ``None`` always spends ``warmup_time``. The CI is consulted only once ``ci_min_time`` of measuring
+    is spent: noise on a shared machine comes in bursts lasting longer than a round, and a short window
+    can be precise and still unrepresentative. ``overhead_every`` interleaves one empty-loop round after
     every that many measured rounds.
     """
 
@@ -159,6 +162,7 @@ class TimerSettings:
     ci_target: float | None = None
     warmup_settle: float | None = None
     overhead_every: int = 4
+    ci_min_time: float = 0.0
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.min_time) and self.min_time >= 0):
@@ -179,6 +183,8 @@ class TimerSettings:
             v = getattr(self, name)
             if v is not None and not (math.isfinite(v) and v > 0):
                 raise ValueError(f"{name} must be a finite number > 0 or None, got {v!r}")
+        if not (math.isfinite(self.ci_min_time) and self.ci_min_time >= 0):
+            raise ValueError(f"ci_min_time must be a finite number >= 0, got {self.ci_min_time!r}")
         if self.overhead_every < 1:
             raise ValueError(f"overhead_every must be >= 1, got {self.overhead_every}")
 
@@ -417,7 +423,8 @@ class Timer:
                 if len(gross) >= s.min_rounds:
                     if now - start >= max_ns:
                         break
-                    if s.ci_target is not None and len(gross) >= next_check:
+                    precise_enough_to_look = len(gross) >= next_check and now - start >= s.ci_min_time * _NS
+                    if s.ci_target is not None and precise_enough_to_look:
                         halfwidth = median_ci_halfwidth(gross)
                         if halfwidth is not None and halfwidth <= s.ci_target:
                             stopped_by = "converged"
