@@ -41,13 +41,13 @@ def test_call_form_returns_the_value_and_records_a_result(pytester: pytest.Pytes
             "*perfgate benchmarks (time per call)*",
             "benchmark*median*IQR*stddev*rounds*iterations",
             "test_bench.py::test_sum?10?*",
-            "*perfgate: wrote 4 result(s), status complete, to*out.json",
+            "*perfgate: wrote 8 result(s), status complete, to*out.json",  # time and cpu_time
         ]
     )
     doc = read_results(out)
     assert doc.status is RunStatus.COMPLETE
     assert doc.started.tzinfo is not None and doc.finished is not None
-    by_name = {r.benchmark.name: r for r in doc.results}
+    by_name = {r.benchmark.name: r for r in doc.results if r.metric == "time"}
     assert set(by_name) == {
         "test_bench.py::test_sum[10]",
         "test_bench.py::test_sum[200]",
@@ -115,7 +115,7 @@ def test_pedantic_with_setup(pytester: pytest.Pytester) -> None:
     result = run_perfgate(pytester, f"--perfgate-json={out}")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*cannot use more than 1 iteration per round with a setup function*"])
-    by_name = {r.benchmark.name: r for r in read_results(out).results}
+    by_name = {r.benchmark.name: r for r in read_results(out).results if r.metric == "time"}
     ped = by_name["test_ped.py::test_pedantic"]
     assert (ped.rounds, ped.iterations, ped.warmup) == (4, 1, 2)
     assert len(ped.samples) == 4
@@ -155,7 +155,7 @@ def test_a_raising_benchmark_is_a_failed_result(pytester: pytest.Pytester) -> No
     result.stdout.fnmatch_lines(["*test_fail.py::test_raises*FAILED: ValueError: bad input 42"])
     doc = read_results(out)
     assert doc.status is RunStatus.COMPLETE  # every benchmark produced a result, some failed ones
-    by_name = {r.benchmark.name: r for r in doc.results}
+    by_name = {r.benchmark.name: r for r in doc.results if r.metric == "time"}
     raised = by_name["test_fail.py::test_raises"]
     assert raised.error == "ValueError: bad input 42"
     assert raised.summary is None
@@ -177,7 +177,7 @@ def test_marker_group_and_options_apply_to_the_fixture(pytester: pytest.Pytester
     )
     out = pytester.path / "out.json"
     run_perfgate(pytester, f"--perfgate-json={out}").assert_outcomes(passed=1)
-    (r,) = read_results(out).results
+    (r,) = [x for x in read_results(out).results if x.metric == "time"]
     assert r.benchmark.group == "parsing"
     assert r.rounds == 7
 
@@ -194,5 +194,5 @@ def test_extra_info_that_json_cannot_hold_is_kept_as_text(pytester: pytest.Pytes
     )
     out = pytester.path / "out.json"
     run_perfgate(pytester, f"--perfgate-json={out}").assert_outcomes(passed=1)
-    (r,) = read_results(out).results
+    (r,) = [x for x in read_results(out).results if x.metric == "time"]
     assert r.extra["extra_info"] == {"where": "/data/x"}

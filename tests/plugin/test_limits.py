@@ -33,7 +33,7 @@ def test_a_call_past_the_timeout_is_interrupted_and_recorded_as_failed(pytester:
     result = run_perfgate(pytester, "--perfgate-timeout=0.2", f"--perfgate-json={out}")
     result.assert_outcomes(passed=1, failed=3)
     result.stdout.fnmatch_lines(["*perfgate: test_slow.py::test_hangs timed out after 0.2s*"])
-    by_name = {r.benchmark.name: r for r in read_results(out).results}
+    by_name = {r.benchmark.name: r for r in read_results(out).results if r.metric == "time"}
     assert by_name["test_slow.py::test_hangs"].error == "timed out after 0.2s"
     assert by_name["test_slow.py::test_body_hangs"].error == "timed out after 0.2s"
     assert by_name["test_slow.py::test_setup_hangs"].error == "timed out after 0.2s"
@@ -55,7 +55,7 @@ def test_the_timeout_stops_measuring_a_benchmark_that_is_merely_long(pytester: p
         pytester, "--benchmark-min-rounds=1000", "--perfgate-timeout=0.1", f"--perfgate-json={out}"
     )
     result.assert_outcomes(passed=1)
-    (r,) = read_results(out).results
+    (r,) = [x for x in read_results(out).results if x.metric == "time"]
     assert r.ok and r.rounds is not None and 1 <= r.rounds < 1000
     assert r.extra["stopped_by"] == "timeout"
 
@@ -85,7 +85,7 @@ def test_a_spent_budget_skips_the_rest_and_makes_the_run_partial(pytester: pytes
     )
     doc = read_results(out)
     assert doc.status is RunStatus.PARTIAL
-    assert len(doc.results) <= 1
+    assert len([r for r in doc.results if r.metric == "time"]) <= 1
 
 
 def test_a_session_stopped_early_is_partial(pytester: pytest.Pytester) -> None:
@@ -106,7 +106,7 @@ def test_a_session_stopped_early_is_partial(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1, failed=1)
     doc = read_results(out)
     assert doc.status is RunStatus.PARTIAL
-    assert [r.benchmark.name for r in doc.results] == ["test_stop.py::test_first"]
+    assert [r.benchmark.name for r in doc.results if r.metric == "time"] == ["test_stop.py::test_first"]
 
 
 def test_measuring_under_xdist_is_refused(pytester: pytest.Pytester) -> None:
@@ -170,4 +170,4 @@ def test_an_interrupted_session_is_partial(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.INTERRUPTED
     doc = read_results(out)
     assert doc.status is RunStatus.PARTIAL
-    assert [r.benchmark.name for r in doc.results] == ["test_int.py::test_first"]
+    assert [r.benchmark.name for r in doc.results if r.metric == "time"] == ["test_int.py::test_first"]

@@ -48,13 +48,15 @@ from typing import Any
 
 import pytest
 
-from perfgate.measure import BenchmarkTimeout, Measurement, RoundWatch, Timer
+from perfgate.measure import BenchmarkTimeout, Measurement, MemoryUse, RoundWatch, Timer, measure_memory
+from perfgate.measure.aio import new_event_loop
 from perfgate.model import format_value
 from perfgate.pytest_plugin import fixture as _fixture_module
 from perfgate.pytest_plugin import worker as _worker
 from perfgate.pytest_plugin.fixture import SESSION_KEY, BenchmarkFixture
-from perfgate.pytest_plugin.markers import MARKER_HELP, is_benchmark, item_settings, uses_fixture
+from perfgate.pytest_plugin.markers import MARKER_HELP, is_benchmark, item_extras, item_settings, uses_fixture
 from perfgate.pytest_plugin.options import add_options, benchmark_plugin_present, parse_options
+from perfgate.pytest_plugin.pb_json import write_pytest_benchmark_json
 from perfgate.pytest_plugin.report import summary_lines
 from perfgate.pytest_plugin.session import PerfgateSession, benchmark_id, error_line
 
@@ -125,7 +127,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"min-rounds {t.min_rounds}",
         f"min round {format_value(t.min_time, 's')}",
         "gc off while measuring" if t.disable_gc else "gc on",
+        f"precision ±{t.ci_target:.2%}" if t.ci_target is not None else "no adaptive stop",
     ]
+    if o.memory:
+        parts.append("memory traced")
     if o.timeout is not None:
         parts.append(f"timeout {o.timeout:g}s")
     if o.budget is not None:
@@ -149,6 +154,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(mark)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    s = _session(session.config)
+    if s is not None:  # after -k/-m deselection: what will run shares the budget
+        s.planned = sum(1 for item in session.items if is_benchmark(item))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     s = _measuring(item.config)
@@ -161,18 +172,24 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
     """Measure a marked test without the fixture: its body, called repeatedly with the same fixtures."""
     settings, group = item_settings(item, s)
+    extras = item_extras(item, s)
     testargs = {arg: item.funcargs[arg] for arg in item._fixtureinfo.argnames}
     fn = functools.partial(item.obj, **testargs)
-    timer = Timer(settings, clock=s.clock)
+    is_coroutine = inspect.iscoroutinefunction(item.obj)
+    loop = new_event_loop(extras.uvloop) if is_coroutine else None
+    timer = Timer(settings, clock=s.clock, loop=loop)
     bid = benchmark_id(item, group)
 
     def run(deadline: int | None, watch: RoundWatch) -> Measurement:
-        if (worker := _worker.active(item.config)) is not None:  # perfgate ab: measure on request
+        if loop is None and (worker := _worker.active(item.config)) is not None:  # perfgate ab
             return worker.serve(item.nodeid, fn, settings)
         return timer.run(fn, deadline_ns=deadline, watch=watch)
 
+    memory: MemoryUse | None = None
     try:
         m, stopped_by = s.measure(item.nodeid, run)
+        if extras.memory:
+            memory = measure_memory(fn, loop=loop, disable_gc=settings.disable_gc)
     except BenchmarkTimeout as exc:
         s.record_error(bid, error_line(exc), mode="marker", extra_info={})
         pytest.fail(f"perfgate: {item.nodeid} {exc}", pytrace=False)
@@ -180,7 +197,19 @@ def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
         if _is_failure(exc):
             s.record_error(bid, error_line(exc), mode="marker", extra_info={})
         raise
-    s.record_measurement(bid, m, stopped_by, mode="marker", extra_info={}, disable_gc=settings.disable_gc)
+    finally:
+        if loop is not None:
+            loop.close()
+    s.record_measurement(
+        bid,
+        m,
+        stopped_by,
+        mode="marker",
+        extra_info={},
+        disable_gc=settings.disable_gc,
+        per_call=extras.per_call,
+        memory=memory,
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -188,9 +217,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     s = _measuring(pyfuncitem.config)
     if s is None or uses_fixture(pyfuncitem) or pyfuncitem.get_closest_marker("benchmark") is None:
         return None
-    if inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None  # an async body cannot be called in a plain loop: pytest's own handling applies
-    _measure_body(pyfuncitem, s)
+    _measure_body(pyfuncitem, s)  # an async body is awaited on an event loop of its own
     return True
 
 
@@ -215,10 +242,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
     s = _session(session.config)
-    if s is None or s.options.json_path is None:
+    if s is None:
         return
     stopped_early = bool(session.shouldstop or session.shouldfail)
     status = s.status(exitstatus, stopped_early)
+    if s.options.benchmark_json is not None:
+        try:
+            write_pytest_benchmark_json(s.options.benchmark_json, list(s.results.values()), s.options)
+        except OSError as exc:
+            sys.stderr.write(f"perfgate: cannot write {s.options.benchmark_json}: {exc.strerror or exc}\n")
+            session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+    if s.options.json_path is None:
+        return
     path = s.options.json_path
     try:
         s.write_json(path, status)
@@ -233,7 +268,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     s = _measuring(config)
     if s is not None and s.results:
         terminalreporter.write_sep("-", "perfgate benchmarks (time per call)")
-        for line in summary_lines(list(s.results.values()), width=config.get_terminal_writer().fullwidth):
+        times = [r for r in s.results.values() if r.metric == "time"]
+        for line in summary_lines(times, width=config.get_terminal_writer().fullwidth):
             terminalreporter.write_line(line)
     if s is not None and s.skipped_by_budget:
         terminalreporter.write_line(

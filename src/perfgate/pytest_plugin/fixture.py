@@ -16,10 +16,19 @@ from typing import Any
 import pytest
 
 from perfgate.errors import UsageError
-from perfgate.measure import BenchmarkTimeout, Measurement, RoundWatch, Timer, TimerSettings
+from perfgate.measure import (
+    BenchmarkTimeout,
+    Measurement,
+    MemoryUse,
+    RoundWatch,
+    Timer,
+    TimerSettings,
+    measure_memory,
+)
+from perfgate.measure.aio import is_async, new_event_loop
 from perfgate.model import Result, Summary
 from perfgate.pytest_plugin import worker as _worker
-from perfgate.pytest_plugin.markers import item_settings
+from perfgate.pytest_plugin.markers import ItemExtras, item_extras, item_settings, per_call_amounts
 from perfgate.pytest_plugin.session import PerfgateSession, benchmark_id, error_line
 
 __all__ = ["SESSION_KEY", "BenchmarkFixture", "BenchmarkStats", "benchmark"]
@@ -108,10 +117,12 @@ class BenchmarkFixture:
     """What a test gets as ``benchmark``. Use it once per test: call it, or call ``pedantic``."""
 
     def __init__(self, item: pytest.Item, session: PerfgateSession, settings: TimerSettings,
-                 group: str | None) -> None:  # fmt: skip
+                 group: str | None, extras: ItemExtras | None = None) -> None:  # fmt: skip
         self._item = item
         self._session = session
         self._settings = settings
+        self._extras = extras if extras is not None else ItemExtras()
+        self.memory: MemoryUse | None = None
         self.name: str = item.nodeid
         self.fullname: str = item.nodeid
         self.group: str | None = group
@@ -126,11 +137,17 @@ class BenchmarkFixture:
 
     # the two ways in ------------------------------------------------------------------------------------
     def __call__(self, function_to_benchmark: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Measure ``function_to_benchmark(*args, **kwargs)``; returns its result."""
+        """Measure ``function_to_benchmark(*args, **kwargs)``; returns its result.
+
+        A coroutine function is awaited on a fresh event loop (uvloop's with ``--perfgate-uvloop`` or
+        marker ``uvloop=True``); what is measured is its awaited time per call.
+        """
         self._claim("benchmark(...)")
         fn = function_to_benchmark
         if args or kwargs:
             fn = functools.partial(function_to_benchmark, *args, **kwargs)
+        if is_async(function_to_benchmark):
+            return self._measure_async(fn)
         if self.disabled:
             return fn()
         if (worker := _worker.active(self._item.config)) is not None:  # perfgate ab: measure on request
@@ -140,7 +157,30 @@ class BenchmarkFixture:
         def run(deadline: int | None, watch: RoundWatch) -> Measurement:
             return timer.run(fn, deadline_ns=deadline, watch=watch)
 
-        return self._measure(run)
+        value = self._measure(run)
+        self._memory_pass(fn)
+        return value
+
+    def _measure_async(self, fn: Callable[[], Any]) -> Any:
+        loop = new_event_loop(self._extras.uvloop)
+        try:
+            if self.disabled:
+                return loop.run_until_complete(fn())
+            timer = Timer(self._settings, clock=self._session.clock, loop=loop)
+
+            def run(deadline: int | None, watch: RoundWatch) -> Measurement:
+                return timer.run(fn, deadline_ns=deadline, watch=watch)
+
+            value = self._measure(run)
+            self._memory_pass(fn, loop)
+            return value
+        finally:
+            loop.close()
+
+    def _memory_pass(self, fn: Callable[[], Any], loop: Any = None) -> None:
+        """One more call, traced (untimed), when memory was asked for and timing succeeded."""
+        if self._extras.memory and self.measurement is not None:
+            self.memory = measure_memory(fn, loop=loop, disable_gc=self._settings.disable_gc)
 
     def pedantic(
         self,
@@ -189,12 +229,33 @@ class BenchmarkFixture:
                 )
             return functools.partial(target, *(new_args or ()), **(new_kwargs or {}))
 
+        loop = new_event_loop(self._extras.uvloop) if is_async(target) else None
+        try:
+            return self._pedantic(target, args, base_kwargs, setup, prepare, rounds, warmup_rounds,
+                                  iterations, loop)  # fmt: skip
+        finally:
+            if loop is not None:
+                loop.close()
+
+    def _pedantic(
+        self,
+        target: Callable[..., Any],
+        args: Sequence[Any],
+        base_kwargs: dict[str, Any],
+        setup: Callable[[], Any] | None,
+        prepare: Callable[[], Callable[[], Any]],
+        rounds: int,
+        warmup_rounds: int,
+        iterations: int,
+        loop: Any,
+    ) -> Any:
         if self.disabled:
-            return (prepare() if setup is not None else functools.partial(target, *args, **base_kwargs))()
+            call = prepare() if setup is not None else functools.partial(target, *args, **base_kwargs)
+            return loop.run_until_complete(call()) if loop is not None else call()
         plain = functools.partial(target, *args, **base_kwargs)
-        if setup is None and (worker := _worker.active(self._item.config)) is not None:
+        if setup is None and loop is None and (worker := _worker.active(self._item.config)) is not None:
             return self._measure(lambda _deadline, _watch: worker.serve(self.name, plain, self._settings))
-        timer = Timer(self._settings, clock=self._session.clock)
+        timer = Timer(self._settings, clock=self._session.clock, loop=loop)
 
         def run(deadline: int | None, watch: RoundWatch) -> Measurement:
             return timer.run_pedantic(
@@ -241,6 +302,8 @@ class BenchmarkFixture:
         if self.error is not None:
             return self._session.record_error(bid, self.error, mode=self._mode, extra_info=self.extra_info)
         if self.measurement is not None:
+            per_call = dict(self._extras.per_call)
+            per_call.update(per_call_amounts(self.extra_info, self.name))
             return self._session.record_measurement(
                 bid,
                 self.measurement,
@@ -248,6 +311,8 @@ class BenchmarkFixture:
                 mode=self._mode,
                 extra_info=self.extra_info,
                 disable_gc=self._settings.disable_gc,
+                per_call=per_call,
+                memory=self.memory,
             )
         if failure is not None:
             return self._session.record_error(
@@ -263,4 +328,4 @@ def benchmark(request: pytest.FixtureRequest) -> BenchmarkFixture:
     item = request.node
     assert isinstance(item, pytest.Item)
     settings, group = item_settings(item, session)
-    return BenchmarkFixture(item, session, settings, group)
+    return BenchmarkFixture(item, session, settings, group, item_extras(item, session))

@@ -20,6 +20,9 @@ import pytest
 from perfgate.measure import TimerSettings
 
 __all__ = [
+    "CI_MIN_SHARE",
+    "DEFAULT_PRECISION",
+    "IGNORED_MARKER_KEYS",
     "MARKER_KEYS",
     "PluginOptions",
     "add_options",
@@ -30,10 +33,20 @@ __all__ = [
 
 # Marker keyword arguments perfgate understands (pytest-benchmark's and pytest-codspeed's usual ones).
 MARKER_KEYS = frozenset(
-    {"group", "min_time", "max_time", "min_rounds", "max_rounds", "warmup", "warmup_rounds", "disable_gc"}
-)
+    {"group", "min_time", "max_time", "min_rounds", "max_rounds", "warmup", "warmup_rounds", "disable_gc",
+     "memory", "bytes", "items", "uvloop"}
+)  # fmt: skip
+# pytest-benchmark marker arguments that are accepted and have no effect here (perfgate chooses them).
+IGNORED_MARKER_KEYS = frozenset({"timer", "warmup_iterations", "calibration_precision"})
 
 _BENCHMARK_PLUGIN = "benchmark"  # pytest-benchmark's entry-point name
+
+DEFAULT_PRECISION = 0.005
+"""Default ``--perfgate-precision``: relative half-width of the median's 95% CI that ends measuring."""
+DEFAULT_WARMUP_SETTLE = 0.01
+"""Warm-up ends once two consecutive windows of rounds agree within this fraction."""
+CI_MIN_SHARE = 0.5
+"""Adaptive stopping looks at the CI only after this share of max-time (see docs/measurement.md)."""
 
 
 def benchmark_plugin_present(pluginmanager: pytest.PytestPluginManager) -> bool:
@@ -48,6 +61,31 @@ def benchmark_plugin_present(pluginmanager: pytest.PytestPluginManager) -> bool:
         ep.name == _BENCHMARK_PLUGIN or ep.value.startswith("pytest_benchmark")
         for ep in entry_points(group="pytest11")
     )
+
+
+_IGNORED_SWITCHES = (
+    "--benchmark-verbose",
+    "--benchmark-quiet",
+    "--benchmark-save-data",
+    "--benchmark-autosave",
+)
+_IGNORED_VALUES = (
+    "--benchmark-timer",
+    "--benchmark-calibration-precision",
+    "--benchmark-warmup-iterations",
+    "--benchmark-columns",
+    "--benchmark-sort",
+    "--benchmark-group-by",
+    "--benchmark-name",
+    "--benchmark-save",
+    "--benchmark-storage",
+    "--benchmark-cprofile",
+    "--benchmark-cprofile-loops",
+)
+
+
+def _ignored_dest(flag: str) -> str:
+    return "perfgate_ignored_" + flag.removeprefix("--benchmark-").replace("-", "_")
 
 
 def _seconds(text: str) -> float:
@@ -68,6 +106,18 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise pytest.UsageError(f"perfgate: expected a whole number >= 1, got {text!r}")
     return value
+
+
+def _fraction(text: str) -> float | None:
+    try:
+        value = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
+    except ValueError:
+        raise pytest.UsageError(
+            f"perfgate: expected a fraction such as 0.005 or 0.5%, got {text!r}"
+        ) from None
+    if not math.isfinite(value) or value < 0:
+        raise pytest.UsageError(f"perfgate: expected a fraction >= 0, got {text!r}")
+    return value or None  # 0 switches adaptive stopping off
 
 
 def _yes_no(text: str) -> bool:
@@ -107,6 +157,26 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
         type=_seconds,
         default=None,
         help="whole session: once SECONDS have passed, remaining benchmarks are skipped (run is partial)",
+    )
+    group.addoption(
+        "--perfgate-precision",
+        metavar="FRACTION",
+        type=_fraction,
+        default=DEFAULT_PRECISION,
+        help="stop measuring a benchmark once the 95%% CI of its median is within ±FRACTION "
+        f"(default {DEFAULT_PRECISION:g}; 0: always spend max-time)",
+    )
+    group.addoption(
+        "--perfgate-memory",
+        action="store_true",
+        default=False,
+        help="after timing, trace one call per benchmark with tracemalloc: peak_memory and allocations",
+    )
+    group.addoption(
+        "--perfgate-uvloop",
+        action="store_true",
+        default=False,
+        help="run async benchmarks on uvloop's event loop instead of asyncio's (uvloop must be installed)",
     )
     group.addoption(
         "--perfgate-keep-gc",
@@ -149,6 +219,18 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
         "--benchmark-disable-gc", action="store_true", dest="perfgate_disable_gc", default=False,
         help="disable the garbage collector while measuring (perfgate's default already)",
     )  # fmt: skip
+    group.addoption(
+        "--benchmark-json", metavar="PATH", dest="perfgate_benchmark_json", default=None,
+        help="measure benchmarks and write pytest-benchmark's JSON format to PATH",
+    )  # fmt: skip
+    # pytest-benchmark options a suite may carry in its addopts: accepted, with no effect here
+    ignored = "accepted for pytest-benchmark compatibility; no effect"
+    for flag in _IGNORED_SWITCHES:
+        group.addoption(flag, action="store_true", dest=_ignored_dest(flag), default=False, help=ignored)
+    for flag in _IGNORED_VALUES:
+        group.addoption(flag, metavar="VALUE", dest=_ignored_dest(flag), default=None, help=ignored)
+    group.addoption("--benchmark-histogram", metavar="PREFIX", nargs="?", const="", default=None,
+                    dest=_ignored_dest("--benchmark-histogram"), help=ignored)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +245,9 @@ class PluginOptions:
     timeout: float | None = None
     budget: float | None = None
     timer: TimerSettings = field(default_factory=TimerSettings)
+    memory: bool = False
+    uvloop: bool = False
+    benchmark_json: Path | None = None
 
 
 def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
@@ -176,12 +261,15 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
     disable = bool(opt("perfgate_disable", False))
     if only and skip:
         raise pytest.UsageError("perfgate: --benchmark-only and --benchmark-skip exclude each other")
-    raw_json = config.getoption("perfgate_json")
-    json_path = None
-    if raw_json:
-        json_path = Path(raw_json)
-        if not json_path.is_absolute():
-            json_path = config.invocation_params.dir / json_path
+
+    def where(raw: str | None) -> Path | None:
+        if not raw:
+            return None
+        path = Path(raw)
+        return path if path.is_absolute() else config.invocation_params.dir / path
+
+    json_path = where(config.getoption("perfgate_json"))
+    benchmark_json = where(opt("perfgate_benchmark_json"))
     max_time = opt("perfgate_max_time")
     max_time = 1.0 if max_time is None else float(max_time)
     min_time = opt("perfgate_min_time")
@@ -195,8 +283,11 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
         min_rounds=opt("perfgate_min_rounds") or 5,
         warmup_time=max_time / 10 if warmup is None or warmup else 0.0,
         disable_gc=not keep_gc,
+        ci_target=config.getoption("perfgate_precision", DEFAULT_PRECISION),
+        warmup_settle=DEFAULT_WARMUP_SETTLE,
+        ci_min_time=max_time * CI_MIN_SHARE,
     )
-    asked = bool(config.getoption("perfgate")) or json_path is not None or only
+    asked = bool(config.getoption("perfgate")) or json_path is not None or benchmark_json is not None or only
     return PluginOptions(
         measure=asked and not disable,
         only=only,
@@ -206,6 +297,9 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
         timeout=config.getoption("perfgate_timeout"),
         budget=config.getoption("perfgate_budget"),
         timer=timer,
+        memory=bool(config.getoption("perfgate_memory", False)),
+        uvloop=bool(config.getoption("perfgate_uvloop", False)),
+        benchmark_json=benchmark_json,
     )
 
 
@@ -213,7 +307,7 @@ def marker_settings(
     base: TimerSettings, kwargs: Mapping[str, Any], where: str
 ) -> tuple[TimerSettings, str | None, tuple[str, ...]]:
     """Apply ``@pytest.mark.benchmark(...)`` keywords: ``(settings, group, unknown keyword names)``."""
-    unknown = tuple(sorted(k for k in kwargs if k not in MARKER_KEYS))
+    unknown = tuple(sorted(k for k in kwargs if k not in MARKER_KEYS and k not in IGNORED_MARKER_KEYS))
     group = kwargs.get("group")
     if group is not None and not isinstance(group, str):
         raise pytest.UsageError(f"perfgate: {where}: benchmark marker group must be a string, got {group!r}")
@@ -227,6 +321,8 @@ def marker_settings(
     elif "max_time" in changes and base.warmup_time > 0:
         new_max = changes["max_time"]
         changes["warmup_time"] = new_max / 10 if isinstance(new_max, int | float) else 0.0
+    if "max_time" in changes and isinstance(changes["max_time"], int | float):
+        changes["ci_min_time"] = changes["max_time"] * CI_MIN_SHARE
     if "disable_gc" in kwargs:
         changes["disable_gc"] = bool(kwargs["disable_gc"])
     try:

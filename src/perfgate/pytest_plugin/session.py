@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 import os
+import random
+import sys
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,11 +23,11 @@ from typing import Any
 
 import pytest
 
-from perfgate.measure import BenchmarkTimeout, Measurement, RoundWatch, timeout_alarm
-from perfgate.model import BenchmarkId, Direction, Result, RunStatus, results_to_dict, utcnow
+from perfgate.measure import BenchmarkTimeout, Measurement, MemoryUse, RoundWatch, timeout_alarm
+from perfgate.model import BenchmarkId, Direction, Result, RunStatus, Summary, results_to_dict, utcnow
 from perfgate.pytest_plugin.options import PluginOptions
 
-__all__ = ["PerfgateSession", "benchmark_id", "error_line"]
+__all__ = ["PerfgateSession", "benchmark_id", "error_line", "seed_random"]
 
 _NS = 1_000_000_000
 
@@ -63,6 +67,21 @@ def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
     return loaded
 
 
+def seed_random(name: str) -> None:
+    """Seed ``random`` (and numpy's global generator, if numpy is loaded) from a benchmark's name."""
+    seed = zlib.crc32(name.encode("utf-8"))
+    random.seed(seed)
+    np = sys.modules.get("numpy")
+    if np is not None:
+        np.random.seed(seed)
+
+
+def _summarize(samples: tuple[float, ...]) -> Summary:
+    from perfgate.stats.summary import summarize  # scipy is slow to import: only when measuring
+
+    return summarize(samples)
+
+
 @dataclass(slots=True)
 class PerfgateSession:
     """Mutable per-session state (lives in ``config.stash``)."""
@@ -71,10 +90,12 @@ class PerfgateSession:
     clock: Callable[[], int] = time.perf_counter_ns
     started: datetime = field(default_factory=utcnow)
     started_ns: int = 0
-    results: dict[str, Result] = field(default_factory=dict)
+    results: dict[tuple[str, str], Result] = field(default_factory=dict)  # (name, metric) -> Result
     skipped_by_budget: list[str] = field(default_factory=list)
     cut_by_budget: list[str] = field(default_factory=list)
     warned_marker_keys: set[str] = field(default_factory=set)
+    planned: int = 0  # benchmarks collected to run in this session
+    measured: set[str] = field(default_factory=set)  # node ids measured (or started) so far
 
     def __post_init__(self) -> None:
         self.started_ns = self.clock()
@@ -88,6 +109,18 @@ class PerfgateSession:
         deadline = self.budget_deadline()
         return deadline is not None and self.clock() >= deadline
 
+    def share_deadline(self, now: int) -> int | None:
+        """When this benchmark's fair share of the remaining budget runs out (None: no budget).
+
+        The time left is split evenly over the benchmarks not yet measured, this one included, so an
+        early benchmark cannot spend the whole budget and a late one inherits what earlier ones saved.
+        """
+        deadline = self.budget_deadline()
+        if deadline is None:
+            return None
+        remaining = max(self.planned - len(self.measured), 1)
+        return now + max(deadline - now, 0) // remaining
+
     @property
     def partial(self) -> bool:
         return bool(self.skipped_by_budget) or bool(self.cut_by_budget)
@@ -98,15 +131,21 @@ class PerfgateSession:
     ) -> tuple[Measurement, str]:
         """Run ``run(deadline_ns, watch)`` under the timeout and budget: ``(measurement, stopped_by)``.
 
-        ``stopped_by`` refines the timer's ``"deadline"`` into ``"timeout"`` or ``"budget"``.
-        Exceptions (including :class:`BenchmarkTimeout`) propagate.
+        ``stopped_by`` refines the timer's ``"deadline"`` into ``"timeout"``, ``"budget"`` (the session's
+        budget ran out: the run is partial) or ``"budget-share"`` (this benchmark's share of the remaining
+        budget was spent, which is normal). ``random`` is seeded from the name first, so a benchmark
+        drawing random inputs draws the same ones in every run. Exceptions (including
+        :class:`BenchmarkTimeout`) propagate.
         """
+        seed_random(name)
         watch = RoundWatch()
         now = self.clock()
+        share_at = self.share_deadline(now)
+        self.measured.add(name)
         timeout = self.options.timeout
         timeout_at = None if timeout is None else now + int(timeout * _NS)
         budget_at = self.budget_deadline()
-        candidates = [t for t in (timeout_at, budget_at) if t is not None]
+        candidates = [t for t in (timeout_at, budget_at, share_at) if t is not None]
         deadline = min(candidates) if candidates else None
         with timeout_alarm(timeout, watch, self.clock):
             m = run(deadline, watch)
@@ -115,8 +154,10 @@ class PerfgateSession:
             if budget_at is not None and deadline == budget_at:
                 stopped_by = "budget"
                 self.cut_by_budget.append(name)
-            else:
+            elif timeout_at is not None and deadline == timeout_at:
                 stopped_by = "timeout"
+            else:
+                stopped_by = "budget-share"
         return m, stopped_by
 
     def record_measurement(
@@ -128,7 +169,15 @@ class PerfgateSession:
         mode: str,
         extra_info: Mapping[str, Any],
         disable_gc: bool,
+        per_call: Mapping[str, float] | None = None,
+        memory: MemoryUse | None = None,
     ) -> Result:
+        """Record the ``time`` Result, and ``cpu_time``, throughput and memory Results when known.
+
+        ``per_call`` maps ``"bytes"``/``"items"`` to what one call processes (from ``extra_info`` or
+        the marker); each becomes a rate per round (``throughput`` in B/s, ``item_throughput`` in
+        items/s, higher is better), derived from the round's time sample.
+        """
         extra: dict[str, Any] = {
             "extra_info": _jsonable(extra_info),
             "mode": mode,
@@ -137,6 +186,8 @@ class PerfgateSession:
             "clock_resolution": m.resolution,
             "round_target": m.round_target,
             "loop_overhead": m.loop_overhead,
+            "overhead_rounds": m.overhead_rounds,
+            "ci_halfwidth": m.ci_halfwidth,
             "gc_disabled": disable_gc,
         }
         result = Result(
@@ -151,8 +202,53 @@ class PerfgateSession:
             warmup=m.warmup_rounds,
             extra=extra,
         )
-        self.results[bid.name] = result
+        self.results[(bid.name, "time")] = result
+        how = {"rounds": m.rounds, "iterations": m.iterations, "warmup": m.warmup_rounds}
+        if m.cpu_samples:
+            self._add(bid, "cpu_time", "s", Direction.LOWER, m.cpu_samples, how, {"mode": mode})
+        for key, metric, unit in (("bytes", "throughput", "B/s"), ("items", "item_throughput", "items/s")):
+            amount = (per_call or {}).get(key)
+            if amount is None:
+                continue
+            if any(x <= 0 for x in m.samples):  # a round at the clock's floor has no finite rate
+                continue
+            rates = tuple(amount / x for x in m.samples)
+            self._add(
+                bid, metric, unit, Direction.HIGHER, rates, how, {"mode": mode, f"{key}_per_call": amount}
+            )
+        if memory is not None:
+            one = {"rounds": 1, "iterations": 1, "warmup": 0}
+            self._add(
+                bid, "peak_memory", "B", Direction.LOWER, (float(memory.peak),), one, {"mode": "tracemalloc"}
+            )
+            self._add(bid, "allocations", "count", Direction.LOWER, (float(memory.allocations),), one,
+                      {"mode": "tracemalloc", "counts": "blocks retained by one call"})  # fmt: skip
         return result
+
+    def _add(
+        self,
+        bid: BenchmarkId,
+        metric: str,
+        unit: str,
+        direction: Direction,
+        samples: tuple[float, ...],
+        how: Mapping[str, int],
+        extra: Mapping[str, Any],
+    ) -> None:
+        if not samples or not all(math.isfinite(x) for x in samples):
+            return
+        self.results[(bid.name, metric)] = Result(
+            benchmark=bid,
+            metric=metric,
+            unit=unit,
+            direction=direction,
+            summary=_summarize(samples),
+            samples=samples,
+            rounds=how["rounds"],
+            iterations=how["iterations"],
+            warmup=how["warmup"],
+            extra=_jsonable(extra),
+        )
 
     def record_error(
         self, bid: BenchmarkId, error: str, *, mode: str, extra_info: Mapping[str, Any]
@@ -165,7 +261,7 @@ class PerfgateSession:
             error=error,
             extra={"extra_info": _jsonable(extra_info), "mode": mode},
         )
-        self.results[bid.name] = result
+        self.results[(bid.name, "time")] = result
         return result
 
     # output -------------------------------------------------------------------------------------------
