@@ -29,7 +29,7 @@ from perfgate.measure.aio import is_async, new_event_loop
 from perfgate.model import Result, Summary
 from perfgate.pytest_plugin import worker as _worker
 from perfgate.pytest_plugin.markers import ItemExtras, item_extras, item_settings, per_call_amounts
-from perfgate.pytest_plugin.session import PerfgateSession, benchmark_id, error_line
+from perfgate.pytest_plugin.session import PerfgateSession, benchmark_id, error_line, seed_random
 
 __all__ = ["SESSION_KEY", "BenchmarkFixture", "BenchmarkStats", "benchmark"]
 
@@ -328,4 +328,5 @@ def benchmark(request: pytest.FixtureRequest) -> BenchmarkFixture:
     item = request.node
     assert isinstance(item, pytest.Item)
     settings, group = item_settings(item, session)
+    seed_random(item.nodeid)  # inputs drawn in the test before measuring are the same in every run too
     return BenchmarkFixture(item, session, settings, group, item_extras(item, session))
