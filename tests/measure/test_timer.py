@@ -441,3 +441,28 @@ def test_adaptive_stopping_waits_for_ci_min_time() -> None:
     m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(1_000_000))
     assert m.stopped_by == "converged"
     assert 20 <= m.rounds <= 23  # 1 ms rounds: the first look after 20 ms of measuring
+
+
+def test_the_empty_callable_matches_the_kind_of_call() -> None:
+    import functools
+
+    from perfgate.measure.timer import empty_like
+
+    def f(x: int, y: int = 0) -> int:
+        return x + y
+
+    class C:
+        def m(self) -> None:
+            return None
+
+    assert empty_like(f) is not None and empty_like(f)() is None  # type: ignore[misc]
+    assert empty_like(lambda: 1) is not None
+    bound = empty_like(C().m)
+    assert bound is not None and bound() is None
+    part = empty_like(functools.partial(f, 1, y=2))
+    assert isinstance(part, functools.partial) and part.args == (1,) and part.keywords == {"y": 2}
+    assert part() is None
+    # builtins and classes can be cheaper to call than a Python function: only the bare loop is subtracted
+    assert empty_like(len) is None
+    assert empty_like(functools.partial(len, "abc")) is None
+    assert empty_like(int) is None

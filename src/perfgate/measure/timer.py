@@ -13,7 +13,8 @@ Choices, so the numbers mean something:
 - **Warm-up.** Calibration rounds are never kept. Then at least ``warmup_rounds`` warm-up rounds run
   (discarded), and more until the median of the last :data:`WARMUP_WINDOW` rounds agrees with the median
   of the window before within ``warmup_settle`` (the figure has settled), or ``warmup_time`` is spent.
-- **Loop overhead.** The bare loop calling an empty function ``iterations`` times is timed too, in rounds
+- **Loop overhead.** The loop calling an empty function ``iterations`` times (see :func:`empty_like`:
+  what a call of the function costs before its body runs) is timed too, in rounds
   interleaved with the measured ones (three before, then one after every ``overhead_every`` rounds), so
   it sees the same machine state. Its median per call is subtracted from every sample (clamped at 0) and
   recorded as ``loop_overhead``: a no-op reads near zero instead of the cost of the loop and the call.
@@ -38,9 +39,11 @@ Clock and function are injectable, so calibration and stopping are tested with a
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import math
 import time
+import types
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -56,6 +59,7 @@ __all__ = [
     "RoundWatch",
     "Timer",
     "TimerSettings",
+    "empty_like",
     "measure_once",
     "measure_resolution",
     "median_ci_halfwidth",
@@ -76,6 +80,33 @@ def _noop() -> None:
 
 
 async def _anoop() -> None:
+    return None
+
+
+def _noop_any(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+class _Empty:
+    def method(self) -> None:
+        return None
+
+
+def empty_like(fn: Callable[[], Any]) -> Callable[[], Any] | None:
+    """An empty callable that costs what calling ``fn`` costs before its body runs; None: no call.
+
+    A Python function or lambda is matched by an empty Python function, a bound method by an empty
+    bound method, a ``functools.partial`` of a Python function by a partial of an empty function taking
+    the same arguments (argument passing is overhead too). Anything else (a builtin, a class, a C
+    callable) may be cheaper to call than a Python function, so only the bare loop is subtracted
+    (``None``), never more than the call really costs.
+    """
+    if isinstance(fn, types.FunctionType):
+        return _noop
+    if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
+        return _Empty().method
+    if isinstance(fn, functools.partial) and isinstance(fn.func, types.FunctionType):
+        return functools.partial(_noop_any, *fn.args, **fn.keywords)
     return None
 
 
@@ -357,9 +388,22 @@ class Timer:
                 n = max(n + 1, math.ceil(n * target_ns * 1.1 / dt))
             n = min(n, _MAX_ITERATIONS)
 
-    def _empty_round(self, n: int) -> tuple[int, int]:
-        """One round of the bare loop: ``(wall ns, cpu ns)``."""
-        r = self._round(_anoop if self.loop is not None else _noop, n, None, cpu=True)
+    def _empty_round(self, n: int, empty: Callable[[], Any] | None) -> tuple[int, int]:
+        """One round of the loop calling ``empty`` (None: the bare loop): ``(wall ns, cpu ns)``."""
+        if self.loop is not None:
+            r = self._round(_anoop, n, None, cpu=True)
+        elif empty is not None:
+            r = self._round(empty, n, None, cpu=True)
+        else:
+            clock, cpu_clock = self.clock, self.cpu_clock
+            it = repeat(None, n)
+            c0 = cpu_clock() if cpu_clock is not None else 0
+            t0 = clock()
+            for _ in it:
+                pass
+            t1 = clock()
+            c1 = cpu_clock() if cpu_clock is not None else 0
+            return t1 - t0, c1 - c0
         return r.wall, r.cpu
 
     def run(
@@ -398,10 +442,11 @@ class Timer:
                 warm_samples.append(r.wall)
                 warm += 1
 
+            empty = empty_like(fn)
             empty_wall: list[int] = []
             empty_cpu: list[int] = []
             for _ in range(_OVERHEAD_FIRST if s.subtract_overhead else 0):
-                w, c = self._empty_round(n)
+                w, c = self._empty_round(n, empty)
                 empty_wall.append(w)
                 empty_cpu.append(c)
             now = self.clock()
@@ -436,7 +481,7 @@ class Timer:
                 gross.append(r.wall)
                 cpu.append(r.cpu)
                 if s.subtract_overhead and len(gross) % s.overhead_every == 0:
-                    w, c = self._empty_round(n)
+                    w, c = self._empty_round(n, empty)
                     empty_wall.append(w)
                     empty_cpu.append(c)
                     now = self.clock()
