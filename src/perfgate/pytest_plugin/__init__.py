@@ -57,6 +57,7 @@ from perfgate.pytest_plugin.fixture import SESSION_KEY, BenchmarkFixture
 from perfgate.pytest_plugin.markers import MARKER_HELP, is_benchmark, item_extras, item_settings, uses_fixture
 from perfgate.pytest_plugin.options import add_options, benchmark_plugin_present, parse_options
 from perfgate.pytest_plugin.pb_json import write_pytest_benchmark_json
+from perfgate.pytest_plugin.processes import pool, run_children
 from perfgate.pytest_plugin.report import summary_lines
 from perfgate.pytest_plugin.session import PerfgateSession, benchmark_id, error_line
 
@@ -131,6 +132,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
     if o.memory:
         parts.append("memory traced")
+    if o.processes > 1:
+        parts.append(f"{o.processes} processes, pooled")
     if o.timeout is not None:
         parts.append(f"timeout {o.timeout:g}s")
     if o.budget is not None:
@@ -246,6 +249,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitC
         return
     stopped_early = bool(session.shouldstop or session.shouldfail)
     status = s.status(exitstatus, stopped_early)
+    if s.options.processes > 1 and s.options.measure and s.results and _worker.active(session.config) is None:
+        compat = not benchmark_plugin_present(session.config.pluginmanager)
+        batches, problems = run_children(session.config, s.options.processes, compat)
+        s.results = pool(s.results, batches)
+        for line in problems:
+            sys.stderr.write(f"perfgate: {line}\n")
     if s.options.benchmark_json is not None:
         try:
             write_pytest_benchmark_json(s.options.benchmark_json, list(s.results.values()), s.options)

@@ -7,6 +7,7 @@ both plugins can be installed side by side without argparse's "option names alre
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 from collections.abc import Mapping
@@ -167,6 +168,15 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
         f"(default {DEFAULT_PRECISION:g}; 0: always spend max-time)",
     )
     group.addoption(
+        "--perfgate-processes",
+        metavar="N",
+        type=_positive_int,
+        default=1,
+        help="measure each benchmark in N processes (hash seeds, memory layouts) and pool the samples; "
+        "each spends max-time/N (default 1)",
+    )
+    group.addoption("--perfgate-process-of", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    group.addoption(
         "--perfgate-memory",
         action="store_true",
         default=False,
@@ -248,6 +258,8 @@ class PluginOptions:
     memory: bool = False
     uvloop: bool = False
     benchmark_json: Path | None = None
+    processes: int = 1  # the session spawns processes - 1 more when > 1
+    process_of: int | None = None  # this process is one of that many (spawned by another)
 
 
 def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
@@ -272,6 +284,10 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
     benchmark_json = where(opt("perfgate_benchmark_json"))
     max_time = opt("perfgate_max_time")
     max_time = 1.0 if max_time is None else float(max_time)
+    process_of = config.getoption("perfgate_process_of", None)
+    processes = int(config.getoption("perfgate_processes", 1))
+    share = process_of or processes
+    max_time /= share  # N processes spend together what one would
     min_time = opt("perfgate_min_time")
     warmup = opt("perfgate_warmup")
     keep_gc = bool(config.getoption("perfgate_keep_gc"))
@@ -300,6 +316,8 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
         memory=bool(config.getoption("perfgate_memory", False)),
         uvloop=bool(config.getoption("perfgate_uvloop", False)),
         benchmark_json=benchmark_json,
+        processes=1 if process_of else processes,
+        process_of=process_of,
     )
 
 
