@@ -136,10 +136,6 @@ class Baseline:
     description: str  # for people: "3 latest runs on main", "merge-base abc1234", ...
 
 
-def _same_bed(runs: Sequence[Run], run: Run) -> list[Run]:
-    return [r for r in runs if r.environment.testbed == run.environment.testbed and r.tier == run.tier]
-
-
 def select_baseline(store: Store, ws: Workspace, run: Run, *, explicit: str | None = None) -> Baseline:
     """The runs ``run`` is compared with.
 
@@ -168,7 +164,7 @@ def select_baseline(store: Store, ws: Workspace, run: Run, *, explicit: str | No
         mb = None
         for ref in (f"origin/{main}", main):
             try:
-                mb = context.merge_base(cfg.root, "HEAD", ref)
+                mb = context.merge_base(cfg.root, run.git.commit, ref)
             except ContextError:
                 mb = None
             if mb:
@@ -178,23 +174,19 @@ def select_baseline(store: Store, ws: Workspace, run: Run, *, explicit: str | No
             runs = [r for r in runs if r.project == project]
             if runs:
                 return Baseline(tuple(runs[:limit]), f"merge-base {mb[:8]} with {main}")
-    runs = store.latest_runs(
-        branch=main, testbed=bed, tier=tier, project=project, limit=limit, exclude_id=run.id
-    )
-    if runs:
-        return Baseline(tuple(runs), f"latest {len(runs)} run(s) on {main}")
+    # Then the latest runs on the main branch; on another branch with none there, that branch's own;
+    # without git, any branch's.
+    candidates: list[tuple[str | None, str]] = [(main, f"on {main}")]
     if branch is not None and branch != main:
-        runs = store.latest_runs(
-            branch=branch, testbed=bed, tier=tier, project=project, limit=limit, exclude_id=run.id
-        )
-        if runs:
-            return Baseline(tuple(runs), f"latest {len(runs)} run(s) on {branch} (none on {main})")
+        candidates.append((branch, f"on {branch} (none on {main})"))
     if run.git is None:
+        candidates.append((None, "without git"))
+    for on_branch, where in candidates:
         runs = store.latest_runs(
-            branch=None, testbed=bed, tier=tier, project=project, limit=limit, exclude_id=run.id
+            branch=on_branch, testbed=bed, tier=tier, project=project, limit=limit, exclude_id=run.id
         )
         if runs:
-            return Baseline(tuple(runs), f"latest {len(runs)} run(s)")
+            return Baseline(tuple(runs), f"latest {len(runs)} run(s) {where}")
     return Baseline((), "none")
 
 
