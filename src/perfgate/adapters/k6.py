@@ -1,9 +1,20 @@
-"""k6 end-of-test summaries: the ``handleSummary`` data object and the legacy ``--summary-export`` file.
+"""k6 end-of-test summaries: ``handleSummary`` data, legacy ``--summary-export``, machine-readable v1.
 
-Both are one JSON object with ``metrics`` and ``root_group``. In the ``handleSummary`` object each
+The first two are one JSON object with ``metrics`` and ``root_group``. In the ``handleSummary`` object each
 metric is ``{"type", "contains", "values": {...}, "thresholds": {"expr": {"ok": bool}}}``; in the
 legacy export the figures sit directly in the metric and a threshold is ``"expr": bool`` where
 **true means the threshold failed**. Both become the same results.
+
+k6 >= 1.5 with ``--new-machine-readable-summary`` (``K6_NEW_MACHINE_READABLE_SUMMARY``) writes, to both
+``--summary-export`` and ``handleSummary()``, the versioned shape of the grafana/k6-summary schema
+1.0.0: ``{"version", "metadata": {"generatedAt", "k6Version"}, "config": {"duration" (s),
+"execution", "script"?}, "results": {"metrics": [...], "checks"?: {"metrics": [...], "results":
+[{"name", "passes", "fails"}]}, "passed"?}}`` with each metric ``{"name", "type", "contains",
+"values"}``. Counters hold only ``count`` (rates here are ``count / config.duration``), rate metrics
+``matches``/``total``/``rate``, trends ``avg``/``min``/``med``/``max``/``p(90)``/``p(95)``, gauges
+``value``/``min``/``max``. The check pass ratio is the ``checks_succeeded`` rate; the per-check
+counts go to that result's ``extra["checks"]``. This version records no thresholds; the schema's
+optional ``results.passed`` is kept in ``extra["passed"]`` of every result.
 
 A summary is one load test, so one benchmark (named after the root group, else ``k6``) with many
 metrics. Times are k6 milliseconds, stored in seconds:
@@ -64,6 +75,11 @@ def _line_of(text: str, needle: str) -> int | None:
     return text.count("\n", 0, i) + 1 if i >= 0 else None
 
 
+def _name_line(text: str, name: str) -> int | None:
+    m = re.search(r'"name"\s*:\s*' + re.escape(json.dumps(name, ensure_ascii=False)), text)
+    return text.count("\n", 0, m.start()) + 1 if m else _line_of(text, json.dumps(name))
+
+
 def _stat_suffix(stat: str) -> str | None:
     if stat in _STAT_NAMES:
         return _STAT_NAMES[stat]
@@ -96,7 +112,11 @@ class K6SummaryAdapter:
 
     def sniff(self, path: Path, head: str) -> bool:
         text = head.lstrip()
-        if not text.startswith("{") or '"metrics"' not in text:
+        if not text.startswith("{"):
+            return False
+        if '"k6Version"' in text and '"results"' in text:
+            return True  # machine-readable summary v1
+        if '"metrics"' not in text:
             return False
         return '"root_group"' in text or bool(
             re.search(r'"(http_reqs|iterations|vus_max|http_req_duration)"', text)
@@ -111,6 +131,8 @@ class K6SummaryAdapter:
             raise ParseError.at(src, exc.lineno, f"invalid JSON: {exc.msg}") from exc
         except RecursionError as exc:
             raise ParseError.at(src, None, "JSON nested too deeply") from exc
+        if isinstance(doc, dict) and "results" in doc and "metrics" not in doc:
+            return self._parse_v1(src, text, doc)
         if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), dict):
             raise ParseError.at(src, 1, "not a k6 summary: no 'metrics' object")
         root = doc.get("root_group")
@@ -148,6 +170,108 @@ class K6SummaryAdapter:
         if isinstance(state, dict) and isinstance(state.get("testRunDurationMs"), int | float):
             env["k6_test_run_duration_s"] = state["testRunDurationMs"] / 1000
         return Parsed(source=self.name, results=tuple(results), environment=env)
+
+    def _parse_v1(self, src: str, text: str, doc: dict[str, Any]) -> Parsed:
+        """The machine-readable summary (schema 1.x)."""
+        version = doc.get("version")
+        if not isinstance(version, str) or version.split(".")[0] != "1":
+            raise ParseError.at(
+                src,
+                _line_of(text, '"version"'),
+                f"unsupported k6 machine-readable summary version {version!r}",
+            )
+        config, meta, res = (self._object(src, text, doc, key) for key in ("config", "metadata", "results"))
+        duration = config.get("duration")
+        if isinstance(duration, bool) or not isinstance(duration, int | float) or not math.isfinite(duration):
+            raise ParseError.at(
+                src, _line_of(text, '"duration"'), "config.duration must be a number of seconds"
+            )
+        metrics = res.get("metrics")
+        if not isinstance(metrics, list):
+            raise ParseError.at(src, _line_of(text, '"metrics"'), "results.metrics must be an array")
+        checks = res.get("checks")
+        check_metrics: list[Any] = []
+        per_check: list[dict[str, Any]] = []
+        if checks is not None:
+            if not isinstance(checks, dict):
+                raise ParseError.at(src, _line_of(text, '"checks"'), "results.checks must be an object")
+            check_metrics = checks.get("metrics") or []
+            raw = checks.get("results") or []
+            if not isinstance(check_metrics, list) or not isinstance(raw, list):
+                raise ParseError.at(src, _line_of(text, '"checks"'), "results.checks entries must be arrays")
+            for c in raw:
+                if not (
+                    isinstance(c, dict)
+                    and isinstance(c.get("name"), str)
+                    and all(
+                        isinstance(c.get(k), int) and not isinstance(c.get(k), bool)
+                        for k in ("passes", "fails")
+                    )
+                ):
+                    raise ParseError.at(src, _line_of(text, '"results"'), f"malformed check result: {c!r}")
+                per_check.append({"name": c["name"], "passes": c["passes"], "fails": c["fails"]})
+        passed = res.get("passed")
+        if passed is not None and not isinstance(passed, bool):
+            raise ParseError.at(src, _line_of(text, '"passed"'), "results.passed must be true or false")
+        bid = BenchmarkId("k6", group="k6")
+        results: list[Result] = []
+        gauges: dict[str, Any] = {}
+        seen: set[str] = set()
+        have_checks = any(isinstance(m, dict) and m.get("name") == "checks" for m in metrics)
+        for body in [*metrics, *check_metrics]:
+            name = body.get("name") if isinstance(body, dict) else None
+            if not isinstance(body, dict) or not isinstance(name, str) or not name:
+                raise ParseError.at(src, _line_of(text, '"name"'), f"metric without a name: {body!r}"[:200])
+            where = _name_line(text, name)
+            if name in seen:
+                raise ParseError.at(src, where, f"metric {name!r} appears twice")
+            seen.add(name)
+            kind, contains, fig = body.get("type"), body.get("contains"), body.get("values")
+            if kind not in ("counter", "gauge", "rate", "trend") or not isinstance(fig, dict):
+                raise ParseError.at(
+                    src, where, f"metric {name!r}: needs a known 'type' and a 'values' object"
+                )
+            numbers: dict[str, float] = {}
+            for k, v in fig.items():
+                if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                    raise ParseError.at(src, where, f"metric {name!r}: {k} is not a finite number: {v!r}")
+                numbers[k] = float(v)
+            extra: dict[str, Any] = {} if passed is None else {"passed": passed}
+            if kind == "gauge":
+                gauges[name] = numbers
+                continue
+            if kind == "counter":
+                if "count" not in numbers:
+                    raise ParseError.at(src, where, f"counter {name!r} has no count")
+                if duration <= 0:
+                    raise ParseError.at(src, where, f"counter {name!r}: config.duration is 0, no rate")
+                numbers = {"rate": numbers["count"] / duration}
+            if name in ("checks_total", "checks_failed") or (name == "checks_succeeded" and have_checks):
+                continue  # the same figures as the "checks" pass ratio
+            if name == "checks_succeeded" or name == "checks":
+                name, extra = "checks", {**extra, "checks": per_check}
+            results.extend(self._results(src, where, bid, name, kind, contains, numbers, extra))
+        if not results:
+            raise ParseError.at(src, None, "k6 summary without trend, rate or counter metrics")
+        if gauges:
+            results[0] = replace(results[0], extra={**results[0].extra, "gauges": gauges})
+        env: dict[str, Any] = {"k6_test_run_duration_s": float(duration)}
+        for key, value in (
+            ("k6_version", meta.get("k6Version")),
+            ("k6_execution", config.get("execution")),
+            ("k6_script", config.get("script")),
+            ("k6_summary_version", version),
+        ):
+            if isinstance(value, str):
+                env[key] = value
+        return Parsed(source=self.name, results=tuple(results), environment=env)
+
+    @staticmethod
+    def _object(src: str, text: str, doc: dict[str, Any], key: str) -> dict[str, Any]:
+        obj = doc.get(key)
+        if not isinstance(obj, dict):
+            raise ParseError.at(src, _line_of(text, f'"{key}"'), f"'{key}' must be an object")
+        return obj
 
     @staticmethod
     def _thresholds(
