@@ -15,7 +15,10 @@ pytestmark = pytest.mark.skipif(not alarm_available(), reason="SIGALRM needs POS
 def test_a_round_that_overruns_is_interrupted() -> None:
     watch = RoundWatch()
     watch.start(time.perf_counter_ns(), 1)
-    with pytest.raises(BenchmarkTimeout, match=r"timed out after 0\.05s"), timeout_alarm(0.05, watch) as armed:
+    with (
+        pytest.raises(BenchmarkTimeout, match=r"timed out after 0\.05s"),
+        timeout_alarm(0.05, watch) as armed,
+    ):
         assert armed
         time.sleep(30)  # interrupted by the alarm, long before this ends
 
