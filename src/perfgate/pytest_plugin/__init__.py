@@ -7,25 +7,31 @@ When is anything measured?
     unmeasured, so an ordinary ``pytest`` run stays fast and still checks that benchmarks work.
 
 What is recorded?
-    One :class:`~perfgate.model.Result` per benchmark, metric ``time`` in seconds per call, one sample per
-    round. The name is the pytest node id (relative to the rootdir); parametrize values that have a
+    Per benchmark a :class:`~perfgate.model.Result` with metric ``time`` (seconds per call, one sample per
+    round) and one with ``cpu_time``; ``throughput``/``item_throughput`` when bytes or items per call are
+    declared; ``peak_memory`` and ``allocations`` with ``--perfgate-memory`` or marker ``memory=True``.
+    The name is the pytest node id (relative to the rootdir); parametrize values that have a
     stable text (str, numbers, bools, None, enums) become ``BenchmarkId.params``. A benchmark that raises
     is a Result with ``error`` (``ExceptionType: message``) and the test fails as usual; a test that
     requested the fixture and failed before using it is recorded as failed too.
 
 How is it measured?
-    See :mod:`perfgate.measure.timer`: rounds calibrated to >= max(``--benchmark-min-time``, 1000 clock
-    steps), warm-up for a tenth of ``--benchmark-max-time`` (``--benchmark-warmup=no`` to skip), rounds
-    until max-time is spent and at least ``--benchmark-min-rounds`` ran, GC collected before and off
-    during rounds (``--perfgate-keep-gc`` keeps it on). A marked test without the fixture has its body
-    called repeatedly with the same fixture values (fixtures are set up once).
+    See :mod:`perfgate.measure.timer` and docs/measurement.md: rounds calibrated to >=
+    max(``--benchmark-min-time``, 1000 clock steps), warm-up until the figure settles (at most a tenth of
+    ``--benchmark-max-time``; ``--benchmark-warmup=no`` to skip), the loop's own cost subtracted, rounds
+    until the median's CI is within ``--perfgate-precision`` (looked at after half of max-time) or
+    max-time is spent, at least ``--benchmark-min-rounds``; GC collected before and off during rounds
+    (``--perfgate-keep-gc`` keeps it on); ``random`` seeded per benchmark. A marked test without the
+    fixture has its body called repeatedly with the same fixture values (fixtures are set up once);
+    coroutines are awaited on an event loop. ``--perfgate-processes N`` pools N processes.
 
 Limits:
     ``--perfgate-timeout S`` stops measuring a benchmark after S seconds (the rounds so far count); a
     single call running past it is interrupted with SIGALRM (main thread, POSIX) and recorded as failed,
     "timed out after Ss". ``--perfgate-budget S`` counts wall time from the start of the session: once
     spent, remaining benchmarks are skipped with a message, a running one stops after its current
-    round, and the run's status is ``partial``. An interrupted session (Ctrl-C, ``-x``) is ``partial``.
+    round, and the run's status is ``partial``. Until then each benchmark may spend an equal share of
+    what is left among the benchmarks still to run. An interrupted session (Ctrl-C, ``-x``) is ``partial``.
 
 Living next to pytest-benchmark:
     Both plugins want ``--benchmark-*`` and the ``benchmark`` fixture. When pytest-benchmark is loaded,
