@@ -8,6 +8,7 @@ from perfgate.stats.compare import (
     HL_MANN_WHITNEY,
     MACHINE_SHIFT_MODES,
     METHODS,
+    PAIRED_BLOCKS,
     RATIO_OF_MEDIANS,
     RUN_LEVEL,
     CompareSettings,
@@ -21,6 +22,7 @@ from perfgate.stats.geomean import GeomeanChange, geomean_change
 from perfgate.stats.machine import MachineShift, detect_machine_shift
 from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note, robust_cv
+from perfgate.stats.paired import PairedChange, block_log_ratios, paired_change, signed_rank
 from perfgate.stats.ranktest import Shift, hodges_lehmann, mann_whitney
 from perfgate.stats.runlevel import RunLevel, run_level_test
 from perfgate.stats.severity import Condition, SeverityRule, parse_severity_rules, severity_of
@@ -30,6 +32,7 @@ __all__ = [
     "HL_MANN_WHITNEY",
     "MACHINE_SHIFT_MODES",
     "METHODS",
+    "PAIRED_BLOCKS",
     "RATIO_OF_MEDIANS",
     "RUN_LEVEL",
     "CompareSettings",
@@ -37,10 +40,12 @@ __all__ = [
     "GeomeanChange",
     "MachineShift",
     "MetricPair",
+    "PairedChange",
     "RunLevel",
     "SeverityRule",
     "Shift",
     "SuiteComparison",
+    "block_log_ratios",
     "compare_pair",
     "compare_suite",
     "detect_machine_shift",
@@ -50,11 +55,13 @@ __all__ = [
     "mann_whitney",
     "median_ci",
     "noise_note",
+    "paired_change",
     "parse_severity_rules",
     "quantile",
     "robust_cv",
     "run_level_test",
     "severity_of",
+    "signed_rank",
     "summarize",
     "verdict_sort_key",
 ]

@@ -16,6 +16,11 @@ The default method, ``"mann-whitney+hodges-lehmann"`` (see ``docs/statistics.md`
    ``regression`` when a > t and the adjusted p < alpha, ``improvement`` when a < -t and p < alpha,
    ``unchanged`` when the whole interval lies within ±t, ``inconclusive`` otherwise (with a reason);
 5. machine-wide shifts are detected per metric and handled as ``settings.machine_shift`` says.
+
+With ``settings.paired_blocks`` (``perfgate ab``), a pair whose baseline is one interleaved result and
+whose current result is its partner, both recording the block of each sample (``extra["blocks"]``), is
+judged on its block log ratios instead (:mod:`perfgate.stats.paired`): Hodges-Lehmann of the ratios with
+Tukey's interval, one-sided signed-rank p-values; steps 3 and 4 are the same.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from perfgate.stats.geomean import GeomeanChange, geomean_change
 from perfgate.stats.machine import MachineShift, detect_machine_shift
 from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note
+from perfgate.stats.paired import block_log_ratios, paired_change
 from perfgate.stats.ranktest import hodges_lehmann, mann_whitney_one_sided
 from perfgate.stats.runlevel import log_spread, pool_spreads, run_level_test
 from perfgate.stats.severity import SeverityRule, severity_of
@@ -40,6 +46,7 @@ __all__ = [
     "HL_MANN_WHITNEY",
     "MACHINE_SHIFT_MODES",
     "METHODS",
+    "PAIRED_BLOCKS",
     "RATIO_OF_MEDIANS",
     "RUN_LEVEL",
     "CompareSettings",
@@ -53,6 +60,7 @@ __all__ = [
 RATIO_OF_MEDIANS = "ratio-of-medians"
 HL_MANN_WHITNEY = "mann-whitney+hodges-lehmann"
 RUN_LEVEL = "run-level-t"
+PAIRED_BLOCKS = "paired-blocks-signed-rank"
 METHODS = (HL_MANN_WHITNEY, RATIO_OF_MEDIANS)
 MACHINE_SHIFT_MODES = ("inconclusive", "note", "normalize", "ignore")
 MULTIPLICITY = ("holm", "none")
@@ -93,7 +101,9 @@ class CompareSettings:
     the verdicts that moved with it into ``inconclusive``), ``"note"`` (note only), ``"normalize"``
     (divide the shift out and judge what is left) or ``"ignore"`` (interleaved A/B runs, where a shared
     shift is real). ``noisy_cv``: a robust CV above this adds a remedy to the verdict's reason.
-    ``severity_rules``: parsed with :func:`perfgate.stats.parse_severity_rules`.
+    ``severity_rules``: parsed with :func:`perfgate.stats.parse_severity_rules`. ``paired_blocks``:
+    judge interleaved A/B pairs (one baseline result, both sides recording each sample's block in
+    ``extra["blocks"]``) on their per-block log ratios; other pairs are compared as usual.
     """
 
     method: str = HL_MANN_WHITNEY
@@ -108,6 +118,7 @@ class CompareSettings:
     machine_shift_min_benchmarks: int = 5
     noisy_cv: float = 0.10
     severity_rules: tuple[SeverityRule, ...] = ()
+    paired_blocks: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -254,6 +265,29 @@ def _ok_medians(p: MetricPair) -> list[float]:
     return [r.summary.median for r in p.baseline if r.error is None and r.summary is not None]
 
 
+def _blocks_of(r: Result) -> list[int] | None:
+    """The block of each sample recorded by an interleaved run, or None when absent or malformed."""
+    blocks = r.extra.get("blocks")
+    if not isinstance(blocks, list | tuple) or len(blocks) != len(r.samples) or not blocks:
+        return None
+    if not all(isinstance(b, int) and not isinstance(b, bool) for b in blocks):
+        return None
+    return [int(b) for b in blocks]
+
+
+def _paired_ratios(ok: Sequence[Result], cur: Result) -> tuple[float, ...] | None:
+    """Block log ratios when the pair is one interleaved baseline result and its partner, else None."""
+    if len(ok) != 1:
+        return None
+    base_blocks, cur_blocks = _blocks_of(ok[0]), _blocks_of(cur)
+    if base_blocks is None or cur_blocks is None:
+        return None
+    if any(not v > 0 for v in ok[0].samples) or any(not v > 0 for v in cur.samples):
+        return None
+    ratios = block_log_ratios(ok[0].samples, base_blocks, cur.samples, cur_blocks)
+    return ratios if all(math.isfinite(x) for x in ratios) else None
+
+
 def _pooled_spreads(pairs: Sequence[MetricPair], settings: CompareSettings) -> dict[str, tuple[float, int]]:
     """Per metric, the run-to-run spread of log medians pooled over every benchmark with enough runs."""
     spreads: dict[str, list[tuple[float, int]]] = {}
@@ -310,6 +344,10 @@ def _analyse(
 
     if settings.method == RATIO_OF_MEDIANS:
         return _point_analysis(p, base, cur, None)
+
+    ratios = _paired_ratios(ok, cur_res) if settings.paired_blocks and not offset else None
+    if ratios is not None:
+        return _paired_analysis(p, base, cur, ratios, settings)
 
     n_base, n_cur = _sample_count(ok), len(cur_res.samples) or cur.n
     if min(n_base, n_cur) < settings.min_samples:
@@ -391,6 +429,38 @@ def _analyse(
         )
     why = "no samples" if not have_samples else "non-positive values"
     return _point_analysis(p, base, cur, f"{why}: ratio of medians against the threshold, without a test")
+
+
+def _paired_analysis(
+    p: MetricPair, base: Summary, cur: Summary, ratios: Sequence[float], settings: CompareSettings
+) -> _Analysis:
+    """The block-paired analysis of an interleaved pair (see :mod:`perfgate.stats.paired`)."""
+    if len(ratios) < settings.min_samples:
+        v = Verdict(
+            status=Status.INCONCLUSIVE,
+            baseline=base,
+            current=cur,
+            change=_ratio_change(base.median, cur.median),
+            threshold=p.threshold,
+            method=PAIRED_BLOCKS,
+            reason=f"only {len(ratios)} paired blocks, need {settings.min_samples}",
+            **_common(p),  # type: ignore[arg-type]
+        )
+        return _Analysis(p, base, cur, final=v)
+    pc = paired_change(ratios, settings.confidence)
+    lower = p.direction is Direction.LOWER
+    return _Analysis(
+        p,
+        base,
+        cur,
+        log_est=pc.estimate,
+        log_low=pc.low,
+        log_high=pc.high,
+        p_worse=pc.p_up if lower else pc.p_down,
+        p_better=pc.p_down if lower else pc.p_up,
+        method=PAIRED_BLOCKS,
+        notes=(f"{pc.blocks} paired blocks",),
+    )
 
 
 def _point_analysis(p: MetricPair, base: Summary, cur: Summary, reason: str | None) -> _Analysis:
