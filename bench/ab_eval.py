@@ -3,7 +3,8 @@
 Builds a throw-away git repository with a small suite (five benchmarks), then runs the real command
 `python -m perfgate ab --base HEAD~1 --head HEAD --threshold 1% --tier fast --format json` 20 times where
 HEAD only changes a text file (identical code) and 20 times where HEAD makes one busy loop 5% longer.
-Reports how many runs flagged anything, how many caught the slowdown, and the wall time per run.
+Reports how many runs flagged anything, how many caught the slowdown, the wall time per run and the
+machine's load average (1 minute, sampled after every run: other people's jobs share this machine).
 
     python bench/ab_eval.py [--runs 20] [--slowdown 0.05] [--json results.json]
 
@@ -121,14 +122,16 @@ def one(root: Path, env: dict[str, str], head: str, seed: int) -> dict[str, obje
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=600)
     wall = time.perf_counter() - t0
+    load = os.getloadavg()[0]
     if proc.returncode not in (0, 1):
         raise SystemExit(f"perfgate ab failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
     report = json.loads(proc.stdout)
     verdicts = report["verdicts"]
     flagged = sorted(v["benchmark"] for v in verdicts if v["status"] == "regression")
     changes = {v["benchmark"]: v.get("change") for v in verdicts}
+    methods = sorted({str(v.get("method")) for v in verdicts})
     return {"head": head, "seed": seed, "exit": proc.returncode, "wall": wall, "flagged": flagged,
-            "changes": changes}  # fmt: skip
+            "changes": changes, "load": load, "methods": methods}  # fmt: skip
 
 
 def main() -> int:
@@ -150,14 +153,16 @@ def main() -> int:
             for head in ("identical", "slow"):
                 r = one(root, env, head, seed=i)
                 rows.append(r)
-                print(f"{head:9} seed {i:2}: exit {r['exit']} flagged {r['flagged']} {r['wall']:.1f}s",
-                      file=sys.stderr, flush=True)  # fmt: skip
+                print(f"{head:9} seed {i:2}: exit {r['exit']} flagged {r['flagged']} {r['wall']:.1f}s "
+                      f"load {r['load']:.2f}", file=sys.stderr, flush=True)  # fmt: skip
     ident = [r for r in rows if r["head"] == "identical"]
     slow = [r for r in rows if r["head"] == "slow"]
     walls = [float(r["wall"]) for r in rows]  # type: ignore[arg-type]
     caught = sum(SLOW in r["flagged"] for r in slow)  # type: ignore[operator]
     other = sum(any(f != SLOW for f in r["flagged"]) for r in slow)  # type: ignore[attr-defined]
     slow_changes = [float(r["changes"][SLOW]) for r in slow]  # type: ignore[index]
+    loads = [float(r["load"]) for r in rows]  # type: ignore[arg-type]
+    methods = sorted({m for r in rows for m in r["methods"]})  # type: ignore[attr-defined]
     print(f"| scenario | runs | runs flagging anything | runs catching the {args.slowdown:.0%} slowdown |")
     print("|---|---|---|---|")
     print(f"| identical code | {len(ident)} | {sum(bool(r['flagged']) for r in ident)} | - |")
@@ -167,7 +172,9 @@ def main() -> int:
         f"\nwall time per run: median {statistics.median(walls):.1f}s, max {max(walls):.1f}s "
         f"(fast tier: max_time {args.max_time:g}s per benchmark and side, budget {args.budget:g}s); "
         f"measured slowdown of the busy loop: median {statistics.median(slow_changes):+.1%}, "
-        f"range {min(slow_changes):+.1%} .. {max(slow_changes):+.1%}"
+        f"range {min(slow_changes):+.1%} .. {max(slow_changes):+.1%}; load average (1 min, after each "
+        f"run): median {statistics.median(loads):.2f}, range {min(loads):.2f} .. {max(loads):.2f}; "
+        f"methods: {', '.join(methods)}"
     )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))

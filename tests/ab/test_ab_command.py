@@ -138,6 +138,12 @@ def test_slower_head_is_a_regression_new_and_failed_benchmarks_reported(repo: Re
     shown = json.loads(repo.perfgate("show", head_id, "--format", "json").stdout)
     assert "ab" in shown["run"]["tags"]
     assert shown["run"]["git"]["commit"] == repo.git("rev-parse", "HEAD")
+    # judged on paired ABBA blocks; each stored sample records its block, so the run can be re-analysed
+    work = next(v for v in report["verdicts"] if v["benchmark"].endswith("test_work"))
+    assert work["method"] == "paired-blocks-signed-rank"
+    stored = next(r for r in shown["run"]["results"] if r["benchmark"]["name"].endswith("test_work"))
+    blocks = stored["extra"]["blocks"]
+    assert len(blocks) == len(stored["samples"]) and blocks == sorted(blocks) and blocks[0] == 0
 
 
 def test_identical_code_passes_and_a_dirty_working_tree_is_the_head(repo: Repo) -> None:

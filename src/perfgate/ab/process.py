@@ -84,7 +84,8 @@ class WorkerProcess:
         self._buf = bytearray()
         c2w_r, c2w_w = os.pipe()
         w2c_r, w2c_w = os.pipe()
-        cmd = [sys.executable, "-m", "pytest", "--perfgate-worker", f"{c2w_r}:{w2c_w}", *args]
+        # Fixed-width descriptors: argv (and so the initial stack) must have the same size on both sides.
+        cmd = [sys.executable, "-m", "pytest", "--perfgate-worker", f"{c2w_r:05d}:{w2c_w:05d}", *args]
         self.command = tuple(cmd)
         try:
             with log.open("wb") as out:

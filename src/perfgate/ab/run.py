@@ -11,6 +11,7 @@ has had its share of the tier's time. Only one worker runs at any moment, and dr
 from __future__ import annotations
 
 import itertools
+import os
 import signal
 import tempfile
 import threading
@@ -62,6 +63,7 @@ class _Bench:
     ended: bool = False
     outcome: str | None = None
     samples: list[float] = field(default_factory=list)
+    blocks: list[int] = field(default_factory=list)  # the measured ABBA block of each sample
     warmup: int = 0
 
 
@@ -92,6 +94,30 @@ def _env(side: Side, environ: Mapping[str, str], seed: int) -> dict[str, str]:
     # The same hash seed on both sides: dict and set layouts (and so their speed) must not differ by chance.
     env.setdefault("PYTHONHASHSEED", str(seed % 4294967296))
     return env
+
+
+PAD_VAR = "PERFGATE_AB_PAD"
+
+
+def equalize_startup(envs: Mapping[str, dict[str, str]], args: Mapping[str, Sequence[str]]) -> None:
+    """Pad the environments in place (``$PERFGATE_AB_PAD``) so that every side's environment plus
+    arguments has the same size in bytes.
+
+    They are copied onto the new process's stack, so their size shifts the alignment of everything the
+    interpreter keeps there: a few bytes more on one side can make identical code measure several
+    percent apart for the whole life of the two processes, a bias interleaving cannot remove.
+    """
+
+    def size(env: Mapping[str, str], argv: Sequence[str]) -> int:
+        envb = sum(len(os.fsencode(k)) + len(os.fsencode(v)) + 2 for k, v in env.items())
+        return envb + sum(len(os.fsencode(a)) + 1 for a in argv)
+
+    for env in envs.values():
+        env[PAD_VAR] = ""
+    sizes = {k: size(env, args[k]) for k, env in envs.items()}
+    top = max(sizes.values(), default=0)
+    for k, env in envs.items():
+        env[PAD_VAR] = "x" * (top - sizes[k])
 
 
 @contextmanager
@@ -147,7 +173,8 @@ class _Controller:
             if kind in kinds or kind == "end":
                 return msg
 
-    def _turn(self, side: str, name: str, state: _Bench, plan: AbPlan, keep: bool) -> None:
+    def _turn(self, side: str, name: str, state: _Bench, plan: AbPlan, block: int | None) -> None:
+        """One turn of ``side``; its samples belong to measured ``block`` (None: warm-up, discarded)."""
         self.workers[side].send({"cmd": "run", "rounds": plan.rounds_per_turn, "iterations": plan.iterations})
         expected = plan.rounds_per_turn * plan.iterations * max(state.per_call, 0.0)
         msg = self._until(side, name, state, ("samples", "error"), ANSWER_TIMEOUT + 10 * expected)
@@ -156,8 +183,9 @@ class _Controller:
         values = msg.get("values")
         if not isinstance(values, list) or not all(isinstance(v, int | float) for v in values):
             raise MeasureError(f"the {side} worker sent malformed samples for {name}: {str(values)[:80]}")
-        if keep:
+        if block is not None:
             state.samples.extend(float(v) for v in values)
+            state.blocks.extend([block] * len(values))
         else:
             state.warmup += len(values)
 
@@ -185,11 +213,15 @@ class _Controller:
     ) -> None:
         start = time.perf_counter()
         measuring_since: float | None = None
+        measured = 0  # measured blocks so far: both sides number their samples' blocks alike
         for block in itertools.count():
             order = block_order(self.seed * 1_000_003 + index * 7_919 + block, 1)
+            keep = measured if measuring_since is not None else None
             for s in order:
                 if s in live and states[s].error is None and not states[s].ended:
-                    self._turn(s, name, states[s], plan, keep=measuring_since is not None)
+                    self._turn(s, name, states[s], plan, keep)
+            if keep is not None:
+                measured += 1
             active = [s for s in live if states[s].error is None and not states[s].ended]
             if not active:
                 return
@@ -218,7 +250,11 @@ def _result(bid: BenchmarkId, state: _Bench, interleaved: bool) -> Result | None
             rounds=len(state.samples),
             iterations=state.iterations,
             warmup=state.warmup,
-            extra={"mode": "ab", "interleaved": interleaved},
+            extra=(
+                {"mode": "ab", "interleaved": True, "blocks": list(state.blocks)}
+                if interleaved
+                else {"mode": "ab", "interleaved": False}
+            ),
         )
     if state.error is None and state.outcome == "skipped":
         return None
@@ -286,12 +322,15 @@ def run_ab(
         workers: dict[str, WorkerProcess] = {}
         cpu = pick_cpu()
         try:
+            args = {key: _pytest_args(cfg, t, side.cwd, pytest_args) for key, side in sides.items()}
+            envs = {key: _env(side, ws.environ, seed) for key, side in sides.items()}
+            equalize_startup(envs, args)
             for key, side in sides.items():
                 workers[key] = WorkerProcess(
                     key,
-                    _pytest_args(cfg, t, side.cwd, pytest_args),
+                    args[key],
                     cwd=side.cwd,
-                    env=_env(side, ws.environ, seed),
+                    env=envs[key],
                     log=Path(logs) / f"{key}.log",
                     timeout=ANSWER_TIMEOUT,
                     cpu=cpu,
@@ -364,5 +403,7 @@ def run_ab(
         notes.append(f"{len(head_only)} benchmark(s) only on head: measured alone, reported as new")
     if base_only:
         notes.append(f"{len(base_only)} benchmark(s) only on base: reported as missing")
-    outcome = evaluate(runs[HEAD], [runs[BASE]], policy, CompareSettings(machine_shift="ignore"), notes)
+    # Paired blocks: each ABBA/BAAB block's log ratio is one observation (rounds share disturbances).
+    settings = CompareSettings(machine_shift="ignore", paired_blocks=True)
+    outcome = evaluate(runs[HEAD], [runs[BASE]], policy, settings, notes)
     return AbResult(runs[BASE], runs[HEAD], outcome, tuple(warnings))
