@@ -72,3 +72,11 @@ def test_identical_runs_pass():
 def test_no_baseline_everything_new():
     out = evaluate(run(res("a", [1.0])), [], Policy())
     assert out.passed and out.verdicts[0].status is Status.NEW
+
+
+def test_cpu_time_follows_the_time_threshold_unless_it_has_its_own():
+    p = Policy(metrics={"time": 0.10}, tier_metrics={"allocations": 0.5})
+    assert p.threshold("a", "cpu_time") == 0.10
+    assert Policy(metrics={"time": 0.10, "cpu_time": 0.2}).threshold("a", "cpu_time") == 0.2
+    assert Policy(tier_metrics={"time": 0.03}, metrics={"time": 0.10}).threshold("a", "cpu_time") == 0.03
+    assert p.threshold("a", "peak_memory") == 0.05

@@ -13,6 +13,10 @@ __all__ = ["DEFAULT_THRESHOLD", "Budget", "Policy", "ThresholdOverride", "matche
 
 DEFAULT_THRESHOLD = 0.05
 
+# Metrics without a threshold of their own take the one configured for the metric they follow:
+# `time = "10%"` should not leave the CPU time measured alongside it at the default 5%.
+_FOLLOWS = {"cpu_time": "time", "user_time": "time", "system_time": "time"}
+
 
 def matches(pattern: str, name: str) -> bool:
     """Glob match against a benchmark's full name, or its last ``::`` part when the pattern has none.
@@ -56,7 +60,8 @@ class Policy:
     """Relative thresholds (fractions: 0.05 = 5%) and absolute budgets.
 
     Lookup order for a threshold: the first override whose pattern matches the benchmark and names the
-    metric; the tier's per-metric thresholds; the project's per-metric thresholds; ``default``.
+    metric; the tier's per-metric thresholds; the project's per-metric thresholds; for ``cpu_time``,
+    ``user_time`` and ``system_time`` the same for ``time``; ``default``.
     """
 
     metrics: Mapping[str, float] = field(default_factory=dict)
@@ -69,10 +74,13 @@ class Policy:
         for o in self.overrides:
             if metric in o.metrics and matches(o.pattern, benchmark):
                 return o.metrics[metric]
-        if metric in self.tier_metrics:
-            return self.tier_metrics[metric]
-        if metric in self.metrics:
-            return self.metrics[metric]
+        for name in (metric, _FOLLOWS.get(metric)):
+            if name is None:
+                continue
+            if name in self.tier_metrics:
+                return self.tier_metrics[name]
+            if name in self.metrics:
+                return self.metrics[name]
         return self.default
 
     def with_threshold(self, value: float) -> Policy:

@@ -193,8 +193,19 @@ def render_text(
     inconclusive = [v for v in outcome.verdicts if v.status is Status.INCONCLUSIVE and v.reason]
     if inconclusive:
         lines += ["", "inconclusive:"]
+        # A reason often applies to many results (a machine-wide shift, a noisy runner): say each once,
+        # then which results it applies to.
+        by_reason: dict[str, list[str]] = {}
         for v in inconclusive:
-            lines += _wrap(f"{v.benchmark.name} [{v.metric}]: {v.reason}", console, "  ? ")
+            assert v.reason is not None
+            for part in v.reason.split("; "):
+                by_reason.setdefault(part, []).append(f"{v.benchmark.name} [{v.metric}]")
+        for reason, names in by_reason.items():
+            if len(names) == 1:
+                lines += _wrap(f"{names[0]}: {reason}", console, "  ? ")
+            else:
+                lines += _wrap(f"{reason}:", console, "  ? ")
+                lines += _wrap(", ".join(names), console, "      ")
 
     failed_lines: list[str] = []
     failed_verdicts = outcome.failures
