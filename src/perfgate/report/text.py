@@ -193,19 +193,22 @@ def render_text(
     inconclusive = [v for v in outcome.verdicts if v.status is Status.INCONCLUSIVE and v.reason]
     if inconclusive:
         lines += ["", "inconclusive:"]
-        # A reason often applies to many results (a machine-wide shift, a noisy runner): say each once,
-        # then which results it applies to.
-        by_reason: dict[str, list[str]] = {}
-        for v in inconclusive:
-            assert v.reason is not None
-            for part in v.reason.split("; "):
-                by_reason.setdefault(part, []).append(f"{v.benchmark.name} [{v.metric}]")
-        for reason, names in by_reason.items():
-            if len(names) == 1:
-                lines += _wrap(f"{names[0]}: {reason}", console, "  ? ")
-            else:
-                lines += _wrap(f"{reason}:", console, "  ? ")
-                lines += _wrap(", ".join(names), console, "      ")
+        # A reason often applies to many results (a machine-wide shift, a noisy runner): say each such
+        # reason once, then which results it applies to; reasons of one result stay on its own line.
+        parts = {v.key: (v.reason or "").split("; ") for v in inconclusive}
+        names = {v.key: f"{v.benchmark.name} [{v.metric}]" for v in inconclusive}
+        sharing: dict[str, list[str]] = {}
+        for key, reasons in parts.items():
+            for part in reasons:
+                sharing.setdefault(part, []).append(names[key])
+        for key, reasons in parts.items():
+            own = [r for r in reasons if len(sharing[r]) == 1]
+            if own:
+                lines += _wrap(f"{names[key]}: {'; '.join(own)}", console, "  ? ")
+        for part, who in sharing.items():
+            if len(who) > 1:
+                lines += _wrap(f"{part}:", console, "  ? ")
+                lines += _wrap(", ".join(who), console, "      ")
 
     failed_lines: list[str] = []
     failed_verdicts = outcome.failures
