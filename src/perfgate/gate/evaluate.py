@@ -43,22 +43,25 @@ def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list
     return pairs
 
 
-def check_budgets(run: Run, policy: Policy) -> list[BudgetCheck]:
-    """Every budget against every result it matches; a budget matching nothing is reported as broken."""
+def check_budgets(run: Run, policy: Policy) -> tuple[list[BudgetCheck], list[str]]:
+    """Every budget against every result it matches, and a note for each budget that matched nothing.
+
+    A budget that matches nothing does not fail the gate: a run of a subset (``-k``, a tier) is normal,
+    and a renamed benchmark already shows as missing and new among the verdicts.
+    """
     checks = []
+    unmatched = []
     for b in policy.budgets:
         hits = [r for r in run.results if r.metric == b.metric and matches(b.pattern, r.benchmark.name)]
         if not hits:
-            checks.append(
-                BudgetCheck(b.pattern, b.metric, b.op, b.limit, b.unit, None, False, b.rule)
-            )
+            unmatched.append(f"budget '{b.rule}' matched no benchmark in this run: not checked")
         for r in hits:
             value = r.summary.median if r.summary is not None else None
             ok = value is not None and (value <= b.limit if b.op == "<=" else value >= b.limit)
             checks.append(
                 BudgetCheck(r.benchmark.name, b.metric, b.op, b.limit, b.unit, value, ok, b.rule)
             )
-    return checks
+    return checks, unmatched
 
 
 def evaluate(
@@ -70,12 +73,13 @@ def evaluate(
 ) -> Outcome:
     """The gate's decision: verdicts against the baseline runs, budget checks, and notes."""
     suite = compare_suite(pair_results(current, baselines, policy), settings or CompareSettings())
+    budgets, unmatched = check_budgets(current, policy)
     return Outcome(
         run=current,
         baseline_ids=tuple(b.id for b in baselines),
         verdicts=suite.verdicts,
-        budgets=tuple(check_budgets(current, policy)),
-        notes=(*notes, *suite.notes),
+        budgets=tuple(budgets),
+        notes=(*notes, *suite.notes, *unmatched),
         method=suite.method,
         baseline_git={b.id: b.git for b in baselines if b.git is not None},
     )
