@@ -202,11 +202,14 @@ def gate_run(
     *,
     threshold: float | None = None,
     settings: CompareSettings | None = None,
+    stored: bool = True,
 ) -> Outcome:
     tier = ws.config.tier(run.tier) if run.tier in ws.config.tiers else None
     notes = []
-    if not baseline.runs:
+    if not baseline.runs and stored:
         notes.append("no baseline yet: this run becomes the baseline for the next ones")
+    elif not baseline.runs:
+        notes.append("no baseline: this run was not stored, and none was given (--baseline)")
     else:
         notes.append(f"baseline: {baseline.description}")
     if run.status is not RunStatus.COMPLETE:
@@ -255,7 +258,7 @@ def run_suite(
         if store_run:
             store.add_run(run)
         base = select_baseline(store, ws, run, explicit=baseline)
-    return gate_run(ws, run, base, threshold=threshold)
+    return gate_run(ws, run, base, threshold=threshold, stored=store_run)
 
 
 # --- command benchmarks ------------------------------------------------------------------------
@@ -335,7 +338,7 @@ def command_suite(
         base = Baseline((load_spec(ws, baseline),), baseline)
     else:
         base = Baseline((), "none")
-    return gate_run(ws, run, base, threshold=threshold), measured
+    return gate_run(ws, run, base, threshold=threshold, stored=store_run), measured
 
 
 # --- run specifications: run ids, git refs, files ---------------------------------------------

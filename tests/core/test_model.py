@@ -161,3 +161,9 @@ def test_any_run_round_trips(samples, name):
     r = Result(BenchmarkId(name), "time", "s", Direction.LOWER, summarize(samples), samples=tuple(samples))
     run = make_run(results=(r,))
     assert loads_run(json.dumps(run_to_dict(run))) == run
+
+
+def test_format_value_of_zero():
+    assert format_value(0.0, "s") == "0 s"
+    assert format_value(0.0, "B") == "0 B"
+    assert format_value(0.0, "count") == "0"

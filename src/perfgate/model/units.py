@@ -208,6 +208,8 @@ def format_value(value: float | None, unit: str, digits: int = 4) -> str:
     if not math.isfinite(value):
         return f"{value} {unit}"
     a = abs(value)
+    if value == 0:
+        return f"0 {unit}" if unit != COUNT else "0"
     if unit == SECONDS:
         if a >= 60 * 60:
             return f"{_sig(value / 3600, digits)} h"
