@@ -65,8 +65,8 @@ def test_summary_table_rows_and_failures() -> None:
     failed = Result(BenchmarkId("t.py::test_bad"), "time", "s", Direction.LOWER, error="ValueError: no")
     lines = summary_lines([_ok("t.py::test_fast", 1.234e-6), failed], width=80)
     assert lines == [
-        "benchmark          median   IQR  stddev  rounds  iterations",
-        "t.py::test_fast  1.234 µs  0 ps    0 ps       5        1000",
+        "benchmark          median  IQR  stddev  rounds  iterations",
+        "t.py::test_fast  1.234 µs  0 s     0 s       5        1000",
         "t.py::test_bad   FAILED: ValueError: no",
     ]
     assert summary_lines([]) == []
