@@ -194,3 +194,26 @@ def budget_phrase(b: BudgetCheck) -> str:
         return f"{b.benchmark} {b.metric}: no value (missing or failed), budget {kept} {limit}"
     op = kept if b.passed else broken
     return f"{b.benchmark} {b.metric} {format_value(b.value, b.unit)} {op} budget {limit}"
+
+
+def inconclusive_reasons(verdicts: Sequence[Verdict]) -> list[tuple[tuple[str, ...], str]]:
+    """Why results are inconclusive, each reason once: ``(names, reason)`` pairs.
+
+    A verdict's reason may join several parts with ``"; "``. A part several results share (a machine
+    shift, a noisy runner) comes once with all their names; the parts only one result has stay together
+    under that one name. Names read ``benchmark [metric]``. Own reasons come first, in verdict order.
+    """
+    inconclusive = [v for v in verdicts if v.status is Status.INCONCLUSIVE and v.reason]
+    parts = {v.key: (v.reason or "").split("; ") for v in inconclusive}
+    names = {v.key: f"{v.benchmark.name} [{v.metric}]" for v in inconclusive}
+    sharing: dict[str, list[str]] = {}
+    for key, reasons in parts.items():
+        for part in reasons:
+            sharing.setdefault(part, []).append(names[key])
+    out: list[tuple[tuple[str, ...], str]] = []
+    for key, reasons in parts.items():
+        own = [r for r in reasons if len(sharing[r]) == 1]
+        if own:
+            out.append(((names[key],), "; ".join(own)))
+    out += [(tuple(who), part) for part, who in sharing.items() if len(who) > 1]
+    return out

@@ -24,6 +24,7 @@ from perfgate.report.formatting import (
     format_interval,
     format_p,
     git_label,
+    inconclusive_reasons,
     method_phrase,
     short_id,
     verdict_error,
@@ -172,6 +173,14 @@ class _Parts:
             tail += ["", "**Budgets**", ""]
             for b in sorted(outcome.budgets, key=lambda b: b.passed):
                 tail.append(f"- {'✅' if b.passed else '❌'} {escape_markdown(budget_phrase(b))}")
+        reasons = inconclusive_reasons(outcome.verdicts)
+        if reasons:
+            tail += ["", "**Why inconclusive**", ""]
+            for who, reason in reasons:
+                if len(who) == 1:
+                    tail.append(f"- {escape_markdown(who[0])}: {escape_markdown(reason)}")
+                else:
+                    tail.append(f"- {escape_markdown(reason)}: {escape_markdown(', '.join(who))}")
         if outcome.notes:
             tail += ["", "**Notes**", ""]
             tail += [f"- {escape_markdown(n)}" for n in outcome.notes]

@@ -22,6 +22,7 @@ from perfgate.report.formatting import (
     format_p,
     format_spread,
     git_label,
+    inconclusive_reasons,
     method_phrase,
     short_id,
     verdict_error,
@@ -190,24 +191,14 @@ def render_text(
             mark = console.style("✓", "ok") if b.passed else console.style("✗", "failed")
             lines.append(f"  {mark} {budget_phrase(b)}")
 
-    inconclusive = [v for v in outcome.verdicts if v.status is Status.INCONCLUSIVE and v.reason]
-    if inconclusive:
+    reasons = inconclusive_reasons(outcome.verdicts)
+    if reasons:
         lines += ["", "inconclusive:"]
-        # A reason often applies to many results (a machine-wide shift, a noisy runner): say each such
-        # reason once, then which results it applies to; reasons of one result stay on its own line.
-        parts = {v.key: (v.reason or "").split("; ") for v in inconclusive}
-        names = {v.key: f"{v.benchmark.name} [{v.metric}]" for v in inconclusive}
-        sharing: dict[str, list[str]] = {}
-        for key, reasons in parts.items():
-            for part in reasons:
-                sharing.setdefault(part, []).append(names[key])
-        for key, reasons in parts.items():
-            own = [r for r in reasons if len(sharing[r]) == 1]
-            if own:
-                lines += _wrap(f"{names[key]}: {'; '.join(own)}", console, "  ? ")
-        for part, who in sharing.items():
-            if len(who) > 1:
-                lines += _wrap(f"{part}:", console, "  ? ")
+        for who, reason in reasons:
+            if len(who) == 1:
+                lines += _wrap(f"{who[0]}: {reason}", console, "  ? ")
+            else:
+                lines += _wrap(f"{reason}:", console, "  ? ")
                 lines += _wrap(", ".join(who), console, "      ")
 
     failed_lines: list[str] = []
