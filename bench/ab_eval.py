@@ -11,7 +11,9 @@ machine's load average (1 minute, sampled after every run: other people's jobs s
     python bench/ab_eval.py --runs 6 --rejudge [--busy-twice]   # same stored runs, both methods
 
 ``--rejudge`` stores the runs (in the throw-away repository) and afterwards judges every stored pair
-again both ways, Mann-Whitney over all rounds and paired blocks; ``--busy-twice`` adds a second
+again three ways (Mann-Whitney over all rounds, paired ABBA blocks, paired episodes) and prints, per
+benchmark, the within-run standard error of the mean episode ratio next to its spread across the
+identical runs (equal when episodes are independent); ``--busy-twice`` adds a second
 benchmark calling the busy loop, measured last, to see whether an offset belongs to the processes.
 
 It stops by itself: every run has a timeout, and the repository lives in a temporary directory.
@@ -197,8 +199,23 @@ def simulate(trials: int = 2000, blocks: int = 50, seed: int = 1) -> None:
                   ("wilcoxon", "t", "sign")) + " |")  # fmt: skip
 
 
+def _as_blocks(r: object) -> object:
+    """The result with its ABBA blocks (``extra["turn_blocks"]``) as the paired unit instead of episodes."""
+    import dataclasses
+
+    extra = dict(r.extra)  # type: ignore[attr-defined]
+    if "turn_blocks" in extra:
+        extra["blocks"] = extra.pop("turn_blocks")
+    return dataclasses.replace(r, extra=extra)  # type: ignore[type-var]
+
+
 def rejudge(root: Path, env: dict[str, str]) -> None:
-    """Judge every stored base/head pair again, Mann-Whitney over rounds and paired blocks: a table."""
+    """Judge every stored base/head pair again: Mann-Whitney over rounds, paired ABBA blocks, paired
+    episodes (the default); a table, and the spread of the per-episode log ratios per benchmark."""
+    import math
+
+    import numpy as np
+
     from perfgate.app import Workspace
     from perfgate.model import Status
     from perfgate.stats import CompareSettings, MetricPair, compare_suite
@@ -211,19 +228,34 @@ def rejudge(root: Path, env: dict[str, str]) -> None:
     with ws.store() as st:
         runs = [st.get_run(info.id) for info in st.list_runs(newest_first=False)]
     tally: dict[tuple[str, str], list[int]] = {}
+    spreads: dict[str, list[float]] = {}
+    means: dict[str, list[float]] = {}
     for a, b in zip(runs[0::2], runs[1::2], strict=True):  # each ab stores base and head together
         if tags.get(a.git.commit if a.git else "") != "base":
             a, b = b, a
         kind = tags.get(b.git.commit if b.git else "", "?")
-        for paired in (False, True):
+        for r in b.results:
+            base = a.result(r.benchmark.name, r.metric)
+            if kind == "identical" and base is not None and "turn_blocks" in r.extra:
+                from perfgate.stats import block_log_ratios
+
+                lr = block_log_ratios(base.samples, base.extra["blocks"], r.samples, r.extra["blocks"])
+                spreads.setdefault(r.benchmark.name, []).append(
+                    float(np.std(lr, ddof=1)) / math.sqrt(len(lr))
+                )
+                means.setdefault(r.benchmark.name, []).append(float(np.mean(lr)))
+        for method in ("Mann-Whitney over rounds", "paired ABBA blocks", "paired episodes"):
             pairs = []
             for r in b.results:
                 base = a.result(r.benchmark.name, r.metric)
                 if base is not None:
+                    if method == "paired ABBA blocks":
+                        base, r = _as_blocks(base), _as_blocks(r)  # type: ignore[assignment]
                     pairs.append(MetricPair(r.benchmark, r.metric, r.unit, r.direction, (base,), r, 0.01))
+            paired = method != "Mann-Whitney over rounds"
             suite = compare_suite(pairs, CompareSettings(machine_shift="ignore", paired_blocks=paired))
             flagged = [v.benchmark.name for v in suite.verdicts if v.status is Status.REGRESSION]
-            t = tally.setdefault((kind, "paired blocks" if paired else "Mann-Whitney over rounds"), [0, 0, 0])
+            t = tally.setdefault((kind, method), [0, 0, 0])
             t[0] += 1
             t[1] += bool(flagged)
             t[2] += SLOW in flagged
@@ -231,6 +263,13 @@ def rejudge(root: Path, env: dict[str, str]) -> None:
     print("|---|---|---|---|---|")
     for (kind, method), (n, anything, busy) in sorted(tally.items()):
         print(f"| {kind} | {method} | {n} | {anything} | {busy} |")
+    if spreads:
+        print("\nidentical code, per benchmark: standard error of the mean episode log ratio, within")
+        print("a run (median over runs), and the spread of those means across runs (the real one)")
+        for name in sorted(spreads):
+            within = statistics.median(spreads[name])
+            across = statistics.stdev(means[name]) if len(means[name]) > 1 else math.nan
+            print(f"  {name}: within-run standard error {within:.2%}, across runs {across:.2%}")
 
 
 def main() -> int:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from perfgate.ab import DEFAULT_EPISODES, run_ab
+
 PYPROJECT = """\
 [project]
 name = "abdemo"
@@ -138,12 +140,21 @@ def test_slower_head_is_a_regression_new_and_failed_benchmarks_reported(repo: Re
     shown = json.loads(repo.perfgate("show", head_id, "--format", "json").stdout)
     assert "ab" in shown["run"]["tags"]
     assert shown["run"]["git"]["commit"] == repo.git("rev-parse", "HEAD")
-    # judged on paired ABBA blocks; each stored sample records its block, so the run can be re-analysed
+    # judged on paired episodes; each stored sample records its episode (the paired unit, in "blocks")
+    # and its ABBA block, so the run can be re-analysed either way
     work = next(v for v in report["verdicts"] if v["benchmark"].endswith("test_work"))
     assert work["method"] == "paired-blocks-signed-rank"
+    assert f"{DEFAULT_EPISODES} paired blocks" in json.dumps(work)
     stored = next(r for r in shown["run"]["results"] if r["benchmark"]["name"].endswith("test_work"))
-    blocks = stored["extra"]["blocks"]
-    assert len(blocks) == len(stored["samples"]) and blocks == sorted(blocks) and blocks[0] == 0
+    extra = stored["extra"]
+    assert extra["unit"] == "episode" and extra["episodes"] == DEFAULT_EPISODES
+    blocks, turns = extra["blocks"], extra["turn_blocks"]
+    assert len(blocks) == len(turns) == len(stored["samples"])
+    assert blocks == sorted(blocks) and sorted(set(blocks)) == list(range(DEFAULT_EPISODES))
+    assert turns == sorted(turns) and turns[0] == 0
+    # a benchmark only one side has is measured once, alone
+    new = next(r for r in shown["run"]["results"] if r["benchmark"]["name"].endswith("test_new"))
+    assert new["extra"] == {"mode": "ab", "interleaved": False}
 
 
 def test_identical_code_passes_and_a_dirty_working_tree_is_the_head(repo: Repo) -> None:
@@ -165,4 +176,33 @@ def test_unknown_base_is_a_one_line_error(repo: Repo) -> None:
     cp = repo.perfgate("ab", "--base", "no-such-ref")
     assert cp.returncode == 2
     assert cp.stderr.count("\n") == 1 and "no-such-ref" in cp.stderr
+    assert repo.worktrees() == [f"worktree {repo.root}"]
+
+
+@pytest.mark.parametrize(
+    ("episodes", "fork", "unit"), [(1, True, "block"), (3, False, "episode"), (3, True, "episode")]
+)
+def test_episodes_in_forks_in_the_worker_or_one_measurement_of_paired_blocks(
+    repo: Repo, episodes: int, fork: bool, unit: str
+) -> None:
+    from perfgate.app import Workspace
+    from perfgate.model import Status
+
+    repo.write("NOTES.txt", "not code\n")
+    repo.commit("head")
+    ws = Workspace.discover(repo.root, environ=repo.env)
+    res = run_ab(
+        ws, base="HEAD~1", head="HEAD", threshold=0.5, episodes=episodes, fork=fork, store_runs=False
+    )
+    assert {v.status for v in res.outcome.verdicts} <= {Status.UNCHANGED, Status.INCONCLUSIVE}
+    for run in (res.base, res.head):
+        for r in run.results:
+            assert r.error is None and r.extra["unit"] == unit
+            blocks = r.extra["blocks"]
+            assert len(blocks) == len(r.samples)
+            if unit == "episode":
+                assert sorted(set(blocks)) == list(range(episodes)) and r.extra["episodes"] == episodes
+                assert len(r.extra["turn_blocks"]) == len(r.samples)
+            else:
+                assert "turn_blocks" not in r.extra and blocks[0] == 0
     assert repo.worktrees() == [f"worktree {repo.root}"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from perfgate.ab import block_order, chunk_rounds, common_order, plan_benchmark, side_seconds
+from perfgate.ab import block_order, chunk_rounds, common_order, episode_shifts, plan_benchmark, side_seconds
 
 
 def test_block_order_is_seeded_and_reproducible() -> None:
@@ -79,3 +79,15 @@ def test_common_order_keeps_heads_order_then_the_one_sided() -> None:
     assert both == ["c", "a", "b"]
     assert head_only == ["new"]
     assert base_only == ["x"]
+
+
+def test_episode_shifts_are_seeded_and_start_at_zero() -> None:
+    shifts = episode_shifts(5, 12)
+    assert shifts == episode_shifts(5, 12)
+    assert shifts != episode_shifts(6, 12)
+    assert len(shifts) == 12 and shifts[0] == 0
+    assert all(1 <= s <= 4096 for s in shifts[1:])
+    assert len(set(shifts[1:])) > 5  # episodes land on different layouts
+    assert episode_shifts(1, 0) == ()
+    with pytest.raises(ValueError):
+        episode_shifts(1, -1)

@@ -97,3 +97,54 @@ def test_parse_fds() -> None:
     for bad in ("5", "a:b", "-1:3", "1:2:3"):
         with pytest.raises(pytest.UsageError):
             parse_fds(bad)
+
+
+def test_again_starts_a_new_episode_with_a_fresh_calibration(ctl: Controller) -> None:
+    calls = []
+    ctl.send(cmd="run", rounds=2, iterations=3)
+    ctl.send(cmd="again", shift=100)
+    ctl.send(cmd="run", rounds=1, iterations=5)
+    ctl.send(cmd="again", shift=0)
+    ctl.send(cmd="done")
+    m = ctl.worker.serve("b::t", lambda: calls.append(1), FAST)
+    msgs = ctl.messages()
+    assert [x["type"] for x in msgs] == ["ready", "samples", "ready", "samples", "ready"]
+    assert all(x["id"] == "b::t" for x in msgs if x["type"] == "ready")
+    assert [len(x["values"]) for x in msgs if x["type"] == "samples"] == [2, 1]
+    assert m.rounds == 3 and m.iterations == 5
+    assert m.calibration_rounds >= 3  # one calibration per episode
+    assert len(calls) >= 2 * 3 + 5 + 3  # measured calls plus at least one calibration call per episode
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forked episodes need os.fork")
+def test_forked_episodes_pass_their_samples_back_and_the_value_comes_from_the_parent(ctl: Controller) -> None:
+    parent = os.getpid()
+    seen: list[int] = []
+    ctl.worker.fork_episodes = True
+    ctl.send(cmd="run", rounds=2, iterations=3)
+    ctl.send(cmd="again", shift=7)
+    ctl.send(cmd="run", rounds=3, iterations=2)
+    ctl.send(cmd="done")
+
+    def fn() -> int:
+        seen.append(os.getpid())
+        return 42
+
+    m = ctl.worker.serve("b::t", fn, FAST)
+    msgs = ctl.messages()
+    assert [x["type"] for x in msgs] == ["ready", "samples", "ready", "samples"]
+    assert [len(x["values"]) for x in msgs if x["type"] == "samples"] == [2, 3]
+    assert m.value == 42 and m.rounds == 5 and m.iterations == 2
+    assert m.samples == tuple(msgs[1]["values"] + msgs[3]["values"])
+    assert seen == [parent]  # the measured calls ran in the children; one untimed call here
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forked episodes need os.fork")
+def test_an_error_in_a_forked_episode_is_reported_and_fails_the_test(ctl: Controller) -> None:
+    def boom() -> None:
+        raise KeyError("k")
+
+    ctl.worker.fork_episodes = True
+    with pytest.raises(RuntimeError, match="forked episode"):
+        ctl.worker.serve("b::boom", boom, FAST)
+    assert ctl.messages() == [{"type": "error", "id": "b::boom", "error": "KeyError: 'k'"}]

@@ -6,6 +6,11 @@ controller then uses the larger iteration count on both sides and alternates tur
 between them in seeded ABBA/BAAB blocks: discarded warm-up first, then measured rounds until each side
 has had its share of the tier's time. Only one worker runs at any moment, and drift on the machine
 (a busy neighbour, thermal throttling, a frequency change) lands on both sides alike.
+
+Each benchmark is measured so in several independent episodes, each in a fresh fork of the worker: a
+benchmark's measurement can sit a few percent apart on the two sides for its whole length (an offset
+tied to the process, not to the code), and only independent episodes turn that offset into noise the
+paired test can see; the test's unit is the episode.
 """
 
 from __future__ import annotations
@@ -24,7 +29,16 @@ from types import FrameType
 from typing import Any
 
 from perfgate.ab.process import WorkerProcess, pick_cpu
-from perfgate.ab.schedule import BASE, HEAD, AbPlan, block_order, common_order, plan_benchmark, side_seconds
+from perfgate.ab.schedule import (
+    BASE,
+    HEAD,
+    AbPlan,
+    block_order,
+    common_order,
+    episode_shifts,
+    plan_benchmark,
+    side_seconds,
+)
 from perfgate.ab.worktree import Side, import_path, trees
 from perfgate.app import Workspace, build_run
 from perfgate.config import Config, Tier
@@ -38,6 +52,10 @@ from perfgate.stats.summary import summarize
 __all__ = ["AbResult", "run_ab"]
 
 DEFAULT_MAX_TIME = 1.0  # seconds of measuring per benchmark and side, as `perfgate run`'s default
+# Independent episodes per benchmark: the unit of the paired test (see docs/ab.md). 1: paired ABBA blocks.
+DEFAULT_EPISODES = 24
+# Each episode in a forked child of the worker (fresh physical memory for what it writes; POSIX only).
+DEFAULT_FORK = True
 COLLECT_TIMEOUT = 300.0  # importing a big suite can take a while
 ANSWER_TIMEOUT = 60.0  # a worker silent for longer than this (beyond its expected work) is stuck
 
@@ -64,6 +82,7 @@ class _Bench:
     outcome: str | None = None
     samples: list[float] = field(default_factory=list)
     blocks: list[int] = field(default_factory=list)  # the measured ABBA block of each sample
+    episodes: list[int] = field(default_factory=list)  # the episode of each sample
     warmup: int = 0
 
 
@@ -173,8 +192,11 @@ class _Controller:
             if kind in kinds or kind == "end":
                 return msg
 
-    def _turn(self, side: str, name: str, state: _Bench, plan: AbPlan, block: int | None) -> None:
-        """One turn of ``side``; its samples belong to measured ``block`` (None: warm-up, discarded)."""
+    def _turn(
+        self, side: str, name: str, state: _Bench, plan: AbPlan, block: int | None, episode: int = 0
+    ) -> None:
+        """One turn of ``side`` in ``episode``; its samples belong to measured ``block`` (None: warm-up,
+        discarded)."""
         self.workers[side].send({"cmd": "run", "rounds": plan.rounds_per_turn, "iterations": plan.iterations})
         expected = plan.rounds_per_turn * plan.iterations * max(state.per_call, 0.0)
         msg = self._until(side, name, state, ("samples", "error"), ANSWER_TIMEOUT + 10 * expected)
@@ -186,40 +208,75 @@ class _Controller:
         if block is not None:
             state.samples.extend(float(v) for v in values)
             state.blocks.extend([block] * len(values))
+            state.episodes.extend([episode] * len(values))
         else:
             state.warmup += len(values)
 
-    def measure(self, index: int, name: str, sides: Sequence[str], seconds: float) -> dict[str, _Bench]:
-        """Measure ``name`` on ``sides`` (interleaved when both): each side's state afterwards."""
+    def _active(self, sides: Sequence[str], states: dict[str, _Bench]) -> list[str]:
+        return [s for s in sides if states[s].ready and states[s].error is None and not states[s].ended]
+
+    def measure(
+        self, index: int, name: str, sides: Sequence[str], seconds: float, episodes: int = 1
+    ) -> dict[str, _Bench]:
+        """Measure ``name`` on ``sides`` (interleaved when both) in ``episodes`` episodes (only when both
+        sides measure; one otherwise): each side's state afterwards.
+
+        Every episode after the first re-enters the benchmark on both sides (a new heap ballast, a new
+        calibration, a new warm-up) and gets an equal share of ``seconds``.
+        """
         states = {s: _Bench() for s in sides}
         for s in sides:
             self._until(s, name, states[s], ("ready", "error"), ANSWER_TIMEOUT)
-        live = [s for s in sides if states[s].ready and states[s].error is None and not states[s].ended]
-        if live:
-            plan = plan_benchmark([(states[s].iterations, states[s].per_call) for s in live], seconds)
-            for s in live:
+        live = self._active(sides, states)
+        count = max(1, episodes) if len(live) == 2 else 1
+        shifts = episode_shifts(self.seed * 1_000_003 + index, count)
+        for e in range(count):
+            active = self._active(live, states)
+            if e > 0:
+                for s in active:
+                    states[s].ready = False
+                    self.workers[s].send({"cmd": "again", "shift": shifts[e]})
+                for s in active:
+                    self._until(s, name, states[s], ("ready", "error"), ANSWER_TIMEOUT)
+                active = self._active(active, states)
+            if not active:
+                break
+            plan = plan_benchmark(
+                [(states[s].iterations, states[s].per_call) for s in active],
+                seconds / count,
+                target_rounds=max(6, 100 // count),
+            )
+            for s in active:
                 states[s].iterations = plan.iterations
-            self._interleave(index, name, live, states, plan)
-            for s in live:
-                if states[s].error is None and not states[s].ended:
-                    self.workers[s].send({"cmd": "done"})
+            self._interleave(index * 1_009 + e, name, active, states, plan, e)
+        for s in live:
+            if states[s].error is None and not states[s].ended:
+                self.workers[s].send({"cmd": "done"})
         for s in sides:
             if not states[s].ended:
                 self._until(s, name, states[s], ("end",), ANSWER_TIMEOUT)
         return states
 
     def _interleave(
-        self, index: int, name: str, live: list[str], states: dict[str, _Bench], plan: AbPlan
+        self,
+        index: int,
+        name: str,
+        live: list[str],
+        states: dict[str, _Bench],
+        plan: AbPlan,
+        episode: int = 0,
     ) -> None:
         start = time.perf_counter()
         measuring_since: float | None = None
-        measured = 0  # measured blocks so far: both sides number their samples' blocks alike
+        # Measured blocks so far (both sides number their samples' blocks alike, across episodes).
+        measured = max((max(states[s].blocks, default=-1) for s in live), default=-1) + 1
+        before = {s: len(states[s].samples) for s in live}
         for block in itertools.count():
             order = block_order(self.seed * 1_000_003 + index * 7_919 + block, 1)
             keep = measured if measuring_since is not None else None
             for s in order:
                 if s in live and states[s].error is None and not states[s].ended:
-                    self._turn(s, name, states[s], plan, keep)
+                    self._turn(s, name, states[s], plan, keep, episode)
             if keep is not None:
                 measured += 1
             active = [s for s in live if states[s].error is None and not states[s].ended]
@@ -230,7 +287,7 @@ class _Controller:
                 if now - start >= plan.warmup_seconds:
                     measuring_since = now
                 continue
-            counts = [len(states[s].samples) for s in active]
+            counts = [len(states[s].samples) - before[s] for s in active]
             if min(counts) >= plan.min_rounds and (
                 now - measuring_since >= plan.seconds * len(active) or max(counts) >= plan.max_rounds
             ):
@@ -250,11 +307,7 @@ def _result(bid: BenchmarkId, state: _Bench, interleaved: bool) -> Result | None
             rounds=len(state.samples),
             iterations=state.iterations,
             warmup=state.warmup,
-            extra=(
-                {"mode": "ab", "interleaved": True, "blocks": list(state.blocks)}
-                if interleaved
-                else {"mode": "ab", "interleaved": False}
-            ),
+            extra=_extra(state, interleaved),
         )
     if state.error is None and state.outcome == "skipped":
         return None
@@ -269,6 +322,19 @@ def _result(bid: BenchmarkId, state: _Bench, interleaved: bool) -> Result | None
         benchmark=bid, metric="time", unit="s", direction=Direction.LOWER, error=error,
         extra={"mode": "ab"},
     )  # fmt: skip
+
+
+def _extra(state: _Bench, interleaved: bool) -> dict[str, Any]:
+    """The result's ``extra``: with several episodes, ``blocks`` holds each sample's **episode** (the
+    unit the paired comparison judges on) and ``turn_blocks`` its ABBA block; with one, ``blocks`` is
+    the ABBA block."""
+    if not interleaved:
+        return {"mode": "ab", "interleaved": False}
+    count = len(set(state.episodes))
+    if count > 1:
+        return {"mode": "ab", "interleaved": True, "unit": "episode", "episodes": count,
+                "blocks": list(state.episodes), "turn_blocks": list(state.blocks)}  # fmt: skip
+    return {"mode": "ab", "interleaved": True, "unit": "block", "blocks": list(state.blocks)}
 
 
 def _shadow_warning(side: Side, shadowed: object) -> list[str]:
@@ -294,12 +360,18 @@ def run_ab(
     pytest_args: Sequence[str] = (),
     threshold: float | None = None,
     seed: int = 0,
+    episodes: int = DEFAULT_EPISODES,
+    fork: bool = DEFAULT_FORK,
     store_runs: bool = True,
     console: Console | None = None,
     warn: Callable[[str], object] | None = None,
 ) -> AbResult:
     """``perfgate ab``: measure ``base`` and ``head`` (default: the working tree) interleaved, store both
-    runs (tagged ``ab``), and judge head against base with machine-shift discounting off."""
+    runs (tagged ``ab``), and judge head against base with machine-shift discounting off.
+
+    Each benchmark both sides have is measured in ``episodes`` independent episodes (re-entered,
+    re-calibrated, warmed up again, on a shifted heap), and the paired test takes one log ratio per
+    episode; ``episodes=1`` measures once and pairs ABBA blocks instead."""
     cfg = ws.config
     t = _tier(cfg, tier)
     max_time = t.max_time if t is not None and t.max_time is not None else DEFAULT_MAX_TIME
@@ -354,7 +426,9 @@ def run_ab(
                 )
             for key, w in workers.items():
                 have = set(collected[key])
-                w.send({"cmd": "select", "ids": [n for n in order if n in have]})
+                w.send(
+                    {"cmd": "select", "ids": [n for n in order if n in have], "fork": fork and episodes > 1}
+                )
             ctl = _Controller(workers, seed)
             results: dict[str, list[Result]] = {BASE: [], HEAD: []}
             progress = console.progress(len(order), "perfgate ab") if console is not None else None
@@ -365,7 +439,7 @@ def run_ab(
                     present = [k for k in (BASE, HEAD) if name in collected[k]]
                     left = budget - (time.perf_counter() - began) if budget is not None else None
                     seconds = side_seconds(max_time, left, len(order) - i, len(present))
-                    states = ctl.measure(i, name, present, seconds)
+                    states = ctl.measure(i, name, present, seconds, episodes)
                     bid = BenchmarkId(name)
                     for k in present:
                         r = _result(bid, states[k], interleaved=len(present) == 2)

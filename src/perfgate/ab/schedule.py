@@ -10,7 +10,15 @@ import math
 import random
 from dataclasses import dataclass
 
-__all__ = ["AbPlan", "block_order", "chunk_rounds", "common_order", "plan_benchmark", "side_seconds"]
+__all__ = [
+    "AbPlan",
+    "block_order",
+    "chunk_rounds",
+    "common_order",
+    "episode_shifts",
+    "plan_benchmark",
+    "side_seconds",
+]
 
 BASE, HEAD = "base", "head"
 
@@ -29,6 +37,19 @@ def block_order(seed: int, blocks: int) -> tuple[str, ...]:
     for _ in range(blocks):
         out += [BASE, HEAD, HEAD, BASE] if rng.random() < 0.5 else [HEAD, BASE, BASE, HEAD]
     return tuple(out)
+
+
+def episode_shifts(seed: int, episodes: int, most: int = 4096) -> tuple[int, ...]:
+    """The heap ballast (in objects, ``0..most``) of each episode: 0 for the first, then seeded draws.
+
+    Each episode after the first starts with a ballast of another size on both sides, so the memory the
+    benchmark allocates lands somewhere else; an offset tied to where it landed then varies between
+    episodes (and is part of the between-episode noise) instead of biasing the whole measurement.
+    """
+    if episodes < 0:
+        raise ValueError(f"episodes must be >= 0, got {episodes}")
+    rng = random.Random(seed)
+    return tuple(0 if e == 0 else rng.randint(1, most) for e in range(episodes))
 
 
 def chunk_rounds(round_seconds: float, chunk_seconds: float = 0.002, most: int = 50) -> int:

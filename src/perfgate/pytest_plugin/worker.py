@@ -10,13 +10,19 @@ The conversation, one JSON object per line (``->`` worker to controller, ``<-`` 
 1. after collection: ``-> {"type": "collected", "ids": [...], "shadowed": [[module, file], ...]}``
    (every benchmark's node id, in collection order; ``shadowed`` lists top-level modules of the tree
    in ``$PERFGATE_AB_TREE`` that were imported from somewhere else), then
-   ``<- {"cmd": "select", "ids": [...]}``: the worker runs exactly these, in this order.
+   ``<- {"cmd": "select", "ids": [...], "fork": bool}``: the worker runs exactly these, in this order;
+   with ``fork`` (POSIX), every episode (below) runs in a forked child of the worker, so each one gets
+   fresh physical memory for everything it writes.
 2. when a benchmark calls ``benchmark(fn)`` (or a marked test's body is measured), the worker calibrates
    and answers ``-> {"type": "ready", "id": ..., "iterations": n, "per_call": seconds}``; then any number
    of ``<- {"cmd": "run", "rounds": k, "iterations": n}`` each answered by
    ``-> {"type": "samples", "values": [seconds per call, ...]}``, until ``<- {"cmd": "done"}`` returns
-   control to the test. An exception from the benchmarked code is answered with
-   ``-> {"type": "error", "error": "Type: message"}`` and then fails the test as usual.
+   control to the test. Instead of ``done``, ``<- {"cmd": "again", "shift": k}`` starts a new
+   **episode** of the same benchmark: the worker lays ``k`` fresh objects on its heap (kept alive for the
+   episode, so the objects the benchmark allocates land elsewhere than in the last episode), calibrates
+   again and answers ``ready`` again, then serves ``run`` commands as before. An exception from the
+   benchmarked code is answered with ``-> {"type": "error", "error": "Type: message"}`` and then fails
+   the test as usual.
 3. after every selected test, passed, failed or skipped: ``-> {"type": "end", "id": ..., "outcome": ...}``.
 4. at the end of the session: ``-> {"type": "bye"}``.
 """
@@ -121,6 +127,16 @@ def _error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
+def _ballast(shift: int) -> list[Any]:
+    """``shift`` small objects and one buffer of ``shift`` words, laid on the heap for one episode.
+
+    Small objects come from the interpreter's pools and the buffer from the C heap, so both kinds of
+    memory the benchmark allocates from start at another place than in the previous episode.
+    """
+    shift = max(0, min(shift, 1 << 16))
+    return [[None] * shift, *(object() for _ in range(shift))]
+
+
 class Worker:
     """The worker side of the protocol; registered as a pytest plugin in worker mode."""
 
@@ -128,6 +144,7 @@ class Worker:
         self._r = rfile
         self._w = wfile
         self.clock = clock
+        self.fork_episodes = False
         for f in (rfile, wfile):  # code under test may spawn processes: they must not inherit the pipes
             os.set_inheritable(f.fileno(), False)
 
@@ -160,6 +177,7 @@ class Worker:
         reply = self.receive()
         if reply["cmd"] != "select" or not isinstance(reply.get("ids"), list):
             raise WorkerProtocolError(f"expected a selection, got {reply!r}")
+        self.fork_episodes = bool(reply.get("fork")) and hasattr(os, "fork")
         by_id = {i.nodeid: i for i in benchmarks}
         chosen = [by_id[n] for n in reply["ids"] if n in by_id]
         keep = set(map(id, chosen))
@@ -184,12 +202,89 @@ class Worker:
             self.send({"type": "bye"})
 
     # serving a benchmark ------------------------------------------------------------------------------
+    def _calibrate(
+        self, name: str, fn: Callable[[], Any], timer: Timer, target: int, resolution: int
+    ) -> tuple[int, int, Any]:
+        """Calibrate ``fn`` and announce ``ready``: ``(iterations, calibration rounds, last value)``."""
+        clock = self.clock
+        try:
+            n, rounds, _end, value = timer.calibrate(fn, target, resolution)
+            t0 = clock()
+            for _ in repeat(None, n):
+                value = fn()
+            per_call = (clock() - t0) / n / _NS
+        except Exception as exc:
+            self.send({"type": "error", "id": name, "error": _error_line(exc)})
+            raise
+        self.send({"type": "ready", "id": name, "iterations": n, "per_call": per_call})
+        return n, rounds, value
+
     def serve(self, name: str, fn: Callable[[], Any], settings: TimerSettings | None = None) -> Measurement:
         """Calibrate ``fn``, then run rounds as the controller asks until it says ``done``.
 
         The samples of every ``run`` command are kept in the returned Measurement (the controller has
         them too and decides what is warm-up). An exception from ``fn`` is reported, then re-raised.
+        With ``fork_episodes`` each episode runs in a forked child (see :meth:`_serve_forked`).
         """
+        if self.fork_episodes:
+            return self._serve_forked(name, fn, settings)
+        return self._serve(name, fn, settings)
+
+    def _serve_forked(self, name: str, fn: Callable[[], Any], settings: TimerSettings | None) -> Measurement:
+        """Each episode in a forked child, which serves until ``again`` or ``done`` and passes its
+        samples back; the value returned to the test comes from one more, untimed call here."""
+        samples: list[float] = []
+        iterations = calib_rounds = 0
+        while True:
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: one episode, then leave without running any of pytest's cleanup
+                code = 3
+                try:
+                    os.close(r)
+                    m = self._serve(name, fn, settings, stop_on_again=True)
+                    body = {
+                        "samples": list(m.samples),
+                        "iterations": m.iterations,
+                        "calibration_rounds": m.calibration_rounds,
+                        "again": m.stopped_by == "again",
+                    }
+                    with os.fdopen(w, "wb") as out:
+                        out.write(json.dumps(body).encode())
+                    code = 0
+                except Exception:
+                    code = 2  # the error has been reported to the controller
+                finally:
+                    os._exit(code)
+            os.close(w)
+            with os.fdopen(r, "rb") as inp:
+                data = inp.read()
+            _, status = os.waitpid(pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            if code != 0 or not data:
+                if code != 2:
+                    self.send({"type": "error", "id": name, "error": f"the episode's process died ({code})"})
+                raise RuntimeError(f"perfgate ab: {name} failed in a forked episode (exit code {code})")
+            body = json.loads(data)
+            samples += [float(v) for v in body["samples"]]
+            iterations = int(body["iterations"]) if body["samples"] else iterations or int(body["iterations"])
+            calib_rounds += int(body["calibration_rounds"])
+            if not body["again"]:
+                break
+        value = fn()  # what the test gets back, as without forking (untimed)
+        return Measurement(
+            samples=tuple(samples), iterations=max(1, iterations), warmup_rounds=0,
+            calibration_rounds=calib_rounds, resolution=0.0, round_target=0.0, loop_overhead=None,
+            stopped_by="controller", value=value,
+        )  # fmt: skip
+
+    def _serve(
+        self,
+        name: str,
+        fn: Callable[[], Any],
+        settings: TimerSettings | None = None,
+        stop_on_again: bool = False,
+    ) -> Measurement:
         s = settings or TimerSettings()
         clock = self.clock
         gc_was_enabled = gc.isenabled()
@@ -198,25 +293,33 @@ class Worker:
             gc.disable()
         samples: list[float] = []
         value: Any = None
+        ballast: list[Any] = []
+        calib_rounds = 0
+        stopped_by = "controller"
         try:
-            try:
-                resolution = measure_resolution(clock)
-                target = max(int(s.min_time * _NS), s.resolution_factor * resolution, 1)
-                timer = Timer(s, clock=clock)
-                n, calib_rounds, _end, value = timer.calibrate(fn, target, resolution)
-                t0 = clock()
-                for _ in repeat(None, n):
-                    value = fn()
-                per_call = (clock() - t0) / n / _NS
-            except Exception as exc:
-                self.send({"type": "error", "id": name, "error": _error_line(exc)})
-                raise
-            self.send({"type": "ready", "id": name, "iterations": n, "per_call": per_call})
-            iterations = n
+            resolution = measure_resolution(clock)
+            target = max(int(s.min_time * _NS), s.resolution_factor * resolution, 1)
+            timer = Timer(s, clock=clock)
+            ready = True
             while True:
+                if ready:
+                    n, rounds, value = self._calibrate(name, fn, timer, target, resolution)
+                    calib_rounds += rounds
+                    if not samples:  # else the measurement keeps the iterations of its last round
+                        iterations = n
+                    ready = False
                 cmd = self.receive()
                 if cmd["cmd"] == "done":
                     break
+                if cmd["cmd"] == "again" and stop_on_again:
+                    stopped_by = "again"
+                    break
+                if cmd["cmd"] == "again":
+                    # A new episode: drop the old ballast first, then lay a new one of another size.
+                    ballast = []
+                    ballast = _ballast(int(cmd.get("shift", 0)))
+                    ready = True
+                    continue
                 if cmd["cmd"] != "run":
                     raise WorkerProtocolError(f"unexpected command {cmd['cmd']!r} while measuring {name}")
                 rounds, iterations = int(cmd["rounds"]), int(cmd["iterations"])
@@ -234,6 +337,7 @@ class Worker:
                 samples.extend(chunk)
                 self.send({"type": "samples", "values": chunk})
         finally:
+            del ballast
             if s.disable_gc and gc_was_enabled:
                 gc.enable()
         return Measurement(
@@ -244,6 +348,6 @@ class Worker:
             resolution=resolution / _NS,
             round_target=target / _NS,
             loop_overhead=None,
-            stopped_by="controller",
+            stopped_by=stopped_by,
             value=value,
         )
