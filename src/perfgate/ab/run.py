@@ -221,8 +221,9 @@ class _Controller:
         """Measure ``name`` on ``sides`` (interleaved when both) in ``episodes`` episodes (only when both
         sides measure; one otherwise): each side's state afterwards.
 
-        Every episode after the first re-enters the benchmark on both sides (a new heap ballast, a new
-        calibration, a new warm-up) and gets an equal share of ``seconds``.
+        Every episode after the first re-enters the benchmark on both sides (in a new fork of the worker,
+        or in the worker itself on a heap ballast of seeded size; a new calibration, a new warm-up), and
+        every episode gets an equal share of ``seconds``.
         """
         states = {s: _Bench() for s in sides}
         for s in sides:
@@ -369,9 +370,10 @@ def run_ab(
     """``perfgate ab``: measure ``base`` and ``head`` (default: the working tree) interleaved, store both
     runs (tagged ``ab``), and judge head against base with machine-shift discounting off.
 
-    Each benchmark both sides have is measured in ``episodes`` independent episodes (re-entered,
-    re-calibrated, warmed up again, on a shifted heap), and the paired test takes one log ratio per
-    episode; ``episodes=1`` measures once and pairs ABBA blocks instead."""
+    Each benchmark both sides have is measured in ``episodes`` independent episodes (each in a fresh
+    fork of the worker with ``fork``, else re-entered in the worker on a shifted heap; re-calibrated and
+    warmed up again), and the paired test takes one log ratio per episode; ``episodes=1`` measures once
+    and pairs ABBA blocks instead."""
     cfg = ws.config
     t = _tier(cfg, tier)
     max_time = t.max_time if t is not None and t.max_time is not None else DEFAULT_MAX_TIME
