@@ -25,7 +25,7 @@ from perfgate.model import (
     Status,
     Verdict,
 )
-from perfgate.stats import summarize
+from perfgate.stats import geomean_change, summarize
 
 GOLDEN = Path(__file__).parent / "golden"
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -196,6 +196,7 @@ def comparison_outcome() -> Outcome:
         run=make_run(results),
         baseline_ids=(BASE_ID,),
         verdicts=verdicts,
+        geomean=geomean_change(verdicts),
         budgets=(
             BudgetCheck(
                 "bench/test_cache.py::test_cache_hit",

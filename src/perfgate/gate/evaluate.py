@@ -58,9 +58,7 @@ def check_budgets(run: Run, policy: Policy) -> tuple[list[BudgetCheck], list[str
         for r in hits:
             value = r.summary.median if r.summary is not None else None
             ok = value is not None and (value <= b.limit if b.op == "<=" else value >= b.limit)
-            checks.append(
-                BudgetCheck(r.benchmark.name, b.metric, b.op, b.limit, b.unit, value, ok, b.rule)
-            )
+            checks.append(BudgetCheck(r.benchmark.name, b.metric, b.op, b.limit, b.unit, value, ok, b.rule))
     return checks, unmatched
 
 
@@ -82,4 +80,5 @@ def evaluate(
         notes=(*notes, *suite.notes, *unmatched),
         method=suite.method,
         baseline_git={b.id: b.git for b in baselines if b.git is not None},
+        geomean=suite.geomean,
     )

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from perfgate.model import GitInfo, Run, Status, Verdict
+from perfgate.stats import GeomeanChange
 
 __all__ = ["BudgetCheck", "Outcome"]
 
@@ -40,6 +41,8 @@ class Outcome:
     method: str = ""
     #: the baseline runs' git information by run id, so reports can say "main@abc1234"
     baseline_git: Mapping[str, GitInfo] = field(default_factory=dict)
+    #: the suite's summary row: geometric mean of the adverse change ratios (None: nothing compared)
+    geomean: GeomeanChange | None = None
 
     def with_status(self, status: Status) -> tuple[Verdict, ...]:
         return tuple(v for v in self.verdicts if v.status is status)

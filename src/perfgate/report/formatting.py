@@ -217,3 +217,15 @@ def inconclusive_reasons(verdicts: Sequence[Verdict]) -> list[tuple[tuple[str, .
             out.append(((names[key],), "; ".join(own)))
     out += [(tuple(who), part) for part, who in sharing.items() if len(who) > 1]
     return out
+
+
+def geomean_phrase(outcome: Outcome) -> str | None:
+    """``geomean of 10 changes: +1.2% [-0.4%, +2.9%] (positive = worse)``, or None."""
+    g = outcome.geomean
+    if g is None:
+        return None
+    interval = ""
+    if g.low is not None and g.high is not None:
+        interval = " " + format_interval(g.low - 1.0, g.high - 1.0)
+    n = f"{g.count} change{'s' if g.count != 1 else ''}"
+    return f"geomean of {n}: {format_change(g.change)}{interval} (positive = worse)"

@@ -99,6 +99,15 @@ def outcome_to_dict(outcome: Outcome, *, baseline_git: Mapping[str, GitInfo] | N
         "verdicts": [_verdict_dict(v) for v in outcome.verdicts],
         "budgets": [_budget_dict(b) for b in outcome.budgets],
         "notes": list(outcome.notes),
+        "geomean": None
+        if outcome.geomean is None
+        else {
+            "ratio": outcome.geomean.ratio,
+            "low": outcome.geomean.low,
+            "high": outcome.geomean.high,
+            "count": outcome.geomean.count,
+            "confidence": outcome.geomean.confidence,
+        },
     }
 
 

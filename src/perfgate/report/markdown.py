@@ -23,6 +23,7 @@ from perfgate.report.formatting import (
     format_change,
     format_interval,
     format_p,
+    geomean_phrase,
     git_label,
     inconclusive_reasons,
     method_phrase,
@@ -162,6 +163,8 @@ class _Parts:
             "",
             _context(outcome, baseline_git),
         ]
+        if (geomean := geomean_phrase(outcome)) is not None:
+            self.head += ["", escape_markdown(geomean[0].upper() + geomean[1:])]
         rest_counts: dict[Status, int] = {}
         for v in rest:
             rest_counts[v.status] = rest_counts.get(v.status, 0) + 1

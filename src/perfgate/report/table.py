@@ -61,15 +61,21 @@ def _cell(value: Cell | str) -> Cell:
 
 
 def min_table_width(
-    columns: Sequence[Column], rows: Sequence[Sequence[Cell | str]], *, gap: int = 2, indent: str = ""
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Cell | str]],
+    *,
+    gap: int = 2,
+    indent: str = "",
+    shrink: bool = True,
 ) -> int:
-    """How narrow the table can get with every shrinkable column cut as far as it may be."""
+    """How narrow the table can get with every shrinkable column cut as far as it may be
+    (``shrink=False``: its natural width, nothing cut)."""
     widths = [len(col.header) for col in columns]
     for row in rows:
         for j, cell in enumerate(row):
             widths[j] = max(widths[j], len(_cell(cell).text))
     for j, col in enumerate(columns):
-        if col.shrink:
+        if col.shrink and shrink:
             widths[j] = min(widths[j], max(MIN_SHRINK, len(col.header)))
     return len(indent) + sum(widths) + gap * (len(columns) - 1)
 

@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 
 from perfgate.gate.outcome import Outcome
-from perfgate.model import GitInfo, Result, Status, Summary, format_value
+from perfgate.model import GitInfo, Result, Status, Summary, Verdict, format_value
 from perfgate.report.console import Console
 from perfgate.report.formatting import (
     baseline_phrase,
@@ -21,6 +21,7 @@ from perfgate.report.formatting import (
     format_interval,
     format_p,
     format_spread,
+    geomean_phrase,
     git_label,
     inconclusive_reasons,
     method_phrase,
@@ -98,8 +99,14 @@ def render_results_table(
     return render_table(columns, rows, console, indent=indent)
 
 
+def _n(v: Verdict) -> str:
+    base = str(v.baseline.n) if v.baseline is not None else "-"
+    cur = str(v.current.n) if v.current is not None else "-"
+    return f"{base}/{cur}"
+
+
 def _verdict_rows(
-    outcome: Outcome, *, interval: bool, p: bool, spread: bool, severity: bool
+    outcome: Outcome, *, n: bool, interval: bool, p: bool, spread: bool, severity: bool
 ) -> tuple[list[Column], list[list[Cell | str]]]:
     verdicts = outcome.verdicts
     with_metric = _show_metric([v.metric for v in verdicts])
@@ -110,6 +117,8 @@ def _verdict_rows(
     columns += [Column("baseline", "right"), Column("current", "right"), Column("change", "right")]
     if with_p:
         columns.append(Column("p", "right"))
+    if n:
+        columns.append(Column("n", "right"))
     columns.append(Column("verdict"))
     rows: list[list[Cell | str]] = []
     for v in verdicts:
@@ -128,6 +137,8 @@ def _verdict_rows(
         row.append(Cell(change, role if moved else None))
         if with_p:
             row.append(format_p(v.p_value))
+        if n:
+            row.append(_n(v))
         verdict = v.status.value + (f" ({v.severity})" if severity and v.severity else "")
         row.append(Cell(verdict, role))
         rows.append(row)
@@ -140,18 +151,20 @@ def _median(summary: Summary | None, unit: str) -> str:
 
 # What a narrow terminal gives up, in order, before names would be cut below legibility.
 _DEGRADE = (
-    {"interval": True, "p": True, "spread": True, "severity": True},
-    {"interval": False, "p": True, "spread": True, "severity": True},
-    {"interval": False, "p": False, "spread": True, "severity": True},
-    {"interval": False, "p": False, "spread": False, "severity": True},
-    {"interval": False, "p": False, "spread": False, "severity": False},
+    {"n": True, "interval": True, "p": True, "spread": True, "severity": True},
+    {"n": False, "interval": True, "p": True, "spread": True, "severity": True},
+    {"n": False, "interval": False, "p": True, "spread": True, "severity": True},
+    {"n": False, "interval": False, "p": False, "spread": True, "severity": True},
+    {"n": False, "interval": False, "p": False, "spread": False, "severity": True},
+    {"n": False, "interval": False, "p": False, "spread": False, "severity": False},
 )
 
 
 def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
     for level in _DEGRADE:
         columns, rows = _verdict_rows(outcome, **level)
-        if min_table_width(columns, rows) <= console.width:
+        # The n column is a luxury: shown only when nothing else, names included, has to be cut.
+        if min_table_width(columns, rows, shrink=not level["n"]) <= console.width:
             break
     return render_table(columns, rows, console)
 
@@ -181,6 +194,8 @@ def render_text(
             lines.append("no results")
     elif outcome.verdicts:
         lines += _verdict_table(outcome, console)
+        if (geomean := geomean_phrase(outcome)) is not None:
+            lines += ["", geomean]
     else:
         lines.append("no results to compare")
 
