@@ -214,6 +214,8 @@ def gate_run(
         notes.append(f"baseline: {baseline.description}")
     if run.status is not RunStatus.COMPLETE:
         notes.append(f"run status {run.status.value}: not every benchmark was measured")
+    if settings is None:
+        settings = CompareSettings(severity_rules=ws.config.severity)
     return evaluate(run, baseline.runs, _policy(ws, tier, threshold), settings, notes)
 
 

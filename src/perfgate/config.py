@@ -59,6 +59,7 @@ from typing import Any
 from perfgate.errors import ConfigError
 from perfgate.gate import Budget, Policy, ThresholdOverride
 from perfgate.model import METRICS, normalize
+from perfgate.stats import SeverityRule, parse_severity_rules
 
 __all__ = [
     "BaselineConfig",
@@ -132,6 +133,7 @@ class Config:
     overrides: tuple[ThresholdOverride, ...] = ()
     budgets: tuple[Budget, ...] = ()
     baseline: BaselineConfig = BaselineConfig()
+    severity: tuple[SeverityRule, ...] = ()
     commands: tuple[CommandConfig, ...] = ()
 
     def storage_url(self) -> str:
@@ -392,7 +394,7 @@ def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandConfig:
 
 _KEYS = {
     "project", "storage", "testbed", "main_branch", "benchmarks", "pytest_args", "default_tier",
-    "tiers", "thresholds", "budgets", "baseline", "commands",
+    "tiers", "thresholds", "budgets", "baseline", "severity", "commands",
 }  # fmt: skip
 
 
@@ -432,6 +434,10 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         if not isinstance(c, dict):
             raise t.error(f"commands[{i}]", "expected a table ([[tool.perfgate.commands]])")
         commands.append(_command(_Table(c, t.key(f"commands[{i}]"), source), tiers))
+    severity_text = t.get("severity", str)
+    severity = (
+        () if severity_text is None else parse_severity_rules(severity_text, f"{source}: {t.key('severity')}")
+    )
     default_tier = t.get("default_tier", str)
     if default_tier is not None and default_tier not in tiers:
         raise t.error("default_tier", f"no tier named {default_tier!r}")
@@ -451,6 +457,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         budgets=tuple(budgets),
         baseline=baseline,
         commands=tuple(commands),
+        severity=severity,
     )
 
 

@@ -114,3 +114,30 @@ def test_parsers():
         parse_percent("-1%")
     with pytest.raises(ValueError):
         parse_duration("10 MB")
+
+
+def test_severity_rules_from_configuration_label_verdicts(tmp_path):
+    from perfgate.app import Workspace, compare_specs
+    from perfgate.model import BenchmarkId, Direction, Environment, Result, Run, dumps_run, new_run_id, utcnow
+    from perfgate.stats import summarize
+
+    write(tmp_path, '[tool.perfgate]\nseverity = "critical: change > 50% and p < 0.05; warning: change > 5%"\n')
+
+    def run_file(name: str, scale: float) -> str:
+        values = [scale * (1 + 0.001 * i) for i in range(20)]
+        r = Result(BenchmarkId("b"), "time", "s", Direction.LOWER, summarize(values), samples=tuple(values))
+        run = Run(new_run_id(), "p", utcnow(), None, "perfgate", Environment("tb"), (r,))
+        (tmp_path / name).write_text(dumps_run(run))
+        return str(tmp_path / name)
+
+    ws = Workspace.discover(tmp_path, environ={})
+    outcome = compare_specs(ws, run_file("a.json", 1.0), run_file("b.json", 2.0))
+    assert outcome.verdicts[0].severity == "critical"
+    outcome = compare_specs(ws, run_file("a.json", 1.0), run_file("c.json", 1.1))
+    assert outcome.verdicts[0].severity == "warning"
+
+
+def test_bad_severity_rule_names_file_and_key(tmp_path):
+    write(tmp_path, '[tool.perfgate]\nseverity = "critical: change >> 10%"\n')
+    with pytest.raises(ConfigError, match=r"pyproject.toml: tool.perfgate.severity: .*change >> 10%"):
+        load_config(tmp_path)

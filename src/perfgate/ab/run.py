@@ -480,6 +480,6 @@ def run_ab(
     if base_only:
         notes.append(f"{len(base_only)} benchmark(s) only on base: reported as missing")
     # Paired blocks: each ABBA/BAAB block's log ratio is one observation (rounds share disturbances).
-    settings = CompareSettings(machine_shift="ignore", paired_blocks=True)
+    settings = CompareSettings(machine_shift="ignore", paired_blocks=True, severity_rules=ws.config.severity)
     outcome = evaluate(runs[HEAD], [runs[BASE]], policy, settings, notes)
     return AbResult(runs[BASE], runs[HEAD], outcome, tuple(warnings))
