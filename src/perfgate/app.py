@@ -112,8 +112,10 @@ def build_run(
     environment: Environment | None = None,
     tags: Sequence[str] = (),
 ) -> Run:
-    """A Run from a measuring process's results plus the live context."""
-    live_git, live_ci, live_env = ws.context()
+    """A Run from a measuring process's results plus the live context (read only if not all given)."""
+    if git is None or ci is None or environment is None:
+        live_git, live_ci, live_env = ws.context()
+        git, ci, environment = git or live_git, ci or live_ci, environment or live_env
     return Run(
         id=new_run_id(doc.started),
         project=ws.config.project,
@@ -123,9 +125,9 @@ def build_run(
         status=doc.status,
         tier=tier,
         tags=tuple(tags),
-        git=git or live_git,
-        ci=ci or live_ci,
-        environment=environment or live_env,
+        git=git,
+        ci=ci,
+        environment=environment,
         results=doc.results,
     )
 
@@ -437,8 +439,7 @@ def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto") -> Run:
     p = Path(spec)
     if p.exists():
         return ingest_paths(ws, [p], fmt=fmt)
-    if not ws.has_store():
-        raise NotFoundError(f"{spec!r} is neither a file nor a run: no store at {ws.url}")
+    _existing_store(ws, f"{spec!r} is neither a file nor a run")
     with ws.store(create=False) as store:
         return resolve_runs(store, ws, spec)[0]
 
@@ -459,9 +460,11 @@ def compare_specs(
     return gate_run(ws, b, Baseline((a,), f"run {a.id[:10]}"), threshold=threshold)
 
 
-def _existing_store(ws: Workspace) -> None:
+def _existing_store(ws: Workspace, what: str | None = None) -> None:
+    """Refuse to read a store that does not exist (opening it would create an empty one)."""
     if not ws.has_store():
-        raise NotFoundError(f"no store at {ws.url}: `perfgate run` or `perfgate ingest` creates it")
+        hint = f"{what}: " if what else ""
+        raise NotFoundError(f"{hint}no store at {ws.url}: `perfgate run` or `perfgate ingest` creates it")
 
 
 def list_runs(
