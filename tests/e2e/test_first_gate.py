@@ -47,7 +47,7 @@ def test_three_times_slower_fails_the_gate(project):
     assert "test_work" in table_rows[0] and "regression" in table_rows[0].lower()
 
     warn = project.perfgate("compare", report["baseline"]["run_ids"][0], report["run"]["id"], "--warn-only")
-    assert warn.code == 0 and "test_work" in warn.stdout
+    assert warn.code == 0 and "test_work" in warn.stdout, warn.stdout
 
     # The branch's runs are stored with their commit; git refs name runs.
     by_ref = project.perfgate("compare", "main", "slower", "--format", "json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -466,3 +467,51 @@ def test_the_empty_callable_matches_the_kind_of_call() -> None:
     assert empty_like(len) is None
     assert empty_like(functools.partial(len, "abc")) is None
     assert empty_like(int) is None
+
+
+def _measured_time(m_rounds: int, cost_ns: int, iterations: int) -> float:
+    return m_rounds * cost_ns * iterations / 1e9
+
+
+def test_one_pass_of_several_spends_its_share_of_max_time_and_min_rounds() -> None:
+    clock = FakeClock(read_cost=10)
+    settings = TimerSettings(min_time=10e-6, max_time=0.1, min_rounds=20, passes=10, subtract_overhead=False)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(1_000))
+    assert m.passes == 10
+    spent = _measured_time(m.rounds, 1_000, m.iterations)
+    assert 0.009 <= spent <= 0.012  # a tenth of 0.1 s, give or take a round
+    whole = Timer(replace(settings, passes=1), clock=clock, cpu_clock=None).run(clock.work(1_000))
+    assert whole.passes == 1
+    assert 0.099 <= _measured_time(whole.rounds, 1_000, whole.iterations) <= 0.102
+
+
+def test_a_function_too_slow_to_spread_is_measured_in_full_in_the_first_pass() -> None:
+    clock = FakeClock(read_cost=10)
+    # 5 ms per call: a tenth of 0.1 s holds 2 rounds, fewer than spread_min_rounds (20)
+    settings = TimerSettings(max_time=0.1, min_rounds=5, passes=10, subtract_overhead=False)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(clock.work(5_000_000))
+    assert m.passes == 1
+    assert m.rounds >= 20  # the whole 0.1 s
+    # a later pass does not decide again: the first one chose to spread
+    forced = Timer(replace(settings, force_passes=True), clock=clock, cpu_clock=None).run(
+        clock.work(5_000_000)
+    )
+    assert forced.passes == 10
+    assert forced.rounds == 2  # the pass's 10 ms hold two 5 ms rounds (its minimum is ceil(5 / 10) = 1)
+
+
+class TwoStateClock(FakeClock):
+    """A clock whose reads cost 100 ns in a fast moment and 170 ns in a slow one, slow most of the time."""
+
+    def __call__(self) -> int:
+        self.read_cost = 100 if (self.reads // 7) % 5 == 0 else 170
+        return super().__call__()
+
+
+def test_loop_overhead_is_the_centre_of_the_best_of_spread_empty_rounds() -> None:
+    # An empty round lasts one clock read: 100 ns fast, 170 ns slow. The median of the empty rounds
+    # would be the slow figure; the overhead follows the fast state, as the samples will.
+    clock = TwoStateClock()
+    m = Timer(TimerSettings(max_time=0.05, min_rounds=5), clock=clock, cpu_clock=None).run(clock.work(1_000))
+    assert m.overhead_rounds > 100
+    assert m.loop_overhead == pytest.approx(100e-9 / m.iterations)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from perfgate.measure.spread import sample_groups
 from perfgate.model import Direction, RunStatus
+from perfgate.pytest_plugin.options import DEFAULT_PASSES
 
 from .conftest import read_results, run_perfgate
 
@@ -59,7 +61,9 @@ def test_call_form_returns_the_value_and_records_a_result(pytester: pytest.Pytes
     assert small.extra["extra_info"] == {"n": 10}
     assert (small.metric, small.unit, small.direction) == ("time", "s", Direction.LOWER)
     assert small.error is None and small.summary is not None
-    assert small.rounds == len(small.samples) >= 3
+    # every round counted; each sample the best of interleaved rounds (perfgate.measure.spread)
+    assert small.rounds is not None and len(small.samples) == sample_groups(small.rounds) >= 3
+    assert small.extra["passes"] == DEFAULT_PASSES
     assert small.iterations is not None and small.iterations > 1
     assert small.summary.n == len(small.samples)
     assert small.extra["gc_disabled"] is True

@@ -50,6 +50,7 @@ from itertools import repeat
 from typing import Any
 
 from perfgate.errors import MeasureError
+from perfgate.measure.spread import DEFAULT_GROUP, best_of_spread
 from perfgate.model import Summary
 
 __all__ = [
@@ -179,6 +180,14 @@ class TimerSettings:
     is spent: noise on a shared machine comes in bursts lasting longer than a round, and a short window
     can be precise and still unrepresentative. ``overhead_every`` interleaves one empty-loop round after
     every that many measured rounds.
+
+    ``passes > 1`` makes this run one of that many passes over the suite: it spends ``1/passes`` of
+    ``max_time``, ``warmup_time``, ``ci_min_time`` and ``min_rounds`` (rounded up), so that the passes
+    together spend what one run would. A function too slow for that (fewer than ``spread_min_rounds``
+    rounds would fit in one pass) is measured in full instead, and the Measurement says so
+    (``passes == 1``), unless ``force_passes`` (a later pass: the first one already chose).
+    ``rounds_per_sample`` is how many rounds make one sample downstream
+    (:func:`perfgate.measure.spread.best_of_spread`); the loop overhead is estimated the same way.
     """
 
     min_time: float = 10e-6
@@ -194,6 +203,10 @@ class TimerSettings:
     warmup_settle: float | None = None
     overhead_every: int = 4
     ci_min_time: float = 0.0
+    passes: int = 1
+    spread_min_rounds: int = 20
+    force_passes: bool = False
+    rounds_per_sample: int = DEFAULT_GROUP
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.min_time) and self.min_time >= 0):
@@ -218,6 +231,9 @@ class TimerSettings:
             raise ValueError(f"ci_min_time must be a finite number >= 0, got {self.ci_min_time!r}")
         if self.overhead_every < 1:
             raise ValueError(f"overhead_every must be >= 1, got {self.overhead_every}")
+        for name in ("passes", "spread_min_rounds", "rounds_per_sample"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +257,7 @@ class Measurement:
     cpu_samples: tuple[float, ...] = ()
     overhead_rounds: int = 0
     ci_halfwidth: float | None = None
+    passes: int = 1
 
     @property
     def rounds(self) -> int:
@@ -370,6 +387,18 @@ class Timer:
         above, they jump to the estimate plus 10%. Calibration gives up growing (keeping the last count)
         once it has spent ``max_time`` or passed the deadline.
         """
+        n, rounds, end, value, _ = self._calibrate(fn, target_ns, resolution_ns, watch, deadline_ns)
+        return n, rounds, end, value
+
+    def _calibrate(
+        self,
+        fn: Callable[[], Any],
+        target_ns: int,
+        resolution_ns: int,
+        watch: RoundWatch | None = None,
+        deadline_ns: int | None = None,
+    ) -> tuple[int, int, int, Any, int]:
+        """:meth:`calibrate`, plus the last round's duration in ns."""
         n = 1
         rounds = 0
         start = self.clock()
@@ -379,9 +408,9 @@ class Timer:
             dt, end = r.wall, r.end
             rounds += 1
             if dt >= target_ns or n >= _MAX_ITERATIONS:
-                return n, rounds, end, r.value
+                return n, rounds, end, r.value, dt
             if end - start >= budget or (deadline_ns is not None and end >= deadline_ns):
-                return n, rounds, end, r.value
+                return n, rounds, end, r.value, dt
             if dt < 100 * resolution_ns:
                 n *= 10
             else:
@@ -422,17 +451,20 @@ class Timer:
         try:
             resolution = measure_resolution(self.clock)
             target = max(math.ceil(s.min_time * _NS), s.resolution_factor * resolution, 1)
-            n, calib_rounds, now, value = self.calibrate(fn, target, resolution, watch, deadline_ns)
+            n, calib_rounds, now, value, last = self._calibrate(fn, target, resolution, watch, deadline_ns)
+            share = s.passes
+            if share > 1 and not s.force_passes and last * s.spread_min_rounds > s.max_time * _NS / share:
+                share = 1  # too slow to spread: measured in full now, in no later pass
 
             def past_deadline(t: int) -> bool:
                 return deadline_ns is not None and t >= deadline_ns
 
             warm_start = now
             warm = 0
-            warm_ns = s.warmup_time * _NS
+            warm_ns = s.warmup_time * _NS / share
             warm_samples: list[int] = []
             while not past_deadline(now):
-                if warm >= s.warmup_rounds:
+                if warm >= math.ceil(s.warmup_rounds / share):
                     if now - warm_start >= warm_ns:
                         break
                     if s.warmup_settle is not None and _settled(warm_samples, s.warmup_settle):
@@ -454,21 +486,24 @@ class Timer:
             gross: list[int] = []
             cpu: list[int] = []
             start = now
-            max_ns = s.max_time * _NS
+            max_ns = s.max_time * _NS / share
+            min_rounds = math.ceil(s.min_rounds / share)
+            max_rounds = None if s.max_rounds is None else math.ceil(s.max_rounds / share)
+            ci_min_ns = s.ci_min_time * _NS / share
             stopped_by = "max_time"
-            next_check = max(s.min_rounds, 6)
+            next_check = max(min_rounds, 6)
             halfwidth: float | None = None
             while True:
-                if s.max_rounds is not None and len(gross) >= s.max_rounds:
+                if max_rounds is not None and len(gross) >= max_rounds:
                     stopped_by = "max_rounds"
                     break
                 if gross and past_deadline(now):
                     stopped_by = "deadline"
                     break
-                if len(gross) >= s.min_rounds:
+                if len(gross) >= min_rounds:
                     if now - start >= max_ns:
                         break
-                    precise_enough_to_look = len(gross) >= next_check and now - start >= s.ci_min_time * _NS
+                    precise_enough_to_look = len(gross) >= next_check and now - start >= ci_min_ns
                     if s.ci_target is not None and precise_enough_to_look:
                         halfwidth = median_ci_halfwidth(gross)
                         if halfwidth is not None and halfwidth <= s.ci_target:
@@ -488,8 +523,10 @@ class Timer:
         finally:
             if s.disable_gc and gc_was_enabled:
                 gc.enable()
-        overhead = _median(empty_wall) / n / _NS if empty_wall else None
-        cpu_overhead = _median(empty_cpu) / n / _NS if empty_cpu else 0.0
+        # The loop overhead is estimated the way samples will be (the best of spread rounds), so a
+        # no-op reads near zero in the fast and the slow state of the machine alike.
+        overhead = _spread_centre(empty_wall, s.rounds_per_sample) / n / _NS if empty_wall else None
+        cpu_overhead = _spread_centre(empty_cpu, s.rounds_per_sample) / n / _NS if empty_cpu else 0.0
         samples = tuple(max(dt / n / _NS - (overhead or 0.0), 0.0) for dt in gross)
         cpu_samples: tuple[float, ...] = ()
         if self.cpu_clock is not None:
@@ -509,6 +546,7 @@ class Timer:
             cpu_samples=cpu_samples,
             overhead_rounds=len(empty_wall),
             ci_halfwidth=halfwidth,
+            passes=share,
         )
 
     def run_pedantic(
@@ -572,6 +610,11 @@ class Timer:
             value=value,
             cpu_samples=tuple(cpu) if self.cpu_clock is not None else (),
         )
+
+
+def _spread_centre(values: Sequence[int], group: int) -> float:
+    """The median of :func:`~perfgate.measure.spread.best_of_spread` samples of ``values``."""
+    return _median(best_of_spread([float(v) for v in values], group))
 
 
 def _settled(walls: Sequence[int], tolerance: float) -> bool:

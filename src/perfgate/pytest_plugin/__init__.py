@@ -136,6 +136,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         "gc off while measuring" if t.disable_gc else "gc on",
         f"precision ±{t.ci_target:.2%}" if t.ci_target is not None else "no adaptive stop",
     ]
+    if o.passes > 1:
+        parts.append(f"{o.passes} passes")
+    if o.rounds_per_sample > 1:
+        parts.append(f"sample = best of ~{o.rounds_per_sample} spread rounds")
     if o.memory:
         parts.append("memory traced")
     if o.processes > 1:
@@ -176,6 +180,62 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     s.skipped_by_budget.append(item.nodeid)
     pytest.skip(f"perfgate: time budget of {s.options.budget:g}s spent; benchmark not run")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
+    """After pytest's own pass through the tests, the further passes of ``--perfgate-passes``."""
+    outcome = yield
+    s = _measuring(session.config)
+    if s is None or s.options.passes <= 1 or _worker.active(session.config) is not None:
+        return outcome
+    if session.shouldfail or session.shouldstop or s.budget_spent():
+        return outcome
+    items = [item for item in session.items if item.nodeid in s.spread]
+    if items:
+        _more_passes(session, s, items)
+    return outcome
+
+
+def _more_passes(session: pytest.Session, s: PerfgateSession, items: list[pytest.Item]) -> None:
+    """Passes 2..N over the benchmarks measured spread out: each spends its share again; the rounds of
+    every pass are pooled per benchmark. Reports are not logged (each test already reported once); a
+    benchmark failing in a later pass is recorded as failed."""
+    from _pytest.runner import runtestprotocol
+
+    passes = s.options.passes
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and reporter.verbosity >= 0:
+        reporter.write_line(
+            f"perfgate: {passes - 1} more passes over {len(items)} benchmark(s), "
+            "to spread each one's rounds over the session"
+        )
+    first = s.results
+    batches: list[list[Any]] = []
+    try:
+        for p in range(2, passes + 1):
+            if session.shouldstop or session.shouldfail or s.budget_spent():
+                break
+            s.pass_index = p
+            s.results = {}
+            try:
+                for i, item in enumerate(items):
+                    last = p == passes and i == len(items) - 1
+                    nextitem: Any = None if last else items[(i + 1) % len(items)]
+                    if nextitem is item:  # one benchmark: keep what encloses it, set the test up afresh
+                        nextitem = item.parent
+                    for report in runtestprotocol(item, log=False, nextitem=nextitem):
+                        if report.failed and report.when != "call":
+                            s.pass_problems.append(f"pass {p}: {item.nodeid} failed in {report.when}")
+            finally:
+                batches.append(list(s.results.values()))
+            if reporter is not None and reporter.verbosity > 0:
+                reporter.write_line(f"perfgate: pass {p}/{passes} done")
+    finally:
+        s.results = first
+        s.pass_index = 1
+        if batches:
+            s.results = pool(s.results, batches, count_key="passes", elsewhere="a later pass")
 
 
 def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
@@ -261,12 +321,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitC
         s.results = pool(s.results, batches)
         for line in problems:
             sys.stderr.write(f"perfgate: {line}\n")
-    if s.options.benchmark_json is not None:
+    for line in s.pass_problems:
+        sys.stderr.write(f"perfgate: {line}\n")
+    if s.options.benchmark_json is not None:  # pytest-benchmark's format: every round is a sample
         try:
             write_pytest_benchmark_json(s.options.benchmark_json, list(s.results.values()), s.options)
         except OSError as exc:
             sys.stderr.write(f"perfgate: cannot write {s.options.benchmark_json}: {exc.strerror or exc}\n")
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+    s.finalize()
     if s.options.json_path is None:
         return
     path = s.options.json_path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -50,10 +50,13 @@ def item_settings(item: pytest.Item, session: PerfgateSession) -> tuple[TimerSet
 
     Unknown marker arguments are ignored, with one warning per argument name per session.
     """
+    base = session.options.timer
+    if session.pass_index > 1:  # a later pass: the first one chose to spread this benchmark
+        base = replace(base, force_passes=True)
     marker = item.get_closest_marker("benchmark")
     if marker is None:
-        return session.options.timer, None
-    settings, group, unknown = marker_settings(session.options.timer, marker.kwargs, item.nodeid)
+        return base, None
+    settings, group, unknown = marker_settings(base, marker.kwargs, item.nodeid)
     fresh = [k for k in unknown if k not in session.warned_marker_keys]
     if fresh:
         session.warned_marker_keys.update(fresh)

@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 
 from perfgate.measure import TimerSettings
+from perfgate.measure.spread import DEFAULT_GROUP
 
 __all__ = [
     "CI_MIN_SHARE",
+    "DEFAULT_PASSES",
     "DEFAULT_PRECISION",
     "IGNORED_MARKER_KEYS",
     "MARKER_KEYS",
@@ -43,6 +45,8 @@ IGNORED_MARKER_KEYS = frozenset({"timer", "warmup_iterations", "calibration_prec
 _BENCHMARK_PLUGIN = "benchmark"  # pytest-benchmark's entry-point name
 
 DEFAULT_PRECISION = 0.005
+DEFAULT_PASSES = 10
+"""Default ``--perfgate-passes``: see docs/measurement.md for the measurements behind it."""
 """Default ``--perfgate-precision``: relative half-width of the median's 95% CI that ends measuring."""
 DEFAULT_WARMUP_SETTLE = 0.01
 """Warm-up ends once two consecutive windows of rounds agree within this fraction."""
@@ -100,12 +104,13 @@ def _seconds(text: str) -> float:
 
 
 def _positive_int(text: str) -> int:
+    # argparse names the option: "argument --perfgate-passes: expected a whole number >= 1, got '0'"
     try:
         value = int(text)
     except ValueError:
-        raise pytest.UsageError(f"perfgate: expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
-        raise pytest.UsageError(f"perfgate: expected a whole number >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return value
 
 
@@ -176,6 +181,23 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
         "each spends max-time/N (default 1)",
     )
     group.addoption("--perfgate-process-of", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    group.addoption(
+        "--perfgate-passes",
+        metavar="N",
+        type=_positive_int,
+        default=DEFAULT_PASSES,
+        help="spread each benchmark's measuring over N passes through the suite, each spending "
+        f"max-time/N, so a slow stretch of the machine cannot cover all of it (default {DEFAULT_PASSES}; "
+        "1: measure each benchmark at once)",
+    )
+    group.addoption(
+        "--perfgate-rounds-per-sample",
+        metavar="N",
+        type=_positive_int,
+        default=DEFAULT_GROUP,
+        help="each sample is the fastest of about N rounds spread over the whole measurement "
+        f"(default {DEFAULT_GROUP}; 1: every round is a sample)",
+    )
     group.addoption(
         "--perfgate-memory",
         action="store_true",
@@ -260,6 +282,8 @@ class PluginOptions:
     benchmark_json: Path | None = None
     processes: int = 1  # the session spawns processes - 1 more when > 1
     process_of: int | None = None  # this process is one of that many (spawned by another)
+    passes: int = 1  # passes through the benchmarks (see --perfgate-passes)
+    rounds_per_sample: int = DEFAULT_GROUP
 
 
 def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
@@ -288,6 +312,8 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
     processes = int(config.getoption("perfgate_processes", 1))
     share = process_of or processes
     max_time /= share  # N processes spend together what one would
+    passes = int(config.getoption("perfgate_passes", 1))
+    rounds_per_sample = int(config.getoption("perfgate_rounds_per_sample", DEFAULT_GROUP))
     min_time = opt("perfgate_min_time")
     warmup = opt("perfgate_warmup")
     keep_gc = bool(config.getoption("perfgate_keep_gc"))
@@ -302,6 +328,8 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
         ci_target=config.getoption("perfgate_precision", DEFAULT_PRECISION),
         warmup_settle=DEFAULT_WARMUP_SETTLE,
         ci_min_time=max_time * CI_MIN_SHARE,
+        passes=passes,
+        rounds_per_sample=rounds_per_sample,
     )
     asked = bool(config.getoption("perfgate")) or json_path is not None or benchmark_json is not None or only
     return PluginOptions(
@@ -318,6 +346,8 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
         benchmark_json=benchmark_json,
         processes=1 if process_of else processes,
         process_of=process_of,
+        passes=passes,
+        rounds_per_sample=rounds_per_sample,
     )
 
 

@@ -37,9 +37,16 @@ def child_args(args: Sequence[str], json_path: Path, compat: bool, processes: in
 
 
 def pool(
-    results: Mapping[tuple[str, str], Result], others: Sequence[Sequence[Result]]
+    results: Mapping[tuple[str, str], Result],
+    others: Sequence[Sequence[Result]],
+    *,
+    count_key: str = "processes",
+    elsewhere: str = "another process",
 ) -> dict[tuple[str, str], Result]:
-    """``results`` with the samples of the same (name, metric) from ``others`` appended, re-summarised."""
+    """``results`` with the samples of the same (name, metric) from ``others`` appended, re-summarised.
+
+    ``extra[count_key]`` records how many batches a Result pools; a benchmark that failed in another
+    batch fails with "failed in {elsewhere}: ..."."""
     from perfgate.stats.summary import summarize
 
     pooled: dict[tuple[str, str], Result] = {}
@@ -58,12 +65,12 @@ def pool(
             pooled[key] = r
             continue
         if key in failed:
-            error = f"failed in another process: {failed[key]}"
+            error = f"failed in {elsewhere}: {failed[key]}"
             pooled[key] = replace(r, summary=None, samples=(), rounds=None, iterations=None, error=error)
             continue
         samples = r.samples + tuple(extra_samples.get(key, ()))
         extra = dict(r.extra)
-        extra["processes"] = 1 + seen.get(key, 0)
+        extra[count_key] = 1 + seen.get(key, 0)
         pooled[key] = replace(
             r, samples=samples, summary=summarize(samples), rounds=len(samples), extra=extra
         )

@@ -16,7 +16,7 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from perfgate.pytest_plugin.options import PluginOptions
 __all__ = ["PerfgateSession", "benchmark_id", "error_line", "seed_random"]
 
 _NS = 1_000_000_000
+_TIMED = ("fixture", "marker")  # Results the timer measured round by round
 
 
 def error_line(exc: BaseException) -> str:
@@ -95,7 +96,10 @@ class PerfgateSession:
     cut_by_budget: list[str] = field(default_factory=list)
     warned_marker_keys: set[str] = field(default_factory=set)
     planned: int = 0  # benchmarks collected to run in this session
-    measured: set[str] = field(default_factory=set)  # node ids measured (or started) so far
+    measured: set[tuple[str, int]] = field(default_factory=set)  # (node id, pass) measured or started
+    pass_index: int = 1  # which pass through the benchmarks is under way (see --perfgate-passes)
+    spread: dict[str, str] = field(default_factory=dict)  # node id -> name: measured over the passes
+    pass_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.started_ns = self.clock()
@@ -118,8 +122,11 @@ class PerfgateSession:
         deadline = self.budget_deadline()
         if deadline is None:
             return None
-        remaining = max(self.planned - len(self.measured), 1)
-        return now + max(deadline - now, 0) // remaining
+        passes = self.options.passes
+        # In units of one pass of one benchmark; the first pass may measure a benchmark in full.
+        remaining = max(self.planned * passes - len(self.measured), 1)
+        units = passes if self.pass_index == 1 else 1
+        return now + max(deadline - now, 0) * min(units, remaining) // remaining
 
     @property
     def partial(self) -> bool:
@@ -141,7 +148,7 @@ class PerfgateSession:
         watch = RoundWatch()
         now = self.clock()
         share_at = self.share_deadline(now)
-        self.measured.add(name)
+        self.measured.add((name, self.pass_index))
         timeout = self.options.timeout
         timeout_at = None if timeout is None else now + int(timeout * _NS)
         budget_at = self.budget_deadline()
@@ -203,6 +210,8 @@ class PerfgateSession:
             extra=extra,
         )
         self.results[(bid.name, "time")] = result
+        if m.passes > 1 and self.pass_index == 1:
+            self.spread[bid.name] = bid.name
         how = {"rounds": m.rounds, "iterations": m.iterations, "warmup": m.warmup_rounds}
         if m.cpu_samples:
             self._add(bid, "cpu_time", "s", Direction.LOWER, m.cpu_samples, how, {"mode": mode})
@@ -263,6 +272,27 @@ class PerfgateSession:
         )
         self.results[(bid.name, "time")] = result
         return result
+
+    def finalize(self) -> None:
+        """Make samples of the timer's rounds: each the best of rounds spread over the measurement.
+
+        Applies to what the timer measured (modes ``fixture`` and ``marker``, per round), not to
+        pedantic rounds the suite fixed itself nor to the memory pass. A process spawned by
+        ``--perfgate-processes`` keeps its rounds: the first process pools them all, then finalizes.
+        See :mod:`perfgate.measure.spread`.
+        """
+        from perfgate.measure.spread import MIN_SAMPLES, best_of_spread
+
+        group = self.options.rounds_per_sample
+        if group <= 1 or self.options.process_of:
+            return
+        for key, r in list(self.results.items()):
+            if r.error is not None or len(r.samples) <= MIN_SAMPLES or r.extra.get("mode") not in _TIMED:
+                continue
+            samples = best_of_spread(r.samples, group, higher=r.direction is Direction.HIGHER)
+            extra = dict(r.extra)
+            extra["rounds_per_sample"] = round(len(r.samples) / len(samples), 1)
+            self.results[key] = replace(r, samples=samples, summary=_summarize(samples), extra=extra)
 
     # output -------------------------------------------------------------------------------------------
     def status(self, exitstatus: int | pytest.ExitCode, stopped_early: bool) -> RunStatus:

@@ -161,10 +161,15 @@ _DEGRADE = (
 
 
 def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
+    # Names are what a reader looks for: give up the other columns, in order, before cutting them.
     for level in _DEGRADE:
         columns, rows = _verdict_rows(outcome, **level)
-        # The n column is a luxury: shown only when nothing else, names included, has to be cut.
-        if min_table_width(columns, rows, shrink=not level["n"]) <= console.width:
+        if min_table_width(columns, rows, shrink=False) <= console.width:
+            return render_table(columns, rows, console)
+    # Even the barest table is too wide: cut names in the fullest table that then fits (never with n).
+    for level in _DEGRADE[1:]:
+        columns, rows = _verdict_rows(outcome, **level)
+        if min_table_width(columns, rows) <= console.width:
             break
     return render_table(columns, rows, console)
 
