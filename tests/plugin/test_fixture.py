@@ -63,7 +63,7 @@ def test_call_form_returns_the_value_and_records_a_result(pytester: pytest.Pytes
     assert small.error is None and small.summary is not None
     # every round counted; each sample the best of interleaved rounds (perfgate.measure.spread)
     assert small.rounds is not None and len(small.samples) == sample_groups(small.rounds) >= 3
-    assert small.extra["passes"] == DEFAULT_PASSES
+    assert small.extra["passes"] in (1, DEFAULT_PASSES)  # 1: too slow for a tenth of 0.01 s to hold 20 rounds
     assert small.iterations is not None and small.iterations > 1
     assert small.summary.n == len(small.samples)
     assert small.extra["gc_disabled"] is True

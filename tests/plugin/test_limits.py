@@ -171,3 +171,51 @@ def test_an_interrupted_session_is_partial(pytester: pytest.Pytester) -> None:
     doc = read_results(out)
     assert doc.status is RunStatus.PARTIAL
     assert [r.benchmark.name for r in doc.results if r.metric == "time"] == ["test_int.py::test_first"]
+
+
+CODSPEED_SUITE = """
+import pytest
+
+def test_fx(benchmark):
+    assert benchmark(len, "abc") == 3
+
+@pytest.mark.benchmark
+def test_marked():
+    sum(range(100))
+"""
+
+
+def test_with_pytest_codspeed_measuring_perfgate_steps_aside(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_codspeed", reason="pytest-codspeed is not installed")
+    pytester.makepyfile(test_cs=CODSPEED_SUITE)
+    # --codspeed: CodSpeed measures and owns the fixture; perfgate says so once and stays out
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:benchmark", "--codspeed")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["perfgate: pytest-codspeed is measuring*owns the `benchmark` fixture*inactive"]
+    )
+    assert "perfgate benchmarks" not in result.stdout.str()
+    # both asked to measure: refused, with what to do
+    both = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:benchmark", "--codspeed", "--perfgate"
+    )
+    assert both.ret == pytest.ExitCode.USAGE_ERROR
+    both.stderr.fnmatch_lines(["*perfgate: pytest-codspeed is measuring too*-p no:codspeed*"])
+
+
+def test_with_pytest_codspeed_idle_perfgate_measures_and_says_who_owns_what(
+    pytester: pytest.Pytester,
+) -> None:
+    pytest.importorskip("pytest_codspeed", reason="pytest-codspeed is not installed")
+    pytester.makepyfile(test_cs=CODSPEED_SUITE)
+    out = pytester.path / "out.json"
+    result = run_perfgate(pytester, f"--perfgate-json={out}")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "perfgate: measuring benchmarks*",
+            "perfgate: pytest-codspeed is installed but not measuring*perfgate owns the `benchmark` fixture*",
+        ]
+    )
+    names = {r.benchmark.name for r in read_results(out).results if r.metric == "time"}
+    assert names == {"test_cs.py::test_fx", "test_cs.py::test_marked"}

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import sys
 from collections.abc import Generator
 from typing import Any
@@ -71,6 +72,17 @@ __all__ = ["BenchmarkFixture", "PerfgateSession"]
 
 _DORMANT = pytest.StashKey[bool]()
 _WROTE = pytest.StashKey[str]()
+
+CODSPEED_DORMANT = (
+    "perfgate: pytest-codspeed is measuring (--codspeed or CODSPEED_ENV) and owns the `benchmark` fixture "
+    "and marker; perfgate is inactive"
+)
+CODSPEED_IDLE = (
+    "perfgate: pytest-codspeed is installed but not measuring (no --codspeed); perfgate owns the `benchmark` "
+    "fixture and marker"
+)
+_CODSPEED_IDLE = pytest.StashKey[bool]()
+_CODSPEED_OWNS = pytest.StashKey[bool]()
 
 DORMANT_MESSAGE = (
     "perfgate: pytest-benchmark is loaded too and owns the `benchmark` fixture and --benchmark-* options; "
@@ -108,6 +120,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_DORMANT] = True
         return
     options = parse_options(config)
+    if _codspeed_measuring(config):
+        if options.measure:
+            raise pytest.UsageError(
+                "perfgate: pytest-codspeed is measuring too (--codspeed or CODSPEED_ENV): measure with one "
+                "of them per pytest run (drop --codspeed, or add `-p no:codspeed` to measure with perfgate)"
+            )
+        # Unmeasured, perfgate's fixture stays registered: pytest-codspeed replaces it at session start
+        # (and, on pytest < 9.1, expects one to be there to set aside).
+        config.stash[_CODSPEED_OWNS] = True
+    else:
+        config.stash[_CODSPEED_IDLE] = config.pluginmanager.has_plugin("codspeed")
     if options.measure:
         workers = getattr(config.option, "numprocesses", None)
         dist = getattr(config.option, "dist", "no")
@@ -121,9 +144,19 @@ def pytest_configure(config: pytest.Config) -> None:
     _worker.configure(config)
 
 
+def _codspeed_measuring(config: pytest.Config) -> bool:
+    """Whether pytest-codspeed is loaded and will measure in this run (its own rule: --codspeed or
+    CODSPEED_ENV). Then it replaces the `benchmark` fixture when the session starts."""
+    if not config.pluginmanager.has_plugin("codspeed"):
+        return False
+    return bool(config.getoption("codspeed", False)) or os.environ.get("CODSPEED_ENV") is not None
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     if config.stash.get(_DORMANT, False):
         return [DORMANT_MESSAGE]
+    if config.stash.get(_CODSPEED_OWNS, False):
+        return [CODSPEED_DORMANT]
     s = _measuring(config)
     if s is None:
         return []
@@ -148,7 +181,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         parts.append(f"timeout {o.timeout:g}s")
     if o.budget is not None:
         parts.append(f"budget {o.budget:g}s")
-    return ["perfgate: measuring benchmarks (" + ", ".join(parts) + ")"]
+    lines = ["perfgate: measuring benchmarks (" + ", ".join(parts) + ")"]
+    if config.stash.get(_CODSPEED_IDLE, False):
+        lines.append(CODSPEED_IDLE)
+    return lines
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -196,6 +196,7 @@ class PerfgateSession:
             "overhead_rounds": m.overhead_rounds,
             "ci_halfwidth": m.ci_halfwidth,
             "gc_disabled": disable_gc,
+            "passes": 1,  # pooling the later passes' rounds counts them here
         }
         result = Result(
             benchmark=bid,
