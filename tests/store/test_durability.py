@@ -26,7 +26,10 @@ from perfgate.store import open_store
 from .conftest import RunFactory, make_result
 
 CHILD = r"""
-import json, sys, time
+import json, signal, sys, time
+# Ctrl-C raises KeyboardInterrupt, as in a terminal, even when this test runs in a background job
+# (which starts its children with SIGINT ignored).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import sqlalchemy as sa
 from perfgate.model import run_from_dict
 from perfgate.store import open_store
