@@ -62,15 +62,19 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(a.processes):
         for n in passes if i % 2 == 0 else reversed(passes):  # alternate, so drift hits all alike
             text = subprocess.run(
-                [sys.executable, "-c", CHILD, str(n), str(a.seconds)], capture_output=True, text=True, check=True
+                [sys.executable, "-c", CHILD, str(n), str(a.seconds)],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             runs[n].append(json.loads(text))
         print(f"process {i + 1}/{a.processes} done", file=sys.stderr)
-    estimators = {
-        "median of rounds": statistics.median,
-        "min": min,
-        **{f"best-of-{g}": (lambda g: lambda xs: statistics.median(best_of_spread(xs, g)))(g) for g in (16, 128, 512)},
-    }
+
+    def best_of(group: int):  # type: ignore[no-untyped-def]
+        return lambda xs: statistics.median(best_of_spread(xs, group))
+
+    estimators = {"median of rounds": statistics.median, "min": min}
+    estimators.update({f"best-of-{g}": best_of(g) for g in (16, 128, 512)})
     report: dict[str, dict[str, dict[str, float]]] = {}
     print(f"\nCV across {a.processes} processes of each estimator ({a.seconds:g} s per workload)\n")
     print("| passes | workload | " + " | ".join(estimators) + " |")
