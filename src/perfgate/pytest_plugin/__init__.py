@@ -218,7 +218,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip(f"perfgate: time budget of {s.options.budget:g}s spent; benchmark not run")
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: after the terminal's own end of the loop
 def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     """After pytest's own pass through the tests, the further passes of ``--perfgate-passes``."""
     outcome = yield
@@ -240,11 +240,12 @@ def _more_passes(session: pytest.Session, s: PerfgateSession, items: list[pytest
     from _pytest.runner import runtestprotocol
 
     passes = s.options.passes
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and reporter.verbosity >= 0:
-        reporter.write_line(
-            f"perfgate: {passes - 1} more passes over {len(items)} benchmark(s), "
-            "to spread each one's rounds over the session"
+    reporter: Any = session.config.pluginmanager.get_plugin("terminalreporter")
+    show = reporter is not None and reporter.verbosity >= 0
+    if show:
+        reporter.ensure_newline()
+        reporter.write(
+            f"perfgate: {passes - 1} more passes over {len(items)} benchmark(s), to spread their rounds:"
         )
     first = s.results
     batches: list[list[Any]] = []
@@ -265,9 +266,11 @@ def _more_passes(session: pytest.Session, s: PerfgateSession, items: list[pytest
                             s.pass_problems.append(f"pass {p}: {item.nodeid} failed in {report.when}")
             finally:
                 batches.append(list(s.results.values()))
-            if reporter is not None and reporter.verbosity > 0:
-                reporter.write_line(f"perfgate: pass {p}/{passes} done")
+            if show:
+                reporter.write(f" {p}", flush=True)
     finally:
+        if show:
+            reporter.ensure_newline()
         s.results = first
         s.pass_index = 1
         if batches:
