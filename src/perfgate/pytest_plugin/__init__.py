@@ -23,7 +23,10 @@ How is it measured?
     max-time is spent, at least ``--benchmark-min-rounds``; GC collected before and off during rounds
     (``--perfgate-keep-gc`` keeps it on); ``random`` seeded per benchmark. A marked test without the
     fixture has its body called repeatedly with the same fixture values (fixtures are set up once);
-    coroutines are awaited on an event loop. ``--perfgate-processes N`` pools N processes.
+    coroutines are awaited on an event loop. Each benchmark is measured in ``--perfgate-passes`` passes
+    through the suite (a share of max-time each; later passes re-run the benchmark tests unreported) and
+    its pooled rounds become samples, each the best of ~``--perfgate-rounds-per-sample`` rounds spread
+    over the measurement (:mod:`perfgate.measure.spread`). ``--perfgate-processes N`` pools N processes.
 
 Limits:
     ``--perfgate-timeout S`` stops measuring a benchmark after S seconds (the rounds so far count); a
