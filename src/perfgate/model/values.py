@@ -149,7 +149,9 @@ class Summary:
 class Result:
     """One metric of one benchmark in one run.
 
-    ``samples`` are per-operation values, one per round, when known (in ``unit``). A benchmark that
+    ``samples`` are per-operation values, when known (in ``unit``): one per round, or, for perfgate's
+    own timer, one per group of rounds (``extra["rounds_per_sample"]``; see
+    :mod:`perfgate.measure.spread`), with ``rounds`` counting the rounds. A benchmark that
     failed is a Result with ``error`` set and no summary, never a silent gap.
     ``rounds``/``iterations``/``warmup`` describe how it was measured; ``extra`` carries free-form,
     JSON-compatible information (pytest-benchmark's ``extra_info``, a harness's own fields).
