@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from perfgate import context
 from perfgate.config import CommandConfig, Config, Tier, load_config
@@ -26,6 +26,7 @@ from perfgate.model import (
     Run,
     RunStatus,
     new_run_id,
+    results_from_dict,
     run_from_dict,
     utcnow,
 )
@@ -348,23 +349,35 @@ def command_suite(
 # --- run specifications: run ids, git refs, files ---------------------------------------------
 
 
-def is_run_document(path: Path) -> bool:
+def _perfgate_kind(path: Path) -> str | None:
+    """``"run"`` or ``"results"`` for a perfgate document (``perfgate export``, ``--perfgate-json``)."""
     try:
         with path.open("rb") as f:
             head = f.read(4096)
     except OSError:
-        return False
-    return b'"perfgate_schema"' in head and b'"run"' in head
+        return None
+    if b'"perfgate_schema"' not in head:
+        return None
+    if b'"kind": "results"' in head or b'"kind":"results"' in head:
+        return "results"
+    return "run" if b'"run"' in head else None
 
 
-def _load_run_file(path: Path) -> Run:
+def is_run_document(path: Path) -> bool:
+    return _perfgate_kind(path) == "run"
+
+
+def _read_json(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from None
-    return run_from_dict(data, str(path))
+
+
+def _load_run_file(path: Path) -> Run:
+    return run_from_dict(_read_json(path), str(path))
 
 
 def _ingest_git(
@@ -402,6 +415,13 @@ def ingest_paths(
         if commit or branch or tier or project:
             raise UsageError("--commit/--branch/--tier/--project do not apply to a perfgate run document")
         return _load_run_file(paths[0])
+    if len(paths) == 1 and fmt in ("auto", "perfgate") and _perfgate_kind(paths[0]) == "results":
+        # what `pytest --perfgate-json` wrote: results with no context yet, given this checkout's
+        results = results_from_dict(_read_json(paths[0]), str(paths[0]))
+        live_git, ci, env = ws.context()
+        git = _ingest_git(ws, live_git, commit, branch)
+        run = build_run(ws, results, tier=tier, source="perfgate", git=git, ci=ci, environment=env)
+        return replace(run, project=project) if project else run
     from perfgate.adapters.registry import parse_inputs
 
     parsed = parse_inputs(list(paths), fmt)

@@ -94,3 +94,41 @@ def test_ingest_a_directory_becomes_one_run(project, tmp_path):
     assert run["source"] == "mixed"
     sources = {r["benchmark"]["name"].split(".")[0] for r in run["results"]}
     assert "index/suffixarray" in sources
+
+
+def _pytest_json(project, out: Path) -> None:
+    """What a user runs: pytest itself, writing perfgate's results document."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:benchmark", "-p", "no:cacheprovider",
+         "--benchmark-max-time=0.1", f"--perfgate-json={out}", "bench"],
+        cwd=project.root, env=project.env, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def test_compare_and_ingest_read_what_pytest_perfgate_json_wrote(project, tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    _pytest_json(project, a)
+    lib = project.root / "lib.py"
+    project.write("lib.py", lib.read_text().replace("range(1 * n)", "range(3 * n)"))
+    _pytest_json(project, b)
+
+    res = project.perfgate("compare", str(a), str(b), "--format", "json")
+    assert res.code == 1, res.stderr
+    verdicts = {(v["benchmark"].split("::")[-1], v["metric"]): v for v in res.json()["verdicts"]}
+    assert verdicts[("test_work", "time")]["status"] == "regression"
+    assert verdicts[("test_work", "time")]["change"] > 1.0
+    assert verdicts[("test_cheap", "time")]["status"] != "regression"
+    assert not (project.root / ".perfgate").exists()
+
+    stored = project.perfgate("ingest", str(a), "--tier", "fast")
+    assert stored.code == 0, stored.stderr
+    shown = project.perfgate("show", stored.stdout.strip(), "--format", "json").json()["run"]
+    assert shown["source"] == "perfgate" and shown["tier"] == "fast"
+    assert shown["git"]["commit"] == project.git("rev-parse", "HEAD")
+    assert {r["benchmark"]["name"] for r in shown["results"]} == {
+        "bench/test_work.py::test_work",
+        "bench/test_work.py::test_cheap",
+    }
