@@ -4,14 +4,16 @@
 
 For each setting (extra pytest arguments; default: perfgate's defaults, and
 ``--perfgate-passes 1 --perfgate-rounds-per-sample 1``, the timer before passes and spread samples),
-``--runs`` whole pytest runs of ``suite_gate.py`` measure identical code (factor 1.0) and as many measure
-code doing 10% more work (factor 1.1), alternating. Then every ordered pair of runs is judged by
-``perfgate compare`` with its default settings (5% threshold, Mann-Whitney U with Hodges-Lehmann,
-Holm across the suite): a pair of two factor-1.0 runs should say "unchanged" for all three benchmarks
-(every "regression" or "improvement" is a false alarm), a factor-1.0 baseline against a factor-1.1 run
-should say "regression" for the ~10 µs and ~1 ms workloads (each does 10% more work; the
-``sum(range(110))`` one does less than 10% more, since a call's fixed cost does not grow).
-Uses the perfgate virtual environment that ``run.py`` makes. Nothing here asserts.
+``--runs`` whole pytest runs of ``suite_gate.py`` (six workloads) measure identical code (factor 1.0)
+and as many measure code doing 10% more work (factor 1.1), alternating. Each run is then judged with
+the default gate (5% threshold, Mann-Whitney U with Hodges-Lehmann, Holm across the suite, machine-wide
+shifts turned into "inconclusive"): against each one other identical run (as `perfgate compare A B`)
+and against every choice of three other identical runs (as `perfgate run` does with the latest runs
+on main, which adds the run-to-run test). Identical code should give "unchanged": every "regression"
+or "improvement" is a false alarm. The slower code should give "regression" (the loops do 10% more
+work; ``sum(range(110))``, ``",".join`` and ``sorted`` somewhat less or more than 10% in time).
+Measuring uses the perfgate virtual environment that ``run.py`` makes; judging runs in this process,
+from this checkout. Nothing here asserts.
 """
 
 from __future__ import annotations
@@ -40,15 +42,30 @@ def measure(py: Path, work: Path, out: Path, factor: float, extra: list[str]) ->
     subprocess.run(cmd, cwd=work, env=env, check=True, capture_output=True)
 
 
-def judge(py: Path, work: Path, base: Path, head: Path) -> dict[str, str]:
-    proc = subprocess.run(
-        [str(py), "-m", "perfgate", "compare", str(base), str(head), "--format", "json"],
-        cwd=work, capture_output=True, text=True,
-    )  # fmt: skip
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"perfgate compare failed: {proc.stderr.strip()}")
-    doc = json.loads(proc.stdout)
-    return {v["benchmark"].split("::")[-1]: v["status"] for v in doc["verdicts"] if v["metric"] == "time"}
+class Judge:
+    """``perfgate compare``'s judgement, in this process: one file against one or several baseline files
+    (several: what `perfgate run` does with the latest runs on main, run-to-run test included)."""
+
+    def __init__(self, work: Path) -> None:
+        from perfgate.app import Workspace, load_spec
+
+        self.ws = Workspace.discover(work)
+        self.runs = {}
+        self._load = load_spec
+
+    def run(self, path: Path):  # type: ignore[no-untyped-def]
+        if path not in self.runs:
+            self.runs[path] = self._load(self.ws, str(path))
+        return self.runs[path]
+
+    def __call__(self, bases: list[Path], head: Path) -> dict[str, str]:
+        from perfgate.app import Baseline, gate_run
+
+        base = Baseline(tuple(self.run(b) for b in bases), f"{len(bases)} run(s)")
+        outcome = gate_run(self.ws, self.run(head), base)
+        return {
+            v.benchmark.name.split("::")[-1]: v.status.value for v in outcome.verdicts if v.metric == "time"
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,11 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=6)
     p.add_argument("--venvs", type=Path, default=Path(tempfile.gettempdir()) / "perfgate-repro-venvs")
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--keep", type=Path, default=None, help="work here and keep the measurements (reused)")
     a = p.parse_args(argv)
     py = ensure_venvs(a.venvs)["perfgate"]
     report = {}
     with tempfile.TemporaryDirectory(prefix="perfgate-gate-") as tmp:
-        work = Path(tmp)
+        work = a.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         (work / "pytest.ini").write_text("[pytest]\n")
         (work / "perfgate.toml").write_text("# defaults\n")
         shutil.copy(HERE / "suite_gate.py", work / "suite_gate.py")
@@ -70,23 +89,29 @@ def main(argv: list[str] | None = None) -> int:
             for s in a.settings if i % 2 == 0 else list(reversed(a.settings)):
                 for factor in (1.0, 1.1) if i % 2 == 0 else (1.1, 1.0):
                     out = work / f"s{a.settings.index(s)}-f{factor}-{i}.json"
-                    measure(py, work, out, factor, shlex.split(s))
+                    if not out.exists():
+                        measure(py, work, out, factor, shlex.split(s))
                     files.setdefault((s, factor), []).append(out)
             print(f"run {i + 1}/{a.runs} measured", file=sys.stderr)
-        print(f"\n{a.runs} runs per setting and factor; every ordered pair judged by `perfgate compare`\n")
-        print("| setting | benchmark | identical code: verdicts | +10% work: verdicts |")
-        print("|---|---|---|---|")
-        for s in a.settings:
-            same = Counter()
-            slower = Counter()
-            for b, h in itertools.permutations(files[(s, 1.0)], 2):
-                for name, status in judge(py, work, b, h).items():
-                    same[(name, status)] += 1
-            for b, h in itertools.product(files[(s, 1.0)], files[(s, 1.1)]):
-                for name, status in judge(py, work, b, h).items():
-                    slower[(name, status)] += 1
+        judge = Judge(work)
+        print(f"\n{a.runs} runs per setting and factor; judged as `perfgate compare` and `perfgate run` do\n")
+        print("| setting | baseline | benchmark | identical code: verdicts | +10% work: verdicts |")
+        print("|---|---|---|---|---|")
+        for s, k in itertools.product(a.settings, (1, 3)):
+            same: Counter[tuple[str, str]] = Counter()
+            slower: Counter[tuple[str, str]] = Counter()
+            same_runs, slow_runs = files[(s, 1.0)], files[(s, 1.1)]
+            for i, head in enumerate(same_runs):  # baselines: every choice of k other identical runs
+                others = same_runs[:i] + same_runs[i + 1 :]
+                for bases in itertools.combinations(others, k):
+                    for name, status in judge(list(bases), head).items():
+                        same[(name, status)] += 1
+            for head in slow_runs:
+                for bases in itertools.combinations(same_runs, k):
+                    for name, status in judge(list(bases), head).items():
+                        slower[(name, status)] += 1
             names = sorted({n for n, _ in same} | {n for n, _ in slower})
-            report[s or "defaults"] = {
+            report[f"{s or 'defaults'} | {k} baseline run(s)"] = {
                 "identical": {f"{n} {st}": c for (n, st), c in same.items()},
                 "slower": {f"{n} {st}": c for (n, st), c in slower.items()},
             }
@@ -98,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
                     return ", ".join(parts)
 
                 label = f"`{s}`" if s else "defaults"
-                print(f"| {label} | {n} | {cell(same)} | {cell(slower)} |")
+                print(f"| {label} | {k} run(s) | {n} | {cell(same)} | {cell(slower)} |")
     if a.out is not None:
         a.out.write_text(json.dumps(report, indent=2) + "\n")
     return 0
@@ -106,4 +131,5 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(HERE.parents[1] / "src"))
     raise SystemExit(main())

@@ -51,8 +51,10 @@ def test_thresholds_per_benchmark_and_budgets():
     policy = Policy(
         overrides=(ThresholdOverride("bench/io.py::*", {"time": 0.15}),),
         metrics={"time": 100.0},
-        budgets=(Budget("hit", "time", "<=", 1e-3, "s", "hit time <= 1ms"),
-                 Budget("nothing*", "time", "<=", 1.0, "s", "nothing time <= 1s")),
+        budgets=(
+            Budget("hit", "time", "<=", 1e-3, "s", "hit time <= 1ms"),
+            Budget("nothing*", "time", "<=", 1.0, "s", "nothing time <= 1s"),
+        ),
     )
     out = evaluate(cur, [base], policy)
     assert {v.status for v in out.verdicts} == {Status.UNCHANGED}
@@ -82,3 +84,20 @@ def test_cpu_time_follows_the_time_threshold_unless_it_has_its_own():
     assert Policy(metrics={"time": 0.10, "cpu_time": 0.2}).threshold("a", "cpu_time") == 0.2
     assert Policy(tier_metrics={"time": 0.03}, metrics={"time": 0.10}).threshold("a", "cpu_time") == 0.03
     assert p.threshold("a", "peak_memory") == 0.05
+
+
+def test_a_change_against_one_baseline_run_says_what_one_run_cannot_know():
+    from perfgate.gate import ONE_BASELINE_NOTE
+    from perfgate.stats import CompareSettings
+
+    base = run(res("a", [1.0, 1.01, 0.99, 1.0, 1.02]))
+    slower = run(res("a", [1.5, 1.51, 1.49, 1.5, 1.52]))
+    assert ONE_BASELINE_NOTE in evaluate(slower, [base], Policy()).notes
+    # nothing moved: nothing to qualify
+    same = run(res("a", [1.0, 1.01, 0.99, 1.0, 1.02]))
+    assert ONE_BASELINE_NOTE not in evaluate(same, [base], Policy()).notes
+    # several baseline runs bring the run-to-run test; interleaved A/B pairs are judged on blocks
+    bases = [run(res("a", [1.0, 1.01, 0.99, 1.0, 1.02])) for _ in range(3)]
+    assert ONE_BASELINE_NOTE not in evaluate(slower, bases, Policy()).notes
+    paired = CompareSettings(paired_blocks=True, machine_shift="ignore")
+    assert ONE_BASELINE_NOTE not in evaluate(slower, [base], Policy(), paired).notes

@@ -6,10 +6,16 @@ from collections.abc import Sequence
 
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.gate.policy import Policy, matches
-from perfgate.model import Result, Run
+from perfgate.model import Result, Run, Status
 from perfgate.stats import CompareSettings, MetricPair, compare_suite
 
-__all__ = ["check_budgets", "evaluate", "pair_results"]
+__all__ = ["ONE_BASELINE_NOTE", "check_budgets", "evaluate", "pair_results"]
+
+ONE_BASELINE_NOTE = (
+    "one baseline run: the test sees the noise within each run, not between runs, and on a shared "
+    "machine whole runs differ by a few percent (docs/measurement.md); confirm a change against 3 or "
+    "more baseline runs or with `perfgate ab`"
+)
 
 
 def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list[MetricPair]:
@@ -70,8 +76,12 @@ def evaluate(
     notes: Sequence[str] = (),
 ) -> Outcome:
     """The gate's decision: verdicts against the baseline runs, budget checks, and notes."""
-    suite = compare_suite(pair_results(current, baselines, policy), settings or CompareSettings())
+    settings = settings or CompareSettings()
+    suite = compare_suite(pair_results(current, baselines, policy), settings)
     budgets, unmatched = check_budgets(current, policy)
+    moved = any(v.status in (Status.REGRESSION, Status.IMPROVEMENT) for v in suite.verdicts)
+    if len(baselines) == 1 and moved and not settings.paired_blocks:
+        notes = (*notes, ONE_BASELINE_NOTE)
     return Outcome(
         run=current,
         baseline_ids=tuple(b.id for b in baselines),
