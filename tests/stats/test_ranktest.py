@@ -88,3 +88,26 @@ def test_holm_on_known_p_values() -> None:
     assert holm([]) == ()
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         holm([1.5])
+
+
+def test_hodges_lehmann_on_large_samples_selects_the_same_order_statistics(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Above the size where every pair is listed, the k-th differences are selected by bisection:
+    # the same values (to the last bit of rounding) as listing and sorting them.
+    from perfgate.stats import ranktest
+
+    rng = np.random.default_rng(3)
+    cases = [
+        (rng.lognormal(0, 0.1, 401), rng.lognormal(0.05, 0.2, 399)),
+        (np.array([1.0] * 300 + [2.0] * 200), np.array([1.0] * 100 + [3.0] * 450)),  # heavy ties
+        (rng.lognormal(0, 1, 7), rng.lognormal(0, 1, 1000)),  # lopsided sizes
+    ]
+    for x, y in cases:
+        listed = hodges_lehmann(x, y)
+        with monkeypatch.context() as m:
+            m.setattr(ranktest, "_MATERIALIZE_LIMIT", 0)
+            selected = hodges_lehmann(x, y)
+        assert selected.estimate == pytest.approx(listed.estimate, abs=1e-12)
+        assert selected.low == pytest.approx(listed.low, abs=1e-12)
+        assert selected.high == pytest.approx(listed.high, abs=1e-12)
