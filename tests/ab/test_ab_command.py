@@ -206,3 +206,22 @@ def test_episodes_in_forks_in_the_worker_or_one_measurement_of_paired_blocks(
             else:
                 assert "turn_blocks" not in r.extra and blocks[0] == 0
     assert repo.worktrees() == [f"worktree {repo.root}"]
+
+
+def test_episodes_from_the_command_line(repo: Repo) -> None:
+    repo.write("NOTES.txt", "not code\n")
+    repo.commit("head")
+    cp = repo.perfgate(
+        "ab", "--base", "HEAD~1", "--head", "HEAD", "--episodes", "2", "--threshold", "50%", "--format", "json"
+    )
+    assert cp.returncode == 0, cp.stderr
+    head_id = json.loads(cp.stdout)["run"]["id"]
+    shown = json.loads(repo.perfgate("show", head_id, "--format", "json").stdout)
+    paired = [r for r in shown["run"]["results"] if r["extra"].get("interleaved")]
+    assert paired and all(r["extra"]["episodes"] == 2 for r in paired)
+
+    bad = repo.perfgate("ab", "--base", "HEAD~1", "--episodes", "0")
+    assert bad.returncode == 2
+    assert "--episodes" in bad.stderr and "expected a whole number >= 1" in bad.stderr
+    helptext = repo.perfgate("ab", "--help").stdout
+    assert f"default: {DEFAULT_EPISODES}" in " ".join(helptext.split())

@@ -58,6 +58,16 @@ def _threshold(value: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _episodes(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value!r}")
+    return n
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--config",
@@ -137,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--head", metavar="REF", help="the git ref to judge (default: the working tree as it is)")
     p.add_argument("--tier", help="tier from the configuration (default: 'fast' when configured)")
     p.add_argument("--seed", type=int, default=0, help="seed of the A/B turn order (default: 0)")
+    p.add_argument(
+        "--episodes",
+        type=_episodes,
+        default=None,
+        metavar="N",
+        help="independent episodes per benchmark, each in a fresh fork of the workers; the paired test "
+        "takes one ratio per episode (default: 24; 1: one measurement, paired ABBA blocks)",
+    )
     p.add_argument("--no-store", action="store_true", help="do not store the two runs")
     p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
     p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="extra arguments for pytest")
@@ -393,6 +411,7 @@ def _cmd_ab(
         pytest_args=args.pytest_args,
         threshold=args.threshold,
         seed=args.seed,
+        **({"episodes": args.episodes} if args.episodes is not None else {}),
         store_runs=not args.no_store,
         console=console,
         warn=lambda message: sys.stderr.write(f"perfgate: warning: {message}\n"),
