@@ -50,6 +50,8 @@ def test_cpu_time_throughput_and_memory_are_results_of_their_own(pytester: pytes
     assert peak.unit == "B" and peak.summary is not None and peak.summary.median >= 1_000_000
     assert got[("test_items", "peak_memory")].summary.median >= 800  # type: ignore[union-attr]
     assert got[("test_items", "allocations")].unit == "count"
+    # one traced call per benchmark and session, also when the timing is spread over passes
+    assert len(peak.samples) == 1 and got[("test_items", "allocations")].rounds == 1
 
 
 def test_memory_for_every_benchmark_with_the_option(pytester: pytest.Pytester) -> None:

@@ -36,6 +36,7 @@ def per_test():
     return 2
 
 
+@pytest.mark.benchmark(memory=True)
 def test_fast(benchmark, shared, per_test):
     log("fast-body")
     assert benchmark(lambda: sum(range(shared * per_test))) == 15
@@ -81,6 +82,9 @@ def test_fast_benchmarks_run_in_every_pass_and_pool_their_rounds(
     assert fast.rounds is not None and len(fast.samples) == sample_groups(fast.rounds)
     cpu = {r.benchmark.name: r for r in doc.results if r.metric == "cpu_time"}
     assert cpu["test_suite.py::test_fast"].rounds == fast.rounds
+    # the memory pass is one traced call per session, not one per pass
+    (peak,) = [r for r in doc.results if r.metric == "peak_memory"]
+    assert len(peak.samples) == 1 and peak.extra.get("passes", 1) == 1
 
 
 def test_a_benchmark_failing_in_a_later_pass_is_recorded_as_failed(

@@ -299,7 +299,7 @@ def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
     memory: MemoryUse | None = None
     try:
         m, stopped_by = s.measure(item.nodeid, run)
-        if extras.memory:
+        if extras.memory and s.pass_index == 1:  # one traced call per session, not per pass
             memory = measure_memory(fn, loop=loop, disable_gc=settings.disable_gc)
     except BenchmarkTimeout as exc:
         s.record_error(bid, error_line(exc), mode="marker", extra_info={})

@@ -179,7 +179,7 @@ class BenchmarkFixture:
 
     def _memory_pass(self, fn: Callable[[], Any], loop: Any = None) -> None:
         """One more call, traced (untimed), when memory was asked for and timing succeeded."""
-        if self._extras.memory and self.measurement is not None:
+        if self._extras.memory and self.measurement is not None and self._session.pass_index == 1:
             self.memory = measure_memory(fn, loop=loop, disable_gc=self._settings.disable_gc)
 
     def pedantic(
