@@ -23,6 +23,8 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     timeout = "10s"                  # per benchmark
     budget = "30s"                   # the whole tier
     max_time = "0.2s"                # measuring time per benchmark
+    passes = 10                      # passes through the suite (pytest plugin; 1: all at once)
+    processes = 1                    # processes pooled per benchmark (pytest plugin)
 
     [[tool.perfgate.budgets]]        # absolute budgets
     benchmark = "test_cache_hit"     # glob on the full name, or on the test name alone
@@ -85,6 +87,8 @@ class Tier:
     timeout: float | None = None
     budget: float | None = None
     max_time: float | None = None
+    passes: int | None = None  # None: the plugin's default
+    processes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +280,9 @@ def _metric_thresholds(t: _Table) -> tuple[dict[str, float], list[ThresholdOverr
 
 
 def _tier(name: str, t: _Table) -> Tier:
-    t.check_keys({"select", "threshold", "thresholds", "timeout", "budget", "max_time"})
+    t.check_keys(
+        {"select", "threshold", "thresholds", "timeout", "budget", "max_time", "passes", "processes"}
+    )
     thresholds: dict[str, float] = {}
     if "threshold" in t.data:
         raw = t.data["threshold"]
@@ -300,6 +306,8 @@ def _tier(name: str, t: _Table) -> Tier:
         timeout=t.convert("timeout", parse_duration),
         budget=t.convert("budget", parse_duration),
         max_time=t.convert("max_time", parse_duration),
+        passes=_count(t, "passes", 1),
+        processes=_count(t, "processes", 1),
     )
 
 

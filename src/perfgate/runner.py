@@ -50,6 +50,10 @@ def pytest_command(
             cmd += ["--perfgate-budget", repr(tier.budget)]
         if tier.max_time is not None:
             cmd += ["--benchmark-max-time", repr(tier.max_time)]
+        if tier.passes is not None:
+            cmd += ["--perfgate-passes", str(tier.passes)]
+        if tier.processes is not None:
+            cmd += ["--perfgate-processes", str(tier.processes)]
     cmd += cfg.pytest_args
     if tier is not None:
         cmd += tier.select

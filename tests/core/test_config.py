@@ -44,6 +44,8 @@ budget = "30s"
 [tool.perfgate.tiers.nightly]
 budget = "5min"
 thresholds = { time = 2, allocations = "20%" }
+passes = 20
+processes = 3
 
 [[tool.perfgate.budgets]]
 benchmark = "test_cache_hit"
@@ -60,6 +62,13 @@ runs = 3
     assert fast is not None and fast.name == "fast" and fast.select == ("-m", "not slow")
     assert fast.timeout == 10 and fast.budget == 30
     assert cfg.tier("nightly").budget == 300
+    assert (cfg.tier("nightly").passes, cfg.tier("nightly").processes) == (20, 3)
+    assert fast.passes is None and fast.processes is None  # the plugin's defaults
+    from perfgate.runner import pytest_command
+
+    cmd = pytest_command(cfg, cfg.tier("nightly"), tmp_path / "r.json")
+    assert cmd[cmd.index("--perfgate-passes") + 1] == "20" and cmd[cmd.index("--perfgate-processes") + 1] == "3"
+    assert "--perfgate-passes" not in pytest_command(cfg, fast, tmp_path / "r.json")
     p = cfg.policy(fast)
     assert p.threshold("bench/test_io.py::test_read", "time") == pytest.approx(0.15)
     assert p.threshold("bench/test_x.py::test_y", "time") == pytest.approx(0.03)
@@ -83,6 +92,7 @@ def test_perfgate_toml_has_no_prefix(tmp_path):
         ("[tool.perfgate.thresholds]\ntime = 'fast'\n", r"tool.perfgate.thresholds.time: expected a percentage"),
         ("[tool.perfgate.tiers.fast]\nbudget = '-3s'\n", r"tool.perfgate.tiers.fast.budget: a duration must be"),
         ("[tool.perfgate.tiers.fast]\nselekt = 1\n", r"tool.perfgate.tiers.fast.selekt: unknown key"),
+        ("[tool.perfgate.tiers.fast]\npasses = 0\n", r"tool.perfgate.tiers.fast.passes: must be at least 1, got 0"),
         ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '1 MB'\n", r"budgets\[0\].max: time is measured in s"),
         ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\n", r"budgets\[0\].max: give exactly one of max or min"),
         ("[tool.perfgate]\ndefault_tier = 'nope'\n", r"default_tier: no tier named 'nope'"),
