@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from perfgate.measure.spread import sample_groups
+from perfgate.model import RunStatus
 
 from .conftest import read_results, run_perfgate
 
@@ -66,7 +67,13 @@ def test_fast_benchmarks_run_in_every_pass_and_pool_their_rounds(
         pytester, "--benchmark-max-time=0.1", "--perfgate-passes=4", f"--perfgate-json={out}"
     )
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines(["*4 passes*", "*perfgate: 3 more passes over 1 benchmark(s), to spread their rounds: 2 3 4", "*3 passed*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*4 passes*",
+            "*perfgate: 3 more passes over 1 benchmark(s), to spread their rounds: 2 3 4",
+            "*3 passed*",
+        ]
+    )
     log = _log(pytester)
     assert log.count("fast-body") == 4  # once per pass
     assert log.count("slow-body") == 1  # measured in full in the first pass
@@ -157,3 +164,24 @@ def test_bad_values_are_usage_errors(pytester: pytest.Pytester) -> None:
     result = run_perfgate(pytester, "--perfgate", "--perfgate-passes=0")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*--perfgate-passes*"])
+
+
+def test_under_a_budget_the_later_passes_share_what_is_left_and_the_run_stays_complete(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_suite=SUITE)
+    monkeypatch.setenv("PASS_LOG", str(pytester.path / "log.txt"))
+    out = pytester.path / "out.json"
+    # ten passes of 0.3 s would take 3 s; the budget is 1.5 s for the whole session
+    result = run_perfgate(
+        pytester, "--benchmark-max-time=3", "--perfgate-passes=10", "--perfgate-budget=1.5",
+        f"--perfgate-json={out}", "-k", "fast",
+    )  # fmt: skip
+    assert result.ret == 0, result.stdout.str()
+    log = _log(pytester)
+    assert log.count("session-setup") == log.count("session-teardown")
+    doc = read_results(out)
+    assert doc.status is RunStatus.COMPLETE  # every benchmark was measured; later passes only add
+    (fast,) = [r for r in doc.results if r.metric == "time"]
+    assert fast.error is None and fast.extra["passes"] == log.count("fast-body") > 1
+    assert "skipped, the run is partial" not in result.stdout.str()

@@ -217,6 +217,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     s = _measuring(item.config)
     if s is None or not is_benchmark(item) or not s.budget_spent():
         return
+    if s.pass_index > 1:  # measured in the first pass already: the run is not partial for this
+        pytest.skip("perfgate: time budget spent; no further passes")
     s.skipped_by_budget.append(item.nodeid)
     pytest.skip(f"perfgate: time budget of {s.options.budget:g}s spent; benchmark not run")
 
@@ -260,6 +262,8 @@ def _more_passes(session: pytest.Session, s: PerfgateSession, items: list[pytest
             s.results = {}
             try:
                 for i, item in enumerate(items):
+                    if s.budget_spent():
+                        break  # what is left of the session tears the fixtures down
                     last = p == passes and i == len(items) - 1
                     nextitem: Any = None if last else items[(i + 1) % len(items)]
                     if nextitem is item:  # one benchmark: keep what encloses it, set the test up afresh

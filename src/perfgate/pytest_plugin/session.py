@@ -160,7 +160,8 @@ class PerfgateSession:
         if stopped_by == "deadline":
             if budget_at is not None and deadline == budget_at:
                 stopped_by = "budget"
-                self.cut_by_budget.append(name)
+                if self.pass_index == 1:  # a later pass only adds to what the first one measured
+                    self.cut_by_budget.append(name)
             elif timeout_at is not None and deadline == timeout_at:
                 stopped_by = "timeout"
             else:
