@@ -172,9 +172,9 @@ def test_under_a_budget_the_later_passes_share_what_is_left_and_the_run_stays_co
     pytester.makepyfile(test_suite=SUITE)
     monkeypatch.setenv("PASS_LOG", str(pytester.path / "log.txt"))
     out = pytester.path / "out.json"
-    # ten passes of 0.3 s would take 3 s; the budget is 1.5 s for the whole session
+    # ten passes of 0.6 s would take 6 s; the budget is 3 s for the whole session
     result = run_perfgate(
-        pytester, "--benchmark-max-time=3", "--perfgate-passes=10", "--perfgate-budget=1.5",
+        pytester, "--benchmark-max-time=6", "--perfgate-passes=10", "--perfgate-budget=3",
         f"--perfgate-json={out}", "-k", "fast",
     )  # fmt: skip
     assert result.ret == 0, result.stdout.str()
