@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from gitproject import GitProject
 from perfgate.ab import DEFAULT_EPISODES, run_ab
 
 PYPROJECT = """\
@@ -60,51 +58,15 @@ def test_new(benchmark):
 """
 
 
-class Repo:
+class Repo(GitProject):
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB", "CI", "PERFGATE_"))
-        }
-        self.env.update(
-            GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
-            GIT_COMMITTER_EMAIL="t@example.invalid", NO_COLOR="1", PERFGATE_TESTBED="ab-test",
-        )  # fmt: skip
-
-    def git(self, *args: str) -> str:
-        cp = subprocess.run(
-            ["git", *args], cwd=self.root, env=self.env, check=True, capture_output=True, text=True
-        )
-        return cp.stdout.strip()
-
-    def write(self, rel: str, text: str) -> None:
-        p = self.root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-
-    def commit(self, message: str) -> None:
-        self.git("add", "-A")
-        self.git("commit", "-q", "-m", message)
-
-    def perfgate(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "perfgate", *args], cwd=self.root, env=self.env, capture_output=True,
-            text=True, timeout=600,
-        )  # fmt: skip
-
-    def worktrees(self) -> list[str]:
-        return [
-            ln
-            for ln in self.git("worktree", "list", "--porcelain").splitlines()
-            if ln.startswith("worktree ")
-        ]
+        super().__init__(root, testbed="ab-test")
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     r = Repo(tmp_path / "proj")
-    r.root.mkdir()
-    r.git("init", "-q", "-b", "main")
+    r.init()
     r.write("pyproject.toml", PYPROJECT)
     r.write(".gitignore", ".perfgate/\n__pycache__/\n")
     r.write("lib.py", LIB.format(factor=1))
@@ -124,7 +86,7 @@ def test_slower_head_is_a_regression_new_and_failed_benchmarks_reported(repo: Re
     repo.write("bench/test_new.py", NEW)
     repo.commit("head")
     cp = repo.perfgate("ab", "--base", "HEAD~1", "--head", "HEAD", "--threshold", "50%", "--format", "json")
-    assert cp.returncode == 1, cp.stderr
+    assert cp.code == 1, cp.stderr
     verdicts = _verdicts(cp.stdout)
     assert verdicts["test_work"] == "regression"
     assert verdicts["test_cheap"] not in ("regression", "failed")
@@ -161,7 +123,7 @@ def test_identical_code_passes_and_a_dirty_working_tree_is_the_head(repo: Repo) 
     repo.write("NOTES.txt", "not code\n")  # an uncommitted change: the head is the working tree, dirty
     repo.git("add", "NOTES.txt")
     cp = repo.perfgate("ab", "--base", "main", "--threshold", "50%", "--format", "json", "--no-store")
-    assert cp.returncode == 0, cp.stderr
+    assert cp.code == 0, cp.stderr
     verdicts = _verdicts(cp.stdout)
     assert set(verdicts) == {"test_work", "test_cheap", "test_flaky"}
     assert "regression" not in verdicts.values() and "failed" not in verdicts.values()
@@ -174,7 +136,7 @@ def test_identical_code_passes_and_a_dirty_working_tree_is_the_head(repo: Repo) 
 
 def test_unknown_base_is_a_one_line_error(repo: Repo) -> None:
     cp = repo.perfgate("ab", "--base", "no-such-ref")
-    assert cp.returncode == 2
+    assert cp.code == 2
     assert cp.stderr.count("\n") == 1 and "no-such-ref" in cp.stderr
     assert repo.worktrees() == [f"worktree {repo.root}"]
 
@@ -214,14 +176,14 @@ def test_episodes_from_the_command_line(repo: Repo) -> None:
     cp = repo.perfgate(
         "ab", "--base", "HEAD~1", "--head", "HEAD", "--episodes", "2", "--threshold", "50%", "--format", "json"
     )
-    assert cp.returncode == 0, cp.stderr
+    assert cp.code == 0, cp.stderr
     head_id = json.loads(cp.stdout)["run"]["id"]
     shown = json.loads(repo.perfgate("show", head_id, "--format", "json").stdout)
     paired = [r for r in shown["run"]["results"] if r["extra"].get("interleaved")]
     assert paired and all(r["extra"]["episodes"] == 2 for r in paired)
 
     bad = repo.perfgate("ab", "--base", "HEAD~1", "--episodes", "0")
-    assert bad.returncode == 2
+    assert bad.code == 2
     assert "--episodes" in bad.stderr and "expected a whole number >= 1" in bad.stderr
     helptext = repo.perfgate("ab", "--help").stdout
     assert f"default: {DEFAULT_EPISODES}" in " ".join(helptext.split())

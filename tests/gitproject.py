@@ -1,0 +1,70 @@
+"""A real git repository in a temporary directory and the real `perfgate` command run in it.
+
+Shared by the end-to-end tests (tests/e2e) and the `perfgate ab` tests (tests/ab): ``tests/`` is on
+``sys.path`` for test packages directly below it, so ``from gitproject import GitProject`` works there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class GitProject:
+    """A project directory with its own git repository; CI variables of the outer run are left out."""
+
+    def __init__(self, root: Path, testbed: str) -> None:
+        self.root = root
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB", "CI", "PERFGATE_"))
+        }
+        self.env.update(
+            GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
+            GIT_COMMITTER_EMAIL="t@example.invalid", NO_COLOR="1", PERFGATE_TESTBED=testbed,
+        )  # fmt: skip
+
+    def init(self) -> None:
+        self.root.mkdir()
+        self.git("init", "-q", "-b", "main")
+
+    def git(self, *args: str) -> str:
+        out = subprocess.run(
+            ["git", *args], cwd=self.root, env=self.env, check=True, capture_output=True, text=True
+        )
+        return out.stdout.strip()
+
+    def write(self, rel: str, text: str) -> None:
+        p = self.root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+
+    def commit(self, message: str) -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def perfgate(self, *args: str, stdin: str | None = None) -> Result:
+        proc = subprocess.run(
+            [sys.executable, "-m", "perfgate", *args], cwd=self.root, env=self.env, capture_output=True,
+            text=True, input=stdin, timeout=600,
+        )  # fmt: skip
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def worktrees(self) -> list[str]:
+        lines = self.git("worktree", "list", "--porcelain").splitlines()
+        return [ln for ln in lines if ln.startswith("worktree ")]
