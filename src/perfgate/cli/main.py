@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__, app
+from perfgate.argtypes import positive_int
 from perfgate.config import parse_duration, parse_percent
 from perfgate.errors import PerfgateError, UsageError
 from perfgate.gate import Outcome
@@ -56,16 +57,6 @@ def _threshold(value: str) -> float:
         return parse_percent(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _episodes(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value!r}")
-    return n
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -149,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the A/B turn order (default: 0)")
     p.add_argument(
         "--episodes",
-        type=_episodes,
+        type=positive_int,
         default=None,
         metavar="N",
         help="independent episodes per benchmark, each in a fresh fork of the workers; the paired test "

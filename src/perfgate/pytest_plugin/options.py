@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from perfgate.argtypes import positive_int
 from perfgate.measure import TimerSettings
 from perfgate.measure.spread import DEFAULT_GROUP
 
@@ -103,17 +104,6 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
-    # argparse names the option: "argument --perfgate-passes: expected a whole number >= 1, got '0'"
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
-
-
 def _fraction(text: str) -> float | None:
     try:
         value = float(text.rstrip("%")) / (100.0 if text.endswith("%") else 1.0)
@@ -175,16 +165,16 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
     group.addoption(
         "--perfgate-processes",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         help="measure each benchmark in N processes (hash seeds, memory layouts) and pool the samples; "
         "each spends max-time/N (default 1)",
     )
-    group.addoption("--perfgate-process-of", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    group.addoption("--perfgate-process-of", type=positive_int, default=None, help=argparse.SUPPRESS)
     group.addoption(
         "--perfgate-passes",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_PASSES,
         help="spread each benchmark's measuring over N passes through the suite, each spending "
         f"max-time/N, so a slow stretch of the machine cannot cover all of it (default {DEFAULT_PASSES}; "
@@ -193,7 +183,7 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
     group.addoption(
         "--perfgate-rounds-per-sample",
         metavar="N",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_GROUP,
         help="each sample is the fastest of about N rounds spread over the whole measurement "
         f"(default {DEFAULT_GROUP}; 1: every round is a sample)",
@@ -239,7 +229,7 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
         default=None, help="time to spend measuring each benchmark, after calibration (default 1.0)",
     )  # fmt: skip
     group.addoption(
-        "--benchmark-min-rounds", metavar="N", type=_positive_int, dest="perfgate_min_rounds",
+        "--benchmark-min-rounds", metavar="N", type=positive_int, dest="perfgate_min_rounds",
         default=None, help="minimum number of measured rounds (default 5)",
     )  # fmt: skip
     group.addoption(
