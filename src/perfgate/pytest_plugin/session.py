@@ -98,7 +98,7 @@ class PerfgateSession:
     planned: int = 0  # benchmarks collected to run in this session
     measured: set[tuple[str, int]] = field(default_factory=set)  # (node id, pass) measured or started
     pass_index: int = 1  # which pass through the benchmarks is under way (see --perfgate-passes)
-    spread: dict[str, str] = field(default_factory=dict)  # node id -> name: measured over the passes
+    spread: set[str] = field(default_factory=set)  # node ids measured over the passes
     pass_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -213,7 +213,7 @@ class PerfgateSession:
         )
         self.results[(bid.name, "time")] = result
         if m.passes > 1 and self.pass_index == 1:
-            self.spread[bid.name] = bid.name
+            self.spread.add(bid.name)
         how = {"rounds": m.rounds, "iterations": m.iterations, "warmup": m.warmup_rounds}
         if m.cpu_samples:
             self._add(bid, "cpu_time", "s", Direction.LOWER, m.cpu_samples, how, {"mode": mode})
