@@ -342,11 +342,7 @@ class Timer:
             result = fn()
         t1 = clock()
         c1 = cpu_clock() if cpu_clock is not None else 0
-        if watch is not None:
-            watch.end(t1)
-        if t1 < t0:
-            raise MeasureError(f"the clock went backwards ({t0} -> {t1} ns): it must be monotonic")
-        return _Round(t1 - t0, t1, c1 - c0, result)
+        return _closed(t0, t1, c0, c1, result, watch)
 
     async def _around(
         self,
@@ -367,11 +363,7 @@ class Timer:
             result = await fn()
         t1 = clock()
         c1 = cpu_clock() if cpu_clock is not None else 0
-        if watch is not None:
-            watch.end(t1)
-        if t1 < t0:
-            raise MeasureError(f"the clock went backwards ({t0} -> {t1} ns): it must be monotonic")
-        return _Round(t1 - t0, t1, c1 - c0, result)
+        return _closed(t0, t1, c0, c1, result, watch)
 
     def calibrate(
         self,
@@ -380,25 +372,14 @@ class Timer:
         resolution_ns: int,
         watch: RoundWatch | None = None,
         deadline_ns: int | None = None,
-    ) -> tuple[int, int, int, Any]:
-        """Grow iterations until a round lasts >= ``target_ns``: ``(iterations, rounds, end_ns, value)``.
+    ) -> tuple[int, int, int, Any, int]:
+        """Grow iterations until a round lasts >= ``target_ns``:
+        ``(iterations, rounds, end_ns, value, last_round_ns)``.
 
         Below 100 clock steps a round is too coarse to extrapolate from, so iterations grow tenfold;
         above, they jump to the estimate plus 10%. Calibration gives up growing (keeping the last count)
         once it has spent ``max_time`` or passed the deadline.
         """
-        n, rounds, end, value, _ = self._calibrate(fn, target_ns, resolution_ns, watch, deadline_ns)
-        return n, rounds, end, value
-
-    def _calibrate(
-        self,
-        fn: Callable[[], Any],
-        target_ns: int,
-        resolution_ns: int,
-        watch: RoundWatch | None = None,
-        deadline_ns: int | None = None,
-    ) -> tuple[int, int, int, Any, int]:
-        """:meth:`calibrate`, plus the last round's duration in ns."""
         n = 1
         rounds = 0
         start = self.clock()
@@ -451,7 +432,7 @@ class Timer:
         try:
             resolution = measure_resolution(self.clock)
             target = max(math.ceil(s.min_time * _NS), s.resolution_factor * resolution, 1)
-            n, calib_rounds, now, value, last = self._calibrate(fn, target, resolution, watch, deadline_ns)
+            n, calib_rounds, now, value, last = self.calibrate(fn, target, resolution, watch, deadline_ns)
             share = s.passes
             if share > 1 and not s.force_passes and last * s.spread_min_rounds > s.max_time * _NS / share:
                 share = 1  # too slow to spread: measured in full now, in no later pass
@@ -610,6 +591,15 @@ class Timer:
             value=value,
             cpu_samples=tuple(cpu) if self.cpu_clock is not None else (),
         )
+
+
+def _closed(t0: int, t1: int, c0: int, c1: int, result: Any, watch: RoundWatch | None) -> _Round:
+    """A round from its clock readings (taken after the round, outside the timed window)."""
+    if watch is not None:
+        watch.end(t1)
+    if t1 < t0:
+        raise MeasureError(f"the clock went backwards ({t0} -> {t1} ns): it must be monotonic")
+    return _Round(t1 - t0, t1, c1 - c0, result)
 
 
 def _spread_centre(values: Sequence[int], group: int) -> float:

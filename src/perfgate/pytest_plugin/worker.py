@@ -208,7 +208,7 @@ class Worker:
         """Calibrate ``fn`` and announce ``ready``: ``(iterations, calibration rounds, last value)``."""
         clock = self.clock
         try:
-            n, rounds, _end, value = timer.calibrate(fn, target, resolution)
+            n, rounds, _end, value, _last = timer.calibrate(fn, target, resolution)
             t0 = clock()
             for _ in repeat(None, n):
                 value = fn()
