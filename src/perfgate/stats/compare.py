@@ -157,8 +157,10 @@ class _Analysis:
     """What the data say about one pair before the suite-level steps (Holm, machine shift, verdict).
 
     Either ``final`` is set (missing, failed, new, too few samples, degenerate), or ``log_est`` is the
-    log ratio current/baseline with an optional interval and optional raw one-sided p-values for "worse"
-    and "better" (each direction is its own family under Holm, so each keeps the whole alpha).
+    log ratio current/baseline with an optional interval and optional raw one-sided p-values for "the
+    current values are larger" (``p_up``) and "smaller" (``p_down``); :attr:`p_worse` and
+    :attr:`p_better` orient them by the metric's direction (each direction is its own family under Holm,
+    so each keeps the whole alpha).
     """
 
     pair: MetricPair
@@ -168,14 +170,22 @@ class _Analysis:
     log_est: float = 0.0
     log_low: float | None = None
     log_high: float | None = None
-    p_worse: float | None = None
-    p_better: float | None = None
+    p_up: float | None = None
+    p_down: float | None = None
     method: str = HL_MANN_WHITNEY
     notes: tuple[str, ...] = ()
 
     @property
     def adverse(self) -> float:
         return self.log_est if self.pair.direction is Direction.LOWER else -self.log_est
+
+    @property
+    def p_worse(self) -> float | None:
+        return self.p_up if self.pair.direction is Direction.LOWER else self.p_down
+
+    @property
+    def p_better(self) -> float | None:
+        return self.p_down if self.pair.direction is Direction.LOWER else self.p_up
 
 
 def _common(p: MetricPair) -> dict[str, object]:
@@ -385,11 +395,10 @@ def _analyse(
                 log_est=shift.estimate,
                 log_low=shift.low,
                 log_high=shift.high,
-                p_worse=p_up if p.direction is Direction.LOWER else p_down,
-                p_better=p_down if p.direction is Direction.LOWER else p_up,
+                p_up=p_up,
+                p_down=p_down,
                 method=HL_MANN_WHITNEY,
             )
-        lower = p.direction is Direction.LOWER
         low = None if shift.low is None else min(shift.low, run_level.low)
         high = None if shift.high is None else max(shift.high, run_level.high)
         note = (
@@ -404,8 +413,8 @@ def _analyse(
             log_low=low,
             log_high=high,
             # Intersection-union: a change must show both within the run and against the spread of runs.
-            p_worse=max(p_up, run_level.p_up) if lower else max(p_down, run_level.p_down),
-            p_better=max(p_down, run_level.p_down) if lower else max(p_up, run_level.p_up),
+            p_up=max(p_up, run_level.p_up),
+            p_down=max(p_down, run_level.p_down),
             method=f"{HL_MANN_WHITNEY}+{RUN_LEVEL}",
             notes=(note,),
         )
@@ -422,8 +431,8 @@ def _analyse(
             log_est=run_level.shift,
             log_low=run_level.low,
             log_high=run_level.high,
-            p_worse=run_level.p_up if p.direction is Direction.LOWER else run_level.p_down,
-            p_better=run_level.p_down if p.direction is Direction.LOWER else run_level.p_up,
+            p_up=run_level.p_up,
+            p_down=run_level.p_down,
             method=RUN_LEVEL,
             notes=(note,),
         )
@@ -448,7 +457,6 @@ def _paired_analysis(
         )
         return _Analysis(p, base, cur, final=v)
     pc = paired_change(ratios, settings.confidence)
-    lower = p.direction is Direction.LOWER
     return _Analysis(
         p,
         base,
@@ -456,8 +464,8 @@ def _paired_analysis(
         log_est=pc.estimate,
         log_low=pc.low,
         log_high=pc.high,
-        p_worse=pc.p_up if lower else pc.p_down,
-        p_better=pc.p_down if lower else pc.p_up,
+        p_up=pc.p_up,
+        p_down=pc.p_down,
         method=PAIRED_BLOCKS,
         notes=(f"{pc.blocks} paired blocks",),
     )
