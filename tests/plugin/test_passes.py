@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from perfgate.measure.spread import sample_groups
@@ -57,15 +59,20 @@ def _log(pytester: pytest.Pytester) -> list[str]:
     return (pytester.path / "log.txt").read_text().splitlines()
 
 
-def test_fast_benchmarks_run_in_every_pass_and_pool_their_rounds(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _run_suite(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[pytest.RunResult, Path]:
+    """SUITE measured with ``args``; the results document's path comes back with the run."""
     pytester.makepyfile(test_suite=SUITE)
     monkeypatch.setenv("PASS_LOG", str(pytester.path / "log.txt"))
     out = pytester.path / "out.json"
-    result = run_perfgate(
-        pytester, "--benchmark-max-time=0.1", "--perfgate-passes=4", f"--perfgate-json={out}"
-    )
+    return run_perfgate(pytester, *args, f"--perfgate-json={out}"), out
+
+
+def test_fast_benchmarks_run_in_every_pass_and_pool_their_rounds(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, out = _run_suite(pytester, monkeypatch, "--benchmark-max-time=0.1", "--perfgate-passes=4")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
@@ -125,16 +132,8 @@ def test_a_benchmark_failing_in_a_later_pass_is_recorded_as_failed(
 def test_one_pass_and_one_round_per_sample_give_every_round_as_a_sample(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytester.makepyfile(test_suite=SUITE)
-    monkeypatch.setenv("PASS_LOG", str(pytester.path / "log.txt"))
-    out = pytester.path / "out.json"
-    result = run_perfgate(
-        pytester,
-        "--perfgate-passes=1",
-        "--perfgate-rounds-per-sample=1",
-        f"--perfgate-json={out}",
-        "-k",
-        "fast",
+    result, out = _run_suite(
+        pytester, monkeypatch, "--perfgate-passes=1", "--perfgate-rounds-per-sample=1", "-k", "fast"
     )
     assert result.ret == 0, result.stdout.str()
     assert "more passes" not in result.stdout.str()
@@ -169,13 +168,10 @@ def test_bad_values_are_usage_errors(pytester: pytest.Pytester) -> None:
 def test_under_a_budget_the_later_passes_share_what_is_left_and_the_run_stays_complete(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytester.makepyfile(test_suite=SUITE)
-    monkeypatch.setenv("PASS_LOG", str(pytester.path / "log.txt"))
-    out = pytester.path / "out.json"
     # ten passes of 0.6 s would take 6 s; the budget is 3 s for the whole session
-    result = run_perfgate(
-        pytester, "--benchmark-max-time=6", "--perfgate-passes=10", "--perfgate-budget=3",
-        f"--perfgate-json={out}", "-k", "fast",
+    result, out = _run_suite(
+        pytester, monkeypatch, "--benchmark-max-time=6", "--perfgate-passes=10", "--perfgate-budget=3",
+        "-k", "fast",
     )  # fmt: skip
     assert result.ret == 0, result.stdout.str()
     log = _log(pytester)
