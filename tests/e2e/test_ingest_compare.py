@@ -120,7 +120,9 @@ def test_compare_and_ingest_read_what_pytest_perfgate_json_wrote(project, tmp_pa
     verdicts = {(v["benchmark"].split("::")[-1], v["metric"]): v for v in res.json()["verdicts"]}
     assert verdicts[("test_work", "time")]["status"] == "regression"
     assert verdicts[("test_work", "time")]["change"] > 1.0
-    assert verdicts[("test_cheap", "time")]["status"] != "regression"
+    # cheap() did not change: whatever one run against one run says, it is nowhere near 3x
+    # (on a shared machine a single-run comparison can call noise a change: docs/measurement.md)
+    assert verdicts[("test_cheap", "time")]["change"] < 1.0
     assert not (project.root / ".perfgate").exists()
 
     stored = project.perfgate("ingest", str(a), "--tier", "fast")
