@@ -14,6 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+LIB = """\
+def work(n):
+    total = 0
+    for i in range({factor} * n):
+        total += i * i
+    return total
+
+
+def cheap(n):
+    return sum(range(n))
+"""
+"""A library for test projects: ``work`` costs ``factor`` times more with ``LIB.format(factor=3)``."""
+
 
 @dataclass
 class Result:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gitproject import GitProject
+from gitproject import LIB, GitProject
 from perfgate.ab import DEFAULT_EPISODES, run_ab
 
 PYPROJECT = """\
@@ -19,18 +19,6 @@ benchmarks = ["bench"]
 
 [tool.perfgate.tiers.fast]
 max_time = "0.05s"
-"""
-
-LIB = """\
-def work(n):
-    total = 0
-    for i in range({factor} * n):
-        total += i * i
-    return total
-
-
-def cheap(n):
-    return sum(range(n))
 """
 
 BENCH = """\

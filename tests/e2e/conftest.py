@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gitproject import LIB as CODE
 from gitproject import GitProject
 
 PYPROJECT = """\
@@ -24,18 +25,6 @@ time = "25%"
 
 [tool.perfgate.tiers.fast]
 max_time = "0.15s"
-"""
-
-CODE = """\
-def work(n):
-    total = 0
-    for i in range({factor} * n):
-        total += i * i
-    return total
-
-
-def cheap(n):
-    return sum(range(n))
 """
 
 BENCH = """\
