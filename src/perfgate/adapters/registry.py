@@ -28,7 +28,7 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed
 from perfgate.errors import ConfigError, ParseError, UsageError
-from perfgate.model import Result
+from perfgate.model import NegativeValueError, Result, check_run_time
 
 __all__ = ["HEAD_BYTES", "available", "detect", "get", "parse_inputs", "read_head"]
 
@@ -218,6 +218,46 @@ def _inputs(path: Path, adapters: dict[str, Adapter], forced: Adapter | None) ->
     return [(path, claim[0])]
 
 
+def _line_of(path: Path, exc: ValueError) -> int | None:
+    """The line of the benchmark a model error names (its full name, or the name without its group
+    prefix, as Go's ``pkg.BenchmarkX``), when the file spells it out."""
+    if not isinstance(exc, NegativeValueError) or not path.is_file():
+        return None
+    from perfgate.adapters._parsing import Doc
+    from perfgate.adapters.base import read_text
+
+    bench = exc.benchmark
+    names = [bench.name]
+    if bench.group and bench.name.startswith(bench.group) and len(bench.name) > len(bench.group) + 1:
+        names.append(bench.name[len(bench.group) + 1 :])
+    try:
+        doc = Doc(path, read_text(path))
+    except ParseError:
+        return None
+    return next((line for n in names if (line := doc.line_of(n)) is not None), None)
+
+
+def _parse_one(path: Path, adapter: Adapter) -> Parsed:
+    """``adapter.parse(path)``, held to what every input must be, whatever the adapter checked.
+
+    A value the model refuses (a negative time...) that the adapter did not locate itself is named with
+    the file (and the benchmark's line when found); a file without a single result is an error, not an
+    empty run; a date the file records must be able to date a run.
+    """
+    try:
+        parsed = adapter.parse(path)
+    except ValueError as exc:
+        raise ParseError.at(str(path), _line_of(path, exc), str(exc)) from exc
+    if not parsed.results:
+        raise ParseError.at(str(path), None, f"no benchmark results in this {adapter.name} output")
+    if parsed.started is not None:
+        try:
+            check_run_time("recorded date", parsed.started)
+        except ValueError as exc:
+            raise ParseError.at(str(path), None, str(exc)) from None
+    return parsed
+
+
 def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
     results: list[Result] = []
     where: dict[tuple[str, str], tuple[Path, Result]] = {}
@@ -270,5 +310,5 @@ def parse_inputs(paths: Sequence[Path], fmt: str = "auto") -> Parsed:
     parts: list[tuple[Path, Parsed]] = []
     for path in paths:
         for item, adapter in _inputs(Path(path), adapters, forced):
-            parts.append((item, adapter.parse(item)))
+            parts.append((item, _parse_one(item, adapter)))
     return _merge(parts)

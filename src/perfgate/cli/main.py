@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--commit", help="a commit sha or prefix")
     p.add_argument("--testbed")
     p.add_argument("--tier")
-    p.add_argument("--limit", type=int, default=20, help="default: 20")
+    p.add_argument("--limit", type=positive_int, default=20, metavar="N", help="default: 20")
     _output(p, ("text", "json"))
     _common(p)
 
