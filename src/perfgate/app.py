@@ -26,7 +26,6 @@ from perfgate.model import (
     Run,
     RunStatus,
     new_run_id,
-    results_from_dict,
     run_from_dict,
     utcnow,
 )
@@ -410,18 +409,12 @@ def ingest_paths(
     tier: str | None = None,
     project: str | None = None,
 ) -> Run:
-    """A Run from result files: a perfgate run document as it is, or any adapter's format."""
+    """A Run from result files: a perfgate run document alone as it is, else one new run of what every
+    file holds (any adapter's format, perfgate's own documents included: the shards of one suite)."""
     if len(paths) == 1 and fmt in ("auto", "perfgate") and is_run_document(paths[0]):
         if commit or branch or tier or project:
             raise UsageError("--commit/--branch/--tier/--project do not apply to a perfgate run document")
         return _load_run_file(paths[0])
-    if len(paths) == 1 and fmt in ("auto", "perfgate") and _perfgate_kind(paths[0]) == "results":
-        # what `pytest --perfgate-json` wrote: results with no context yet, given this checkout's
-        results = results_from_dict(_read_json(paths[0]), str(paths[0]))
-        live_git, ci, env = ws.context()
-        git = _ingest_git(ws, live_git, commit, branch)
-        run = build_run(ws, results, tier=tier, source="perfgate", git=git, ci=ci, environment=env)
-        return replace(run, project=project) if project else run
     from perfgate.adapters.registry import parse_inputs
 
     parsed = parse_inputs(list(paths), fmt)
@@ -433,7 +426,7 @@ def ingest_paths(
         env = replace(env, **known, extra={**env.extra, **hints})
     git = _ingest_git(ws, live_git, commit or parsed.commit, branch or parsed.branch)
     doc = ResultsDoc(
-        started=parsed.started or utcnow(), finished=None, status=RunStatus.COMPLETE, results=parsed.results
+        started=parsed.started or utcnow(), finished=None, status=parsed.status, results=parsed.results
     )
     run = build_run(ws, doc, tier=tier, source=parsed.source, git=git, ci=ci, environment=env)
     return replace(run, project=project) if project else run

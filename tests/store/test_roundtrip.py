@@ -132,8 +132,8 @@ def _results(draw: st.DrawFn) -> tuple[Result, ...]:
         metric = draw(st.sampled_from(["time", "peak_memory", "custom"]))
         unit = draw(st.sampled_from(["s", "B", "count", "weird unit"]))
         # times, sizes and counts are never negative; a custom unit may be
-        low = 0.0 if unit != "weird unit" else -1e100
-        samples = draw(st.lists(_finite.filter(lambda x: low <= x < 1e100), max_size=6))
+        values = _finite.filter(lambda x: abs(x) < 1e100)
+        samples = draw(st.lists(values if unit == "weird unit" else values.map(abs), max_size=6))
         error = None if samples else draw(_text.filter(bool))
         out[(name, metric)] = Result(
             benchmark=BenchmarkId(

@@ -28,7 +28,7 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed
 from perfgate.errors import ConfigError, ParseError, UsageError
-from perfgate.model import NegativeValueError, Result, check_run_time
+from perfgate.model import NegativeValueError, Result, RunStatus, check_run_time
 
 __all__ = ["HEAD_BYTES", "available", "detect", "get", "parse_inputs", "read_head"]
 
@@ -266,8 +266,10 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
     branch: str | None = None
     started: datetime | None = None
     sources: set[str] = set()
+    status = RunStatus.COMPLETE
     for path, parsed in parts:
         sources.add(parsed.source)
+        status = max(status, parsed.status, key=_STATUS_RANK.index)
         for r in parsed.results:
             seen = where.get(r.key)
             if seen is not None:
@@ -292,7 +294,12 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
         commit=commit,
         branch=branch,
         started=started,
+        status=status,
     )
+
+
+#: the merged run's status is the worst of its parts'
+_STATUS_RANK = (RunStatus.COMPLETE, RunStatus.PARTIAL, RunStatus.FAILED)
 
 
 def parse_inputs(paths: Sequence[Path], fmt: str = "auto") -> Parsed:
