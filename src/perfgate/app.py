@@ -408,16 +408,21 @@ def ingest_paths(
     branch: str | None = None,
     tier: str | None = None,
     project: str | None = None,
+    names: Sequence[str] = (),
 ) -> Run:
     """A Run from result files: a perfgate run document alone as it is, else one new run of what every
-    file holds (any adapter's format, perfgate's own documents included: the shards of one suite)."""
+    file holds (any adapter's format, perfgate's own documents included: the shards of one suite).
+
+    ``names[i]`` names the one benchmark of ``paths[i]`` (``--name``: a load test's scenario)."""
     if len(paths) == 1 and fmt in ("auto", "perfgate") and is_run_document(paths[0]):
-        if commit or branch or tier or project:
-            raise UsageError("--commit/--branch/--tier/--project do not apply to a perfgate run document")
+        if commit or branch or tier or project or names:
+            raise UsageError(
+                "--commit/--branch/--tier/--project/--name do not apply to a perfgate run document"
+            )
         return _load_run_file(paths[0])
     from perfgate.adapters.registry import parse_inputs
 
-    parsed = parse_inputs(list(paths), fmt)
+    parsed = parse_inputs(list(paths), fmt, names)
     live_git, ci, env = ws.context()
     if parsed.environment:
         hints = dict(parsed.environment)

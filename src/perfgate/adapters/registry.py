@@ -21,6 +21,7 @@ import pkgutil
 import warnings
 import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -276,7 +277,10 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
                 if seen[1] == r:
                     continue  # the same result reached twice (e.g. two files of one Criterion benchmark)
                 raise ParseError.at(
-                    str(path), None, f"duplicate result {r.key[0]} [{r.key[1]}], also in {seen[0]}"
+                    str(path),
+                    None,
+                    f"duplicate result {r.key[0]} [{r.key[1]}], also in {seen[0]} with other figures "
+                    "(ingest them as separate runs, or name each input's benchmark with --name)",
                 )
             where[r.key] = (path, r)
             results.append(r)
@@ -302,20 +306,43 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
 _STATUS_RANK = (RunStatus.COMPLETE, RunStatus.PARTIAL, RunStatus.FAILED)
 
 
-def parse_inputs(paths: Sequence[Path], fmt: str = "auto") -> Parsed:
+def _named(path: Path, parts: list[tuple[Path, Parsed]], name: str) -> list[tuple[Path, Parsed]]:
+    """``parts`` of input ``path`` with their one benchmark renamed ``name`` (``--name``)."""
+    found = sorted({r.benchmark.name for _, p in parts for r in p.results})
+    if len(found) != 1:
+        raise UsageError(
+            f"--name {name!r}: {path} holds {len(found)} benchmarks; --name names the one benchmark of "
+            "an input (a load test's scenario, e.g. 'GET /api/users')"
+        )
+    try:
+        bench = replace(parts[0][1].results[0].benchmark, name=name)
+    except ValueError as exc:
+        raise UsageError(f"--name {name!r}: {exc}") from None
+    return [
+        (item, replace(p, results=tuple(replace(r, benchmark=bench) for r in p.results)))
+        for item, p in parts
+    ]
+
+
+def parse_inputs(paths: Sequence[Path], fmt: str = "auto", names: Sequence[str] = ()) -> Parsed:
     """Parse files and directories into one :class:`Parsed`.
 
     ``fmt`` is an adapter name or ``"auto"`` (detect each input by content). A directory an adapter
     claims as a whole (Criterion's ``target/criterion``) goes to that adapter; any other directory is
     scanned recursively in sorted order, skipping files no adapter recognises. A file named explicitly
     must be recognised. The same (benchmark, metric) from two inputs is an error naming both.
+
+    ``names[i]`` renames the one benchmark of ``paths[i]``: load-test reports (Vegeta, hey) do not
+    record their target, so two scenarios are told apart by the names the user gives them.
     """
     if not paths:
         raise UsageError("no input files given")
+    if len(names) > len(paths):
+        raise UsageError(f"{len(names)} --name for {len(paths)} input(s): give at most one per input")
     adapters = available()
     forced = None if fmt == "auto" else get(fmt)
     parts: list[tuple[Path, Parsed]] = []
-    for path in paths:
-        for item, adapter in _inputs(Path(path), adapters, forced):
-            parts.append((item, _parse_one(item, adapter)))
+    for i, path in enumerate(paths):
+        found = [(item, _parse_one(item, adapter)) for item, adapter in _inputs(Path(path), adapters, forced)]
+        parts.extend(_named(Path(path), found, names[i]) if i < len(names) else found)
     return _merge(parts)

@@ -1,6 +1,8 @@
 """Vegeta's ``vegeta report -type=json`` metrics.
 
-One attack is one benchmark (``vegeta``). Latencies are nanoseconds in the file: ``mean``, ``50th``,
+One attack is one benchmark, named ``vegeta``: the report does not record the target, so give each
+scenario its name with ``perfgate ingest --name 'GET /api/users' report.json`` (two unnamed reports
+in one run collide as duplicates). Latencies are nanoseconds in the file: ``mean``, ``50th``,
 ``90th``, ``95th``, ``99th``, ``max``, ``min`` -> ``latency_mean``/``latency_p50``/.../``latency_max``/
 ``latency_min`` in seconds; ``throughput`` (successful requests per second) -> ``rps``; ``1 -
 success`` -> ``error_rate``. ``requests``, ``rate`` (attempted per second), ``status_codes`` and

@@ -247,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--testbed", help="testbed label")
     p.add_argument("--tier", help="tier label")
     p.add_argument("--project", help="project name (default: from the configuration)")
+    p.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="name of the one benchmark in the input at the same position, once per input in order "
+        "(load tests: Vegeta and hey reports do not record their target), e.g. 'GET /api/users'",
+    )
     _common(p)
     return parser
 
@@ -515,6 +523,7 @@ def _cmd_ingest(
             branch=args.branch,
             tier=args.tier,
             project=args.project,
+            names=args.name,
         )
     with ws.store() as store:
         store.add_run(run)
