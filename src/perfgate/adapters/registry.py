@@ -319,8 +319,7 @@ def _named(path: Path, parts: list[tuple[Path, Parsed]], name: str) -> list[tupl
     except ValueError as exc:
         raise UsageError(f"--name {name!r}: {exc}") from None
     return [
-        (item, replace(p, results=tuple(replace(r, benchmark=bench) for r in p.results)))
-        for item, p in parts
+        (item, replace(p, results=tuple(replace(r, benchmark=bench) for r in p.results))) for item, p in parts
     ]
 
 
