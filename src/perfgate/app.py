@@ -453,13 +453,34 @@ def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
 
 
 def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto") -> Run:
-    """One Run from a file (any supported format) or a run id / git ref in the store."""
+    """One Run from a file (any supported format) or a run id / git ref in the store.
+
+    A spec that looks like a path (it has a suffix or a separator, as ``missing.json`` or
+    ``out/bench``) and names neither a file, a run nor a git ref is reported as a missing file.
+    """
     p = Path(spec)
     if p.exists():
         return ingest_paths(ws, [p], fmt=fmt)
-    _existing_store(ws, f"{spec!r} is neither a file nor a run")
-    with ws.store(create=False) as store:
-        return resolve_runs(store, ws, spec)[0]
+    try:
+        _existing_store(ws, f"{spec!r} is neither a file nor a run")
+        with ws.store(create=False) as store:
+            return resolve_runs(store, ws, spec)[0]
+    except NotFoundError as exc:
+        if _looks_like_path(spec) and not _is_git_ref(ws, spec):
+            raise InputError(f"{spec}: no such file (nor a stored run id or a git ref)") from exc
+        raise
+
+
+def _looks_like_path(spec: str) -> bool:
+    return "/" in spec or os.sep in spec or bool(Path(spec).suffix)
+
+
+def _is_git_ref(ws: Workspace, spec: str) -> bool:
+    try:
+        context.resolve_ref(ws.config.root, spec)
+    except ContextError:
+        return False
+    return True
 
 
 def compare_specs(

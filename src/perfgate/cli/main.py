@@ -302,12 +302,31 @@ def _report(
 
 
 def _workspace(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> app.Workspace:
-    return app.Workspace.discover(
+    config = args.config
+    if config is not None and not config.is_absolute():
+        config = cwd / config  # relative to where perfgate was started, as every path argument is
+    ws = app.Workspace.discover(
         cwd,
-        config_path=args.config,
+        config_path=config,
         environ=environ,
         store_url=args.store,
         testbed=getattr(args, "testbed", None),
+    )
+    if config is not None:
+        _note_config_root(ws, cwd, args.config)
+    return ws
+
+
+def _note_config_root(ws: app.Workspace, cwd: Path, given: Path) -> None:
+    """Say where the store is when ``--config`` names a file in another directory: the paths in a
+    configuration file (``storage``, ``benchmarks``) are relative to its directory, the project root."""
+    cfg = ws.config
+    if cfg.root == cwd.resolve() or ws.store_url is not None:
+        return
+    if "://" in cfg.storage or Path(cfg.storage).expanduser().is_absolute():
+        return
+    sys.stderr.write(
+        f"perfgate: project root {cfg.root} (the directory of --config {given}); store {ws.url}\n"
     )
 
 
