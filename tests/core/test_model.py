@@ -13,6 +13,7 @@ from perfgate.model import (
     Direction,
     Environment,
     GitInfo,
+    NegativeValueError,
     Result,
     Run,
     RunStatus,
@@ -212,3 +213,36 @@ def test_a_run_document_from_year_1_is_refused_naming_the_key() -> None:
     doc["run"]["finished"] = None
     with pytest.raises(InputError, match=r"^r.json: run: run .*: started 0001-01-01T00:00:00\+00:00 cannot date a run"):
         run_from_dict(doc, "r.json")
+
+
+_canonical = st.sampled_from(["s", "B", "count", "ratio", "B/s", "ops/s", "items/s", "req/s"])
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e300), min_size=1, max_size=30), _canonical)
+def test_any_non_negative_samples_are_accepted(samples: list[float], unit: str) -> None:
+    r = Result(BenchmarkId("b"), "m", unit, Direction.LOWER, summarize(samples), samples=tuple(samples))
+    assert r.samples == tuple(samples)
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=1e300), max_size=30),
+    st.floats(max_value=-1e-300, allow_infinity=False),
+    st.integers(0, 30),
+    _canonical,
+)
+def test_one_negative_sample_anywhere_is_refused_by_index(
+    samples: list[float], negative: float, at: int, unit: str
+) -> None:
+    at = min(at, len(samples))
+    samples.insert(at, negative)
+    with pytest.raises(NegativeValueError, match=rf"samples\[{at}\] is negative") as info:
+        Result(BenchmarkId("b"), "m", unit, Direction.LOWER, error="x", samples=tuple(samples))
+    assert info.value.key == f"samples[{at}]" and info.value.benchmark == BenchmarkId("b")
+
+
+def test_a_sample_that_is_not_finite_is_named_even_among_huge_ones() -> None:
+    with pytest.raises(ValueError, match=r"sample inf is not finite"):
+        Result(BenchmarkId("b"), "m", "s", Direction.LOWER, error="x", samples=(1e308, float("inf")))
+    # two huge finite samples overflow their sum, and are still valid
+    huge = (1e308, 1e308)
+    assert Result(BenchmarkId("b"), "m", "s", Direction.LOWER, error="x", samples=huge).samples == huge

@@ -210,9 +210,12 @@ class Result:
             raise ValueError(f"{self.benchmark.name}: metric and unit must be non-empty")
         if self.error is None and self.summary is None:
             raise ValueError(f"{self.benchmark.name} [{self.metric}]: a result needs a summary or an error")
-        for v in self.samples:
-            if not math.isfinite(v):
-                raise ValueError(f"{self.benchmark.name} [{self.metric}]: sample {v!r} is not finite")
+        # sum() and min() run in C: a result is built for every stored result read back, so the common
+        # case (all finite, none negative) must not cost a Python loop over the samples
+        if self.samples and not math.isfinite(sum(self.samples)):
+            for v in self.samples:  # (a finite sum can overflow too: then no sample is to blame)
+                if not math.isfinite(v):
+                    raise ValueError(f"{self.benchmark.name} [{self.metric}]: sample {v!r} is not finite")
         if self.unit in CANONICAL_UNITS:
             self._check_not_negative()
         for name in ("rounds", "iterations", "warmup"):
@@ -227,9 +230,9 @@ class Result:
         mean +- z * stddev interval can dip below zero for a noisy value near zero.
         """
         where = f"{self.benchmark.name} [{self.metric}]"
-        for i, v in enumerate(self.samples):
-            if v < 0:
-                raise NegativeValueError(self.benchmark, where, f"samples[{i}]", v, self.unit)
+        if self.samples and min(self.samples) < 0:
+            i, v = next((i, v) for i, v in enumerate(self.samples) if v < 0)
+            raise NegativeValueError(self.benchmark, where, f"samples[{i}]", v, self.unit)
         s = self.summary
         if s is not None:
             for name in ("min", "median", "mean", "max", "q1", "q3"):
