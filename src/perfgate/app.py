@@ -26,7 +26,6 @@ from perfgate.model import (
     Run,
     RunStatus,
     new_run_id,
-    results_from_dict,
     run_from_dict,
     utcnow,
 )
@@ -409,22 +408,21 @@ def ingest_paths(
     branch: str | None = None,
     tier: str | None = None,
     project: str | None = None,
+    names: Sequence[str] = (),
 ) -> Run:
-    """A Run from result files: a perfgate run document as it is, or any adapter's format."""
+    """A Run from result files: a perfgate run document alone as it is, else one new run of what every
+    file holds (any adapter's format, perfgate's own documents included: the shards of one suite).
+
+    ``names[i]`` names the one benchmark of ``paths[i]`` (``--name``: a load test's scenario)."""
     if len(paths) == 1 and fmt in ("auto", "perfgate") and is_run_document(paths[0]):
-        if commit or branch or tier or project:
-            raise UsageError("--commit/--branch/--tier/--project do not apply to a perfgate run document")
+        if commit or branch or tier or project or names:
+            raise UsageError(
+                "--commit/--branch/--tier/--project/--name do not apply to a perfgate run document"
+            )
         return _load_run_file(paths[0])
-    if len(paths) == 1 and fmt in ("auto", "perfgate") and _perfgate_kind(paths[0]) == "results":
-        # what `pytest --perfgate-json` wrote: results with no context yet, given this checkout's
-        results = results_from_dict(_read_json(paths[0]), str(paths[0]))
-        live_git, ci, env = ws.context()
-        git = _ingest_git(ws, live_git, commit, branch)
-        run = build_run(ws, results, tier=tier, source="perfgate", git=git, ci=ci, environment=env)
-        return replace(run, project=project) if project else run
     from perfgate.adapters.registry import parse_inputs
 
-    parsed = parse_inputs(list(paths), fmt)
+    parsed = parse_inputs(list(paths), fmt, names)
     live_git, ci, env = ws.context()
     if parsed.environment:
         hints = dict(parsed.environment)
@@ -433,7 +431,7 @@ def ingest_paths(
         env = replace(env, **known, extra={**env.extra, **hints})
     git = _ingest_git(ws, live_git, commit or parsed.commit, branch or parsed.branch)
     doc = ResultsDoc(
-        started=parsed.started or utcnow(), finished=None, status=RunStatus.COMPLETE, results=parsed.results
+        started=parsed.started or utcnow(), finished=None, status=parsed.status, results=parsed.results
     )
     run = build_run(ws, doc, tier=tier, source=parsed.source, git=git, ci=ci, environment=env)
     return replace(run, project=project) if project else run
@@ -455,13 +453,34 @@ def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
 
 
 def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto") -> Run:
-    """One Run from a file (any supported format) or a run id / git ref in the store."""
+    """One Run from a file (any supported format) or a run id / git ref in the store.
+
+    A spec that looks like a path (it has a suffix or a separator, as ``missing.json`` or
+    ``out/bench``) and names neither a file, a run nor a git ref is reported as a missing file.
+    """
     p = Path(spec)
     if p.exists():
         return ingest_paths(ws, [p], fmt=fmt)
-    _existing_store(ws, f"{spec!r} is neither a file nor a run")
-    with ws.store(create=False) as store:
-        return resolve_runs(store, ws, spec)[0]
+    try:
+        _existing_store(ws, f"{spec!r} is neither a file nor a run")
+        with ws.store(create=False) as store:
+            return resolve_runs(store, ws, spec)[0]
+    except NotFoundError as exc:
+        if _looks_like_path(spec) and not _is_git_ref(ws, spec):
+            raise InputError(f"{spec}: no such file (nor a stored run id or a git ref)") from exc
+        raise
+
+
+def _looks_like_path(spec: str) -> bool:
+    return "/" in spec or os.sep in spec or bool(Path(spec).suffix)
+
+
+def _is_git_ref(ws: Workspace, spec: str) -> bool:
+    try:
+        context.resolve_ref(ws.config.root, spec)
+    except ContextError:
+        return False
+    return True
 
 
 def compare_specs(

@@ -51,6 +51,7 @@ Parsed once, at the boundary, into typed objects; every error names the file and
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -185,6 +186,8 @@ def parse_percent(value: Any) -> float:
             raise ValueError(f"expected a percentage like '5%', got {value!r}") from None
     else:
         raise ValueError(f"expected a percentage like '5%', got {value!r}")
+    if not math.isfinite(pct):
+        raise ValueError(f"a threshold must be a finite percentage like '5%', got {value!r}")
     if pct < 0:
         raise ValueError(f"a threshold must not be negative, got {value!r}")
     return pct / 100.0
@@ -198,10 +201,14 @@ def parse_quantity(value: Any, default_unit: str = "s") -> tuple[float, str]:
     if isinstance(value, bool):
         raise ValueError(f"expected a number with a unit, got {value!r}")
     if isinstance(value, int | float):
-        return normalize(float(value), default_unit)
-    if isinstance(value, str) and (m := _QTY.match(value)):
-        return normalize(float(m.group(1)), m.group(2) or default_unit)
-    raise ValueError(f"expected a number with a unit like '1ms', got {value!r}")
+        number, unit = normalize(float(value), default_unit)
+    elif isinstance(value, str) and (m := _QTY.match(value)):
+        number, unit = normalize(float(m.group(1)), m.group(2) or default_unit)
+    else:
+        raise ValueError(f"expected a number with a unit like '1ms', got {value!r}")
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number with a unit like '1ms', got {value!r}")
+    return number, unit
 
 
 def parse_duration(value: Any) -> float:
@@ -324,6 +331,10 @@ def _budget(i: int, t: _Table) -> Budget:
     limit, unit = t.convert(key, lambda v: parse_quantity(v, default_unit))
     if metric in METRICS and unit != METRICS[metric].unit:
         raise t.error(key, f"{metric} is measured in {METRICS[metric].unit}, not {unit}")
+    if limit <= 0:
+        # a time, size, count or rate is never below zero: such a budget fails (max) or passes (min)
+        # every benchmark whatever it measures
+        raise t.error(key, f"a budget must be positive, got {t.data[key]!r}")
     return Budget(pattern, metric, op, limit, unit, f"{pattern} {metric} {op} {t.data[key]}")
 
 

@@ -16,6 +16,7 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "google-benchmark"
 KALMAN = DATA / "kalman-benchmark-results.json"
 REPS = DATA / "gbench-1.7.1-repetitions.json"
 AGGS = DATA / "gbench-1.7.1-aggregates-only.json"
+COMPLEXITY = DATA / "gbench-1.7.1-complexity.json"
 ADAPTER = GoogleBenchmarkAdapter()
 
 
@@ -31,7 +32,7 @@ def test_module_exports_the_adapter() -> None:
     assert [a.name for a in ADAPTERS] == ["google-benchmark"]
 
 
-@pytest.mark.parametrize("path", [KALMAN, REPS, AGGS])
+@pytest.mark.parametrize("path", [KALMAN, REPS, AGGS, COMPLEXITY])
 def test_sniffs(path: Path) -> None:
     assert ADAPTER.sniff(path, head(path))
 
@@ -120,3 +121,21 @@ def test_missing_benchmarks_key(tmp_path: Path) -> None:
     p.write_text('{"context": {"num_cpus": 1}}')
     with pytest.raises(ParseError, match=r"nob\.json: top level: missing key 'benchmarks'"):
         ADAPTER.parse(p)
+
+
+def test_complexity_rows_of_a_family_go_to_its_instances() -> None:
+    """``->Complexity()``: BM_Sort_BigO/BM_Sort_RMS (run name BM_Sort) follow BM_Sort/64..4096."""
+    got = results(COMPLEXITY)
+    sizes = {"BM_Sort": (64, 256, 1024, 4096), "BM_StringCompare": (8, 64, 512, 4096, 8192)}
+    names = {f"{family}/{n}" for family, ns in sizes.items() for n in ns}
+    assert {name for name, _ in got} == names  # the complexity rows are no benchmark of their own
+    assert {metric for _, metric in got} == {"time", "cpu_time"}
+    for name in names:
+        time = got[(name, "time")]
+        assert len(time.samples) == 3 and time.rounds == 3  # the repetitions are measured
+        assert time.benchmark.params == (("arg0", name.split("/")[1]),)
+    sort = got[("BM_Sort/64", "time")].extra
+    assert sort["big_o"] == "NlgN" and sort["rms"] == pytest.approx(5.0403306440312691e-02)
+    assert sort["cpu_coefficient"] == pytest.approx(1.1877323358631380)
+    assert got[("BM_StringCompare/8", "time")].extra["big_o"] != "NlgN"  # each family its own fit
+    assert "big_o" not in got[("BM_Sort/64", "cpu_time")].extra

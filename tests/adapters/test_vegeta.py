@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,3 +43,14 @@ def test_malformed(tmp_path: Path) -> None:
     with pytest.raises(ParseError, match=r"bad.json:2: invalid JSON"):
         VEGETA.parse(f)
     assert not VEGETA.sniff(f, '{"metrics": {}, "root_group": {}}')
+
+
+def test_a_negative_latency_names_its_key(tmp_path: Path) -> None:
+    doc = json.loads(DOC.read_text())
+    doc["latencies"]["99th"] = -3530000
+    f = tmp_path / "neg.json"
+    f.write_text(json.dumps(doc))
+    with pytest.raises(
+        ParseError, match=r"^.*neg.json: key latencies.99th: vegeta \[latency_p99\]: .* is negative"
+    ):
+        VEGETA.parse(f)

@@ -98,6 +98,20 @@ def test_perfgate_toml_has_no_prefix(tmp_path):
         ("[tool.perfgate]\ndefault_tier = 'nope'\n", r"default_tier: no tier named 'nope'"),
         ("[tool.perfgate\n", r"pyproject.toml: invalid TOML"),
         ("[tool.perfgate.baseline]\nruns = 0\n", r"baseline.runs: must be at least 1"),
+        # budgets that fail (or pass) every benchmark whatever it measures
+        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '-1ms'\n", r"budgets\[0\].max: a budget must be positive, got '-1ms'"),
+        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '0ms'\n", r"budgets\[0\].max: a budget must be positive, got '0ms'"),
+        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmetric = 'rps'\nmin = 0\n", r"budgets\[0\].min: a budget must be positive"),
+        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = inf\n", r"budgets\[0\].max: expected a finite number"),
+        # bytes are not items
+        (
+            "[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmetric = 'item_throughput'\nmin = '10 MB/s'\n",
+            r"pyproject.toml: tool.perfgate.budgets\[0\].min: item_throughput is measured in items/s, not B/s",
+        ),
+        # thresholds that are not numbers a verdict can hold
+        ("[tool.perfgate.thresholds]\ntime = 'inf'\n", r"thresholds.time: a threshold must be a finite percentage"),
+        ("[tool.perfgate.thresholds]\ntime = nan\n", r"thresholds.time: a threshold must be a finite percentage"),
+        ("[tool.perfgate.tiers.fast]\nthreshold = '1e400'\n", r"tiers.fast.threshold: a threshold must be a finite"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path, body, message):

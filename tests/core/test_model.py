@@ -13,6 +13,7 @@ from perfgate.model import (
     Direction,
     Environment,
     GitInfo,
+    NegativeValueError,
     Result,
     Run,
     RunStatus,
@@ -167,3 +168,81 @@ def test_format_value_of_zero():
     assert format_value(0.0, "s") == "0 s"
     assert format_value(0.0, "B") == "0 B"
     assert format_value(0.0, "count") == "0"
+
+
+def _one(value: float, unit: str, metric: str = "time") -> Result:
+    return Result(
+        BenchmarkId("b"), metric, unit, Direction.LOWER, Summary(1, value, value, value, value), (value,)
+    )
+
+
+@pytest.mark.parametrize(
+    ("unit", "kind"),
+    [("s", "time"), ("B", "size"), ("count", "count"), ("ratio", "ratio"), ("req/s", "rate")],
+)
+def test_negative_times_sizes_counts_and_rates_are_refused(unit: str, kind: str) -> None:
+    with pytest.raises(ValueError, match=rf"^b \[time\]: samples\[0\] is negative \(-5.0 {unit}\); a {kind} cannot be"):
+        _one(-5.0, unit)
+    with pytest.raises(ValueError, match=r"summary\.min is negative"):
+        Result(BenchmarkId("b"), "time", unit, Direction.LOWER, Summary(1, 1.0, 1.0, -1.0, 1.0))
+    assert _one(0.0, unit).summary is not None  # zero is a value (a no-op, no allocations)
+
+
+def test_a_custom_unit_may_be_negative() -> None:
+    assert _one(-5.0, "degC", metric="temperature").summary is not None
+
+
+def test_negative_value_in_a_document_names_the_key() -> None:
+    doc = run_to_dict(make_run())
+    doc["run"]["results"][0]["samples"][2] = -1e-6
+    with pytest.raises(InputError, match=r"^r.json: run.results\[0\]: .*samples\[2\] is negative"):
+        run_from_dict(doc, "r.json")
+
+
+@given(st.datetimes(max_value=datetime(1969, 12, 31, 23, 59), timezones=st.just(UTC)))
+def test_a_time_before_1970_cannot_make_a_run_id(when: datetime) -> None:
+    with pytest.raises(ValueError, match="cannot date a run"):
+        new_run_id(when)
+    with pytest.raises(ValueError, match="cannot date a run"):
+        make_run(id="r", started=when, finished=None)
+
+
+def test_a_run_document_from_year_1_is_refused_naming_the_key() -> None:
+    doc = run_to_dict(make_run())
+    doc["run"]["started"] = "0001-01-01T00:00:00+00:00"
+    doc["run"]["finished"] = None
+    with pytest.raises(InputError, match=r"^r.json: run: run .*: started 0001-01-01T00:00:00\+00:00 cannot date a run"):
+        run_from_dict(doc, "r.json")
+
+
+_canonical = st.sampled_from(["s", "B", "count", "ratio", "B/s", "ops/s", "items/s", "req/s"])
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e300), min_size=1, max_size=30), _canonical)
+def test_any_non_negative_samples_are_accepted(samples: list[float], unit: str) -> None:
+    r = Result(BenchmarkId("b"), "m", unit, Direction.LOWER, summarize(samples), samples=tuple(samples))
+    assert r.samples == tuple(samples)
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=1e300), max_size=30),
+    st.floats(max_value=-1e-300, allow_infinity=False),
+    st.integers(0, 30),
+    _canonical,
+)
+def test_one_negative_sample_anywhere_is_refused_by_index(
+    samples: list[float], negative: float, at: int, unit: str
+) -> None:
+    at = min(at, len(samples))
+    samples.insert(at, negative)
+    with pytest.raises(NegativeValueError, match=rf"samples\[{at}\] is negative") as info:
+        Result(BenchmarkId("b"), "m", unit, Direction.LOWER, error="x", samples=tuple(samples))
+    assert info.value.key == f"samples[{at}]" and info.value.benchmark == BenchmarkId("b")
+
+
+def test_a_sample_that_is_not_finite_is_named_even_among_huge_ones() -> None:
+    with pytest.raises(ValueError, match=r"sample inf is not finite"):
+        Result(BenchmarkId("b"), "m", "s", Direction.LOWER, error="x", samples=(1e308, float("inf")))
+    # two huge finite samples overflow their sum, and are still valid
+    huge = (1e308, 1e308)
+    assert Result(BenchmarkId("b"), "m", "s", Direction.LOWER, error="x", samples=huge).samples == huge

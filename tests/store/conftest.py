@@ -145,7 +145,8 @@ def rich_run(run_id: str = "01HXRICH000000000000000001") -> Run:
             direction=Direction.HIGHER,
         ),
         make_result("crashes", error="ZeroDivisionError: division by zero\n  at line 3"),
-        make_result("odd values", samples=(0.0, -1.0, 1e-300, 1e150, 0.1 + 0.2)),
+        # a negative value needs a custom unit: times, sizes, counts and rates are never negative
+        make_result("odd values", "offset", samples=(0.0, -1.0, 1e-300, 1e150, 0.1 + 0.2), unit="mV"),
         make_result("custom", "frobs", samples=(3.0,), unit="frob", extra={"ünïcødé": "✓"}),
     )
     return Run(

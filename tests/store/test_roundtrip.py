@@ -130,14 +130,17 @@ def _results(draw: st.DrawFn) -> tuple[Result, ...]:
     for _ in range(draw(st.integers(0, 4))):
         name = draw(_name)
         metric = draw(st.sampled_from(["time", "peak_memory", "custom"]))
-        samples = draw(st.lists(_finite.filter(lambda x: abs(x) < 1e100), max_size=6))
+        unit = draw(st.sampled_from(["s", "B", "count", "weird unit"]))
+        # times, sizes and counts are never negative; a custom unit may be
+        values = _finite.filter(lambda x: abs(x) < 1e100)
+        samples = draw(st.lists(values if unit == "weird unit" else values.map(abs), max_size=6))
         error = None if samples else draw(_text.filter(bool))
         out[(name, metric)] = Result(
             benchmark=BenchmarkId(
                 name, draw(st.none() | _text), tuple(draw(st.lists(st.tuples(_text, _text), max_size=2)))
             ),
             metric=metric,
-            unit=draw(st.sampled_from(["s", "B", "count", "weird unit"])),
+            unit=unit,
             direction=draw(st.sampled_from(list(Direction))),
             summary=summarize(samples) if samples else None,
             samples=tuple(samples),

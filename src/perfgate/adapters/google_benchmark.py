@@ -5,8 +5,10 @@ repetition is one ``iteration`` row whose ``real_time``/``cpu_time`` are per-ite
 ``time_unit``: they become the samples of the ``time`` and ``cpu_time`` results. Aggregate rows
 (mean/median/stddev/cv/min/max, computed from those repetitions) are not double-counted: they only
 supply the summary when the file has no iteration rows (``--benchmark_report_aggregates_only``).
-``BigO``/``RMS`` rows go to the time result's ``extra``. Counters: ``bytes_per_second`` becomes
-``throughput`` (B/s), ``items_per_second`` ``item_throughput`` (items/s), user counters custom metrics.
+``BigO``/``RMS`` rows (``->Complexity()``) go to the time result's ``extra``: of the instance they
+name, or, when they name the family (``BM_x_BigO`` after ``BM_x/8``, ``BM_x/64``...), of every instance
+of it. Counters: ``bytes_per_second`` becomes ``throughput`` (B/s), ``items_per_second``
+``item_throughput`` (items/s), user counters custom metrics.
 """
 
 from __future__ import annotations
@@ -101,9 +103,20 @@ class GoogleBenchmarkAdapter:
                 suffix = "_" + row["aggregate_name"]
                 run_name = name[: -len(suffix)] if name.endswith(suffix) else name
             groups.setdefault(run_name.strip(), []).append((line, row))
+        # ->Complexity() fits one curve over a family's instances (BM_x/8, BM_x/64...): its BigO and RMS
+        # rows form a group of their own (run name BM_x) after the last instance; they are no benchmark,
+        # and their figures go to the extra of every instance of the family
+        complexity: dict[object, dict[str, Any]] = {}
+        for run_name, members in list(groups.items()):
+            if all(row.get("aggregate_name") in _COMPLEXITY for _, row in members):
+                del groups[run_name]
+                family = _family(run_name, members[0][1])
+                for _, row in members:
+                    complexity.setdefault(family, {}).update(_complexity_fields(row))
         results: list[Result] = []
         for run_name, members in groups.items():
-            results.extend(_instance(doc, run_name, members))
+            fitted = complexity.get(_family(run_name.split("/")[0], members[0][1]), {})
+            results.extend(_instance(doc, run_name, members, fitted))
         started = parse_timestamp(context.get("date") if isinstance(context.get("date"), str) else None)
         return Parsed(
             source=self.name,
@@ -127,7 +140,23 @@ def _params(run_name: str) -> tuple[tuple[str, str], ...]:
     return tuple(params)
 
 
-def _instance(doc: Doc, run_name: str, members: list[tuple[int, dict[str, Any]]]) -> list[Result]:
+_COMPLEXITY = ("BigO", "RMS")
+
+
+def _family(base_name: str, row: dict[str, Any]) -> object:
+    """What ties an instance to its family's complexity rows: ``family_index`` (since 1.6), else the
+    name before the arguments."""
+    index = row.get("family_index")
+    return ("index", index) if isinstance(index, int) and not isinstance(index, bool) else base_name
+
+
+def _complexity_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("big_o", "cpu_coefficient", "real_coefficient", "rms") if k in row}
+
+
+def _instance(
+    doc: Doc, run_name: str, members: list[tuple[int, dict[str, Any]]], fitted: dict[str, Any]
+) -> list[Result]:
     what = f"benchmark {run_name!r}"
     first_line = members[0][0]
     bid = BenchmarkId(run_name, params=_params(run_name))
@@ -149,13 +178,10 @@ def _instance(doc: Doc, run_name: str, members: list[tuple[int, dict[str, Any]]]
         if row.get("skipped") and not row.get("real_time"):
             message = row.get("skip_message")
             return [failed_result(bid, "time", "s", f"skipped: {message}" if message else "skipped")]
-    extra: dict[str, Any] = {}
-    for agg in ("BigO", "RMS"):
+    extra: dict[str, Any] = dict(fitted)
+    for agg in _COMPLEXITY:
         if agg in aggregates:
-            row = aggregates[agg][1]
-            for key in ("big_o", "cpu_coefficient", "real_coefficient", "rms"):
-                if key in row:
-                    extra[key] = row[key]
+            extra.update(_complexity_fields(aggregates[agg][1]))
     label = next((r.get("label") for _, r in members if isinstance(r.get("label"), str)), None)
     if label:
         extra["label"] = label

@@ -1,6 +1,7 @@
 """hey's text summary (``hey [-z D | -n N] -c C URL``).
 
-hey does not print the URL, so a run is one benchmark named ``hey``. Figures (seconds in the file):
+hey does not print the URL, so a run is one benchmark named ``hey``: give each scenario its name
+with ``perfgate ingest --name 'GET /api/users' out.txt``. Figures (seconds in the file):
 ``Average``/``Fastest``/``Slowest`` -> ``latency_mean``/``latency_min``/``latency_max``, the latency
 distribution ``N% in X secs`` -> ``latency_pN``, ``Requests/sec`` -> ``rps``, and ``error_rate`` =
 errors (the ``Error distribution`` section) / (responses + errors). Status codes, total time and data

@@ -21,6 +21,7 @@ import pkgutil
 import warnings
 import zlib
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed
 from perfgate.errors import ConfigError, ParseError, UsageError
-from perfgate.model import Result
+from perfgate.model import NegativeValueError, Result, RunStatus, check_run_time
 
 __all__ = ["HEAD_BYTES", "available", "detect", "get", "parse_inputs", "read_head"]
 
@@ -218,6 +219,46 @@ def _inputs(path: Path, adapters: dict[str, Adapter], forced: Adapter | None) ->
     return [(path, claim[0])]
 
 
+def _line_of(path: Path, exc: ValueError) -> int | None:
+    """The line of the benchmark a model error names (its full name, or the name without its group
+    prefix, as Go's ``pkg.BenchmarkX``), when the file spells it out."""
+    if not isinstance(exc, NegativeValueError) or not path.is_file():
+        return None
+    from perfgate.adapters._parsing import Doc
+    from perfgate.adapters.base import read_text
+
+    bench = exc.benchmark
+    names = [bench.name]
+    if bench.group and bench.name.startswith(bench.group) and len(bench.name) > len(bench.group) + 1:
+        names.append(bench.name[len(bench.group) + 1 :])
+    try:
+        doc = Doc(path, read_text(path))
+    except ParseError:
+        return None
+    return next((line for n in names if (line := doc.line_of(n)) is not None), None)
+
+
+def _parse_one(path: Path, adapter: Adapter) -> Parsed:
+    """``adapter.parse(path)``, held to what every input must be, whatever the adapter checked.
+
+    A value the model refuses (a negative time...) that the adapter did not locate itself is named with
+    the file (and the benchmark's line when found); a file without a single result is an error, not an
+    empty run; a date the file records must be able to date a run.
+    """
+    try:
+        parsed = adapter.parse(path)
+    except ValueError as exc:
+        raise ParseError.at(str(path), _line_of(path, exc), str(exc)) from exc
+    if not parsed.results:
+        raise ParseError.at(str(path), None, f"no benchmark results in this {adapter.name} output")
+    if parsed.started is not None:
+        try:
+            check_run_time("recorded date", parsed.started)
+        except ValueError as exc:
+            raise ParseError.at(str(path), None, str(exc)) from None
+    return parsed
+
+
 def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
     results: list[Result] = []
     where: dict[tuple[str, str], tuple[Path, Result]] = {}
@@ -226,15 +267,20 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
     branch: str | None = None
     started: datetime | None = None
     sources: set[str] = set()
+    status = RunStatus.COMPLETE
     for path, parsed in parts:
         sources.add(parsed.source)
+        status = max(status, parsed.status, key=_STATUS_RANK.index)
         for r in parsed.results:
             seen = where.get(r.key)
             if seen is not None:
                 if seen[1] == r:
                     continue  # the same result reached twice (e.g. two files of one Criterion benchmark)
                 raise ParseError.at(
-                    str(path), None, f"duplicate result {r.key[0]} [{r.key[1]}], also in {seen[0]}"
+                    str(path),
+                    None,
+                    f"duplicate result {r.key[0]} [{r.key[1]}], also in {seen[0]} with other figures "
+                    "(ingest them as separate runs, or name each input's benchmark with --name)",
                 )
             where[r.key] = (path, r)
             results.append(r)
@@ -252,23 +298,50 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
         commit=commit,
         branch=branch,
         started=started,
+        status=status,
     )
 
 
-def parse_inputs(paths: Sequence[Path], fmt: str = "auto") -> Parsed:
+#: the merged run's status is the worst of its parts'
+_STATUS_RANK = (RunStatus.COMPLETE, RunStatus.PARTIAL, RunStatus.FAILED)
+
+
+def _named(path: Path, parts: list[tuple[Path, Parsed]], name: str) -> list[tuple[Path, Parsed]]:
+    """``parts`` of input ``path`` with their one benchmark renamed ``name`` (``--name``)."""
+    found = sorted({r.benchmark.name for _, p in parts for r in p.results})
+    if len(found) != 1:
+        raise UsageError(
+            f"--name {name!r}: {path} holds {len(found)} benchmarks; --name names the one benchmark of "
+            "an input (a load test's scenario, e.g. 'GET /api/users')"
+        )
+    try:
+        bench = replace(parts[0][1].results[0].benchmark, name=name)
+    except ValueError as exc:
+        raise UsageError(f"--name {name!r}: {exc}") from None
+    return [
+        (item, replace(p, results=tuple(replace(r, benchmark=bench) for r in p.results))) for item, p in parts
+    ]
+
+
+def parse_inputs(paths: Sequence[Path], fmt: str = "auto", names: Sequence[str] = ()) -> Parsed:
     """Parse files and directories into one :class:`Parsed`.
 
     ``fmt`` is an adapter name or ``"auto"`` (detect each input by content). A directory an adapter
     claims as a whole (Criterion's ``target/criterion``) goes to that adapter; any other directory is
     scanned recursively in sorted order, skipping files no adapter recognises. A file named explicitly
     must be recognised. The same (benchmark, metric) from two inputs is an error naming both.
+
+    ``names[i]`` renames the one benchmark of ``paths[i]``: load-test reports (Vegeta, hey) do not
+    record their target, so two scenarios are told apart by the names the user gives them.
     """
     if not paths:
         raise UsageError("no input files given")
+    if len(names) > len(paths):
+        raise UsageError(f"{len(names)} --name for {len(paths)} input(s): give at most one per input")
     adapters = available()
     forced = None if fmt == "auto" else get(fmt)
     parts: list[tuple[Path, Parsed]] = []
-    for path in paths:
-        for item, adapter in _inputs(Path(path), adapters, forced):
-            parts.append((item, adapter.parse(item)))
+    for i, path in enumerate(paths):
+        found = [(item, _parse_one(item, adapter)) for item, adapter in _inputs(Path(path), adapters, forced)]
+        parts.extend(_named(Path(path), found, names[i]) if i < len(names) else found)
     return _merge(parts)

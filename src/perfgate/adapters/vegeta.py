@@ -1,6 +1,8 @@
 """Vegeta's ``vegeta report -type=json`` metrics.
 
-One attack is one benchmark (``vegeta``). Latencies are nanoseconds in the file: ``mean``, ``50th``,
+One attack is one benchmark, named ``vegeta``: the report does not record the target, so give each
+scenario its name with ``perfgate ingest --name 'GET /api/users' report.json`` (two unnamed reports
+in one run collide as duplicates). Latencies are nanoseconds in the file: ``mean``, ``50th``,
 ``90th``, ``95th``, ``99th``, ``max``, ``min`` -> ``latency_mean``/``latency_p50``/.../``latency_max``/
 ``latency_min`` in seconds; ``throughput`` (successful requests per second) -> ``rps``; ``1 -
 success`` -> ``error_rate``. ``requests``, ``rate`` (attempted per second), ``status_codes`` and
@@ -86,26 +88,34 @@ class VegetaAdapter:
             if key in doc:
                 extra[key] = doc[key]
 
-        def one(metric: str, value: float, unit: str, direction: Direction) -> Result:
+        def one(key: str, metric: str, value: float, unit: str, direction: Direction) -> Result:
             s = Summary(n=n, mean=value, median=value, min=value, max=value)
-            return Result(bid, metric, unit, direction, summary=s, extra=extra)
+            try:
+                return Result(bid, metric, unit, direction, summary=s, extra=extra)
+            except ValueError as exc:  # a negative latency or rate
+                raise ParseError.at(src, None, f"key {key}: {exc}") from exc
 
         results: list[Result] = []
         lat = doc["latencies"]
         for key, metric in _LATENCIES.items():
             if key in lat:
-                results.append(
-                    one(metric, _finite(src, f"latencies.{key}", lat[key]) * 1e-9, "s", Direction.LOWER)
-                )
+                where = f"latencies.{key}"
+                results.append(one(where, metric, _finite(src, where, lat[key]) * 1e-9, "s", Direction.LOWER))
         if "throughput" in doc:
             results.append(
-                one("rps", _finite(src, "throughput", doc["throughput"]), "req/s", Direction.HIGHER)
+                one(
+                    "throughput",
+                    "rps",
+                    _finite(src, "throughput", doc["throughput"]),
+                    "req/s",
+                    Direction.HIGHER,
+                )
             )
         if "success" in doc:
             success = _finite(src, "success", doc["success"])
             if not 0 <= success <= 1:
                 raise ParseError.at(src, None, f"success must be a ratio in [0, 1], got {success}")
-            results.append(one("error_rate", 1.0 - success, "ratio", Direction.LOWER))
+            results.append(one("success", "error_rate", 1.0 - success, "ratio", Direction.LOWER))
         if not results:
             raise ParseError.at(src, None, "vegeta report without latencies, throughput or success")
         return Parsed(source=self.name, results=tuple(results), started=_timestamp(src, doc.get("earliest")))

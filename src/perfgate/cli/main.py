@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--commit", help="a commit sha or prefix")
     p.add_argument("--testbed")
     p.add_argument("--tier")
-    p.add_argument("--limit", type=int, default=20, help="default: 20")
+    p.add_argument("--limit", type=positive_int, default=20, metavar="N", help="default: 20")
     _output(p, ("text", "json"))
     _common(p)
 
@@ -247,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--testbed", help="testbed label")
     p.add_argument("--tier", help="tier label")
     p.add_argument("--project", help="project name (default: from the configuration)")
+    p.add_argument(
+        "--name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="name of the one benchmark in the input at the same position, once per input in order "
+        "(load tests: Vegeta and hey reports do not record their target), e.g. 'GET /api/users'",
+    )
     _common(p)
     return parser
 
@@ -294,12 +302,31 @@ def _report(
 
 
 def _workspace(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> app.Workspace:
-    return app.Workspace.discover(
+    config = args.config
+    if config is not None and not config.is_absolute():
+        config = cwd / config  # relative to where perfgate was started, as every path argument is
+    ws = app.Workspace.discover(
         cwd,
-        config_path=args.config,
+        config_path=config,
         environ=environ,
         store_url=args.store,
         testbed=getattr(args, "testbed", None),
+    )
+    if config is not None:
+        _note_config_root(ws, cwd, args.config)
+    return ws
+
+
+def _note_config_root(ws: app.Workspace, cwd: Path, given: Path) -> None:
+    """Say where the store is when ``--config`` names a file in another directory: the paths in a
+    configuration file (``storage``, ``benchmarks``) are relative to its directory, the project root."""
+    cfg = ws.config
+    if cfg.root == cwd.resolve() or ws.store_url is not None:
+        return
+    if "://" in cfg.storage or Path(cfg.storage).expanduser().is_absolute():
+        return
+    sys.stderr.write(
+        f"perfgate: project root {cfg.root} (the directory of --config {given}); store {ws.url}\n"
     )
 
 
@@ -515,6 +542,7 @@ def _cmd_ingest(
             branch=args.branch,
             tier=args.tier,
             project=args.project,
+            names=args.name,
         )
     with ws.store() as store:
         store.add_run(run)

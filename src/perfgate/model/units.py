@@ -169,6 +169,8 @@ METRICS: dict[str, MetricInfo] = {
     "allocations": MetricInfo(COUNT, Direction.LOWER),
     "allocated_bytes": MetricInfo(BYTES, Direction.LOWER),
     "throughput": MetricInfo("B/s", Direction.HIGHER),
+    "item_throughput": MetricInfo("items/s", Direction.HIGHER),  # Google Benchmark's items_per_second
+    "element_throughput": MetricInfo("items/s", Direction.HIGHER),  # Criterion's Elements throughput
     "rps": MetricInfo("req/s", Direction.HIGHER),
     "latency_mean": MetricInfo(SECONDS, Direction.LOWER),
     "latency_p50": MetricInfo(SECONDS, Direction.LOWER),

@@ -15,19 +15,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from perfgate.model.units import Direction
+from perfgate.model.units import CANONICAL_UNITS, Direction
 
 __all__ = [
     "BenchmarkId",
     "CIInfo",
     "Environment",
     "GitInfo",
+    "NegativeValueError",
     "Result",
     "Run",
     "RunStatus",
     "Status",
     "Summary",
     "Verdict",
+    "check_run_time",
     "new_run_id",
     "utcnow",
 ]
@@ -64,10 +66,24 @@ def _finite(name: str, value: float | None) -> None:
 
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+#: the times a ULID can hold: 48 bits of milliseconds since 1970-01-01 UTC
+_ULID_MAX_MS = (1 << 48) - 1
+
+
+def check_run_time(name: str, value: datetime) -> None:
+    """ValueError unless ``value`` can date a run (and so make its sortable id): 1970 up to year 10889.
+
+    Files record dates perfgate cannot use (year 1, Go's zero time); they are refused, not wrapped.
+    """
+    ms = int(value.timestamp() * 1000)
+    if not 0 <= ms <= _ULID_MAX_MS:
+        raise ValueError(f"{name} {value.isoformat()} cannot date a run: it must be after 1970-01-01 UTC")
 
 
 def new_run_id(now: datetime | None = None, rand: bytes | None = None) -> str:
     """A ULID: 26 Crockford base32 characters, sortable by creation time (ms), 80 random bits."""
+    if now is not None:
+        check_run_time("time", now)
     ms = int((now.timestamp() if now is not None else time.time()) * 1000)
     r = rand if rand is not None else os.urandom(10)
     if len(r) != 10:
@@ -78,6 +94,24 @@ def new_run_id(now: datetime | None = None, rand: bytes | None = None) -> str:
         chars.append(_CROCKFORD[n & 31])
         n >>= 5
     return "".join(reversed(chars))
+
+
+class NegativeValueError(ValueError):
+    """A time, size, count, ratio or rate below zero (``-5 ns/op``): no harness measures that.
+
+    The message names the benchmark and metric; ``benchmark`` and ``key`` (the field: ``samples[3]``,
+    ``summary.mean``) let an adapter point at the line of the file that holds it.
+    """
+
+    def __init__(self, benchmark: BenchmarkId, where: str, key: str, value: float, unit: str) -> None:
+        super().__init__(f"{where}: {key} is negative ({value!r} {unit}); a {_KIND[unit]} cannot be")
+        self.benchmark = benchmark
+        self.key = key
+        self.value = value
+
+
+_KIND = {"s": "time", "B": "size", "count": "count", "ratio": "ratio"}
+_KIND.update({u: "rate" for u in CANONICAL_UNITS if u.endswith("/s")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +162,8 @@ class Summary:
     def __post_init__(self) -> None:
         if self.n < 1:
             raise ValueError(f"a summary needs n >= 1, got {self.n}")
+        if self.outliers < 0:
+            raise ValueError(f"summary outliers must be >= 0, got {self.outliers}")
         for name in ("mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high"):
             _finite(name, getattr(self, name))
         if self.min > self.max:
@@ -174,13 +210,35 @@ class Result:
             raise ValueError(f"{self.benchmark.name}: metric and unit must be non-empty")
         if self.error is None and self.summary is None:
             raise ValueError(f"{self.benchmark.name} [{self.metric}]: a result needs a summary or an error")
-        for v in self.samples:
-            if not math.isfinite(v):
-                raise ValueError(f"{self.benchmark.name} [{self.metric}]: sample {v!r} is not finite")
+        # sum() and min() run in C: a result is built for every stored result read back, so the common
+        # case (all finite, none negative) must not cost a Python loop over the samples
+        if self.samples and not math.isfinite(sum(self.samples)):
+            for v in self.samples:  # (a finite sum can overflow too: then no sample is to blame)
+                if not math.isfinite(v):
+                    raise ValueError(f"{self.benchmark.name} [{self.metric}]: sample {v!r} is not finite")
+        if self.unit in CANONICAL_UNITS:
+            self._check_not_negative()
         for name in ("rounds", "iterations", "warmup"):
             v = getattr(self, name)
             if v is not None and v < 0:
                 raise ValueError(f"{self.benchmark.name}: {name} must be >= 0, got {v}")
+
+    def _check_not_negative(self) -> None:
+        """Times, sizes, counts, ratios and rates (perfgate's canonical units) are never negative.
+
+        Custom units (a harness's own counter) may be. The interval bounds are not checked: a reported
+        mean +- z * stddev interval can dip below zero for a noisy value near zero.
+        """
+        where = f"{self.benchmark.name} [{self.metric}]"
+        if self.samples and min(self.samples) < 0:
+            i, v = next((i, v) for i, v in enumerate(self.samples) if v < 0)
+            raise NegativeValueError(self.benchmark, where, f"samples[{i}]", v, self.unit)
+        s = self.summary
+        if s is not None:
+            for name in ("min", "median", "mean", "max", "q1", "q3"):
+                v = getattr(s, name)
+                if v is not None and v < 0:
+                    raise NegativeValueError(self.benchmark, where, f"summary.{name}", v, self.unit)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -266,6 +324,7 @@ class Run:
             raise ValueError("run project must be non-empty")
         _utc("started", self.started)
         _utc("finished", self.finished)
+        check_run_time(f"run {self.id}: started", self.started)
         if self.finished is not None and self.finished < self.started:
             raise ValueError(f"run {self.id}: finished before it started")
         seen: set[tuple[str, str]] = set()
