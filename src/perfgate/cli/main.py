@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 from perfgate import __version__, app
 from perfgate.argtypes import positive_int
 from perfgate.config import parse_duration, parse_percent
+from perfgate.context import Redactor, redact_run, redactor, strip_credentials
 from perfgate.errors import PerfgateError, UsageError
 from perfgate.gate import Outcome
 from perfgate.model import dumps_run
@@ -32,9 +34,11 @@ from perfgate.report import (
     render_json,
     render_markdown,
     render_run,
+    render_run_json,
     render_runs,
     render_runs_json,
     render_text,
+    visible,
 )
 
 if TYPE_CHECKING:
@@ -339,7 +343,7 @@ def main(
         console = make_console(args.color, stream=out_stream, environ=env)
         return _COMMANDS[args.command](args, here, env, console, out_stream, stdin or sys.stdin)
     except PerfgateError as exc:
-        sys.stderr.write(f"perfgate: error: {exc}\n")
+        sys.stderr.write(error_line(str(exc), redactor(env)))
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("perfgate: interrupted\n")
@@ -353,11 +357,29 @@ def main(
             tb = tb.tb_next
         if tb is not None:
             where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
-        sys.stderr.write(
-            f"perfgate: internal error: {type(exc).__name__}: {exc}{where} "
-            "(set PERFGATE_DEBUG=1 for the traceback; please report it)\n"
+        message = (
+            f"{type(exc).__name__}: {exc}{where} (set PERFGATE_DEBUG=1 for the traceback; please report it)"
         )
+        sys.stderr.write(error_line(message, redactor(env), kind="internal error"))
         return EXIT_ERROR
+
+
+_PROG = re.compile(r"perfgate(?: ([a-z][a-z-]*))?: ")
+
+
+def error_line(message: str, redact: Redactor, *, kind: str = "error") -> str:
+    """The one line an error prints: ``perfgate: error: ...`` (``perfgate cmd: error: ...`` when the
+    message names its command), secrets redacted and control characters made visible.
+
+    Messages that already start with ``perfgate:`` or ``perfgate COMMAND:`` (argparse's, a command's
+    own) keep that prefix once instead of repeating it.
+    """
+    prog = "perfgate"
+    m = _PROG.match(message)
+    if m is not None:
+        prog = f"perfgate {m.group(1)}" if m.group(1) else prog
+        message = message[m.end() :]
+    return f"{prog}: {kind}: {visible(redact(message))}\n"
 
 
 Handler = Callable[[argparse.Namespace, Path, dict[str, str], Console, TextIO, TextIO], int]
@@ -376,7 +398,7 @@ def _cmd_run(
         threshold=args.threshold,
     )
     if not args.no_store:
-        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {ws.url}\n")
+        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {strip_credentials(ws.url)}\n")
     return _report(args, outcome, console, _Out(args.output, stdout), env)
 
 
@@ -408,7 +430,8 @@ def _cmd_ab(
         warn=lambda message: sys.stderr.write(f"perfgate: warning: {message}\n"),
     )
     if not args.no_store:
-        sys.stderr.write(f"perfgate: stored runs {ab.base.id} (base) and {ab.head.id} (head) in {ws.url}\n")
+        where = strip_credentials(ws.url)
+        sys.stderr.write(f"perfgate: stored runs {ab.base.id} (base) and {ab.head.id} (head) in {where}\n")
     return _report(args, ab.outcome, console, _Out(args.output, stdout), env)
 
 
@@ -425,6 +448,7 @@ def _cmd_history(
         tier=args.tier,
         limit=args.limit,
     )
+    redact = ws.redactor()
     rows = [
         HistoryPoint(
             run_id=p.run_id,
@@ -435,7 +459,7 @@ def _cmd_history(
             unit=p.unit,
             ci_low=p.summary.ci_low if p.summary is not None else None,
             ci_high=p.summary.ci_high if p.summary is not None else None,
-            error=p.error,
+            error=redact.optional(p.error),
         )
         for p in points
     ]
@@ -475,9 +499,9 @@ def _cmd_show(
     args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
 ) -> int:
     ws = _workspace(args, cwd, env)
-    run = app.load_spec(ws, args.run)
+    run = redact_run(app.load_spec(ws, args.run), ws.redactor())
     out = _Out(args.output, stdout)
-    out.write(dumps_run(run) if args.format == "json" else render_run(run, console))
+    out.write(render_run_json(run) if args.format == "json" else render_run(run, console))
     return EXIT_OK
 
 
@@ -520,7 +544,8 @@ def _cmd_ingest(
         store.add_run(run)
     n = len(run.results)
     sys.stderr.write(
-        f"perfgate: stored run {run.id} ({n} result{'s' if n != 1 else ''} from {run.source}) in {ws.url}\n"
+        f"perfgate: stored run {run.id} ({n} result{'s' if n != 1 else ''} from {run.source})"
+        f" in {strip_credentials(ws.url)}\n"
     )
     stdout.write(run.id + "\n")
     return EXIT_OK
@@ -602,7 +627,7 @@ def _cmd_cmd(
             on_run=on_run,
         )
     if args.store_run:
-        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {ws.url}\n")
+        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {strip_credentials(ws.url)}\n")
     if export is not None:
         import json
 
