@@ -427,7 +427,7 @@ def _cmd_ab(
         **({"episodes": args.episodes} if args.episodes is not None else {}),
         store_runs=not args.no_store,
         console=console,
-        warn=lambda message: sys.stderr.write(f"perfgate: warning: {message}\n"),
+        warn=lambda message: sys.stderr.write(f"perfgate: warning: {visible(message)}\n"),
     )
     if not args.no_store:
         where = strip_credentials(ws.url)
