@@ -44,6 +44,8 @@ def visible(text: str) -> str:
     C0/C1 controls and DEL become ``\\n``, ``\\r``, ``\\t`` or ``\\xNN``; line separators and bidi
     controls ``\\uNNNN``; the ``#`` that starts a ``##vso[``/``##[`` log command ``\\x23``.
     """
+    if text.isprintable() and "##" not in text:  # the common case, at C speed (controls are not printable)
+        return text
     out = _UNSAFE.sub(_escape, text)
     return _LOG_COMMAND.sub("#\\\\x23", out) if "#" in out else out
 

@@ -89,10 +89,11 @@ def escape_markdown(text: str) -> str:
     searchable in the raw comment.
     """
     flat = visible(text)
+    linkish = "@" in flat or "://" in flat or "www." in flat.lower()
     out = []
     code: list[str] = []  # adjacent characters share one span: "`@``@`" would not parse as two
     for i, c in enumerate(flat):
-        if _needs_code(flat, i):
+        if linkish and _needs_code(flat, i):
             code.append(c)
             continue
         if code:
