@@ -428,7 +428,7 @@ def ingest_paths(
     if len(paths) == 1 and fmt in ("auto", "perfgate") and is_run_document(paths[0]):
         if commit or branch or tier or project:
             raise UsageError("--commit/--branch/--tier/--project do not apply to a perfgate run document")
-        return _load_run_file(paths[0])
+        return context.redact_run(_load_run_file(paths[0]), ws.redactor())
     if len(paths) == 1 and fmt in ("auto", "perfgate") and _perfgate_kind(paths[0]) == "results":
         # what `pytest --perfgate-json` wrote: results with no context yet, given this checkout's
         results = results_from_dict(_read_json(paths[0]), str(paths[0]))

@@ -12,7 +12,7 @@ from perfgate import app
 from perfgate.cli.main import error_line
 from perfgate.context import redactor, strip_credentials
 from perfgate.errors import ConfigError
-from perfgate.model import BenchmarkId, Direction, Result, ResultsDoc, RunStatus
+from perfgate.model import BenchmarkId, Direction, Result, ResultsDoc, RunStatus, dumps_run
 from perfgate.report import render_json, render_markdown
 
 TOKEN = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
@@ -139,3 +139,18 @@ def test_usage_errors_print_perfgate_once(tmp_path: Path, capsys: pytest.Capture
     assert main(["compare", "--threshold", "x", "a", "b"], cwd=tmp_path, environ={}) == 2
     err = capsys.readouterr().err
     assert err.startswith("perfgate compare: error: argument --threshold: ") and err.count("perfgate") == 1
+
+
+def test_an_ingested_run_document_is_stored_without_the_secrets(tmp_path: Path) -> None:
+    write_project(tmp_path)
+    t0 = datetime(2024, 5, 1, tzinfo=UTC)
+    failed = Result(BenchmarkId("b"), "time", "s", Direction.LOWER, error="leaked s3cr3t-value")
+    elsewhere = app.build_run(
+        app.Workspace.discover(tmp_path, environ={}),
+        ResultsDoc(t0, t0, RunStatus.COMPLETE, (failed,)),
+        tier=None,
+    )
+    doc = tmp_path / "run.json"
+    doc.write_text(dumps_run(elsewhere), encoding="utf-8")
+    ws = app.Workspace.discover(tmp_path, environ={"MY_VAR": "s3cr3t-value"})
+    assert app.ingest_paths(ws, [doc]).results[0].error == "leaked [redacted $MY_VAR]"

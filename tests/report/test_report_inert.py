@@ -77,7 +77,7 @@ def rendered_markdown_text(md: str) -> str:
     return "".join(out)
 
 
-MENTION = re.compile(r"(?:^|[^\w])@[A-Za-z0-9]")
+MENTION = re.compile(r"(?:^|[^\w])@[A-Za-z0-9]|#[0-9]")
 AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|www\.|[\w.+-]@[\w-]+\.[\w-]", re.IGNORECASE)
 
 
@@ -140,7 +140,7 @@ PIECES = st.sampled_from(
         "\u2028", "\u202e", "\u2066", "\u200f", "@", "@octocat", "(@org/team)", "me@example.com",
         "http://x.io", "HTTPS://evil.example/a", "www.x.io", "::", "::error title=perfgate::pwned",
         "##vso[task.setvariable variable=x]1", "##[error]x", "<!--", "</details>", "<b>", "|", "`", "``",
-        "*", "_", "~", "#1", "\\", "[a](b)", "&amp;", " ", "x",
+        "*", "_", "~", "#1", "acme/x#7", "\\", "[a](b)", "&amp;", " ", "x",
     ]
 )  # fmt: skip
 HOSTILE = st.lists(st.one_of(PIECES, st.text(max_size=4)), min_size=1, max_size=8).map("".join)
@@ -201,9 +201,11 @@ def test_ansi_escapes_show_as_text_also_in_colour() -> None:
 
 
 def test_markdown_mentions_links_and_bidi_are_inert() -> None:
-    md = escape_markdown("ping @octocat, see http://x.io and www.x.io, \u202eevil, mail a@b.io, main@abc1234")
+    md = escape_markdown(
+        "ping @octocat, see http://x.io and www.x.io, \u202eevil, mail a@b.io, main@abc1234, o/r#12"
+    )
     assert md == (
-        "ping `@`octocat, see http`:`//x.io and www`.`x.io, \\\\u202eevil, mail a`@`b.io, main@abc1234"
+        "ping `@`octocat, see http`:`//x.io and www`.`x.io, \\\\u202eevil, mail a`@`b.io, main@abc1234, o/r`#`12"
     )
     assert_inert_markdown(md)
 

@@ -65,12 +65,15 @@ _EMAIL_DOMAIN = re.compile(r"[\w-]+\.[\w-]")
 def _needs_code(text: str, i: int) -> bool:
     """Whether ``text[i]`` must sit in a code span to stay inert on GitHub.
 
-    GitHub finds mentions (``@octocat``), e-mail addresses and bare links (``http://x``, ``www.x``) in
-    the rendered text, after backslash escapes are gone, but never inside code: so their ``@``, the ``:``
-    of ``://`` and the ``.`` of ``www.`` go into a code span (visible, and copied as they were). An ``@``
-    after a letter or digit and before no domain (``main@abc1234``) is neither and stays as it is.
+    GitHub finds mentions (``@octocat``), issue references (``#123``), e-mail addresses and bare links
+    (``http://x``, ``www.x``) in the rendered text, after backslash escapes are gone, but never inside
+    code: so their ``@`` or ``#``, the ``:`` of ``://`` and the ``.`` of ``www.`` go into a code span
+    (visible, and copied as they were). An ``@`` after a letter or digit and before no domain
+    (``main@abc1234``) is neither and stays as it is.
     """
     c = text[i]
+    if c == "#":  # "#123", "owner/repo#123": a reference that links and shows up on that issue
+        return text[i + 1 : i + 2].isdigit()
     if c == "@":
         mention = i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
         return mention or _EMAIL_DOMAIN.match(text, i + 1) is not None
@@ -89,7 +92,7 @@ def escape_markdown(text: str) -> str:
     searchable in the raw comment.
     """
     flat = visible(text)
-    linkish = "@" in flat or "://" in flat or "www." in flat.lower()
+    linkish = "@" in flat or "#" in flat or "://" in flat or "www." in flat.lower()
     out = []
     code: list[str] = []  # adjacent characters share one span: "`@``@`" would not parse as two
     for i, c in enumerate(flat):
