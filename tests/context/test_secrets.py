@@ -154,3 +154,16 @@ def test_an_ingested_run_document_is_stored_without_the_secrets(tmp_path: Path) 
     doc.write_text(dumps_run(elsewhere), encoding="utf-8")
     ws = app.Workspace.discover(tmp_path, environ={"MY_VAR": "s3cr3t-value"})
     assert app.ingest_paths(ws, [doc]).results[0].error == "leaked [redacted $MY_VAR]"
+
+
+def test_error_lines_redact_the_configured_variables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from perfgate.cli.main import main
+
+    write_project(tmp_path)
+    (tmp_path / "bad.json").write_text('{"oops": "s3cr3t-value"', encoding="utf-8")
+    env = {"MY_VAR": "s3cr3t-value", "PERFGATE_TESTBED": "t"}
+    assert main(["compare", "s3cr3t-value", "bad.json"], cwd=tmp_path, environ=env) == 2
+    err = capsys.readouterr().err
+    assert "s3cr3t-value" not in err and "[redacted $MY_VAR]" in err, err

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__, app
 from perfgate.argtypes import positive_int
-from perfgate.config import parse_duration, parse_percent
+from perfgate.config import load_config, parse_duration, parse_percent
 from perfgate.context import Redactor, redact_run, redactor, strip_credentials
 from perfgate.errors import PerfgateError, UsageError
 from perfgate.gate import Outcome
@@ -334,16 +334,18 @@ def main(
     env = dict(os.environ) if environ is None else dict(environ)
     out_stream = stdout or sys.stdout
     here = cwd or Path.cwd()
+    config_path: Path | None = None
     try:
         parser = build_parser()
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        config_path = args.config
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_ERROR
         console = make_console(args.color, stream=out_stream, environ=env)
         return _COMMANDS[args.command](args, here, env, console, out_stream, stdin or sys.stdin)
     except PerfgateError as exc:
-        sys.stderr.write(error_line(str(exc), redactor(env)))
+        sys.stderr.write(error_line(str(exc), _error_redactor(here, config_path, env)))
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("perfgate: interrupted\n")
@@ -360,8 +362,18 @@ def main(
         message = (
             f"{type(exc).__name__}: {exc}{where} (set PERFGATE_DEBUG=1 for the traceback; please report it)"
         )
-        sys.stderr.write(error_line(message, redactor(env), kind="internal error"))
+        sys.stderr.write(error_line(message, _error_redactor(here, config_path, env), kind="internal error"))
         return EXIT_ERROR
+
+
+def _error_redactor(cwd: Path, config_path: Path | None, env: Mapping[str, str]) -> Redactor:
+    """The Redactor for an error line: with the configuration's ``redact`` names when it can be read
+    (the error may be that it cannot)."""
+    try:
+        names = load_config(cwd, config_path).redact
+    except Exception:  # an unreadable configuration must not hide the error being reported
+        names = ()
+    return redactor(env, names)
 
 
 _PROG = re.compile(r"perfgate(?: ([a-z][a-z-]*))?: ")
