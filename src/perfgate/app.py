@@ -93,6 +93,11 @@ class Workspace:
     def has_store(self) -> bool:
         return "://" in self.url or Path(self.url).exists()
 
+    def redactor(self) -> context.Redactor:
+        """What keeps this environment's secrets (and the configured ``redact`` variables) out of
+        stored and printed messages."""
+        return context.redactor(self.environ, self.config.redact)
+
     def context(self) -> tuple[GitInfo | None, CIInfo | None, Environment]:
         root = self.config.root
         git = context.git_info(root, environ=self.environ)
@@ -112,11 +117,14 @@ def build_run(
     environment: Environment | None = None,
     tags: Sequence[str] = (),
 ) -> Run:
-    """A Run from a measuring process's results plus the live context (read only if not all given)."""
+    """A Run from a measuring process's results plus the live context (read only if not all given).
+
+    Error messages are redacted (:meth:`Workspace.redactor`): this is the Run that gets stored.
+    """
     if git is None or ci is None or environment is None:
         live_git, live_ci, live_env = ws.context()
         git, ci, environment = git or live_git, ci or live_ci, environment or live_env
-    return Run(
+    run = Run(
         id=new_run_id(doc.started),
         project=ws.config.project,
         started=doc.started,
@@ -130,6 +138,7 @@ def build_run(
         environment=environment,
         results=doc.results,
     )
+    return context.redact_run(run, ws.redactor())
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +227,12 @@ def gate_run(
         notes.append(f"run status {run.status.value}: not every benchmark was measured")
     if settings is None:
         settings = CompareSettings(severity_rules=ws.config.severity)
-    return evaluate(run, baseline.runs, _policy(ws, tier, threshold), settings, notes)
+    # what is reported is redacted too: the run may come from a file or an older store
+    redact = ws.redactor()
+    outcome = evaluate(
+        context.redact_run(run, redact), baseline.runs, _policy(ws, tier, threshold), settings, notes
+    )
+    return replace(outcome, notes=tuple(redact(n) for n in outcome.notes))
 
 
 def run_suite(
@@ -419,7 +433,7 @@ def ingest_paths(
             raise UsageError(
                 "--commit/--branch/--tier/--project/--name do not apply to a perfgate run document"
             )
-        return _load_run_file(paths[0])
+        return context.redact_run(_load_run_file(paths[0]), ws.redactor())
     from perfgate.adapters.registry import parse_inputs
 
     parsed = parse_inputs(list(paths), fmt, names)

@@ -10,6 +10,7 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     benchmarks = ["bench"]           # what pytest collects (paths, pytest arguments)
     pytest_args = []                 # extra arguments for every pytest run
     default_tier = "fast"            # the tier `perfgate run` uses without --tier
+    redact = ["MY_SERVICE_KEY"]      # environment variables whose values never reach a message
 
     [tool.perfgate.thresholds]       # relative thresholds per metric ...
     time = "5%"
@@ -140,6 +141,9 @@ class Config:
     baseline: BaselineConfig = BaselineConfig()
     severity: tuple[SeverityRule, ...] = ()
     commands: tuple[CommandConfig, ...] = ()
+    # environment variables whose values are redacted from stored and printed messages, besides the
+    # secret-looking ones perfgate finds itself (perfgate.context.secrets)
+    redact: tuple[str, ...] = ()
 
     def storage_url(self) -> str:
         """The store location: a URL as given, or a path resolved against the project root."""
@@ -413,7 +417,7 @@ def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandConfig:
 
 _KEYS = {
     "project", "storage", "testbed", "main_branch", "benchmarks", "pytest_args", "default_tier",
-    "tiers", "thresholds", "budgets", "baseline", "severity", "commands",
+    "tiers", "thresholds", "budgets", "baseline", "severity", "commands", "redact",
 }  # fmt: skip
 
 
@@ -477,7 +481,16 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         baseline=baseline,
         commands=tuple(commands),
         severity=severity,
+        redact=_redact_names(t),
     )
+
+
+def _redact_names(t: _Table) -> tuple[str, ...]:
+    names = t.strings("redact")
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise t.error("redact", f"expected environment variable names, got {name!r}")
+    return names
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def refused(cli: Cli, *argv: str) -> str:
     assert code == 2, err
     assert out == ""
     (line,) = err.strip().splitlines()
-    assert line.startswith("perfgate: error: ") and "internal error" not in line
+    # argparse's usage errors name the subcommand ("perfgate compare: error: ..."), ours do not
+    assert re.match(r"perfgate( \w+)?: error: ", line) and "internal error" not in line
     assert cli.runs() == before
     return line
 

@@ -279,3 +279,29 @@ def test_jenkins() -> None:
 def test_github_wins_over_generic_markers() -> None:
     info = ci_info({**GITHUB_BASE, "CI": "true", "JENKINS_URL": "x", "BUILD_NUMBER": "1"})
     assert info is not None and info.provider == "github"
+
+
+@pytest.mark.parametrize(
+    ("server", "url"),
+    [
+        ("https://user:pw@github.example", "https://github.example/acme/widgets/actions/runs/9876543210"),
+        (
+            "https://x-access-token:ghs_abc@ghe.corp:8443/",
+            "https://ghe.corp:8443/acme/widgets/actions/runs/9876543210",
+        ),
+        ("https://token@github.com", "https://github.com/acme/widgets/actions/runs/9876543210"),
+    ],
+)
+def test_credentials_in_the_server_url_are_never_kept(server: str, url: str) -> None:
+    info = ci_info({**GITHUB_BASE, "GITHUB_SERVER_URL": server})
+    assert info is not None and info.url == url
+
+
+def test_credentials_in_a_provider_job_url_are_never_kept() -> None:
+    env = {
+        "GITLAB_CI": "true",
+        "CI_PIPELINE_ID": "5",
+        "CI_JOB_URL": "https://gitlab-ci-token:glpat-s3cr3t@gl.example/-/jobs/5",
+    }
+    info = ci_info(env)
+    assert info is not None and info.url == "https://gl.example/-/jobs/5"

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from perfgate.gate import Budget, Policy, ThresholdOverride, evaluate, matches
+from perfgate.gate import Budget, Policy, ThresholdOverride, check_budgets, evaluate, matches
 from perfgate.model import BenchmarkId, Direction, Environment, Result, Run, Status, new_run_id
 from perfgate.stats import summarize
 
@@ -64,6 +64,19 @@ def test_thresholds_per_benchmark_and_budgets():
     assert out.exit_code() == 1
     # a budget that matches nothing alone does not fail the gate
     assert evaluate(cur, [base], Policy(budgets=policy.budgets[1:], metrics={"time": 100.0})).passed
+
+
+def test_budgets_that_match_nothing_make_one_note():
+    cur = run(res("bench/x.py::hit", [2e-4] * 5))
+    budgets = tuple(Budget(f"gone{i}", "time", "<=", 1.0, "s", f"gone{i} time <= 1s") for i in range(7))
+    checks, notes = check_budgets(
+        cur, Policy(budgets=(Budget("hit", "time", "<=", 1e-3, "s", "hit"), *budgets))
+    )
+    assert [c.benchmark for c in checks] == ["bench/x.py::hit"]
+    assert notes == [
+        "7 budgets matched no benchmark in this run, not checked: "
+        + ", ".join(f"'gone{i} time <= 1s'" for i in range(7))
+    ]
 
 
 def test_identical_runs_pass():

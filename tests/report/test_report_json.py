@@ -105,3 +105,17 @@ def test_no_baseline_report() -> None:
     assert data["notes"] == ["no baseline yet: this run becomes it"]
     assert data["summary"][Status.NEW.value] == 2
     assert data["method_description"] == "ratio of medians"
+
+
+def test_the_commands_the_page_names_exist_and_take_format_json() -> None:
+    from perfgate.cli.main import build_parser
+
+    named = set(re.findall(r"`perfgate ([a-z]+) --format json`", DOC.read_text(encoding="utf-8")))
+    assert {"run", "compare", "ab", "cmd", "runs", "history", "show"} <= named
+    parser = build_parser()
+    for command in sorted(named):
+        args = {"compare": ["a", "b"], "ab": ["--base", "main"], "show": ["x"], "history": ["b"]}.get(
+            command, []
+        )
+        ns = parser.parse_args([command, *args, "--format", "json"])  # an unknown command raises
+        assert ns.command == command and ns.format == "json"

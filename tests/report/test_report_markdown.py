@@ -103,7 +103,8 @@ def test_escape_markdown() -> None:
     assert escape_markdown("a_b|c") == "a_b\\|c"  # intraword underscore is literal already
     assert escape_markdown("_a_ b_ _c __init__") == "\\_a\\_ b\\_ \\_c \\_\\_init\\_\\_"
     assert escape_markdown("plain text 1.5 ms") == "plain text 1.5 ms"
-    assert escape_markdown("two\r\nlines") == "two lines"
+    # control characters show as escapes (visible, never a line break), the backslash escaped for Markdown
+    assert escape_markdown("two\r\nlines") == "two\\\\r\\\\nlines"
 
 
 def test_fits_without_truncation_when_small() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import json
 import re
 from collections.abc import Callable
 
@@ -9,8 +12,17 @@ import pytest
 from conftest import BASE_ID, LONG, comparison_outcome, no_baseline_outcome, passing_outcome
 
 from perfgate.gate.outcome import Outcome
-from perfgate.model import GitInfo
-from perfgate.report import Console, render_text, truncate_middle
+from perfgate.model import BenchmarkId, GitInfo
+from perfgate.report import (
+    Console,
+    RunRow,
+    make_console,
+    render_json,
+    render_runs,
+    render_text,
+    truncate_middle,
+)
+from perfgate.report.formatting import method_phrase
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 BASE_GIT = {BASE_ID: GitInfo(commit="def5678aaaa", branch="main")}
@@ -107,3 +119,68 @@ def test_truncate_middle_leaves_short_text() -> None:
     assert truncate_middle("abc", 3) == "abc"
     with pytest.raises(ValueError):
         truncate_middle("abc", -1)
+
+
+def test_piped_output_never_cuts_names() -> None:
+    # COLUMNS=80 as CI runners export it; the stream is a pipe, not a terminal
+    console = make_console("auto", stream=io.StringIO(), environ={"COLUMNS": "80"}, err=io.StringIO())
+    assert not console.fit
+    outcome = comparison_outcome()
+    text = render_text(outcome, console)
+    assert all(v.benchmark.name in text for v in outcome.verdicts)
+    assert "…" not in text
+    long_branch = dataclasses.replace(RunRow.from_run(outcome.run), branch="feature/" + "x" * 90)
+    assert "feature/" + "x" * 90 in render_runs([long_branch], console)
+
+
+def test_a_terminal_still_fits_the_table_to_its_width() -> None:
+    text = render_text(comparison_outcome(), Console(color=False, width=72, is_tty=True))
+    assert LONG not in text and "…" in text
+
+
+def verdicts_by(methods: list[str]) -> Outcome:
+    outcome = passing_outcome()
+    v = outcome.verdicts[0]
+    verdicts = tuple(
+        dataclasses.replace(v, benchmark=BenchmarkId(f"b{i}"), method=m) for i, m in enumerate(methods)
+    )
+    # the suite asked for the default test; the verdicts say what each one used
+    return dataclasses.replace(outcome, verdicts=verdicts, method="mann-whitney+hodges-lehmann")
+
+
+@pytest.mark.parametrize(
+    ("methods", "phrase"),
+    [
+        (["ratio-of-medians"], "ratio of medians vs a 5% threshold"),
+        (["paired-blocks-signed-rank"] * 2, "paired signed-rank test on A/B blocks vs a 5% threshold"),
+        (
+            [
+                "mann-whitney+hodges-lehmann+run-level-t",
+                "ratio-of-medians",
+                "mann-whitney+hodges-lehmann+run-level-t",
+            ],
+            "Mann-Whitney U test with Hodges-Lehmann shift and run-level t-test (2), ratio of medians (1)"
+            " vs a 5% threshold",
+        ),
+        (["some-new-test+ratio-of-medians"], "some new test and ratio of medians vs a 5% threshold"),
+    ],
+)
+def test_the_footer_names_the_method_each_verdict_used(methods: list[str], phrase: str) -> None:
+    outcome = verdicts_by(methods)
+    assert method_phrase(outcome) == phrase
+    assert f"({phrase}; baseline: run 01HWX00000)" in render_text(outcome, plain(200))
+    assert json.loads(render_json(outcome))["method_description"] == phrase
+
+
+def test_a_commit_that_is_not_a_hash_is_shown_whole() -> None:
+    # pytest-benchmark records "unversioned" outside git
+    outcome = passing_outcome()
+    run = dataclasses.replace(outcome.run, git=GitInfo(commit="unversioned", branch=None))
+    text = render_text(
+        dataclasses.replace(outcome, run=run),
+        plain(100),
+        baseline_git={BASE_ID: GitInfo(commit="unversioned")},
+    )
+    assert "baseline: run 01HWX00000, unversioned)" in text
+    assert " · unversioned · " in text
+    assert "unversi " not in text and "unversi)" not in text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__, app
 from perfgate.argtypes import positive_int
-from perfgate.config import parse_duration, parse_percent
+from perfgate.config import load_config, parse_duration, parse_percent
+from perfgate.context import Redactor, redact_run, redactor, strip_credentials
 from perfgate.errors import PerfgateError, UsageError
 from perfgate.gate import Outcome
 from perfgate.model import dumps_run
@@ -32,9 +34,11 @@ from perfgate.report import (
     render_json,
     render_markdown,
     render_run,
+    render_run_json,
     render_runs,
     render_runs_json,
     render_text,
+    visible,
 )
 
 if TYPE_CHECKING:
@@ -357,16 +361,18 @@ def main(
     env = dict(os.environ) if environ is None else dict(environ)
     out_stream = stdout or sys.stdout
     here = cwd or Path.cwd()
+    config_path: Path | None = None
     try:
         parser = build_parser()
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        config_path = args.config
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_ERROR
         console = make_console(args.color, stream=out_stream, environ=env)
         return _COMMANDS[args.command](args, here, env, console, out_stream, stdin or sys.stdin)
     except PerfgateError as exc:
-        sys.stderr.write(f"perfgate: error: {exc}\n")
+        sys.stderr.write(error_line(str(exc), _error_redactor(here, config_path, env)))
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("perfgate: interrupted\n")
@@ -380,11 +386,39 @@ def main(
             tb = tb.tb_next
         if tb is not None:
             where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
-        sys.stderr.write(
-            f"perfgate: internal error: {type(exc).__name__}: {exc}{where} "
-            "(set PERFGATE_DEBUG=1 for the traceback; please report it)\n"
+        message = (
+            f"{type(exc).__name__}: {exc}{where} (set PERFGATE_DEBUG=1 for the traceback; please report it)"
         )
+        sys.stderr.write(error_line(message, _error_redactor(here, config_path, env), kind="internal error"))
         return EXIT_ERROR
+
+
+def _error_redactor(cwd: Path, config_path: Path | None, env: Mapping[str, str]) -> Redactor:
+    """The Redactor for an error line: with the configuration's ``redact`` names when it can be read
+    (the error may be that it cannot)."""
+    try:
+        names = load_config(cwd, config_path).redact
+    except Exception:  # an unreadable configuration must not hide the error being reported
+        names = ()
+    return redactor(env, names)
+
+
+_PROG = re.compile(r"perfgate(?: ([a-z][a-z-]*))?: ")
+
+
+def error_line(message: str, redact: Redactor, *, kind: str = "error") -> str:
+    """The one line an error prints: ``perfgate: error: ...`` (``perfgate cmd: error: ...`` when the
+    message names its command), secrets redacted and control characters made visible.
+
+    Messages that already start with ``perfgate:`` or ``perfgate COMMAND:`` (argparse's, a command's
+    own) keep that prefix once instead of repeating it.
+    """
+    prog = "perfgate"
+    m = _PROG.match(message)
+    if m is not None:
+        prog = f"perfgate {m.group(1)}" if m.group(1) else prog
+        message = message[m.end() :]
+    return f"{prog}: {kind}: {visible(redact(message))}\n"
 
 
 Handler = Callable[[argparse.Namespace, Path, dict[str, str], Console, TextIO, TextIO], int]
@@ -403,7 +437,7 @@ def _cmd_run(
         threshold=args.threshold,
     )
     if not args.no_store:
-        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {ws.url}\n")
+        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {strip_credentials(ws.url)}\n")
     return _report(args, outcome, console, _Out(args.output, stdout), env)
 
 
@@ -432,10 +466,11 @@ def _cmd_ab(
         **({"episodes": args.episodes} if args.episodes is not None else {}),
         store_runs=not args.no_store,
         console=console,
-        warn=lambda message: sys.stderr.write(f"perfgate: warning: {message}\n"),
+        warn=lambda message: sys.stderr.write(f"perfgate: warning: {visible(message)}\n"),
     )
     if not args.no_store:
-        sys.stderr.write(f"perfgate: stored runs {ab.base.id} (base) and {ab.head.id} (head) in {ws.url}\n")
+        where = strip_credentials(ws.url)
+        sys.stderr.write(f"perfgate: stored runs {ab.base.id} (base) and {ab.head.id} (head) in {where}\n")
     return _report(args, ab.outcome, console, _Out(args.output, stdout), env)
 
 
@@ -452,6 +487,7 @@ def _cmd_history(
         tier=args.tier,
         limit=args.limit,
     )
+    redact = ws.redactor()
     rows = [
         HistoryPoint(
             run_id=p.run_id,
@@ -462,7 +498,7 @@ def _cmd_history(
             unit=p.unit,
             ci_low=p.summary.ci_low if p.summary is not None else None,
             ci_high=p.summary.ci_high if p.summary is not None else None,
-            error=p.error,
+            error=redact.optional(p.error),
         )
         for p in points
     ]
@@ -502,9 +538,9 @@ def _cmd_show(
     args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
 ) -> int:
     ws = _workspace(args, cwd, env)
-    run = app.load_spec(ws, args.run)
+    run = redact_run(app.load_spec(ws, args.run), ws.redactor())
     out = _Out(args.output, stdout)
-    out.write(dumps_run(run) if args.format == "json" else render_run(run, console))
+    out.write(render_run_json(run) if args.format == "json" else render_run(run, console))
     return EXIT_OK
 
 
@@ -548,7 +584,8 @@ def _cmd_ingest(
         store.add_run(run)
     n = len(run.results)
     sys.stderr.write(
-        f"perfgate: stored run {run.id} ({n} result{'s' if n != 1 else ''} from {run.source}) in {ws.url}\n"
+        f"perfgate: stored run {run.id} ({n} result{'s' if n != 1 else ''} from {run.source})"
+        f" in {strip_credentials(ws.url)}\n"
     )
     stdout.write(run.id + "\n")
     return EXIT_OK
@@ -630,7 +667,7 @@ def _cmd_cmd(
             on_run=on_run,
         )
     if args.store_run:
-        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {ws.url}\n")
+        sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {strip_credentials(ws.url)}\n")
     if export is not None:
         import json
 

@@ -23,9 +23,11 @@ from perfgate.context.machine import (
     parse_meminfo,
 )
 from perfgate.context.project import project_root
+from perfgate.context.secrets import Redactor, redact_run, redactor, strip_credentials
 
 __all__ = [
     "GIT_TIMEOUT",
+    "Redactor",
     "ci_branch",
     "ci_info",
     "commit_times",
@@ -38,6 +40,9 @@ __all__ = [
     "parse_cpuinfo",
     "parse_meminfo",
     "project_root",
+    "redact_run",
+    "redactor",
     "repo_root",
     "resolve_ref",
+    "strip_credentials",
 ]

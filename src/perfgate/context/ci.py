@@ -26,10 +26,11 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
+from perfgate.context.secrets import strip_credentials
 from perfgate.model import CIInfo
 
 __all__ = ["ci_branch", "ci_info"]
@@ -53,10 +54,17 @@ class _Detected:
 def ci_info(environ: Mapping[str, str] | None = None) -> CIInfo | None:
     """The CI provider and job this process runs in, or None when not on CI.
 
-    ``head_ref`` is the pull request's source branch, or on a push build the branch being built.
+    ``head_ref`` is the pull request's source branch, or on a push build the branch being built. The
+    job's URL never carries credentials (``https://user:pw@host`` loses ``user:pw@``).
     """
     detected = _detect(os.environ if environ is None else environ)
-    return detected.info if detected is not None else None
+    if detected is None:
+        return None
+    info = detected.info
+    # a server URL with credentials in it (https://user:token@host) must not reach the store or a report
+    if info.url is not None and strip_credentials(info.url) != info.url:
+        info = replace(info, url=strip_credentials(info.url))
+    return info
 
 
 def ci_branch(environ: Mapping[str, str] | None = None, commit: str | None = None) -> str | None:

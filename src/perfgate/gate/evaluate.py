@@ -50,22 +50,28 @@ def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list
 
 
 def check_budgets(run: Run, policy: Policy) -> tuple[list[BudgetCheck], list[str]]:
-    """Every budget against every result it matches, and a note for each budget that matched nothing.
+    """Every budget against every result it matches, and one note naming the budgets that matched nothing.
 
     A budget that matches nothing does not fail the gate: a run of a subset (``-k``, a tier) is normal,
-    and a renamed benchmark already shows as missing and new among the verdicts.
+    and a renamed benchmark already shows as missing and new among the verdicts. So it is one line of
+    notes however many there are, not a line each.
     """
     checks = []
     unmatched = []
     for b in policy.budgets:
         hits = [r for r in run.results if r.metric == b.metric and matches(b.pattern, r.benchmark.name)]
         if not hits:
-            unmatched.append(f"budget '{b.rule}' matched no benchmark in this run: not checked")
+            unmatched.append(b.rule)
         for r in hits:
             value = r.summary.median if r.summary is not None else None
             ok = value is not None and (value <= b.limit if b.op == "<=" else value >= b.limit)
             checks.append(BudgetCheck(r.benchmark.name, b.metric, b.op, b.limit, b.unit, value, ok, b.rule))
-    return checks, unmatched
+    if len(unmatched) == 1:
+        return checks, [f"budget '{unmatched[0]}' matched no benchmark in this run: not checked"]
+    if unmatched:
+        rules = ", ".join(f"'{r}'" for r in unmatched)
+        return checks, [f"{len(unmatched)} budgets matched no benchmark in this run, not checked: {rules}"]
+    return checks, []
 
 
 def evaluate(

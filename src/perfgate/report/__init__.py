@@ -5,6 +5,7 @@ Renderers are pure functions returning strings; the CLI decides where they go. T
 """
 
 from perfgate.report.console import ROLES, Console, Progress, make_console
+from perfgate.report.escape import inert_lines, json_inert, visible
 from perfgate.report.json_report import JSON_REPORT_VERSION, outcome_to_dict, render_json
 from perfgate.report.listing import (
     HistoryPoint,
@@ -37,6 +38,8 @@ __all__ = [
     "RunRow",
     "append_step_summary",
     "escape_markdown",
+    "inert_lines",
+    "json_inert",
     "make_console",
     "outcome_to_dict",
     "render_history",
@@ -52,4 +55,5 @@ __all__ = [
     "report_marker",
     "sparkline",
     "truncate_middle",
+    "visible",
 ]

@@ -130,13 +130,16 @@ class Console:
     """How to render for one output: whether to colour, how wide, and where progress goes.
 
     Renderers take a Console and return strings; they never write to it. ``err`` is the stream for
-    progress, kept only when progress should show (a TTY on stderr).
+    progress, kept only when progress should show (a TTY on stderr). ``fit``: tables are fitted to
+    ``width`` by cutting long names, as on a terminal; when False (a pipe or file, read in a wide viewer
+    or by a script) names are never cut and ``width`` only wraps prose.
     """
 
     color: bool
     width: int
     is_tty: bool
     err: TextIO | None = None
+    fit: bool = True
 
     def __post_init__(self) -> None:
         if self.width < 1:
@@ -214,4 +217,5 @@ def make_console(
         width=width if width is not None else _width(stream, is_tty, environ),
         is_tty=is_tty,
         err=err_stream if show_progress else None,
+        fit=is_tty,  # a cut name in a log or a pipe loses information for nothing
     )

@@ -5,6 +5,7 @@ One place, so the terminal, Markdown and listings say the same number the same w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -23,7 +24,9 @@ __all__ = [
     "format_spread",
     "format_time",
     "git_label",
+    "method_name",
     "method_phrase",
+    "short_commit",
     "short_id",
     "spread",
     "verdict_error",
@@ -47,11 +50,18 @@ _PLURAL = {
     Status.IMPROVEMENT: ("improvement", "improvements"),
 }
 
+# How a Verdict.method reads. A method joins parts with "+" (a test and its estimator, or two tests
+# that must both agree); a part missing here reads as itself, so a new method needs no change here.
 _METHODS = {
     "ratio-of-medians": "ratio of medians",
     "mann-whitney+hodges-lehmann": "Mann-Whitney U test with Hodges-Lehmann shift",
+    "run-level-t": "run-level t-test",
+    "paired-blocks-signed-rank": "paired signed-rank test on A/B blocks",
     "bootstrap": "bootstrap interval of the change",
+    "deterministic": "deterministic comparison",
+    "prediction-interval": "history prediction interval",
 }
+_HEX = re.compile(r"[0-9a-fA-F]{8,}")
 
 
 def short_id(run_id: str) -> str:
@@ -59,11 +69,17 @@ def short_id(run_id: str) -> str:
     return run_id[:SHORT_ID]
 
 
+def short_commit(commit: str, length: int = 7) -> str:
+    """A commit hash cut to ``length`` hex digits; anything else whole (``unversioned``, a tag name)."""
+    return commit[:length] if _HEX.fullmatch(commit) else commit
+
+
 def git_label(git: GitInfo | None) -> str | None:
     """``branch@commit7`` (``+dirty`` when the tree had changes), or None without git information."""
     if git is None:
         return None
-    label = f"{git.branch}@{git.commit[:7]}" if git.branch else git.commit[:7]
+    commit = short_commit(git.commit)
+    label = f"{git.branch}@{commit}" if git.branch else commit
     return label + "+dirty" if git.dirty else label
 
 
@@ -126,12 +142,47 @@ def format_p(p: float | None) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def method_name(method: str) -> str:
+    """A ``Verdict.method`` for people: ``mann-whitney+hodges-lehmann+run-level-t`` reads
+    ``Mann-Whitney U test with Hodges-Lehmann shift and run-level t-test``; unknown parts read as
+    themselves with spaces for hyphens."""
+    if method in _METHODS:
+        return _METHODS[method]
+    parts = method.split("+")
+    words = []
+    i = 0
+    while i < len(parts):
+        # the longest known run of parts from here, e.g. "mann-whitney" + "hodges-lehmann"
+        for j in range(len(parts), i, -1):
+            known = _METHODS.get("+".join(parts[i:j]))
+            if known is not None:
+                words.append(known)
+                i = j
+                break
+        else:
+            words.append(parts[i].replace("-", " ").strip() or "?")
+            i += 1
+    return " and ".join(words)
+
+
 def method_phrase(outcome: Outcome) -> str:
-    """How the verdicts were reached, for people: ``ratio of medians vs a 5% threshold``."""
-    methods = [outcome.method] if outcome.method else sorted({v.method for v in outcome.verdicts if v.method})
-    if not methods:
-        return "no comparison"
-    words = ", ".join(_METHODS.get(m, m.replace("-", " ")) for m in methods)
+    """How the verdicts were reached, for people: ``ratio of medians vs a 5% threshold``.
+
+    Each verdict names its own method (the suite's setting is only what it asked for: a benchmark
+    without samples falls back to the ratio of medians, an A/B pair uses the paired test); with several
+    methods each says how many results it decided: ``ratio of medians (2), Mann-Whitney ... (5)``.
+    """
+    counts: dict[str, int] = {}
+    for v in outcome.verdicts:
+        if v.method:
+            counts[v.method] = counts.get(v.method, 0) + 1
+    if not counts:
+        return method_name(outcome.method) if outcome.method else "no comparison"
+    if len(counts) == 1:
+        words = method_name(next(iter(counts)))
+    else:
+        ordered = sorted(counts.items(), key=lambda mc: (-mc[1], mc[0]))
+        words = ", ".join(f"{method_name(m)} ({n})" for m, n in ordered)
     thresholds = sorted({v.threshold for v in outcome.verdicts if v.threshold is not None})
     if len(thresholds) == 1:
         return f"{words} vs a {thresholds[0] * 100:g}% threshold"

@@ -1,7 +1,9 @@
 """The machine-readable report of a gate outcome (schema: ``docs/json-report.md``).
 
 Deterministic: keys are sorted, lists keep the gate's order (verdicts worst first), floats are plain JSON
-numbers (the model refuses NaN and infinities, so every value is valid JSON).
+numbers (the model refuses NaN and infinities, so every value is valid JSON). Strings from input keep
+their exact value; the control characters JSON leaves raw are escaped
+(:func:`perfgate.report.escape.json_inert`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.model import GitInfo, Run, Status, Verdict, run_to_dict, summary_to_dict
+from perfgate.report.escape import json_inert
 from perfgate.report.formatting import method_phrase
 
 __all__ = ["JSON_REPORT_VERSION", "outcome_to_dict", "render_json"]
@@ -114,12 +117,14 @@ def outcome_to_dict(outcome: Outcome, *, baseline_git: Mapping[str, GitInfo] | N
 def render_json(outcome: Outcome, *, baseline_git: Mapping[str, GitInfo] | None = None) -> str:
     """The JSON report of ``outcome``: indented, sorted keys, one trailing newline."""
     return (
-        json.dumps(
-            outcome_to_dict(outcome, baseline_git=baseline_git),
-            indent=2,
-            sort_keys=True,
-            ensure_ascii=False,
-            allow_nan=False,
+        json_inert(
+            json.dumps(
+                outcome_to_dict(outcome, baseline_git=baseline_git),
+                indent=2,
+                sort_keys=True,
+                ensure_ascii=False,
+                allow_nan=False,
+            )
         )
         + "\n"
     )

@@ -1,5 +1,9 @@
 """Run listings (``perfgate runs``), one run in detail (``perfgate show``) and a metric's history
-(``perfgate history``), as terminal text or as plain JSON lists of objects."""
+(``perfgate history``), as terminal text or as plain JSON lists of objects.
+
+Strings from input (names, branches, errors) are made visible in text and escaped in JSON
+(:mod:`perfgate.report.escape`).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from typing import Any
 
 from perfgate.model import Direction, Run, format_value, run_to_dict
 from perfgate.report.console import Console
-from perfgate.report.formatting import format_change, format_time, git_label, short_id
+from perfgate.report.escape import inert_lines, json_inert, visible
+from perfgate.report.formatting import format_change, format_time, git_label, short_commit, short_id
 from perfgate.report.table import Cell, Column, render_table
 from perfgate.report.text import render_results_table
 
@@ -32,7 +37,7 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    return json_inert(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)) + "\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +125,7 @@ def render_runs(rows: Sequence[RunRow], console: Console) -> str:
                 Cell(short_id(r.id), "bold"),
                 format_time(r.started),
                 r.branch or "-",
-                (r.commit or "-")[:8],
+                short_commit(r.commit, 8) if r.commit else "-",
                 r.tier or "-",
                 r.testbed,
                 Cell(r.status, status_role),
@@ -128,7 +133,7 @@ def render_runs(rows: Sequence[RunRow], console: Console) -> str:
                 Cell(str(r.n_failed), "failed" if r.n_failed else None),
             ]
         )
-    return "\n".join(render_table(columns, body, console)) + "\n"
+    return inert_lines("\n".join(render_table(columns, body, console)) + "\n")
 
 
 def render_runs_json(rows: Sequence[RunRow]) -> str:
@@ -189,15 +194,17 @@ def render_run(run: Run, console: Console) -> str:
         machine.append(f"Python {env.python}")
     fields.append(("testbed", env.testbed + (f": {', '.join(machine)}" if machine else "")))
     key_width = max(len(k) for k, _ in fields)
-    lines = [f"{console.style(k.ljust(key_width), 'dim')}  {v}" for k, v in fields]
+    lines = [f"{console.style(k.ljust(key_width), 'dim')}  {visible(v)}" for k, v in fields]
     lines.append("")
     if run.results:
         lines += render_results_table(run.results, console, detail=True)
         for r in run.failed_results:
-            lines.append(f"{console.style('✗', 'failed')} {r.benchmark.name} [{r.metric}]: {r.error}")
+            lines.append(
+                f"{console.style('✗', 'failed')} {visible(f'{r.benchmark.name} [{r.metric}]: {r.error}')}"
+            )
     else:
         lines.append("no results")
-    return "\n".join(lines) + "\n"
+    return inert_lines("\n".join(lines) + "\n")
 
 
 def render_run_json(run: Run) -> str:
@@ -239,9 +246,9 @@ def render_history(
     ``title`` names the series (benchmark, metric, testbed); ``direction`` lets the change be coloured
     as better or worse.
     """
-    lines: list[str] = [console.style(title, "bold")] if title else []
+    lines: list[str] = [console.style(visible(title), "bold")] if title else []
     if not points:
-        return "\n".join([*lines, "no history"]) + "\n"
+        return inert_lines("\n".join([*lines, "no history"]) + "\n")
     ordered = _ordered(points)
     columns = [
         Column("when (UTC)"),
@@ -271,7 +278,7 @@ def render_history(
             [
                 format_time(p.when),
                 short_id(p.run_id),
-                (p.commit or "-")[:8],
+                short_commit(p.commit, 8) if p.commit else "-",
                 p.branch or "-",
                 value,
                 interval,
@@ -298,8 +305,8 @@ def render_history(
         )
     failed = [p for p in ordered if p.error]
     for p in failed:
-        lines.append(f"{console.style('✗', 'failed')} {short_id(p.run_id)}: {p.error}")
-    return "\n".join(lines) + "\n"
+        lines.append(f"{console.style('✗', 'failed')} {visible(f'{short_id(p.run_id)}: {p.error}')}")
+    return inert_lines("\n".join(lines) + "\n")
 
 
 def render_history_json(points: Sequence[HistoryPoint]) -> str:

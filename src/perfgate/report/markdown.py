@@ -8,6 +8,7 @@ are dropped from the folded table first, then from the main table, and the repor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
@@ -15,6 +16,7 @@ from urllib.parse import quote
 from perfgate.errors import ContextError
 from perfgate.gate.outcome import Outcome
 from perfgate.model import GitInfo, Status, Verdict
+from perfgate.report.escape import visible
 from perfgate.report.formatting import (
     baseline_phrase,
     budget_phrase,
@@ -57,23 +59,57 @@ _ATTENTION = (Status.REGRESSION, Status.FAILED)
 # Characters that start Markdown or HTML constructs inside a line. CommonMark lets any ASCII punctuation
 # be backslash-escaped, and GFM tables need "\|" even inside code spans, so escaping beats code spans.
 _SPECIAL = frozenset("\\`*_[]<>|~#!&$")
+_EMAIL_DOMAIN = re.compile(r"[\w-]+\.[\w-]")
+
+
+def _needs_code(text: str, i: int) -> bool:
+    """Whether ``text[i]`` must sit in a code span to stay inert on GitHub.
+
+    GitHub finds mentions (``@octocat``), issue references (``#123``), e-mail addresses and bare links
+    (``http://x``, ``www.x``) in the rendered text, after backslash escapes are gone, but never inside
+    code: so their ``@`` or ``#``, the ``:`` of ``://`` and the ``.`` of ``www.`` go into a code span
+    (visible, and copied as they were). An ``@`` after a letter or digit and before no domain
+    (``main@abc1234``) is neither and stays as it is.
+    """
+    c = text[i]
+    if c == "#":  # "#123", "owner/repo#123": a reference that links and shows up on that issue
+        return text[i + 1 : i + 2].isdigit()
+    if c == "@":
+        mention = i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
+        return mention or _EMAIL_DOMAIN.match(text, i + 1) is not None
+    if c == ":":
+        return text.startswith("//", i + 1)
+    return c == "." and text[max(0, i - 3) : i].lower() == "www"
 
 
 def escape_markdown(text: str) -> str:
-    """``text`` safe inside a Markdown table cell or list item: specials escaped, newlines flattened.
+    """``text`` inert inside a Markdown table cell or list item.
 
-    An underscore between two letters or digits is left alone: it cannot start or end emphasis there
-    (CommonMark's intraword rule), and ``test_parse`` stays readable and searchable in the raw comment.
+    Control characters are made visible (``\\n``, ``\\u202e``: :func:`~perfgate.report.escape.visible`),
+    Markdown and HTML specials backslash-escaped, and mentions and bare links broken with code spans
+    (see :func:`_needs_code`). An underscore between two letters or digits is left alone: it cannot start
+    or end emphasis there (CommonMark's intraword rule), and ``test_parse`` stays readable and
+    searchable in the raw comment.
     """
-    flat = " ".join(text.split()) if ("\n" in text or "\r" in text) else text
+    flat = visible(text)
+    linkish = "@" in flat or "#" in flat or "://" in flat or "www." in flat.lower()
     out = []
+    code: list[str] = []  # adjacent characters share one span: "`@``@`" would not parse as two
     for i, c in enumerate(flat):
+        if linkish and _needs_code(flat, i):
+            code.append(c)
+            continue
+        if code:
+            out.append("`" + "".join(code) + "`")
+            code = []
         if c == "_" and 0 < i < len(flat) - 1 and flat[i - 1].isalnum() and flat[i + 1].isalnum():
             out.append(c)
         elif c in _SPECIAL:
             out.append("\\" + c)
         else:
             out.append(c)
+    if code:
+        out.append("`" + "".join(code) + "`")
     return "".join(out)
 
 
@@ -101,9 +137,7 @@ def _header(with_metric: bool, with_p: bool) -> list[str]:
 
 def _row(outcome: Outcome, v: Verdict, with_metric: bool, with_p: bool) -> str:
     if v.status is Status.FAILED:
-        change = "error: " + escape_markdown(
-            _shorten(" ".join(verdict_error(outcome, v).split()), _ERROR_CHARS)
-        )
+        change = "error: " + escape_markdown(_shorten(visible(verdict_error(outcome, v)), _ERROR_CHARS))
     else:
         change = escape_markdown(
             f"{format_change(v.change)} {format_interval(v.change_low, v.change_high)}".strip()
@@ -138,7 +172,9 @@ def _context(outcome: Outcome, baseline_git: Mapping[str, GitInfo] | None) -> st
     run = outcome.run
     about = [x for x in (git_label(run.git), f"tier {run.tier}" if run.tier else None) if x]
     about.append(f"testbed {run.environment.testbed}")
-    text = f"Run `{short_id(run.id)}` ({escape_markdown(', '.join(about))})"
+    sid = short_id(run.id)
+    shown = f"`{sid}`" if sid.isascii() and sid.isalnum() else escape_markdown(sid)
+    text = f"Run {shown} ({escape_markdown(', '.join(about))})"
     text += f" · {escape_markdown(baseline_phrase(outcome.baseline_ids, baseline_git))}"
     return text + f" · {escape_markdown(method_phrase(outcome))}"
 

@@ -1,7 +1,9 @@
 """Plain-text tables for the terminal: padded columns, styled cells, long names cut in the middle.
 
 Widths are measured on the unstyled text and styles are applied after padding, so ANSI codes never
-disturb the alignment.
+disturb the alignment. Every cell's text is made :func:`~perfgate.report.escape.visible` first: cells
+hold names and values from input, and a control character in one would act on the terminal or log.
+Names are cut only on a console that fits tables to its width (a terminal, see ``Console.fit``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from perfgate.report.console import Console
+from perfgate.report.escape import visible
 
 __all__ = ["Cell", "Column", "min_table_width", "render_table", "truncate_middle"]
 
@@ -57,7 +60,9 @@ class Cell:
 
 
 def _cell(value: Cell | str) -> Cell:
-    return value if isinstance(value, Cell) else Cell(value)
+    if isinstance(value, Cell):
+        return Cell(visible(value.text), value.role)
+    return Cell(visible(value))
 
 
 def min_table_width(
@@ -98,7 +103,7 @@ def render_table(
         for j, cell in enumerate(row):
             widths[j] = max(widths[j], len(cell.text))
     total = len(indent) + sum(widths) + gap * (len(columns) - 1)
-    excess = total - console.width
+    excess = total - console.width if console.fit else 0
     # Shrink the shrinkable columns, the widest first, down to MIN_SHRINK (or their header) each.
     for j in sorted((j for j, c in enumerate(columns) if c.shrink), key=lambda j: -widths[j]):
         if excess <= 0:

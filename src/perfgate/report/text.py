@@ -1,7 +1,8 @@
 """The terminal report of a gate :class:`~perfgate.gate.outcome.Outcome`, in the spirit of benchstat.
 
 One row per benchmark and metric (worst first, as the gate ordered them), then budgets, notes, failures,
-the method, and one summary line that ends in the gate's decision.
+the method, and one summary line that ends in the gate's decision. Every string from input is made
+visible (:mod:`perfgate.report.escape`) before it is styled, and no line can start a CI log command.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from perfgate.gate.outcome import Outcome
 from perfgate.model import GitInfo, Result, Status, Summary, Verdict, format_value
 from perfgate.report.console import Console
+from perfgate.report.escape import inert_lines, visible
 from perfgate.report.formatting import (
     baseline_phrase,
     budget_phrase,
@@ -42,7 +44,7 @@ def _context_line(outcome: Outcome) -> str:
     if run.tier:
         parts.append(f"tier {run.tier}")
     parts.append(f"testbed {run.environment.testbed}")
-    return " · ".join(parts)
+    return visible(" · ".join(parts))
 
 
 def _show_metric(metrics: Sequence[str]) -> bool:
@@ -50,21 +52,16 @@ def _show_metric(metrics: Sequence[str]) -> bool:
 
 
 def _wrap(text: str, console: Console, indent: str) -> list[str]:
-    """Wrap prose to the console under ``indent`` (continuations align after it), keeping line breaks."""
-    out: list[str] = []
-    for raw in text.splitlines() or [""]:
-        out.extend(
-            textwrap.wrap(
-                raw,
-                width=max(20, console.width),
-                initial_indent=indent,
-                subsequent_indent=" " * len(indent),
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-            or [indent.rstrip()]
-        )
-    return out
+    """Wrap prose to the console under ``indent`` (continuations align after it), made visible first:
+    a line break in a message from input shows as ``\\n`` rather than starting a line of its own."""
+    return textwrap.wrap(
+        visible(text),
+        width=max(20, console.width),
+        initial_indent=indent,
+        subsequent_indent=" " * len(indent),
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent.rstrip()]
 
 
 def render_results_table(
@@ -161,6 +158,8 @@ _DEGRADE = (
 
 
 def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
+    if not console.fit:  # a pipe or a file: every column, nothing cut
+        return render_table(*_verdict_rows(outcome, **_DEGRADE[0]), console)
     # Names are what a reader looks for: give up the other columns, in order, before cutting them.
     for level in _DEGRADE:
         columns, rows = _verdict_rows(outcome, **level)
@@ -209,7 +208,7 @@ def render_text(
         # broken first: they are why the gate said no
         for b in sorted(outcome.budgets, key=lambda b: b.passed):
             mark = console.style("✓", "ok") if b.passed else console.style("✗", "failed")
-            lines.append(f"  {mark} {budget_phrase(b)}")
+            lines.append(f"  {mark} {visible(budget_phrase(b))}")
 
     reasons = inconclusive_reasons(outcome.verdicts)
     if reasons:
@@ -225,11 +224,15 @@ def render_text(
     failed_verdicts = outcome.failures
     if failed_verdicts:
         for v in failed_verdicts:
-            failed_lines.append(f"  {console.style('✗', 'failed')} {v.benchmark.name} [{v.metric}]")
+            failed_lines.append(
+                f"  {console.style('✗', 'failed')} {visible(f'{v.benchmark.name} [{v.metric}]')}"
+            )
             failed_lines += _wrap(verdict_error(outcome, v), console, "      ")
     elif not outcome.baseline_ids:
         for r in outcome.run.failed_results:
-            failed_lines.append(f"  {console.style('✗', 'failed')} {r.benchmark.name} [{r.metric}]")
+            failed_lines.append(
+                f"  {console.style('✗', 'failed')} {visible(f'{r.benchmark.name} [{r.metric}]')}"
+            )
             failed_lines += _wrap(r.error or "failed", console, "      ")
     if failed_lines:
         lines += ["", "failed:", *failed_lines]
@@ -242,8 +245,9 @@ def render_text(
     lines += [
         "",
         console.style(
-            f"({method_phrase(outcome)}; {baseline_phrase(outcome.baseline_ids, baseline_git)})", "dim"
+            visible(f"({method_phrase(outcome)}; {baseline_phrase(outcome.baseline_ids, baseline_git)})"),
+            "dim",
         ),
     ]
     lines.append(_summary_line(outcome, console))
-    return "\n".join(lines) + "\n"
+    return inert_lines("\n".join(lines) + "\n")

@@ -1,0 +1,118 @@
+"""Keep credentials out of what perfgate stores and prints.
+
+Two leaks are closed here, where a Run meets its environment:
+
+- URLs perfgate keeps or shows (the CI job's URL built from ``GITHUB_SERVER_URL``, a store URL with a
+  password) lose their ``user:password@`` part: :func:`strip_credentials`.
+- Messages from the code under test (a failed benchmark's exception, a note) may quote a token the job
+  holds in its environment. :class:`Redactor` replaces the values of secret-looking variables
+  (``GITHUB_TOKEN``, ``*_TOKEN``, ``*_SECRET``, ``*_PASSWORD``, ``*_KEY``, ...) and of the variables the
+  user names (``[tool.perfgate] redact = ["MY_VAR"]``) with ``[redacted $NAME]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from perfgate.model import Run
+
+__all__ = ["Redactor", "redact_run", "redactor", "strip_credentials"]
+
+# Names that hold secrets on the CI systems perfgate knows, and the suffixes secrets are named with.
+KNOWN_SECRETS = frozenset(
+    {
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "ACTIONS_RUNTIME_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "CI_JOB_TOKEN",
+        "CI_JOB_JWT",
+        "CI_JOB_JWT_V2",
+        "CI_REGISTRY_PASSWORD",
+        "CI_DEPLOY_PASSWORD",
+        "BUILDKITE_AGENT_ACCESS_TOKEN",
+        "SYSTEM_ACCESSTOKEN",
+        "PERFGATE_TOKEN",
+    }
+)
+_SECRET_NAME = re.compile(
+    r"(?:^|_)(?:TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD|KEY|APIKEY|CREDENTIALS?|AUTH|JWT)$", re.IGNORECASE
+)
+# Names matching the pattern whose values are not secrets (paths, sockets, ids).
+_NOT_SECRET = frozenset({"PWD", "OLDPWD", "SSH_AUTH_SOCK", "GPG_AGENT_INFO"})
+# Values shorter than this are not redacted by name pattern: "1", "true" or "main" would blank out
+# ordinary words everywhere. A variable the user names is redacted whatever its length.
+MIN_SECRET_CHARS = 8
+# A URL's userinfo, wherever a URL appears in a message ("https://user:pw@host/...").
+# (Up to the last "@" before the path, so a password with a raw "@" goes whole.)
+_USERINFO = re.compile(r"(?<=://)[^/?#\s]*@")
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` (or any text quoting URLs) without ``user:password@`` parts:
+    ``https://u:p@host/x`` -> ``https://host/x``."""
+    return _USERINFO.sub("", url) if "@" in url else url
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether an environment variable's name says it holds a secret."""
+    upper = name.upper()
+    if upper in _NOT_SECRET:
+        return False
+    return upper in KNOWN_SECRETS or _SECRET_NAME.search(upper) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Redactor:
+    """Replaces known secret values in text. ``secrets`` pairs each value with the variable it came from;
+    longer values are replaced first, so a secret containing another is replaced whole."""
+
+    secrets: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for value, name in self.secrets:
+            if not value:
+                raise ValueError(f"secret {name}: empty value")
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every secret value (and any URL's ``user:password@``) replaced."""
+        text = strip_credentials(text)
+        for value, name in self.secrets:
+            if value in text:
+                text = text.replace(value, f"[redacted ${name}]")
+        return text
+
+    def optional(self, text: str | None) -> str | None:
+        return None if text is None else self(text)
+
+
+def redactor(environ: Mapping[str, str], names: Iterable[str] = ()) -> Redactor:
+    """The Redactor for a process environment: the values of secret-looking variables at least
+    :data:`MIN_SECRET_CHARS` long, and of every variable in ``names`` (the user's ``redact`` list)."""
+    wanted = set(names)
+    found: dict[str, str] = {}
+    for name, value in environ.items():
+        value = value.strip()
+        if not value:
+            continue
+        if name in wanted or (is_secret_name(name) and len(value) >= MIN_SECRET_CHARS):
+            found.setdefault(value, name)
+    ordered = sorted(found.items(), key=lambda vn: (-len(vn[0]), vn[1]))
+    return Redactor(tuple(ordered))
+
+
+def redact_run(run: Run, redact: Redactor) -> Run:
+    """``run`` with its results' error messages redacted and its CI URL without credentials (the same
+    run when nothing changes)."""
+    results = tuple(
+        replace(r, error=redact(r.error)) if r.error is not None and redact(r.error) != r.error else r
+        for r in run.results
+    )
+    ci = run.ci
+    if ci is not None and ci.url is not None and strip_credentials(ci.url) != ci.url:
+        ci = replace(ci, url=strip_credentials(ci.url))
+    if ci is run.ci and all(a is b for a, b in zip(results, run.results, strict=True)):
+        return run
+    return replace(run, results=results, ci=ci)

@@ -1,0 +1,75 @@
+"""Strings from input made inert for the places reports go: terminals, CI logs, JSON readers.
+
+Benchmark names, parameters, error messages and branch names come from code under review, so a report
+must never let them act: move the cursor, clear the screen, set the terminal title, reorder the text
+around them (bidi overrides), break a line and start a CI workflow command (``::error ...`` on GitHub
+Actions, ``##vso[...]`` on Azure Pipelines). :func:`visible` spells such characters out as escapes a
+reader sees (``\\n``, ``\\x1b``, ``\\u202e``); :func:`inert_lines` guards the lines a renderer assembles;
+:func:`json_inert` escapes, inside a JSON text, what JSON itself leaves raw.
+
+Backslashes are left as they are, so names with backslashes stay readable and :func:`visible` is
+idempotent: escaping an escaped string changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["inert_lines", "json_inert", "visible"]
+
+# Bidirectional formatting: marks, embeddings, overrides and isolates (Unicode's Bidi_Control set).
+_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# C0 controls, DEL, C1 controls (U+009B is a one-character CSI), line/paragraph separators, bidi.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + _BIDI + "]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# CI log commands that act anywhere in a line: Azure Pipelines' ``##vso[`` and the runner's ``##[``.
+_LOG_COMMAND = re.compile(r"##(?=(?:vso)?\[)", re.IGNORECASE)
+# GitHub Actions runs a line as a workflow command when it starts with ``::`` after leading whitespace.
+# (Leading colour codes count as blanks here: a line may begin with perfgate's own styling.)
+_WORKFLOW_COMMAND = re.compile(r"^((?:[ \t]|\x1b\[[0-9;]*m)*):(?=:)", re.MULTILINE)
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = m.group()
+    named = _NAMED.get(c)
+    if named is not None:
+        return named
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character spelled out, so it shows but never acts.
+
+    C0/C1 controls and DEL become ``\\n``, ``\\r``, ``\\t`` or ``\\xNN``; line separators and bidi
+    controls ``\\uNNNN``; the ``#`` that starts a ``##vso[``/``##[`` log command ``\\x23``.
+    """
+    if text.isprintable() and "##" not in text:  # the common case, at C speed (controls are not printable)
+        return text
+    out = _UNSAFE.sub(_escape, text)
+    return _LOG_COMMAND.sub("#\\\\x23", out) if "#" in out else out
+
+
+def inert_lines(text: str) -> str:
+    """``text`` with no line that a CI runner would take for a workflow command (``::name ...``).
+
+    A line starting (after blanks) with ``::`` gets its first colon spelled ``\\x3a``. Apply it to what a
+    renderer assembled: wrapping can move input that was harmless mid-line to the start of a line.
+    """
+    return _WORKFLOW_COMMAND.sub(r"\1\\x3a", text)
+
+
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029" + _BIDI + "]")
+
+
+def json_inert(json_text: str) -> str:
+    """A JSON text with DEL, C1 controls, line separators, bidi controls and the ``#`` that starts a
+    ``##vso[`` log command as ``\\uNNNN`` escapes.
+
+    JSON escapes C0 controls itself, but with ``ensure_ascii=False`` leaves these raw, and a terminal or
+    viewer showing the JSON would act on them. Outside strings JSON is ASCII, so every match is inside a
+    string, and the escaped text parses back to the same values.
+    """
+    out = _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+    # a "#" is always inside a string in JSON, and "\u0023" reads back as "#"
+    return _LOG_COMMAND.sub("\\\\u0023#", out) if "#" in out else out
