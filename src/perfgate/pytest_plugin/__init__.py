@@ -340,18 +340,21 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
     s = _measuring(item.config)
-    if s is None or not uses_fixture(item):
+    if s is None or not is_benchmark(item):
         return report
     failure = call.excinfo.value if call.excinfo is not None and report.failed else None
-    if call.when == "call":
+    fixture = uses_fixture(item)
+    if call.when == "call" and fixture:
         fx = getattr(item, "funcargs", {}).get("benchmark")
         if isinstance(fx, BenchmarkFixture):
             fx.record(failure)
-    elif call.when == "setup" and failure is not None and _is_failure(failure):
+    if failure is not None and _is_failure(failure):
+        # A benchmark whose test fails, in any phase and before or after measuring, is a failed Result.
         marker = item.get_closest_marker("benchmark")
         group = marker.kwargs.get("group") if marker is not None else None
         bid = benchmark_id(item, group if isinstance(group, str) else None)
-        s.record_error(bid, error_line(failure), mode="fixture", extra_info={})
+        phase = "" if call.when == "call" else f"{call.when}: "
+        s.fail(bid, phase + error_line(failure), mode="fixture" if fixture else "marker")
     return report
 
 

@@ -296,9 +296,11 @@ class BenchmarkFixture:
     def record(self, failure: BaseException | None = None) -> Result | None:
         """Store this benchmark's Result in the session (after the test body has run).
 
-        A failure of the test before the fixture was used still yields a failed Result.
+        A failure of the test, before the fixture was used or after it measured, yields a failed Result.
         """
         bid = benchmark_id(self._item, self.group)
+        if self.error is None and failure is not None:
+            self.error = error_line(failure)  # the test failed after measuring: not a measurement
         if self.error is not None:
             return self._session.record_error(bid, self.error, mode=self._mode, extra_info=self.extra_info)
         if self.measurement is not None:
@@ -313,10 +315,6 @@ class BenchmarkFixture:
                 disable_gc=self._settings.disable_gc,
                 per_call=per_call,
                 memory=self.memory,
-            )
-        if failure is not None:
-            return self._session.record_error(
-                bid, error_line(failure), mode=self._mode, extra_info=self.extra_info
             )
         return None
 

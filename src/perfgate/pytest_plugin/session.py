@@ -275,6 +275,21 @@ class PerfgateSession:
         self.results[(bid.name, "time")] = result
         return result
 
+    def fail(self, bid: BenchmarkId, error: str, *, mode: str) -> Result:
+        """Mark benchmark ``bid`` failed: its test failed (in setup, the call or teardown), whatever it
+        measured. Every other metric of it is dropped, so nothing of a failed test reads as measured;
+        the first error recorded for it is kept."""
+        kept = self.results.get((bid.name, "time"))
+        if kept is not None and kept.error is not None:
+            return kept
+        if kept is not None:
+            bid = kept.benchmark  # the group may have been set while the test ran
+            mode = str(kept.extra.get("mode", mode))
+        for key in [k for k in self.results if k[0] == bid.name]:
+            del self.results[key]
+        info = kept.extra.get("extra_info", {}) if kept is not None else {}
+        return self.record_error(bid, error, mode=mode, extra_info=info)
+
     def finalize(self) -> None:
         """Make samples of the timer's rounds: each the best of rounds spread over the measurement.
 
