@@ -47,7 +47,7 @@ def test_fast(benchmark, shared, per_test):
 
 def test_slow(benchmark):
     log("slow-body")
-    benchmark(time.sleep, 0.004)  # 4 ms a call: a tenth of 0.1 s holds too few rounds to spread
+    benchmark(time.sleep, 0.01)  # 10 ms a call: 20 rounds would take 8 passes of 25 ms, beyond 3
 
 
 def test_plain():

@@ -99,6 +99,7 @@ class PerfgateSession:
     measured: set[tuple[str, int]] = field(default_factory=set)  # (node id, pass) measured or started
     pass_index: int = 1  # which pass through the benchmarks is under way (see --perfgate-passes)
     spread: set[str] = field(default_factory=set)  # node ids measured over the passes
+    iterations: dict[str, int] = field(default_factory=dict)  # node id -> calls per round, pass 1
     pass_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -192,6 +193,8 @@ class PerfgateSession:
             "stopped_by": stopped_by,
             "calibration_rounds": m.calibration_rounds,
             "clock_resolution": m.resolution,
+            # the grid a per-call figure sits on: one clock step shared by the calls of a round
+            "resolution": m.resolution / max(m.iterations, 1),
             "round_target": m.round_target,
             "loop_overhead": m.loop_overhead,
             "overhead_rounds": m.overhead_rounds,
@@ -214,6 +217,7 @@ class PerfgateSession:
         self.results[(bid.name, "time")] = result
         if m.passes > 1 and self.pass_index == 1:
             self.spread.add(bid.name)
+            self.iterations[bid.name] = m.iterations  # later passes keep it: pooled rounds alike
         how = {"rounds": m.rounds, "iterations": m.iterations, "warmup": m.warmup_rounds}
         if m.cpu_samples:
             self._add(bid, "cpu_time", "s", Direction.LOWER, m.cpu_samples, how, {"mode": mode})
