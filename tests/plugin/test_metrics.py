@@ -50,8 +50,78 @@ def test_cpu_time_throughput_and_memory_are_results_of_their_own(pytester: pytes
     assert peak.unit == "B" and peak.summary is not None and peak.summary.median >= 1_000_000
     assert got[("test_items", "peak_memory")].summary.median >= 800  # type: ignore[union-attr]
     assert got[("test_items", "allocations")].unit == "count"
-    # one traced call per benchmark and session, also when the timing is spread over passes
-    assert len(peak.samples) == 1 and got[("test_items", "allocations")].rounds == 1
+    # two traced batches per benchmark and session (two samples), also when the timing is spread
+    assert len(peak.samples) == 2 and got[("test_items", "allocations")].rounds == 2
+
+
+LEAKY = """
+import pytest
+
+KEPT = []
+
+
+def leak():
+    for i in range(10):
+        KEPT.append({"i": i})
+
+
+def nothing():
+    return None
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_fixture(benchmark):
+    benchmark(leak)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_args(benchmark):
+    benchmark(lambda n: leak() if n else None, 1)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_pedantic(benchmark):
+    benchmark.pedantic(leak, rounds=20, iterations=10)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_pedantic_setup(benchmark):
+    benchmark.pedantic(leak, setup=lambda: None, rounds=20)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_marker():
+    leak()
+
+
+@pytest.mark.benchmark(memory=True)
+def test_nothing_fixture(benchmark):
+    benchmark(nothing)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_nothing_marker():
+    nothing()
+"""
+
+
+def test_allocations_count_what_one_call_keeps_whatever_the_call_form(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_leaky=LEAKY)
+    out = pytester.path / "out.json"
+    run_perfgate(pytester, f"--perfgate-json={out}").assert_outcomes(passed=7)
+    got = {r.benchmark.name.split("::")[1]: r for r in read_results(out).results if r.metric == "allocations"}
+    assert len(got) == 7
+    for name, r in got.items():
+        assert len(r.samples) == 2, name  # measured twice: a comparison can see whether it repeats
+        assert r.extra["counts"] == "blocks retained per call"
+    # 10 dicts (and their keys) kept per call, however the function is called
+    leaks = {name: r.samples for name, r in got.items() if "leak" in name}
+    for name, samples in leaks.items():
+        assert min(samples) >= 10, (name, samples)
+    assert leaks["test_leak_fixture"] == leaks["test_leak_marker"] == leaks["test_leak_args"]
+    assert leaks["test_leak_fixture"][0] == leaks["test_leak_fixture"][1]  # a deterministic count repeats
+    for name in ("test_nothing_fixture", "test_nothing_marker"):
+        assert max(got[name].samples) < 0.5, (name, got[name].samples)
 
 
 def test_memory_for_every_benchmark_with_the_option(pytester: pytest.Pytester) -> None:

@@ -58,7 +58,15 @@ from typing import Any
 
 import pytest
 
-from perfgate.measure import BenchmarkTimeout, Measurement, MemoryUse, RoundWatch, Timer, measure_memory
+from perfgate.measure import (
+    BenchmarkTimeout,
+    Measurement,
+    MemoryUse,
+    RoundWatch,
+    Timer,
+    calls_per_batch,
+    measure_memory_samples,
+)
 from perfgate.measure.aio import new_event_loop
 from perfgate.model import format_value
 from perfgate.pytest_plugin import fixture as _fixture_module
@@ -300,11 +308,12 @@ def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
             return worker.serve(item.nodeid, fn, settings)
         return timer.run(fn, deadline_ns=deadline, watch=watch)
 
-    memory: MemoryUse | None = None
+    memory: tuple[MemoryUse, ...] = ()
     try:
         m, stopped_by = s.measure(item.nodeid, run)
-        if extras.memory and s.pass_index == 1:  # one traced call per session, not per pass
-            memory = measure_memory(fn, loop=loop, disable_gc=settings.disable_gc)
+        if extras.memory and s.pass_index == 1:  # traced batches once per session, not per pass
+            calls = calls_per_batch(m.summary().median if m.samples else None)
+            memory = measure_memory_samples(fn, loop=loop, disable_gc=settings.disable_gc, calls=calls)
     except BenchmarkTimeout as exc:
         s.record_error(bid, error_line(exc), mode="marker", extra_info={})
         pytest.fail(f"perfgate: {item.nodeid} {exc}", pytrace=False)

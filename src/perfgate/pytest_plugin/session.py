@@ -15,7 +15,7 @@ import random
 import sys
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -179,7 +179,7 @@ class PerfgateSession:
         extra_info: Mapping[str, Any],
         disable_gc: bool,
         per_call: Mapping[str, float] | None = None,
-        memory: MemoryUse | None = None,
+        memory: Sequence[MemoryUse] = (),
     ) -> Result:
         """Record the ``time`` Result, and ``cpu_time``, throughput and memory Results when known.
 
@@ -231,13 +231,13 @@ class PerfgateSession:
             self._add(
                 bid, metric, unit, Direction.HIGHER, rates, how, {"mode": mode, f"{key}_per_call": amount}
             )
-        if memory is not None:
-            one = {"rounds": 1, "iterations": 1, "warmup": 0}
-            self._add(
-                bid, "peak_memory", "B", Direction.LOWER, (float(memory.peak),), one, {"mode": "tracemalloc"}
-            )
-            self._add(bid, "allocations", "count", Direction.LOWER, (float(memory.allocations),), one,
-                      {"mode": "tracemalloc", "counts": "blocks retained by one call"})  # fmt: skip
+        if memory:
+            calls = memory[0].calls
+            traced = {"rounds": len(memory), "iterations": calls, "warmup": 0}
+            peaks = tuple(float(u.peak) for u in memory)
+            self._add(bid, "peak_memory", "B", Direction.LOWER, peaks, traced, {"mode": "tracemalloc"})
+            self._add(bid, "allocations", "count", Direction.LOWER, tuple(u.allocations for u in memory),
+                      traced, {"mode": "tracemalloc", "counts": "blocks retained per call"})  # fmt: skip
         return result
 
     def _add(
