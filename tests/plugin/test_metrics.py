@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -319,3 +321,60 @@ def test_random_is_seeded_per_benchmark(pytester: pytest.Pytester) -> None:
         firsts.append(r.extra["extra_info"]["first"])
 
     assert firsts[0] == firsts[1]
+
+
+SAME_RUN = """
+import pytest
+
+
+class Generated:
+    def __init__(self):
+        self._fn = None
+
+    def __call__(self, n):
+        if self._fn is None:  # the first call generates code, as some real libraries do
+            ns = {}
+            exec("def f(n):\\n    return sum(range(n))", ns)
+            self._fn = ns["f"]
+        return self._fn(n)
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_sum(benchmark, n):
+    benchmark(sum, range(n))
+
+
+def test_generated(benchmark):
+    benchmark(Generated(), 100)
+
+
+def test_pedantic(benchmark):
+    benchmark.pedantic(sorted, args=(list(range(100, 0, -1)),), rounds=30, iterations=10)
+"""
+
+
+def test_benchmark_json_describes_the_same_measurement_as_perfgates_own(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_same=SAME_RUN)
+    ours, pb = pytester.path / "ours.json", pytester.path / "pb.json"
+    run_perfgate(
+        pytester, "--benchmark-max-time=0.2", f"--perfgate-json={ours}", f"--benchmark-json={pb}"
+    ).assert_outcomes(passed=4)
+    mine = {r.benchmark.name: r for r in read_results(ours).results if r.metric == "time"}
+    theirs = {b["fullname"]: b["stats"] for b in json.loads(pb.read_text())["benchmarks"]}
+    assert set(theirs) == set(mine)
+    for name, stats in theirs.items():
+        r = mine[name]
+        assert r.summary is not None
+        # The same data, not a second timing: equal up to float rounding.
+        assert stats["median"] == pytest.approx(r.summary.median, rel=1e-12), name
+        assert stats["data"] == pytest.approx(list(r.samples), rel=1e-12), name
+        assert stats["rounds"] == len(stats["data"]) and stats["iterations"] == r.iterations, name
+    compared = subprocess.run(
+        [sys.executable, "-m", "perfgate", "compare", str(ours), str(pb), "--format", "json",
+         "--store", str(pytester.path / "store.db")],
+        cwd=pytester.path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert compared.returncode == 0, compared.stderr
+    statuses = {v["benchmark"]: v["status"] for v in json.loads(compared.stdout)["verdicts"] if v["metric"] == "time"}
+    assert set(statuses) == set(mine)
+    assert "regression" not in statuses.values() and "improvement" not in statuses.values(), statuses

@@ -381,13 +381,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitC
             sys.stderr.write(f"perfgate: {line}\n")
     for line in s.pass_problems:
         sys.stderr.write(f"perfgate: {line}\n")
-    if s.options.benchmark_json is not None:  # pytest-benchmark's format: every round is a sample
+    s.finalize()
+    if s.options.benchmark_json is not None:  # pytest-benchmark's format, of the same samples as ours
         try:
             write_pytest_benchmark_json(s.options.benchmark_json, list(s.results.values()), s.options)
         except OSError as exc:
             sys.stderr.write(f"perfgate: cannot write {s.options.benchmark_json}: {exc.strerror or exc}\n")
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
-    s.finalize()
     if s.options.json_path is None:
         return
     path = s.options.json_path
