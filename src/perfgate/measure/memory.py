@@ -7,12 +7,12 @@ a value repeats exactly). One measurement is a batch of ``calls`` traced calls o
 - ``peak``: per call, the highest traced memory above what was allocated when that call started
   (bytes), i.e. the most one call holds at once; the median over the batch;
 - ``allocations``: memory blocks the batch allocated that were still alive when it returned, per call
-  (net, from tracemalloc snapshots before and after), to one decimal. The same batch around an empty function is
-  subtracted, so what the tracing loop and the snapshots leave behind does not count, and a no-op reads
-  0. Over many calls, allocations served from the interpreter's free lists (a dict freed earlier and
-  reused) are amortised: a function that keeps 10 new dicts per call reads at least 10. tracemalloc
-  cannot count blocks that were allocated and freed again, so this is what a call *retains*, not Go's
-  allocs/op.
+  (net, from tracemalloc snapshots before and after), to one decimal. The same batch around an empty
+  function is subtracted, so what the tracing loop and the snapshots leave behind does not count, and a
+  no-op reads 0. Over many calls, allocations served from the interpreter's free lists (a dict freed
+  earlier and reused) are amortised: a function that keeps 10 new dicts per call reads at least 10.
+  tracemalloc cannot count blocks that were allocated and freed again, so this is what a call
+  *retains*, not Go's allocs/op.
 
 The function is called the same way whatever the call form (``benchmark(f, *args)``,
 ``benchmark.pedantic``, a marked test body): what is counted is what the call itself retains.

@@ -6,8 +6,9 @@ describes the same measurement as perfgate's own figure: ``stats.data`` holds th
 (per call, as with ``--benchmark-save-data``; each one a measured round, the best of its spread group,
 never a calibration round), and the statistics are perfgate's summary of them, so the file's median is
 perfgate's median and comparing the two files of one run finds no change. ``stats.rounds`` is the
-number of values in ``data``. Failed benchmarks are left out, as pytest-benchmark leaves them out. Other metrics (cpu_time, throughput, memory) have no
-place in that format; they are in perfgate's own ``--perfgate-json``.
+number of values in ``data``. Failed benchmarks are left out, as pytest-benchmark leaves them out.
+Other metrics (cpu_time, throughput, memory) have no place in that format; they are in perfgate's own
+``--perfgate-json``.
 """
 
 from __future__ import annotations
