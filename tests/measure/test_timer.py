@@ -11,7 +11,7 @@ import pytest
 
 from perfgate.errors import MeasureError
 from perfgate.measure import RoundWatch, Timer, TimerSettings, measure_once, measure_resolution
-from perfgate.measure.timer import spread_over_passes
+from perfgate.measure.timer import runqueue_wait_ns, spread_over_passes
 
 
 class FakeClock:
@@ -580,3 +580,25 @@ def test_a_4_to_10_ms_benchmark_is_spread_whichever_round_was_slow() -> None:
         settings = TimerSettings(max_time=1.0, min_rounds=5, passes=10, subtract_overhead=False)
         m = Timer(settings, clock=clock, cpu_clock=None).run(_cold_then_warm(clock, 2 * cost, cost))
         assert m.passes == 10, cost
+
+
+def test_contention_adds_wall_time_but_does_not_change_the_decision() -> None:
+    # A 10 ms benchmark on a machine so busy that every round takes 40 ms, 30 of them waiting for a
+    # CPU: the decision subtracts the waiting (Linux schedstat's run_delay) and spreads it as when idle.
+    clock = FakeClock(read_cost=10)
+    waited = [0]
+
+    def contended() -> None:
+        clock.advance(40_000_000)
+        waited[0] += 30_000_000
+
+    settings = TimerSettings(max_time=1.0, min_rounds=5, passes=10, subtract_overhead=False)
+    busy = Timer(settings, clock=clock, cpu_clock=None, wait_clock=lambda: waited[0]).run(contended)
+    assert busy.passes == 10
+    blind = Timer(settings, clock=clock, cpu_clock=None).run(contended)
+    assert blind.passes == 1  # without knowing the waiting, 40 ms rounds are too slow to spread
+
+
+def test_the_runqueue_wait_is_a_count_that_only_grows() -> None:
+    first = runqueue_wait_ns()
+    assert first >= 0 and runqueue_wait_ns() >= first

@@ -64,6 +64,7 @@ __all__ = [
     "measure_once",
     "measure_resolution",
     "median_ci_halfwidth",
+    "runqueue_wait_ns",
     "spread_over_passes",
 ]
 
@@ -132,6 +133,19 @@ def spread_over_passes(
     if not round_ns:
         return True
     return min(round_ns) * min_rounds <= pass_ns * margin
+
+
+_SCHEDSTAT = "/proc/thread-self/schedstat"
+
+
+def runqueue_wait_ns() -> int:
+    """Nanoseconds the calling thread has spent runnable but waiting for a CPU (Linux schedstat's
+    ``run_delay``); 0 where the kernel does not tell. Contention by other processes shows here."""
+    try:
+        with open(_SCHEDSTAT, "rb") as f:
+            return int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def measure_resolution(clock: Clock = time.perf_counter_ns, tries: int = 20) -> int:
@@ -352,12 +366,15 @@ class Timer:
 
     ``cpu_clock`` (``None``: no CPU time) is read around measured rounds. With ``loop`` (an asyncio
     event loop), the function is a zero-argument coroutine function and its awaited time is measured.
+    ``wait_clock`` (ns this thread has waited for a CPU so far, e.g. :func:`runqueue_wait_ns`; None:
+    unknown) corrects the rounds the spread-or-not decision is taken on, never a sample.
     """
 
     settings: TimerSettings = TimerSettings()
     clock: Clock = time.perf_counter_ns
     cpu_clock: Clock | None = time.process_time_ns
     loop: asyncio.AbstractEventLoop | None = None
+    wait_clock: Clock | None = None
 
     def _round(self, fn: Callable[[], Any], n: int, watch: RoundWatch | None, cpu: bool = False) -> _Round:
         if self.loop is not None:
@@ -441,6 +458,43 @@ class Timer:
                 n = max(n + 1, math.ceil(n * target_ns * 1.1 / dt))
             n = min(n, _MAX_ITERATIONS)
 
+    def _decision_rounds(
+        self,
+        fn: Callable[[], Any],
+        n: int,
+        last: int,
+        pass_ns: float,
+        watch: RoundWatch | None,
+        deadline_ns: int | None,
+    ) -> tuple[list[float], list[_Round]]:
+        """The round costs the spread-or-not decision is taken on, and the extra rounds run for it.
+
+        The calibration's last round decides alone when it is clearly fast enough to spread (its
+        wall time is an upper bound of its cost). Otherwise up to :data:`DECISION_ROUNDS` more rounds
+        run while the decision is close (within a factor of 4 of the boundary), and only they count.
+        Their cost is their wall time minus the time the thread waited for a CPU (``wait_clock``):
+        contention adds wall time, not work, so an unchanged rerun on a busy machine decides the same
+        way.
+        """
+        s = self.settings
+        k = s.spread_min_rounds
+        if last * k <= pass_ns * s.spread_margin / 4:
+            return [float(last)], []
+        costs: list[float] = []
+        rounds: list[_Round] = []
+        while len(rounds) < DECISION_ROUNDS:
+            if rounds and deadline_ns is not None and rounds[-1].end >= deadline_ns:
+                break
+            w0 = self.wait_clock() if self.wait_clock is not None else 0
+            r = self._round(fn, n, watch)
+            w1 = self.wait_clock() if self.wait_clock is not None else 0
+            costs.append(float(max(r.wall - max(w1 - w0, 0), 0)))
+            rounds.append(r)
+            fast = min(costs) * k <= pass_ns * s.spread_margin / 4
+            if fast or not spread_over_passes(costs, pass_ns, k, s.spread_margin * 4):
+                break
+        return costs, rounds
+
     @staticmethod
     def _confirm(dt: int, rounds: int, target_ns: int, spent: int, budget: int) -> bool:
         """Whether a calibration round that reached the target is timed again (see :meth:`calibrate`)."""
@@ -495,25 +549,17 @@ class Timer:
             share = s.passes
             warm = 0
             warm_samples: list[int] = []
+            warm_start = now  # the decision's rounds count as warm-up, in rounds and in time
             if share > 1 and not s.force_passes:
                 pass_ns = s.max_time * _NS / share
-                seen = [last]
-                # Close to the boundary, one round does not decide: more rounds (counted as warm-up).
-                while (
-                    len(seen) < DECISION_ROUNDS
-                    and min(seen) * s.spread_min_rounds > pass_ns * s.spread_margin / 4
-                    and spread_over_passes(seen, pass_ns, s.spread_min_rounds, s.spread_margin * 4)
-                    and not past_deadline(now)
-                ):
-                    r = self._round(fn, n, watch)
+                costs, extra = self._decision_rounds(fn, n, last, pass_ns, watch, deadline_ns)
+                for r in extra:
                     now, value = r.end, r.value
-                    seen.append(r.wall)
                     warm_samples.append(r.wall)
                     warm += 1
-                if not spread_over_passes(seen, pass_ns, s.spread_min_rounds, s.spread_margin):
+                if not spread_over_passes(costs, pass_ns, s.spread_min_rounds, s.spread_margin):
                     share = 1  # too slow to spread: measured in full now, in no later pass
 
-            warm_start = now
             warm_ns = s.warmup_time * _NS / share
             while not past_deadline(now):
                 if warm >= math.ceil(s.warmup_rounds / share):

@@ -68,6 +68,7 @@ from perfgate.measure import (
     measure_memory_samples,
 )
 from perfgate.measure.aio import new_event_loop
+from perfgate.measure.timer import runqueue_wait_ns
 from perfgate.model import format_value
 from perfgate.pytest_plugin import fixture as _fixture_module
 from perfgate.pytest_plugin import worker as _worker
@@ -300,7 +301,7 @@ def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
     fn = functools.partial(item.obj, **testargs)
     is_coroutine = inspect.iscoroutinefunction(item.obj)
     loop = new_event_loop(extras.uvloop) if is_coroutine else None
-    timer = Timer(settings, clock=s.clock, loop=loop)
+    timer = Timer(settings, clock=s.clock, loop=loop, wait_clock=runqueue_wait_ns)
     bid = benchmark_id(item, group)
 
     def run(deadline: int | None, watch: RoundWatch) -> Measurement:

@@ -29,6 +29,7 @@ from perfgate.measure import (
 )
 from perfgate.measure.aio import is_async, new_event_loop
 from perfgate.measure.memory import MEMORY_SAMPLES
+from perfgate.measure.timer import runqueue_wait_ns
 from perfgate.model import Result, Summary
 from perfgate.pytest_plugin import worker as _worker
 from perfgate.pytest_plugin.markers import ItemExtras, item_extras, item_settings, per_call_amounts
@@ -155,7 +156,7 @@ class BenchmarkFixture:
             return fn()
         if (worker := _worker.active(self._item.config)) is not None:  # perfgate ab: measure on request
             return self._measure(lambda _deadline, _watch: worker.serve(self.name, fn, self._settings))
-        timer = Timer(self._settings, clock=self._session.clock)
+        timer = Timer(self._settings, clock=self._session.clock, wait_clock=runqueue_wait_ns)
 
         def run(deadline: int | None, watch: RoundWatch) -> Measurement:
             return timer.run(fn, deadline_ns=deadline, watch=watch)
@@ -169,7 +170,7 @@ class BenchmarkFixture:
         try:
             if self.disabled:
                 return loop.run_until_complete(fn())
-            timer = Timer(self._settings, clock=self._session.clock, loop=loop)
+            timer = Timer(self._settings, clock=self._session.clock, loop=loop, wait_clock=runqueue_wait_ns)
 
             def run(deadline: int | None, watch: RoundWatch) -> Measurement:
                 return timer.run(fn, deadline_ns=deadline, watch=watch)
