@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from perfgate.measure import MemoryUse, measure_memory
+from perfgate.measure import MemoryUse, calls_per_batch, measure_memory, measure_memory_samples
 
 _kept: list[object] = []
 
@@ -38,7 +38,32 @@ def test_allocations_count_the_blocks_a_call_retains() -> None:
 def test_a_call_that_allocates_nothing_reads_zero() -> None:
     use = measure_memory(lambda: None)
     assert use.peak < 1000
-    assert use.allocations <= 8  # a first call may fill a cache or two of the interpreter
+    assert use.allocations == 0  # the same batch around an empty function is subtracted
+
+
+_leaked: list[dict[str, int]] = []
+
+
+def _leak() -> None:
+    for i in range(10):
+        _leaked.append({"i": i})
+
+
+def test_a_leak_reads_what_one_call_keeps_per_call_over_a_batch() -> None:
+    # Dicts may come from the interpreter's free list (no new block): a batch amortises that.
+    uses = measure_memory_samples(_leak, calls=calls_per_batch(1e-6))
+    assert len(uses) == 2 and uses[0].calls == 100
+    assert uses[0].allocations == uses[1].allocations >= 10
+    assert uses[0].peak == uses[1].peak
+    none = measure_memory_samples(lambda: None, calls=100)
+    assert [u.allocations for u in none] == [0.0, 0.0]
+    _leaked.clear()
+
+
+def test_the_batch_is_a_power_of_ten_chosen_by_the_time_per_call() -> None:
+    assert [calls_per_batch(t) for t in (None, 50e-9, 1e-4, 5e-4, 1e-3, 2.0)] == [1, 100, 100, 10, 10, 1]
+    with pytest.raises(ValueError, match="calls"):
+        measure_memory(lambda: None, calls=0)
 
 
 def test_tracing_is_stopped_afterwards_unless_it_was_on() -> None:

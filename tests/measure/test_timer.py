@@ -11,6 +11,7 @@ import pytest
 
 from perfgate.errors import MeasureError
 from perfgate.measure import RoundWatch, Timer, TimerSettings, measure_once, measure_resolution
+from perfgate.measure.timer import runqueue_wait_ns, spread_over_passes
 
 
 class FakeClock:
@@ -515,3 +516,89 @@ def test_loop_overhead_is_the_centre_of_the_best_of_spread_empty_rounds() -> Non
     m = Timer(TimerSettings(max_time=0.05, min_rounds=5), clock=clock, cpu_clock=None).run(clock.work(1_000))
     assert m.overhead_rounds > 100
     assert m.loop_overhead == pytest.approx(100e-9 / m.iterations)
+
+
+def _cold_then_warm(clock: FakeClock, cold_ns: int, warm_ns: int) -> Callable[[], object]:
+    """A function whose first call generates code (slow) and every later call is fast."""
+    calls = []
+
+    def fn() -> object:
+        clock.advance(cold_ns if not calls else warm_ns)
+        calls.append(1)
+        return None
+
+    return fn
+
+
+def test_calibration_is_taken_on_warm_calls_not_on_a_cold_first_call() -> None:
+    clock = FakeClock(read_cost=50)
+    settings = TimerSettings(max_time=0.01, min_rounds=3, subtract_overhead=False)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(_cold_then_warm(clock, 200_000, 1_000))
+    # The first call (200 µs) alone passes the 50 µs target; the warm one (1 µs) does not.
+    assert m.iterations * 1_000 >= 50_000
+    assert min(m.samples) * 1e9 >= 1_000  # rounds long in clock ticks: per-call figures off the grid
+    # A slow function is still measured once per round, and its first call is confirmed once.
+    slow = Timer(settings, clock=clock, cpu_clock=None).run(_cold_then_warm(clock, 2_000_000, 1_000_000))
+    assert slow.iterations == 1 and slow.calibration_rounds == 2
+
+
+def test_a_later_pass_reuses_the_first_passes_iterations() -> None:
+    clock = FakeClock(read_cost=50)
+    settings = TimerSettings(max_time=0.1, min_rounds=5, passes=10, force_passes=True, iterations=77)
+    m = Timer(settings, clock=clock, cpu_clock=None).run(_cold_then_warm(clock, 200_000, 1_000))
+    assert m.iterations == 77 and m.calibration_rounds == 1
+    with pytest.raises(ValueError, match="iterations"):
+        TimerSettings(iterations=0)
+
+
+@pytest.mark.parametrize(
+    ("rounds_ms", "spread"),
+    [
+        ([4.0], True),
+        ([8.0], True),  # 8 ms x 20 rounds = 160 ms: 1.6 passes of 100 ms, within the margin of 3
+        ([8.0, 16.0, 17.0, 8.2, 16.5], True),  # contention doubled some rounds: the best one decides
+        ([16.0, 17.0, 8.0, 16.5, 16.1], True),  # whichever round it was
+        ([10.0, 20.0, 20.0, 20.0, 20.0], True),
+        ([20.0, 21.0, 20.5], False),  # 20 ms x 20 = 400 ms: 4 passes' worth, too slow to spread
+        ([], True),
+    ],
+)
+def test_the_spread_decision_takes_the_best_of_several_rounds_with_a_margin(
+    rounds_ms: list[float], spread: bool
+) -> None:
+    ns = [x * 1e6 for x in rounds_ms]
+    assert spread_over_passes(ns, pass_ns=100e6, min_rounds=20) is spread
+    # The decision before this change: one round, no margin. 8 ms flipped on one noisy round.
+    assert spread_over_passes([8e6], pass_ns=100e6, min_rounds=20, margin=1.0) is False
+
+
+def test_a_4_to_10_ms_benchmark_is_spread_whichever_round_was_slow() -> None:
+    # 0.1 s per pass, 20 rounds per pass wanted: 4-10 ms rounds are near the boundary, so the timer
+    # looks at several rounds; the first of them is twice as slow (contention), the decision holds.
+    for cost in (4_000_000, 7_000_000, 10_000_000):
+        clock = FakeClock(read_cost=10)
+        settings = TimerSettings(max_time=1.0, min_rounds=5, passes=10, subtract_overhead=False)
+        m = Timer(settings, clock=clock, cpu_clock=None).run(_cold_then_warm(clock, 2 * cost, cost))
+        assert m.passes == 10, cost
+
+
+def test_contention_adds_wall_time_but_does_not_change_the_decision() -> None:
+    # A 10 ms benchmark on a machine so busy that every round takes 40 ms, 30 of them waiting for a
+    # CPU: the decision subtracts the waiting (Linux schedstat's run_delay) and spreads it as when idle.
+    clock = FakeClock(read_cost=10)
+    waited = [0]
+
+    def contended() -> None:
+        clock.advance(40_000_000)
+        waited[0] += 30_000_000
+
+    settings = TimerSettings(max_time=1.0, min_rounds=5, passes=10, subtract_overhead=False)
+    busy = Timer(settings, clock=clock, cpu_clock=None, wait_clock=lambda: waited[0]).run(contended)
+    assert busy.passes == 10
+    blind = Timer(settings, clock=clock, cpu_clock=None).run(contended)
+    assert blind.passes == 1  # without knowing the waiting, 40 ms rounds are too slow to spread
+
+
+def test_the_runqueue_wait_is_a_count_that_only_grows() -> None:
+    first = runqueue_wait_ns()
+    assert first >= 0 and runqueue_wait_ns() >= first

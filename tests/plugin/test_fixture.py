@@ -165,7 +165,7 @@ def test_a_raising_benchmark_is_a_failed_result(pytester: pytest.Pytester) -> No
     assert raised.summary is None
     before = by_name["test_fail.py::test_fails_before_the_call"]
     assert before.error is not None and before.error.startswith("AssertionError: checked before measuring")
-    assert by_name["test_fail.py::test_setup_fails"].error == "OSError: no such device"
+    assert by_name["test_fail.py::test_setup_fails"].error == "setup: OSError: no such device"
     assert by_name["test_fail.py::test_passes"].ok
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -50,8 +52,78 @@ def test_cpu_time_throughput_and_memory_are_results_of_their_own(pytester: pytes
     assert peak.unit == "B" and peak.summary is not None and peak.summary.median >= 1_000_000
     assert got[("test_items", "peak_memory")].summary.median >= 800  # type: ignore[union-attr]
     assert got[("test_items", "allocations")].unit == "count"
-    # one traced call per benchmark and session, also when the timing is spread over passes
-    assert len(peak.samples) == 1 and got[("test_items", "allocations")].rounds == 1
+    # two traced batches per benchmark and session (two samples), also when the timing is spread
+    assert len(peak.samples) == 2 and got[("test_items", "allocations")].rounds == 2
+
+
+LEAKY = """
+import pytest
+
+KEPT = []
+
+
+def leak():
+    for i in range(10):
+        KEPT.append({"i": i})
+
+
+def nothing():
+    return None
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_fixture(benchmark):
+    benchmark(leak)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_args(benchmark):
+    benchmark(lambda n: leak() if n else None, 1)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_pedantic(benchmark):
+    benchmark.pedantic(leak, rounds=20, iterations=10)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_pedantic_setup(benchmark):
+    benchmark.pedantic(leak, setup=lambda: None, rounds=20)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_leak_marker():
+    leak()
+
+
+@pytest.mark.benchmark(memory=True)
+def test_nothing_fixture(benchmark):
+    benchmark(nothing)
+
+
+@pytest.mark.benchmark(memory=True)
+def test_nothing_marker():
+    nothing()
+"""
+
+
+def test_allocations_count_what_one_call_keeps_whatever_the_call_form(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_leaky=LEAKY)
+    out = pytester.path / "out.json"
+    run_perfgate(pytester, f"--perfgate-json={out}").assert_outcomes(passed=7)
+    got = {r.benchmark.name.split("::")[1]: r for r in read_results(out).results if r.metric == "allocations"}
+    assert len(got) == 7
+    for name, r in got.items():
+        assert len(r.samples) == 2, name  # measured twice: a comparison can see whether it repeats
+        assert r.extra["counts"] == "blocks retained per call"
+    # 10 dicts (and their keys) kept per call, however the function is called
+    leaks = {name: r.samples for name, r in got.items() if "leak" in name}
+    for name, samples in leaks.items():
+        assert min(samples) >= 10, (name, samples)
+    assert leaks["test_leak_fixture"] == leaks["test_leak_marker"] == leaks["test_leak_args"]
+    assert leaks["test_leak_fixture"][0] == leaks["test_leak_fixture"][1]  # a deterministic count repeats
+    for name in ("test_nothing_fixture", "test_nothing_marker"):
+        assert max(got[name].samples) < 0.5, (name, got[name].samples)
 
 
 def test_memory_for_every_benchmark_with_the_option(pytester: pytest.Pytester) -> None:
@@ -249,3 +321,60 @@ def test_random_is_seeded_per_benchmark(pytester: pytest.Pytester) -> None:
         firsts.append(r.extra["extra_info"]["first"])
 
     assert firsts[0] == firsts[1]
+
+
+SAME_RUN = """
+import pytest
+
+
+class Generated:
+    def __init__(self):
+        self._fn = None
+
+    def __call__(self, n):
+        if self._fn is None:  # the first call generates code, as some real libraries do
+            ns = {}
+            exec("def f(n):\\n    return sum(range(n))", ns)
+            self._fn = ns["f"]
+        return self._fn(n)
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_sum(benchmark, n):
+    benchmark(sum, range(n))
+
+
+def test_generated(benchmark):
+    benchmark(Generated(), 100)
+
+
+def test_pedantic(benchmark):
+    benchmark.pedantic(sorted, args=(list(range(100, 0, -1)),), rounds=30, iterations=10)
+"""
+
+
+def test_benchmark_json_describes_the_same_measurement_as_perfgates_own(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_same=SAME_RUN)
+    ours, pb = pytester.path / "ours.json", pytester.path / "pb.json"
+    run_perfgate(
+        pytester, "--benchmark-max-time=0.2", f"--perfgate-json={ours}", f"--benchmark-json={pb}"
+    ).assert_outcomes(passed=4)
+    mine = {r.benchmark.name: r for r in read_results(ours).results if r.metric == "time"}
+    theirs = {b["fullname"]: b["stats"] for b in json.loads(pb.read_text())["benchmarks"]}
+    assert set(theirs) == set(mine)
+    for name, stats in theirs.items():
+        r = mine[name]
+        assert r.summary is not None
+        # The same data, not a second timing: equal up to float rounding.
+        assert stats["median"] == pytest.approx(r.summary.median, rel=1e-12), name
+        assert stats["data"] == pytest.approx(list(r.samples), rel=1e-12), name
+        assert stats["rounds"] == len(stats["data"]) and stats["iterations"] == r.iterations, name
+    compared = subprocess.run(
+        [sys.executable, "-m", "perfgate", "compare", str(ours), str(pb), "--format", "json",
+         "--store", str(pytester.path / "store.db")],
+        cwd=pytester.path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert compared.returncode == 0, compared.stderr
+    statuses = {v["benchmark"]: v["status"] for v in json.loads(compared.stdout)["verdicts"] if v["metric"] == "time"}
+    assert set(statuses) == set(mine)
+    assert "regression" not in statuses.values() and "improvement" not in statuses.values(), statuses

@@ -1,7 +1,7 @@
 """Measurement: the timer loop (calibration, warm-up, rounds) with an injectable clock; the memory pass."""
 
 from perfgate.measure.alarm import BenchmarkTimeout, alarm_available, timeout_alarm
-from perfgate.measure.memory import MemoryUse, measure_memory
+from perfgate.measure.memory import MemoryUse, calls_per_batch, measure_memory, measure_memory_samples
 from perfgate.measure.timer import (
     Clock,
     Measurement,
@@ -21,7 +21,9 @@ __all__ = [
     "Timer",
     "TimerSettings",
     "alarm_available",
+    "calls_per_batch",
     "measure_memory",
+    "measure_memory_samples",
     "measure_once",
     "measure_resolution",
     "timeout_alarm",

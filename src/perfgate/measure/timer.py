@@ -64,6 +64,8 @@ __all__ = [
     "measure_once",
     "measure_resolution",
     "median_ci_halfwidth",
+    "runqueue_wait_ns",
+    "spread_over_passes",
 ]
 
 Clock = Callable[[], int]
@@ -74,6 +76,11 @@ _MAX_ITERATIONS = 1 << 40  # a calibration that wants more than this is measurin
 WARMUP_WINDOW = 5
 """Warm-up rounds per window when deciding whether the figure has settled."""
 _OVERHEAD_FIRST = 3  # empty-loop rounds before the measured ones
+_CONFIRM_BELOW = 16  # a calibration round under this many targets is confirmed by a second, warm one
+SPREAD_MARGIN = 3.0
+"""A benchmark is spread over passes unless its best round is this many times too slow for it."""
+DECISION_ROUNDS = 5
+"""Rounds the spread-or-not decision is taken from when it is close (never from one round)."""
 
 
 def _noop() -> None:
@@ -109,6 +116,36 @@ def empty_like(fn: Callable[[], Any]) -> Callable[[], Any] | None:
     if isinstance(fn, functools.partial) and isinstance(fn.func, types.FunctionType):
         return functools.partial(_noop_any, *fn.args, **fn.keywords)
     return None
+
+
+def spread_over_passes(
+    round_ns: Sequence[float], pass_ns: float, min_rounds: int, margin: float = SPREAD_MARGIN
+) -> bool:
+    """Whether a benchmark whose rounds took ``round_ns`` is spread over the passes (True) or measured
+    in full in the first one (False): spread while ``min_rounds`` of its best round fit in ``margin``
+    times a pass's share ``pass_ns``.
+
+    The best of several rounds, because a busy machine only ever adds time: one slow round (a
+    neighbour's burst) must not flip the choice, or an unchanged rerun measures the other way and every
+    sample moves. The margin leans towards spreading, which is the robust way, so that benchmarks near
+    the old boundary (``margin == 1``) are not decided by a few percent of noise.
+    """
+    if not round_ns:
+        return True
+    return min(round_ns) * min_rounds <= pass_ns * margin
+
+
+_SCHEDSTAT = "/proc/thread-self/schedstat"
+
+
+def runqueue_wait_ns() -> int:
+    """Nanoseconds the calling thread has spent runnable but waiting for a CPU (Linux schedstat's
+    ``run_delay``); 0 where the kernel does not tell. Contention by other processes shows here."""
+    try:
+        with open(_SCHEDSTAT, "rb") as f:
+            return int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def measure_resolution(clock: Clock = time.perf_counter_ns, tries: int = 20) -> int:
@@ -184,8 +221,11 @@ class TimerSettings:
     ``passes > 1`` makes this run one of that many passes over the suite: it spends ``1/passes`` of
     ``max_time``, ``warmup_time``, ``ci_min_time`` and ``min_rounds`` (rounded up), so that the passes
     together spend what one run would. A function too slow for that (fewer than ``spread_min_rounds``
-    rounds would fit in one pass) is measured in full instead, and the Measurement says so
-    (``passes == 1``), unless ``force_passes`` (a later pass: the first one already chose).
+    rounds would fit in one pass, with ``spread_margin`` in favour of spreading, judged on the best of
+    up to :data:`DECISION_ROUNDS` rounds: :func:`spread_over_passes`) is measured in full instead, and
+    the Measurement says so (``passes == 1``), unless ``force_passes`` (a later pass: the first one
+    already chose). ``iterations`` (a later pass) reuses the first pass's calibrated count instead of
+    calibrating again, so the pooled rounds all hold the same number of calls.
     ``rounds_per_sample`` is how many rounds make one sample downstream
     (:func:`perfgate.measure.spread.best_of_spread`); the loop overhead is estimated the same way.
     """
@@ -207,6 +247,8 @@ class TimerSettings:
     spread_min_rounds: int = 20
     force_passes: bool = False
     rounds_per_sample: int = DEFAULT_GROUP
+    spread_margin: float = SPREAD_MARGIN
+    iterations: int | None = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.min_time) and self.min_time >= 0):
@@ -234,6 +276,10 @@ class TimerSettings:
         for name in ("passes", "spread_min_rounds", "rounds_per_sample"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not (math.isfinite(self.spread_margin) and self.spread_margin > 0):
+            raise ValueError(f"spread_margin must be a finite number > 0, got {self.spread_margin!r}")
+        if self.iterations is not None and self.iterations < 1:
+            raise ValueError(f"iterations must be >= 1 or None, got {self.iterations}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,12 +366,15 @@ class Timer:
 
     ``cpu_clock`` (``None``: no CPU time) is read around measured rounds. With ``loop`` (an asyncio
     event loop), the function is a zero-argument coroutine function and its awaited time is measured.
+    ``wait_clock`` (ns this thread has waited for a CPU so far, e.g. :func:`runqueue_wait_ns`; None:
+    unknown) corrects the rounds the spread-or-not decision is taken on, never a sample.
     """
 
     settings: TimerSettings = TimerSettings()
     clock: Clock = time.perf_counter_ns
     cpu_clock: Clock | None = time.process_time_ns
     loop: asyncio.AbstractEventLoop | None = None
+    wait_clock: Clock | None = None
 
     def _round(self, fn: Callable[[], Any], n: int, watch: RoundWatch | None, cpu: bool = False) -> _Round:
         if self.loop is not None:
@@ -378,7 +427,10 @@ class Timer:
 
         Below 100 clock steps a round is too coarse to extrapolate from, so iterations grow tenfold;
         above, they jump to the estimate plus 10%. Calibration gives up growing (keeping the last count)
-        once it has spent ``max_time`` or passed the deadline.
+        once it has spent ``max_time`` or passed the deadline. A round that reaches the target is timed
+        once more when it is short (under 16 targets) or is the very first (its first call may be cold),
+        and the faster of the two decides: calibration is taken on warm calls.
+        ``last_round_ns`` is that faster round.
         """
         n = 1
         rounds = 0
@@ -386,17 +438,69 @@ class Timer:
         budget = max(int(self.settings.max_time * _NS), target_ns)
         while True:
             r = self._round(fn, n, watch)
-            dt, end = r.wall, r.end
+            dt, end, value = r.wall, r.end, r.value
             rounds += 1
+            confirm = dt >= target_ns and n < _MAX_ITERATIONS
+            if confirm and self._confirm(dt, rounds, target_ns, end - start, budget):
+                # A round that reaches the target is timed again, warm: the first call of a fresh object
+                # may be slow (code generated, caches filled), and calibrating on it would keep rounds
+                # short of the target for good, on the clock's grid.
+                again = self._round(fn, n, watch)
+                rounds += 1
+                dt, end, value = min(dt, again.wall), again.end, again.value
             if dt >= target_ns or n >= _MAX_ITERATIONS:
-                return n, rounds, end, r.value, dt
+                return n, rounds, end, value, dt
             if end - start >= budget or (deadline_ns is not None and end >= deadline_ns):
-                return n, rounds, end, r.value, dt
+                return n, rounds, end, value, dt
             if dt < 100 * resolution_ns:
                 n *= 10
             else:
                 n = max(n + 1, math.ceil(n * target_ns * 1.1 / dt))
             n = min(n, _MAX_ITERATIONS)
+
+    def _decision_rounds(
+        self,
+        fn: Callable[[], Any],
+        n: int,
+        last: int,
+        pass_ns: float,
+        watch: RoundWatch | None,
+        deadline_ns: int | None,
+    ) -> tuple[list[float], list[_Round]]:
+        """The round costs the spread-or-not decision is taken on, and the extra rounds run for it.
+
+        The calibration's last round decides alone when it is clearly fast enough to spread (its
+        wall time is an upper bound of its cost). Otherwise up to :data:`DECISION_ROUNDS` more rounds
+        run while the decision is close (within a factor of 4 of the boundary), and only they count.
+        Their cost is their wall time minus the time the thread waited for a CPU (``wait_clock``):
+        contention adds wall time, not work, so an unchanged rerun on a busy machine decides the same
+        way.
+        """
+        s = self.settings
+        k = s.spread_min_rounds
+        if last * k <= pass_ns * s.spread_margin / 4:
+            return [float(last)], []
+        costs: list[float] = []
+        rounds: list[_Round] = []
+        while len(rounds) < DECISION_ROUNDS:
+            if rounds and deadline_ns is not None and rounds[-1].end >= deadline_ns:
+                break
+            w0 = self.wait_clock() if self.wait_clock is not None else 0
+            r = self._round(fn, n, watch)
+            w1 = self.wait_clock() if self.wait_clock is not None else 0
+            costs.append(float(max(r.wall - max(w1 - w0, 0), 0)))
+            rounds.append(r)
+            fast = min(costs) * k <= pass_ns * s.spread_margin / 4
+            if fast or not spread_over_passes(costs, pass_ns, k, s.spread_margin * 4):
+                break
+        return costs, rounds
+
+    @staticmethod
+    def _confirm(dt: int, rounds: int, target_ns: int, spent: int, budget: int) -> bool:
+        """Whether a calibration round that reached the target is timed again (see :meth:`calibrate`)."""
+        if dt < _CONFIRM_BELOW * target_ns:
+            return True
+        return rounds == 1 and spent + dt <= budget  # the very first call, if max-time allows a second
 
     def _empty_round(self, n: int, empty: Callable[[], Any] | None) -> tuple[int, int]:
         """One round of the loop calling ``empty`` (None: the bare loop): ``(wall ns, cpu ns)``."""
@@ -432,18 +536,31 @@ class Timer:
         try:
             resolution = measure_resolution(self.clock)
             target = max(math.ceil(s.min_time * _NS), s.resolution_factor * resolution, 1)
-            n, calib_rounds, now, value, last = self.calibrate(fn, target, resolution, watch, deadline_ns)
-            share = s.passes
-            if share > 1 and not s.force_passes and last * s.spread_min_rounds > s.max_time * _NS / share:
-                share = 1  # too slow to spread: measured in full now, in no later pass
+            if s.iterations is not None:  # a later pass: the first one calibrated; one round warms up
+                n, calib_rounds = s.iterations, 1
+                r = self._round(fn, n, watch)
+                now, value, last = r.end, r.value, r.wall
+            else:
+                n, calib_rounds, now, value, last = self.calibrate(fn, target, resolution, watch, deadline_ns)
 
             def past_deadline(t: int) -> bool:
                 return deadline_ns is not None and t >= deadline_ns
 
-            warm_start = now
+            share = s.passes
             warm = 0
-            warm_ns = s.warmup_time * _NS / share
             warm_samples: list[int] = []
+            warm_start = now  # the decision's rounds count as warm-up, in rounds and in time
+            if share > 1 and not s.force_passes:
+                pass_ns = s.max_time * _NS / share
+                costs, extra = self._decision_rounds(fn, n, last, pass_ns, watch, deadline_ns)
+                for r in extra:
+                    now, value = r.end, r.value
+                    warm_samples.append(r.wall)
+                    warm += 1
+                if not spread_over_passes(costs, pass_ns, s.spread_min_rounds, s.spread_margin):
+                    share = 1  # too slow to spread: measured in full now, in no later pass
+
+            warm_ns = s.warmup_time * _NS / share
             while not past_deadline(now):
                 if warm >= math.ceil(s.warmup_rounds / share):
                     if now - warm_start >= warm_ns:

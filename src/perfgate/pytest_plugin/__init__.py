@@ -58,8 +58,17 @@ from typing import Any
 
 import pytest
 
-from perfgate.measure import BenchmarkTimeout, Measurement, MemoryUse, RoundWatch, Timer, measure_memory
+from perfgate.measure import (
+    BenchmarkTimeout,
+    Measurement,
+    MemoryUse,
+    RoundWatch,
+    Timer,
+    calls_per_batch,
+    measure_memory_samples,
+)
 from perfgate.measure.aio import new_event_loop
+from perfgate.measure.timer import runqueue_wait_ns
 from perfgate.model import format_value
 from perfgate.pytest_plugin import fixture as _fixture_module
 from perfgate.pytest_plugin import worker as _worker
@@ -292,7 +301,7 @@ def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
     fn = functools.partial(item.obj, **testargs)
     is_coroutine = inspect.iscoroutinefunction(item.obj)
     loop = new_event_loop(extras.uvloop) if is_coroutine else None
-    timer = Timer(settings, clock=s.clock, loop=loop)
+    timer = Timer(settings, clock=s.clock, loop=loop, wait_clock=runqueue_wait_ns)
     bid = benchmark_id(item, group)
 
     def run(deadline: int | None, watch: RoundWatch) -> Measurement:
@@ -300,11 +309,12 @@ def _measure_body(item: pytest.Function, s: PerfgateSession) -> None:
             return worker.serve(item.nodeid, fn, settings)
         return timer.run(fn, deadline_ns=deadline, watch=watch)
 
-    memory: MemoryUse | None = None
+    memory: tuple[MemoryUse, ...] = ()
     try:
         m, stopped_by = s.measure(item.nodeid, run)
-        if extras.memory and s.pass_index == 1:  # one traced call per session, not per pass
-            memory = measure_memory(fn, loop=loop, disable_gc=settings.disable_gc)
+        if extras.memory and s.pass_index == 1:  # traced batches once per session, not per pass
+            calls = calls_per_batch(m.summary().median if m.samples else None)
+            memory = measure_memory_samples(fn, loop=loop, disable_gc=settings.disable_gc, calls=calls)
     except BenchmarkTimeout as exc:
         s.record_error(bid, error_line(exc), mode="marker", extra_info={})
         pytest.fail(f"perfgate: {item.nodeid} {exc}", pytrace=False)
@@ -340,18 +350,21 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
     s = _measuring(item.config)
-    if s is None or not uses_fixture(item):
+    if s is None or not is_benchmark(item):
         return report
     failure = call.excinfo.value if call.excinfo is not None and report.failed else None
-    if call.when == "call":
+    fixture = uses_fixture(item)
+    if call.when == "call" and fixture:
         fx = getattr(item, "funcargs", {}).get("benchmark")
         if isinstance(fx, BenchmarkFixture):
             fx.record(failure)
-    elif call.when == "setup" and failure is not None and _is_failure(failure):
+    if failure is not None and _is_failure(failure):
+        # A benchmark whose test fails, in any phase and before or after measuring, is a failed Result.
         marker = item.get_closest_marker("benchmark")
         group = marker.kwargs.get("group") if marker is not None else None
         bid = benchmark_id(item, group if isinstance(group, str) else None)
-        s.record_error(bid, error_line(failure), mode="fixture", extra_info={})
+        phase = "" if call.when == "call" else f"{call.when}: "
+        s.fail(bid, phase + error_line(failure), mode="fixture" if fixture else "marker")
     return report
 
 
@@ -369,13 +382,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitC
             sys.stderr.write(f"perfgate: {line}\n")
     for line in s.pass_problems:
         sys.stderr.write(f"perfgate: {line}\n")
-    if s.options.benchmark_json is not None:  # pytest-benchmark's format: every round is a sample
+    s.finalize()
+    if s.options.benchmark_json is not None:  # pytest-benchmark's format, of the same samples as ours
         try:
             write_pytest_benchmark_json(s.options.benchmark_json, list(s.results.values()), s.options)
         except OSError as exc:
             sys.stderr.write(f"perfgate: cannot write {s.options.benchmark_json}: {exc.strerror or exc}\n")
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
-    s.finalize()
     if s.options.json_path is None:
         return
     path = s.options.json_path

@@ -23,9 +23,13 @@ from perfgate.measure import (
     RoundWatch,
     Timer,
     TimerSettings,
+    calls_per_batch,
     measure_memory,
+    measure_memory_samples,
 )
 from perfgate.measure.aio import is_async, new_event_loop
+from perfgate.measure.memory import MEMORY_SAMPLES
+from perfgate.measure.timer import runqueue_wait_ns
 from perfgate.model import Result, Summary
 from perfgate.pytest_plugin import worker as _worker
 from perfgate.pytest_plugin.markers import ItemExtras, item_extras, item_settings, per_call_amounts
@@ -122,7 +126,7 @@ class BenchmarkFixture:
         self._session = session
         self._settings = settings
         self._extras = extras if extras is not None else ItemExtras()
-        self.memory: MemoryUse | None = None
+        self.memory: tuple[MemoryUse, ...] = ()
         self.name: str = item.nodeid
         self.fullname: str = item.nodeid
         self.group: str | None = group
@@ -152,7 +156,7 @@ class BenchmarkFixture:
             return fn()
         if (worker := _worker.active(self._item.config)) is not None:  # perfgate ab: measure on request
             return self._measure(lambda _deadline, _watch: worker.serve(self.name, fn, self._settings))
-        timer = Timer(self._settings, clock=self._session.clock)
+        timer = Timer(self._settings, clock=self._session.clock, wait_clock=runqueue_wait_ns)
 
         def run(deadline: int | None, watch: RoundWatch) -> Measurement:
             return timer.run(fn, deadline_ns=deadline, watch=watch)
@@ -166,7 +170,7 @@ class BenchmarkFixture:
         try:
             if self.disabled:
                 return loop.run_until_complete(fn())
-            timer = Timer(self._settings, clock=self._session.clock, loop=loop)
+            timer = Timer(self._settings, clock=self._session.clock, loop=loop, wait_clock=runqueue_wait_ns)
 
             def run(deadline: int | None, watch: RoundWatch) -> Measurement:
                 return timer.run(fn, deadline_ns=deadline, watch=watch)
@@ -178,9 +182,13 @@ class BenchmarkFixture:
             loop.close()
 
     def _memory_pass(self, fn: Callable[[], Any], loop: Any = None) -> None:
-        """One more call, traced (untimed), when memory was asked for and timing succeeded."""
-        if self._extras.memory and self.measurement is not None and self._session.pass_index == 1:
-            self.memory = measure_memory(fn, loop=loop, disable_gc=self._settings.disable_gc)
+        """Traced batches of calls (untimed), when memory was asked for and timing succeeded: two
+        samples, each per call over a batch as long as the timing allows (:func:`calls_per_batch`)."""
+        m = self.measurement
+        if self._extras.memory and m is not None and self._session.pass_index == 1:
+            calls = calls_per_batch(self.stats.median if self.stats is not None else None)
+            self.memory = measure_memory_samples(fn, loop=loop, disable_gc=self._settings.disable_gc,
+                                                 calls=calls)  # fmt: skip
 
     def pedantic(
         self,
@@ -268,7 +276,26 @@ class BenchmarkFixture:
                 watch=watch,
             )
 
-        return self._measure(run)
+        value = self._measure(run)
+        if self._extras.memory and self._session.pass_index == 1:
+            self._pedantic_memory(plain, prepare if setup is not None else None, loop)
+        return value
+
+    def _pedantic_memory(
+        self, plain: Callable[[], Any], prepare: Callable[[], Callable[[], Any]] | None, loop: Any
+    ) -> None:
+        """The memory pass of a pedantic benchmark: with a setup function, each traced call gets its
+        arguments from a setup run before tracing, so one call per batch."""
+        if prepare is None:
+            self._memory_pass(plain, loop)
+            return
+        if self.measurement is None:
+            return
+        memory = []
+        for _ in range(MEMORY_SAMPLES):
+            call = prepare()  # untraced, like the timed rounds' setup
+            memory.append(measure_memory(call, loop=loop, disable_gc=self._settings.disable_gc))
+        self.memory = tuple(memory)
 
     # internals ----------------------------------------------------------------------------------------
     def _claim(self, how: str) -> None:
@@ -296,9 +323,11 @@ class BenchmarkFixture:
     def record(self, failure: BaseException | None = None) -> Result | None:
         """Store this benchmark's Result in the session (after the test body has run).
 
-        A failure of the test before the fixture was used still yields a failed Result.
+        A failure of the test, before the fixture was used or after it measured, yields a failed Result.
         """
         bid = benchmark_id(self._item, self.group)
+        if self.error is None and failure is not None:
+            self.error = error_line(failure)  # the test failed after measuring: not a measurement
         if self.error is not None:
             return self._session.record_error(bid, self.error, mode=self._mode, extra_info=self.extra_info)
         if self.measurement is not None:
@@ -313,10 +342,6 @@ class BenchmarkFixture:
                 disable_gc=self._settings.disable_gc,
                 per_call=per_call,
                 memory=self.memory,
-            )
-        if failure is not None:
-            return self._session.record_error(
-                bid, error_line(failure), mode=self._mode, extra_info=self.extra_info
             )
         return None
 

@@ -52,7 +52,7 @@ def item_settings(item: pytest.Item, session: PerfgateSession) -> tuple[TimerSet
     """
     base = session.options.timer
     if session.pass_index > 1:  # a later pass: the first one chose to spread this benchmark
-        base = replace(base, force_passes=True)
+        base = replace(base, force_passes=True, iterations=session.iterations.get(item.nodeid))
     marker = item.get_closest_marker("benchmark")
     if marker is None:
         return base, None

@@ -1,10 +1,14 @@
 """``--benchmark-json PATH``: pytest-benchmark's own JSON format, so its tooling keeps working.
 
 The layout follows pytest-benchmark 5.x (``machine_info``, ``commit_info``, ``benchmarks``, ``datetime``,
-``version``); each ``time`` Result becomes one benchmark with pytest-benchmark's statistics, per-round
-values in ``stats.data`` (already per call, as with ``--benchmark-save-data``). Failed benchmarks are
-left out, as pytest-benchmark leaves them out. Other metrics (cpu_time, throughput, memory) have no
-place in that format; they are in perfgate's own ``--perfgate-json``.
+``version``); each ``time`` Result becomes one benchmark with pytest-benchmark's statistics. The file
+describes the same measurement as perfgate's own figure: ``stats.data`` holds the Result's samples
+(per call, as with ``--benchmark-save-data``; each one a measured round, the best of its spread group,
+never a calibration round), and the statistics are perfgate's summary of them, so the file's median is
+perfgate's median and comparing the two files of one run finds no change. ``stats.rounds`` is the
+number of values in ``data``. Failed benchmarks are left out, as pytest-benchmark leaves them out.
+Other metrics (cpu_time, throughput, memory) have no place in that format; they are in perfgate's own
+``--perfgate-json``.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ def _stats(r: Result) -> dict[str, Any]:
         "max": s.max,
         "mean": s.mean,
         "stddev": s.stddev,
-        "rounds": r.rounds if r.rounds is not None else s.n,
+        "rounds": len(data) if data else s.n,
         "median": s.median,
         "iqr": iqr,
         "q1": q1,

@@ -46,7 +46,8 @@ def pool(
     """``results`` with the samples of the same (name, metric) from ``others`` appended, re-summarised.
 
     ``extra[count_key]`` records how many batches a Result pools; a benchmark that failed in another
-    batch fails with "failed in {elsewhere}: ..."."""
+    batch fails with "failed in {elsewhere}: ...", and its other metrics are dropped (nothing of a
+    failed benchmark reads as measured)."""
     from perfgate.stats.summary import summarize
 
     pooled: dict[tuple[str, str], Result] = {}
@@ -60,7 +61,10 @@ def pool(
             else:
                 extra_samples.setdefault(r.key, []).extend(r.samples)
                 seen[r.key] = seen.get(r.key, 0) + 1
+    failed_names = {name for name, _metric in failed}
     for key, r in results.items():
+        if key not in failed and key[0] in failed_names:
+            continue
         if r.error is not None or not r.samples:
             pooled[key] = r
             continue

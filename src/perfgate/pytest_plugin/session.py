@@ -15,7 +15,7 @@ import random
 import sys
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -99,6 +99,7 @@ class PerfgateSession:
     measured: set[tuple[str, int]] = field(default_factory=set)  # (node id, pass) measured or started
     pass_index: int = 1  # which pass through the benchmarks is under way (see --perfgate-passes)
     spread: set[str] = field(default_factory=set)  # node ids measured over the passes
+    iterations: dict[str, int] = field(default_factory=dict)  # node id -> calls per round, pass 1
     pass_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -178,7 +179,7 @@ class PerfgateSession:
         extra_info: Mapping[str, Any],
         disable_gc: bool,
         per_call: Mapping[str, float] | None = None,
-        memory: MemoryUse | None = None,
+        memory: Sequence[MemoryUse] = (),
     ) -> Result:
         """Record the ``time`` Result, and ``cpu_time``, throughput and memory Results when known.
 
@@ -192,6 +193,8 @@ class PerfgateSession:
             "stopped_by": stopped_by,
             "calibration_rounds": m.calibration_rounds,
             "clock_resolution": m.resolution,
+            # the grid a per-call figure sits on: one clock step shared by the calls of a round
+            "resolution": m.resolution / max(m.iterations, 1),
             "round_target": m.round_target,
             "loop_overhead": m.loop_overhead,
             "overhead_rounds": m.overhead_rounds,
@@ -214,6 +217,7 @@ class PerfgateSession:
         self.results[(bid.name, "time")] = result
         if m.passes > 1 and self.pass_index == 1:
             self.spread.add(bid.name)
+            self.iterations[bid.name] = m.iterations  # later passes keep it: pooled rounds alike
         how = {"rounds": m.rounds, "iterations": m.iterations, "warmup": m.warmup_rounds}
         if m.cpu_samples:
             self._add(bid, "cpu_time", "s", Direction.LOWER, m.cpu_samples, how, {"mode": mode})
@@ -227,13 +231,13 @@ class PerfgateSession:
             self._add(
                 bid, metric, unit, Direction.HIGHER, rates, how, {"mode": mode, f"{key}_per_call": amount}
             )
-        if memory is not None:
-            one = {"rounds": 1, "iterations": 1, "warmup": 0}
-            self._add(
-                bid, "peak_memory", "B", Direction.LOWER, (float(memory.peak),), one, {"mode": "tracemalloc"}
-            )
-            self._add(bid, "allocations", "count", Direction.LOWER, (float(memory.allocations),), one,
-                      {"mode": "tracemalloc", "counts": "blocks retained by one call"})  # fmt: skip
+        if memory:
+            calls = memory[0].calls
+            traced = {"rounds": len(memory), "iterations": calls, "warmup": 0}
+            peaks = tuple(float(u.peak) for u in memory)
+            self._add(bid, "peak_memory", "B", Direction.LOWER, peaks, traced, {"mode": "tracemalloc"})
+            self._add(bid, "allocations", "count", Direction.LOWER, tuple(u.allocations for u in memory),
+                      traced, {"mode": "tracemalloc", "counts": "blocks retained per call"})  # fmt: skip
         return result
 
     def _add(
@@ -274,6 +278,21 @@ class PerfgateSession:
         )
         self.results[(bid.name, "time")] = result
         return result
+
+    def fail(self, bid: BenchmarkId, error: str, *, mode: str) -> Result:
+        """Mark benchmark ``bid`` failed: its test failed (in setup, the call or teardown), whatever it
+        measured. Every other metric of it is dropped, so nothing of a failed test reads as measured;
+        the first error recorded for it is kept."""
+        kept = self.results.get((bid.name, "time"))
+        if kept is not None and kept.error is not None:
+            return kept
+        if kept is not None:
+            bid = kept.benchmark  # the group may have been set while the test ran
+            mode = str(kept.extra.get("mode", mode))
+        for key in [k for k in self.results if k[0] == bid.name]:
+            del self.results[key]
+        info = kept.extra.get("extra_info", {}) if kept is not None else {}
+        return self.record_error(bid, error, mode=mode, extra_info=info)
 
     def finalize(self) -> None:
         """Make samples of the timer's rounds: each the best of rounds spread over the measurement.
