@@ -249,7 +249,7 @@ def gate_run(
     if run.status is not RunStatus.COMPLETE:
         notes.append(f"run status {run.status.value}: not every benchmark was measured")
     if settings is None:
-        settings = CompareSettings(severity_rules=ws.config.severity)
+        settings = CompareSettings(severity_rules=ws.config.severity, machine_shift=ws.config.machine_shift)
     return evaluate(run, baseline.runs, _policy(ws, tier, threshold), settings, notes, baseline.history)
 
 

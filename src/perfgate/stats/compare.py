@@ -77,7 +77,7 @@ DETERMINISTIC = "deterministic"
 # The run-level prediction test with the run-to-run spread of the testbed's stored history.
 HISTORY_T = "history-t"
 METHODS = (HL_MANN_WHITNEY, RATIO_OF_MEDIANS)
-MACHINE_SHIFT_MODES = ("inconclusive", "note", "normalize", "ignore")
+MACHINE_SHIFT_MODES = ("note", "inconclusive", "normalize", "ignore")
 MULTIPLICITY = ("holm", "none")
 
 
