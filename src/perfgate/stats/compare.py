@@ -545,7 +545,7 @@ def _paired_analysis(
             change=_ratio_change(base.median, cur.median),
             threshold=p.threshold,
             method=PAIRED_BLOCKS,
-            reason=f"only {len(ratios)} paired blocks, need {settings.min_samples}",
+            reason=f"only {_plural(len(ratios), 'paired block')}, need {settings.min_samples}",
             **_common(p),  # type: ignore[arg-type]
         )
         return _Analysis(p, base, cur, final=v)
