@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from perfgate.model import BenchmarkId, Direction, Result, Status
 from perfgate.stats import (
@@ -167,3 +169,19 @@ def test_a_wall_time_regression_without_cpu_time_says_the_machine_may_be_contend
 def test_a_run_spread_validates(spread: float) -> None:
     with pytest.raises(ValueError, match="spread"):
         RunSpread(spread, 1, 1, 1)
+
+
+medians = st.lists(st.floats(min_value=1e-3, max_value=1e3, allow_nan=False), min_size=3, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(medians, medians, st.floats(min_value=1e-3, max_value=1e3))
+def test_history_spreads_ignore_units_and_order(a: list[float], b: list[float], scale: float) -> None:
+    series = {("a", "time"): a, ("b", "time"): b}
+    spreads = history_spreads(series)
+    scaled = history_spreads({k: [x * scale for x in v] for k, v in series.items()})
+    reversed_ = history_spreads({k: v[::-1] for k, v in series.items()})
+    for key, s in spreads.items():
+        assert s.spread >= 0 and s.df >= 1
+        assert scaled[key].spread == pytest.approx(s.spread, rel=1e-6, abs=1e-9)
+        assert reversed_[key].spread == pytest.approx(s.spread, rel=1e-9, abs=1e-12)
