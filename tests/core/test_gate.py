@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from perfgate.gate import Budget, Policy, ThresholdOverride, evaluate, matches
+from perfgate.gate import ONE_BASELINE_NOTE, Budget, Policy, ThresholdOverride, evaluate, matches
 from perfgate.model import BenchmarkId, Direction, Environment, Result, Run, Status, new_run_id
 from perfgate.stats import summarize
 
@@ -126,7 +126,7 @@ def test_one_value_per_benchmark_is_judged_against_the_stored_history():
         by_name["c"].reason is not None
         and "baseline of 1 run, judged against the testbed's" in by_name["c"].reason
     )
-    assert out.exit_code() == 1
+    assert out.exit_code() == 1 and ONE_BASELINE_NOTE not in out.notes
     # identical code that drifted 1% passes, and without the history's noise model nothing says "no evidence"
     assert evaluate(cur, history[:1], Policy(), history=history).exit_code() == 0
     alone = evaluate(slower, history[:1], Policy())
@@ -142,3 +142,5 @@ def test_peak_memory_from_2_to_10_mib_is_a_regression_measured_twice_or_once():
         (v,) = evaluate(cur, [base], Policy()).verdicts
         assert v.status is Status.REGRESSION and abs(v.change - 4.0) < 1e-9
         assert v.method == ("deterministic" if n == 2 else "ratio-of-medians")
+        # a value without noise needs no more baseline runs; a single value without history does
+        assert (ONE_BASELINE_NOTE in evaluate(cur, [base], Policy()).notes) is (n == 1)

@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.gate.policy import Policy, matches
 from perfgate.model import Result, Run, Status
-from perfgate.stats import CompareSettings, MetricPair, RunSpread, compare_suite, history_spreads
+from perfgate.stats import (
+    DETERMINISTIC,
+    HISTORY_T,
+    RUN_LEVEL,
+    CompareSettings,
+    MetricPair,
+    RunSpread,
+    compare_suite,
+    history_spreads,
+)
 
 __all__ = ["ONE_BASELINE_NOTE", "check_budgets", "evaluate", "history_series", "pair_results"]
 
@@ -103,8 +112,15 @@ def evaluate(
     )
     suite = compare_suite(pair_results(current, baselines, policy), settings, spreads)
     budgets, unmatched = check_budgets(current, policy)
-    moved = any(v.status in (Status.REGRESSION, Status.IMPROVEMENT) for v in suite.verdicts)
-    if len(baselines) == 1 and moved and not settings.paired_blocks and not spreads:
+    # Verdicts judged without a model of the run-to-run noise: a deterministic value has none, and the
+    # history and run-level tests already account for it.
+    moved = any(
+        v.status in (Status.REGRESSION, Status.IMPROVEMENT)
+        and v.method != DETERMINISTIC
+        and not v.method.endswith((HISTORY_T, RUN_LEVEL))
+        for v in suite.verdicts
+    )
+    if len(baselines) == 1 and moved and not settings.paired_blocks:
         notes = (*notes, ONE_BASELINE_NOTE)
     return Outcome(
         run=current,
