@@ -131,3 +131,14 @@ def test_geomean_orients_higher_is_better_and_skips_uncompared() -> None:
     )
     g = geomean_change([single])
     assert g is not None and (g.low, g.ratio, g.high) == pytest.approx((1.1, 1.2, 1.3))
+
+
+def test_a_whole_suite_shift_within_the_testbeds_run_to_run_spread_is_judged_by_the_run_level_test() -> None:
+    from perfgate.stats import RunSpread
+
+    pairs = whole_run(1.03, k=20)
+    spread = RunSpread(spread=0.03, df=40, differences=140, benchmarks=20)
+    suite = compare_suite(pairs, spreads={(p.benchmark.name, p.metric): spread for p in pairs})
+    assert not any(v.status is Status.REGRESSION for v in suite.verdicts)
+    assert all(v.method == "mann-whitney+hodges-lehmann+history-t" for v in suite.verdicts)
+    assert len(suite.notes) == 1 and "moved together" in suite.notes[0]
