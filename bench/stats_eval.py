@@ -9,6 +9,10 @@ multiplied with probability 5% by a factor drawn uniformly from [1.1, 1.5]. A su
 in cells with a slowdown, benchmark 0 is slowed by that factor and the other 19 are unchanged (the usual
 shape of a code change). Threshold delta = 1% for perfgate.
 
+Further tables: run-to-run drift (within-run CV 1%, run-to-run CV 2%, 20 stored runs) against baselines
+of 1, 2 or 5 runs with and without the testbed's history (``history_spreads``), with rounds or one value
+per run; a whole suite 3% slower; a whole run 20% slower under each ``machine_shift`` mode.
+
 Rules compared, each deciding "regression" per benchmark:
   perfgate   the default CompareSettings (Hodges-Lehmann + Mann-Whitney, Holm over the suite)
   fixed-5%   ratio of medians > 1.05
@@ -34,8 +38,10 @@ from perfgate.model import BenchmarkId, Direction, Result, Status
 from perfgate.stats import (
     CompareSettings,
     MetricPair,
+    RunSpread,
     compare_pair,
     compare_suite,
+    history_spreads,
     mann_whitney,
     median_ci,
     summarize,
@@ -144,40 +150,101 @@ def simulate(cv: float, outliers: bool, n: int, slowdown: float, reps: int, seed
     return cell
 
 
-def run_to_run(reps: int, seed: int) -> dict[str, tuple[float, float]]:
-    """Identical code on a machine whose runs drift: within-run CV 1%, run-to-run CV 2%, 5 baseline runs.
+def _spreads(runs: list[list[Array]], depth: int) -> dict[tuple[str, str], RunSpread]:
+    """The testbed's noise model from the ``depth`` newest stored runs of each benchmark."""
+    series = {
+        (f"b{i:02d}", "time"): [float(np.median(r)) for r in reversed(rs[-depth:])]
+        for i, rs in enumerate(runs)
+    }
+    return history_spreads(series)
 
-    Returns (false-alarm rate over 20-benchmark suites, power for a 10% slowdown of benchmark 0) for:
-    the latest baseline run only; the 5 runs pooled without the run-level test; the default.
+
+DRIFT_VARIANTS = (
+    # name, settings, baseline runs, history depth (0: none), values per run
+    ("latest baseline run only, no history", CompareSettings(), 1, 0, 20),
+    ("5 runs pooled, within-run test only", CompareSettings(min_baseline_runs=1000), 5, 0, 20),
+    ("5 runs, within-run and run-level tests", CompareSettings(), 5, 0, 20),
+    ("latest run + history of 5 stored runs (history-t, default)", CompareSettings(), 1, 5, 20),
+    ("latest 2 runs + history of 5 stored runs", CompareSettings(), 2, 5, 20),
+    ("latest run + history of 20 stored runs", CompareSettings(), 1, 20, 20),
+    (
+        "one value per run (the run's median): latest run, no history (ratio vs 1%)",
+        CompareSettings(),
+        1,
+        0,
+        1,
+    ),
+    ("one value per run: latest run + history of 5 stored runs", CompareSettings(), 1, 5, 1),
+    ("one value per run: latest run + history of 20 stored runs", CompareSettings(), 1, 20, 1),
+    ("one value per run: 5 baseline runs (run-level-t)", CompareSettings(), 5, 0, 1),
+)
+
+
+def _values(run: Array, n: int) -> Array:
+    """The run's rounds, or with ``n == 1`` the one value a harness such as libtest or Criterion's
+    console reports for the run: the median of its rounds."""
+    return run if n > 1 else np.asarray([float(np.median(run))])
+
+
+def run_to_run(
+    reps: int, seed: int, variants: tuple[tuple[str, CompareSettings, int, int, int], ...] = DRIFT_VARIANTS
+) -> dict[str, tuple[float, float, float]]:
+    """Identical code on a machine whose runs drift: within-run CV 1%, run-to-run CV 2% (each benchmark's
+    run factor drawn on its own), 5% outliers, 20 stored runs before the current one.
+
+    Returns per variant (see DRIFT_VARIANTS) the false-alarm rate over 20-benchmark suites, the power for
+    a 10% slowdown of benchmark 0 and the share of suites failing when every benchmark is 3% slower.
     """
     rng = np.random.default_rng(seed)
-    variants = {
-        "latest baseline run only": (CompareSettings(), 1),
-        "5 runs pooled, within-run test only": (CompareSettings(min_baseline_runs=1000), 5),
-        "5 runs, within-run and run-level tests (default)": (CompareSettings(), 5),
-    }
-    counts = {k: [0, 0] for k in variants}
+    counts = {name: [0, 0, 0] for name, *_ in variants}
     for _ in range(reps):
-        bases, curs = [], []
+        runs: list[list[Array]] = []
+        same, slow, whole = [], [], []
         for i in range(SUITE):
-            runs = [draw(rng, 20, 0.01, True, math.exp(rng.normal(0, 0.02))) for _ in range(5)]
-            bases.append(runs)
-            factor = math.exp(rng.normal(0, 0.02)) * (1.10 if i == 0 else 1.0)
-            curs.append(draw(rng, 20, 0.01, True, factor))
-        for name, (settings, k) in variants.items():
-            pairs = [pair(f"b{i:02d}", bases[i][-k:], curs[i]) for i in range(SUITE)]
-            suite = compare_suite(pairs, settings)
-            reg = {int(v.benchmark.name[1:]) for v in suite.verdicts if v.status is Status.REGRESSION}
-            counts[name][0] += bool(reg - {0})
-            counts[name][1] += 0 in reg
-    return {k: (a / reps, b / reps) for k, (a, b) in counts.items()}
+            runs.append([draw(rng, 20, 0.01, True, math.exp(rng.normal(0, 0.02))) for _ in range(20)])
+            drift = math.exp(rng.normal(0, 0.02))
+            cur = draw(rng, 20, 0.01, True, drift)
+            same.append(cur)
+            slow.append(cur * 1.10 if i == 0 else cur)
+            whole.append(cur * 1.03)
+        for name, settings, k, depth, n in variants:
+            base_runs = [[_values(r, n) for r in rs] for rs in runs]
+            spreads = _spreads(base_runs, depth) if depth else None
+            for j, curs in enumerate((same, slow, whole)):
+                pairs = [pair(f"b{i:02d}", base_runs[i][-k:], _values(curs[i], n)) for i in range(SUITE)]
+                suite = compare_suite(pairs, settings, spreads)
+                reg = {int(v.benchmark.name[1:]) for v in suite.verdicts if v.status is Status.REGRESSION}
+                counts[name][j] += bool(reg) if j != 1 else 0 in reg
+    return {k: (a / reps, b / reps, c / reps) for k, (a, b, c) in counts.items()}
 
 
-def machine_shift(reps: int, seed: int) -> dict[str, float]:
-    """The whole run 20% slower (CV 2%, n = 20, outliers): share of suites with any regression per mode."""
+def whole_suite(reps: int, seed: int) -> dict[str, float]:
+    """Every benchmark 3% slower (CV 2%, n = 20, 5% outliers), one baseline run, default settings."""
     rng = np.random.default_rng(seed)
-    modes = ("inconclusive", "normalize", "note", "ignore")
-    counts = dict.fromkeys(modes, 0)
+    failed = flagged = noted = 0.0
+    for _ in range(reps):
+        pairs = [
+            pair(f"b{i:02d}", [draw(rng, 20, 0.02, True)], draw(rng, 20, 0.02, True, 1.03))
+            for i in range(SUITE)
+        ]
+        suite = compare_suite(pairs)
+        reg = sum(v.status is Status.REGRESSION for v in suite.verdicts)
+        failed += reg > 0
+        flagged += reg / SUITE
+        noted += sum("moved together" in n for n in suite.notes) == 1
+    return {
+        "suites that fail the gate": failed / reps,
+        "benchmarks flagged as regressions (mean share)": flagged / reps,
+        "suites with exactly one whole-suite note": noted / reps,
+    }
+
+
+def machine_shift(reps: int, seed: int) -> dict[str, tuple[float, float]]:
+    """The whole run 20% slower (CV 2%, n = 20, outliers): per mode, the share of suites with any
+    regression and the share with exactly one whole-suite note."""
+    rng = np.random.default_rng(seed)
+    modes = ("note", "inconclusive", "normalize", "ignore")
+    counts = {m: [0, 0] for m in modes}
     for _ in range(reps):
         pairs = [
             pair(f"b{i:02d}", [draw(rng, 20, 0.02, True)], draw(rng, 20, 0.02, True, 1.2))
@@ -185,8 +252,9 @@ def machine_shift(reps: int, seed: int) -> dict[str, float]:
         ]
         for mode in modes:
             suite = compare_suite(pairs, CompareSettings(machine_shift=mode))
-            counts[mode] += any(v.status is Status.REGRESSION for v in suite.verdicts)
-    return {m: c / reps for m, c in counts.items()}
+            counts[mode][0] += any(v.status is Status.REGRESSION for v in suite.verdicts)
+            counts[mode][1] += sum("moved together" in n for n in suite.notes) == 1
+    return {m: (a / reps, b / reps) for m, (a, b) in counts.items()}
 
 
 def target_cell(reps: int, seed: int) -> dict[str, float]:
@@ -286,20 +354,40 @@ def main(argv: list[str] | None = None) -> int:
         out.write(
             f"\n## Run-to-run drift (within-run CV 1%, run-to-run CV 2%, n = 20, outliers; {reps} suites)\n\n"
         )
-        out.write("| baseline | false alarms (suites) | power, 10% slowdown |\n|---|---|---|\n")
-        for name, (fa, pw) in run_to_run(reps, 7).items():
-            out.write(f"| {name} | {fa:.3f} | {pw:.3f} |\n")
+        out.write(
+            "| baseline | false alarms (suites) | power, 1 of 20 10% slower "
+            "| suites failing, all 20 3% slower |\n|---|---|---|---|\n"
+        )
+        for name, (fa, pw, ws) in run_to_run(reps, 7).items():
+            out.write(f"| {name} | {fa:.3f} | {pw:.3f} | {ws:.3f} |\n")
+        head = tuple(v for v in DRIFT_VARIANTS if "+ history of 5 stored runs" in v[0] and v[2] == 1)
+        big = 4 * reps
+        out.write(
+            f"\n### The drift target: one-run baseline with a history of 5 stored runs ({big} suites)\n\n"
+        )
+        out.write("| baseline | false alarms (95% CI) | power, 1 of 20 10% slower |\n|---|---|---|\n")
+        for name, (fa, pw, _) in run_to_run(big, 29, head).items():
+            half = 1.96 * math.sqrt(fa * (1 - fa) / big)
+            out.write(f"| {name} | {fa:.3f} ({max(0.0, fa - half):.3f} to {fa + half:.3f}) | {pw:.3f} |\n")
+        out.write(
+            "\n## Whole suite 3% slower (CV 2%, 5% outliers, n = 20, one baseline run, defaults; "
+            f"{reps} suites)\n\n"
+        )
+        out.write("| measure | share |\n|---|---|\n")
+        for name, share in whole_suite(reps, 17).items():
+            out.write(f"| {name} | {share:.3f} |\n")
         out.write(f"\n## The power target's cell (CV 2%, 5% outliers, n = 20, 3% slower; {reps} suites)\n\n")
         out.write("| setting | power |\n|---|---|\n")
         for name, share in target_cell(reps, 13).items():
             out.write(f"| {name} | {share:.3f} |\n")
         out.write(
-            f"\n## Machine-wide shift (every benchmark 20% slower; {reps} suites): "
-            "suites with any regression\n\n"
+            f"\n## Machine-wide shift (every benchmark 20% slower, one baseline run; {reps} suites)\n\n"
         )
-        out.write("| machine_shift | share |\n|---|---|\n")
-        for mode, share in machine_shift(reps, 11).items():
-            out.write(f"| {mode} | {share:.3f} |\n")
+        out.write(
+            "| machine_shift | suites with any regression | suites with exactly one note |\n|---|---|---|\n"
+        )
+        for mode, (share, noted) in machine_shift(reps, 11).items():
+            out.write(f"| {mode}{' (default)' if mode == 'note' else ''} | {share:.3f} | {noted:.3f} |\n")
     out.write(f"\n(total {time.perf_counter() - start:.0f} s)\n")
     return 0
 

@@ -52,6 +52,7 @@ __all__ = [
     "measure_commands",
     "run_suite",
     "select_baseline",
+    "with_history",
 ]
 
 
@@ -145,6 +146,36 @@ def build_run(
 class Baseline:
     runs: tuple[Run, ...]
     description: str  # for people: "3 latest runs on main", "merge-base abc1234", ...
+    # Earlier runs of the testbed on the main branch (newest first): its run-to-run noise model.
+    history: tuple[Run, ...] = ()
+
+
+HISTORY_RUNS = 30
+
+
+def with_history(
+    store: Store, ws: Workspace, run: Run, baseline: Baseline, *, limit: int = HISTORY_RUNS
+) -> Baseline:
+    """``baseline`` with the latest ``limit`` runs on the main branch of ``run``'s project, testbed and
+    tier as its ``history`` (any branch's without git), never ``run`` itself nor a run of its commit.
+
+    Their successive differences measure the run-to-run spread the machine really has, against which
+    a baseline of one or two runs, or one value per run, is judged (``docs/statistics.md``).
+    """
+    main = ws.config.baseline.branch or ws.config.main_branch
+    if run.ci is not None and run.ci.base_ref:
+        main = run.ci.base_ref
+    commit = run.git.commit if run.git is not None else None
+    runs = store.latest_runs(
+        branch=main if run.git is not None else None,
+        testbed=run.environment.testbed,
+        tier=run.tier,
+        project=run.project,
+        limit=limit + 10,  # room for re-runs of this commit, left out below
+        exclude_id=run.id,
+    )
+    kept = [r for r in runs if commit is None or r.git is None or r.git.commit != commit]
+    return replace(baseline, history=tuple(kept[:limit]))
 
 
 def select_baseline(store: Store, ws: Workspace, run: Run, *, explicit: str | None = None) -> Baseline:
@@ -226,11 +257,16 @@ def gate_run(
     if run.status is not RunStatus.COMPLETE:
         notes.append(f"run status {run.status.value}: not every benchmark was measured")
     if settings is None:
-        settings = CompareSettings(severity_rules=ws.config.severity)
+        settings = CompareSettings(severity_rules=ws.config.severity, machine_shift=ws.config.machine_shift)
     # what is reported is redacted too: the run may come from a file or an older store
     redact = ws.redactor()
     outcome = evaluate(
-        context.redact_run(run, redact), baseline.runs, _policy(ws, tier, threshold), settings, notes
+        context.redact_run(run, redact),
+        baseline.runs,
+        _policy(ws, tier, threshold),
+        settings,
+        notes,
+        baseline.history,
     )
     return replace(outcome, notes=tuple(redact(n) for n in outcome.notes))
 
@@ -276,6 +312,7 @@ def run_suite(
         if store_run:
             store.add_run(run)
         base = select_baseline(store, ws, run, explicit=baseline)
+        base = with_history(store, ws, run, base)
     return gate_run(ws, run, base, threshold=threshold, stored=store_run)
 
 
@@ -352,6 +389,7 @@ def command_suite(
                 if baseline is not None and Path(baseline).exists()
                 else select_baseline(store, ws, run, explicit=baseline)
             )
+            base = with_history(store, ws, run, base)
     elif baseline is not None:
         base = Baseline((load_spec(ws, baseline),), baseline)
     else:

@@ -63,7 +63,7 @@ from typing import Any
 from perfgate.errors import ConfigError
 from perfgate.gate import Budget, Policy, ThresholdOverride
 from perfgate.model import METRICS, normalize
-from perfgate.stats import SeverityRule, parse_severity_rules
+from perfgate.stats import MACHINE_SHIFT_MODES, SeverityRule, parse_severity_rules
 
 __all__ = [
     "BaselineConfig",
@@ -144,6 +144,8 @@ class Config:
     # environment variables whose values are redacted from stored and printed messages, besides the
     # secret-looking ones perfgate finds itself (perfgate.context.secrets)
     redact: tuple[str, ...] = ()
+    # What a whole-suite move does to the verdicts (CompareSettings.machine_shift): "note" keeps them.
+    machine_shift: str = "note"
 
     def storage_url(self) -> str:
         """The store location: a URL as given, or a path resolved against the project root."""
@@ -417,7 +419,7 @@ def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandConfig:
 
 _KEYS = {
     "project", "storage", "testbed", "main_branch", "benchmarks", "pytest_args", "default_tier",
-    "tiers", "thresholds", "budgets", "baseline", "severity", "commands", "redact",
+    "tiers", "thresholds", "budgets", "baseline", "severity", "commands", "redact", "machine_shift",
 }  # fmt: skip
 
 
@@ -461,6 +463,11 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
     severity = (
         () if severity_text is None else parse_severity_rules(severity_text, f"{source}: {t.key('severity')}")
     )
+    machine_shift = t.get("machine_shift", str, "note")
+    if machine_shift not in MACHINE_SHIFT_MODES:
+        raise t.error(
+            "machine_shift", f"expected one of {', '.join(MACHINE_SHIFT_MODES)}, got {machine_shift!r}"
+        )
     default_tier = t.get("default_tier", str)
     if default_tier is not None and default_tier not in tiers:
         raise t.error("default_tier", f"no tier named {default_tier!r}")
@@ -482,6 +489,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         commands=tuple(commands),
         severity=severity,
         redact=_redact_names(t),
+        machine_shift=machine_shift,
     )
 
 

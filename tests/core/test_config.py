@@ -165,3 +165,41 @@ def test_bad_severity_rule_names_file_and_key(tmp_path):
     write(tmp_path, '[tool.perfgate]\nseverity = "critical: change >> 10%"\n')
     with pytest.raises(ConfigError, match=r"pyproject.toml: tool.perfgate.severity: .*change >> 10%"):
         load_config(tmp_path)
+
+
+def test_machine_shift_is_reported_by_default_and_discounted_only_when_configured(tmp_path):
+    from perfgate.app import Workspace, compare_specs
+    from perfgate.model import (
+        BenchmarkId,
+        Direction,
+        Environment,
+        Result,
+        Run,
+        Status,
+        dumps_run,
+        new_run_id,
+        utcnow,
+    )
+    from perfgate.stats import summarize
+
+    def run_file(name: str, scale: float) -> str:
+        results = []
+        for b in range(6):
+            values = [scale * (b + 1) * (1 + 0.001 * i) for i in range(20)]
+            results.append(
+                Result(BenchmarkId(f"b{b}"), "time", "s", Direction.LOWER, summarize(values), tuple(values))
+            )
+        run = Run(new_run_id(), "p", utcnow(), None, "perfgate", Environment("tb"), tuple(results))
+        (tmp_path / name).write_text(dumps_run(run))
+        return str(tmp_path / name)
+
+    a, b = run_file("a.json", 1.0), run_file("b.json", 1.35)
+    outcome = compare_specs(Workspace.discover(tmp_path, environ={}), a, b)
+    assert {v.status for v in outcome.verdicts} == {Status.REGRESSION}
+    assert sum("moved together" in n for n in outcome.notes) == 1
+    write(tmp_path, '[tool.perfgate]\nmachine_shift = "inconclusive"\n')
+    outcome = compare_specs(Workspace.discover(tmp_path, environ={}), a, b)
+    assert {v.status for v in outcome.verdicts} == {Status.INCONCLUSIVE}
+    write(tmp_path, '[tool.perfgate]\nmachine_shift = "forgive"\n')
+    with pytest.raises(ConfigError, match=r"tool.perfgate.machine_shift: expected one of note, .*'forgive'"):
+        load_config(tmp_path)

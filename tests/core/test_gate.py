@@ -1,6 +1,14 @@
 from datetime import UTC, datetime
 
-from perfgate.gate import Budget, Policy, ThresholdOverride, check_budgets, evaluate, matches
+from perfgate.gate import (
+    ONE_BASELINE_NOTE,
+    Budget,
+    Policy,
+    ThresholdOverride,
+    check_budgets,
+    evaluate,
+    matches,
+)
 from perfgate.model import BenchmarkId, Direction, Environment, Result, Run, Status, new_run_id
 from perfgate.stats import summarize
 
@@ -114,3 +122,46 @@ def test_a_change_against_one_baseline_run_says_what_one_run_cannot_know():
     assert ONE_BASELINE_NOTE not in evaluate(slower, bases, Policy()).notes
     paired = CompareSettings(paired_blocks=True, machine_shift="ignore")
     assert ONE_BASELINE_NOTE not in evaluate(slower, [base], Policy(), paired).notes
+
+
+def one_value_runs(levels, names=("a", "b", "c", "d", "e")):
+    """Runs of a one-value-per-benchmark harness (libtest, wrk, ...): benchmark i at ``level * (i + 1)``."""
+    return [run(*(res(n, [lv * (i + 1)]) for i, n in enumerate(names))) for lv in levels]
+
+
+def test_one_value_per_benchmark_is_judged_against_the_stored_history():
+    from perfgate.stats import HISTORY_T
+
+    history = one_value_runs([1.0, 1.02, 0.98, 1.01, 0.99, 1.0])  # newest first; the first is the baseline
+    (cur,) = one_value_runs([1.01])
+    slower = run(
+        *(
+            res(r.benchmark.name, [r.summary.median * (2.4 if r.benchmark.name == "c" else 1.0)])
+            for r in cur.results
+        )
+    )
+    out = evaluate(slower, history[:1], Policy(), history=history)
+    by_name = {v.benchmark.name: v for v in out.verdicts}
+    assert (by_name["c"].status, by_name["c"].method) == (Status.REGRESSION, HISTORY_T)
+    assert (
+        by_name["c"].reason is not None
+        and "baseline of 1 run, judged against the testbed's" in by_name["c"].reason
+    )
+    assert out.exit_code() == 1 and ONE_BASELINE_NOTE not in out.notes
+    # identical code that drifted 1% passes, and without the history's noise model nothing says "no evidence"
+    assert evaluate(cur, history[:1], Policy(), history=history).exit_code() == 0
+    alone = evaluate(slower, history[:1], Policy())
+    assert {v.benchmark.name: v.method for v in alone.verdicts}["c"] == "ratio-of-medians"
+    assert alone.exit_code() == 1
+
+
+def test_peak_memory_from_2_to_10_mib_is_a_regression_measured_twice_or_once():
+    mib = 2.0**20
+    for n in (2, 1):
+        base = run(res("m", [2 * mib] * n, "peak_memory", "B"))
+        cur = run(res("m", [10 * mib] * n, "peak_memory", "B"))
+        (v,) = evaluate(cur, [base], Policy()).verdicts
+        assert v.status is Status.REGRESSION and abs(v.change - 4.0) < 1e-9
+        assert v.method == ("deterministic" if n == 2 else "ratio-of-medians")
+        # a value without noise needs no more baseline runs; a single value without history does
+        assert (ONE_BASELINE_NOTE in evaluate(cur, [base], Policy()).notes) is (n == 1)

@@ -36,10 +36,28 @@ def test_parse_the_documented_example() -> None:
 
 
 def test_parse_accepts_newlines_fractions_and_all_operators() -> None:
-    rules = parse_severity_rules("major: low >= 0.02\n\nminor: high <= 1e-1 and cv < 10%\n")
+    rules = parse_severity_rules("major: low >= 2\n\nminor: high <= 1e1 and cv < 10% and p < .1\n")
     assert [r.name for r in rules] == ["major", "minor"]
-    assert rules[1].conditions == (Condition("high", "<=", 0.1), Condition("cv", "<", 0.1))
+    assert rules[0].conditions == (Condition("low", ">=", 0.02),)
+    assert rules[1].conditions == (
+        Condition("high", "<=", 0.1),
+        Condition("cv", "<", 0.1),
+        Condition("p", "<", 0.1),
+    )
     assert parse_severity_rules("") == ()
+
+
+def test_a_bare_number_is_a_percentage_as_in_thresholds_and_keywords_ignore_case() -> None:
+    # `change > 10` once meant 1000%, so a 12% regression got no label; `AND` was refused.
+    rules = parse_severity_rules("critical: Change > 10 AND p < 0.05; warning: CHANGE > 5 And p < 50%")
+    assert rules == (
+        SeverityRule("critical", (Condition("change", ">", 0.10), Condition("p", "<", 0.05))),
+        SeverityRule("warning", (Condition("change", ">", 0.05), Condition("p", "<", 0.5))),
+    )
+    assert severity_of(verdict(0.12), rules) == "critical"
+    assert severity_of(verdict(0.07), rules) == "warning"
+    assert parse_severity_rules("x: change > 10") == parse_severity_rules("x: change > 10%")
+    assert parse_severity_rules("x: p < 5%") == parse_severity_rules("x: p < 0.05")
 
 
 @pytest.mark.parametrize(
@@ -52,7 +70,8 @@ def test_parse_accepts_newlines_fractions_and_all_operators() -> None:
         ("critical:", "no conditions"),
         ("two words: change > 1%", "is not a name"),
         ("a: change > 1%; a: change > 2%", "severity 'a' twice"),
-        ("a: change > 1% or p < 0.1", "is not '<variable> <op> <number>[%]'"),
+        ("a: change > 1% or p < 0.1", "'or' is not supported: write one rule per alternative"),
+        ("a: change > 1% OR p < 0.1", "'or' is not supported: write one rule per alternative"),
     ],
 )
 def test_bad_rules_are_refused_quoting_the_input(text: str, fragment: str) -> None:

@@ -24,19 +24,33 @@ def whole_run(factor: float, k: int = 10, special: dict[int, float] | None = Non
     return pairs
 
 
-def test_a_whole_run_slower_is_one_note_not_n_regressions() -> None:
-    suite = compare_suite(whole_run(1.35))
+INCONCLUSIVE = CompareSettings(machine_shift="inconclusive")
+
+
+def test_by_default_a_whole_suite_slower_stays_regressions_with_one_note_and_its_remedy() -> None:
+    # A change that touches every benchmark (a core data structure, an interpreter) looks like this.
+    suite = compare_suite(whole_run(1.03, k=20))
+    assert [v.status for v in suite.verdicts] == [Status.REGRESSION] * 20
+    assert len(suite.notes) == 1
+    note = suite.notes[0]
+    assert note.startswith("the whole run is 3% slower (20 of 20 benchmarks moved together)")
+    assert "`perfgate ab` (base and head interleaved on one machine) tells code from machine" in note
+    assert all(v.reason is None or "whole run" not in v.reason for v in suite.verdicts)
+
+
+def test_discounting_a_whole_run_slower_is_an_explicit_setting() -> None:
+    suite = compare_suite(whole_run(1.35), INCONCLUSIVE)
     assert len(suite.notes) == 1
     note = suite.notes[0]
     assert note.startswith("the whole run is 35% slower")
-    assert "the machine, not the code?" in note
+    assert "tells code from machine" in note
     assert all(v.status is Status.INCONCLUSIVE for v in suite.verdicts)
     assert all(v.reason is not None and "the whole run is 35% slower" in v.reason for v in suite.verdicts)
     assert len(suite.shifts) == 1 and suite.shifts[0].change == pytest.approx(0.35, abs=0.01)
 
 
 def test_a_benchmark_far_beyond_the_shift_is_still_a_regression() -> None:
-    suite = compare_suite(whole_run(1.35, special={3: 3.0}))
+    suite = compare_suite(whole_run(1.35, special={3: 3.0}), INCONCLUSIVE)
     statuses = {v.benchmark.name: v.status for v in suite.verdicts}
     assert statuses["b03"] is Status.REGRESSION
     assert sum(s is Status.INCONCLUSIVE for s in statuses.values()) == 9
@@ -117,3 +131,14 @@ def test_geomean_orients_higher_is_better_and_skips_uncompared() -> None:
     )
     g = geomean_change([single])
     assert g is not None and (g.low, g.ratio, g.high) == pytest.approx((1.1, 1.2, 1.3))
+
+
+def test_a_whole_suite_shift_within_the_testbeds_run_to_run_spread_is_judged_by_the_run_level_test() -> None:
+    from perfgate.stats import RunSpread
+
+    pairs = whole_run(1.03, k=20)
+    spread = RunSpread(spread=0.03, df=40, differences=140, benchmarks=20)
+    suite = compare_suite(pairs, spreads={(p.benchmark.name, p.metric): spread for p in pairs})
+    assert not any(v.status is Status.REGRESSION for v in suite.verdicts)
+    assert all(v.method == "mann-whitney+hodges-lehmann+history-t" for v in suite.verdicts)
+    assert len(suite.notes) == 1 and "moved together" in suite.notes[0]

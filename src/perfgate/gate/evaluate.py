@@ -7,9 +7,18 @@ from collections.abc import Sequence
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.gate.policy import Policy, matches
 from perfgate.model import Result, Run, Status
-from perfgate.stats import CompareSettings, MetricPair, compare_suite
+from perfgate.stats import (
+    DETERMINISTIC,
+    HISTORY_T,
+    RUN_LEVEL,
+    CompareSettings,
+    MetricPair,
+    RunSpread,
+    compare_suite,
+    history_spreads,
+)
 
-__all__ = ["ONE_BASELINE_NOTE", "check_budgets", "evaluate", "pair_results"]
+__all__ = ["ONE_BASELINE_NOTE", "check_budgets", "evaluate", "history_series", "pair_results"]
 
 ONE_BASELINE_NOTE = (
     "one baseline run: the test sees the noise within each run, not between runs, and on a shared "
@@ -49,6 +58,20 @@ def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list
     return pairs
 
 
+def history_series(current: Run, history: Sequence[Run]) -> dict[tuple[str, str], list[float]]:
+    """Per (benchmark, metric) of the current run, its medians in the ``history`` runs (newest first),
+    skipping runs where it failed or is absent."""
+    series: dict[tuple[str, str], list[float]] = {}
+    for r in current.results:
+        medians = [
+            h.summary.median
+            for run in history
+            if (h := run.result(*r.key)) is not None and h.error is None and h.summary is not None
+        ]
+        series.setdefault(r.key, medians)
+    return series
+
+
 def check_budgets(run: Run, policy: Policy) -> tuple[list[BudgetCheck], list[str]]:
     """Every budget against every result it matches, and one note naming the budgets that matched nothing.
 
@@ -80,12 +103,29 @@ def evaluate(
     policy: Policy,
     settings: CompareSettings | None = None,
     notes: Sequence[str] = (),
+    history: Sequence[Run] = (),
 ) -> Outcome:
-    """The gate's decision: verdicts against the baseline runs, budget checks, and notes."""
+    """The gate's decision: verdicts against the baseline runs, budget checks, and notes.
+
+    ``history``: earlier runs of the same project, testbed and tier on the main branch (newest first);
+    their successive differences measure the machine's run-to-run spread per benchmark
+    (:func:`perfgate.stats.history_spreads`), against which a baseline of one or two runs, or one value
+    per run, is judged.
+    """
     settings = settings or CompareSettings()
-    suite = compare_suite(pair_results(current, baselines, policy), settings)
+    spreads: dict[tuple[str, str], RunSpread] = (
+        history_spreads(history_series(current, history)) if history else {}
+    )
+    suite = compare_suite(pair_results(current, baselines, policy), settings, spreads)
     budgets, unmatched = check_budgets(current, policy)
-    moved = any(v.status in (Status.REGRESSION, Status.IMPROVEMENT) for v in suite.verdicts)
+    # Verdicts judged without a model of the run-to-run noise: a deterministic value has none, and the
+    # history and run-level tests already account for it.
+    moved = any(
+        v.status in (Status.REGRESSION, Status.IMPROVEMENT)
+        and v.method != DETERMINISTIC
+        and not v.method.endswith((HISTORY_T, RUN_LEVEL))
+        for v in suite.verdicts
+    )
     if len(baselines) == 1 and moved and not settings.paired_blocks:
         notes = (*notes, ONE_BASELINE_NOTE)
     return Outcome(

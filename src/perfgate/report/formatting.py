@@ -59,7 +59,7 @@ _METHODS = {
     "paired-blocks-signed-rank": "paired signed-rank test on A/B blocks",
     "bootstrap": "bootstrap interval of the change",
     "deterministic": "deterministic comparison",
-    "prediction-interval": "history prediction interval",
+    "history-t": "prediction test against the testbed's run-to-run history",
 }
 _HEX = re.compile(r"[0-9a-fA-F]{8,}")
 

@@ -5,6 +5,8 @@ See ``docs/statistics.md`` for the method and its published evaluation.
 """
 
 from perfgate.stats.compare import (
+    DETERMINISTIC,
+    HISTORY_T,
     HL_MANN_WHITNEY,
     MACHINE_SHIFT_MODES,
     METHODS,
@@ -19,16 +21,19 @@ from perfgate.stats.compare import (
     verdict_sort_key,
 )
 from perfgate.stats.geomean import GeomeanChange, geomean_change
+from perfgate.stats.history import RunSpread, history_spreads
 from perfgate.stats.machine import MachineShift, detect_machine_shift
 from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note, robust_cv
 from perfgate.stats.paired import PairedChange, block_log_ratios, paired_change, signed_rank
 from perfgate.stats.ranktest import Shift, hodges_lehmann, mann_whitney
-from perfgate.stats.runlevel import RunLevel, run_level_test
+from perfgate.stats.runlevel import RunLevel, prediction_test, run_level_test
 from perfgate.stats.severity import Condition, SeverityRule, parse_severity_rules, severity_of
 from perfgate.stats.summary import median_ci, quantile, summarize
 
 __all__ = [
+    "DETERMINISTIC",
+    "HISTORY_T",
     "HL_MANN_WHITNEY",
     "MACHINE_SHIFT_MODES",
     "METHODS",
@@ -42,6 +47,7 @@ __all__ = [
     "MetricPair",
     "PairedChange",
     "RunLevel",
+    "RunSpread",
     "SeverityRule",
     "Shift",
     "SuiteComparison",
@@ -50,6 +56,7 @@ __all__ = [
     "compare_suite",
     "detect_machine_shift",
     "geomean_change",
+    "history_spreads",
     "hodges_lehmann",
     "holm",
     "mann_whitney",
@@ -57,6 +64,7 @@ __all__ = [
     "noise_note",
     "paired_change",
     "parse_severity_rules",
+    "prediction_test",
     "quantile",
     "robust_cv",
     "run_level_test",

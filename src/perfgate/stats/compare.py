@@ -15,7 +15,15 @@ The default method, ``"mann-whitney+hodges-lehmann"`` (see ``docs/statistics.md`
 4. with threshold δ (on the log scale, t = log(1 + δ)) and adverse log change a:
    ``regression`` when a > t and the adjusted p < alpha, ``improvement`` when a < -t and p < alpha,
    ``unchanged`` when the whole interval lies within ±t, ``inconclusive`` otherwise (with a reason);
-5. machine-wide shifts are detected per metric and handled as ``settings.machine_shift`` says.
+5. machine-wide shifts are detected per metric and handled as ``settings.machine_shift`` says (by
+   default a note; the verdicts stand).
+
+A value that repeats exactly on each side (at least two samples a side) has no noise and is compared with
+the threshold directly (``"deterministic"``). With the testbed's run-to-run spread from its stored
+history (``spreads``), a baseline of one or two runs, or one value per run, is judged by a prediction
+interval for the new median (``"history-t"``); without history and with one value per run, the ratio of
+medians is compared with the threshold and labelled as such. A ``time`` regression whose ``cpu_time``
+did not move says so in its reason.
 
 With ``settings.paired_blocks`` (``perfgate ab``), a pair whose baseline is one interleaved result and
 whose current result is its partner, both recording the block of each sample (``extra["blocks"]``), is
@@ -26,23 +34,26 @@ Tukey's interval, one-sided signed-rank p-values; steps 3 and 4 are the same.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from perfgate.model import BenchmarkId, Direction, Result, Status, Summary, Verdict
 from perfgate.stats.geomean import GeomeanChange, geomean_change
+from perfgate.stats.history import RunSpread
 from perfgate.stats.machine import MachineShift, detect_machine_shift
 from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note
 from perfgate.stats.paired import block_log_ratios, paired_change
 from perfgate.stats.ranktest import hodges_lehmann, mann_whitney_one_sided
-from perfgate.stats.runlevel import log_spread, pool_spreads, run_level_test
+from perfgate.stats.runlevel import RunLevel, log_spread, pool_spreads, prediction_test, run_level_test
 from perfgate.stats.severity import SeverityRule, severity_of
 from perfgate.stats.summary import summarize
 
 __all__ = [
+    "DETERMINISTIC",
+    "HISTORY_T",
     "HL_MANN_WHITNEY",
     "MACHINE_SHIFT_MODES",
     "METHODS",
@@ -61,8 +72,12 @@ RATIO_OF_MEDIANS = "ratio-of-medians"
 HL_MANN_WHITNEY = "mann-whitney+hodges-lehmann"
 RUN_LEVEL = "run-level-t"
 PAIRED_BLOCKS = "paired-blocks-signed-rank"
+# A value that repeats exactly on each side has no noise: its ratio is compared with the threshold.
+DETERMINISTIC = "deterministic"
+# The run-level prediction test with the run-to-run spread of the testbed's stored history.
+HISTORY_T = "history-t"
 METHODS = (HL_MANN_WHITNEY, RATIO_OF_MEDIANS)
-MACHINE_SHIFT_MODES = ("inconclusive", "note", "normalize", "ignore")
+MACHINE_SHIFT_MODES = ("note", "inconclusive", "normalize", "ignore")
 MULTIPLICITY = ("holm", "none")
 
 
@@ -97,10 +112,13 @@ class CompareSettings:
     the change's interval. ``seed``: reserved for resampling methods (the default method is exact and
     draws nothing). ``multiplicity``: ``"holm"`` or ``"none"``. ``min_baseline_runs``: from this many
     baseline runs on, the run-to-run test joins the within-run test. ``machine_shift``: what to do when
-    nearly every benchmark of a metric moved by a similar factor: ``"inconclusive"`` (note it and turn
-    the verdicts that moved with it into ``inconclusive``), ``"note"`` (note only), ``"normalize"``
-    (divide the shift out and judge what is left) or ``"ignore"`` (interleaved A/B runs, where a shared
-    shift is real). ``noisy_cv``: a robust CV above this adds a remedy to the verdict's reason.
+    nearly every benchmark of a metric moved by a similar factor: ``"note"`` (the default: say so once,
+    with the remedy, and keep every verdict: a change to a core data structure or an interpreter moves
+    every benchmark too), ``"inconclusive"`` (also turn the verdicts that moved with it into
+    ``inconclusive``), ``"normalize"`` (divide the shift out and judge what is left) or ``"ignore"``
+    (interleaved A/B runs, where a shared shift is real). A shift within the run-to-run spread measured
+    on the testbed is already absorbed by the run-level test of each verdict. ``noisy_cv``: a robust CV
+    above this adds a remedy to the verdict's reason.
     ``severity_rules``: parsed with :func:`perfgate.stats.parse_severity_rules`. ``paired_blocks``:
     judge interleaved A/B pairs (one baseline result, both sides recording each sample's block in
     ``extra["blocks"]``) on their per-block log ratios; other pairs are compared as usual.
@@ -113,7 +131,7 @@ class CompareSettings:
     seed: int = 0
     multiplicity: str = "holm"
     min_baseline_runs: int = 3
-    machine_shift: str = "inconclusive"
+    machine_shift: str = "note"
     machine_shift_fraction: float = 0.8
     machine_shift_min_benchmarks: int = 5
     noisy_cv: float = 0.10
@@ -213,7 +231,9 @@ def _ratio_change(base: float, cur: float) -> float | None:
     return change if math.isfinite(change) else None
 
 
-def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary, reason: str | None = None) -> Verdict:
+def _ratio_verdict(
+    p: MetricPair, base: Summary, cur: Summary, reason: str | None = None, method: str = RATIO_OF_MEDIANS
+) -> Verdict:
     """The point-estimate verdict: ratio of medians against the threshold, no test, no interval."""
     common = _common(p)
     if base.median == 0:
@@ -224,7 +244,7 @@ def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary, reason: str | Non
                 current=cur,
                 change=0.0,
                 threshold=p.threshold,
-                method=RATIO_OF_MEDIANS,
+                method=method,
                 reason=reason,
                 **common,  # type: ignore[arg-type]
             )
@@ -233,7 +253,7 @@ def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary, reason: str | Non
             baseline=base,
             current=cur,
             threshold=p.threshold,
-            method=RATIO_OF_MEDIANS,
+            method=method,
             reason="baseline median is zero: no relative change",
             **common,  # type: ignore[arg-type]
         )
@@ -244,7 +264,7 @@ def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary, reason: str | Non
             baseline=base,
             current=cur,
             threshold=p.threshold,
-            method=RATIO_OF_MEDIANS,
+            method=method,
             reason="the medians differ too much in size or sign to express a relative change",
             **common,  # type: ignore[arg-type]
         )
@@ -261,7 +281,7 @@ def _ratio_verdict(p: MetricPair, base: Summary, cur: Summary, reason: str | Non
         current=cur,
         change=change,
         threshold=p.threshold,
-        method=RATIO_OF_MEDIANS,
+        method=method,
         reason=reason,
         **common,  # type: ignore[arg-type]
     )
@@ -298,14 +318,32 @@ def _paired_ratios(ok: Sequence[Result], cur: Result) -> tuple[float, ...] | Non
     return ratios if all(math.isfinite(x) for x in ratios) else None
 
 
-def _pooled_spreads(pairs: Sequence[MetricPair], settings: CompareSettings) -> dict[str, tuple[float, int]]:
-    """Per metric, the run-to-run spread of log medians pooled over every benchmark with enough runs."""
-    spreads: dict[str, list[tuple[float, int]]] = {}
+# Benchmarks whose own run-to-run spreads lie within this factor of each other pool their spreads: an
+# I/O-bound benchmark moving ±50% between runs says nothing about a CPU-bound one moving 1% (issue 9).
+_SIMILAR_SPREAD = 3.0
+
+
+def _pooled_spreads(
+    pairs: Sequence[MetricPair], settings: CompareSettings
+) -> dict[tuple[str, str], tuple[float, int]]:
+    """Per (benchmark, metric), the run-to-run spread of log medians pooled over the benchmarks of the
+    same metric with enough baseline runs and a similar spread of their own (within a factor of 3)."""
+    own: dict[tuple[str, str], tuple[float, int]] = {}
     for p in pairs:
         medians = _ok_medians(p)
         if len(medians) >= settings.min_baseline_runs and all(m > 0 for m in medians):
-            spreads.setdefault(p.metric, []).append(log_spread(medians))
-    return {m: pooled for m, s in spreads.items() if (pooled := pool_spreads(s)) is not None}
+            own[(p.benchmark.name, p.metric)] = log_spread(medians)
+    out: dict[tuple[str, str], tuple[float, int]] = {}
+    for key, (s, _) in own.items():
+        group = [
+            v
+            for k, v in own.items()
+            if k[1] == key[1]
+            and (v[0] == s if s == 0 else s / _SIMILAR_SPREAD <= v[0] <= s * _SIMILAR_SPREAD)
+        ]
+        if (pooled := pool_spreads(group)) is not None:
+            out[key] = pooled
+    return out
 
 
 def _analyse(
@@ -313,9 +351,11 @@ def _analyse(
     settings: CompareSettings,
     offset: float = 0.0,
     pooled: tuple[float, int] | None = None,
+    history: RunSpread | None = None,
 ) -> _Analysis:
     """Per-pair statistics. ``offset`` (log units) multiplies the current values by ``exp(offset)``;
-    ``pooled`` is the suite's run-to-run spread of this metric (see :func:`run_level_test`)."""
+    ``pooled`` is the suite's run-to-run spread of this metric (see :func:`run_level_test`);
+    ``history`` the run-to-run spread of this benchmark measured on the testbed's stored history."""
     base = _pooled_summary(p.baseline)
     cur_res = p.current
     common = _common(p)
@@ -360,7 +400,27 @@ def _analyse(
         return _paired_analysis(p, base, cur, ratios, settings)
 
     n_base, n_cur = _sample_count(ok), len(cur_res.samples) or cur.n
+    base_samples = np.asarray([s for r in ok for s in r.samples], dtype=float)
+    if _repeats_exactly(base_samples, cur_samples) and (history is None or history.spread == 0):
+        reason = (
+            f"every value repeats exactly ({n_base} in the baseline, {n_cur} now): no noise, "
+            "the ratio is compared with the threshold directly"
+        )
+        return _Analysis(p, base, cur, final=_ratio_verdict(p, base, cur, reason, DETERMINISTIC))
+
+    medians = [r.summary.median for r in ok if r.summary is not None]
+    run_level, run_method, run_note = _run_level(medians, cur.median, settings, pooled, history)
+
     if min(n_base, n_cur) < settings.min_samples:
+        if run_level is not None:
+            why = f"{_plural(min(n_base, n_cur), 'value')} on a side, too few for a rank test"
+            return _run_level_analysis(p, base, cur, run_level, run_method, f"{why}: {run_note}")
+        if n_cur <= 1 or all(_sample_count([r]) <= 1 for r in ok):
+            reason = (
+                "one value per run and no stored history of this testbed to measure its run-to-run "
+                "spread: ratio of medians against the threshold, without a test"
+            )
+            return _point_analysis(p, base, cur, reason)
         side, n = ("current run", n_cur) if n_cur < settings.min_samples else ("baseline", n_base)
         change = _ratio_change(base.median, cur.median)
         v = Verdict(
@@ -370,16 +430,14 @@ def _analyse(
             change=change,
             threshold=p.threshold,
             method=settings.method,
-            reason=f"only {n} samples in the {side}, need {settings.min_samples}",
+            reason=(
+                f"only {_plural(n, 'sample')} in the {side}, need {settings.min_samples} for a rank test "
+                "(or 3 earlier runs of this testbed to measure its run-to-run spread)"
+            ),
             **common,  # type: ignore[arg-type]
         )
         return _Analysis(p, base, cur, final=v)
 
-    base_samples = np.asarray([s for r in ok for s in r.samples], dtype=float)
-    medians = [r.summary.median for r in ok if r.summary is not None]
-    run_level = None
-    if len(ok) >= settings.min_baseline_runs and cur.median > 0 and all(m > 0 for m in medians):
-        run_level = run_level_test(medians, cur.median, settings.confidence, pooled)
     have_samples = cur_samples.size > 0 and base_samples.size > 0
     positive = have_samples and bool((cur_samples > 0).all() and (base_samples > 0).all())
 
@@ -401,10 +459,6 @@ def _analyse(
             )
         low = None if shift.low is None else min(shift.low, run_level.low)
         high = None if shift.high is None else max(shift.high, run_level.high)
-        note = (
-            f"baseline of {run_level.runs} runs, run-to-run spread {math.expm1(run_level.spread):.1%}: "
-            "tested within the run and against the spread of runs"
-        )
         return _Analysis(
             p,
             base,
@@ -415,29 +469,68 @@ def _analyse(
             # Intersection-union: a change must show both within the run and against the spread of runs.
             p_up=max(p_up, run_level.p_up),
             p_down=max(p_down, run_level.p_down),
-            method=f"{HL_MANN_WHITNEY}+{RUN_LEVEL}",
-            notes=(note,),
-        )
-    if run_level is not None:
-        why = "no samples" if not have_samples else "non-positive values"
-        note = (
-            f"{why}: run-level test of the median against {run_level.runs} baseline runs "
-            f"(run-to-run spread {math.expm1(run_level.spread):.1%})"
-        )
-        return _Analysis(
-            p,
-            base,
-            cur,
-            log_est=run_level.shift,
-            log_low=run_level.low,
-            log_high=run_level.high,
-            p_up=run_level.p_up,
-            p_down=run_level.p_down,
-            method=RUN_LEVEL,
-            notes=(note,),
+            method=f"{HL_MANN_WHITNEY}+{run_method}",
+            notes=(f"{run_note}: tested within the run and against the spread of runs",),
         )
     why = "no samples" if not have_samples else "non-positive values"
+    if run_level is not None:
+        return _run_level_analysis(p, base, cur, run_level, run_method, f"{why}: {run_note}")
     return _point_analysis(p, base, cur, f"{why}: ratio of medians against the threshold, without a test")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _repeats_exactly(base: np.ndarray, cur: np.ndarray) -> bool:
+    """Each side has at least two samples and every sample on a side is the same value."""
+    return bool(base.size >= 2 and cur.size >= 2 and (base == base[0]).all() and (cur == cur[0]).all())
+
+
+def _run_level(
+    medians: Sequence[float],
+    current: float,
+    settings: CompareSettings,
+    pooled: tuple[float, int] | None,
+    history: RunSpread | None,
+) -> tuple[RunLevel | None, str, str]:
+    """The run-level test that applies, its method name and a note for the reason (or None, "", "").
+
+    From ``min_baseline_runs`` baseline runs on: their medians' spread (or the history's, or the
+    suite's pooled one, when larger). With fewer baseline runs: the history's spread, when there is one.
+    """
+    if current <= 0 or not medians or any(m <= 0 for m in medians):
+        return None, "", ""
+    k = len(medians)
+    if k >= settings.min_baseline_runs:
+        spread = (history.spread, history.df) if history is not None else pooled
+        rl = run_level_test(medians, current, settings.confidence, spread)
+        where = f"; {history.describe()}" if history is not None else ""
+        note = f"baseline of {k} runs, run-to-run spread {math.expm1(rl.spread):.1%}{where}"
+        return rl, RUN_LEVEL, note
+    if history is not None:
+        rl = prediction_test(medians, current, history.spread, history.df, settings.confidence)
+        runs = "1 run" if k == 1 else f"{k} runs"
+        note = f"baseline of {runs}, judged against the testbed's {history.describe()}"
+        return rl, HISTORY_T, note
+    return None, "", ""
+
+
+def _run_level_analysis(
+    p: MetricPair, base: Summary, cur: Summary, rl: RunLevel, method: str, note: str
+) -> _Analysis:
+    return _Analysis(
+        p,
+        base,
+        cur,
+        log_est=rl.shift,
+        log_low=rl.low,
+        log_high=rl.high,
+        p_up=rl.p_up,
+        p_down=rl.p_down,
+        method=method,
+        notes=(note,),
+    )
 
 
 def _paired_analysis(
@@ -452,7 +545,7 @@ def _paired_analysis(
             change=_ratio_change(base.median, cur.median),
             threshold=p.threshold,
             method=PAIRED_BLOCKS,
-            reason=f"only {len(ratios)} paired blocks, need {settings.min_samples}",
+            reason=f"only {_plural(len(ratios), 'paired block')}, need {settings.min_samples}",
             **_common(p),  # type: ignore[arg-type]
         )
         return _Analysis(p, base, cur, final=v)
@@ -471,17 +564,19 @@ def _paired_analysis(
     )
 
 
-def _point_analysis(p: MetricPair, base: Summary, cur: Summary, reason: str | None) -> _Analysis:
+def _point_analysis(
+    p: MetricPair, base: Summary, cur: Summary, reason: str | None, method: str = RATIO_OF_MEDIANS
+) -> _Analysis:
     if base.median > 0 and cur.median > 0:
         return _Analysis(
             p,
             base,
             cur,
             log_est=math.log(cur.median) - math.log(base.median),
-            method=RATIO_OF_MEDIANS,
+            method=method,
             notes=(reason,) if reason else (),
         )
-    return _Analysis(p, base, cur, final=_ratio_verdict(p, base, cur, reason))
+    return _Analysis(p, base, cur, final=_ratio_verdict(p, base, cur, reason, method))
 
 
 def _expressible(log_ratio: float | None) -> bool:
@@ -573,9 +668,12 @@ def _finish(v: Verdict, settings: CompareSettings) -> Verdict:
     return v
 
 
-def compare_pair(p: MetricPair, settings: CompareSettings = CompareSettings()) -> Verdict:
-    """The verdict on one benchmark and metric on its own (no multiplicity correction, no shift check)."""
-    a = _analyse(p, settings)
+def compare_pair(
+    p: MetricPair, settings: CompareSettings = CompareSettings(), history: RunSpread | None = None
+) -> Verdict:
+    """The verdict on one benchmark and metric on its own (no multiplicity correction, no shift check);
+    ``history``: its run-to-run spread on the testbed (:func:`perfgate.stats.history_spreads`)."""
+    a = _analyse(p, settings, history=history)
     return _finish(_decide(a, a.p_worse, a.p_better, settings, corrected=False), settings)
 
 
@@ -619,12 +717,47 @@ def _shifts(analyses: Sequence[_Analysis], settings: CompareSettings) -> list[Ma
     return found
 
 
+def _wall_without_cpu(verdicts: list[Verdict]) -> list[Verdict]:
+    """A ``time`` regression whose benchmark's ``cpu_time`` did not move says so in its reason: the wall
+    clock ran while the code did not, which is what a contended machine (or waiting on I/O) looks like."""
+    cpu = {v.benchmark.name: v for v in verdicts if v.metric == "cpu_time"}
+    out = []
+    for v in verdicts:
+        c = cpu.get(v.benchmark.name)
+        if v.metric == "time" and v.status is Status.REGRESSION and c is not None and c.change is not None:
+            adverse = c.change if c.direction is Direction.LOWER else -c.change
+            if c.status is Status.UNCHANGED or abs(adverse) <= (c.threshold or 0.0):
+                note = (
+                    f"cpu_time did not move ({_pct(c.change)}): the wall time may have waited on a "
+                    "contended machine or on I/O; rerun on a quiet machine or compare with `perfgate ab`"
+                )
+                v = replace(v, reason=f"{v.reason}; {note}" if v.reason else note)
+        out.append(v)
+    return out
+
+
 def compare_suite(
-    pairs: Sequence[MetricPair], settings: CompareSettings = CompareSettings()
+    pairs: Sequence[MetricPair],
+    settings: CompareSettings = CompareSettings(),
+    spreads: Mapping[tuple[str, str], RunSpread] | None = None,
 ) -> SuiteComparison:
-    """Verdicts for a whole suite, worst first. Deterministic for the same inputs."""
+    """Verdicts for a whole suite, worst first. Deterministic for the same inputs.
+
+    ``spreads``: per (benchmark name, metric), the run-to-run spread measured on the testbed's stored
+    history (:func:`perfgate.stats.history_spreads`); with it, a baseline of one or two runs, or one value
+    per run, is judged against that spread instead of the noise within the runs alone.
+    """
+    spreads = spreads or {}
     pooled = _pooled_spreads(pairs, settings)
-    analyses = [_analyse(p, settings, pooled=pooled.get(p.metric)) for p in pairs]
+    analyses = [
+        _analyse(
+            p,
+            settings,
+            pooled=pooled.get((p.benchmark.name, p.metric)),
+            history=spreads.get((p.benchmark.name, p.metric)),
+        )
+        for p in pairs
+    ]
     notes: list[str] = []
     shifts: list[MachineShift] = []
     if settings.machine_shift != "ignore":
@@ -645,7 +778,13 @@ def compare_suite(
                 renormalized.append(a)
                 continue
             value_shift = ms.log_shift if a.pair.direction is Direction.LOWER else -ms.log_shift
-            b = _analyse(a.pair, settings, offset=-value_shift, pooled=pooled.get(a.pair.metric))
+            b = _analyse(
+                a.pair,
+                settings,
+                offset=-value_shift,
+                pooled=pooled.get((a.pair.benchmark.name, a.pair.metric)),
+                history=spreads.get((a.pair.benchmark.name, a.pair.metric)),
+            )
             note = f"judged relative to the run-wide shift of {_pct(ms.change)}"
             renormalized.append(replace(b, notes=(*b.notes, note)))
         analyses = renormalized
@@ -673,6 +812,7 @@ def compare_suite(
             reason = "; ".join(x for x in (ms.describe(), v.reason) if x)
             v = replace(v, status=Status.INCONCLUSIVE, reason=reason)
         verdicts.append(_finish(v, settings))
+    verdicts = _wall_without_cpu(verdicts)
     verdicts.sort(key=verdict_sort_key)
     return SuiteComparison(
         verdicts=tuple(verdicts),

@@ -1,8 +1,9 @@
 """Machine-wide shifts: when nearly every benchmark moves by a similar factor, suspect the machine.
 
-A slower CI runner, a throttled CPU or a noisy neighbour moves every timing at once; a code change rarely
-does. Such a run should produce one note, not N regressions. Genuine suite-wide slowdowns stay detectable
-by running base and head interleaved on one machine (``perfgate ab``), where the caller turns this off.
+A slower CI runner, a throttled CPU or a noisy neighbour moves every timing at once; so does a code change
+that touches every benchmark (a core data structure, an interpreter upgrade). The run gets one note that
+says so, with the remedy: running base and head interleaved on one machine (``perfgate ab``) tells code
+from machine. What the verdicts do about it is the caller's setting (``CompareSettings.machine_shift``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class MachineShift:
         what = "the whole run" if self.metric == "time" else f"the whole run [{self.metric}]"
         return (
             f"{what} is {size:.0%} {worse} ({len(self.members)} of {self.total} benchmarks moved together): "
-            "the machine, not the code? Compare base and head interleaved on one machine (perfgate ab)"
+            "a change that touches every benchmark, or the machine; `perfgate ab` (base and head "
+            "interleaved on one machine) tells code from machine"
         )
 
 

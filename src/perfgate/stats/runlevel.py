@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RunLevel", "log_spread", "pool_spreads", "run_level_test"]
+__all__ = ["RunLevel", "log_spread", "pool_spreads", "prediction_test", "run_level_test"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,32 @@ def run_level_test(
     spread, df = log_spread(baseline_medians)
     if pooled is not None and pooled[0] >= spread and pooled[1] > df:
         spread, df = pooled
-    shift = math.log(current_median) - mean
+    return _predict(mean, k, math.log(current_median), spread, df, confidence)
+
+
+def prediction_test(
+    baseline_medians: Sequence[float],
+    current_median: float,
+    spread: float,
+    df: int,
+    confidence: float = 0.95,
+) -> RunLevel:
+    """The same prediction-interval test with a run-to-run ``spread`` measured elsewhere (the testbed's
+    stored history, :mod:`perfgate.stats.history`), so one or two baseline runs suffice."""
+    k = len(baseline_medians)
+    if k < 1:
+        raise ValueError("the prediction test needs at least 1 baseline run")
+    if current_median <= 0 or any(m <= 0 for m in baseline_medians):
+        raise ValueError("the prediction test works on log medians and needs positive medians")
+    if spread < 0 or df < 1:
+        raise ValueError("the prediction test needs a spread >= 0 and at least 1 degree of freedom")
+    mean = math.fsum(math.log(m) for m in baseline_medians) / k
+    return _predict(mean, k, math.log(current_median), spread, df, confidence)
+
+
+def _predict(mean: float, k: int, current: float, spread: float, df: int, confidence: float) -> RunLevel:
+    """Student's t prediction interval for a new log median around the mean ``mean`` of ``k`` runs."""
+    shift = current - mean
     se = spread * math.sqrt(1.0 + 1.0 / k)
     if se == 0.0:
         # Identical baseline medians: any difference at all is outside the (degenerate) interval.

@@ -6,13 +6,16 @@ evaluated per verdict: the first rule whose conditions all hold names the verdic
 Variables a condition may use (changes are *adverse*: positive means worse, whatever the metric's
 direction, so one rule set serves times and throughputs alike):
 
-``change``  the relative adverse change (``10%`` or ``0.10``)
-``low``     the lower bound of the adverse change's interval
-``high``    the upper bound of the adverse change's interval
-``p``       the p-value the verdict used (after the suite's multiplicity correction)
-``cv``      the larger (robust) coefficient of variation of the two sides
+``change``  the relative adverse change, a percentage (``10`` and ``10%`` both mean 10%)
+``low``     the lower bound of the adverse change's interval (a percentage)
+``high``    the upper bound of the adverse change's interval (a percentage)
+``cv``      the larger (robust) coefficient of variation of the two sides (a percentage)
+``p``       the p-value the verdict used (after the suite's multiplicity correction), a probability:
+            ``p < 0.05``, or equally ``p < 5%``
 
-A condition on a value the verdict does not have (no interval, no p-value) does not hold.
+A bare number means a percentage for every relative quantity, as in ``thresholds.time = 5``; only ``p``
+is a probability. Keywords and variables are case-insensitive (``AND``, ``Change``). A condition on a
+value the verdict does not have (no interval, no p-value) does not hold.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ __all__ = ["Condition", "SeverityRule", "parse_severity_rules", "severity_of", "
 VARIABLES = ("change", "low", "high", "p", "cv")
 _OPS = ("<=", ">=", "<", ">")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+# Variables measured as relative changes: a bare number there is a percentage, as in thresholds.
+_PERCENT_VARIABLES = ("change", "low", "high", "cv")
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_OR = re.compile(r"\sor\s", re.IGNORECASE)
 _COND = re.compile(r"\s*([A-Za-z_]+)\s*(<=|>=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(%?)\s*\Z")
 
 
@@ -92,12 +99,13 @@ def _parse_condition(text: str, rule: str, prefix: str) -> Condition:
             "'<variable> <op> <number>[%]'"
         )
     var, op, num, pct = m.groups()
+    var = var.lower()
     if var not in VARIABLES:
         raise ConfigError(
             f"{prefix}cannot parse severity rule {rule!r}: unknown variable {var!r} "
             f"(use {', '.join(VARIABLES)})"
         )
-    value = float(num) / 100.0 if pct else float(num)
+    value = float(num) / 100.0 if pct or var in _PERCENT_VARIABLES else float(num)
     return Condition(var, op, value)
 
 
@@ -122,7 +130,12 @@ def parse_severity_rules(text: str, source: str | None = None) -> tuple[Severity
             raise ConfigError(f"{prefix}cannot parse severity rule {rule!r}: {name!r} is not a name")
         if name in seen:
             raise ConfigError(f"{prefix}cannot parse severity rule {rule!r}: severity {name!r} twice")
-        parts = re.split(r"\s+and\s+", body.strip())
+        if _OR.search(f" {body} "):
+            raise ConfigError(
+                f"{prefix}cannot parse severity rule {rule!r}: 'or' is not supported: write one rule per "
+                "alternative (the first rule that matches names the severity)"
+            )
+        parts = _AND.split(body.strip())
         if not body.strip():
             raise ConfigError(f"{prefix}cannot parse severity rule {rule!r}: no conditions")
         conditions = tuple(_parse_condition(part, rule, prefix) for part in parts)
