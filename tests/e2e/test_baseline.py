@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from .conftest import CODE
 
 
@@ -30,12 +33,116 @@ def test_a_branch_is_compared_with_its_merge_base_not_the_newest_main(project, t
     # the job summary got the Markdown report
     assert summary.read_text().startswith("<!-- perfgate-report")
 
-    # on main, the latest runs on main are the baseline (both of them, newest first)
+    # on main, the latest runs on main are the baseline, newest first, but never a run of the same
+    # commit: a second run at C is judged against A's, as the first run at C was
     project.git("checkout", "-q", "main")
     del project.env["GITHUB_STEP_SUMMARY"]
     report = project.perfgate("run", "--tier", "fast", "--format", "json").json()
-    assert report["baseline"]["run_ids"] == [at_c, at_a]
+    assert report["baseline"]["run_ids"] == [at_a], (at_a, at_c)
+    again_c = report["run"]["id"]
+    project.write("README", "main moves on again\n")
+    project.commit("D on main")
+    report = project.perfgate("run", "--tier", "fast", "--format", "json").json()
+    assert report["baseline"]["run_ids"] == [again_c, at_c, at_a]
 
     # --baseline pins it
     report = project.perfgate("run", "--tier", "fast", "--baseline", at_a[:10], "--format", "json").json()
     assert report["baseline"]["run_ids"] == [at_a]
+
+
+# --- ingested runs gated like `perfgate run` judges its own (canned results: logic, not measuring) ---
+
+GO = Path(__file__).resolve().parents[1] / "data" / "go-bench" / "perf-suffixarray.bench"
+SLOW = "BenchmarkNew/text=opticks/size=100K/bits=32"
+
+
+def go_output(factor: float = 1.0, *, slow: str | None = None, slow_factor: float = 3.0) -> str:
+    """The real Go output with every ns/op times ``factor``, and ``slow``'s lines ``slow_factor`` more."""
+
+    def scale(line: str) -> str:
+        f = factor * (slow_factor if slow is not None and line.startswith(slow + "-") else 1.0)
+        return re.sub(r"(\d+(?:\.\d+)?) ns/op", lambda m: f"{float(m.group(1)) * f:.0f} ns/op", line)
+
+    return "\n".join(scale(line) for line in GO.read_text().split("\n"))
+
+
+def ingest(project, tmp_path, text: str, *args: str):
+    f = tmp_path / f"go-{len(list(tmp_path.iterdir()))}.txt"
+    f.write_text(text)
+    return project.perfgate("ingest", str(f), *args)
+
+
+def main_history(project, tmp_path) -> list[str]:
+    """Three runs on main, one per commit, each a little different, as CI stores them."""
+    ids = []
+    for i, factor in enumerate((1.0, 1.01, 0.99)):
+        project.write("README", f"commit {i}\n")
+        project.commit(f"main {i}")
+        res = ingest(project, tmp_path, go_output(factor), "--gate", "--format", "json")
+        assert res.code == 0, res.stderr
+        ids.append(res.json()["run"]["id"])
+    return ids
+
+
+def test_ingest_gate_judges_like_run_and_a_retry_gets_the_same_baseline(project, tmp_path):
+    on_main = main_history(project, tmp_path)
+    project.git("checkout", "-q", "-b", "feature")
+    project.write("lib.py", CODE.format(factor=3))
+    project.commit("B: one benchmark three times slower")
+
+    first = ingest(project, tmp_path, go_output(1.0, slow=SLOW), "--gate", "--format", "json")
+    assert first.code == 1, first.stderr
+    report = first.json()
+    assert report["baseline"]["run_ids"] == [on_main[-1]]  # the merge-base's run
+    regressed = {v["benchmark"] for v in report["verdicts"] if v["status"] == "regression"}
+    assert regressed == {"index/suffixarray." + SLOW}
+    assert report["run"]["id"][:10] in project.perfgate("runs").stdout  # stored, then judged
+
+    # The CI job is retried at B: judged against the same baseline, not against B's first run.
+    retry = ingest(project, tmp_path, go_output(1.0, slow=SLOW), "--gate", "--format", "json")
+    assert retry.code == 1, retry.stderr
+    assert retry.json()["baseline"]["run_ids"] == [on_main[-1]]
+
+    # --warn-only reports and exits 0; -o writes the report; markdown as for `perfgate run`
+    warn = ingest(project, tmp_path, go_output(1.0, slow=SLOW), "--gate", "--warn-only", "-o", "r.md",
+                  "--format", "markdown")  # fmt: skip
+    assert warn.code == 0 and "--warn-only" in warn.stderr, warn.stderr
+    assert (project.root / "r.md").read_text().startswith("<!-- perfgate-report")
+
+
+def test_ingest_gate_on_main_uses_the_latest_runs_and_passes_unchanged_code(project, tmp_path):
+    on_main = main_history(project, tmp_path)
+    project.write("README", "unchanged code\n")
+    project.commit("C: docs only")
+    same = ingest(project, tmp_path, go_output(1.0), "--gate", "--format", "json")
+    assert same.code == 0, same.stderr
+    report = same.json()
+    assert report["baseline"]["run_ids"] == on_main[::-1]
+    assert {v["status"] for v in report["verdicts"]} <= {"unchanged", "inconclusive", "improvement"}
+
+    # a re-run at C: C's first run is not its baseline
+    again = ingest(project, tmp_path, go_output(1.0), "--gate", "--format", "json")
+    assert again.json()["baseline"]["run_ids"] == on_main[::-1], again.stderr
+
+    # --threshold and --baseline as for `perfgate run`
+    pinned = ingest(project, tmp_path, go_output(1.0, slow=SLOW, slow_factor=1.5), "--gate", "--format", "json",
+                    "--baseline", on_main[0], "--threshold", "60%")  # fmt: skip
+    assert pinned.code == 0, pinned.stderr
+    assert pinned.json()["baseline"]["run_ids"] == [on_main[0]]
+
+
+def test_ingest_gate_refuses_a_bad_baseline_and_stores_nothing(project, tmp_path):
+    res = ingest(project, tmp_path, go_output(1.0), "--gate", "--baseline", "no-such-ref")
+    assert res.code == 2 and "no-such-ref" in res.stderr, res.stderr
+    assert not (project.root / ".perfgate").exists()  # not even an empty store
+    stored = ingest(project, tmp_path, go_output(1.0))
+    assert stored.code == 0, stored.stderr
+    res = ingest(project, tmp_path, go_output(1.0), "--gate", "--baseline", "no-such-ref")
+    assert res.code == 2 and "no-such-ref" in res.stderr, res.stderr
+    runs = project.perfgate("runs", "--format", "json")
+    assert [r["id"] for r in runs.json()] == [stored.stdout.strip()], runs.stderr
+
+
+def test_report_flags_without_gate_are_refused(project, tmp_path):
+    res = ingest(project, tmp_path, go_output(1.0), "--warn-only")
+    assert res.code == 2 and "--gate" in res.stderr
