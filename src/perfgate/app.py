@@ -276,7 +276,9 @@ def gate_run(
         notes.append("no baseline: this run was not stored, and none was given (--baseline)")
     else:
         notes.append(f"baseline: {baseline.description}")
-    if run.status is not RunStatus.COMPLETE:
+    if run.status is RunStatus.FAILED:
+        notes.append("run status failed: the harness reported the run failed or was cut short")
+    elif run.status is not RunStatus.COMPLETE:
         notes.append(f"run status {run.status.value}: not every benchmark was measured")
     if settings is None:
         settings = CompareSettings(severity_rules=ws.config.severity)
@@ -559,9 +561,8 @@ def ingest_paths(
         known = {k: hints.pop(k) for k in list(hints) if k in fields}
         env = replace(env, **known, extra={**env.extra, **hints})
     git = _ingest_git(ws, live_git, commit or parsed.commit, branch or parsed.branch)
-    doc = ResultsDoc(
-        started=parsed.started or utcnow(), finished=None, status=RunStatus.COMPLETE, results=parsed.results
-    )
+    status = RunStatus.FAILED if parsed.failure is not None else RunStatus.COMPLETE
+    doc = ResultsDoc(started=parsed.started or utcnow(), finished=None, status=status, results=parsed.results)
     run = build_run(ws, doc, tier=tier, source=parsed.source, git=git, ci=ci, environment=env)
     return replace(run, project=project) if project else run
 

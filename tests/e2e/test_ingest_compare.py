@@ -134,3 +134,47 @@ def test_compare_and_ingest_read_what_pytest_perfgate_json_wrote(project, tmp_pa
         "bench/test_work.py::test_work",
         "bench/test_work.py::test_cheap",
     }
+
+
+RADIO = DATA / "go-bench"
+
+
+def test_a_go_run_killed_by_its_timeout_fails_the_gate(project, tmp_path):
+    """Issue 9 case 5: the killed run used to be stored complete, "2 missing, gate passed"."""
+    base = project.perfgate("ingest", str(RADIO / "radio-complete.txt"), "--gate", "--format", "json")
+    assert base.code == 0, base.stderr
+    project.write("README", "next\n")
+    project.commit("B")
+    killed = RADIO / "radio-timeout-sigquit.txt"
+    res = project.perfgate("ingest", str(killed), "--gate", "--format", "json")
+    assert res.code == 1, res.stderr
+    report = res.json()
+    assert report["run"]["status"] == "failed" and report["passed"] is False
+    by = {(v["benchmark"], v["metric"]): v["status"] for v in report["verdicts"]}
+    assert by[("example.com/radio.(package)", "time")] == "failed"
+    assert by[("example.com/radio.BenchmarkDecode", "time")] == "missing"
+    assert any("missing from this run" in n for n in report["notes"])
+
+    # stored as failed, with what it did measure
+    shown = project.perfgate("show", report["run"]["id"], "--format", "json").json()["run"]
+    assert shown["status"] == "failed"
+
+
+def test_missing_benchmarks_fail_the_gate_unless_the_run_is_a_subset(project, tmp_path):
+    full = RADIO / "radio-complete.txt"
+    assert project.perfgate("ingest", str(full), "--gate").code == 0
+    project.write("README", "next\n")
+    project.commit("B")
+    part = tmp_path / "encode-only.txt"
+    part.write_text("\n".join(ln for ln in full.read_text().splitlines() if "BenchmarkDecode" not in ln))
+    lost = project.perfgate("ingest", str(part), "--gate", "--format", "json")
+    assert lost.code == 1, lost.stderr
+    assert lost.json()["run"]["status"] == "complete"
+    (missing,) = [v for v in lost.json()["verdicts"] if v["status"] == "missing" and v["metric"] == "time"]
+    assert missing["benchmark"] == "example.com/radio.BenchmarkDecode"
+
+    subset = project.perfgate("ingest", str(part), "--gate", "--subset", "--format", "json")
+    assert subset.code == 0, subset.stderr
+    assert "subset" in subset.json()["run"]["tags"]
+    decode = [v["status"] for v in subset.json()["verdicts"] if v["benchmark"].endswith("Decode")]
+    assert decode == ["missing"] * 3

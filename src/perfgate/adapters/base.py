@@ -28,6 +28,9 @@ class Parsed:
     ``cores``, ``memory_bytes``, ``python``); anything else goes to the environment's ``extra``.
     ``commit``/``branch``/``started`` are what the file itself records, if anything; command-line flags
     and the live git context take precedence over them.
+    ``failure`` is what the harness said when the run as a whole failed or was cut short (a Go
+    ``FAIL pkg`` after a timeout panic, cargo's ``error: bench failed``): the run is stored as failed,
+    and fails the gate.
     """
 
     source: str  # the adapter's name, e.g. "go", "pytest-benchmark"
@@ -36,6 +39,7 @@ class Parsed:
     commit: str | None = None
     branch: str | None = None
     started: datetime | None = None
+    failure: str | None = None
 
 
 @runtime_checkable

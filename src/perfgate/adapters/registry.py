@@ -225,9 +225,12 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
     commit: str | None = None
     branch: str | None = None
     started: datetime | None = None
+    failure: str | None = None
     sources: set[str] = set()
     for path, parsed in parts:
         sources.add(parsed.source)
+        if parsed.failure is not None and failure is None:
+            failure = f"{path}: {parsed.failure}"
         for r in parsed.results:
             seen = where.get(r.key)
             if seen is not None:
@@ -252,6 +255,7 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
         commit=commit,
         branch=branch,
         started=started,
+        failure=failure,
     )
 
 
