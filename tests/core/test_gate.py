@@ -101,3 +101,36 @@ def test_a_change_against_one_baseline_run_says_what_one_run_cannot_know():
     assert ONE_BASELINE_NOTE not in evaluate(slower, bases, Policy()).notes
     paired = CompareSettings(paired_blocks=True, machine_shift="ignore")
     assert ONE_BASELINE_NOTE not in evaluate(slower, [base], Policy(), paired).notes
+
+
+def test_a_benchmark_lost_from_the_newest_baseline_fails_the_gate_unless_the_run_is_a_subset():
+    from dataclasses import replace
+
+    from perfgate.gate import SUBSET_TAG
+
+    older = run(res("a", [1.0] * 5), res("removed_long_ago", [1.0] * 5))
+    newest = run(res("a", [1.0] * 5), res("lost", [1.0] * 5), res("broken", [], error="boom"))
+    cur = run(res("a", [1.0] * 5))
+    out = evaluate(cur, [newest, older], Policy())
+    assert [v.benchmark.name for v in out.lost] == ["lost"]  # not what older runs or a failure had
+    assert {v.benchmark.name: v.status for v in out.verdicts}["removed_long_ago"] is Status.MISSING
+    assert out.lost[0].reason == "in the baseline, not in this run"
+    assert not out.passed and out.exit_code() == 1
+    assert any("1 benchmark(s) of the baseline are missing" in n and "lost" in n for n in out.notes)
+
+    subset = evaluate(replace(cur, tags=(SUBSET_TAG,)), [newest, older], Policy())
+    assert subset.lost == () and subset.passed
+    assert {v.benchmark.name: v.status for v in subset.verdicts}["lost"] is Status.MISSING
+
+
+def test_a_run_the_harness_reported_failed_fails_the_gate():
+    from dataclasses import replace
+
+    from perfgate.model import RunStatus
+
+    base = run(res("a", [1.0] * 5))
+    cur = run(res("a", [1.0] * 5))
+    assert evaluate(cur, [base], Policy()).passed
+    failed = evaluate(replace(cur, status=RunStatus.FAILED), [base], Policy())
+    assert {v.status for v in failed.verdicts} == {Status.UNCHANGED}
+    assert not failed.passed and failed.exit_code() == 1

@@ -178,3 +178,36 @@ def test_missing_benchmarks_fail_the_gate_unless_the_run_is_a_subset(project, tm
     assert "subset" in subset.json()["run"]["tags"]
     decode = [v["status"] for v in subset.json()["verdicts"] if v["benchmark"].endswith("Decode")]
     assert decode == ["missing"] * 3
+
+
+def test_compare_git_refs_honours_the_tier(project, tmp_path):
+    """Issue 9 case 8: a fast-tier head was compared with main's slow-tier run."""
+    project.write(
+        "perfgate.toml",
+        'default_tier = "fast"\n[tiers.fast]\n[tiers.slow]\n',
+    )
+    project.commit("tiers")
+    full = RADIO / "radio-complete.txt"
+    fast_only = tmp_path / "fast.txt"
+    fast_only.write_text("\n".join(ln for ln in full.read_text().splitlines() if "BenchmarkDecode" not in ln))
+    for tier, f in (("fast", fast_only), ("slow", full)):
+        assert project.perfgate("ingest", str(f), "--tier", tier).code == 0
+    project.git("checkout", "-q", "-b", "head")
+    project.write("README", "head\n")
+    project.commit("head")
+    assert project.perfgate("ingest", str(fast_only), "--tier", "fast").code == 0
+
+    res = project.perfgate("compare", "main", "head", "--format", "json")
+    assert res.code == 0, res.stderr
+    assert res.json()["run"]["tier"] == "fast"
+    assert {v["status"] for v in res.json()["verdicts"]} - {"unchanged", "inconclusive"} == set()
+
+    # the slow tier of main has no counterpart at head: said, not compared with the fast run
+    slow = project.perfgate("compare", "main", "head", "--tier", "slow")
+    assert slow.code == 2 and "no run of tier 'slow'" in slow.stderr and "fast" in slow.stderr
+    # two run ids of different tiers are refused
+    runs = {
+        r["tier"]: r["id"] for r in project.perfgate("runs", "--branch", "main", "--format", "json").json()
+    }
+    mixed = project.perfgate("compare", runs["slow"], runs["fast"])
+    assert mixed.code == 2 and "different tiers" in mixed.stderr
