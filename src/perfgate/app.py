@@ -207,12 +207,12 @@ def earlier_runs(
 ) -> list[Run]:
     """The ``candidates`` that may be ``run``'s baseline, in their order (at most ``limit``).
 
-    Never ``run`` itself; never a run of ``run``'s own commit (a retried CI job would otherwise be
-    judged against the run it retries, and pass); never a run of a commit that git knows is not an
-    ancestor of ``run``'s (a later commit, another branch). The one exception: a run of a dirty work
-    tree may be compared with clean runs of its commit, since its code is not that commit's. A commit
-    git does not know (a shallow clone, results ingested for another repository) cannot be judged and
-    is kept.
+    Never ``run`` itself; never a run the harness reported failed (what it lacks is no baseline);
+    never a run of ``run``'s own commit (a retried CI job would otherwise be judged against the run it
+    retries, and pass); never a run of a commit that git knows is not an ancestor of ``run``'s (a
+    later commit, another branch). The one exception: a run of a dirty work tree may be compared with
+    clean runs of its commit, since its code is not that commit's. A commit git does not know (a
+    shallow clone, results ingested for another repository) cannot be judged and is kept.
     """
     out: list[Run] = []
     ancestor: dict[str, bool] = {}
@@ -220,7 +220,7 @@ def earlier_runs(
     for r in candidates:
         if limit is not None and len(out) >= limit:
             break
-        if r.id == run.id:
+        if r.id == run.id or r.status is RunStatus.FAILED:
             continue
         if head is None or r.git is None:
             out.append(r)

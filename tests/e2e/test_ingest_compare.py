@@ -159,6 +159,13 @@ def test_a_go_run_killed_by_its_timeout_fails_the_gate(project, tmp_path):
     shown = project.perfgate("show", report["run"]["id"], "--format", "json").json()["run"]
     assert shown["status"] == "failed"
 
+    # a failed run is no baseline: the next commit is judged against the complete run
+    project.write("README", "after\n")
+    project.commit("C")
+    after = project.perfgate("ingest", str(RADIO / "radio-complete.txt"), "--gate", "--format", "json")
+    assert after.code == 0, after.stderr
+    assert after.json()["baseline"]["run_ids"] == [base.json()["run"]["id"]]
+
 
 def test_missing_benchmarks_fail_the_gate_unless_the_run_is_a_subset(project, tmp_path):
     full = RADIO / "radio-complete.txt"
