@@ -122,6 +122,11 @@ def test_a_benchmark_lost_from_the_newest_baseline_fails_the_gate_unless_the_run
     assert subset.lost == () and subset.passed
     assert {v.benchmark.name: v.status for v in subset.verdicts}["lost"] is Status.MISSING
 
+    # a subset baseline run does not hide what the full suite before it measured
+    subset_base = replace(run(res("a", [1.0] * 5)), tags=(SUBSET_TAG,))
+    behind = evaluate(cur, [subset_base, newest, older], Policy())
+    assert [v.benchmark.name for v in behind.lost] == ["lost"]
+
 
 def test_a_run_the_harness_reported_failed_fails_the_gate():
     from dataclasses import replace

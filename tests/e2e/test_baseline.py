@@ -146,3 +146,27 @@ def test_ingest_gate_refuses_a_bad_baseline_and_stores_nothing(project, tmp_path
 def test_report_flags_without_gate_are_refused(project, tmp_path):
     res = ingest(project, tmp_path, go_output(1.0), "--warn-only")
     assert res.code == 2 and "--gate" in res.stderr
+
+
+def test_run_with_a_pytest_selection_is_a_subset_and_a_lost_benchmark_fails(project):
+    """`perfgate run -- -k ...` measures a deliberate subset: what it leaves out is missing, not lost.
+    A test module that stops collecting a benchmark is lost: the gate fails on it."""
+    first = project.perfgate("run", "--tier", "fast")
+    assert first.code == 0, first.stderr  # no baseline yet: every benchmark is new
+    project.write("README", "next\n")
+    project.commit("B")
+    res = project.perfgate("run", "--tier", "fast", "--format", "json", "--", "-k", "not cheap")
+    report = res.json()
+    assert "subset" in report["run"]["tags"], res.stderr
+    missing = [v for v in report["verdicts"] if v["status"] == "missing"]
+    assert {v["benchmark"] for v in missing} == {"bench/test_work.py::test_cheap"}
+    assert not any("missing from this run" in n for n in report["notes"])
+
+    project.write(
+        "bench/test_work.py", (project.root / "bench/test_work.py").read_text().split("def test_cheap")[0]
+    )
+    project.commit("C: test_cheap dropped by mistake")
+    lost = project.perfgate("run", "--tier", "fast", "--format", "json")
+    assert lost.code == 1, lost.stderr
+    assert "subset" not in lost.json()["run"]["tags"]
+    assert any("missing from this run (bench/test_work.py::test_cheap)" in n for n in lost.json()["notes"])

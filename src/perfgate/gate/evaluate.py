@@ -75,17 +75,23 @@ def lost_benchmarks(
     """The missing verdicts that fail the gate, with the reason said, and a note when there are any.
 
     A benchmark the newest baseline run measured (without an error) and ``current`` lacks is lost: a
-    harness killed half-way, a test module that stopped importing. Not when ``current`` is a deliberate
-    subset (tagged :data:`SUBSET_TAG`), nor for what only older baseline runs had (a benchmark removed
-    on purpose fails once, on the commit that removes it, not on every run after).
+    harness killed half-way, a test module that stopped importing. A subset baseline run does not say
+    what the suite holds: then the newest baseline run that is not a subset counts too. Not when
+    ``current`` is a deliberate subset (tagged :data:`SUBSET_TAG`), nor for what only older baseline
+    runs had (a benchmark removed on purpose fails once, on the commit that removes it, not after).
     """
     if not baselines or SUBSET_TAG in current.tags:
         return (), []
-    newest = baselines[0]
+    # what the newest complete-suite baseline run measured, and any subset run newer than it
+    expected: set[tuple[str, str]] = set()
+    for b in baselines:
+        expected.update(r.key for r in b.results if r.error is None)
+        if SUBSET_TAG not in b.tags:
+            break
     lost = tuple(
         replace(v, reason="in the baseline, not in this run")
         for v in verdicts
-        if v.status is Status.MISSING and (r := newest.result(*v.key)) is not None and r.error is None
+        if v.status is Status.MISSING and v.key in expected
     )
     if not lost:
         return (), []
