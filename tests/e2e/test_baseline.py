@@ -124,7 +124,21 @@ def test_ingest_gate_on_main_uses_the_latest_runs_and_passes_unchanged_code(proj
     again = ingest(project, tmp_path, go_output(1.0), "--gate", "--format", "json")
     assert again.json()["baseline"]["run_ids"] == on_main[::-1], again.stderr
 
+    # B on main makes one benchmark 3x slower: the gate fails, and a retried job at B fails too,
+    # against the same baseline (before, B's own first run joined the baseline of the retry)
+    project.write("lib.py", CODE.format(factor=3))
+    project.commit("B: one benchmark three times slower, on main")
+    slow = ingest(project, tmp_path, go_output(1.0, slow=SLOW), "--gate", "--format", "json")
+    assert slow.code == 1, slow.stderr
+    first_base = slow.json()["baseline"]["run_ids"]
+    assert on_main[-1] in first_base and report["run"]["id"] in first_base
+    retry = ingest(project, tmp_path, go_output(1.0, slow=SLOW), "--gate", "--format", "json")
+    assert retry.code == 1, retry.stderr
+    assert retry.json()["baseline"]["run_ids"] == first_base
+
     # --threshold and --baseline as for `perfgate run`
+    project.write("lib.py", CODE.format(factor=1))
+    project.commit("D: back to normal")
     pinned = ingest(project, tmp_path, go_output(1.0, slow=SLOW, slow_factor=1.5), "--gate", "--format", "json",
                     "--baseline", on_main[0], "--threshold", "60%")  # fmt: skip
     assert pinned.code == 0, pinned.stderr
