@@ -157,9 +157,16 @@ def test_ingest_gate_refuses_a_bad_baseline_and_stores_nothing(project, tmp_path
     assert [r["id"] for r in runs.json()] == [stored.stdout.strip()], runs.stderr
 
 
-def test_report_flags_without_gate_are_refused(project, tmp_path):
+def test_report_flags_without_gate_are_refused_and_format_still_names_an_input_format(project, tmp_path):
     res = ingest(project, tmp_path, go_output(1.0), "--warn-only")
     assert res.code == 2 and "--gate" in res.stderr
+    res = ingest(project, tmp_path, go_output(1.0), "--format", "json")
+    assert res.code == 2 and "--gate" in res.stderr
+    # `--format NAME` with an input format's name keeps its old meaning
+    old = ingest(project, tmp_path, go_output(1.0), "--format", "go")
+    assert old.code == 0, old.stderr
+    both = ingest(project, tmp_path, go_output(1.0), "--format", "go", "--input-format", "hyperfine")
+    assert both.code == 2 and "give one" in both.stderr
 
 
 def test_run_with_a_pytest_selection_is_a_subset_and_a_lost_benchmark_fails(project):
