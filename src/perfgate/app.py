@@ -561,8 +561,9 @@ def ingest_paths(
         known = {k: hints.pop(k) for k in list(hints) if k in fields}
         env = replace(env, **known, extra={**env.extra, **hints})
     git = _ingest_git(ws, live_git, commit or parsed.commit, branch or parsed.branch)
-    status = RunStatus.FAILED if parsed.failure is not None else RunStatus.COMPLETE
-    doc = ResultsDoc(started=parsed.started or utcnow(), finished=None, status=status, results=parsed.results)
+    doc = ResultsDoc(
+        started=parsed.started or utcnow(), finished=None, status=parsed.status, results=parsed.results
+    )
     run = build_run(ws, doc, tier=tier, source=parsed.source, git=git, ci=ci, environment=env)
     return replace(run, project=project) if project else run
 

@@ -6,7 +6,7 @@ import pytest
 
 from perfgate.adapters.libtest import LibtestAdapter
 from perfgate.errors import ParseError
-from perfgate.model import Direction
+from perfgate.model import Direction, RunStatus
 
 DATA = Path(__file__).parent.parent / "data" / "libtest-bench"
 LT = LibtestAdapter()
@@ -100,7 +100,7 @@ def test_a_bench_run_killed_mid_way_is_a_failed_run(tmp_path: Path) -> None:
         "--bench` (signal: 9, SIGKILL: kill)\n"
     )
     p = LibtestAdapter().parse(killed)
-    assert p.failure is not None and p.failure.startswith("error: process didn't exit successfully")
+    assert p.status is RunStatus.FAILED
     (failed,) = [r for r in p.results if r.error is not None]
     assert failed.benchmark.name == "misc::easy1_1K" and failed.error.startswith("did not finish: error:")
-    assert LibtestAdapter().parse(DATA / "regex-07-rust.txt").failure is None
+    assert LibtestAdapter().parse(DATA / "regex-07-rust.txt").status is RunStatus.COMPLETE

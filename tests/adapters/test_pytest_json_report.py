@@ -10,7 +10,7 @@ import pytest
 
 from perfgate.adapters.pytest_json_report import ADAPTERS, PytestJsonReportAdapter
 from perfgate.errors import ParseError
-from perfgate.model import Direction, Result
+from perfgate.model import Direction, Result, RunStatus
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "pytest-json-report"
 REPORT = DATA / "pytest-json-report-1.5.0.json"
@@ -92,7 +92,9 @@ def test_a_module_that_failed_to_import_is_a_failed_result_and_a_failed_run(tmp_
     path = tmp_path / "report.json"
     path.write_text(json.dumps(data))
     p = PytestJsonReportAdapter().parse(path)
-    assert p.failure == "pytest exit code 2 (interrupted)"
+    assert p.status is RunStatus.FAILED
     broken = [r for r in p.results if r.benchmark.name == "test_broken.py"]
     assert [r.error for r in broken] == ["collection failed: E   ModuleNotFoundError: No module named 'gone'"]
-    assert PytestJsonReportAdapter().parse(DATA / "pytest-json-report-1.5.0.json").failure is None
+    assert (
+        PytestJsonReportAdapter().parse(DATA / "pytest-json-report-1.5.0.json").status is RunStatus.COMPLETE
+    )

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from perfgate.model import Result
+from perfgate.model import Result, RunStatus
 
 __all__ = ["Adapter", "Parsed", "read_text"]
 
@@ -27,10 +27,8 @@ class Parsed:
     :class:`perfgate.model.Environment` where they apply (``cpu_model``, ``os``, ``kernel``, ``arch``,
     ``cores``, ``memory_bytes``, ``python``); anything else goes to the environment's ``extra``.
     ``commit``/``branch``/``started`` are what the file itself records, if anything; command-line flags
-    and the live git context take precedence over them.
-    ``failure`` is what the harness said when the run as a whole failed or was cut short (a Go
-    ``FAIL pkg`` after a timeout panic, cargo's ``error: bench failed``): the run is stored as failed,
-    and fails the gate.
+    and the live git context take precedence over them. ``status`` is the file's own run status when
+    it records one (a shard that stopped early is ``partial``, and so is the run it is merged into).
     """
 
     source: str  # the adapter's name, e.g. "go", "pytest-benchmark"
@@ -39,7 +37,7 @@ class Parsed:
     commit: str | None = None
     branch: str | None = None
     started: datetime | None = None
-    failure: str | None = None
+    status: RunStatus = RunStatus.COMPLETE
 
 
 @runtime_checkable

@@ -28,7 +28,7 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed, read_text
 from perfgate.errors import ParseError
-from perfgate.model import BenchmarkId, Direction, Result, Summary, normalize
+from perfgate.model import BenchmarkId, Direction, Result, RunStatus, Summary, normalize
 from perfgate.stats import summarize
 
 __all__ = ["ADAPTERS", "CriterionConsoleAdapter", "CriterionTreeAdapter"]
@@ -429,7 +429,11 @@ class CriterionConsoleAdapter:
             results.append(Result(bid, "time", "s", Direction.LOWER, error=f"did not finish: {failure}"))
         if not results:
             raise ParseError.at(src, None, "no Criterion results (name  time: [low estimate high])")
-        return Parsed(source=self.name, results=tuple(results), failure=failure)
+        return Parsed(
+            source=self.name,
+            results=tuple(results),
+            status=RunStatus.COMPLETE if failure is None else RunStatus.FAILED,
+        )
 
     @staticmethod
     def _result(

@@ -17,7 +17,7 @@ other unit becomes a metric named after the unit.
 
 A failed run: ``go test`` ends a package that failed with ``FAIL <pkg>``, after a ``panic:`` (a
 ``-timeout`` reached prints ``panic: test timed out after ...``) or a ``SIGQUIT`` dump (killed for
-running too long). Such output is a failed run (:attr:`Parsed.failure`), and the benchmark whose name
+running too long). Such output is a failed run (``Parsed.status`` ``failed``), and the benchmark whose name
 was printed but never got its figures is a failed result with the panic's message; when no benchmark
 can be blamed, the package itself is a failed result, so the failure shows among the verdicts.
 """
@@ -32,7 +32,15 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed, read_text
 from perfgate.errors import ParseError
-from perfgate.model import BenchmarkId, Direction, Result, default_direction, metric_info, normalize
+from perfgate.model import (
+    BenchmarkId,
+    Direction,
+    Result,
+    RunStatus,
+    default_direction,
+    metric_info,
+    normalize,
+)
 from perfgate.stats import summarize
 
 __all__ = ["ADAPTERS", "GoBenchAdapter"]
@@ -209,7 +217,12 @@ class GoBenchAdapter:
         varying = {k for k, vs in seen_config.items() if len(vs) > 1 and k != "pkg"}
         fixed = {k: next(iter(vs)) for k, vs in seen_config.items() if len(vs) == 1}
         results = _results(series, order, varying)
-        return Parsed(source=self.name, results=results, environment=_env(fixed), failure=failure)
+        return Parsed(
+            source=self.name,
+            results=results,
+            environment=_env(fixed),
+            status=RunStatus.COMPLETE if failure is None else RunStatus.FAILED,
+        )
 
     def _series(
         self,

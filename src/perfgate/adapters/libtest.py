@@ -9,7 +9,7 @@ spread kept in ``extra["spread"]`` (seconds). ``= N MB/s`` becomes a ``throughpu
 benchmark's group, and prefixes the name only when one name appears under two targets. A bench that
 panicked (``test x ... FAILED``) becomes a failed result with the panic message when the file has it.
 A run cargo reports as failed (``error: bench failed``, ``test result: FAILED``, ``error: process didn't
-exit successfully`` after a signal) is a failed run (:attr:`Parsed.failure`); a bench whose
+exit successfully`` after a signal) is a failed run (``Parsed.status`` ``failed``); a bench whose
 ``test x ...`` line never got its figure is then a failed result too.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed, read_text
 from perfgate.errors import ParseError
-from perfgate.model import BenchmarkId, Direction, Result, Summary, normalize
+from perfgate.model import BenchmarkId, Direction, Result, RunStatus, Summary, normalize
 
 __all__ = ["ADAPTERS", "LibtestAdapter"]
 
@@ -139,7 +139,11 @@ class LibtestAdapter:
                     error=panics.get(name, "failed"),
                 )
             )
-        return Parsed(source=self.name, results=tuple(results), failure=failure)
+        return Parsed(
+            source=self.name,
+            results=tuple(results),
+            status=RunStatus.COMPLETE if failure is None else RunStatus.FAILED,
+        )
 
     @staticmethod
     def _figures(src: str, lineno: int, m: re.Match[str]) -> dict[str, Any]:

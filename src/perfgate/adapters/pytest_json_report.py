@@ -9,7 +9,7 @@ run's start.
 
 A module that failed to import (a failed collector) is a failed result named by its node id, since
 its tests never ran; a pytest exit code 2, 3 or 4 (interrupted, internal error, usage error) makes the
-run failed (:attr:`Parsed.failure`).
+run failed (``Parsed.status`` ``failed``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from perfgate.adapters._parsing import Doc, failed_result, head_is_json_object, load_json, make_result
 from perfgate.adapters.base import Adapter, Parsed
-from perfgate.model import BenchmarkId, Result
+from perfgate.model import BenchmarkId, Result, RunStatus
 
 __all__ = ["ADAPTERS", "PytestJsonReportAdapter"]
 
@@ -71,8 +71,7 @@ class PytestJsonReportAdapter:
             results.append(
                 failed_result(BenchmarkId(nodeid), "time", "s", f"collection failed: {why or 'no message'}")
             )
-        code = top.get("exitcode")
-        failure = f"pytest exit code {code} ({_ABORTED[code]})" if code in _ABORTED else None
+        aborted = top.get("exitcode") in _ABORTED  # interrupted, internal error, usage error
         created = top.get("created")
         started = None
         if isinstance(created, int | float) and not isinstance(created, bool):
@@ -82,7 +81,7 @@ class PytestJsonReportAdapter:
             results=tuple(results),
             environment=_environment(top),
             started=started,
-            failure=failure,
+            status=RunStatus.FAILED if aborted else RunStatus.COMPLETE,
         )
 
 

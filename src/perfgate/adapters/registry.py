@@ -28,7 +28,7 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed
 from perfgate.errors import ConfigError, ParseError, UsageError
-from perfgate.model import Result
+from perfgate.model import Result, RunStatus
 
 __all__ = ["HEAD_BYTES", "available", "detect", "get", "parse_inputs", "read_head"]
 
@@ -225,12 +225,11 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
     commit: str | None = None
     branch: str | None = None
     started: datetime | None = None
-    failure: str | None = None
     sources: set[str] = set()
+    status = RunStatus.COMPLETE
     for path, parsed in parts:
         sources.add(parsed.source)
-        if parsed.failure is not None and failure is None:
-            failure = f"{path}: {parsed.failure}"
+        status = max(status, parsed.status, key=_STATUS_RANK.index)
         for r in parsed.results:
             seen = where.get(r.key)
             if seen is not None:
@@ -255,8 +254,12 @@ def _merge(parts: Sequence[tuple[Path, Parsed]]) -> Parsed:
         commit=commit,
         branch=branch,
         started=started,
-        failure=failure,
+        status=status,
     )
+
+
+#: the merged run's status is the worst of its parts'
+_STATUS_RANK = (RunStatus.COMPLETE, RunStatus.PARTIAL, RunStatus.FAILED)
 
 
 def parse_inputs(paths: Sequence[Path], fmt: str = "auto") -> Parsed:
