@@ -193,7 +193,24 @@ def select_baseline(store: Store, ws: Workspace, run: Run, *, explicit: str | No
         runs = _latest_earlier(store, ws, run, on_branch, limit)
         if runs:
             return Baseline(tuple(runs), f"latest {len(runs)} run(s) {where}")
+    if run.git is not None and _has_other_runs_of_commit(store, run):
+        return Baseline((), _OWN_COMMIT_ONLY)
     return Baseline((), "none")
+
+
+_OWN_COMMIT_ONLY = (
+    "no baseline: only runs of this same commit are stored, and a commit's runs are never its baseline "
+    "(a re-run must not pass what the first run failed); `--baseline RUN` compares with one of them"
+)
+
+
+def _has_other_runs_of_commit(store: Store, run: Run) -> bool:
+    assert run.git is not None
+    try:
+        same = store.runs_for_commit(run.git.commit, testbed=run.environment.testbed, tier=run.tier)
+    except NotFoundError:
+        return False
+    return any(r.id != run.id and r.project == run.project for r in same)
 
 
 def _same_commit(a: str, b: str) -> bool:
@@ -270,7 +287,9 @@ def gate_run(
 ) -> Outcome:
     tier = ws.config.tier(run.tier) if run.tier in ws.config.tiers else None
     notes = []
-    if not baseline.runs and stored:
+    if not baseline.runs and baseline.description == _OWN_COMMIT_ONLY:
+        notes.append(_OWN_COMMIT_ONLY)
+    elif not baseline.runs and stored:
         notes.append("no baseline yet: this run becomes the baseline for the next ones")
     elif not baseline.runs:
         notes.append("no baseline: this run was not stored, and none was given (--baseline)")

@@ -191,3 +191,18 @@ def test_run_with_a_pytest_selection_is_a_subset_and_a_lost_benchmark_fails(proj
     assert lost.code == 1, lost.stderr
     assert "subset" not in lost.json()["run"]["tags"]
     assert any("missing from this run (bench/test_work.py::test_cheap)" in n for n in lost.json()["notes"])
+
+
+def test_a_rerun_with_only_its_own_commits_runs_stored_says_why_it_has_no_baseline(project, tmp_path):
+    first = ingest(project, tmp_path, go_output(1.0), "--gate", "--format", "json")
+    assert first.code == 0, first.stderr
+    again = ingest(project, tmp_path, go_output(1.0, slow=SLOW), "--gate", "--format", "json")
+    assert again.code == 0, again.stderr
+    report = again.json()
+    assert report["baseline"]["run_ids"] == []
+    assert any("only runs of this same commit" in n for n in report["notes"]), report["notes"]
+    # the user can still compare with it explicitly
+    pinned = ingest(
+        project, tmp_path, go_output(1.0, slow=SLOW), "--gate", "--baseline", first.json()["run"]["id"]
+    )
+    assert pinned.code == 1, pinned.stderr
