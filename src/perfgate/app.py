@@ -633,18 +633,14 @@ def compare_specs(
     """``perfgate compare A B``: B judged against A (files, run ids or git refs).
 
     A git ref stands for its newest stored run of one tier: ``tier``, else the head run's tier (when
-    B is a run id or a file), else the configuration's ``default_tier``, else the newest run's. Both
-    sides are of that tier: a fast-tier run is never judged against a slow-tier one.
+    B is a run id or a file), else the configuration's ``default_tier`` when the ref has runs of it,
+    else its newest run's. Both sides are of one tier: a fast-tier run is never judged against a
+    slow-tier one.
     """
     if tier is not None:
         ws.config.tier(tier)  # an unknown tier is a configuration error, said as one
-        b = load_spec(ws, head, fmt=fmt, tier=tier)
-    else:
-        try:
-            b = load_spec(ws, head, fmt=fmt, tier=ws.config.default_tier)
-        except NotFoundError:  # none of the default tier: the newest run's tier, whatever it is
-            b = load_spec(ws, head, fmt=fmt)
-    a = load_spec(ws, base, fmt=fmt, tier=tier or b.tier)
+    b = _load_in_tier(ws, head, fmt, tier)
+    a = _load_in_tier(ws, base, fmt, tier or b.tier)
     if a.id == b.id:
         raise UsageError(f"both sides are the same run {a.id}")
     if a.tier != b.tier and a.tier is not None and b.tier is not None:
@@ -653,6 +649,19 @@ def compare_specs(
             "runs of different tiers are not comparable (give --tier, or two runs of one tier)"
         )
     return gate_run(ws, b, Baseline((a,), f"run {a.id[:10]}"), threshold=threshold)
+
+
+def _load_in_tier(ws: Workspace, spec: str, fmt: str, tier: str | None) -> Run:
+    """:func:`load_spec` in ``tier``; without one, in the default tier when the ref has runs of it
+    (else its newest run, of whatever tier)."""
+    if tier is not None:
+        return load_spec(ws, spec, fmt=fmt, tier=tier)
+    if ws.config.default_tier is not None:
+        try:
+            return load_spec(ws, spec, fmt=fmt, tier=ws.config.default_tier)
+        except NotFoundError:
+            pass
+    return load_spec(ws, spec, fmt=fmt)
 
 
 def _existing_store(ws: Workspace, what: str | None = None) -> None:

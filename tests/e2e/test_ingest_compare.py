@@ -218,3 +218,7 @@ def test_compare_git_refs_honours_the_tier(project, tmp_path):
     }
     mixed = project.perfgate("compare", runs["slow"], runs["fast"])
     assert mixed.code == 2 and "different tiers" in mixed.stderr
+    # a result file has no tier: the ref stands for its run of the configured default tier
+    by_file = project.perfgate("compare", "main", str(fast_only), "--format", "json")
+    assert by_file.code == 0, by_file.stderr
+    assert by_file.json()["baseline"]["run_ids"] == [runs["fast"]]
