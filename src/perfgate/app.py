@@ -629,8 +629,11 @@ def compare_specs(
     fmt: str = "auto",
     threshold: float | None = None,
     tier: str | None = None,
+    subset: bool = False,
 ) -> Outcome:
     """``perfgate compare A B``: B judged against A (files, run ids or git refs).
+
+    ``subset``: B is a deliberate subset of A's benchmarks (what it lacks does not fail the gate).
 
     A git ref stands for its newest stored run of one tier: ``tier``, else the head run's tier (when
     B is a run id or a file), else the configuration's ``default_tier`` when the ref has runs of it,
@@ -641,6 +644,8 @@ def compare_specs(
         ws.config.tier(tier)  # an unknown tier is a configuration error, said as one
     b = _load_in_tier(ws, head, fmt, tier)
     a = _load_in_tier(ws, base, fmt, tier or b.tier)
+    if subset and SUBSET_TAG not in b.tags:
+        b = replace(b, tags=(*b.tags, SUBSET_TAG))
     if a.id == b.id:
         raise UsageError(f"both sides are the same run {a.id}")
     if a.tier != b.tier and a.tier is not None and b.tier is not None:

@@ -180,6 +180,10 @@ def test_missing_benchmarks_fail_the_gate_unless_the_run_is_a_subset(project, tm
     (missing,) = [v for v in lost.json()["verdicts"] if v["status"] == "missing" and v["metric"] == "time"]
     assert missing["benchmark"] == "example.com/radio.BenchmarkDecode"
 
+    # the same between two files, with no store
+    assert project.perfgate("compare", str(full), str(part)).code == 1
+    assert project.perfgate("compare", str(full), str(part), "--subset").code == 0
+
     subset = project.perfgate("ingest", str(part), "--gate", "--subset", "--format", "json")
     assert subset.code == 0, subset.stderr
     assert "subset" in subset.json()["run"]["tags"]

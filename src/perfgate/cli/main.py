@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a git ref stands for its newest run of this tier (default: the head run's tier, else the "
         "configured default tier); both sides are always of one tier",
     )
+    _subset_flag(p)
     _gate_flags(p)
     _output(p)
     _common(p)
@@ -423,7 +424,13 @@ def _cmd_compare(
 ) -> int:
     ws = _workspace(args, cwd, env)
     outcome = app.compare_specs(
-        ws, args.base, args.head, fmt=args.input_format, threshold=args.threshold, tier=args.tier
+        ws,
+        args.base,
+        args.head,
+        fmt=args.input_format,
+        threshold=args.threshold,
+        tier=args.tier,
+        subset=args.subset,
     )
     return _report(args, outcome, console, _Out(args.output, stdout), env)
 
