@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from perfgate import context
 from perfgate.config import CommandConfig, Config, Tier, load_config
 from perfgate.errors import ContextError, InputError, MeasureError, NotFoundError, UsageError
-from perfgate.gate import Outcome, Policy, evaluate
+from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate
 from perfgate.model import (
     CIInfo,
     Environment,
@@ -44,14 +44,17 @@ __all__ = [
     "command_specs",
     "command_suite",
     "compare_specs",
+    "earlier_runs",
     "gate_run",
     "history",
+    "ingest_gate",
     "ingest_paths",
     "list_runs",
     "load_spec",
     "measure_commands",
     "run_suite",
     "select_baseline",
+    "selects_tests",
     "with_history",
 ]
 
@@ -187,7 +190,9 @@ def select_baseline(store: Store, ws: Workspace, run: Run, *, explicit: str | No
        the main branch, when there are any;
     3. the most recent runs on the main branch (same project, testbed and tier);
     4. failing that, the most recent runs on the current branch (or any, without git).
-    Always excluding ``run`` itself.
+    Always excluding ``run`` itself; in 2-4 also runs of ``run``'s own commit and of commits git knows
+    are not its ancestors (see :func:`earlier_runs`), so a re-run of a commit gets the baseline its
+    first run got, never that first run.
     """
     cfg = ws.config
     limit = cfg.baseline.runs
@@ -212,10 +217,10 @@ def select_baseline(store: Store, ws: Workspace, run: Run, *, explicit: str | No
             if mb:
                 break
         if mb:
-            runs = [r for r in store.runs_for_commit(mb, testbed=bed, tier=tier) if r.id != run.id]
-            runs = [r for r in runs if r.project == project]
+            runs = [r for r in store.runs_for_commit(mb, testbed=bed, tier=tier) if r.project == project]
+            runs = earlier_runs(ws, run, runs, limit=limit)
             if runs:
-                return Baseline(tuple(runs[:limit]), f"merge-base {mb[:8]} with {main}")
+                return Baseline(tuple(runs), f"merge-base {mb[:8]} with {main}")
     # Then the latest runs on the main branch; on another branch with none there, that branch's own;
     # without git, any branch's.
     candidates: list[tuple[str | None, str]] = [(main, f"on {main}")]
@@ -224,12 +229,85 @@ def select_baseline(store: Store, ws: Workspace, run: Run, *, explicit: str | No
     if run.git is None:
         candidates.append((None, "without git"))
     for on_branch, where in candidates:
-        runs = store.latest_runs(
-            branch=on_branch, testbed=bed, tier=tier, project=project, limit=limit, exclude_id=run.id
-        )
+        runs = _latest_earlier(store, ws, run, on_branch, limit)
         if runs:
             return Baseline(tuple(runs), f"latest {len(runs)} run(s) {where}")
+    if run.git is not None and _has_other_runs_of_commit(store, run):
+        return Baseline((), _OWN_COMMIT_ONLY)
     return Baseline((), "none")
+
+
+_OWN_COMMIT_ONLY = (
+    "no baseline: only runs of this same commit are stored, and a commit's runs are never its baseline "
+    "(a re-run must not pass what the first run failed); `--baseline RUN` compares with one of them"
+)
+
+
+def _has_other_runs_of_commit(store: Store, run: Run) -> bool:
+    assert run.git is not None
+    try:
+        same = store.runs_for_commit(run.git.commit, testbed=run.environment.testbed, tier=run.tier)
+    except NotFoundError:
+        return False
+    return any(r.id != run.id and r.project == run.project for r in same)
+
+
+def _same_commit(a: str, b: str) -> bool:
+    """Two shas name the same commit (either may be an abbreviation of at least 7 characters)."""
+    n = min(len(a), len(b))
+    return n >= 7 and a[:n].lower() == b[:n].lower()
+
+
+def earlier_runs(
+    ws: Workspace, run: Run, candidates: Sequence[Run], *, limit: int | None = None
+) -> list[Run]:
+    """The ``candidates`` that may be ``run``'s baseline, in their order (at most ``limit``).
+
+    Never ``run`` itself; never a run the harness reported failed (what it lacks is no baseline);
+    never a run of ``run``'s own commit (a retried CI job would otherwise be judged against the run it
+    retries, and pass); never a run of a commit that git knows is not an ancestor of ``run``'s (a
+    later commit, another branch). The one exception: a run of a dirty work tree may be compared with
+    clean runs of its commit, since its code is not that commit's. A commit git does not know (a
+    shallow clone, results ingested for another repository) cannot be judged and is kept.
+    """
+    out: list[Run] = []
+    ancestor: dict[str, bool] = {}
+    head = run.git
+    for r in candidates:
+        if limit is not None and len(out) >= limit:
+            break
+        if r.id == run.id or r.status is RunStatus.FAILED:
+            continue
+        if head is None or r.git is None:
+            out.append(r)
+            continue
+        sha = r.git.commit
+        if _same_commit(sha, head.commit):
+            if head.dirty and not r.git.dirty:
+                out.append(r)
+            continue
+        if sha not in ancestor:
+            try:
+                ancestor[sha] = context.is_ancestor(ws.config.root, sha, head.commit)
+            except ContextError:
+                ancestor[sha] = True  # unknown here: cannot tell, keep (as before ancestry was checked)
+        if ancestor[sha]:
+            out.append(r)
+    return out
+
+
+def _latest_earlier(store: Store, ws: Workspace, run: Run, branch: str | None, limit: int) -> list[Run]:
+    """The newest ``limit`` runs of ``branch`` (None: any) that may be ``run``'s baseline."""
+    bed, tier, project = run.environment.testbed, run.tier, run.project
+    n = max(4 * limit, 16)
+    while True:
+        fetched = store.latest_runs(
+            branch=branch, testbed=bed, tier=tier, project=project, limit=n, exclude_id=run.id
+        )
+        runs = earlier_runs(ws, run, fetched, limit=limit)
+        if len(runs) >= limit or len(fetched) < n or n >= 4096:
+            return runs
+        n *= 4
 
 
 def _policy(ws: Workspace, tier: Tier | None, threshold: float | None) -> Policy:
@@ -248,13 +326,17 @@ def gate_run(
 ) -> Outcome:
     tier = ws.config.tier(run.tier) if run.tier in ws.config.tiers else None
     notes = []
-    if not baseline.runs and stored:
+    if not baseline.runs and baseline.description == _OWN_COMMIT_ONLY:
+        notes.append(_OWN_COMMIT_ONLY)
+    elif not baseline.runs and stored:
         notes.append("no baseline yet: this run becomes the baseline for the next ones")
     elif not baseline.runs:
         notes.append("no baseline: this run was not stored, and none was given (--baseline)")
     else:
         notes.append(f"baseline: {baseline.description}")
-    if run.status is not RunStatus.COMPLETE:
+    if run.status is RunStatus.FAILED:
+        notes.append("run status failed: the harness reported the run failed or was cut short")
+    elif run.status is not RunStatus.COMPLETE:
         notes.append(f"run status {run.status.value}: not every benchmark was measured")
     if settings is None:
         settings = CompareSettings(severity_rules=ws.config.severity, machine_shift=ws.config.machine_shift)
@@ -280,8 +362,12 @@ def run_suite(
     baseline: str | None = None,
     threshold: float | None = None,
     on_command_run: OnCommandRun | None = None,
+    subset: bool = False,
 ) -> Outcome:
     """``perfgate run``: measure, store, select the baseline, compare.
+
+    ``subset`` (or pytest arguments that select tests, see :func:`selects_tests`) tags the run as a
+    deliberate subset (:data:`perfgate.gate.SUBSET_TAG`): benchmarks it lacks do not fail the gate.
 
     pytest runs when ``benchmarks`` is configured, when ``pytest_args`` are given, or when no
     ``[[tool.perfgate.commands]]`` are configured; the tier's command benchmarks run after it, and all
@@ -307,13 +393,78 @@ def run_suite(
         measured = measure_commands(ws, specs, on_run=on_command_run)
         results = doc.results + tuple(r for m in measured for r in measurement_results(m))
         doc = replace(doc, finished=utcnow(), results=results)
-    run = build_run(ws, doc, tier=t.name if t else None)
+    tags = (SUBSET_TAG,) if subset or selects_tests(cfg.root, pytest_args) else ()
+    run = build_run(ws, doc, tier=t.name if t else None, tags=tags)
     with ws.store() as store:
         if store_run:
             store.add_run(run)
         base = select_baseline(store, ws, run, explicit=baseline)
         base = with_history(store, ws, run, base)
     return gate_run(ws, run, base, threshold=threshold, stored=store_run)
+
+
+#: pytest options that deselect tests (with or without their value attached)
+_SELECTING = (
+    "-k",
+    "-m",
+    "--deselect",
+    "--ignore",
+    "--ignore-glob",
+    "--lf",
+    "--last-failed",
+    "--sw",
+    "--stepwise",
+)
+
+
+def selects_tests(root: Path, pytest_args: Sequence[str]) -> bool:
+    """Whether pytest arguments pick a subset of the configured benchmarks: ``-k``, ``-m``,
+    ``--deselect``, ``--ignore``, ``--lf``, ``--sw``, or a test path or node id (``bench/x.py::t``)."""
+    for arg in pytest_args:
+        if arg.startswith("-"):
+            opt = arg.partition("=")[0]
+            if opt in _SELECTING or (arg[:2] in ("-k", "-m") and not arg.startswith("--")):
+                return True
+        elif "::" in arg or arg.endswith(".py") or (root / arg).exists():
+            return True
+    return False
+
+
+# --- ingested results ------------------------------------------------------------------------
+
+
+def ingest_gate(
+    ws: Workspace,
+    paths: Sequence[Path],
+    *,
+    fmt: str = "auto",
+    commit: str | None = None,
+    branch: str | None = None,
+    tier: str | None = None,
+    project: str | None = None,
+    baseline: str | None = None,
+    threshold: float | None = None,
+    subset: bool = False,
+    names: Sequence[str] = (),
+) -> Outcome:
+    """``perfgate ingest --gate``: store the results as a run, then judge it as ``perfgate run`` judges
+    its own: the same baseline policy (:func:`select_baseline`), thresholds and exit code.
+
+    Nothing is stored when the files are bad, or when ``baseline`` names no stored run.
+    """
+    run = ingest_paths(
+        ws, paths, fmt=fmt, commit=commit, branch=branch, tier=tier, project=project, names=names
+    )
+    if subset and SUBSET_TAG not in run.tags:
+        run = replace(run, tags=(*run.tags, SUBSET_TAG))
+    if baseline is not None:
+        _existing_store(ws, f"baseline {baseline!r}")
+    with ws.store() as store:
+        if baseline is not None:
+            resolve_runs(store, ws, baseline)  # a bad --baseline is refused before anything is stored
+        store.add_run(run)
+        base = with_history(store, ws, run, select_baseline(store, ws, run, explicit=baseline))
+    return gate_run(ws, run, base, threshold=threshold)
 
 
 # --- command benchmarks ------------------------------------------------------------------------
@@ -489,8 +640,9 @@ def ingest_paths(
     return replace(run, project=project) if project else run
 
 
-def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
-    """Runs named by ``spec``: a run id (or unique prefix), else a git ref's stored runs (newest first)."""
+def resolve_runs(store: Store, ws: Workspace, spec: str, *, tier: str | None = None) -> list[Run]:
+    """Runs named by ``spec``: a run id (or unique prefix), else a git ref's stored runs (newest first);
+    ``tier`` keeps a git ref's runs of that tier (a run id is taken as it is)."""
     try:
         return [store.get_run(spec)]
     except NotFoundError as not_a_run:
@@ -501,11 +653,19 @@ def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
         runs = store.runs_for_commit(sha)
         if not runs:
             raise NotFoundError(f"no run stored for {spec!r} (commit {sha[:12]})") from not_a_run
+        if tier is not None:
+            of_tier = [r for r in runs if r.tier == tier]
+            if not of_tier:
+                tiers = ", ".join(sorted({r.tier or "(none)" for r in runs}))
+                raise NotFoundError(
+                    f"no run of tier {tier!r} stored for {spec!r} (commit {sha[:12]}; its tiers: {tiers})"
+                ) from not_a_run
+            return of_tier
         return runs
 
 
-def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto") -> Run:
-    """One Run from a file (any supported format) or a run id / git ref in the store.
+def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto", tier: str | None = None) -> Run:
+    """One Run from a file (any supported format) or a run id / git ref in the store (of ``tier``).
 
     A spec that looks like a path (it has a suffix or a separator, as ``missing.json`` or
     ``out/bench``) and names neither a file, a run nor a git ref is reported as a missing file.
@@ -516,7 +676,7 @@ def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto") -> Run:
     try:
         _existing_store(ws, f"{spec!r} is neither a file nor a run")
         with ws.store(create=False) as store:
-            return resolve_runs(store, ws, spec)[0]
+            return resolve_runs(store, ws, spec, tier=tier)[0]
     except NotFoundError as exc:
         if _looks_like_path(spec) and not _is_git_ref(ws, spec):
             raise InputError(f"{spec}: no such file (nor a stored run id or a git ref)") from exc
@@ -542,13 +702,45 @@ def compare_specs(
     *,
     fmt: str = "auto",
     threshold: float | None = None,
+    tier: str | None = None,
+    subset: bool = False,
 ) -> Outcome:
-    """``perfgate compare A B``: B judged against A (files, run ids or git refs)."""
-    a = load_spec(ws, base, fmt=fmt)
-    b = load_spec(ws, head, fmt=fmt)
+    """``perfgate compare A B``: B judged against A (files, run ids or git refs).
+
+    ``subset``: B is a deliberate subset of A's benchmarks (what it lacks does not fail the gate).
+
+    A git ref stands for its newest stored run of one tier: ``tier``, else the head run's tier (when
+    B is a run id or a file), else the configuration's ``default_tier`` when the ref has runs of it,
+    else its newest run's. Both sides are of one tier: a fast-tier run is never judged against a
+    slow-tier one.
+    """
+    if tier is not None:
+        ws.config.tier(tier)  # an unknown tier is a configuration error, said as one
+    b = _load_in_tier(ws, head, fmt, tier)
+    a = _load_in_tier(ws, base, fmt, tier or b.tier)
+    if subset and SUBSET_TAG not in b.tags:
+        b = replace(b, tags=(*b.tags, SUBSET_TAG))
     if a.id == b.id:
         raise UsageError(f"both sides are the same run {a.id}")
+    if a.tier != b.tier and a.tier is not None and b.tier is not None:
+        raise UsageError(
+            f"run {a.id[:10]} is of tier {a.tier!r} and run {b.id[:10]} of tier {b.tier!r}: "
+            "runs of different tiers are not comparable (give --tier, or two runs of one tier)"
+        )
     return gate_run(ws, b, Baseline((a,), f"run {a.id[:10]}"), threshold=threshold)
+
+
+def _load_in_tier(ws: Workspace, spec: str, fmt: str, tier: str | None) -> Run:
+    """:func:`load_spec` in ``tier``; without one, in the default tier when the ref has runs of it
+    (else its newest run, of whatever tier)."""
+    if tier is not None:
+        return load_spec(ws, spec, fmt=fmt, tier=tier)
+    if ws.config.default_tier is not None:
+        try:
+            return load_spec(ws, spec, fmt=fmt, tier=ws.config.default_tier)
+        except NotFoundError:
+            pass
+    return load_spec(ws, spec, fmt=fmt)
 
 
 def _existing_store(ws: Workspace, what: str | None = None) -> None:

@@ -9,7 +9,7 @@ import pytest
 from perfgate.adapters.criterion import CriterionConsoleAdapter, CriterionTreeAdapter
 from perfgate.adapters.registry import parse_inputs, read_head
 from perfgate.errors import ParseError
-from perfgate.model import Direction
+from perfgate.model import Direction, RunStatus
 
 DATA = Path(__file__).parent.parent / "data" / "criterion"
 TREE = CriterionTreeAdapter()
@@ -130,3 +130,17 @@ def test_malformed(tmp_path: Path) -> None:
     (bench / "sample.json").write_text('{"sampling_mode": "Flat", "iters": [1, 2],\n "times": [3, 4}')
     with pytest.raises(ParseError, match=r"sample.json:2: invalid JSON"):
         TREE.parse(tmp_path / "b")
+
+
+def test_console_run_killed_while_measuring_is_a_failed_run(tmp_path: Path) -> None:
+    """cargo bench killed while Criterion measured `tracing_file`: no figures for it, cargo says why."""
+    lines = (DATA / "trace4rs-log4rs-bench.cargo-bench.txt").read_text().splitlines()[:40]
+    killed = tmp_path / "killed.txt"
+    killed.write_text("\n".join(lines) + "\nerror: bench failed, to rerun pass `--bench log4rs`\n")
+    p = CriterionConsoleAdapter().parse(killed)
+    assert p.status is RunStatus.FAILED
+    errors = {r.benchmark.name: r.error for r in p.results if r.error is not None}
+    assert errors == {"tracing_file": "did not finish: error: bench failed, to rerun pass `--bench log4rs`"}
+    assert {r.benchmark.name for r in p.results if r.error is None} >= {"file", "rolling_file"}
+    for name in ("trace4rs-log4rs-bench.cargo-bench.txt", "bencher-dogfood.cargo-bench.txt"):
+        assert CriterionConsoleAdapter().parse(DATA / name).status is RunStatus.COMPLETE

@@ -6,7 +6,7 @@ import pytest
 
 from perfgate.adapters.go import GoBenchAdapter
 from perfgate.errors import ParseError
-from perfgate.model import Direction
+from perfgate.model import Direction, RunStatus
 
 DATA = Path(__file__).parent.parent / "data" / "go-bench"
 GO = GoBenchAdapter()
@@ -122,3 +122,33 @@ def test_malformed(tmp_path: Path) -> None:
     f.write_text("goos: linux\nPASS\n")
     with pytest.raises(ParseError, match=r"no benchmark result lines"):
         GO.parse(f)
+
+
+def test_a_run_killed_by_the_go_test_timeout_is_a_failed_run() -> None:
+    """Real output: `go test -timeout` killed the package with SIGQUIT before BenchmarkDecode finished."""
+    p = GO.parse(DATA / "radio-timeout-sigquit.txt")
+    assert p.status is RunStatus.FAILED
+    assert _by(p, "example.com/radio.BenchmarkEncode").summary is not None
+    # nothing names the benchmark that hung: the package is the failed result, never a silent gap
+    failed = [r for r in p.results if r.error is not None]
+    assert [(r.benchmark.name, r.error) for r in failed] == [
+        ("example.com/radio.(package)", "FAIL example.com/radio: SIGQUIT: quit")
+    ]
+
+
+def test_a_benchmark_started_and_cut_short_by_a_panic_is_failed(tmp_path: Path) -> None:
+    text = (DATA / "radio-complete.txt").read_text().split("BenchmarkDecode-2")[0]
+    text += "BenchmarkDecode-2   \tpanic: test timed out after 5s\n\nexit status 2\nFAIL\texample.com/radio\t5.012s\n"
+    path = tmp_path / "radio-panic.txt"
+    path.write_text(text)
+    p = GO.parse(path)
+    assert p.status is RunStatus.FAILED
+    decode = _by(p, "example.com/radio.BenchmarkDecode")
+    assert decode.error == "did not finish: panic: test timed out after 5s"
+    assert _by(p, "example.com/radio.BenchmarkEncode").error is None
+
+
+def test_a_complete_run_has_no_failure() -> None:
+    p = GO.parse(DATA / "radio-complete.txt")
+    assert p.status is RunStatus.COMPLETE and all(r.error is None for r in p.results)
+    assert GO.sniff(DATA / "radio-timeout-sigquit.txt", (DATA / "radio-timeout-sigquit.txt").read_text())

@@ -6,7 +6,7 @@ import pytest
 
 from perfgate.adapters.libtest import LibtestAdapter
 from perfgate.errors import ParseError
-from perfgate.model import Direction
+from perfgate.model import Direction, RunStatus
 
 DATA = Path(__file__).parent.parent / "data" / "libtest-bench"
 LT = LibtestAdapter()
@@ -86,3 +86,21 @@ def test_sniff_and_malformed(tmp_path: Path) -> None:
     f.write_text("running 0 tests\n")
     with pytest.raises(ParseError, match="no libtest bench lines"):
         LT.parse(f)
+
+
+def test_a_bench_run_killed_mid_way_is_a_failed_run(tmp_path: Path) -> None:
+    """cargo bench killed while a bench ran (OOM killer, CI timeout): its line has no figure, and
+    cargo says the process did not exit successfully."""
+    lines = (DATA / "regex-07-rust.txt").read_text().splitlines()[:8]
+    killed = tmp_path / "killed.txt"
+    killed.write_text(
+        "\n".join(lines)
+        + "\ntest misc::easy1_1K                          ... "
+        + "\nerror: process didn't exit successfully: `/w/target/release/deps/bench-0123456789abcdef "
+        "--bench` (signal: 9, SIGKILL: kill)\n"
+    )
+    p = LibtestAdapter().parse(killed)
+    assert p.status is RunStatus.FAILED
+    (failed,) = [r for r in p.results if r.error is not None]
+    assert failed.benchmark.name == "misc::easy1_1K" and failed.error.startswith("did not finish: error:")
+    assert LibtestAdapter().parse(DATA / "regex-07-rust.txt").status is RunStatus.COMPLETE

@@ -10,7 +10,7 @@ import pytest
 
 from perfgate.adapters.pytest_json_report import ADAPTERS, PytestJsonReportAdapter
 from perfgate.errors import ParseError
-from perfgate.model import Direction, Result
+from perfgate.model import Direction, Result, RunStatus
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "pytest-json-report"
 REPORT = DATA / "pytest-json-report-1.5.0.json"
@@ -74,3 +74,27 @@ def test_wrong_type_names_the_test_line(tmp_path: Path) -> None:
     expected = next(i for i, line in enumerate(lines, 1) if "test_sample.py::test_sleepy" in line)
     with pytest.raises(ParseError, match=rf"bad\.json:{expected}: test .*test_sleepy.* call 'duration'"):
         ADAPTER.parse(p)
+
+
+def test_a_module_that_failed_to_import_is_a_failed_result_and_a_failed_run(tmp_path: Path) -> None:
+    """What pytest-json-report writes when one module stops importing: a failed collector, exit code 2."""
+
+    data = json.loads((DATA / "pytest-json-report-1.5.0.json").read_text())
+    data["exitcode"] = 2
+    data["collectors"].append(
+        {
+            "nodeid": "test_broken.py",
+            "outcome": "failed",
+            "result": [],
+            "longrepr": "ImportError while importing test module 'test_broken.py'.\nE   ModuleNotFoundError: No module named 'gone'",
+        }
+    )
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(data))
+    p = PytestJsonReportAdapter().parse(path)
+    assert p.status is RunStatus.FAILED
+    broken = [r for r in p.results if r.benchmark.name == "test_broken.py"]
+    assert [r.error for r in broken] == ["collection failed: E   ModuleNotFoundError: No module named 'gone'"]
+    assert (
+        PytestJsonReportAdapter().parse(DATA / "pytest-json-report-1.5.0.json").status is RunStatus.COMPLETE
+    )

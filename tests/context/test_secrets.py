@@ -164,6 +164,6 @@ def test_error_lines_redact_the_configured_variables(
     write_project(tmp_path)
     (tmp_path / "bad.json").write_text('{"oops": "s3cr3t-value"', encoding="utf-8")
     env = {"MY_VAR": "s3cr3t-value", "PERFGATE_TESTBED": "t"}
-    assert main(["compare", "s3cr3t-value", "bad.json"], cwd=tmp_path, environ=env) == 2
+    assert main(["compare", str(tmp_path / "bad.json"), "s3cr3t-value"], cwd=tmp_path, environ=env) == 2
     err = capsys.readouterr().err
     assert "s3cr3t-value" not in err and "[redacted $MY_VAR]" in err, err

@@ -165,3 +165,41 @@ def test_peak_memory_from_2_to_10_mib_is_a_regression_measured_twice_or_once():
         assert v.method == ("deterministic" if n == 2 else "ratio-of-medians")
         # a value without noise needs no more baseline runs; a single value without history does
         assert (ONE_BASELINE_NOTE in evaluate(cur, [base], Policy()).notes) is (n == 1)
+
+
+def test_a_benchmark_lost_from_the_newest_baseline_fails_the_gate_unless_the_run_is_a_subset():
+    from dataclasses import replace
+
+    from perfgate.gate import SUBSET_TAG
+
+    older = run(res("a", [1.0] * 5), res("removed_long_ago", [1.0] * 5))
+    newest = run(res("a", [1.0] * 5), res("lost", [1.0] * 5), res("broken", [], error="boom"))
+    cur = run(res("a", [1.0] * 5))
+    out = evaluate(cur, [newest, older], Policy())
+    assert [v.benchmark.name for v in out.lost] == ["lost"]  # not what older runs or a failure had
+    assert {v.benchmark.name: v.status for v in out.verdicts}["removed_long_ago"] is Status.MISSING
+    assert out.lost[0].reason == "in the baseline, not in this run"
+    assert not out.passed and out.exit_code() == 1
+    assert any("1 benchmark(s) of the baseline are missing" in n and "lost" in n for n in out.notes)
+
+    subset = evaluate(replace(cur, tags=(SUBSET_TAG,)), [newest, older], Policy())
+    assert subset.lost == () and subset.passed
+    assert {v.benchmark.name: v.status for v in subset.verdicts}["lost"] is Status.MISSING
+
+    # a subset baseline run does not hide what the full suite before it measured
+    subset_base = replace(run(res("a", [1.0] * 5)), tags=(SUBSET_TAG,))
+    behind = evaluate(cur, [subset_base, newest, older], Policy())
+    assert [v.benchmark.name for v in behind.lost] == ["lost"]
+
+
+def test_a_run_the_harness_reported_failed_fails_the_gate():
+    from dataclasses import replace
+
+    from perfgate.model import RunStatus
+
+    base = run(res("a", [1.0] * 5))
+    cur = run(res("a", [1.0] * 5))
+    assert evaluate(cur, [base], Policy()).passed
+    failed = evaluate(replace(cur, status=RunStatus.FAILED), [base], Policy())
+    assert {v.status for v in failed.verdicts} == {Status.UNCHANGED}
+    assert not failed.passed and failed.exit_code() == 1

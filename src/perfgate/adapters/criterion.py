@@ -28,7 +28,7 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed, read_text
 from perfgate.errors import ParseError
-from perfgate.model import BenchmarkId, Direction, Result, Summary, normalize
+from perfgate.model import BenchmarkId, Direction, Result, RunStatus, Summary, normalize
 from perfgate.stats import summarize
 
 __all__ = ["ADAPTERS", "CriterionConsoleAdapter", "CriterionTreeAdapter"]
@@ -307,6 +307,13 @@ _CHANGE = re.compile(
     r"^\s*(?:change:\s+|time:\s+)\[(?P<lo>\S+)%\s+(?P<est>\S+)%\s+(?P<hi>\S+)%\](?:\s+\(p = (?P<p>[\d.]+))?"
 )
 _COUNT = re.compile(r"(?:Collecting (\d+) samples|among (\d+) measurements)")
+_BENCHMARKING = re.compile(
+    r"^Benchmarking (?P<name>.+?)(?:: (?:Warming up|Collecting|Analyzing|Complete).*)?$"
+)
+# cargo's words for a bench run that failed or was killed (a panic in a benchmark ends the process)
+_RUN_FAILED = re.compile(
+    r"^(error: bench failed.*|error: process didn't exit successfully.*|thread '.*' panicked at.*)$"
+)
 _TIME_UNITS = ("ps", "ns", "µs", "μs", "us", "ms", "s")
 _SI = {"": 1.0, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 _BIN = {"B": 1.0, "KiB": 1024.0, "MiB": 1024.0**2, "GiB": 1024.0**3, "TiB": 1024.0**4}
@@ -362,7 +369,15 @@ class CriterionConsoleAdapter:
         count: int | None = None
         prev = ""
         current: list[Result] = []  # the results of the benchmark being read (for its trailing lines)
+        failure: str | None = None
+        measuring: str | None = None  # the benchmark Criterion said it was measuring, until its figures
         for lineno, line in enumerate(lines, start=1):
+            rf = _RUN_FAILED.match(line.strip())
+            if rf and failure is None:
+                failure = rf.group(1)
+            bm = _BENCHMARKING.match(line)
+            if bm:
+                measuring = bm.group("name").strip()
             c = _COUNT.search(line)
             if c:
                 n = int(c.group(1) or c.group(2))
@@ -381,6 +396,7 @@ class CriterionConsoleAdapter:
                 if name in seen:
                     raise ParseError.at(src, lineno, f"benchmark {name!r} appears twice (line {seen[name]})")
                 seen[name] = lineno
+                measuring = None
                 lo = _seconds(src, lineno, m.group("lo"), m.group("lou"))
                 est = _seconds(src, lineno, m.group("est"), m.group("estu"))
                 hi = _seconds(src, lineno, m.group("hi"), m.group("hiu"))
@@ -408,9 +424,16 @@ class CriterionConsoleAdapter:
             if line.strip() and not line.startswith(("Benchmarking ", "     Running")):
                 prev = line.strip()
         results.extend(current)
+        if failure is not None and measuring is not None and measuring not in seen:
+            bid = BenchmarkId(measuring)
+            results.append(Result(bid, "time", "s", Direction.LOWER, error=f"did not finish: {failure}"))
         if not results:
             raise ParseError.at(src, None, "no Criterion results (name  time: [low estimate high])")
-        return Parsed(source=self.name, results=tuple(results))
+        return Parsed(
+            source=self.name,
+            results=tuple(results),
+            status=RunStatus.COMPLETE if failure is None else RunStatus.FAILED,
+        )
 
     @staticmethod
     def _result(

@@ -14,6 +14,12 @@ Units: ``ns/op`` -> ``time`` (s), ``B/op`` -> ``allocated_bytes``, ``allocs/op``
 ``MB/s`` -> ``throughput`` (B/s); ``ReportMetric`` units ``<what>-<unit>`` become metric ``<what>`` in
 the canonical unit (``build-real-ns/op`` -> ``build-real`` in s, ``text-bytes`` -> ``text`` in B); any
 other unit becomes a metric named after the unit.
+
+A failed run: ``go test`` ends a package that failed with ``FAIL <pkg>``, after a ``panic:`` (a
+``-timeout`` reached prints ``panic: test timed out after ...``) or a ``SIGQUIT`` dump (killed for
+running too long). Such output is a failed run (``Parsed.status`` ``failed``), and the benchmark whose name
+was printed but never got its figures is a failed result with the panic's message; when no benchmark
+can be blamed, the package itself is a failed result, so the failure shows among the verdicts.
 """
 
 from __future__ import annotations
@@ -26,7 +32,15 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed, read_text
 from perfgate.errors import ParseError
-from perfgate.model import BenchmarkId, Direction, Result, default_direction, metric_info, normalize
+from perfgate.model import (
+    BenchmarkId,
+    Direction,
+    Result,
+    RunStatus,
+    default_direction,
+    metric_info,
+    normalize,
+)
 from perfgate.stats import summarize
 
 __all__ = ["ADAPTERS", "GoBenchAdapter"]
@@ -36,6 +50,11 @@ _CONFIG = re.compile(r"^([a-z][^\sA-Z:]*):(?:[ \t]+(.*?))?[ \t]*$")
 _RESULT = re.compile(r"^(Benchmark\S*)[ \t]+(\d+)[ \t]+(\S.*?)\s*$")
 _FAIL = re.compile(r"^(?:\S+[ \t]+)?\s*--- FAIL: (Benchmark\S*)")
 _PROCS = re.compile(r"^(.*?)-(\d+)$")
+# Go prints a benchmark's name before running it and its figures after: a name with no figures
+# (perhaps followed by what interrupted it) is a benchmark that never finished
+_STARTED = re.compile(r"^(Benchmark\S*)[ \t]*(.*?)\s*$")
+_PKG_FAIL = re.compile(r"^FAIL[ \t]+(\S+)")
+_ABORT = re.compile(r"(panic: .*|SIGQUIT: quit|\*\*\* Test killed.*|signal: killed)")
 _KNOWN: dict[str, str] = {
     "ns/op": "time",
     "sec/op": "time",
@@ -116,11 +135,17 @@ class GoBenchAdapter:
     description = "Go `go test -bench` text output (benchfmt: -count, -benchmem, ReportMetric, config lines)"
 
     def sniff(self, path: Path, head: str) -> bool:
-        for line in head.splitlines()[:4000]:
+        lines = head.splitlines()[:4000]
+        for line in lines:
             m = _RESULT.match(line)
             if m and re.match(r"^[-+0-9.eE]+[ \t]+\S+", m.group(3)):
                 return True
-        return False
+        # a run that failed before its first figure: `go test`'s header, a benchmark started, FAIL
+        return (
+            any(line.startswith("goos: ") for line in lines)
+            and any(_STARTED.match(line) for line in lines)
+            and any(_PKG_FAIL.match(line) for line in lines)
+        )
 
     def parse(self, path: Path) -> Parsed:
         text = read_text(path)
@@ -130,6 +155,9 @@ class GoBenchAdapter:
         series: dict[tuple[str, str, str | None], _Series] = {}
         order: list[tuple[str, str, str | None]] = []
         pending_fail: _Series | None = None
+        started: list[tuple[int, str, dict[str, str]]] = []  # names printed without figures
+        abort: str | None = None  # the first line saying why the run stopped
+        failed_pkgs: list[str] = []
         for lineno, line in enumerate(text.splitlines(), start=1):
             if pending_fail is not None:
                 # the indented lines after "--- FAIL:" say why; keep the first
@@ -147,6 +175,17 @@ class GoBenchAdapter:
                 pending_fail = self._series(lineno, f.group(1), config, series, order)
                 pending_fail.error = "failed"
                 continue
+            a = _ABORT.search(line)
+            if a and abort is None:
+                abort = a.group(1).strip()
+            st = _STARTED.match(line)
+            if st:
+                started.append((lineno, st.group(1), dict(config)))
+                continue
+            pf = _PKG_FAIL.match(line)
+            if pf:
+                failed_pkgs.append(pf.group(1))
+                continue
             c = _CONFIG.match(line)
             if c:
                 key, value = c.group(1), (c.group(2) or "")
@@ -155,13 +194,35 @@ class GoBenchAdapter:
                     seen_config.setdefault(key, set()).add(value)
                 else:
                     config.pop(key, None)  # benchfmt: an empty value unsets the key
+        failure = None
+        if failed_pkgs or abort is not None:
+            failure = abort or "failed"
+            if failed_pkgs:
+                failure = f"FAIL {failed_pkgs[0]}: {failure}"
+            blamed = False
+            for lineno, name, at in started:
+                s = self._series(lineno, name, at, series, order)
+                if not s.values and s.error is None:
+                    s.error = f"did not finish: {abort or 'the package failed'}"
+                    blamed = True
+            if not blamed and not any(s.error for s in series.values()):
+                # nothing to blame by name: the package (or the output) itself is the failed result
+                pkg = failed_pkgs[0] if failed_pkgs else config.get("pkg", "go test")
+                s = self._series(0, "(package)", {"pkg": pkg}, series, order)
+                s.error = failure
         if not series:
             raise ParseError.at(src, None, "no benchmark result lines (BenchmarkX  N  value unit)")
         # keys with one value in the whole file describe the machine; keys that change (a block's
         # `shortname:`) describe the results under them and stay with those results
         varying = {k for k, vs in seen_config.items() if len(vs) > 1 and k != "pkg"}
         fixed = {k: next(iter(vs)) for k, vs in seen_config.items() if len(vs) == 1}
-        return Parsed(source=self.name, results=_results(series, order, varying), environment=_env(fixed))
+        results = _results(series, order, varying)
+        return Parsed(
+            source=self.name,
+            results=results,
+            environment=_env(fixed),
+            status=RunStatus.COMPLETE if failure is None else RunStatus.FAILED,
+        )
 
     def _series(
         self,

@@ -8,6 +8,9 @@ spread kept in ``extra["spread"]`` (seconds). ``= N MB/s`` becomes a ``throughpu
 ``Running <binary>`` headers name the bench target; the target (without Cargo's hash) becomes the
 benchmark's group, and prefixes the name only when one name appears under two targets. A bench that
 panicked (``test x ... FAILED``) becomes a failed result with the panic message when the file has it.
+A run cargo reports as failed (``error: bench failed``, ``test result: FAILED``, ``error: process didn't
+exit successfully`` after a signal) is a failed run (``Parsed.status`` ``failed``); a bench whose
+``test x ...`` line never got its figure is then a failed result too.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 from perfgate.adapters.base import Adapter, Parsed, read_text
 from perfgate.errors import ParseError
-from perfgate.model import BenchmarkId, Direction, Result, Summary, normalize
+from perfgate.model import BenchmarkId, Direction, Result, RunStatus, Summary, normalize
 
 __all__ = ["ADAPTERS", "LibtestAdapter"]
 
@@ -30,6 +33,10 @@ _FAILED = re.compile(r"^test (?P<name>.+?) \.\.\. FAILED\s*$")
 _RUNNING = re.compile(r"^\s+Running (?:\S+ )?\(?(?P<target>[^\s()]+)\)?\s*$")
 _PANIC_HEADER = re.compile(r"^---- (?P<name>.+?) stdout ----\s*$")
 _HASH = re.compile(r"-[0-9a-f]{16}$")
+_STARTED = re.compile(r"^test (?P<name>.+?) \.\.\.\s*$")
+_RUN_FAILED = re.compile(
+    r"^(error: bench failed.*|error: process didn't exit successfully.*|test result: FAILED.*)$"
+)
 
 
 def _number(src: str, lineno: int, text: str) -> float:
@@ -60,8 +67,17 @@ class LibtestAdapter:
         rows: list[tuple[int, str | None, str, dict[str, Any]]] = []
         failed: dict[str, tuple[int, str | None]] = {}
         panics: dict[str, str] = {}
+        started: dict[str, tuple[int, str | None]] = {}
+        failure: str | None = None
         lines = text.splitlines()
         for lineno, line in enumerate(lines, start=1):
+            rf = _RUN_FAILED.match(line.strip())
+            if rf and failure is None:
+                failure = rf.group(1)
+            st = _STARTED.match(line)
+            if st:
+                started[st.group("name").strip()] = (lineno, target)
+                continue
             m = _BENCH.match(line)
             if m:
                 rows.append((lineno, target, m.group("name").strip(), self._figures(src, lineno, m)))
@@ -81,6 +97,12 @@ class LibtestAdapter:
                     if follow.strip():
                         panics[p.group("name")] = follow.strip()
                         break
+        if failure is not None:
+            measured = {name for _, _, name, _ in rows}
+            for name, where in started.items():
+                if name not in measured and name not in failed:
+                    failed[name] = where
+                    panics.setdefault(name, f"did not finish: {failure}")
         if not rows and not failed:
             raise ParseError.at(src, None, "no libtest bench lines (test x ... bench: N ns/iter)")
         names: dict[str, set[str | None]] = {}
@@ -117,7 +139,11 @@ class LibtestAdapter:
                     error=panics.get(name, "failed"),
                 )
             )
-        return Parsed(source=self.name, results=tuple(results))
+        return Parsed(
+            source=self.name,
+            results=tuple(results),
+            status=RunStatus.COMPLETE if failure is None else RunStatus.FAILED,
+        )
 
     @staticmethod
     def _figures(src: str, lineno: int, m: re.Match[str]) -> dict[str, Any]:

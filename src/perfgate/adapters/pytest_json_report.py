@@ -6,6 +6,10 @@ one observation. Failed and erroring tests become failed Results whose error nam
 crash message. Skipped tests did not run and produce no result (a comparison reports them missing);
 xfailed/xpassed tests ran and keep their duration, with the outcome in ``extra``. ``created`` is the
 run's start.
+
+A module that failed to import (a failed collector) is a failed result named by its node id, since
+its tests never ran; a pytest exit code 2, 3 or 4 (interrupted, internal error, usage error) makes the
+run failed (``Parsed.status`` ``failed``).
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from typing import Any
 
 from perfgate.adapters._parsing import Doc, failed_result, head_is_json_object, load_json, make_result
 from perfgate.adapters.base import Adapter, Parsed
-from perfgate.model import BenchmarkId, Result
+from perfgate.model import BenchmarkId, Result, RunStatus
 
 __all__ = ["ADAPTERS", "PytestJsonReportAdapter"]
 
 _PHASES = ("setup", "call", "teardown")
+_ABORTED = {2: "interrupted", 3: "internal error", 4: "usage error"}
 
 
 class PytestJsonReportAdapter:
@@ -55,12 +60,28 @@ class PytestJsonReportAdapter:
             result = _test(doc, test, nodeid, near)
             if result is not None:
                 results.append(result)
+        for i, raw in enumerate(top.get("collectors") or []):
+            collector = doc.obj(raw, f"collectors[{i}]")
+            nodeid = str(collector.get("nodeid") or "").strip() or "(collection)"
+            if collector.get("outcome") != "failed" or nodeid in seen:
+                continue
+            seen.add(nodeid)
+            longrepr = collector.get("longrepr")
+            why = longrepr.strip().splitlines()[-1] if isinstance(longrepr, str) and longrepr.strip() else ""
+            results.append(
+                failed_result(BenchmarkId(nodeid), "time", "s", f"collection failed: {why or 'no message'}")
+            )
+        aborted = top.get("exitcode") in _ABORTED  # interrupted, internal error, usage error
         created = top.get("created")
         started = None
         if isinstance(created, int | float) and not isinstance(created, bool):
             started = datetime.fromtimestamp(float(created), UTC)
         return Parsed(
-            source=self.name, results=tuple(results), environment=_environment(top), started=started
+            source=self.name,
+            results=tuple(results),
+            environment=_environment(top),
+            started=started,
+            status=RunStatus.FAILED if aborted else RunStatus.COMPLETE,
         )
 
 

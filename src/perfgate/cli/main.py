@@ -13,6 +13,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -21,7 +22,7 @@ from perfgate.argtypes import positive_int
 from perfgate.config import load_config, parse_duration, parse_percent
 from perfgate.context import Redactor, redact_run, redactor, strip_credentials
 from perfgate.errors import PerfgateError, UsageError
-from perfgate.gate import Outcome
+from perfgate.gate import SUBSET_TAG, Outcome
 from perfgate.model import dumps_run
 from perfgate.report import (
     Console,
@@ -107,6 +108,15 @@ def _gate_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _subset_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--subset",
+        action="store_true",
+        help="the run measures a deliberate subset: benchmarks of the baseline it lacks do not fail the "
+        "gate (pytest selection such as -k, -m or a test path implies it)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="perfgate",
@@ -122,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", metavar="RUN|REF", help="compare with this run id or git ref instead")
     p.add_argument("--no-store", action="store_true", help="do not store this run")
     p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
+    _subset_flag(p)
     p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="extra arguments for pytest")
     _gate_flags(p)
     _output(p)
@@ -133,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--input-format", default="auto", metavar="NAME", help="format of result files (default: auto-detect)"
     )
+    p.add_argument(
+        "--tier",
+        help="a git ref stands for its newest run of this tier (default: the head run's tier, else the "
+        "configured default tier); both sides are always of one tier",
+    )
+    _subset_flag(p)
     _gate_flags(p)
     _output(p)
     _common(p)
@@ -235,14 +252,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
     _common(p)
 
-    p = sub.add_parser("ingest", help="store results from files (perfgate JSON or another harness's output)")
+    p = sub.add_parser(
+        "ingest",
+        help="store results from files (perfgate JSON or another harness's output); --gate judges them",
+    )
     p.add_argument("paths", nargs="*", metavar="FILE|DIR|-")
     p.add_argument("--list-formats", action="store_true", help="list the input formats and exit")
     p.add_argument(
         "--input-format",
-        "--format",
         dest="input_format",
-        default="auto",
+        default=None,
         metavar="NAME",
         help="input format (default: auto-detect by content)",
     )
@@ -258,6 +277,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="name of the one benchmark in the input at the same position, once per input in order "
         "(load tests: Vegeta and hey reports do not record their target), e.g. 'GET /api/users'",
+    )
+    p.add_argument(
+        "--gate",
+        action="store_true",
+        help="then compare the run with its baseline and exit as `perfgate run` does (0, 1 or 2)",
+    )
+    p.add_argument("--baseline", metavar="RUN|REF", help="with --gate: compare with this run id or git ref")
+    _subset_flag(p)
+    _gate_flags(p)
+    p.add_argument(
+        "--format",
+        dest="format",
+        default="text",
+        metavar="FORMAT",
+        help="with --gate: report format, text, json or markdown (default: text); an input format "
+        "name here is taken as --input-format, as before",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="with --gate: write the report to FILE ('-' = stdout)"
     )
     _common(p)
     return parser
@@ -435,6 +473,7 @@ def _cmd_run(
         store_run=not args.no_store,
         baseline=args.baseline,
         threshold=args.threshold,
+        subset=args.subset,
     )
     if not args.no_store:
         sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {strip_credentials(ws.url)}\n")
@@ -445,7 +484,15 @@ def _cmd_compare(
     args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
 ) -> int:
     ws = _workspace(args, cwd, env)
-    outcome = app.compare_specs(ws, args.base, args.head, fmt=args.input_format, threshold=args.threshold)
+    outcome = app.compare_specs(
+        ws,
+        args.base,
+        args.head,
+        fmt=args.input_format,
+        threshold=args.threshold,
+        tier=args.tier,
+        subset=args.subset,
+    )
     return _report(args, outcome, console, _Out(args.output, stdout), env)
 
 
@@ -567,28 +614,53 @@ def _cmd_ingest(
         return EXIT_OK
     if not args.paths:
         raise UsageError("perfgate ingest: give at least one FILE, DIR or - (or --list-formats)")
+    input_format, args.format = _ingest_formats(args.input_format, args.format)
+    if not args.gate:
+        for flag, given in (("--baseline", args.baseline), ("--threshold", args.threshold),
+                            ("--warn-only", args.warn_only), ("-o", args.output),
+                            ("--format " + args.format, args.format != "text")):  # fmt: skip
+            if given:
+                raise UsageError(f"perfgate ingest: {flag} applies to a gate: add --gate")
     ws = _workspace(args, cwd, env)
     with tempfile.TemporaryDirectory(prefix="perfgate-") as tmp:
         paths = _stdin_to_file(args.paths, stdin, Path(tmp))
-        run = app.ingest_paths(
-            ws,
-            paths,
-            fmt=args.input_format,
-            commit=args.commit,
-            branch=args.branch,
-            tier=args.tier,
-            project=args.project,
-            names=args.name,
-        )
-    with ws.store() as store:
-        store.add_run(run)
+        where = dict(commit=args.commit, branch=args.branch, tier=args.tier, project=args.project)
+        if args.gate:
+            outcome = app.ingest_gate(
+                ws, paths, fmt=input_format, **where, names=args.name, baseline=args.baseline,
+                threshold=args.threshold, subset=args.subset,
+            )  # fmt: skip
+            run = outcome.run
+        else:
+            run = app.ingest_paths(ws, paths, fmt=input_format, **where, names=args.name)
+            if args.subset:
+                run = replace(run, tags=(*run.tags, SUBSET_TAG))
+            with ws.store() as store:
+                store.add_run(run)
     n = len(run.results)
     sys.stderr.write(
         f"perfgate: stored run {run.id} ({n} result{'s' if n != 1 else ''} from {run.source})"
         f" in {strip_credentials(ws.url)}\n"
     )
+    if args.gate:
+        return _report(args, outcome, console, _Out(args.output, stdout), env)
     stdout.write(run.id + "\n")
     return EXIT_OK
+
+
+_REPORT_FORMATS = ("text", "json", "markdown")
+
+
+def _ingest_formats(input_format: str | None, fmt: str) -> tuple[str, str]:
+    """(input format, report format) from ingest's ``--input-format`` and ``--format``.
+
+    ``--format`` was once ingest's input format: a value that is not a report format still means one.
+    """
+    if fmt in _REPORT_FORMATS:
+        return input_format or "auto", fmt
+    if input_format is not None and input_format != fmt:
+        raise UsageError(f"perfgate ingest: --format {fmt} and --input-format {input_format}: give one")
+    return fmt, "text"
 
 
 def _command_specs(args: argparse.Namespace) -> list[CommandSpec]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
-from perfgate.gate.outcome import BudgetCheck, Outcome
+from perfgate.gate.outcome import SUBSET_TAG, BudgetCheck, Outcome
 from perfgate.gate.policy import Policy, matches
-from perfgate.model import Result, Run, Status
+from perfgate.model import Result, Run, Status, Verdict
 from perfgate.stats import (
     DETERMINISTIC,
     HISTORY_T,
@@ -18,7 +19,14 @@ from perfgate.stats import (
     history_spreads,
 )
 
-__all__ = ["ONE_BASELINE_NOTE", "check_budgets", "evaluate", "history_series", "pair_results"]
+__all__ = [
+    "ONE_BASELINE_NOTE",
+    "check_budgets",
+    "evaluate",
+    "history_series",
+    "lost_benchmarks",
+    "pair_results",
+]
 
 ONE_BASELINE_NOTE = (
     "one baseline run: the test sees the noise within each run, not between runs, and on a shared "
@@ -97,6 +105,41 @@ def check_budgets(run: Run, policy: Policy) -> tuple[list[BudgetCheck], list[str
     return checks, []
 
 
+def lost_benchmarks(
+    current: Run, baselines: Sequence[Run], verdicts: Sequence[Verdict]
+) -> tuple[tuple[Verdict, ...], list[str]]:
+    """The missing verdicts that fail the gate, with the reason said, and a note when there are any.
+
+    A benchmark the newest baseline run measured (without an error) and ``current`` lacks is lost: a
+    harness killed half-way, a test module that stopped importing. A subset baseline run does not say
+    what the suite holds: then the newest baseline run that is not a subset counts too. Not when
+    ``current`` is a deliberate subset (tagged :data:`SUBSET_TAG`), nor for what only older baseline
+    runs had (a benchmark removed on purpose fails once, on the commit that removes it, not after).
+    """
+    if not baselines or SUBSET_TAG in current.tags:
+        return (), []
+    # what the newest complete-suite baseline run measured, and any subset run newer than it
+    expected: set[tuple[str, str]] = set()
+    for b in baselines:
+        expected.update(r.key for r in b.results if r.error is None)
+        if SUBSET_TAG not in b.tags:
+            break
+    lost = tuple(
+        replace(v, reason="in the baseline, not in this run")
+        for v in verdicts
+        if v.status is Status.MISSING and v.key in expected
+    )
+    if not lost:
+        return (), []
+    names = sorted({v.benchmark.name for v in lost})
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    note = (
+        f"{len(names)} benchmark(s) of the baseline are missing from this run ({shown}): the gate fails; "
+        "a run of a deliberate subset says so (`perfgate run -- -k ...`, or `--subset`)"
+    )
+    return lost, [note]
+
+
 def evaluate(
     current: Run,
     baselines: Sequence[Run],
@@ -128,13 +171,17 @@ def evaluate(
     )
     if len(baselines) == 1 and moved and not settings.paired_blocks:
         notes = (*notes, ONE_BASELINE_NOTE)
+    lost, lost_notes = lost_benchmarks(current, baselines, suite.verdicts)
+    by_key = {v.key: v for v in lost}
+    verdicts = tuple(by_key.get(v.key, v) if v.status is Status.MISSING else v for v in suite.verdicts)
     return Outcome(
         run=current,
         baseline_ids=tuple(b.id for b in baselines),
-        verdicts=suite.verdicts,
+        verdicts=verdicts,
         budgets=tuple(budgets),
-        notes=(*notes, *suite.notes, *unmatched),
+        notes=(*notes, *lost_notes, *suite.notes, *unmatched),
         method=suite.method,
         baseline_git={b.id: b.git for b in baselines if b.git is not None},
         geomean=suite.geomean,
+        lost=lost,
     )

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from perfgate.model import GitInfo, Run, Status, Verdict
+from perfgate.model import GitInfo, Run, RunStatus, Status, Verdict
 from perfgate.stats import GeomeanChange
 
-__all__ = ["BudgetCheck", "Outcome"]
+__all__ = ["SUBSET_TAG", "BudgetCheck", "Outcome"]
+
+#: The tag of a run that measured a deliberate subset of the suite (``perfgate run -- -k ...``,
+#: ``--subset``): benchmarks of its baseline that it lacks are reported missing, and do not fail the gate.
+SUBSET_TAG = "subset"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,8 @@ class Outcome:
 
     ``verdicts`` are ordered worst first (failed, regression, inconclusive, ... unchanged).
     ``notes`` are run-level remarks for people (e.g. "no baseline yet: this run becomes it").
+    ``lost`` are the missing verdicts that fail the gate: benchmarks the newest baseline run measured
+    and this run, not a deliberate subset (:data:`SUBSET_TAG`), lacks.
     """
 
     run: Run
@@ -43,6 +49,7 @@ class Outcome:
     baseline_git: Mapping[str, GitInfo] = field(default_factory=dict)
     #: the suite's summary row: geometric mean of the adverse change ratios (None: nothing compared)
     geomean: GeomeanChange | None = None
+    lost: tuple[Verdict, ...] = ()
 
     def with_status(self, status: Status) -> tuple[Verdict, ...]:
         return tuple(v for v in self.verdicts if v.status is status)
@@ -61,8 +68,10 @@ class Outcome:
 
     @property
     def passed(self) -> bool:
-        """True when nothing fell short: no regression, no failed benchmark, no broken budget."""
-        return not (self.regressions or self.failures or self.broken_budgets)
+        """True when nothing fell short: no regression, no failed benchmark, no broken budget, no
+        benchmark lost from the baseline, and a run the harness did not report as failed."""
+        failed_run = self.run.status is RunStatus.FAILED
+        return not (self.regressions or self.failures or self.broken_budgets or self.lost or failed_run)
 
     def exit_code(self, warn_only: bool = False) -> int:
         return 0 if warn_only or self.passed else 1
