@@ -10,10 +10,11 @@ What is recorded?
     Per benchmark a :class:`~perfgate.model.Result` with metric ``time`` (seconds per call, one sample per
     round) and one with ``cpu_time``; ``throughput``/``item_throughput`` when bytes or items per call are
     declared; ``peak_memory`` and ``allocations`` with ``--perfgate-memory`` or marker ``memory=True``.
-    The name is the pytest node id (relative to the rootdir); parametrize values that have a
-    stable text (str, numbers, bools, None, enums) become ``BenchmarkId.params``. A benchmark that raises
-    is a Result with ``error`` (``ExceptionType: message``) and the test fails as usual; a test that
-    requested the fixture and failed before using it is recorded as failed too.
+    The name is the pytest node id (relative to the rootdir); every parametrize value becomes one of
+    ``BenchmarkId.params``: the text of str, numbers, bools, None and enums, else a ``repr`` of at most
+    120 characters without memory addresses (pytest's own id is in the name's ``[...]``). A benchmark
+    that raises is a Result with ``error`` (``ExceptionType: message``) and the test fails as usual; a
+    test that requested the fixture and failed before using it is recorded as failed too.
 
 How is it measured?
     See :mod:`perfgate.measure.timer` and docs/measurement.md: rounds calibrated to >=
