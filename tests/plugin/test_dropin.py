@@ -44,3 +44,44 @@ def test_parameters_json_cannot_hold_are_kept_as_a_bounded_readable_repr(pyteste
     # pytest's own ids stay in the name
     assert r.benchmark.name.startswith("test_params.py::test_p[thing0-big0-")
     assert r.benchmark.name.endswith("-small]")
+
+
+XDIST_SUITE = """
+import os
+import pathlib
+
+def _where(name):
+    pathlib.Path(name).write_text(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+def test_b(benchmark):
+    benchmark(_where, "b.where")
+
+def test_c(benchmark):
+    benchmark(_where, "c.where")
+"""
+
+
+def test_xdist_in_addopts_runs_the_measured_suite_serially_and_says_so(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist", reason="pytest-xdist is not installed")
+    pytester.makepyfile(test_x=XDIST_SUITE)
+    pytester.makeini("[pytest]\naddopts = --numprocesses=auto\n")
+    out = pytester.path / "out.json"
+    result = run_perfgate(pytester, f"--perfgate-json={out}")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["perfgate: measuring, so tests run serially in this process: pytest-xdist's -n * is set aside *"]
+    )
+    assert "workers" not in result.stdout.str()
+    assert {(pytester.path / f).read_text() for f in ("b.where", "c.where")} == {"main"}
+    times = [r for r in read_results(out).results if r.metric == "time"]
+    assert sorted(r.benchmark.name for r in times) == ["test_x.py::test_b", "test_x.py::test_c"]
+    assert all(r.error is None and r.summary is not None for r in times)
+
+
+def test_xdist_distributes_as_usual_when_not_measuring(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist", reason="pytest-xdist is not installed")
+    pytester.makepyfile(test_x=XDIST_SUITE)
+    result = run_perfgate(pytester, "-n", "2")
+    result.assert_outcomes(passed=2)
+    assert "set aside" not in result.stdout.str()
+    assert {(pytester.path / f).read_text() for f in ("b.where", "c.where")} <= {"gw0", "gw1"}

@@ -44,8 +44,9 @@ Living next to pytest-benchmark:
     not installed) perfgate registers the ``--benchmark-*`` options and owns the fixture.
 
 pytest-xdist:
-    Measuring under xdist (``-n``/``--dist``) is refused with a usage error: benchmarks running in
-    parallel measure each other. Unmeasured runs under xdist are fine.
+    When measuring, xdist's ``-n``/``--dist`` (often in a suite's ``addopts``) is set aside and the
+    tests run serially in one process, which the session header says: benchmarks running in parallel
+    measure each other. Unmeasured runs under xdist are distributed as usual.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ CODSPEED_IDLE = (
 )
 _CODSPEED_IDLE = pytest.StashKey[bool]()
 _CODSPEED_OWNS = pytest.StashKey[bool]()
+_SERIAL = pytest.StashKey[str]()  # why pytest-xdist was set aside
 
 DORMANT_MESSAGE = (
     "perfgate: pytest-benchmark is loaded too and owns the `benchmark` fixture and --benchmark-* options; "
@@ -136,16 +138,32 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         config.stash[_CODSPEED_IDLE] = config.pluginmanager.has_plugin("codspeed")
     if options.measure:
-        workers = getattr(config.option, "numprocesses", None)
-        dist = getattr(config.option, "dist", "no")
-        if workers or (dist and dist != "no") or hasattr(config, "workerinput"):
+        if hasattr(config, "workerinput"):  # an xdist worker: its controller did not load perfgate
             raise pytest.UsageError(
                 "perfgate: benchmarks must not run in parallel: drop -n/--dist (pytest-xdist) when "
                 "measuring with --perfgate, --perfgate-json or --benchmark-only"
             )
+        _run_serially(config)
     config.stash[SESSION_KEY] = PerfgateSession(options)
     config.pluginmanager.register(_fixture_module, "perfgate-fixture")
     _worker.configure(config)
+
+
+def _run_serially(config: pytest.Config) -> None:
+    """Set pytest-xdist's distribution aside (``-n auto`` in a suite's addopts, ``--dist``): measured in
+    parallel, benchmarks would disturb each other. xdist starts its workers in its own (trylast)
+    ``pytest_configure``, after this one, and does not when ``dist`` is "no"."""
+    opt = config.option
+    workers = getattr(opt, "numprocesses", None)
+    dist = getattr(opt, "dist", "no")
+    if not workers and (not dist or dist == "no"):
+        return
+    opt.dist, opt.numprocesses, opt.tx = "no", 0, []
+    asked = f"-n {workers}" if workers else f"--dist {dist}"
+    config.stash[_SERIAL] = (
+        f"perfgate: measuring, so tests run serially in this process: pytest-xdist's {asked} is set aside "
+        "(parallel benchmarks would slow each other down)"
+    )
 
 
 def _codspeed_measuring(config: pytest.Config) -> bool:
@@ -186,6 +204,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if o.budget is not None:
         parts.append(f"budget {o.budget:g}s")
     lines = ["perfgate: measuring benchmarks (" + ", ".join(parts) + ")"]
+    if _SERIAL in config.stash:
+        lines.append(config.stash[_SERIAL])
     if config.stash.get(_CODSPEED_IDLE, False):
         lines.append(CODSPEED_IDLE)
     return lines
