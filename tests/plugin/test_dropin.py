@@ -85,3 +85,19 @@ def test_xdist_distributes_as_usual_when_not_measuring(pytester: pytest.Pytester
     result.assert_outcomes(passed=2)
     assert "set aside" not in result.stdout.str()
     assert {(pytester.path / f).read_text() for f in ("b.where", "c.where")} <= {"gw0", "gw1"}
+
+
+def test_coverage_tracing_while_measuring_is_warned_with_the_remedy(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_cov", reason="pytest-cov is not installed")
+    pytester.makepyfile(test_c="def test_b(benchmark):\n    benchmark(sorted, [3, 1, 2])\n")
+    warning = (
+        "perfgate: coverage was tracing every call while measuring: the times include its cost and do not "
+        "compare with untraced runs; measure in a run without coverage (add --no-cov, or drop --cov)"
+    )
+    result = run_perfgate(pytester, "--perfgate", "--cov=.")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*perfgate benchmarks*", warning])
+    quiet = run_perfgate(pytester, "--perfgate", "--cov=.", "--no-cov")
+    quiet.assert_outcomes(passed=1)
+    quiet.stdout.fnmatch_lines(["*perfgate benchmarks*"])
+    assert "coverage was tracing" not in quiet.stdout.str()

@@ -89,6 +89,7 @@ CODSPEED_IDLE = (
 _CODSPEED_IDLE = pytest.StashKey[bool]()
 _CODSPEED_OWNS = pytest.StashKey[bool]()
 _SERIAL = pytest.StashKey[str]()  # why pytest-xdist was set aside
+_TRACED = pytest.StashKey[str]()  # a tracer (coverage) was on while measuring: the warning
 
 DORMANT_MESSAGE = (
     "perfgate: pytest-benchmark is loaded too and owns the `benchmark` fixture and --benchmark-* options; "
@@ -231,6 +232,40 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     s = _session(session.config)
     if s is not None:  # after -k/-m deselection: what will run shares the budget
         s.planned = sum(1 for item in session.items if is_benchmark(item))
+    if s is not None and s.options.measure and s.planned:
+        tracer = _tracer()  # pytest-cov started coverage before the session; measuring comes next
+        if tracer is not None:
+            session.config.stash[_TRACED] = _traced_warning(tracer, session.config)
+
+
+def _tracer() -> str | None:
+    """What traces or monitors every Python call in this process (coverage, a debugger, a profiler)."""
+    for hook in (sys.gettrace(), sys.getprofile()):
+        if hook is not None:
+            return getattr(type(hook), "__module__", "") + "." + type(hook).__qualname__
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: coverage's "sysmon" core
+    if monitoring is not None:
+        for tool in range(6):
+            name = monitoring.get_tool(tool)
+            if name:
+                return str(name)
+    return None
+
+
+def _traced_warning(tracer: str, config: pytest.Config) -> str:
+    """One line: the measured times include a tracer's cost, and how to measure without it."""
+    if tracer.startswith("coverage") or tracer == "coverage.py":
+        remedy = "measure in a run without coverage"
+        if config.pluginmanager.has_plugin("_cov"):  # pytest-cov
+            remedy += " (add --no-cov, or drop --cov)"
+        return (
+            "perfgate: coverage was tracing every call while measuring: the times include its cost and "
+            f"do not compare with untraced runs; {remedy}"
+        )
+    return (
+        f"perfgate: a tracer ({tracer}) was active while measuring: the times include its cost; measure "
+        "without it (debugger, profiler or coverage off)"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -424,3 +459,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     wrote = config.stash.get(_WROTE, None)
     if wrote is not None:
         terminalreporter.write_line(wrote)
+    traced = config.stash.get(_TRACED, None)
+    if traced is not None and s is not None and s.results:
+        terminalreporter.write_line(traced, yellow=True)
