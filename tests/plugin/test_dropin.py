@@ -101,3 +101,33 @@ def test_coverage_tracing_while_measuring_is_warned_with_the_remedy(pytester: py
     quiet.assert_outcomes(passed=1)
     quiet.stdout.fnmatch_lines(["*perfgate benchmarks*"])
     assert "coverage was tracing" not in quiet.stdout.str()
+
+
+def test_pytest_codspeed_results_file_is_ingested(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_codspeed", reason="pytest-codspeed is not installed")
+    from perfgate.adapters.registry import parse_inputs
+
+    pytester.makepyfile(
+        test_cs="""
+        import pytest
+
+        @pytest.mark.benchmark
+        def test_marked():
+            sum(range(50))
+
+        @pytest.mark.parametrize("n", [5, 50])
+        def test_fixture(benchmark, n):
+            benchmark(sorted, list(range(n)))
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:benchmark", "-p", "no:cacheprovider", "--codspeed", "--codspeed-mode=walltime",
+        "--codspeed-warmup-time=0.01", "--codspeed-max-time=0.02",
+    )  # fmt: skip
+    result.assert_outcomes(passed=3)
+    (written,) = (pytester.path / ".codspeed").glob("results_*.json")
+    parsed = parse_inputs([written])  # detected by content, as `perfgate ingest` does
+    assert parsed.source == "pytest-codspeed"
+    names = sorted(r.benchmark.name for r in parsed.results)
+    assert names == ["test_cs.py::test_fixture[50]", "test_cs.py::test_fixture[5]", "test_cs.py::test_marked"]
+    assert all(r.metric == "time" and r.summary is not None and r.summary.median > 0 for r in parsed.results)
