@@ -3,7 +3,15 @@ options, its ``addopts`` (xdist, coverage), its saved runs, and parameters of an
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
+
+from perfgate.adapters.pytest_benchmark import PytestBenchmarkAdapter
+from perfgate.adapters.registry import parse_inputs
+from perfgate.pytest_plugin.saved import machine_id
 
 from .conftest import read_results, run_perfgate
 
@@ -105,8 +113,6 @@ def test_coverage_tracing_while_measuring_is_warned_with_the_remedy(pytester: py
 
 def test_pytest_codspeed_results_file_is_ingested(pytester: pytest.Pytester) -> None:
     pytest.importorskip("pytest_codspeed", reason="pytest-codspeed is not installed")
-    from perfgate.adapters.registry import parse_inputs
-
     pytester.makepyfile(
         test_cs="""
         import pytest
@@ -131,3 +137,107 @@ def test_pytest_codspeed_results_file_is_ingested(pytester: pytest.Pytester) -> 
     names = sorted(r.benchmark.name for r in parsed.results)
     assert names == ["test_cs.py::test_fixture[50]", "test_cs.py::test_fixture[5]", "test_cs.py::test_marked"]
     assert all(r.metric == "time" and r.summary is not None and r.summary.median > 0 for r in parsed.results)
+
+
+SAVE_SUITE = """
+def test_sum(benchmark):
+    benchmark(sum, range(100))
+
+def test_sorted(benchmark):
+    benchmark(sorted, [3, 1, 2])
+"""
+
+
+def _machine_dir(pytester: pytest.Pytester) -> Path:
+    return pytester.path / ".benchmarks" / machine_id()
+
+
+def test_benchmark_save_measures_and_writes_pytest_benchmarks_storage(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_s=SAVE_SUITE)
+    result = run_perfgate(pytester, "--benchmark-save=base")
+    result.assert_outcomes(passed=2)
+    folder = _machine_dir(pytester)
+    result.stdout.fnmatch_lines(
+        [f"perfgate: saved 2 benchmark(s) to .benchmarks/{folder.name}/0001_base.json"]
+    )
+    parsed = PytestBenchmarkAdapter().parse(folder / "0001_base.json")
+    assert sorted(r.benchmark.name for r in parsed.results) == [
+        "test_s.py::test_sorted",
+        "test_s.py::test_sum",
+    ]
+    assert all(len(r.samples) >= 3 for r in parsed.results)  # measured, with the per-round data
+
+    # autosave numbers on, and --benchmark-compare reads the latest run saved before this one
+    again = run_perfgate(pytester, "--benchmark-autosave", "--benchmark-compare")
+    again.assert_outcomes(passed=2)
+    (auto,) = (p.name for p in folder.glob("0002_*.json"))
+    assert re.fullmatch(r"0002_unversioned_\d{8}_\d{6}\.json", auto)
+    again.stdout.fnmatch_lines(
+        [
+            f"perfgate: compared with .benchmarks/{folder.name}/0001_base.json (median per call, saved -> now):",
+            "  test_s.py::test_sorted  * -> *  [+-]*%",
+            "  test_s.py::test_sum     * -> *  [+-]*%",
+            f"perfgate: saved 2 benchmark(s) to .benchmarks/{folder.name}/{auto}",
+        ]
+    )
+
+
+def _saved_run(folder: Path, name: str, median: float) -> None:
+    """A pytest-benchmark saved run claiming ``median`` seconds per call for test_s.py::test_sum."""
+    stats = {"min": median, "max": median, "mean": median, "median": median, "stddev": 0.0,
+             "q1": median, "q3": median, "rounds": 5, "iterations": 1}  # fmt: skip
+    bench = {"group": None, "name": "test_sum", "fullname": "test_s.py::test_sum", "params": None,
+             "stats": stats}  # fmt: skip
+    doc = {"machine_info": {}, "commit_info": {}, "benchmarks": [bench], "datetime": "2026-01-01T00:00:00",
+           "version": "5.1.0"}  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(doc))
+
+
+def test_benchmark_compare_fail_turns_a_regression_into_exit_status_1(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_s=SAVE_SUITE)
+    folder = _machine_dir(pytester)
+    _saved_run(folder, "0001_fast.json", 1e-12)  # no real call is this fast: now is a regression
+    _saved_run(folder, "0002_slow.json", 1000.0)  # nor this slow: now passes
+    failed = run_perfgate(pytester, "--benchmark-compare=0001", "--benchmark-compare-fail=median:5%")
+    assert failed.ret == pytest.ExitCode.TESTS_FAILED
+    failed.assert_outcomes(passed=2)
+    failed.stdout.fnmatch_lines(
+        [
+            "  test_s.py::test_sorted  new: *",
+            "  test_s.py::test_sum     1.000 ps -> *",
+            "perfgate: performance has regressed (--benchmark-compare-fail median:5%):",
+            "  test_s.py::test_sum: median +*% > 5%",
+        ]
+    )
+    passed = run_perfgate(pytester, "--benchmark-compare", "--benchmark-compare-fail", "median:5%", "max:0.5")
+    assert passed.ret == pytest.ExitCode.OK
+    passed.stdout.fnmatch_lines([f"perfgate: compared with .benchmarks/{folder.name}/0002_slow.json *"])
+    assert "regressed" not in passed.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--benchmark-compare"],
+            "*perfgate: --benchmark-compare: no saved run in .benchmarks/* to compare with *",
+        ),
+        (
+            ["--benchmark-compare=7"],
+            "*perfgate: --benchmark-compare '7': no saved run in .benchmarks/* matches",
+        ),
+        (["--benchmark-compare-fail=median:5%"], "*--benchmark-compare-fail needs --benchmark-compare"),
+        (["--benchmark-compare", "--benchmark-compare-fail=p99:5%"], "*'p99:5%': unknown field 'p99'*"),
+        (["--benchmark-save=a/b"], "*--benchmark-save 'a/b': the name must not contain '/'"),
+        (["--benchmark-storage=elasticsearch+https://host"], "*only file:// storage is supported*"),
+    ],
+)
+def test_saved_run_options_refuse_what_they_cannot_do(
+    pytester: pytest.Pytester, args: list[str], message: str
+) -> None:
+    pytester.makepyfile(test_s=SAVE_SUITE)
+    extra = ["--benchmark-compare"] if args[0].startswith("--benchmark-storage") else []
+    result = run_perfgate(pytester, *args, *extra)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])

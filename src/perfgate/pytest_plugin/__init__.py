@@ -64,6 +64,7 @@ from perfgate.measure import BenchmarkTimeout, Measurement, MemoryUse, RoundWatc
 from perfgate.measure.aio import new_event_loop
 from perfgate.model import format_value
 from perfgate.pytest_plugin import fixture as _fixture_module
+from perfgate.pytest_plugin import saved
 from perfgate.pytest_plugin import worker as _worker
 from perfgate.pytest_plugin.fixture import SESSION_KEY, BenchmarkFixture
 from perfgate.pytest_plugin.markers import MARKER_HELP, is_benchmark, item_extras, item_settings, uses_fixture
@@ -90,6 +91,8 @@ _CODSPEED_IDLE = pytest.StashKey[bool]()
 _CODSPEED_OWNS = pytest.StashKey[bool]()
 _SERIAL = pytest.StashKey[str]()  # why pytest-xdist was set aside
 _TRACED = pytest.StashKey[str]()  # a tracer (coverage) was on while measuring: the warning
+_COMPARED = pytest.StashKey["saved.Compared"]()  # the saved run --benchmark-compare reads
+_KEPT = pytest.StashKey[list[str]]()  # what saving and comparing have to say at the end
 
 DORMANT_MESSAGE = (
     "perfgate: pytest-benchmark is loaded too and owns the `benchmark` fixture and --benchmark-* options; "
@@ -146,6 +149,9 @@ def pytest_configure(config: pytest.Config) -> None:
             )
         _run_serially(config)
     config.stash[SESSION_KEY] = PerfgateSession(options)
+    # the saved run to compare with is chosen before this run saves: autosave compares with the last
+    if options.measure and options.compare is not None and options.storage and not options.process_of:
+        config.stash[_COMPARED] = saved.load_compared(options.storage, options.compare)
     config.pluginmanager.register(_fixture_module, "perfgate-fixture")
     _worker.configure(config)
 
@@ -432,6 +438,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitC
             sys.stderr.write(f"perfgate: cannot write {s.options.benchmark_json}: {exc.strerror or exc}\n")
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
     s.finalize()
+    if s.options.process_of is None:
+        _save_and_compare(session, s)
     if s.options.json_path is None:
         return
     path = s.options.json_path
@@ -442,6 +450,56 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitC
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         return
     session.config.stash[_WROTE] = f"perfgate: wrote {len(s.results)} result(s), status {status}, to {path}"
+
+
+def _save_and_compare(session: pytest.Session, s: PerfgateSession) -> None:
+    """``--benchmark-save``/``-autosave``: write the run in pytest-benchmark's storage;
+    ``--benchmark-compare``: compare with the saved run chosen at start, and with
+    ``--benchmark-compare-fail`` turn a regression into exit status 1."""
+    o = s.options
+    if o.storage is None:
+        return
+    config = session.config
+    lines: list[str] = []
+    if not o.measure:
+        lines.append(
+            "perfgate: nothing saved or compared, benchmarks were not measured (--benchmark-disable)"
+        )
+    measured = [r for r in s.results.values() if r.metric == "time" and r.summary is not None]
+    compared = config.stash.get(_COMPARED, None)
+    if compared is not None:
+        shown, failures = saved.comparison_lines(compared, list(s.results.values()), o.compare_fail)
+        lines.extend(shown)
+        if failures:
+            checks = " ".join(c.text for c in o.compare_fail)
+            lines.append(f"perfgate: performance has regressed (--benchmark-compare-fail {checks}):")
+            lines.extend(f"  {line}" for line in failures)
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if o.measure and (o.save is not None or o.autosave):
+        name = o.save if o.save is not None else _autosave_name(config, s)
+        path = saved.save_path(o.storage, name)
+        if not measured:
+            lines.append("perfgate: nothing saved: no benchmark was measured")
+        else:
+            try:
+                write_pytest_benchmark_json(path, list(s.results.values()), o)
+                lines.append(f"perfgate: saved {len(measured)} benchmark(s) to {os.path.relpath(path)}")
+            except OSError as exc:
+                sys.stderr.write(f"perfgate: cannot write {path}: {exc.strerror or exc}\n")
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+    config.stash[_KEPT] = lines
+
+
+def _autosave_name(config: pytest.Config, s: PerfgateSession) -> str:
+    from perfgate.context.git import git_info
+    from perfgate.errors import PerfgateError
+
+    try:
+        git = git_info(config.invocation_params.dir)
+    except PerfgateError:
+        git = None
+    return saved.autosave_name(git.commit if git else None, bool(git and git.dirty), s.started)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -459,6 +517,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     wrote = config.stash.get(_WROTE, None)
     if wrote is not None:
         terminalreporter.write_line(wrote)
+    for line in config.stash.get(_KEPT, []):
+        terminalreporter.write_line(line)
     traced = config.stash.get(_TRACED, None)
     if traced is not None and s is not None and s.results:
         terminalreporter.write_line(traced, yellow=True)
