@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from perfgate.adapters.pytest_benchmark import PytestBenchmarkAdapter
 from perfgate.adapters.registry import parse_inputs
-from perfgate.pytest_plugin.saved import machine_id
+from perfgate.model import Summary
+from perfgate.pytest_plugin.saved import autosave_name, machine_id, parse_compare_fail, save_path
 
 from .conftest import read_results, run_perfgate
 
@@ -183,12 +185,13 @@ def test_benchmark_save_measures_and_writes_pytest_benchmarks_storage(pytester: 
 
 
 def _saved_run(folder: Path, name: str, median: float) -> None:
-    """A pytest-benchmark saved run claiming ``median`` seconds per call for test_s.py::test_sum."""
+    """A pytest-benchmark saved run claiming ``median`` seconds per call for test_s.py::test_sum (and a
+    benchmark the suite no longer has)."""
     stats = {"min": median, "max": median, "mean": median, "median": median, "stddev": 0.0,
              "q1": median, "q3": median, "rounds": 5, "iterations": 1}  # fmt: skip
-    bench = {"group": None, "name": "test_sum", "fullname": "test_s.py::test_sum", "params": None,
-             "stats": stats}  # fmt: skip
-    doc = {"machine_info": {}, "commit_info": {}, "benchmarks": [bench], "datetime": "2026-01-01T00:00:00",
+    benches = [{"group": None, "name": name, "fullname": f"test_s.py::{name}", "params": None, "stats": stats}
+               for name in ("test_sum", "test_removed")]  # fmt: skip
+    doc = {"machine_info": {}, "commit_info": {}, "benchmarks": benches, "datetime": "2026-01-01T00:00:00",
            "version": "5.1.0"}  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(json.dumps(doc))
@@ -206,6 +209,7 @@ def test_benchmark_compare_fail_turns_a_regression_into_exit_status_1(pytester: 
         [
             "  test_s.py::test_sorted  new: *",
             "  test_s.py::test_sum     1.000 ps -> *",
+            "  (1 saved benchmark(s) not run now)",
             "perfgate: performance has regressed (--benchmark-compare-fail median:5%):",
             "  test_s.py::test_sum: median +*% > 5%",
         ]
@@ -241,3 +245,34 @@ def test_saved_run_options_refuse_what_they_cannot_do(
     result = run_perfgate(pytester, *args, *extra)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+
+
+def test_compare_fail_expressions_read_as_pytest_benchmark_reads_them() -> None:
+    saved = Summary(n=5, mean=1.0, median=1.0, min=0.9, max=1.2, stddev=0.1, q1=0.95, q3=1.05)
+    now = Summary(n=5, mean=1.2, median=1.08, min=0.9, max=1.3, stddev=0.1, q1=1.0, q3=1.2)
+    assert parse_compare_fail("median:5%").failure(saved, now) == "median +8.0% > 5%"
+    assert parse_compare_fail("median:10%").failure(saved, now) is None
+    assert parse_compare_fail("mean:0.1").failure(saved, now) == "mean +200.0 ms > 100.0 ms"
+    assert parse_compare_fail("iqr:50%").failure(saved, now) == "iqr +100.0% > 50%"
+    assert parse_compare_fail("min:0%").failure(saved, now) is None  # not grown
+    assert parse_compare_fail("max:5").failure(saved, now) is None  # 5 seconds
+    for bad in ("median", "p99:5%", "median:-5%", "median:5x", ":5%"):
+        with pytest.raises(
+            pytest.UsageError, match=rf"perfgate: --benchmark-compare-fail '{re.escape(bad)}': "
+        ):
+            parse_compare_fail(bad)
+
+
+def test_saved_runs_are_numbered_after_the_highest_and_named_as_pytest_benchmark_names_them(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / machine_id()
+    assert save_path(tmp_path, "first") == folder / "0001_first.json"
+    folder.mkdir()
+    (folder / "0007_old.json").write_text("{}")
+    (folder / "notes.json").write_text("{}")
+    assert save_path(tmp_path, "next") == folder / "0008_next.json"
+    when = datetime(2026, 12, 1, 14, 5, 9, tzinfo=UTC)
+    assert autosave_name("ab12" * 10, True, when) == "ab12" * 10 + "_20261201_140509_uncommitted-changes"
+    assert autosave_name(None, False, when) == "unversioned_20261201_140509"
+    assert machine_id().count("-") >= 3 and machine_id().endswith("bit")

@@ -41,7 +41,10 @@ Living next to pytest-benchmark:
     Both plugins want ``--benchmark-*`` and the ``benchmark`` fixture. When pytest-benchmark is loaded,
     it owns them and perfgate stays inactive, saying so once in the session header; ``--perfgate*`` then
     stops with a usage error asking for ``-p no:benchmark``. With ``-p no:benchmark`` (or pytest-benchmark
-    not installed) perfgate registers the ``--benchmark-*`` options and owns the fixture.
+    not installed) perfgate registers the ``--benchmark-*`` options and owns the fixture: a suite's own
+    workflow keeps working. ``--benchmark-save``/``--benchmark-autosave`` measure and save in
+    pytest-benchmark's storage, ``--benchmark-compare``/``--benchmark-compare-fail`` compare with a saved
+    run (see :mod:`perfgate.pytest_plugin.saved`); coverage (``--cov``) on while measuring is warned about.
 
 pytest-xdist:
     When measuring, xdist's ``-n``/``--dist`` (often in a suite's ``addopts``) is set aside and the
@@ -163,8 +166,8 @@ def _run_serially(config: pytest.Config) -> None:
     opt = config.option
     workers = getattr(opt, "numprocesses", None)
     dist = getattr(opt, "dist", "no")
-    if not workers and (not dist or dist == "no"):
-        return
+    if not workers and (not dist or dist == "no" or not getattr(opt, "tx", None)):
+        return  # xdist would not distribute: --dist alone, without -n or --tx, starts no worker
     opt.dist, opt.numprocesses, opt.tx = "no", 0, []
     asked = f"-n {workers}" if workers else f"--dist {dist}"
     config.stash[_SERIAL] = (
@@ -484,7 +487,7 @@ def _save_and_compare(session: pytest.Session, s: PerfgateSession) -> None:
         else:
             try:
                 write_pytest_benchmark_json(path, list(s.results.values()), o)
-                lines.append(f"perfgate: saved {len(measured)} benchmark(s) to {os.path.relpath(path)}")
+                lines.append(f"perfgate: saved {len(measured)} benchmark(s) to {saved.shown_path(path)}")
             except OSError as exc:
                 sys.stderr.write(f"perfgate: cannot write {path}: {exc.strerror or exc}\n")
                 session.exitstatus = pytest.ExitCode.INTERNAL_ERROR

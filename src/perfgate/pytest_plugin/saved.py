@@ -35,6 +35,7 @@ __all__ = [
     "parse_compare_fail",
     "save_name",
     "save_path",
+    "shown_path",
     "storage_path",
 ]
 
@@ -173,7 +174,7 @@ class Compared:
 
 def _choose(storage: Path, which: str | bool) -> Path:
     folder = storage / machine_id()
-    where = _shown(folder)
+    where = shown_path(folder)
     if which is True:
         found = _numbered(folder)
         if not found:
@@ -197,7 +198,8 @@ def _choose(storage: Path, which: str | bool) -> Path:
     return found[-1]  # the latest of several matches, named in the output
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it can be (as pytest-benchmark shows it)."""
     try:
         return os.path.relpath(path)
     except ValueError:
@@ -219,7 +221,7 @@ def load_compared(storage: Path, which: str | bool) -> Compared:
     except PerfgateError as exc:
         raise pytest.UsageError(f"perfgate: --benchmark-compare: {exc}") from None
     results = {r.benchmark.name: r for r in parsed.results if r.metric == "time"}
-    return Compared(path, _shown(path), results)
+    return Compared(path, shown_path(path), results)
 
 
 def comparison_lines(
@@ -230,13 +232,10 @@ def comparison_lines(
     lines = [f"perfgate: compared with {_visible(compared.shown)} (median per call, saved -> now):"]
     failures: list[str] = []
     now = {r.benchmark.name: r for r in current if r.metric == "time"}
-    width = min(60, max((len(n) for n in (*now, *compared.results)), default=0))
-    for name in sorted(set(now) | set(compared.results)):
+    width = min(60, max((len(n) for n in now), default=0))
+    for name in sorted(now):
         label = _visible(name).ljust(width)
-        before, after = compared.results.get(name), now.get(name)
-        if after is None:
-            lines.append(f"  {label}  not run now")
-            continue
+        before, after = compared.results.get(name), now[name]
         if after.summary is None:
             lines.append(f"  {label}  failed now")
             continue
@@ -249,4 +248,7 @@ def comparison_lines(
         why = [f for c in checks if (f := c.failure(before.summary, after.summary)) is not None]
         if why:
             failures.append(f"{_visible(name)}: {'; '.join(why)}")
+    gone = len(set(compared.results) - set(now))
+    if gone:  # deselected (-k, a path) or removed: one line, not one per benchmark
+        lines.append(f"  ({gone} saved benchmark(s) not run now)")
     return lines, failures
