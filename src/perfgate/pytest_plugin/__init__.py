@@ -2,7 +2,8 @@
 ``@pytest.mark.benchmark`` marker that also measures whole test bodies (as pytest-codspeed does).
 
 When is anything measured?
-    Only when asked: ``--perfgate``, ``--perfgate-json PATH`` or ``--benchmark-only`` turn measurement
+    Only when asked: ``--perfgate``, ``--perfgate-json PATH``, ``--benchmark-json PATH``,
+    ``--benchmark-only``, ``--benchmark-save``/``-autosave`` or ``--benchmark-compare`` turn measurement
     on. Otherwise (and always with ``--benchmark-disable``) a benchmark runs its function exactly once,
     unmeasured, so an ordinary ``pytest`` run stays fast and still checks that benchmarks work.
 
