@@ -101,7 +101,7 @@ def test_coverage_tracing_while_measuring_is_warned_with_the_remedy(pytester: py
     pytest.importorskip("pytest_cov", reason="pytest-cov is not installed")
     pytester.makepyfile(test_c="def test_b(benchmark):\n    benchmark(sorted, [3, 1, 2])\n")
     warning = (
-        "perfgate: coverage was tracing every call while measuring: the times include its cost and do not "
+        "perfgate: coverage was tracing calls while measuring: traced rounds include its cost and do not "
         "compare with untraced runs; measure in a run without coverage (add --no-cov, or drop --cov)"
     )
     result = run_perfgate(pytester, "--perfgate", "--cov=.")

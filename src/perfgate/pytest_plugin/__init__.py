@@ -269,7 +269,7 @@ def _traced_warning(tracer: str, config: pytest.Config) -> str:
         if config.pluginmanager.has_plugin("_cov"):  # pytest-cov
             remedy += " (add --no-cov, or drop --cov)"
         return (
-            "perfgate: coverage was tracing every call while measuring: the times include its cost and "
+            "perfgate: coverage was tracing calls while measuring: traced rounds include its cost and "
             f"do not compare with untraced runs; {remedy}"
         )
     return (
