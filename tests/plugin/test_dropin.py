@@ -83,6 +83,9 @@ def test_xdist_in_addopts_runs_the_measured_suite_serially_and_says_so(pytester:
     )
     assert "workers" not in result.stdout.str()
     assert {(pytester.path / f).read_text() for f in ("b.where", "c.where")} == {"main"}
+    quiet = run_perfgate(pytester, "-q", "--perfgate")  # no header under -q: the summary says it
+    quiet.assert_outcomes(passed=2)
+    quiet.stdout.fnmatch_lines(["perfgate: measuring, so tests run serially in this process: *"])
     times = [r for r in read_results(out).results if r.metric == "time"]
     assert sorted(r.benchmark.name for r in times) == ["test_x.py::test_b", "test_x.py::test_c"]
     assert all(r.error is None and r.summary is not None for r in times)

@@ -49,8 +49,8 @@ Living next to pytest-benchmark:
 
 pytest-xdist:
     When measuring, xdist's ``-n``/``--dist`` (often in a suite's ``addopts``) is set aside and the
-    tests run serially in one process, which the session header says: benchmarks running in parallel
-    measure each other. Unmeasured runs under xdist are distributed as usual.
+    tests run serially in one process, which the session header says (the summary, under ``-q``):
+    benchmarks running in parallel measure each other. Unmeasured runs under xdist are distributed as usual.
 """
 
 from __future__ import annotations
@@ -521,6 +521,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     wrote = config.stash.get(_WROTE, None)
     if wrote is not None:
         terminalreporter.write_line(wrote)
+    if _SERIAL in config.stash and config.get_verbosity() < 0:  # -q: no header said it
+        terminalreporter.write_line(config.stash[_SERIAL])
     for line in config.stash.get(_KEPT, []):
         terminalreporter.write_line(line)
     traced = config.stash.get(_TRACED, None)
