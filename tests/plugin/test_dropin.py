@@ -187,6 +187,21 @@ def test_benchmark_save_measures_and_writes_pytest_benchmarks_storage(pytester: 
     )
 
 
+def test_compare_with_nothing_saved_yet_measures_and_says_so(pytester: pytest.Pytester) -> None:
+    # a fresh checkout with `addopts = --benchmark-autosave --benchmark-compare`, as pytest-benchmark has it
+    pytester.makepyfile(test_s=SAVE_SUITE)
+    pytester.makeini("[pytest]\naddopts = --benchmark-autosave --benchmark-compare\n")
+    result = run_perfgate(pytester)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "perfgate: --benchmark-compare: no saved run in .benchmarks/* to compare with (save one first "
+            "with --benchmark-save NAME or --benchmark-autosave): nothing compared",
+            "perfgate: saved 2 benchmark(s) to .benchmarks/*/0001_unversioned_*.json",
+        ]
+    )
+
+
 def _saved_run(folder: Path, name: str, median: float) -> None:
     """A pytest-benchmark saved run claiming ``median`` seconds per call for test_s.py::test_sum (and a
     benchmark the suite no longer has)."""
@@ -227,11 +242,11 @@ def test_benchmark_compare_fail_turns_a_regression_into_exit_status_1(pytester: 
     ("args", "message"),
     [
         (
-            ["--benchmark-compare"],
+            ["--benchmark-compare", "--benchmark-compare-fail=median:5%"],
             "*perfgate: --benchmark-compare: no saved run in .benchmarks/* to compare with *",
         ),
         (
-            ["--benchmark-compare=7"],
+            ["--benchmark-compare=7", "--benchmark-compare-fail=median:5%"],
             "*perfgate: --benchmark-compare '7': no saved run in .benchmarks/* matches",
         ),
         (["--benchmark-compare-fail=median:5%"], "*--benchmark-compare-fail needs --benchmark-compare"),

@@ -97,6 +97,7 @@ _SERIAL = pytest.StashKey[str]()  # why pytest-xdist was set aside
 _TRACED = pytest.StashKey[str]()  # a tracer (coverage) was on while measuring: the warning
 _COMPARED = pytest.StashKey["saved.Compared"]()  # the saved run --benchmark-compare reads
 _KEPT = pytest.StashKey[list[str]]()  # what saving and comparing have to say at the end
+_NOT_COMPARED = pytest.StashKey[str]()  # --benchmark-compare found no saved run (a warning)
 
 DORMANT_MESSAGE = (
     "perfgate: pytest-benchmark is loaded too and owns the `benchmark` fixture and --benchmark-* options; "
@@ -155,7 +156,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = PerfgateSession(options)
     # the saved run to compare with is chosen before this run saves: autosave compares with the last
     if options.measure and options.compare is not None and options.storage and not options.process_of:
-        config.stash[_COMPARED] = saved.load_compared(options.storage, options.compare)
+        try:
+            config.stash[_COMPARED] = saved.load_compared(options.storage, options.compare)
+        except saved.NothingToCompare as exc:
+            if options.compare_fail:  # a check with nothing to check against must not pass
+                raise pytest.UsageError(str(exc)) from None
+            config.stash[_NOT_COMPARED] = f"{exc}: nothing compared"
     config.pluginmanager.register(_fixture_module, "perfgate-fixture")
     _worker.configure(config)
 
@@ -470,6 +476,8 @@ def _save_and_compare(session: pytest.Session, s: PerfgateSession) -> None:
             "perfgate: nothing saved or compared, benchmarks were not measured (--benchmark-disable)"
         )
     measured = [r for r in s.results.values() if r.metric == "time" and r.summary is not None]
+    if _NOT_COMPARED in config.stash:
+        lines.append(config.stash[_NOT_COMPARED])
     compared = config.stash.get(_COMPARED, None)
     if compared is not None:
         shown, failures = saved.comparison_lines(compared, list(s.results.values()), o.compare_fail)

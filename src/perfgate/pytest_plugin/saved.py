@@ -28,6 +28,7 @@ from perfgate.model import Result, Summary, format_value
 __all__ = [
     "CompareFail",
     "Compared",
+    "NothingToCompare",
     "autosave_name",
     "comparison_lines",
     "load_compared",
@@ -172,13 +173,18 @@ class Compared:
     results: Mapping[str, Result]
 
 
+class NothingToCompare(Exception):
+    """No saved run matches ``--benchmark-compare``: a warning, unless ``--benchmark-compare-fail``
+    needs one (as pytest-benchmark has it; a fresh checkout has nothing saved yet)."""
+
+
 def _choose(storage: Path, which: str | bool) -> Path:
     folder = storage / machine_id()
     where = shown_path(folder)
     if which is True:
         found = _numbered(folder)
         if not found:
-            raise pytest.UsageError(
+            raise NothingToCompare(
                 f"perfgate: --benchmark-compare: no saved run in {where} to compare with (save one first "
                 "with --benchmark-save NAME or --benchmark-autosave)"
             )
@@ -194,7 +200,7 @@ def _choose(storage: Path, which: str | bool) -> Path:
     else:
         found = sorted(folder.glob(f"{text.rstrip('*')}*.json")) if folder.is_dir() else []
     if not found:
-        raise pytest.UsageError(f"perfgate: --benchmark-compare {text!r}: no saved run in {where} matches")
+        raise NothingToCompare(f"perfgate: --benchmark-compare {text!r}: no saved run in {where} matches")
     return found[-1]  # the latest of several matches, named in the output
 
 
@@ -209,8 +215,8 @@ def shown_path(path: Path) -> str:
 def load_compared(storage: Path, which: str | bool) -> Compared:
     """Choose the saved run (the latest, a number, a name prefix or a file) and read it.
 
-    Raises :class:`pytest.UsageError` naming the storage when nothing matches, or the file and line
-    when it cannot be read.
+    Raises :class:`NothingToCompare` naming the storage when nothing matches, and
+    :class:`pytest.UsageError` naming the file and line when it cannot be read.
     """
     from perfgate.adapters.pytest_benchmark import PytestBenchmarkAdapter
     from perfgate.errors import PerfgateError
