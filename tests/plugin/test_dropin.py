@@ -250,6 +250,10 @@ def test_benchmark_compare_fail_turns_a_regression_into_exit_status_1(pytester: 
             "*perfgate: --benchmark-compare '7': no saved run in .benchmarks/* matches",
         ),
         (["--benchmark-compare-fail=median:5%"], "*--benchmark-compare-fail needs --benchmark-compare"),
+        (
+            ["--benchmark-compare", "test_s.py"],
+            "*--benchmark-compare 'test_s.py' is a test path, not a saved*",
+        ),
         (["--benchmark-compare", "--benchmark-compare-fail=p99:5%"], "*'p99:5%': unknown field 'p99'*"),
         (["--benchmark-save=a/b"], "*--benchmark-save 'a/b': the name must not contain '/'"),
         (["--benchmark-storage=elasticsearch+https://host"], "*only file:// storage is supported*"),

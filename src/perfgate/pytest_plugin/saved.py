@@ -190,6 +190,12 @@ def _choose(storage: Path, which: str | bool) -> Path:
             )
         return found[-1]
     text = str(which)
+    if Path(text).is_dir() or Path(text.partition("::")[0]).suffix == ".py":
+        # argparse took the test path after a bare --benchmark-compare as its value
+        raise pytest.UsageError(
+            f"perfgate: --benchmark-compare {text!r} is a test path, not a saved run: write "
+            "--benchmark-compare=NUM, or put the path before --benchmark-compare"
+        )
     if Path(text).is_file():
         return Path(text)
     if text.isdigit():
