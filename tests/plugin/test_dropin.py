@@ -298,3 +298,14 @@ def test_saved_runs_are_numbered_after_the_highest_and_named_as_pytest_benchmark
     assert autosave_name("ab12" * 10, True, when) == "ab12" * 10 + "_20261201_140509_uncommitted-changes"
     assert autosave_name(None, False, when) == "unversioned_20261201_140509"
     assert machine_id().count("-") >= 3 and machine_id().endswith("bit")
+
+
+def test_a_parameter_whose_repr_fails_is_named_by_its_type() -> None:
+    from perfgate.pytest_plugin.session import _param_value
+
+    class Broken:
+        def __repr__(self) -> str:
+            raise RuntimeError("no")
+
+    assert _param_value(Broken()) == "<Broken: repr failed: RuntimeError>"
+    assert _param_value("x" * 500) == "x" * 119 + "…"

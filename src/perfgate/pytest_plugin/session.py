@@ -59,7 +59,7 @@ def _param_value(value: object) -> str:
         try:
             text = _ADDRESS.sub("", repr(value))
         except Exception as exc:  # a broken __repr__ must not fail the benchmark
-            text = f"<{type(value).__qualname__}: repr failed: {type(exc).__name__}>"
+            text = f"<{type(value).__name__}: repr failed: {type(exc).__name__}>"
     if len(text) > PARAM_REPR_LIMIT:
         text = text[: PARAM_REPR_LIMIT - 1] + "…"
     return text
