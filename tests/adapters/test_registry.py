@@ -27,6 +27,7 @@ EXPECTED = {
     "locust/locust-2.47.0-fasthttpuser.json": "locust-json",
     "wrk/wrk-4.1.0-loopback-nginx-stall.txt": "wrk",
     "hey/hey-0.1.4-loopback-nginx.txt": "hey",
+    "pytest-codspeed/pytest-codspeed-5.0.4-walltime.json": "pytest-codspeed",
 }
 
 

@@ -109,16 +109,6 @@ def test_a_session_stopped_early_is_partial(pytester: pytest.Pytester) -> None:
     assert [r.benchmark.name for r in doc.results if r.metric == "time"] == ["test_stop.py::test_first"]
 
 
-def test_measuring_under_xdist_is_refused(pytester: pytest.Pytester) -> None:
-    pytest.importorskip("xdist", reason="pytest-xdist is not installed")
-    pytester.makepyfile("def test_b(benchmark):\n    benchmark(len, 'x')\n")
-    result = run_perfgate(pytester, "-n", "2", "--perfgate")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*perfgate: benchmarks must not run in parallel*"])
-    # unmeasured, xdist is fine: the benchmark runs once on a worker
-    run_perfgate(pytester, "-n", "2").assert_outcomes(passed=1)
-
-
 def test_with_pytest_benchmark_loaded_perfgate_steps_aside(pytester: pytest.Pytester) -> None:
     pytest.importorskip("pytest_benchmark", reason="pytest-benchmark is not installed")
     pytester.makepyfile(

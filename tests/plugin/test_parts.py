@@ -52,7 +52,7 @@ def test_param_values_with_a_stable_text_are_kept() -> None:
     assert _param_value(None) == "None"
     assert _param_value(1.5) == "1.5"
     assert _param_value(Colour.RED) == "red"
-    assert _param_value(object()) is None
+    assert _param_value(object()) == "<object>"  # kept, without the address that changes every run
 
 
 def _ok(name: str, median: float) -> Result:

@@ -2,7 +2,8 @@
 ``@pytest.mark.benchmark`` marker that also measures whole test bodies (as pytest-codspeed does).
 
 When is anything measured?
-    Only when asked: ``--perfgate``, ``--perfgate-json PATH`` or ``--benchmark-only`` turn measurement
+    Only when asked: ``--perfgate``, ``--perfgate-json PATH``, ``--benchmark-json PATH``,
+    ``--benchmark-only``, ``--benchmark-save``/``-autosave`` or ``--benchmark-compare`` turn measurement
     on. Otherwise (and always with ``--benchmark-disable``) a benchmark runs its function exactly once,
     unmeasured, so an ordinary ``pytest`` run stays fast and still checks that benchmarks work.
 
@@ -10,10 +11,11 @@ What is recorded?
     Per benchmark a :class:`~perfgate.model.Result` with metric ``time`` (seconds per call, one sample per
     round) and one with ``cpu_time``; ``throughput``/``item_throughput`` when bytes or items per call are
     declared; ``peak_memory`` and ``allocations`` with ``--perfgate-memory`` or marker ``memory=True``.
-    The name is the pytest node id (relative to the rootdir); parametrize values that have a
-    stable text (str, numbers, bools, None, enums) become ``BenchmarkId.params``. A benchmark that raises
-    is a Result with ``error`` (``ExceptionType: message``) and the test fails as usual; a test that
-    requested the fixture and failed before using it is recorded as failed too.
+    The name is the pytest node id (relative to the rootdir); every parametrize value becomes one of
+    ``BenchmarkId.params``: the text of str, numbers, bools, None and enums, else a ``repr`` of at most
+    120 characters without memory addresses (pytest's own id is in the name's ``[...]``). A benchmark
+    that raises is a Result with ``error`` (``ExceptionType: message``) and the test fails as usual; a
+    test that requested the fixture and failed before using it is recorded as failed too.
 
 How is it measured?
     See :mod:`perfgate.measure.timer` and docs/measurement.md: rounds calibrated to >=
@@ -40,11 +42,15 @@ Living next to pytest-benchmark:
     Both plugins want ``--benchmark-*`` and the ``benchmark`` fixture. When pytest-benchmark is loaded,
     it owns them and perfgate stays inactive, saying so once in the session header; ``--perfgate*`` then
     stops with a usage error asking for ``-p no:benchmark``. With ``-p no:benchmark`` (or pytest-benchmark
-    not installed) perfgate registers the ``--benchmark-*`` options and owns the fixture.
+    not installed) perfgate registers the ``--benchmark-*`` options and owns the fixture: a suite's own
+    workflow keeps working. ``--benchmark-save``/``--benchmark-autosave`` measure and save in
+    pytest-benchmark's storage, ``--benchmark-compare``/``--benchmark-compare-fail`` compare with a saved
+    run (see :mod:`perfgate.pytest_plugin.saved`); coverage (``--cov``) on while measuring is warned about.
 
 pytest-xdist:
-    Measuring under xdist (``-n``/``--dist``) is refused with a usage error: benchmarks running in
-    parallel measure each other. Unmeasured runs under xdist are fine.
+    When measuring, xdist's ``-n``/``--dist`` (often in a suite's ``addopts``) is set aside and the
+    tests run serially in one process, which the session header says (the summary, under ``-q``):
+    benchmarks running in parallel measure each other. Unmeasured runs under xdist are distributed as usual.
 """
 
 from __future__ import annotations
@@ -71,6 +77,7 @@ from perfgate.measure.aio import new_event_loop
 from perfgate.measure.timer import runqueue_wait_ns
 from perfgate.model import format_value
 from perfgate.pytest_plugin import fixture as _fixture_module
+from perfgate.pytest_plugin import saved
 from perfgate.pytest_plugin import worker as _worker
 from perfgate.pytest_plugin.fixture import SESSION_KEY, BenchmarkFixture
 from perfgate.pytest_plugin.markers import MARKER_HELP, is_benchmark, item_extras, item_settings, uses_fixture
@@ -95,6 +102,11 @@ CODSPEED_IDLE = (
 )
 _CODSPEED_IDLE = pytest.StashKey[bool]()
 _CODSPEED_OWNS = pytest.StashKey[bool]()
+_SERIAL = pytest.StashKey[str]()  # why pytest-xdist was set aside
+_TRACED = pytest.StashKey[str]()  # a tracer (coverage) was on while measuring: the warning
+_COMPARED = pytest.StashKey["saved.Compared"]()  # the saved run --benchmark-compare reads
+_KEPT = pytest.StashKey[list[str]]()  # what saving and comparing have to say at the end
+_NOT_COMPARED = pytest.StashKey[str]()  # --benchmark-compare found no saved run (a warning)
 
 DORMANT_MESSAGE = (
     "perfgate: pytest-benchmark is loaded too and owns the `benchmark` fixture and --benchmark-* options; "
@@ -144,16 +156,40 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         config.stash[_CODSPEED_IDLE] = config.pluginmanager.has_plugin("codspeed")
     if options.measure:
-        workers = getattr(config.option, "numprocesses", None)
-        dist = getattr(config.option, "dist", "no")
-        if workers or (dist and dist != "no") or hasattr(config, "workerinput"):
+        if hasattr(config, "workerinput"):  # an xdist worker: its controller did not load perfgate
             raise pytest.UsageError(
                 "perfgate: benchmarks must not run in parallel: drop -n/--dist (pytest-xdist) when "
                 "measuring with --perfgate, --perfgate-json or --benchmark-only"
             )
+        _run_serially(config)
     config.stash[SESSION_KEY] = PerfgateSession(options)
+    # the saved run to compare with is chosen before this run saves: autosave compares with the last
+    if options.measure and options.compare is not None and options.storage and not options.process_of:
+        try:
+            config.stash[_COMPARED] = saved.load_compared(options.storage, options.compare)
+        except saved.NothingToCompare as exc:
+            if options.compare_fail:  # a check with nothing to check against must not pass
+                raise pytest.UsageError(str(exc)) from None
+            config.stash[_NOT_COMPARED] = f"{exc}: nothing compared"
     config.pluginmanager.register(_fixture_module, "perfgate-fixture")
     _worker.configure(config)
+
+
+def _run_serially(config: pytest.Config) -> None:
+    """Set pytest-xdist's distribution aside (``-n auto`` in a suite's addopts, ``--dist``): measured in
+    parallel, benchmarks would disturb each other. xdist starts its workers in its own (trylast)
+    ``pytest_configure``, after this one, and does not when ``dist`` is "no"."""
+    opt = config.option
+    workers = getattr(opt, "numprocesses", None)
+    dist = getattr(opt, "dist", "no")
+    if not workers and (not dist or dist == "no" or not getattr(opt, "tx", None)):
+        return  # xdist would not distribute: --dist alone, without -n or --tx, starts no worker
+    opt.dist, opt.numprocesses, opt.tx = "no", 0, []
+    asked = f"-n {workers}" if workers else f"--dist {dist}"
+    config.stash[_SERIAL] = (
+        f"perfgate: measuring, so tests run serially in this process: pytest-xdist's {asked} is set aside "
+        "(parallel benchmarks would slow each other down)"
+    )
 
 
 def _codspeed_measuring(config: pytest.Config) -> bool:
@@ -194,6 +230,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if o.budget is not None:
         parts.append(f"budget {o.budget:g}s")
     lines = ["perfgate: measuring benchmarks (" + ", ".join(parts) + ")"]
+    if _SERIAL in config.stash:
+        lines.append(config.stash[_SERIAL])
     if config.stash.get(_CODSPEED_IDLE, False):
         lines.append(CODSPEED_IDLE)
     return lines
@@ -219,6 +257,40 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     s = _session(session.config)
     if s is not None:  # after -k/-m deselection: what will run shares the budget
         s.planned = sum(1 for item in session.items if is_benchmark(item))
+    if s is not None and s.options.measure and s.planned:
+        tracer = _tracer()  # pytest-cov started coverage before the session; measuring comes next
+        if tracer is not None:
+            session.config.stash[_TRACED] = _traced_warning(tracer, session.config)
+
+
+def _tracer() -> str | None:
+    """What traces or monitors every Python call in this process (coverage, a debugger, a profiler)."""
+    for hook in (sys.gettrace(), sys.getprofile()):
+        if hook is not None:
+            return getattr(type(hook), "__module__", "") + "." + type(hook).__qualname__
+    monitoring = getattr(sys, "monitoring", None)  # Python 3.12+: coverage's "sysmon" core
+    if monitoring is not None:
+        for tool in range(6):
+            name = monitoring.get_tool(tool)
+            if name:
+                return str(name)
+    return None
+
+
+def _traced_warning(tracer: str, config: pytest.Config) -> str:
+    """One line: the measured times include a tracer's cost, and how to measure without it."""
+    if tracer.startswith("coverage") or tracer == "coverage.py":
+        remedy = "measure in a run without coverage"
+        if config.pluginmanager.has_plugin("_cov"):  # pytest-cov
+            remedy += " (add --no-cov, or drop --cov)"
+        return (
+            "perfgate: coverage was tracing calls while measuring: traced rounds include its cost and "
+            f"do not compare with untraced runs; {remedy}"
+        )
+    return (
+        f"perfgate: a tracer ({tracer}) was active while measuring: the times include its cost; measure "
+        "without it (debugger, profiler or coverage off)"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -389,6 +461,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitC
         except OSError as exc:
             sys.stderr.write(f"perfgate: cannot write {s.options.benchmark_json}: {exc.strerror or exc}\n")
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+    if s.options.process_of is None:
+        _save_and_compare(session, s)
     if s.options.json_path is None:
         return
     path = s.options.json_path
@@ -399,6 +473,58 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitC
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
         return
     session.config.stash[_WROTE] = f"perfgate: wrote {len(s.results)} result(s), status {status}, to {path}"
+
+
+def _save_and_compare(session: pytest.Session, s: PerfgateSession) -> None:
+    """``--benchmark-save``/``-autosave``: write the run in pytest-benchmark's storage;
+    ``--benchmark-compare``: compare with the saved run chosen at start, and with
+    ``--benchmark-compare-fail`` turn a regression into exit status 1."""
+    o = s.options
+    if o.storage is None:
+        return
+    config = session.config
+    lines: list[str] = []
+    if not o.measure:
+        lines.append(
+            "perfgate: nothing saved or compared, benchmarks were not measured (--benchmark-disable)"
+        )
+    measured = [r for r in s.results.values() if r.metric == "time" and r.summary is not None]
+    if _NOT_COMPARED in config.stash:
+        lines.append(config.stash[_NOT_COMPARED])
+    compared = config.stash.get(_COMPARED, None)
+    if compared is not None:
+        shown, failures = saved.comparison_lines(compared, list(s.results.values()), o.compare_fail)
+        lines.extend(shown)
+        if failures:
+            checks = " ".join(c.text for c in o.compare_fail)
+            lines.append(f"perfgate: performance has regressed (--benchmark-compare-fail {checks}):")
+            lines.extend(f"  {line}" for line in failures)
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if o.measure and (o.save is not None or o.autosave):
+        name = o.save if o.save is not None else _autosave_name(config, s)
+        path = saved.save_path(o.storage, name)
+        if not measured:
+            lines.append("perfgate: nothing saved: no benchmark was measured")
+        else:
+            try:
+                write_pytest_benchmark_json(path, list(s.results.values()), o)
+                lines.append(f"perfgate: saved {len(measured)} benchmark(s) to {saved.shown_path(path)}")
+            except OSError as exc:
+                sys.stderr.write(f"perfgate: cannot write {path}: {exc.strerror or exc}\n")
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+    config.stash[_KEPT] = lines
+
+
+def _autosave_name(config: pytest.Config, s: PerfgateSession) -> str:
+    from perfgate.context.git import git_info
+    from perfgate.errors import PerfgateError
+
+    try:
+        git = git_info(config.invocation_params.dir)
+    except PerfgateError:
+        git = None
+    return saved.autosave_name(git.commit if git else None, bool(git and git.dirty), s.started)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -416,3 +542,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     wrote = config.stash.get(_WROTE, None)
     if wrote is not None:
         terminalreporter.write_line(wrote)
+    if _SERIAL in config.stash and config.get_verbosity() < 0:  # -q: no header said it
+        terminalreporter.write_line(config.stash[_SERIAL])
+    for line in config.stash.get(_KEPT, []):
+        terminalreporter.write_line(line)
+    traced = config.stash.get(_TRACED, None)
+    if traced is not None and s is not None and s.results:
+        terminalreporter.write_line(traced, yellow=True)

@@ -21,6 +21,7 @@ import pytest
 from perfgate.argtypes import positive_int
 from perfgate.measure import TimerSettings
 from perfgate.measure.spread import DEFAULT_GROUP
+from perfgate.pytest_plugin.saved import CompareFail, parse_compare_fail, save_name, storage_path
 
 __all__ = [
     "CI_MIN_SHARE",
@@ -72,8 +73,7 @@ def benchmark_plugin_present(pluginmanager: pytest.PytestPluginManager) -> bool:
 _IGNORED_SWITCHES = (
     "--benchmark-verbose",
     "--benchmark-quiet",
-    "--benchmark-save-data",
-    "--benchmark-autosave",
+    "--benchmark-save-data",  # perfgate always saves the per-round data
 )
 _IGNORED_VALUES = (
     "--benchmark-timer",
@@ -83,8 +83,6 @@ _IGNORED_VALUES = (
     "--benchmark-sort",
     "--benchmark-group-by",
     "--benchmark-name",
-    "--benchmark-save",
-    "--benchmark-storage",
     "--benchmark-cprofile",
     "--benchmark-cprofile-loops",
 )
@@ -245,6 +243,30 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
         "--benchmark-json", metavar="PATH", dest="perfgate_benchmark_json", default=None,
         help="measure benchmarks and write pytest-benchmark's JSON format to PATH",
     )  # fmt: skip
+    group.addoption(
+        "--benchmark-save", metavar="NAME", type=save_name, dest="perfgate_save", default=None,
+        help="measure, and save the run as pytest-benchmark does: STORAGE/<machine>/NNNN_NAME.json",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-autosave", action="store_true", dest="perfgate_autosave", default=False,
+        help="measure, and save the run as STORAGE/<machine>/NNNN_<commit>_<time>.json",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-storage", metavar="URL", dest="perfgate_storage", default="file://./.benchmarks",
+        help="where --benchmark-save/-autosave/-compare keep runs: file://PATH or PATH "
+        "(default file://./.benchmarks)",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-compare", metavar="NUM|NAME", nargs="?", const=True, dest="perfgate_compare",
+        default=None,
+        help="measure, and compare with a saved run: the latest, or run NUM, or the first name matching",
+    )  # fmt: skip
+    group.addoption(
+        "--benchmark-compare-fail", metavar="EXPR", nargs="+", action="extend", type=parse_compare_fail,
+        dest="perfgate_compare_fail", default=None,
+        help="with --benchmark-compare: fail the session (exit 1) when a benchmark's FIELD grew more "
+        "than EXPR, e.g. median:5%% or mean:0.001 (seconds); FIELD: min max mean median stddev iqr",
+    )  # fmt: skip
     # pytest-benchmark options a suite may carry in its addopts: accepted, with no effect here
     ignored = "accepted for pytest-benchmark compatibility; no effect"
     for flag in _IGNORED_SWITCHES:
@@ -274,6 +296,11 @@ class PluginOptions:
     process_of: int | None = None  # this process is one of that many (spawned by another)
     passes: int = 1  # passes through the benchmarks (see --perfgate-passes)
     rounds_per_sample: int = DEFAULT_GROUP
+    save: str | None = None  # --benchmark-save NAME
+    autosave: bool = False
+    storage: Path | None = None  # --benchmark-storage, resolved (set when saving or comparing)
+    compare: str | bool | None = None  # --benchmark-compare: True = the latest saved run
+    compare_fail: tuple[CompareFail, ...] = ()
 
 
 def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
@@ -321,7 +348,23 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
         passes=passes,
         rounds_per_sample=rounds_per_sample,
     )
-    asked = bool(config.getoption("perfgate")) or json_path is not None or benchmark_json is not None or only
+    save = opt("perfgate_save")
+    autosave = bool(opt("perfgate_autosave", False))
+    compare = opt("perfgate_compare")
+    compare_fail = tuple(opt("perfgate_compare_fail") or ())
+    if compare_fail and compare is None:
+        raise pytest.UsageError("perfgate: --benchmark-compare-fail needs --benchmark-compare")
+    if save is not None and autosave:
+        raise pytest.UsageError("perfgate: --benchmark-save and --benchmark-autosave exclude each other")
+    keeps = save is not None or autosave or compare is not None
+    storage = storage_path(opt("perfgate_storage") or "", config.invocation_params.dir) if keeps else None
+    asked = (
+        bool(config.getoption("perfgate"))
+        or json_path is not None
+        or benchmark_json is not None
+        or only
+        or keeps
+    )
     return PluginOptions(
         measure=asked and not disable,
         only=only,
@@ -338,6 +381,11 @@ def parse_options(config: pytest.Config, compat: bool = True) -> PluginOptions:
         process_of=process_of,
         passes=passes,
         rounds_per_sample=rounds_per_sample,
+        save=save,
+        autosave=autosave,
+        storage=storage,
+        compare=compare,
+        compare_fail=compare_fail,
     )
 
 

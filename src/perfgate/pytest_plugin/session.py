@@ -12,6 +12,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 import time
 import zlib
@@ -42,23 +43,36 @@ def error_line(exc: BaseException) -> str:
     return f"{name}: {lines[0]}" if lines else name
 
 
-def _param_value(value: object) -> str | None:
+PARAM_REPR_LIMIT = 120
+"""Longest parameter text kept in ``BenchmarkId.params``; a longer ``repr`` is cut, ending in "…"."""
+_ADDRESS = re.compile(r" (?:object )?at 0x[0-9a-fA-F]+")
+
+
+def _param_value(value: object) -> str:
+    """A parametrize value as stable, readable text: ``str`` of plain scalars and enums' values, else a
+    bounded ``repr`` with memory addresses removed (they differ from run to run)."""
     if isinstance(value, enum.Enum):
-        return str(value.value)
+        value = value.value
     if value is None or isinstance(value, str | int | float | bool):
-        return str(value)
-    return None  # an object with an address in its repr is no stable identity
+        text = str(value)
+    else:
+        try:
+            text = _ADDRESS.sub("", repr(value))
+        except Exception as exc:  # a broken __repr__ must not fail the benchmark
+            text = f"<{type(value).__name__}: repr failed: {type(exc).__name__}>"
+    if len(text) > PARAM_REPR_LIMIT:
+        text = text[: PARAM_REPR_LIMIT - 1] + "…"
+    return text
 
 
 def benchmark_id(item: pytest.Item, group: str | None) -> BenchmarkId:
-    """The node id (relative to the rootdir) as name; parametrize values as (argname, str) params."""
+    """The node id (relative to the rootdir) as name; parametrize values as (argname, text) params
+    (see :func:`_param_value`: every value is kept, as readable text)."""
     params: list[tuple[str, str]] = []
     callspec = getattr(item, "callspec", None)
     if callspec is not None:
         for name, value in callspec.params.items():
-            text = _param_value(value)
-            if text is not None:
-                params.append((str(name), text))
+            params.append((str(name), _param_value(value)))
     return BenchmarkId(item.nodeid, group, tuple(params))
 
 
