@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from perfgate import context
 from perfgate.config import CommandConfig, Config, Tier, load_config
-from perfgate.errors import ContextError, InputError, MeasureError, NotFoundError, UsageError
+from perfgate.errors import AmbiguousError, ContextError, InputError, MeasureError, NotFoundError, UsageError
 from perfgate.gate import Outcome, Policy, evaluate
 from perfgate.model import (
     CIInfo,
@@ -118,7 +118,8 @@ def build_run(
         live_git, live_ci, live_env = ws.context()
         git, ci, environment = git or live_git, ci or live_ci, environment or live_env
     return Run(
-        id=new_run_id(doc.started),
+        # the clock, not doc.started: files ingested with one timestamp must not share a short id
+        id=new_run_id(),
         project=ws.config.project,
         started=doc.started,
         finished=doc.finished,
@@ -443,6 +444,8 @@ def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
     """Runs named by ``spec``: a run id (or unique prefix), else a git ref's stored runs (newest first)."""
     try:
         return [store.get_run(spec)]
+    except AmbiguousError:
+        raise
     except NotFoundError as not_a_run:
         try:
             sha = context.resolve_ref(ws.config.root, spec)
@@ -454,6 +457,27 @@ def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
         return runs
 
 
+def resolve_run(store: Store, ws: Workspace, spec: str) -> Run:
+    """The one run ``spec`` names: a run id (or unique prefix), else the newest stored run of a git ref.
+
+    Only that run is read: a commit with a hundred stored runs costs one listing and one run, not a
+    hundred runs in full.
+    """
+    try:
+        return store.get_run(spec)
+    except AmbiguousError:
+        raise
+    except NotFoundError as not_a_run:
+        try:
+            sha = context.resolve_ref(ws.config.root, spec)
+        except ContextError:
+            raise NotFoundError(f"no run or git ref matches {spec!r}") from not_a_run
+        newest = store.list_runs(commit=sha, limit=1)
+        if not newest:
+            raise NotFoundError(f"no run stored for {spec!r} (commit {sha[:12]})") from not_a_run
+        return store.get_run(newest[0].id)
+
+
 def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto") -> Run:
     """One Run from a file (any supported format) or a run id / git ref in the store."""
     p = Path(spec)
@@ -461,7 +485,7 @@ def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto") -> Run:
         return ingest_paths(ws, [p], fmt=fmt)
     _existing_store(ws, f"{spec!r} is neither a file nor a run")
     with ws.store(create=False) as store:
-        return resolve_runs(store, ws, spec)[0]
+        return resolve_run(store, ws, spec)
 
 
 def compare_specs(

@@ -19,7 +19,7 @@ from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
 
-from perfgate.errors import InputError, NotFoundError, StoreError
+from perfgate.errors import AmbiguousError, InputError, NotFoundError, StoreError
 from perfgate.model import Direction, Run, RunStatus, run_from_dict, run_to_dict, summary_from_dict
 from perfgate.store.base import RunInfo, SeriesPoint
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
@@ -32,6 +32,10 @@ __all__ = ["SqlStore", "Store", "open_store"]
 _BATCH = 500
 
 T = TypeVar("T")
+
+
+# Ids an ambiguous prefix lists in its error message.
+_AMBIGUOUS_SHOWN = 5
 
 
 def _batches(items: Sequence[T], size: int = _BATCH) -> Iterator[Sequence[T]]:
@@ -432,13 +436,19 @@ class SqlStore:
             return key
         if key:
             match = sa.func.upper(runs.c.id).startswith(key.upper(), autoescape=True)
-            ids = conn.execute(sa.select(runs.c.id).where(match).order_by(runs.c.id).limit(2)).scalars().all()
+            shown = _AMBIGUOUS_SHOWN
+            ids = conn.execute(
+                sa.select(runs.c.id).where(match).order_by(runs.c.id).limit(shown + 1)
+            ).scalars().all()
             if len(ids) == 1:
                 return str(ids[0])
             if ids:
-                n = conn.execute(sa.select(sa.func.count()).select_from(runs).where(match)).scalar_one()
-                raise NotFoundError(
-                    f"{n} runs match {key!r} in {self._where}: give more characters of the id"
+                n = len(ids)
+                if n > shown:
+                    n = conn.execute(sa.select(sa.func.count()).select_from(runs).where(match)).scalar_one()
+                listed = ", ".join(ids[:shown]) + (", ..." if n > shown else "")
+                raise AmbiguousError(
+                    f"{n} runs match {key!r} in {self._where}: {listed} (give more characters of the id)"
                 )
         raise NotFoundError(f"no run matches {id_or_prefix!r} in {self._where}")
 
