@@ -3,7 +3,6 @@ a git ref with many stored runs that reads only the run it shows (a real git rep
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -16,7 +15,11 @@ from perfgate.store.tables import runs
 from .conftest import RunFactory, make_result
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-PB = DATA / "pytest-benchmark" / "pytest-benchmark-tests-0030_5b78858e_20150815_030419_uncommitted-changes.json"
+PB = (
+    DATA
+    / "pytest-benchmark"
+    / "pytest-benchmark-tests-0030_5b78858e_20150815_030419_uncommitted-changes.json"
+)
 
 
 def _project(tmp_path: Path) -> GitProject:
@@ -42,7 +45,8 @@ def test_files_with_one_timestamp_get_distinct_short_ids_and_a_shared_prefix_lis
     assert sorted(r["id"] for r in listed.json()) == sorted(ids)
     assert len({i[:10] for i in ids}) == 3  # the short form reports print
 
-    prefix = os.path.commonprefix(ids)
+    shared = next(k for k in range(len(ids[0]) + 1) if len({i[: k + 1] for i in ids}) > 1)
+    prefix = ids[0][:shared]
     assert prefix, ids  # ids made the same day share their first characters
     res = project.perfgate("show", prefix)
     assert res.code == 2

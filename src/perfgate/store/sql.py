@@ -437,9 +437,11 @@ class SqlStore:
         if key:
             match = sa.func.upper(runs.c.id).startswith(key.upper(), autoescape=True)
             shown = _AMBIGUOUS_SHOWN
-            ids = conn.execute(
-                sa.select(runs.c.id).where(match).order_by(runs.c.id).limit(shown + 1)
-            ).scalars().all()
+            ids = (
+                conn.execute(sa.select(runs.c.id).where(match).order_by(runs.c.id).limit(shown + 1))
+                .scalars()
+                .all()
+            )
             if len(ids) == 1:
                 return str(ids[0])
             if ids:
