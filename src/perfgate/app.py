@@ -84,8 +84,9 @@ class Workspace:
         return self.store_url or self.config.storage_url()
 
     @contextmanager
-    def store(self, *, create: bool = True) -> Iterator[Store]:
-        s = open_store(self.url, create=create)
+    def store(self, *, create: bool = True, readonly: bool = False) -> Iterator[Store]:
+        """The store, open until the block ends; ``readonly`` for commands that only read it."""
+        s = open_store(self.url, create=create, readonly=readonly)
         try:
             yield s
         finally:
@@ -484,7 +485,7 @@ def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto") -> Run:
     if p.exists():
         return ingest_paths(ws, [p], fmt=fmt)
     _existing_store(ws, f"{spec!r} is neither a file nor a run")
-    with ws.store(create=False) as store:
+    with ws.store(create=False, readonly=True) as store:
         return resolve_run(store, ws, spec)
 
 
@@ -522,7 +523,7 @@ def list_runs(
 ) -> list[RunInfo]:
     """``perfgate runs``: stored runs of this project, newest first."""
     _existing_store(ws)
-    with ws.store(create=False) as store:
+    with ws.store(create=False, readonly=True) as store:
         return store.list_runs(
             project=ws.config.project, branch=branch, commit=commit, testbed=testbed, tier=tier, limit=limit
         )
@@ -540,7 +541,7 @@ def history(
 ) -> list[SeriesPoint]:
     """``perfgate history``: one benchmark's series, oldest first (the most recent ``limit`` points)."""
     _existing_store(ws)
-    with ws.store(create=False) as store:
+    with ws.store(create=False, readonly=True) as store:
         points = store.series(
             benchmark, metric, testbed=testbed, branch=branch, project=ws.config.project, tier=tier
         )

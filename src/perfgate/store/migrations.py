@@ -24,7 +24,7 @@ from perfgate.model import utcnow
 from perfgate.store.engine import read_transaction, write_transaction
 from perfgate.store.tables import SCHEMA_VERSION_TABLE, UTCDateTime, schema_version
 
-__all__ = ["LATEST_VERSION", "MIGRATIONS", "Migration", "database_version", "migrate"]
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "Migration", "check_version", "database_version", "migrate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +122,18 @@ def _refuse_newer(version: int | None, latest: int, where: str) -> None:
             f"{where}: database schema {version} is newer than this perfgate supports ({latest}): "
             "upgrade perfgate"
         )
+
+
+def check_version(engine: sa.Engine, where: str, latest: int = LATEST_VERSION) -> int:
+    """The version of a store opened only to read, without writing anything: a newer one than
+    ``latest`` raises SchemaError, an empty database StoreError. An older one is returned: it needs
+    its migrations (which write) before this perfgate can read it."""
+    with read_transaction(engine) as conn:
+        version = database_version(conn, where)
+    _refuse_newer(version, latest, where)
+    if version is None:
+        raise StoreError(f"{where}: no perfgate store here (the database is empty)")
+    return version
 
 
 def migrate(engine: sa.Engine, where: str, steps: Sequence[Migration] = MIGRATIONS) -> int:

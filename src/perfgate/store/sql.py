@@ -19,11 +19,11 @@ from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
 
-from perfgate.errors import AmbiguousError, InputError, NotFoundError, StoreError
+from perfgate.errors import AmbiguousError, InputError, NotFoundError, SchemaError, StoreError
 from perfgate.model import Direction, Run, RunStatus, run_from_dict, run_to_dict, summary_from_dict
 from perfgate.store.base import RunInfo, SeriesPoint
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
-from perfgate.store.migrations import migrate
+from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
 from perfgate.store.tables import results, runs
 
 __all__ = ["SqlStore", "Store", "open_store"]
@@ -501,7 +501,11 @@ def _target(url_or_path: str | Path) -> tuple[sa.URL, Path | None, str]:
 
 
 def open_store(
-    url_or_path: str | Path, *, create: bool = True, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    url_or_path: str | Path,
+    *,
+    create: bool = True,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    readonly: bool = False,
 ) -> SqlStore:
     """Open the store at a SQLite file path or a SQLAlchemy URL, migrating its schema forward.
 
@@ -509,28 +513,43 @@ def open_store(
     file raises StoreError. A database of a newer schema raises SchemaError; a file that is not a
     SQLite database, or a database that is not a perfgate store, raises StoreError naming the path.
     ``busy_timeout`` is how long (seconds) a writer waits for another process's write lock.
+
+    ``readonly`` opens an existing store only to read it (nothing is created or migrated, and a SQLite
+    file is opened read-only): what ``show``, ``runs``, ``history`` and ``compare`` use, so a store on
+    a read-only mount can be read. Writing through it raises StoreError.
     """
     url, path, where = _target(url_or_path)
     if path is not None:
         if path.is_dir():
             raise StoreError(f"{where}: is a directory, not a database file")
         if not path.exists():
-            if not create:
+            if not create or readonly:
                 raise StoreError(f"{where}: no perfgate store here")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{where}: cannot create {path.parent}: {exc.strerror or exc}") from exc
     try:
-        engine = make_engine(url, busy_timeout=busy_timeout)
+        engine = make_engine(url, busy_timeout=busy_timeout, readonly=readonly)
     except (sa.exc.SQLAlchemyError, ImportError) as exc:
         raise StoreError(f"{where}: cannot open store: {_reason(exc)}") from exc
     try:
         try:
-            migrate(engine, where)
+            version = check_version(engine, where) if readonly else migrate(engine, where)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"{where}: cannot open store: {_reason(exc)}") from exc
     except BaseException:
         engine.dispose()
         raise
+    if version < LATEST_VERSION:
+        # An older schema is upgraded first, which writes: possible only where the store is writable.
+        engine.dispose()
+        try:
+            open_store(url_or_path, create=False, busy_timeout=busy_timeout).close()
+        except StoreError as exc:
+            raise SchemaError(
+                f"{where}: database schema {version} must be upgraded to {LATEST_VERSION} before this "
+                f"perfgate can read it, and that needs write access: {exc}"
+            ) from exc
+        return open_store(url_or_path, create=False, busy_timeout=busy_timeout, readonly=True)
     return SqlStore(engine, where)
