@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -234,3 +235,37 @@ def store_path_settings(db_path: Path) -> dict[str, object]:
             name: conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
             for name in ("journal_mode", "foreign_keys", "busy_timeout")
         }
+
+
+def test_a_result_keeps_its_summary_once(db_path: Path) -> None:
+    run = rich_run()
+    with open_store(db_path) as store:
+        store.add_run(run)
+    with sqlite3.connect(db_path) as raw:
+        rows = raw.execute("SELECT document, summary FROM results WHERE summary IS NOT NULL").fetchall()
+    assert len(rows) == len([r for r in run.results if r.summary is not None])
+    assert all("summary" not in json.loads(document) for document, _ in rows)
+    with open_store(db_path) as store:
+        assert store.get_run(run.id) == run
+
+
+def test_rows_written_with_the_summary_in_the_document_still_load(tmp_path: Path) -> None:
+    """Schema 2 rows held the summary twice; an upgraded store reads them as they are."""
+    path = tmp_path / "v2.db"
+    engine = make_engine(sa.URL.create("sqlite+pysqlite", database=str(path)))
+    try:
+        assert migrate(engine, str(path), MIGRATIONS[:2]) == 2
+    finally:
+        engine.dispose()
+    run = rich_run()
+    with open_store(path) as store:
+        store.add_run(run)
+    # put each summary back into its document, the way schema 2 wrote rows
+    with sqlite3.connect(path) as raw:
+        for position, document, summary in raw.execute("SELECT position, document, summary FROM results").fetchall():
+            doc = json.loads(document)
+            doc["summary"] = json.loads(summary) if summary is not None else None
+            raw.execute("UPDATE results SET document = ? WHERE position = ?", (json.dumps(doc), position))
+        raw.execute("UPDATE results SET summary = NULL")  # the document alone must be enough
+    with open_store(path) as store:
+        assert store.get_run(run.id) == run

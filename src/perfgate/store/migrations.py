@@ -90,9 +90,17 @@ def _v2_query_indexes(conn: sa.Connection) -> None:
         index.create(conn)
 
 
+def _v3_summary_stored_once(conn: sa.Connection) -> None:
+    """Nothing to rebuild: from schema 3 a result's ``document`` leaves out the summary, which its
+    ``summary`` column holds (the readers take it from there when the document has none, so rows
+    written before stay as they are). The step exists so that an older perfgate, which expects the
+    summary in the document, refuses the store instead of misreading it."""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and results tables", _v1_runs_and_results),
     Migration(2, "indexes for listing runs, commit lookup and series", _v2_query_indexes),
+    Migration(3, "result documents leave the summary to the summary column", _v3_summary_stored_once),
 )
 
 #: The schema version this perfgate writes and reads.

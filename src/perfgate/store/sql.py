@@ -153,6 +153,7 @@ class SqlStore:
         try:
             # Encode before taking the write lock, so the lock is held only for the inserts.
             run_json = _dumps(doc)
+            summaries = [rd.pop("summary") for rd in result_docs]
             rows = [
                 {
                     "run_id": run.id,
@@ -163,10 +164,11 @@ class SqlStore:
                     "direction": r.direction.value,
                     "error": r.error,
                     "median": r.summary.median if r.summary is not None else None,
-                    "summary": _dumps(rd["summary"]) if rd["summary"] is not None else None,
+                    "summary": _dumps(sm) if sm is not None else None,
+                    # without its summary: that is in its own column, and stored once (schema 3)
                     "document": _dumps(rd),
                 }
-                for i, (r, rd) in enumerate(zip(run.results, result_docs, strict=True))
+                for i, (r, rd, sm) in enumerate(zip(run.results, result_docs, summaries, strict=True))
             ]
         except (TypeError, ValueError) as exc:
             raise StoreError(f"{self._where}: run {run.id} cannot be stored as JSON: {exc}") from exc
@@ -457,22 +459,29 @@ class SqlStore:
     def _load(self, conn: sa.Connection, query: sa.Select[Any]) -> list[Run]:
         """Runs for ``query`` (selecting id and document), in its order, with their results."""
         rows = conn.execute(query).all()
-        docs: dict[str, list[str]] = defaultdict(list)
+        docs: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
         for batch in _batches([row.id for row in rows]):
             result_rows = conn.execute(
-                sa.select(results.c.run_id, results.c.document)
+                sa.select(results.c.run_id, results.c.document, results.c.summary)
                 .where(results.c.run_id.in_(batch))
                 .order_by(results.c.run_id, results.c.position)
             )
-            for run_id, document in result_rows:
-                docs[run_id].append(document)
+            for run_id, document, summary in result_rows:
+                docs[run_id].append((document, summary))
         return [self._build(row.id, row.document, docs[row.id]) for row in rows]
 
-    def _build(self, run_id: str, document: str, result_documents: list[str]) -> Run:
+    @staticmethod
+    def _result_doc(document: str, summary: str | None) -> Any:
+        doc = json.loads(document)
+        if "summary" not in doc:  # schema 3 keeps it only in its column; earlier rows have both
+            doc["summary"] = json.loads(summary) if summary is not None else None
+        return doc
+
+    def _build(self, run_id: str, document: str, result_documents: list[tuple[str, str | None]]) -> Run:
         source = f"{self._where}: run {run_id}"
         try:
             doc = json.loads(document)
-            doc["run"]["results"] = [json.loads(d) for d in result_documents]
+            doc["run"]["results"] = [self._result_doc(d, sm) for d, sm in result_documents]
         except (ValueError, TypeError, KeyError) as exc:
             raise StoreError(f"{source}: damaged run document: {_reason(exc)}") from exc
         try:

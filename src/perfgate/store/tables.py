@@ -94,7 +94,8 @@ results = sa.Table(
     sa.Column("median", sa.Float, nullable=True),
     # The Summary's JSON, so a series reads it without the (possibly large) samples.
     sa.Column("summary", sa.Text, nullable=True),
-    # The whole Result's JSON (samples, extra, ...): what get_run rebuilds the Result from.
+    # The Result's JSON (samples, extra, ...) without its summary (schema 3; rows written earlier still
+    # hold it): what get_run rebuilds the Result from, with the summary column.
     sa.Column("document", sa.Text, nullable=False),
 )
 
