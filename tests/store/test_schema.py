@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from perfgate.errors import SchemaError, StoreError
+from perfgate.model import run_to_dict
 from perfgate.store import LATEST_VERSION, MIGRATIONS, Migration, open_store
 from perfgate.store.engine import make_engine
 from perfgate.store.migrations import migrate
@@ -237,20 +238,24 @@ def store_path_settings(db_path: Path) -> dict[str, object]:
         }
 
 
-def test_a_result_keeps_its_summary_once(db_path: Path) -> None:
+def test_a_result_keeps_its_summary_and_samples_once(db_path: Path) -> None:
     run = rich_run()
     with open_store(db_path) as store:
         store.add_run(run)
     with sqlite3.connect(db_path) as raw:
         rows = raw.execute("SELECT document, summary FROM results WHERE summary IS NOT NULL").fetchall()
+        packed = raw.execute("SELECT samples FROM results ORDER BY position").fetchall()
+    assert [len(b) // 8 for (b,) in packed] == [len(r.samples) for r in run.results]
     assert len(rows) == len([r for r in run.results if r.summary is not None])
-    assert all("summary" not in json.loads(document) for document, _ in rows)
+    assert all(not {"summary", "samples", "metric"} & set(json.loads(document)) for document, _ in rows)
+    assert all(isinstance(json.loads(summary), list) for _, summary in rows)
     with open_store(db_path) as store:
         assert store.get_run(run.id) == run
 
 
-def test_rows_written_with_the_summary_in_the_document_still_load(tmp_path: Path) -> None:
-    """Schema 2 rows held the summary twice; an upgraded store reads them as they are."""
+def test_rows_written_before_schema_3_still_load(tmp_path: Path) -> None:
+    """Rows of schema 2 hold the whole result in the document (summary and samples too); an upgraded
+    store reads them as they are."""
     path = tmp_path / "v2.db"
     engine = make_engine(sa.URL.create("sqlite+pysqlite", database=str(path)))
     try:
@@ -260,12 +265,12 @@ def test_rows_written_with_the_summary_in_the_document_still_load(tmp_path: Path
     run = rich_run()
     with open_store(path) as store:
         store.add_run(run)
-    # put each summary back into its document, the way schema 2 wrote rows
+    # rewrite every result row the way schema 2 wrote it: the model's whole JSON in the document
     with sqlite3.connect(path) as raw:
-        for position, document, summary in raw.execute("SELECT position, document, summary FROM results").fetchall():
-            doc = json.loads(document)
-            doc["summary"] = json.loads(summary) if summary is not None else None
-            raw.execute("UPDATE results SET document = ? WHERE position = ?", (json.dumps(doc), position))
-        raw.execute("UPDATE results SET summary = NULL")  # the document alone must be enough
+        for position, doc in enumerate(run_to_dict(run)["run"]["results"]):
+            raw.execute(
+                "UPDATE results SET document = ?, summary = NULL, samples = NULL WHERE position = ?",
+                (json.dumps(doc), position),
+            )
     with open_store(path) as store:
         assert store.get_run(run.id) == run

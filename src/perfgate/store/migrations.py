@@ -90,17 +90,19 @@ def _v2_query_indexes(conn: sa.Connection) -> None:
         index.create(conn)
 
 
-def _v3_summary_stored_once(conn: sa.Connection) -> None:
-    """Nothing to rebuild: from schema 3 a result's ``document`` leaves out the summary, which its
-    ``summary`` column holds (the readers take it from there when the document has none, so rows
-    written before stay as they are). The step exists so that an older perfgate, which expects the
-    summary in the document, refuses the store instead of misreading it."""
+def _v3_compact_results(conn: sa.Connection) -> None:
+    """From schema 3 a result's ``document`` leaves out the summary, which its ``summary`` column holds
+    (it was stored twice), and the samples, which the new ``samples`` column holds as packed binary
+    doubles. Rows written before stay as they are: the readers take summary and samples from the
+    document when it has them. An older perfgate refuses the store instead of misreading it."""
+    blob = sa.LargeBinary().compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE results ADD COLUMN samples {blob}")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and results tables", _v1_runs_and_results),
     Migration(2, "indexes for listing runs, commit lookup and series", _v2_query_indexes),
-    Migration(3, "result documents leave the summary to the summary column", _v3_summary_stored_once),
+    Migration(3, "results keep the summary and the samples once, the samples as binary", _v3_compact_results),
 )
 
 #: The schema version this perfgate writes and reads.

@@ -10,6 +10,7 @@ own strict reader, which is why ``get_run(run.id) == run`` and why nothing the m
 from __future__ import annotations
 
 import json
+import struct
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -45,6 +46,40 @@ def _batches(items: Sequence[T], size: int = _BATCH) -> Iterator[Sequence[T]]:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+# Keys of a result's JSON that schema 3 leaves to the row's columns.
+_COLUMN_KEYS = ("metric", "unit", "direction", "error")
+# A summary's fields in the order schema 3 stores them, as a JSON array (the names took 40% of it).
+_SUMMARY_FIELDS = (
+    "n", "mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high", "ci_level", "outliers",
+)  # fmt: skip
+
+
+def _summary_row(summary: dict[str, Any]) -> list[Any] | dict[str, Any]:
+    """A summary as stored: the array of its values, or (if the model ever has other fields) as is."""
+    if tuple(summary) == _SUMMARY_FIELDS:
+        return list(summary.values())
+    return summary
+
+
+def _summary_doc(stored: Any) -> Any:
+    """A stored summary back as the model's JSON object (rows before schema 3 hold the object)."""
+    if isinstance(stored, list):
+        if len(stored) != len(_SUMMARY_FIELDS):
+            raise ValueError(f"summary of {len(stored)} values, expected {len(_SUMMARY_FIELDS)}")
+        return dict(zip(_SUMMARY_FIELDS, stored, strict=True))
+    return stored
+
+
+def _pack(samples: Sequence[float]) -> bytes:
+    return struct.pack(f"<{len(samples)}d", *samples)
+
+
+def _unpack(packed: bytes) -> list[float]:
+    if len(packed) % 8:
+        raise ValueError(f"samples column of {len(packed)} bytes is not a whole number of doubles")
+    return list(struct.unpack(f"<{len(packed) // 8}d", packed))
 
 
 def _reason(exc: BaseException) -> str:
@@ -85,6 +120,30 @@ _ORDER_TIME = sa.func.coalesce(runs.c.commit_time, runs.c.started)
 def _commit_prefix(sha_or_prefix: str) -> sa.ColumnElement[bool]:
     # lower() on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not; be explicit.
     return sa.func.lower(runs.c.commit_sha).startswith(sha_or_prefix.strip().lower(), autoescape=True)
+
+
+def _insert_results(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert result rows with the driver's ``executemany``, in batches.
+
+    A run holds up to tens of thousands of results; SQLAlchemy's per-row parameter processing took a
+    third of the time of storing one, and these columns need none (plain strings and numbers).
+    """
+    if not rows:
+        return
+    dialect = conn.dialect
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+    if mark is None:  # a driver with named parameters: let SQLAlchemy adapt
+        for batch in _batches(rows):
+            conn.execute(results.insert(), list(batch))
+        return
+    names = [c.name for c in results.columns]
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(results.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
+    )
+    for batch in _batches(rows):
+        conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in batch])
 
 
 class SqlStore:
@@ -154,6 +213,11 @@ class SqlStore:
             # Encode before taking the write lock, so the lock is held only for the inserts.
             run_json = _dumps(doc)
             summaries = [rd.pop("summary") for rd in result_docs]
+            samples = [_pack(rd.pop("samples")) for rd in result_docs]
+            for rd in result_docs:  # what the row's own columns hold
+                for key in _COLUMN_KEYS:
+                    del rd[key]
+                del rd["benchmark"]["name"]
             rows = [
                 {
                     "run_id": run.id,
@@ -164,11 +228,14 @@ class SqlStore:
                     "direction": r.direction.value,
                     "error": r.error,
                     "median": r.summary.median if r.summary is not None else None,
-                    "summary": _dumps(sm) if sm is not None else None,
-                    # without its summary: that is in its own column, and stored once (schema 3)
+                    "summary": _dumps(_summary_row(sm)) if sm is not None else None,
+                    # without summary and samples: they have their own columns (schema 3)
                     "document": _dumps(rd),
+                    "samples": packed,
                 }
-                for i, (r, rd, sm) in enumerate(zip(run.results, result_docs, summaries, strict=True))
+                for i, (r, rd, sm, packed) in enumerate(
+                    zip(run.results, result_docs, summaries, samples, strict=True)
+                )
             ]
         except (TypeError, ValueError) as exc:
             raise StoreError(f"{self._where}: run {run.id} cannot be stored as JSON: {exc}") from exc
@@ -201,8 +268,7 @@ class SqlStore:
                 conn.execute(runs.insert().values(values))
             except sa.exc.IntegrityError as exc:  # a concurrent writer won the race (PostgreSQL)
                 raise duplicate from exc
-            for batch in _batches(rows):
-                conn.execute(results.insert(), list(batch))
+            _insert_results(conn, rows)
 
     def delete_run(self, id_or_prefix: str) -> str:
         """Remove a run (by id or unique id prefix) and its results in one transaction; returns its id."""
@@ -364,7 +430,7 @@ class SqlStore:
             source = f"{self._where}: run {row.id}, {benchmark} [{metric}]"
             try:
                 summary = (
-                    summary_from_dict(json.loads(row.summary), "summary", source)
+                    summary_from_dict(_summary_doc(json.loads(row.summary)), "summary", source)
                     if row.summary is not None
                     else None
                 )
@@ -459,30 +525,45 @@ class SqlStore:
     def _load(self, conn: sa.Connection, query: sa.Select[Any]) -> list[Run]:
         """Runs for ``query`` (selecting id and document), in its order, with their results."""
         rows = conn.execute(query).all()
-        docs: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+        docs: dict[str, list[sa.Row[Any]]] = defaultdict(list)
         for batch in _batches([row.id for row in rows]):
             result_rows = conn.execute(
-                sa.select(results.c.run_id, results.c.document, results.c.summary)
+                sa.select(
+                    results.c.run_id,
+                    results.c.document,
+                    results.c.summary,
+                    results.c.samples,
+                    results.c.benchmark,
+                    *(results.c[key] for key in _COLUMN_KEYS),
+                )
                 .where(results.c.run_id.in_(batch))
                 .order_by(results.c.run_id, results.c.position)
             )
-            for run_id, document, summary in result_rows:
-                docs[run_id].append((document, summary))
+            for result_row in result_rows:
+                docs[result_row.run_id].append(result_row)
         return [self._build(row.id, row.document, docs[row.id]) for row in rows]
 
     @staticmethod
-    def _result_doc(document: str, summary: str | None) -> Any:
-        doc = json.loads(document)
-        if "summary" not in doc:  # schema 3 keeps it only in its column; earlier rows have both
-            doc["summary"] = json.loads(summary) if summary is not None else None
+    def _result_doc(row: sa.Row[Any]) -> Any:
+        doc = json.loads(row.document)
+        # Schema 3 leaves to the columns what they hold; earlier rows have everything in the document.
+        if "summary" not in doc:
+            doc["summary"] = _summary_doc(json.loads(row.summary)) if row.summary is not None else None
+        if "samples" not in doc:
+            doc["samples"] = _unpack(row.samples) if row.samples is not None else []
+        if "metric" not in doc:
+            doc.update({key: row._mapping[key] for key in _COLUMN_KEYS})
+        benchmark = doc.get("benchmark")
+        if isinstance(benchmark, dict) and "name" not in benchmark:
+            benchmark["name"] = row.benchmark
         return doc
 
-    def _build(self, run_id: str, document: str, result_documents: list[tuple[str, str | None]]) -> Run:
+    def _build(self, run_id: str, document: str, result_documents: list[sa.Row[Any]]) -> Run:
         source = f"{self._where}: run {run_id}"
         try:
             doc = json.loads(document)
-            doc["run"]["results"] = [self._result_doc(d, sm) for d, sm in result_documents]
-        except (ValueError, TypeError, KeyError) as exc:
+            doc["run"]["results"] = [self._result_doc(row) for row in result_documents]
+        except (ValueError, TypeError, KeyError, struct.error) as exc:
             raise StoreError(f"{source}: damaged run document: {_reason(exc)}") from exc
         try:
             return run_from_dict(doc, source)
