@@ -274,3 +274,22 @@ def test_rows_written_before_schema_3_still_load(tmp_path: Path) -> None:
             )
     with open_store(path) as store:
         assert store.get_run(run.id) == run
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        '[7, "1", 1, 1, 1, 0, null, null, null, null, null, 0]',  # a string for a number
+        "[7.5, 1, 1, 1, 1, 0, null, null, null, null, null, 0]",  # a fractional count
+        "[7, 1, 1, 1, 1, 0, null, null, null, null, null, 0, 9]",  # a value too many
+        "[7, 1, 1, 2, 1, 0, null, null, null, null, null, 0]",  # min above max
+    ],
+)
+def test_a_damaged_summary_is_a_store_error_naming_the_run(db_path: Path, stored: str) -> None:
+    run = rich_run()
+    with open_store(db_path) as store:
+        store.add_run(run)
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("UPDATE results SET summary = ? WHERE position = 0", (stored,))
+    with open_store(db_path) as store, pytest.raises(StoreError, match=f"run {run.id}.*damaged"):
+        store.series(run.results[0].benchmark.name, run.results[0].metric)

@@ -21,7 +21,7 @@ from typing import Any, Self, TypeVar
 import sqlalchemy as sa
 
 from perfgate.errors import AmbiguousError, InputError, NotFoundError, SchemaError, StoreError
-from perfgate.model import Direction, Run, RunStatus, run_from_dict, run_to_dict, summary_from_dict
+from perfgate.model import Direction, Run, RunStatus, Summary, run_from_dict, run_to_dict, summary_from_dict
 from perfgate.store.base import RunInfo, SeriesPoint
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
 from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
@@ -56,6 +56,9 @@ _SUMMARY_FIELDS = (
 )  # fmt: skip
 
 
+_OPTIONAL_FIELDS = frozenset({"q1", "q3", "ci_low", "ci_high", "ci_level"})
+
+
 def _summary_row(summary: dict[str, Any]) -> list[Any] | dict[str, Any]:
     """A summary as stored: the array of its values, or (if the model ever has other fields) as is."""
     if tuple(summary) == _SUMMARY_FIELDS:
@@ -70,6 +73,22 @@ def _summary_doc(stored: Any) -> Any:
             raise ValueError(f"summary of {len(stored)} values, expected {len(_SUMMARY_FIELDS)}")
         return dict(zip(_SUMMARY_FIELDS, stored, strict=True))
     return stored
+
+
+def _stored_summary(text: str) -> Summary:
+    """A summary column back as a Summary: the array of schema 3 directly (a history reads thousands),
+    anything else through the model's strict reader."""
+    stored = json.loads(text)
+    if isinstance(stored, list) and len(stored) == len(_SUMMARY_FIELDS):
+        n, mean, median, low, high, stddev, q1, q3, ci_low, ci_high, ci_level, outliers = stored
+        for name, value in zip(_SUMMARY_FIELDS, stored, strict=True):
+            kind = type(value)
+            if not (kind is float or kind is int or (value is None and name in _OPTIONAL_FIELDS)):
+                raise ValueError(f"summary {name} is {value!r}, not a number")
+        if type(n) is not int or type(outliers) is not int:
+            raise ValueError(f"summary n and outliers must be integers, got {n!r} and {outliers!r}")
+        return Summary(n, mean, median, low, high, stddev, q1, q3, ci_low, ci_high, ci_level, outliers)
+    return summary_from_dict(_summary_doc(stored), "summary")
 
 
 def _pack(samples: Sequence[float]) -> bytes:
@@ -427,15 +446,11 @@ class SqlStore:
             rows = conn.execute(query).all()
         points = []
         for row in reversed(rows):
-            source = f"{self._where}: run {row.id}, {benchmark} [{metric}]"
             try:
-                summary = (
-                    summary_from_dict(_summary_doc(json.loads(row.summary)), "summary", source)
-                    if row.summary is not None
-                    else None
-                )
+                summary = _stored_summary(row.summary) if row.summary is not None else None
                 direction = Direction(row.direction)
             except (ValueError, InputError) as exc:
+                source = f"{self._where}: run {row.id}, {benchmark} [{metric}]"
                 raise StoreError(f"{source}: damaged result row: {exc}") from exc
             points.append(
                 SeriesPoint(
