@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from perfgate import context
 from perfgate.config import CommandConfig, Config, Tier, load_config
-from perfgate.errors import ContextError, InputError, MeasureError, NotFoundError, UsageError
+from perfgate.errors import (
+    AmbiguousError,
+    ContextError,
+    InputError,
+    MeasureError,
+    NotFoundError,
+    UsageError,
+)
 from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate
 from perfgate.model import (
     CIInfo,
@@ -39,6 +46,7 @@ OnCommandRun = Callable[["CommandBenchmark", int, "int | None"], None]
 
 __all__ = [
     "Baseline",
+    "History",
     "Workspace",
     "build_run",
     "command_specs",
@@ -87,8 +95,9 @@ class Workspace:
         return self.store_url or self.config.storage_url()
 
     @contextmanager
-    def store(self, *, create: bool = True) -> Iterator[Store]:
-        s = open_store(self.url, create=create)
+    def store(self, *, create: bool = True, readonly: bool = False) -> Iterator[Store]:
+        """The store, open until the block ends; ``readonly`` for commands that only read it."""
+        s = open_store(self.url, create=create, readonly=readonly)
         try:
             yield s
         finally:
@@ -129,7 +138,8 @@ def build_run(
         live_git, live_ci, live_env = ws.context()
         git, ci, environment = git or live_git, ci or live_ci, environment or live_env
     run = Run(
-        id=new_run_id(doc.started),
+        # the clock, not doc.started: files ingested with one timestamp must not share a short id
+        id=new_run_id(),
         project=ws.config.project,
         started=doc.started,
         finished=doc.finished,
@@ -640,11 +650,12 @@ def ingest_paths(
     return replace(run, project=project) if project else run
 
 
-def resolve_runs(store: Store, ws: Workspace, spec: str, *, tier: str | None = None) -> list[Run]:
-    """Runs named by ``spec``: a run id (or unique prefix), else a git ref's stored runs (newest first);
-    ``tier`` keeps a git ref's runs of that tier (a run id is taken as it is)."""
+def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
+    """Runs named by ``spec``: a run id (or unique prefix), else a git ref's stored runs (newest first)."""
     try:
         return [store.get_run(spec)]
+    except AmbiguousError:
+        raise
     except NotFoundError as not_a_run:
         try:
             sha = context.resolve_ref(ws.config.root, spec)
@@ -653,15 +664,35 @@ def resolve_runs(store: Store, ws: Workspace, spec: str, *, tier: str | None = N
         runs = store.runs_for_commit(sha)
         if not runs:
             raise NotFoundError(f"no run stored for {spec!r} (commit {sha[:12]})") from not_a_run
-        if tier is not None:
-            of_tier = [r for r in runs if r.tier == tier]
-            if not of_tier:
-                tiers = ", ".join(sorted({r.tier or "(none)" for r in runs}))
-                raise NotFoundError(
-                    f"no run of tier {tier!r} stored for {spec!r} (commit {sha[:12]}; its tiers: {tiers})"
-                ) from not_a_run
-            return of_tier
         return runs
+
+
+def resolve_run(store: Store, ws: Workspace, spec: str, *, tier: str | None = None) -> Run:
+    """The one run ``spec`` names: a run id (or unique prefix), else the newest stored run of a git ref
+    (of ``tier`` when given; a run id is taken as it is).
+
+    Only that run is read: a commit with a hundred stored runs costs one listing and one run, not a
+    hundred runs in full.
+    """
+    try:
+        return store.get_run(spec)
+    except AmbiguousError:
+        raise
+    except NotFoundError as not_a_run:
+        try:
+            sha = context.resolve_ref(ws.config.root, spec)
+        except ContextError:
+            raise NotFoundError(f"no run or git ref matches {spec!r}") from not_a_run
+        newest = store.list_runs(commit=sha, tier=tier, limit=1)
+        if newest:
+            return store.get_run(newest[0].id)
+        stored = store.list_runs(commit=sha)
+        if not stored:
+            raise NotFoundError(f"no run stored for {spec!r} (commit {sha[:12]})") from not_a_run
+        tiers = ", ".join(sorted({r.tier or "(none)" for r in stored}))
+        raise NotFoundError(
+            f"no run of tier {tier!r} stored for {spec!r} (commit {sha[:12]}; its tiers: {tiers})"
+        ) from not_a_run
 
 
 def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto", tier: str | None = None) -> Run:
@@ -675,8 +706,8 @@ def load_spec(ws: Workspace, spec: str, *, fmt: str = "auto", tier: str | None =
         return ingest_paths(ws, [p], fmt=fmt)
     try:
         _existing_store(ws, f"{spec!r} is neither a file nor a run")
-        with ws.store(create=False) as store:
-            return resolve_runs(store, ws, spec, tier=tier)[0]
+        with ws.store(create=False, readonly=True) as store:
+            return resolve_run(store, ws, spec, tier=tier)
     except NotFoundError as exc:
         if _looks_like_path(spec) and not _is_git_ref(ws, spec):
             raise InputError(f"{spec}: no such file (nor a stored run id or a git ref)") from exc
@@ -761,10 +792,63 @@ def list_runs(
 ) -> list[RunInfo]:
     """``perfgate runs``: stored runs of this project, newest first."""
     _existing_store(ws)
-    with ws.store(create=False) as store:
+    with ws.store(create=False, readonly=True) as store:
         return store.list_runs(
             project=ws.config.project, branch=branch, commit=commit, testbed=testbed, tier=tier, limit=limit
         )
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """``perfgate history``'s answer: the series, and how it was chosen (for the header).
+
+    ``benchmark`` is the full id the query matched (``asked`` is what the user typed); ``branch`` and
+    ``tier`` are the filters applied (None: every one), ``defaults`` names those that were defaults.
+    """
+
+    benchmark: str
+    asked: str
+    metric: str
+    branch: str | None
+    tier: str | None
+    testbed: str | None
+    defaults: tuple[str, ...]
+    points: tuple[SeriesPoint, ...]
+
+
+def _current_branch(ws: Workspace) -> str:
+    """The checked-out branch (on CI, the branch being built); the main branch without one."""
+    try:
+        git = context.git_info(ws.config.root, environ=ws.environ)
+    except ContextError:
+        git = None
+    return git.branch if git is not None and git.branch else ws.config.main_branch
+
+
+def _match_benchmark(store: Store, ws: Workspace, asked: str, metric: str) -> str:
+    """The one stored benchmark id (with ``metric`` results) that ``asked`` names: the id itself, else
+    the only id matching it as a glob (``*``, ``?``, ``[``) or containing it."""
+    import fnmatch
+
+    known = sorted({b for b, m in store.benchmarks(project=ws.config.project) if m == metric})
+    if asked in known:
+        return asked
+    if any(c in asked for c in "*?["):
+        hits = [b for b in known if fnmatch.fnmatchcase(b, asked)]
+    else:
+        hits = [b for b in known if asked in b]
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        shown = ", ".join(repr(h) for h in hits[:_SHOWN]) + (", ..." if len(hits) > _SHOWN else "")
+        raise UsageError(
+            f"{len(hits)} benchmarks with {metric} results match {asked!r}: {shown}; give more of the id"
+        )
+    hint = f"; known: {', '.join(known[:_SHOWN])}{' ...' if len(known) > _SHOWN else ''}" if known else ""
+    raise NotFoundError(f"no {metric} results stored for {asked!r}{hint}")
+
+
+_SHOWN = 5
 
 
 def history(
@@ -775,16 +859,37 @@ def history(
     branch: str | None = None,
     testbed: str | None = None,
     tier: str | None = None,
+    all_branches: bool = False,
+    all_tiers: bool = False,
     limit: int | None = 50,
-) -> list[SeriesPoint]:
-    """``perfgate history``: one benchmark's series, oldest first (the most recent ``limit`` points)."""
+) -> History:
+    """``perfgate history``: one benchmark's series, oldest first (the most recent ``limit`` points).
+
+    ``benchmark`` is the full id, or a unique substring or glob of it. Without ``branch`` the series
+    is the current branch's (else the main branch's) unless ``all_branches``; without ``tier`` it is
+    the configured default tier's (when one is configured) unless ``all_tiers``: re-runs on other
+    branches or tiers are other series, and mixing them would look like changes.
+    """
     _existing_store(ws)
-    with ws.store(create=False) as store:
-        points = store.series(
-            benchmark, metric, testbed=testbed, branch=branch, project=ws.config.project, tier=tier
-        )
+    defaults = []
+    if branch is None and not all_branches:
+        branch = _current_branch(ws)
+        defaults.append("branch")
+    if tier is None and not all_tiers and ws.config.default_tier is not None:
+        tier = ws.config.default_tier
+        defaults.append("tier")
+    filters = {"testbed": testbed, "branch": branch, "project": ws.config.project, "tier": tier}
+    with ws.store(create=False, readonly=True) as store:
+        # the exact id first (an index lookup); only an id with no points is matched against them all
+        name = benchmark
+        points = store.series(name, metric, **filters, limit=limit or None)
         if not points:
-            known = sorted({b for b, m in store.benchmarks(project=ws.config.project) if m == metric})
-            hint = f"; known: {', '.join(known[:5])}{' ...' if len(known) > 5 else ''}" if known else ""
-            raise NotFoundError(f"no {metric} results stored for {benchmark!r}{hint}")
-    return points[-limit:] if limit else points
+            name = _match_benchmark(store, ws, benchmark, metric)
+            if name != benchmark:
+                points = store.series(name, metric, **filters, limit=limit or None)
+    if not points:
+        where = [f"{k} {v!r}" for k, v in (("branch", branch), ("tier", tier), ("testbed", testbed)) if v]
+        hint = " (--all-branches, --all-tiers widen it)" if defaults else ""
+        scope = f" for {', '.join(where)}" if where else ""
+        raise NotFoundError(f"no {metric} results of {name!r}{scope}{hint}")
+    return History(name, benchmark, metric, branch, tier, testbed, tuple(defaults), tuple(points))

@@ -11,6 +11,7 @@ prints its message as one line on stderr and exits with code 2::
     ├── SchemaError         persisted data of a schema version this perfgate does not understand
     ├── StoreError          the result store cannot be opened, read or written
     │   └── NotFoundError   no run matches an id, prefix or git ref
+    │       └── AmbiguousError  several runs match an id prefix (the message lists them)
     ├── ContextError        git / CI / environment information could not be read
     └── MeasureError        a benchmark could not be measured (not a benchmark that raised: that is a
                             failed Result, not an exception)
@@ -19,6 +20,7 @@ prints its message as one line on stderr and exits with code 2::
 from __future__ import annotations
 
 __all__ = [
+    "AmbiguousError",
     "ConfigError",
     "ContextError",
     "InputError",
@@ -70,6 +72,10 @@ class StoreError(PerfgateError):
 
 class NotFoundError(StoreError):
     """No run matches the given id, id prefix or git ref."""
+
+
+class AmbiguousError(NotFoundError):
+    """Several runs match an id prefix; the message names them, so it is not "no run matches"."""
 
 
 class ContextError(PerfgateError):

@@ -125,6 +125,13 @@ def test_run_ids_sort_by_time_and_are_unique():
     assert len({new_run_id(T0) for _ in range(100)}) == 100
 
 
+def test_clock_run_ids_made_together_differ_in_their_time_part():
+    # the first 10 characters are the millisecond: the short form reports print
+    made = [new_run_id() for _ in range(200)]
+    assert len({i[:10] for i in made}) == 200
+    assert made == sorted(made)
+
+
 @pytest.mark.parametrize(
     ("value", "unit", "expected"),
     [

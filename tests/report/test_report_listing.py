@@ -154,6 +154,7 @@ def test_history_json_oldest_first() -> None:
         "ci_low",
         "ci_high",
         "error",
+        "started",
     }
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from perfgate.errors import NotFoundError, StoreError
+from perfgate.errors import AmbiguousError, NotFoundError, StoreError
 from perfgate.model import CIInfo, Direction, Run, RunStatus
 from perfgate.store import RunInfo, RunStore, SeriesPoint, SqlStore
 
@@ -44,12 +44,23 @@ def test_prefix_lookup(store: SqlStore, make_run: RunFactory) -> None:
     assert store.get_run("01hb") == c  # ULIDs are case-insensitive
     assert store.get_run(a.id) == a
     assert store.get_run("01HAAAAAAAAAAAAAAAAAAAAAA2") == b
-    with pytest.raises(NotFoundError, match=r"2 runs match '01HA'"):
+    with pytest.raises(AmbiguousError, match=rf"2 runs match '01HA' in .*: {a.id}, {b.id} \(give more"):
         store.get_run("01HA")
     with pytest.raises(NotFoundError, match=r"no run matches '01HZ'"):
         store.get_run("01HZ")
     with pytest.raises(NotFoundError, match=r"no run matches ''"):
         store.get_run("")
+
+
+def test_an_ambiguous_prefix_counts_every_match_and_lists_the_first(store: SqlStore, make_run: RunFactory) -> None:
+    many = [make_run(run_id=f"01HC{i:022d}") for i in range(7)]
+    for r in many:
+        store.add_run(r)
+    with pytest.raises(AmbiguousError) as caught:
+        store.get_run("01hc")
+    message = str(caught.value)
+    assert message.startswith("7 runs match '01hc'")
+    assert message.count("01HC") == 5 and ", ..." in message and "\n" not in message
 
 
 def test_prefix_lookup_treats_like_wildcards_literally(store: SqlStore, make_run: RunFactory) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from perfgate.errors import SchemaError, StoreError
+from perfgate.model import run_to_dict
 from perfgate.store import LATEST_VERSION, MIGRATIONS, Migration, open_store
 from perfgate.store.engine import make_engine
 from perfgate.store.migrations import migrate
@@ -234,3 +236,60 @@ def store_path_settings(db_path: Path) -> dict[str, object]:
             name: conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
             for name in ("journal_mode", "foreign_keys", "busy_timeout")
         }
+
+
+def test_a_result_keeps_its_summary_and_samples_once(db_path: Path) -> None:
+    run = rich_run()
+    with open_store(db_path) as store:
+        store.add_run(run)
+    with sqlite3.connect(db_path) as raw:
+        rows = raw.execute("SELECT document, summary FROM results WHERE summary IS NOT NULL").fetchall()
+        packed = raw.execute("SELECT samples FROM results ORDER BY position").fetchall()
+    assert [len(b) // 8 for (b,) in packed] == [len(r.samples) for r in run.results]
+    assert len(rows) == len([r for r in run.results if r.summary is not None])
+    assert all(not {"summary", "samples", "metric"} & set(json.loads(document)) for document, _ in rows)
+    assert all(isinstance(json.loads(summary), list) for _, summary in rows)
+    with open_store(db_path) as store:
+        assert store.get_run(run.id) == run
+
+
+def test_rows_written_before_schema_3_still_load(tmp_path: Path) -> None:
+    """Rows of schema 2 hold the whole result in the document (summary and samples too); an upgraded
+    store reads them as they are."""
+    path = tmp_path / "v2.db"
+    engine = make_engine(sa.URL.create("sqlite+pysqlite", database=str(path)))
+    try:
+        assert migrate(engine, str(path), MIGRATIONS[:2]) == 2
+    finally:
+        engine.dispose()
+    run = rich_run()
+    with open_store(path) as store:
+        store.add_run(run)
+    # rewrite every result row the way schema 2 wrote it: the model's whole JSON in the document
+    with sqlite3.connect(path) as raw:
+        for position, doc in enumerate(run_to_dict(run)["run"]["results"]):
+            raw.execute(
+                "UPDATE results SET document = ?, summary = NULL, samples = NULL WHERE position = ?",
+                (json.dumps(doc), position),
+            )
+    with open_store(path) as store:
+        assert store.get_run(run.id) == run
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        '[7, "1", 1, 1, 1, 0, null, null, null, null, null, 0]',  # a string for a number
+        "[7.5, 1, 1, 1, 1, 0, null, null, null, null, null, 0]",  # a fractional count
+        "[7, 1, 1, 1, 1, 0, null, null, null, null, null, 0, 9]",  # a value too many
+        "[7, 1, 1, 2, 1, 0, null, null, null, null, null, 0]",  # min above max
+    ],
+)
+def test_a_damaged_summary_is_a_store_error_naming_the_run(db_path: Path, stored: str) -> None:
+    run = rich_run()
+    with open_store(db_path) as store:
+        store.add_run(run)
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("UPDATE results SET summary = ? WHERE position = 0", (stored,))
+    with open_store(db_path) as store, pytest.raises(StoreError, match=f"run {run.id}.*damaged"):
+        store.series(run.results[0].benchmark.name, run.results[0].metric)

@@ -175,11 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
 
     p = sub.add_parser("history", help="a benchmark's series over commits: table and sparkline")
-    p.add_argument("benchmark", help="full benchmark name, e.g. 'bench/test_parse.py::test_small'")
+    p.add_argument(
+        "benchmark",
+        help="benchmark id, e.g. 'bench/test_parse.py::test_small', or a unique substring or glob of it",
+    )
     p.add_argument("--metric", default="time")
-    p.add_argument("--branch", help="only runs on this branch")
+    p.add_argument("--branch", help="only runs on this branch (default: the current branch, else main)")
+    p.add_argument("--all-branches", action="store_true", help="runs on every branch")
     p.add_argument("--testbed", help="only runs on this testbed")
-    p.add_argument("--tier", help="only runs of this tier")
+    p.add_argument("--tier", help="only runs of this tier (default: the configured default tier)")
+    p.add_argument("--all-tiers", action="store_true", help="runs of every tier")
     p.add_argument("--limit", type=int, default=50, help="the most recent N points (default: 50)")
     _output(p, ("text", "json"))
     _common(p)
@@ -525,13 +530,19 @@ def _cmd_history(
     args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
 ) -> int:
     ws = _workspace(args, cwd, env)
-    points = app.history(
+    if args.branch is not None and args.all_branches:
+        raise UsageError("perfgate history: --branch and --all-branches exclude each other")
+    if args.tier is not None and args.all_tiers:
+        raise UsageError("perfgate history: --tier and --all-tiers exclude each other")
+    h = app.history(
         ws,
         args.benchmark,
         metric=args.metric,
         branch=args.branch,
         testbed=args.testbed,
         tier=args.tier,
+        all_branches=args.all_branches,
+        all_tiers=args.all_tiers,
         limit=args.limit,
     )
     redact = ws.redactor()
@@ -546,12 +557,36 @@ def _cmd_history(
             ci_low=p.summary.ci_low if p.summary is not None else None,
             ci_high=p.summary.ci_high if p.summary is not None else None,
             error=redact.optional(p.error),
+            started=p.started,
         )
-        for p in points
+        for p in h.points
     ]
+    if h.benchmark != h.asked:
+        sys.stderr.write(f"perfgate: history of {h.benchmark!r} (the one benchmark matching {h.asked!r})\n")
     out = _Out(args.output, stdout)
-    out.write(render_history_json(rows) if args.format == "json" else render_history(rows, console))
+    if args.format == "json":
+        out.write(render_history_json(rows))
+    else:
+        out.write(render_history(rows, console, title=_history_title(h), direction=h.points[-1].direction))
     return EXIT_OK
+
+
+def _history_title(h: app.History) -> str:
+    """What the series is: the benchmark and metric, then which branch, tier and testbed, and which of
+    those were defaults (so nobody reads one branch's series as everything)."""
+
+    def scope(key: str, value: str | None, everything: str) -> str:
+        if value is None:
+            return everything
+        return f"{key} {value}" + (" (default)" if key in h.defaults else "")
+
+    parts = [
+        f"{h.benchmark} [{h.metric}]",
+        scope("branch", h.branch, "all branches"),
+        scope("tier", h.tier, "all tiers"),
+        scope("testbed", h.testbed, "all testbeds"),
+    ]
+    return " · ".join(parts)
 
 
 def _cmd_runs(

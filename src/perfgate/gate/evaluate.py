@@ -48,10 +48,13 @@ def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list
             if r.key not in first:
                 order.append(r.key)
                 first[r.key] = r
+    # One lookup table per run: Run.result() scans, and a scan per key is quadratic in the run's size.
+    now = {r.key: r for r in current.results}
+    before = [{r.key: r for r in b.results} for b in baselines]
     pairs = []
     for key in order:
         ref = first[key]
-        base = tuple(res for b in baselines if (res := b.result(*key)) is not None)
+        base = tuple(res for b in before if (res := b.get(key)) is not None)
         pairs.append(
             MetricPair(
                 benchmark=ref.benchmark,
@@ -59,7 +62,7 @@ def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list
                 unit=ref.unit,
                 direction=ref.direction,
                 baseline=base,
-                current=current.result(*key),
+                current=now.get(key),
                 threshold=policy.threshold(key[0], key[1]),
             )
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import math
 import os
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -80,11 +81,24 @@ def check_run_time(name: str, value: datetime) -> None:
         raise ValueError(f"{name} {value.isoformat()} cannot date a run: it must be after 1970-01-01 UTC")
 
 
+_last_ms = 0
+_id_lock = threading.Lock()
+
+
 def new_run_id(now: datetime | None = None, rand: bytes | None = None) -> str:
-    """A ULID: 26 Crockford base32 characters, sortable by creation time (ms), 80 random bits."""
-    if now is not None:
+    """A ULID: 26 Crockford base32 characters, sortable by creation time (ms), 80 random bits.
+
+    Without ``now`` the time is the clock's, and each id of this process gets a later millisecond than
+    the one before: the first 10 characters (the time, and the short form reports show) then differ
+    between any two ids made here, even in the same millisecond.
+    """
+    global _last_ms
+    if now is None:
+        with _id_lock:
+            _last_ms = ms = max(int(time.time() * 1000), _last_ms + 1)
+    else:
         check_run_time("time", now)
-    ms = int((now.timestamp() if now is not None else time.time()) * 1000)
+        ms = int(now.timestamp() * 1000)
     r = rand if rand is not None else os.urandom(10)
     if len(r) != 10:
         raise ValueError("rand must be 10 bytes")

@@ -94,6 +94,7 @@ class HistoryPoint:
     ci_low: float | None = None
     ci_high: float | None = None
     error: str | None = None
+    started: datetime | None = None  # when the run ran (``when`` is its commit's time when known)
 
     def __post_init__(self) -> None:
         for name in ("value", "ci_low", "ci_high"):
@@ -250,8 +251,10 @@ def render_history(
     if not points:
         return inert_lines("\n".join([*lines, "no history"]) + "\n")
     ordered = _ordered(points)
+    ran = any(p.started is not None for p in ordered)  # re-runs of one commit differ only here
     columns = [
         Column("when (UTC)"),
+        *([Column("ran (UTC)")] if ran else []),
         Column("run"),
         Column("commit"),
         Column("branch", shrink=True),
@@ -277,6 +280,7 @@ def render_history(
         body.append(
             [
                 format_time(p.when),
+                *([format_time(p.started) if p.started is not None else "-"] if ran else []),
                 short_id(p.run_id),
                 short_commit(p.commit, 8) if p.commit else "-",
                 p.branch or "-",
@@ -318,6 +322,7 @@ def render_history_json(points: Sequence[HistoryPoint]) -> str:
                 "commit": p.commit,
                 "branch": p.branch,
                 "when": p.when.isoformat(),
+                "started": p.started.isoformat() if p.started is not None else None,
                 "value": p.value,
                 "unit": p.unit,
                 "ci_low": p.ci_low,

@@ -24,7 +24,7 @@ from perfgate.model import utcnow
 from perfgate.store.engine import read_transaction, write_transaction
 from perfgate.store.tables import SCHEMA_VERSION_TABLE, UTCDateTime, schema_version
 
-__all__ = ["LATEST_VERSION", "MIGRATIONS", "Migration", "database_version", "migrate"]
+__all__ = ["LATEST_VERSION", "MIGRATIONS", "Migration", "check_version", "database_version", "migrate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +90,19 @@ def _v2_query_indexes(conn: sa.Connection) -> None:
         index.create(conn)
 
 
+def _v3_compact_results(conn: sa.Connection) -> None:
+    """From schema 3 a result's ``document`` leaves out the summary, which its ``summary`` column holds
+    (it was stored twice), and the samples, which the new ``samples`` column holds as packed binary
+    doubles. Rows written before stay as they are: the readers take summary and samples from the
+    document when it has them. An older perfgate refuses the store instead of misreading it."""
+    blob = sa.LargeBinary().compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE results ADD COLUMN samples {blob}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and results tables", _v1_runs_and_results),
     Migration(2, "indexes for listing runs, commit lookup and series", _v2_query_indexes),
+    Migration(3, "results keep the summary and the samples once, the samples as binary", _v3_compact_results),
 )
 
 #: The schema version this perfgate writes and reads.
@@ -122,6 +132,18 @@ def _refuse_newer(version: int | None, latest: int, where: str) -> None:
             f"{where}: database schema {version} is newer than this perfgate supports ({latest}): "
             "upgrade perfgate"
         )
+
+
+def check_version(engine: sa.Engine, where: str, latest: int = LATEST_VERSION) -> int:
+    """The version of a store opened only to read, without writing anything: a newer one than
+    ``latest`` raises SchemaError, an empty database StoreError. An older one is returned: it needs
+    its migrations (which write) before this perfgate can read it."""
+    with read_transaction(engine) as conn:
+        version = database_version(conn, where)
+    _refuse_newer(version, latest, where)
+    if version is None:
+        raise StoreError(f"{where}: no perfgate store here (the database is empty)")
+    return version
 
 
 def migrate(engine: sa.Engine, where: str, steps: Sequence[Migration] = MIGRATIONS) -> int:

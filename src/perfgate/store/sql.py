@@ -10,6 +10,7 @@ own strict reader, which is why ``get_run(run.id) == run`` and why nothing the m
 from __future__ import annotations
 
 import json
+import struct
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,11 +20,11 @@ from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
 
-from perfgate.errors import InputError, NotFoundError, StoreError
-from perfgate.model import Direction, Run, RunStatus, run_from_dict, run_to_dict, summary_from_dict
+from perfgate.errors import AmbiguousError, InputError, NotFoundError, SchemaError, StoreError
+from perfgate.model import Direction, Run, RunStatus, Summary, run_from_dict, run_to_dict, summary_from_dict
 from perfgate.store.base import RunInfo, SeriesPoint
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
-from perfgate.store.migrations import migrate
+from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
 from perfgate.store.tables import results, runs
 
 __all__ = ["SqlStore", "Store", "open_store"]
@@ -34,6 +35,10 @@ _BATCH = 500
 T = TypeVar("T")
 
 
+# Ids an ambiguous prefix lists in its error message.
+_AMBIGUOUS_SHOWN = 5
+
+
 def _batches(items: Sequence[T], size: int = _BATCH) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -41,6 +46,59 @@ def _batches(items: Sequence[T], size: int = _BATCH) -> Iterator[Sequence[T]]:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+# Keys of a result's JSON that schema 3 leaves to the row's columns.
+_COLUMN_KEYS = ("metric", "unit", "direction", "error")
+# A summary's fields in the order schema 3 stores them, as a JSON array (the names took 40% of it).
+_SUMMARY_FIELDS = (
+    "n", "mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high", "ci_level", "outliers",
+)  # fmt: skip
+
+
+_OPTIONAL_FIELDS = frozenset({"q1", "q3", "ci_low", "ci_high", "ci_level"})
+
+
+def _summary_row(summary: dict[str, Any]) -> list[Any] | dict[str, Any]:
+    """A summary as stored: the array of its values, or (if the model ever has other fields) as is."""
+    if tuple(summary) == _SUMMARY_FIELDS:
+        return list(summary.values())
+    return summary
+
+
+def _summary_doc(stored: Any) -> Any:
+    """A stored summary back as the model's JSON object (rows before schema 3 hold the object)."""
+    if isinstance(stored, list):
+        if len(stored) != len(_SUMMARY_FIELDS):
+            raise ValueError(f"summary of {len(stored)} values, expected {len(_SUMMARY_FIELDS)}")
+        return dict(zip(_SUMMARY_FIELDS, stored, strict=True))
+    return stored
+
+
+def _stored_summary(text: str) -> Summary:
+    """A summary column back as a Summary: the array of schema 3 directly (a history reads thousands),
+    anything else through the model's strict reader."""
+    stored = json.loads(text)
+    if isinstance(stored, list) and len(stored) == len(_SUMMARY_FIELDS):
+        n, mean, median, low, high, stddev, q1, q3, ci_low, ci_high, ci_level, outliers = stored
+        for name, value in zip(_SUMMARY_FIELDS, stored, strict=True):
+            kind = type(value)
+            if not (kind is float or kind is int or (value is None and name in _OPTIONAL_FIELDS)):
+                raise ValueError(f"summary {name} is {value!r}, not a number")
+        if type(n) is not int or type(outliers) is not int:
+            raise ValueError(f"summary n and outliers must be integers, got {n!r} and {outliers!r}")
+        return Summary(n, mean, median, low, high, stddev, q1, q3, ci_low, ci_high, ci_level, outliers)
+    return summary_from_dict(_summary_doc(stored), "summary")
+
+
+def _pack(samples: Sequence[float]) -> bytes:
+    return struct.pack(f"<{len(samples)}d", *samples)
+
+
+def _unpack(packed: bytes) -> list[float]:
+    if len(packed) % 8:
+        raise ValueError(f"samples column of {len(packed)} bytes is not a whole number of doubles")
+    return list(struct.unpack(f"<{len(packed) // 8}d", packed))
 
 
 def _reason(exc: BaseException) -> str:
@@ -81,6 +139,30 @@ _ORDER_TIME = sa.func.coalesce(runs.c.commit_time, runs.c.started)
 def _commit_prefix(sha_or_prefix: str) -> sa.ColumnElement[bool]:
     # lower() on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not; be explicit.
     return sa.func.lower(runs.c.commit_sha).startswith(sha_or_prefix.strip().lower(), autoescape=True)
+
+
+def _insert_results(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert result rows with the driver's ``executemany``, in batches.
+
+    A run holds up to tens of thousands of results; SQLAlchemy's per-row parameter processing took a
+    third of the time of storing one, and these columns need none (plain strings and numbers).
+    """
+    if not rows:
+        return
+    dialect = conn.dialect
+    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+    if mark is None:  # a driver with named parameters: let SQLAlchemy adapt
+        for batch in _batches(rows):
+            conn.execute(results.insert(), list(batch))
+        return
+    names = [c.name for c in results.columns]
+    quote = dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(results.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
+    )
+    for batch in _batches(rows):
+        conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in batch])
 
 
 class SqlStore:
@@ -149,6 +231,12 @@ class SqlStore:
         try:
             # Encode before taking the write lock, so the lock is held only for the inserts.
             run_json = _dumps(doc)
+            summaries = [rd.pop("summary") for rd in result_docs]
+            samples = [_pack(rd.pop("samples")) for rd in result_docs]
+            for rd in result_docs:  # what the row's own columns hold
+                for key in _COLUMN_KEYS:
+                    del rd[key]
+                del rd["benchmark"]["name"]
             rows = [
                 {
                     "run_id": run.id,
@@ -159,10 +247,14 @@ class SqlStore:
                     "direction": r.direction.value,
                     "error": r.error,
                     "median": r.summary.median if r.summary is not None else None,
-                    "summary": _dumps(rd["summary"]) if rd["summary"] is not None else None,
+                    "summary": _dumps(_summary_row(sm)) if sm is not None else None,
+                    # without summary and samples: they have their own columns (schema 3)
                     "document": _dumps(rd),
+                    "samples": packed,
                 }
-                for i, (r, rd) in enumerate(zip(run.results, result_docs, strict=True))
+                for i, (r, rd, sm, packed) in enumerate(
+                    zip(run.results, result_docs, summaries, samples, strict=True)
+                )
             ]
         except (TypeError, ValueError) as exc:
             raise StoreError(f"{self._where}: run {run.id} cannot be stored as JSON: {exc}") from exc
@@ -195,8 +287,7 @@ class SqlStore:
                 conn.execute(runs.insert().values(values))
             except sa.exc.IntegrityError as exc:  # a concurrent writer won the race (PostgreSQL)
                 raise duplicate from exc
-            for batch in _batches(rows):
-                conn.execute(results.insert(), list(batch))
+            _insert_results(conn, rows)
 
     def delete_run(self, id_or_prefix: str) -> str:
         """Remove a run (by id or unique id prefix) and its results in one transaction; returns its id."""
@@ -355,15 +446,11 @@ class SqlStore:
             rows = conn.execute(query).all()
         points = []
         for row in reversed(rows):
-            source = f"{self._where}: run {row.id}, {benchmark} [{metric}]"
             try:
-                summary = (
-                    summary_from_dict(json.loads(row.summary), "summary", source)
-                    if row.summary is not None
-                    else None
-                )
+                summary = _stored_summary(row.summary) if row.summary is not None else None
                 direction = Direction(row.direction)
             except (ValueError, InputError) as exc:
+                source = f"{self._where}: run {row.id}, {benchmark} [{metric}]"
                 raise StoreError(f"{source}: damaged result row: {exc}") from exc
             points.append(
                 SeriesPoint(
@@ -432,36 +519,66 @@ class SqlStore:
             return key
         if key:
             match = sa.func.upper(runs.c.id).startswith(key.upper(), autoescape=True)
-            ids = conn.execute(sa.select(runs.c.id).where(match).order_by(runs.c.id).limit(2)).scalars().all()
+            shown = _AMBIGUOUS_SHOWN
+            ids = (
+                conn.execute(sa.select(runs.c.id).where(match).order_by(runs.c.id).limit(shown + 1))
+                .scalars()
+                .all()
+            )
             if len(ids) == 1:
                 return str(ids[0])
             if ids:
-                n = conn.execute(sa.select(sa.func.count()).select_from(runs).where(match)).scalar_one()
-                raise NotFoundError(
-                    f"{n} runs match {key!r} in {self._where}: give more characters of the id"
+                n = len(ids)
+                if n > shown:
+                    n = conn.execute(sa.select(sa.func.count()).select_from(runs).where(match)).scalar_one()
+                listed = ", ".join(ids[:shown]) + (", ..." if n > shown else "")
+                raise AmbiguousError(
+                    f"{n} runs match {key!r} in {self._where}: {listed} (give more characters of the id)"
                 )
         raise NotFoundError(f"no run matches {id_or_prefix!r} in {self._where}")
 
     def _load(self, conn: sa.Connection, query: sa.Select[Any]) -> list[Run]:
         """Runs for ``query`` (selecting id and document), in its order, with their results."""
         rows = conn.execute(query).all()
-        docs: dict[str, list[str]] = defaultdict(list)
+        docs: dict[str, list[sa.Row[Any]]] = defaultdict(list)
         for batch in _batches([row.id for row in rows]):
             result_rows = conn.execute(
-                sa.select(results.c.run_id, results.c.document)
+                sa.select(
+                    results.c.run_id,
+                    results.c.document,
+                    results.c.summary,
+                    results.c.samples,
+                    results.c.benchmark,
+                    *(results.c[key] for key in _COLUMN_KEYS),
+                )
                 .where(results.c.run_id.in_(batch))
                 .order_by(results.c.run_id, results.c.position)
             )
-            for run_id, document in result_rows:
-                docs[run_id].append(document)
+            for result_row in result_rows:
+                docs[result_row.run_id].append(result_row)
         return [self._build(row.id, row.document, docs[row.id]) for row in rows]
 
-    def _build(self, run_id: str, document: str, result_documents: list[str]) -> Run:
+    @staticmethod
+    def _result_doc(row: sa.Row[Any]) -> Any:
+        doc = json.loads(row.document)
+        # Schema 3 leaves to the columns what they hold; earlier rows have everything in the document.
+        if "summary" not in doc:
+            doc["summary"] = _summary_doc(json.loads(row.summary)) if row.summary is not None else None
+        if "samples" not in doc:
+            doc["samples"] = _unpack(row.samples) if row.samples is not None else []
+        if "metric" not in doc:
+            doc.update({key: row._mapping[key] for key in _COLUMN_KEYS})
+        benchmark = doc.get("benchmark")
+        if isinstance(benchmark, dict) and "name" not in benchmark:
+            benchmark["name"] = row.benchmark
+        return doc
+
+    def _build(self, run_id: str, document: str, result_documents: list[sa.Row[Any]]) -> Run:
         source = f"{self._where}: run {run_id}"
         try:
             doc = json.loads(document)
-            doc["run"]["results"] = [json.loads(d) for d in result_documents]
-        except (ValueError, TypeError, KeyError) as exc:
+            doc["run"]["results"] = [self._result_doc(row) for row in result_documents]
+        except (ValueError, TypeError, KeyError, struct.error) as exc:
             raise StoreError(f"{source}: damaged run document: {_reason(exc)}") from exc
         try:
             return run_from_dict(doc, source)
@@ -489,7 +606,11 @@ def _target(url_or_path: str | Path) -> tuple[sa.URL, Path | None, str]:
 
 
 def open_store(
-    url_or_path: str | Path, *, create: bool = True, busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    url_or_path: str | Path,
+    *,
+    create: bool = True,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    readonly: bool = False,
 ) -> SqlStore:
     """Open the store at a SQLite file path or a SQLAlchemy URL, migrating its schema forward.
 
@@ -497,28 +618,43 @@ def open_store(
     file raises StoreError. A database of a newer schema raises SchemaError; a file that is not a
     SQLite database, or a database that is not a perfgate store, raises StoreError naming the path.
     ``busy_timeout`` is how long (seconds) a writer waits for another process's write lock.
+
+    ``readonly`` opens an existing store only to read it (nothing is created or migrated, and a SQLite
+    file is opened read-only): what ``show``, ``runs``, ``history`` and ``compare`` use, so a store on
+    a read-only mount can be read. Writing through it raises StoreError.
     """
     url, path, where = _target(url_or_path)
     if path is not None:
         if path.is_dir():
             raise StoreError(f"{where}: is a directory, not a database file")
         if not path.exists():
-            if not create:
+            if not create or readonly:
                 raise StoreError(f"{where}: no perfgate store here")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{where}: cannot create {path.parent}: {exc.strerror or exc}") from exc
     try:
-        engine = make_engine(url, busy_timeout=busy_timeout)
+        engine = make_engine(url, busy_timeout=busy_timeout, readonly=readonly)
     except (sa.exc.SQLAlchemyError, ImportError) as exc:
         raise StoreError(f"{where}: cannot open store: {_reason(exc)}") from exc
     try:
         try:
-            migrate(engine, where)
+            version = check_version(engine, where) if readonly else migrate(engine, where)
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"{where}: cannot open store: {_reason(exc)}") from exc
     except BaseException:
         engine.dispose()
         raise
+    if version < LATEST_VERSION:
+        # An older schema is upgraded first, which writes: possible only where the store is writable.
+        engine.dispose()
+        try:
+            open_store(url_or_path, create=False, busy_timeout=busy_timeout).close()
+        except StoreError as exc:
+            raise SchemaError(
+                f"{where}: database schema {version} must be upgraded to {LATEST_VERSION} before this "
+                f"perfgate can read it, and that needs write access: {exc}"
+            ) from exc
+        return open_store(url_or_path, create=False, busy_timeout=busy_timeout, readonly=True)
     return SqlStore(engine, where)

@@ -1,9 +1,12 @@
 """The current schema as SQLAlchemy Core tables, used by the queries.
 
 :mod:`perfgate.store.migrations` builds the database step by step; a test checks that the database it
-produces has exactly these tables and columns. The JSON columns hold the model's own versioned JSON
-(``perfgate.model.serialize``) and are the source of truth; the other columns are copies kept for
-filtering and ordering.
+produces has exactly these tables and columns. A run's ``document`` holds the model's own versioned
+JSON (``perfgate.model.serialize``) without its results. A result is kept once (schema 3): its
+``document`` holds the fields no column holds (group, params, rounds, extra, ...), and the row's
+benchmark, metric, unit, direction, error, summary (a JSON array in a fixed field order) and samples
+(packed doubles) complete it. Rows written before schema 3 hold the whole result in the document, and
+the readers take it from there.
 """
 
 from __future__ import annotations
@@ -94,8 +97,12 @@ results = sa.Table(
     sa.Column("median", sa.Float, nullable=True),
     # The Summary's JSON, so a series reads it without the (possibly large) samples.
     sa.Column("summary", sa.Text, nullable=True),
-    # The whole Result's JSON (samples, extra, ...): what get_run rebuilds the Result from.
+    # The Result's JSON (rounds, extra, ...) without its summary and samples (schema 3; rows written
+    # earlier hold both): what get_run rebuilds the Result from, with the summary and samples columns.
     sa.Column("document", sa.Text, nullable=False),
+    # The samples as little-endian IEEE 754 doubles (exact, and a third of their JSON); NULL in rows
+    # written before schema 3, whose document holds them.
+    sa.Column("samples", sa.LargeBinary, nullable=True),
 )
 
 # Secondary indexes (created by migration 2); listed here so the schema test compares them too.

@@ -1,0 +1,192 @@
+"""How the store and the commands that read it scale: a million results, a long history, big runs.
+
+Builds, in a temporary directory:
+
+1. an ingest store: ``--runs`` runs (default 100) of ``--results`` results each (default 10,000; a
+   result has 10 samples and its summary, like a pytest benchmark), stored with ``Store.add_run``;
+   prints results/s and the size on disk (database and WAL, after a checkpoint);
+2. one ``perfgate ingest`` of a ``--results``-result run document, end to end (a new process);
+3. ``perfgate compare A B`` of two of those runs (text report), end to end, with the process's peak
+   memory;
+4. a history store: ``--points`` runs (default 10,000) holding one benchmark, then
+   ``perfgate history NAME --limit N``, end to end, and the store's series query alone.
+
+End-to-end figures are the median of ``--repeat`` processes (default 3), wall and CPU time (on a
+shared machine compare CPU time). Run it as a script:
+
+    python bench/store_scale.py [--runs 100] [--results 10000] [--points 10000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from perfgate.model import (
+    BenchmarkId,
+    Direction,
+    Environment,
+    GitInfo,
+    Result,
+    Run,
+    RunStatus,
+    Summary,
+    dumps_run,
+    new_run_id,
+)
+from perfgate.store import open_store
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+SAMPLES = 10
+
+
+def _result(i: int) -> Result:
+    base = 1e-6 * (1 + i % 97)
+    samples = tuple(base * (1 + 0.01 * ((i * 7 + k) % 5)) for k in range(SAMPLES))
+    ordered = sorted(samples)
+    mean = sum(samples) / SAMPLES
+    median = (ordered[SAMPLES // 2 - 1] + ordered[SAMPLES // 2]) / 2
+    summary = Summary(
+        n=SAMPLES,
+        mean=mean,
+        median=median,
+        min=ordered[0],
+        max=ordered[-1],
+        stddev=statistics.stdev(samples),
+        q1=ordered[2],
+        q3=ordered[7],
+        ci_low=ordered[1],
+        ci_high=ordered[8],
+        ci_level=0.95,
+    )
+    return Result(
+        benchmark=BenchmarkId(f"bench/test_module_{i // 100}.py::test_case[{i % 100}]"),
+        metric="time",
+        unit="s",
+        direction=Direction.LOWER,
+        summary=summary,
+        samples=samples,
+        rounds=SAMPLES,
+        iterations=1000,
+        warmup=1,
+    )
+
+
+def _run(n: int, results: Sequence[Result], *, project: str = "scale") -> Run:
+    started = T0 + timedelta(minutes=n)
+    return Run(
+        id=new_run_id(started, n.to_bytes(10, "big")),
+        project=project,
+        started=started,
+        finished=started + timedelta(seconds=30),
+        source="perfgate",
+        environment=Environment(testbed="bench", fingerprint="fp"),
+        results=tuple(results),
+        status=RunStatus.COMPLETE,
+        tier="nightly",
+        git=GitInfo(commit=f"{n:040x}", branch="main", commit_time=started - timedelta(hours=1)),
+    )
+
+
+def _size(db: Path) -> int:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+
+
+def _perfgate(args: Sequence[str], cwd: Path, repeat: int) -> tuple[float, float, float]:
+    """(median wall seconds, median CPU seconds, peak RSS in MB) of ``perfgate ARGS`` run ``repeat``
+    times in new processes. CPU time is the figure to compare on a shared, noisy machine."""
+    times, cpus, peaks = [], [], []
+    env = {**os.environ, "NO_COLOR": "1"}
+    for _ in range(repeat):
+        t = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "perfgate", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        times.append(time.perf_counter() - t)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"perfgate {' '.join(args)} exited with {proc.returncode}")
+        peaks.append(usage.ru_maxrss / 1024)
+        cpus.append(usage.ru_utime + usage.ru_stime)
+    return statistics.median(times), statistics.median(cpus), max(peaks)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--results", type=int, default=10_000)
+    ap.add_argument("--points", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="perfgate-scale-") as tmp:
+        root = Path(tmp)
+        (root / "perfgate.toml").write_text('project = "scale"\n', encoding="utf-8")
+        results = [_result(i) for i in range(args.results)]
+
+        # 1. the ingest store
+        db = root / ".perfgate" / "perfgate.db"
+        runs = [_run(n, results) for n in range(args.runs)]
+        total = args.runs * args.results
+        with open_store(db) as store:
+            t, cpu = time.perf_counter(), time.process_time()
+            for run in runs:
+                store.add_run(run)
+            elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        print(
+            f"ingest: {total:,} results ({args.runs} runs x {args.results:,}) in {elapsed:.1f} s "
+            f"({total / elapsed:,.0f} results/s; CPU {cpu:.1f} s), {_size(db) / 1e6:.0f} MB on disk"
+        )
+
+        # 2. one `perfgate ingest` of a run document, end to end
+        doc = root / "run.json"
+        doc.write_text(dumps_run(_run(args.runs + 1, results)), encoding="utf-8")
+        one = root / "one.db"
+        secs, cpu, peak = _perfgate(["ingest", str(doc), "--store", str(one)], root, 1)
+        print(
+            f"perfgate ingest: one {args.results:,}-result run document in {secs:.2f} s "
+            f"(CPU {cpu:.2f} s), {peak:.0f} MB"
+        )
+
+        # 3. `perfgate compare A B` of two big runs, end to end
+        a, b = runs[0].id, runs[1].id
+        secs, cpu, peak = _perfgate(["compare", a, b], root, args.repeat)
+        print(
+            f"perfgate compare: two {args.results:,}-result runs in {secs:.2f} s (CPU {cpu:.2f} s), "
+            f"{peak:.0f} MB peak"
+        )
+
+        # 4. a long history
+        hist = root / "history.db"
+        point = [results[0]]
+        with open_store(hist) as store:
+            t = time.perf_counter()
+            for n in range(args.points):
+                store.add_run(_run(n, point))
+            built = time.perf_counter() - t
+            t = time.perf_counter()
+            series = store.series(results[0].benchmark.name, "time", project="scale")
+            query = time.perf_counter() - t
+        assert len(series) == args.points, len(series)
+        name = results[0].benchmark.name
+        flags = ["--branch", "main", "--tier", "nightly", "--testbed", "bench", "--limit", str(args.points)]
+        secs, cpu, peak = _perfgate(["history", name, *flags, "--store", str(hist)], root, args.repeat)
+        print(
+            f"perfgate history: {args.points:,} points in {secs:.2f} s end to end (CPU {cpu:.2f} s) "
+            f"(series query {query * 1000:.0f} ms; store built in {built:.0f} s), {peak:.0f} MB peak"
+        )
+
+
+if __name__ == "__main__":
+    main()
