@@ -65,6 +65,18 @@ def test_a_suite_of_allocation_counts_measured_twice_finds_the_leak() -> None:
     assert all(v.status is Status.UNCHANGED for n, v in verdicts.items() if n != "leak")
 
 
+def test_a_leak_from_exactly_zero_kept_per_call_is_a_regression() -> None:
+    # A function that kept nothing per call (0, 0) and now keeps 20 blocks (20, 20): no ratio exists,
+    # but with no noise on either side every change exceeds the threshold; it was "inconclusive".
+    v = compare_pair(mpair([[0.0, 0.0]], [20.0, 20.0], metric="allocations"))
+    assert (v.status, v.method, v.change) == (Status.REGRESSION, DETERMINISTIC, None)
+    assert v.reason is not None and "baseline is zero" in v.reason
+    fixed = compare_pair(mpair([[20.0, 20.0]], [0.0, 0.0], metric="allocations"))
+    assert (fixed.status, fixed.change) == (Status.IMPROVEMENT, -1.0)
+    none = compare_pair(mpair([[0.0, 0.0]], [0.0, 0.0], metric="allocations"))
+    assert none.status is Status.UNCHANGED
+
+
 # --- case 3: one value per benchmark ----------------------------------------------------------------
 
 

@@ -248,6 +248,23 @@ def _ratio_verdict(
                 reason=reason,
                 **common,  # type: ignore[arg-type]
             )
+        if method == DETERMINISTIC:
+            # No noise on either side: from exactly zero to anything else exceeds every relative
+            # threshold (a function that kept nothing per call and now leaks).
+            grew = cur.median > 0
+            worse = grew if p.direction is Direction.LOWER else not grew
+            return Verdict(
+                status=Status.REGRESSION if worse else Status.IMPROVEMENT,
+                baseline=base,
+                current=cur,
+                threshold=p.threshold,
+                method=method,
+                reason=(
+                    "every value repeats exactly and the baseline is zero: no ratio, "
+                    "any change exceeds the threshold"
+                ),
+                **common,  # type: ignore[arg-type]
+            )
         return Verdict(
             status=Status.INCONCLUSIVE,
             baseline=base,
