@@ -162,6 +162,38 @@ def test_noisy_io_benchmarks_do_not_hide_a_quiet_benchmarks_regression() -> None
     assert cpu.status is Status.REGRESSION
 
 
+def test_a_quiet_benchmark_alone_in_its_noise_class_with_a_short_history_still_sees_5x() -> None:
+    # perfgate run on a branch: one baseline run (the merge-base) and 4 stored runs of history. Six I/O
+    # benchmarks moved ±50% between runs; the one CPU-bound benchmark ~1%, so it pools with nobody and
+    # has 3 differences of its own. A +400% change of it was "inconclusive (p = 0.12 after Holm)":
+    # 0.29 degrees of freedom per difference gave t with 1 degree of freedom (a Cauchy tail), while the
+    # simulated tail of the median-based statistic at 3 differences is within that of t with 2.
+    rng = np.random.default_rng(11)
+    series: dict[tuple[str, str], list[float]] = {
+        ("cpu", "time"): [35.5e-6, 33.8e-6, 34.5e-6, 35.5e-6]
+    }
+    pairs = []
+    for i in range(6):
+        levels = (np.exp(rng.normal(0, 0.5, 5)) * 3e-4).tolist()
+        series[(f"io{i}", "time")] = levels[:4]
+        base = [(rng.lognormal(0, 0.01, 10) * levels[3]).tolist()]
+        pairs.append(mpair(base, (rng.lognormal(0, 0.01, 10) * levels[4]).tolist(), name=f"io{i}"))
+    spreads = history_spreads(series)
+    assert spreads[("cpu", "time")].benchmarks == 1 and spreads[("cpu", "time")].df == 2
+    cpu_base = [(rng.lognormal(0, 0.02, 10) * 35.5e-6).tolist()]
+    pairs.append(mpair(cpu_base, rng.lognormal(math.log(181e-6), 0.02, 10).tolist(), name="cpu"))
+    cpu = next(v for v in compare_suite(pairs, spreads=spreads).verdicts if v.benchmark.name == "cpu")
+    assert (cpu.status, cpu.method) == (Status.REGRESSION, f"mann-whitney+hodges-lehmann+{HISTORY_T}")
+
+
+def test_the_degrees_of_freedom_of_a_history_spread_never_fall_as_it_grows() -> None:
+    dfs = [
+        history_spreads({("b", "time"): np.exp(np.arange(n + 1) % 2 * 0.01).tolist()})[("b", "time")].df
+        for n in range(2, 40)
+    ]
+    assert dfs[:4] == [2, 2, 3, 3] and dfs == sorted(dfs)
+
+
 # --- case 12: wall time moved, CPU time did not ----------------------------------------------------
 
 
