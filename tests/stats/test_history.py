@@ -169,9 +169,7 @@ def test_a_quiet_benchmark_alone_in_its_noise_class_with_a_short_history_still_s
     # 0.29 degrees of freedom per difference gave t with 1 degree of freedom (a Cauchy tail), while the
     # simulated tail of the median-based statistic at 3 differences is within that of t with 2.
     rng = np.random.default_rng(11)
-    series: dict[tuple[str, str], list[float]] = {
-        ("cpu", "time"): [35.5e-6, 33.8e-6, 34.5e-6, 35.5e-6]
-    }
+    series: dict[tuple[str, str], list[float]] = {("cpu", "time"): [35.5e-6, 33.8e-6, 34.5e-6, 35.5e-6]}
     pairs = []
     for i in range(6):
         levels = (np.exp(rng.normal(0, 0.5, 5)) * 3e-4).tolist()

@@ -252,9 +252,9 @@ def _ratio_verdict(
             # No noise on either side: from exactly zero to anything else exceeds every relative
             # threshold (a function that kept nothing per call and now leaks).
             grew = cur.median > 0
-            worse = grew if p.direction is Direction.LOWER else not grew
+            adverse = grew if p.direction is Direction.LOWER else not grew
             return Verdict(
-                status=Status.REGRESSION if worse else Status.IMPROVEMENT,
+                status=Status.REGRESSION if adverse else Status.IMPROVEMENT,
                 baseline=base,
                 current=cur,
                 threshold=p.threshold,
