@@ -105,3 +105,12 @@ def test_a_returned_value_is_not_counted_as_kept_whatever_the_batch() -> None:
 
     assert [measure_memory(fresh, calls=c).allocations for c in (1, 10, 100)] == [0.0, 0.0, 0.0]
     assert measure_memory(fresh, calls=1).value == [1.5, 2.5]
+
+
+def test_a_function_keeping_nothing_reads_zero_whatever_the_batch() -> None:
+    # The reference batch around nothing can free a block left from the batch before it (-1): subtracted,
+    # that made a function keeping nothing read 1.0 / 0.1 per call in batches of 1 / 10.
+    def temporary() -> int:
+        return len(bytearray(100))
+
+    assert [measure_memory(temporary, calls=c).allocations for c in (1, 10, 100)] == [0.0, 0.0, 0.0]

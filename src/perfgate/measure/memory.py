@@ -117,7 +117,9 @@ def measure_memory(
             tracemalloc.stop()
         if disable_gc and gc_was_enabled:
             gc.enable()
-    per_call = round(max(retained - empty, 0) / calls, 1)  # a one-off block in a batch is not per call
+    # The reference can free a block left over from the batch before it (-1): the loop itself keeps no
+    # fewer than zero, and subtracting a negative would credit the function with a block it never kept.
+    per_call = round(max(retained - max(empty, 0), 0) / calls, 1)  # a one-off block is not per call
     return MemoryUse(peak=peak, allocations=per_call, value=value, calls=calls)
 
 
