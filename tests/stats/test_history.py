@@ -227,3 +227,14 @@ def test_history_spreads_ignore_units_and_order(a: list[float], b: list[float], 
         assert s.spread >= 0 and s.df >= 1
         assert scaled[key].spread == pytest.approx(s.spread, rel=1e-6, abs=1e-9)
         assert reversed_[key].spread == pytest.approx(s.spread, rel=1e-9, abs=1e-12)
+
+
+def test_a_baseline_of_several_runs_with_history_names_the_spread_once_in_one_part() -> None:
+    # The reason read "baseline of 3 runs, run-to-run spread 5.5%; run-to-run spread 5.5% (pooled ...)",
+    # which reports split at "; " into two lines saying the same number.
+    history = RunSpread(spread=0.02, df=20, differences=60, benchmarks=15)
+    base = [drifted(s, 1.0 + s / 100) for s in (1, 2, 3)]
+    v = compare_pair(mpair(base, drifted(4, 3.0)), history=history)
+    assert v.status is Status.REGRESSION and v.reason is not None
+    assert v.reason.count("run-to-run spread") == 2 and "; run-to-run" not in v.reason
+    assert "judged against the larger of their own run-to-run spread and the testbed's" in v.reason

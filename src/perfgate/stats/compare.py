@@ -522,8 +522,14 @@ def _run_level(
     if k >= settings.min_baseline_runs:
         spread = (history.spread, history.df) if history is not None else pooled
         rl = run_level_test(medians, current, settings.confidence, spread)
-        where = f"; {history.describe()}" if history is not None else ""
-        note = f"baseline of {k} runs, run-to-run spread {math.expm1(rl.spread):.1%}{where}"
+        used = f"{math.expm1(rl.spread):.1%}"
+        note = (
+            f"baseline of {k} runs, run-to-run spread {used}"
+            if history is None
+            # one part (no "; "): reports split reasons there, and the spread was said twice
+            else f"baseline of {k} runs, judged against the larger of their own run-to-run spread and "
+            f"the testbed's {history.describe()}: {used}"
+        )
         return rl, RUN_LEVEL, note
     if history is not None:
         rl = prediction_test(medians, current, history.spread, history.df, settings.confidence)
