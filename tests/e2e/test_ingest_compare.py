@@ -226,3 +226,20 @@ def test_compare_git_refs_honours_the_tier(project, tmp_path):
     by_file = project.perfgate("compare", "main", str(fast_only), "--format", "json")
     assert by_file.code == 0, by_file.stderr
     assert by_file.json()["baseline"]["run_ids"] == [runs["fast"]]
+
+
+def test_a_metric_a_present_benchmark_no_longer_reports_is_not_a_lost_benchmark(project, tmp_path):
+    """A run without `-benchmem` (or perfgate's run against its own `--benchmark-json`, which has no
+    cpu_time) measured every benchmark: the gate failed with "42 benchmark(s) of the baseline are missing
+    from this run", naming benchmarks that are in it."""
+    old = tmp_path / "old.txt"
+    new = tmp_path / "new.txt"
+    shutil.copy(GO, old)
+    new.write_text(re.sub(r"\s+\d+ B/op\s+\d+ allocs/op", "", GO.read_text()))
+    res = project.perfgate("compare", str(old), str(new), "--format", "json")
+    assert res.code == 0, res.stderr
+    report = res.json()
+    by = {(v["benchmark"], v["metric"]): v["status"] for v in report["verdicts"]}
+    assert {s for (_, m), s in by.items() if m in ("allocations", "allocated_bytes")} == {"missing"}
+    assert not any("missing from this run" in n for n in report["notes"])
+    assert any("metric(s) of benchmarks still in this run" in n for n in report["notes"])

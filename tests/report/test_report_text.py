@@ -18,6 +18,7 @@ from perfgate.report import (
     RunRow,
     make_console,
     render_json,
+    render_markdown,
     render_runs,
     render_text,
     truncate_middle,
@@ -184,3 +185,22 @@ def test_a_commit_that_is_not_a_hash_is_shown_whole() -> None:
     assert "baseline: run 01HWX00000, unversioned)" in text
     assert " · unversioned · " in text
     assert "unversi " not in text and "unversi)" not in text
+
+
+def test_a_regressions_reason_is_shown_to_the_reader() -> None:
+    # Issue 9 case 12: "cpu_time did not move" was in the verdict (JSON) but not in the terminal or the
+    # pull-request comment, so a person saw a +97% regression without the hint that it may be the machine.
+    outcome = comparison_outcome()
+    why = "cpu_time did not move (+0.7%): the wall time may have waited on a contended machine or on I/O"
+    verdicts = tuple(
+        dataclasses.replace(v, reason=why) if v.status.value == "regression" else v for v in outcome.verdicts
+    )
+    names = [f"{v.benchmark.name} [{v.metric}]" for v in verdicts if v.status.value == "regression"]
+    assert names
+    text = render_text(dataclasses.replace(outcome, verdicts=verdicts), plain(400))
+    section = text.split("\nregressions:\n")[1].split("\n\n")[0]
+    assert why in section and all(n in section for n in names)
+    md = render_markdown(dataclasses.replace(outcome, verdicts=verdicts))
+    assert "**About the regressions**" in md and "cpu_time did not move (+0.7%)" in md
+    # without reasons, no section
+    assert "\nregressions:\n" not in render_text(outcome, plain(400))

@@ -65,6 +65,18 @@ def test_a_suite_of_allocation_counts_measured_twice_finds_the_leak() -> None:
     assert all(v.status is Status.UNCHANGED for n, v in verdicts.items() if n != "leak")
 
 
+def test_a_leak_from_exactly_zero_kept_per_call_is_a_regression() -> None:
+    # A function that kept nothing per call (0, 0) and now keeps 20 blocks (20, 20): no ratio exists,
+    # but with no noise on either side every change exceeds the threshold; it was "inconclusive".
+    v = compare_pair(mpair([[0.0, 0.0]], [20.0, 20.0], metric="allocations"))
+    assert (v.status, v.method, v.change) == (Status.REGRESSION, DETERMINISTIC, None)
+    assert v.reason is not None and "baseline is zero" in v.reason
+    fixed = compare_pair(mpair([[20.0, 20.0]], [0.0, 0.0], metric="allocations"))
+    assert (fixed.status, fixed.change) == (Status.IMPROVEMENT, -1.0)
+    none = compare_pair(mpair([[0.0, 0.0]], [0.0, 0.0], metric="allocations"))
+    assert none.status is Status.UNCHANGED
+
+
 # --- case 3: one value per benchmark ----------------------------------------------------------------
 
 
@@ -150,6 +162,36 @@ def test_noisy_io_benchmarks_do_not_hide_a_quiet_benchmarks_regression() -> None
     assert cpu.status is Status.REGRESSION
 
 
+def test_a_quiet_benchmark_alone_in_its_noise_class_with_a_short_history_still_sees_5x() -> None:
+    # perfgate run on a branch: one baseline run (the merge-base) and 4 stored runs of history. Six I/O
+    # benchmarks moved ±50% between runs; the one CPU-bound benchmark ~1%, so it pools with nobody and
+    # has 3 differences of its own. A +400% change of it was "inconclusive (p = 0.12 after Holm)":
+    # 0.29 degrees of freedom per difference gave t with 1 degree of freedom (a Cauchy tail), while the
+    # simulated tail of the median-based statistic at 3 differences is within that of t with 2.
+    rng = np.random.default_rng(11)
+    series: dict[tuple[str, str], list[float]] = {("cpu", "time"): [35.5e-6, 33.8e-6, 34.5e-6, 35.5e-6]}
+    pairs = []
+    for i in range(6):
+        levels = (np.exp(rng.normal(0, 0.5, 5)) * 3e-4).tolist()
+        series[(f"io{i}", "time")] = levels[:4]
+        base = [(rng.lognormal(0, 0.01, 10) * levels[3]).tolist()]
+        pairs.append(mpair(base, (rng.lognormal(0, 0.01, 10) * levels[4]).tolist(), name=f"io{i}"))
+    spreads = history_spreads(series)
+    assert spreads[("cpu", "time")].benchmarks == 1 and spreads[("cpu", "time")].df == 2
+    cpu_base = [(rng.lognormal(0, 0.02, 10) * 35.5e-6).tolist()]
+    pairs.append(mpair(cpu_base, rng.lognormal(math.log(181e-6), 0.02, 10).tolist(), name="cpu"))
+    cpu = next(v for v in compare_suite(pairs, spreads=spreads).verdicts if v.benchmark.name == "cpu")
+    assert (cpu.status, cpu.method) == (Status.REGRESSION, f"mann-whitney+hodges-lehmann+{HISTORY_T}")
+
+
+def test_the_degrees_of_freedom_of_a_history_spread_never_fall_as_it_grows() -> None:
+    dfs = [
+        history_spreads({("b", "time"): np.exp(np.arange(n + 1) % 2 * 0.01).tolist()})[("b", "time")].df
+        for n in range(2, 40)
+    ]
+    assert dfs[:4] == [2, 2, 3, 3] and dfs == sorted(dfs)
+
+
 # --- case 12: wall time moved, CPU time did not ----------------------------------------------------
 
 
@@ -185,3 +227,14 @@ def test_history_spreads_ignore_units_and_order(a: list[float], b: list[float], 
         assert s.spread >= 0 and s.df >= 1
         assert scaled[key].spread == pytest.approx(s.spread, rel=1e-6, abs=1e-9)
         assert reversed_[key].spread == pytest.approx(s.spread, rel=1e-9, abs=1e-12)
+
+
+def test_a_baseline_of_several_runs_with_history_names_the_spread_once_in_one_part() -> None:
+    # The reason read "baseline of 3 runs, run-to-run spread 5.5%; run-to-run spread 5.5% (pooled ...)",
+    # which reports split at "; " into two lines saying the same number.
+    history = RunSpread(spread=0.02, df=20, differences=60, benchmarks=15)
+    base = [drifted(s, 1.0 + s / 100) for s in (1, 2, 3)]
+    v = compare_pair(mpair(base, drifted(4, 3.0)), history=history)
+    assert v.status is Status.REGRESSION and v.reason is not None
+    assert v.reason.count("run-to-run spread") == 2 and "; run-to-run" not in v.reason
+    assert "judged against the larger of their own run-to-run spread and the testbed's" in v.reason

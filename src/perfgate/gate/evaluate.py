@@ -127,20 +127,33 @@ def lost_benchmarks(
         expected.update(r.key for r in b.results if r.error is None)
         if SUBSET_TAG not in b.tags:
             break
+    # A benchmark still in this run that no longer reports a metric (Go without -benchmem, a file format
+    # without cpu_time) was measured: its missing metric is shown, with a note, and does not fail.
+    present = {r.benchmark.name for r in current.results}
+    missing = [v for v in verdicts if v.status is Status.MISSING and v.key in expected]
     lost = tuple(
         replace(v, reason="in the baseline, not in this run")
-        for v in verdicts
-        if v.status is Status.MISSING and v.key in expected
+        for v in missing
+        if v.benchmark.name not in present
+    )
+    dropped = sorted({v.metric for v in missing if v.benchmark.name in present})
+    dropped_notes = (
+        [
+            f"{sum(v.benchmark.name in present for v in missing)} metric(s) of benchmarks still in this run "
+            f"are not reported by it ({', '.join(dropped)}): shown as missing, not judged"
+        ]
+        if dropped
+        else []
     )
     if not lost:
-        return (), []
+        return (), dropped_notes
     names = sorted({v.benchmark.name for v in lost})
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     note = (
         f"{len(names)} benchmark(s) of the baseline are missing from this run ({shown}): the gate fails; "
         "a run of a deliberate subset says so (`perfgate run -- -k ...`, or `--subset`)"
     )
-    return lost, [note]
+    return lost, [note, *dropped_notes]
 
 
 def evaluate(

@@ -74,7 +74,10 @@ def _batch(fn: Callable[[], Any], loop: asyncio.AbstractEventLoop | None, calls:
     Peaks go into a C array, so recording them allocates nothing that outlives the batch.
     """
     peaks = array("q", bytes(8 * calls))
-    value: Any = None
+    # One call before the first snapshot: the value it returns is held at both snapshots (each call's
+    # value replaces the previous one), so what a call returns is not counted as kept, and a function
+    # returning a fresh object reads the same per call whatever the batch (issue 9).
+    value: Any = loop.run_until_complete(fn()) if loop is not None else fn()
     before = _blocks(tracemalloc.take_snapshot())
     for i in range(calls):
         tracemalloc.reset_peak()
@@ -114,7 +117,9 @@ def measure_memory(
             tracemalloc.stop()
         if disable_gc and gc_was_enabled:
             gc.enable()
-    per_call = round(max(retained - empty, 0) / calls, 1)  # a one-off block in a batch is not per call
+    # The reference can free a block left over from the batch before it (-1): the loop itself keeps no
+    # fewer than zero, and subtracting a negative would credit the function with a block it never kept.
+    per_call = round(max(retained - max(empty, 0), 0) / calls, 1)  # a one-off block is not per call
     return MemoryUse(peak=peak, allocations=per_call, value=value, calls=calls)
 
 

@@ -247,14 +247,16 @@ def budget_phrase(b: BudgetCheck) -> str:
     return f"{b.benchmark} {b.metric} {format_value(b.value, b.unit)} {op} budget {limit}"
 
 
-def inconclusive_reasons(verdicts: Sequence[Verdict]) -> list[tuple[tuple[str, ...], str]]:
-    """Why results are inconclusive, each reason once: ``(names, reason)`` pairs.
+def inconclusive_reasons(
+    verdicts: Sequence[Verdict], status: Status = Status.INCONCLUSIVE
+) -> list[tuple[tuple[str, ...], str]]:
+    """Why results are inconclusive (or have another ``status``), each reason once: ``(names, reason)``.
 
     A verdict's reason may join several parts with ``"; "``. A part several results share (a machine
     shift, a noisy runner) comes once with all their names; the parts only one result has stay together
     under that one name. Names read ``benchmark [metric]``. Own reasons come first, in verdict order.
     """
-    inconclusive = [v for v in verdicts if v.status is Status.INCONCLUSIVE and v.reason]
+    inconclusive = [v for v in verdicts if v.status is status and v.reason]
     parts = {v.key: (v.reason or "").split("; ") for v in inconclusive}
     names = {v.key: f"{v.benchmark.name} [{v.metric}]" for v in inconclusive}
     sharing: dict[str, list[str]] = {}

@@ -212,6 +212,14 @@ class _Parts:
             tail += ["", "**Budgets**", ""]
             for b in sorted(outcome.budgets, key=lambda b: b.passed):
                 tail.append(f"- {'✅' if b.passed else '❌'} {escape_markdown(budget_phrase(b))}")
+        regression_reasons = inconclusive_reasons(outcome.verdicts, Status.REGRESSION)
+        if regression_reasons:
+            tail += ["", "**About the regressions**", ""]
+            for who, reason in regression_reasons:
+                if len(who) == 1:
+                    tail.append(f"- {escape_markdown(who[0])}: {escape_markdown(reason)}")
+                else:
+                    tail.append(f"- {escape_markdown(reason)}: {escape_markdown(', '.join(who))}")
         reasons = inconclusive_reasons(outcome.verdicts)
         if reasons:
             tail += ["", "**Why inconclusive**", ""]

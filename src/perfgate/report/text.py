@@ -210,6 +210,17 @@ def render_text(
             mark = console.style("✓", "ok") if b.passed else console.style("✗", "failed")
             lines.append(f"  {mark} {visible(budget_phrase(b))}")
 
+    # How a regression was judged ("cpu_time did not move", "one value per run", ...) is part of it.
+    regression_reasons = inconclusive_reasons(outcome.verdicts, Status.REGRESSION)
+    if regression_reasons:
+        lines += ["", "regressions:"]
+        for who, reason in regression_reasons:
+            if len(who) == 1:
+                lines += _wrap(f"{who[0]}: {reason}", console, "  ! ")
+            else:
+                lines += _wrap(f"{reason}:", console, "  ! ")
+                lines += _wrap(", ".join(who), console, "      ")
+
     reasons = inconclusive_reasons(outcome.verdicts)
     if reasons:
         lines += ["", "inconclusive:"]

@@ -248,6 +248,23 @@ def _ratio_verdict(
                 reason=reason,
                 **common,  # type: ignore[arg-type]
             )
+        if method == DETERMINISTIC:
+            # No noise on either side: from exactly zero to anything else exceeds every relative
+            # threshold (a function that kept nothing per call and now leaks).
+            grew = cur.median > 0
+            adverse = grew if p.direction is Direction.LOWER else not grew
+            return Verdict(
+                status=Status.REGRESSION if adverse else Status.IMPROVEMENT,
+                baseline=base,
+                current=cur,
+                threshold=p.threshold,
+                method=method,
+                reason=(
+                    "every value repeats exactly and the baseline is zero: no ratio, "
+                    "any change exceeds the threshold"
+                ),
+                **common,  # type: ignore[arg-type]
+            )
         return Verdict(
             status=Status.INCONCLUSIVE,
             baseline=base,
@@ -505,8 +522,14 @@ def _run_level(
     if k >= settings.min_baseline_runs:
         spread = (history.spread, history.df) if history is not None else pooled
         rl = run_level_test(medians, current, settings.confidence, spread)
-        where = f"; {history.describe()}" if history is not None else ""
-        note = f"baseline of {k} runs, run-to-run spread {math.expm1(rl.spread):.1%}{where}"
+        used = f"{math.expm1(rl.spread):.1%}"
+        note = (
+            f"baseline of {k} runs, run-to-run spread {used}"
+            if history is None
+            # one part (no "; "): reports split reasons there, and the spread was said twice
+            else f"baseline of {k} runs, judged against the larger of their own run-to-run spread and "
+            f"the testbed's {history.describe()}: {used}"
+        )
         return rl, RUN_LEVEL, note
     if history is not None:
         rl = prediction_test(medians, current, history.spread, history.df, settings.confidence)

@@ -33,6 +33,18 @@ _MEDIAN_ABS_TO_SD = 0.6744897501960817 * math.sqrt(2.0)
 _EFFICIENCY = 0.29
 
 
+def _degrees_of_freedom(differences: int) -> int:
+    """Student's t degrees of freedom for a spread from ``differences`` successive differences.
+
+    0.29 per difference matches the estimator's variance, but below ~18 differences that rounds to 1
+    (a Cauchy tail) although the statistic's tail is much lighter: simulated on normal data with the
+    baseline run the newest of the history, its tail at the p-values a suite's Holm step asks for
+    (t = 10 to 37) lies within that of t with 2 degrees of freedom for 2-3 differences, 3 for 4-5,
+    and the matched degrees of freedom are 4 at 6, 5 at 8 to 10, 7 at 14. The floor below keeps under
+    those, so a quiet benchmark with a short history of its own can still see a 5x change (issue 9)."""
+    return max(1, math.floor(_EFFICIENCY * differences), min(5, (differences + 2) // 2))
+
+
 @dataclass(frozen=True, slots=True)
 class RunSpread:
     """The standard deviation of one run's log median around its code's level (about the run-to-run CV).
@@ -72,7 +84,7 @@ def successive_log_differences(medians: Sequence[float]) -> tuple[float, ...]:
 
 def _spread(diffs: Sequence[float], benchmarks: int) -> RunSpread:
     sd = statistics.median(abs(d) for d in diffs) / _MEDIAN_ABS_TO_SD
-    return RunSpread(sd, max(1, math.floor(_EFFICIENCY * len(diffs))), len(diffs), benchmarks)
+    return RunSpread(sd, _degrees_of_freedom(len(diffs)), len(diffs), benchmarks)
 
 
 def history_spreads(
