@@ -28,10 +28,8 @@ ALLOWED = {
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
     # document, so it stays off the store, the application and the other front ends
-    "cli": {
-        "model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config",
-        "argtypes", "runner", "app", "ab",
-    },  # fmt: skip
+    "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config"}
+    | {"argtypes", "runner", "app", "ab"},
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "argtypes"},
 }
 # the package's own modules: its public API (model and errors) and ``python -m perfgate``
