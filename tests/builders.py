@@ -116,3 +116,23 @@ class RunFactory:
             git=gitinfo,
             ci=ci,
         )
+
+
+def result(
+    name: str,
+    values: Sequence[float] = (),
+    metric: str = "time",
+    unit: str = "s",
+    direction: Direction = Direction.LOWER,
+    error: str | None = None,
+) -> Result:
+    """A result of literal per-operation ``values`` (summarised); with ``error``, a failed result."""
+    if error:
+        return Result(BenchmarkId(name), metric, unit, direction, error=error)
+    xs = tuple(float(v) for v in values)
+    return Result(BenchmarkId(name), metric, unit, direction, summarize(xs), samples=xs)
+
+
+def bare_run(*results: Result, project: str = "p", testbed: str = "tb") -> Run:
+    """The least Run holding ``results``: no git, no CI, started at a fixed time."""
+    return Run(new_run_id(T0), project, T0, None, "perfgate", Environment(testbed), tuple(results))
