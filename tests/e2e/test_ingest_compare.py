@@ -6,6 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 GO = DATA / "go-bench" / "perf-suffixarray.bench"
 
@@ -108,6 +110,7 @@ def _pytest_json(project, out: Path) -> None:
     )  # fmt: skip
 
 
+@pytest.mark.measuring
 def test_compare_and_ingest_read_what_pytest_perfgate_json_wrote(project, tmp_path):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     _pytest_json(project, a)
@@ -119,7 +122,8 @@ def test_compare_and_ingest_read_what_pytest_perfgate_json_wrote(project, tmp_pa
     assert res.code == 1, res.stderr
     verdicts = {(v["benchmark"].split("::")[-1], v["metric"]): v for v in res.json()["verdicts"]}
     assert verdicts[("test_work", "time")]["status"] == "regression"
-    assert verdicts[("test_work", "time")]["change"] > 1.0
+    # three times the work: well above +50% even when the machine slows one of the two runs down
+    assert verdicts[("test_work", "time")]["change"] > 0.5
     # cheap() did not change: whatever one run against one run says, it is nowhere near 3x
     # (on a shared machine a single-run comparison can call noise a change: docs/measurement.md)
     assert verdicts[("test_cheap", "time")]["change"] < 1.0
