@@ -22,9 +22,10 @@ def go_output(factor: float = 1.0, *, slow: str | None = None, slow_factor: floa
 
 
 def ingest(project, tmp_path, text: str, *args: str):
+    """`perfgate ingest` of canned Go output, in this process (logic: nothing is measured)."""
     f = tmp_path / f"go-{len(list(tmp_path.iterdir()))}.txt"
     f.write_text(text)
-    return project.perfgate("ingest", str(f), *args)
+    return project.perfgate_here("ingest", str(f), *args)
 
 
 @pytest.mark.measuring
