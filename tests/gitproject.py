@@ -6,6 +6,8 @@ Shared by the end-to-end tests (tests/e2e) and the `perfgate ab` tests (tests/ab
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -77,6 +79,17 @@ class GitProject:
             text=True, input=stdin, timeout=600,
         )  # fmt: skip
         return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    def perfgate_here(self, *args: str) -> Result:
+        """``perfgate ARGS`` in this process, in the project's directory with its environment: the same
+        command without an interpreter's start-up (numpy, scipy), for tests of logic that measure
+        nothing (ingest, compare, runs). Tests of what a real process does keep :meth:`perfgate`."""
+        from perfgate.cli.main import main
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.chdir(self.root), contextlib.redirect_stderr(err):
+            code = main(list(args), cwd=self.root, environ=self.env, stdout=out)
+        return Result(code, out.getvalue(), err.getvalue())
 
     def worktrees(self) -> list[str]:
         lines = self.git("worktree", "list", "--porcelain").splitlines()

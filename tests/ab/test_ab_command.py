@@ -68,6 +68,7 @@ def _verdicts(stdout: str) -> dict[str, str]:
     return {v["benchmark"].split("::")[-1]: v["status"] for v in report["verdicts"]}
 
 
+@pytest.mark.measuring
 def test_slower_head_is_a_regression_new_and_failed_benchmarks_reported(repo: Repo) -> None:
     repo.write("lib.py", LIB.format(factor=3))  # work() three times slower; cheap() unchanged
     repo.write("bench/test_b.py", BENCH.format(flaky="None"))  # sum(range(None)) raises TypeError
@@ -107,6 +108,7 @@ def test_slower_head_is_a_regression_new_and_failed_benchmarks_reported(repo: Re
     assert new["extra"] == {"mode": "ab", "interleaved": False}
 
 
+@pytest.mark.measuring
 def test_identical_code_passes_and_a_dirty_working_tree_is_the_head(repo: Repo) -> None:
     repo.write("NOTES.txt", "not code\n")  # an uncommitted change: the head is the working tree, dirty
     repo.git("add", "NOTES.txt")
@@ -132,6 +134,7 @@ def test_unknown_base_is_a_one_line_error(repo: Repo) -> None:
 @pytest.mark.parametrize(
     ("episodes", "fork", "unit"), [(1, True, "block"), (3, False, "episode"), (3, True, "episode")]
 )
+@pytest.mark.measuring
 def test_episodes_in_forks_in_the_worker_or_one_measurement_of_paired_blocks(
     repo: Repo, episodes: int, fork: bool, unit: str
 ) -> None:
@@ -158,6 +161,7 @@ def test_episodes_in_forks_in_the_worker_or_one_measurement_of_paired_blocks(
     assert repo.worktrees() == [f"worktree {repo.root}"]
 
 
+@pytest.mark.measuring
 def test_episodes_from_the_command_line(repo: Repo) -> None:
     repo.write("NOTES.txt", "not code\n")
     repo.commit("head")

@@ -1,5 +1,5 @@
-from datetime import UTC, datetime
-
+from builders import bare_run as run
+from builders import result as res
 from perfgate.gate import (
     ONE_BASELINE_NOTE,
     Budget,
@@ -9,20 +9,7 @@ from perfgate.gate import (
     evaluate,
     matches,
 )
-from perfgate.model import BenchmarkId, Direction, Environment, Result, Run, Status, new_run_id
-from perfgate.stats import summarize
-
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def res(name, values, metric="time", unit="s", direction=Direction.LOWER, error=None):
-    if error:
-        return Result(BenchmarkId(name), metric, unit, direction, error=error)
-    return Result(BenchmarkId(name), metric, unit, direction, summarize(values), samples=tuple(values))
-
-
-def run(*results):
-    return Run(new_run_id(T0), "p", T0, None, "perfgate", Environment("tb"), tuple(results))
+from perfgate.model import Direction, Status
 
 
 def test_matches():

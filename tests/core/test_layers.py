@@ -20,7 +20,20 @@ ALLOWED = {
     "report": {"model", "stats", "gate"},
     "context": {"model"},
     "config": {"model", "gate", "stats"},
+    "argtypes": set(),
+    # application: what each command does, as functions (runner: the child pytest that measures)
+    "runner": {"model", "config"},
+    "app": {"model", "stats", "gate", "measure", "adapters", "store", "context", "config", "runner"},
+    "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "app"},
+    # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
+    # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
+    # document, so it stays off the store, the application and the other front ends
+    "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config"}
+    | {"argtypes", "runner", "app", "ab"},
+    "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "argtypes"},
 }
+# the package's own modules: its public API (model and errors) and ``python -m perfgate``
+TOP = {"__init__": {"model"}, "__main__": {"cli"}, "errors": set()}
 
 
 def perfgate_imports(path: Path) -> set[str]:
@@ -51,6 +64,28 @@ def layer_files():
 def test_imports_point_downwards(layer, path):
     bad = perfgate_imports(path) - ALLOWED[layer] - {layer, "errors"}
     assert not bad, f"{path.relative_to(SRC)} ({layer}) imports perfgate.{', perfgate.'.join(sorted(bad))}"
+
+
+@pytest.mark.parametrize("module", sorted(TOP))
+def test_the_package_modules_import_little(module):
+    bad = perfgate_imports(SRC / f"{module}.py") - TOP[module] - {"errors"}
+    assert not bad, f"{module}.py imports perfgate.{', perfgate.'.join(sorted(bad))}"
+
+
+def test_every_module_has_a_layer():
+    """A new package or top-level module gets its rule here, so no import goes unchecked."""
+    known = set(ALLOWED) | set(TOP)
+    found = {p.stem if p.is_file() else p.name for p in SRC.iterdir() if p.suffix == ".py" or p.is_dir()}
+    found.discard("__pycache__")
+    assert found <= known, f"no layer rule for perfgate.{', perfgate.'.join(sorted(found - known))}"
+
+
+def test_no_module_imports_relatively():
+    """Relative imports would slip past these rules: perfgate imports absolutely."""
+    for f in SRC.rglob("*.py"):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        rel = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0]
+        assert not rel, f"{f.relative_to(SRC)}:{rel[0]}: relative import"
 
 
 def test_model_imports_only_the_standard_library():

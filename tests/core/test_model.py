@@ -2,9 +2,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import strategies
 from perfgate.errors import InputError, SchemaError
 from perfgate.model import (
     SCHEMA_VERSION,
@@ -253,3 +254,9 @@ def test_a_sample_that_is_not_finite_is_named_even_among_huge_ones() -> None:
     # two huge finite samples overflow their sum, and are still valid
     huge = (1e308, 1e308)
     assert Result(BenchmarkId("b"), "m", "s", Direction.LOWER, error="x", samples=huge).samples == huge
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(strategies.runs())
+def test_any_valid_run_round_trips_through_json(run):
+    assert loads_run(dumps_run(run)) == run

@@ -45,6 +45,10 @@ def test_cheap(benchmark):
 """
 
 
+GO = Path(__file__).resolve().parents[1] / "data" / "go-bench" / "perf-suffixarray.bench"
+"""Real Go benchmark output: canned results for tests of logic (ingested, nothing measured)."""
+
+
 class Project(GitProject):
     def __init__(self, root: Path) -> None:
         super().__init__(root, testbed="e2e")

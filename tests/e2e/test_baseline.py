@@ -3,56 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from .conftest import CODE
+import pytest
 
+from .conftest import CODE, GO
 
-def run_id(result) -> str:
-    assert result.code in (0, 1), result.stderr
-    return result.json()["run"]["id"]
-
-
-def test_a_branch_is_compared_with_its_merge_base_not_the_newest_main(project, tmp_path):
-    at_a = run_id(project.perfgate("run", "--tier", "fast", "--format", "json"))
-    project.git("checkout", "-q", "-b", "feature")
-    project.write("lib.py", CODE.format(factor=1) + "\n# feature\n")
-    project.commit("B on feature")
-    project.git("checkout", "-q", "main")
-    project.write("README", "main moves on\n")
-    project.commit("C on main")
-    at_c = run_id(project.perfgate("run", "--tier", "fast", "--format", "json"))
-
-    project.git("checkout", "-q", "feature")
-    summary = tmp_path / "summary.md"
-    project.env["GITHUB_STEP_SUMMARY"] = str(summary)
-    res = project.perfgate("run", "--tier", "fast", "--format", "json")
-    report = res.json()
-    assert report["baseline"]["run_ids"] == [at_a], (at_a, at_c)
-    assert any("merge-base" in n for n in report["notes"])
-    # the job summary got the Markdown report
-    assert summary.read_text().startswith("<!-- perfgate-report")
-
-    # on main, the latest runs on main are the baseline, newest first, but never a run of the same
-    # commit: a second run at C is judged against A's, as the first run at C was
-    project.git("checkout", "-q", "main")
-    del project.env["GITHUB_STEP_SUMMARY"]
-    report = project.perfgate("run", "--tier", "fast", "--format", "json").json()
-    assert report["baseline"]["run_ids"] == [at_a], (at_a, at_c)
-    again_c = report["run"]["id"]
-    project.write("README", "main moves on again\n")
-    project.commit("D on main")
-    report = project.perfgate("run", "--tier", "fast", "--format", "json").json()
-    assert report["baseline"]["run_ids"] == [again_c, at_c, at_a]
-
-    # --baseline pins it
-    report = project.perfgate("run", "--tier", "fast", "--baseline", at_a[:10], "--format", "json").json()
-    assert report["baseline"]["run_ids"] == [at_a]
-
-
-# --- ingested runs gated like `perfgate run` judges its own (canned results: logic, not measuring) ---
-
-GO = Path(__file__).resolve().parents[1] / "data" / "go-bench" / "perf-suffixarray.bench"
 SLOW = "BenchmarkNew/text=opticks/size=100K/bits=32"
 
 
@@ -67,9 +22,48 @@ def go_output(factor: float = 1.0, *, slow: str | None = None, slow_factor: floa
 
 
 def ingest(project, tmp_path, text: str, *args: str):
+    """`perfgate ingest` of canned Go output, in this process (logic: nothing is measured)."""
     f = tmp_path / f"go-{len(list(tmp_path.iterdir()))}.txt"
     f.write_text(text)
-    return project.perfgate("ingest", str(f), *args)
+    return project.perfgate_here("ingest", str(f), *args)
+
+
+@pytest.mark.measuring
+def test_run_is_compared_with_its_merge_base_and_baseline_pins_another(project, tmp_path):
+    """`perfgate run` applies the baseline policy (each of its rules: tests/app/test_baseline.py)."""
+    first = project.perfgate("run", "--tier", "fast", "--format", "json")
+    assert first.code == 0, first.stderr  # no baseline yet: every benchmark is new
+    at_a = first.json()["run"]["id"]
+    project.git("checkout", "-q", "-b", "feature")
+    project.write("lib.py", CODE.format(factor=1) + "\n# feature\n")
+    project.commit("B on feature")
+    project.git("checkout", "-q", "main")
+    project.write("README", "main moves on\n")
+    project.commit("C on main")
+    at_c = ingest(project, tmp_path, go_output(1.0), "--tier", "fast")  # canned: newer on main than A
+    assert at_c.code == 0, at_c.stderr
+    at_c_id = at_c.stdout.strip()
+
+    project.git("checkout", "-q", "feature")
+    summary = tmp_path / "summary.md"
+    project.env["GITHUB_STEP_SUMMARY"] = str(summary)
+    res = project.perfgate("run", "--tier", "fast", "--format", "json")
+    report = res.json()
+    assert res.code == (0 if report["passed"] else 1), res.stderr  # the exit code is the report's
+    assert report["baseline"]["run_ids"] == [at_a], (at_a, at_c_id)
+    assert any("merge-base" in n for n in report["notes"])
+    # the job summary got the Markdown report
+    assert summary.read_text().startswith("<!-- perfgate-report")
+    del project.env["GITHUB_STEP_SUMMARY"]
+
+    # --baseline pins a run the policy would not pick (a deliberate subset is enough to show it)
+    res = project.perfgate(
+        "run", "--tier", "fast", "--baseline", at_c_id[:10], "--format", "json", "--", "-k", "cheap"
+    )
+    assert res.json()["baseline"]["run_ids"] == [at_c_id], res.stderr
+
+
+# --- ingested runs gated like `perfgate run` judges its own (canned results: logic, not measuring) ---
 
 
 def main_history(project, tmp_path) -> list[str]:
@@ -169,6 +163,7 @@ def test_report_flags_without_gate_are_refused_and_format_still_names_an_input_f
     assert both.code == 2 and "give one" in both.stderr
 
 
+@pytest.mark.measuring
 def test_run_with_a_pytest_selection_is_a_subset_and_a_lost_benchmark_fails(project):
     """`perfgate run -- -k ...` measures a deliberate subset: what it leaves out is missing, not lost.
     A test module that stops collecting a benchmark is lost: the gate fails on it."""

@@ -6,6 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 GO = DATA / "go-bench" / "perf-suffixarray.bench"
 
@@ -33,12 +35,12 @@ def test_go_allocations_doubled_is_a_regression(project, tmp_path):
     name = "BenchmarkNew/text=opticks/size=100K/bits=32"
     new.write_text(doubled_allocs(GO.read_text(), name))
 
-    same = project.perfgate("compare", str(old), str(old), "--format", "json")
+    same = project.perfgate_here("compare", str(old), str(old), "--format", "json")
     assert same.code == 0, same.stderr
     statuses = {v["status"] for v in same.json()["verdicts"]}
     assert "regression" not in statuses and len(same.json()["verdicts"]) == 42 * 4
 
-    res = project.perfgate("compare", str(old), str(new), "--format", "json")
+    res = project.perfgate_here("compare", str(old), str(new), "--format", "json")
     assert res.code == 1, res.stderr
     regressions = [(v["benchmark"], v["metric"]) for v in res.json()["verdicts"] if v["status"] == "regression"]
     assert regressions == [("index/suffixarray." + name, "allocations")]
@@ -88,9 +90,9 @@ def test_ingest_a_directory_becomes_one_run(project, tmp_path):
     d.mkdir()
     shutil.copy(DATA / "hyperfine" / "3em-tools-benchmarks-results.json", d / "a.json")
     shutil.copy(GO, d / "b.txt")
-    res = project.perfgate("ingest", str(d))
+    res = project.perfgate_here("ingest", str(d))
     assert res.code == 0, res.stderr
-    run = project.perfgate("show", res.stdout.strip(), "--format", "json").json()["run"]
+    run = project.perfgate_here("show", res.stdout.strip(), "--format", "json").json()["run"]
     assert run["source"] == "mixed"
     sources = {r["benchmark"]["name"].split(".")[0] for r in run["results"]}
     assert "index/suffixarray" in sources
@@ -108,6 +110,7 @@ def _pytest_json(project, out: Path) -> None:
     )  # fmt: skip
 
 
+@pytest.mark.measuring
 def test_compare_and_ingest_read_what_pytest_perfgate_json_wrote(project, tmp_path):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     _pytest_json(project, a)
@@ -119,7 +122,8 @@ def test_compare_and_ingest_read_what_pytest_perfgate_json_wrote(project, tmp_pa
     assert res.code == 1, res.stderr
     verdicts = {(v["benchmark"].split("::")[-1], v["metric"]): v for v in res.json()["verdicts"]}
     assert verdicts[("test_work", "time")]["status"] == "regression"
-    assert verdicts[("test_work", "time")]["change"] > 1.0
+    # three times the work: well above +50% even when the machine slows one of the two runs down
+    assert verdicts[("test_work", "time")]["change"] > 0.5
     # cheap() did not change: whatever one run against one run says, it is nowhere near 3x
     # (on a shared machine a single-run comparison can call noise a change: docs/measurement.md)
     assert verdicts[("test_cheap", "time")]["change"] < 1.0
@@ -141,12 +145,12 @@ RADIO = DATA / "go-bench"
 
 def test_a_go_run_killed_by_its_timeout_fails_the_gate(project, tmp_path):
     """Issue 9 case 5: the killed run used to be stored complete, "2 missing, gate passed"."""
-    base = project.perfgate("ingest", str(RADIO / "radio-complete.txt"), "--gate", "--format", "json")
+    base = project.perfgate_here("ingest", str(RADIO / "radio-complete.txt"), "--gate", "--format", "json")
     assert base.code == 0, base.stderr
     project.write("README", "next\n")
     project.commit("B")
     killed = RADIO / "radio-timeout-sigquit.txt"
-    res = project.perfgate("ingest", str(killed), "--gate", "--format", "json")
+    res = project.perfgate_here("ingest", str(killed), "--gate", "--format", "json")
     assert res.code == 1, res.stderr
     report = res.json()
     assert report["run"]["status"] == "failed" and report["passed"] is False
@@ -156,35 +160,35 @@ def test_a_go_run_killed_by_its_timeout_fails_the_gate(project, tmp_path):
     assert any("missing from this run" in n for n in report["notes"])
 
     # stored as failed, with what it did measure
-    shown = project.perfgate("show", report["run"]["id"], "--format", "json").json()["run"]
+    shown = project.perfgate_here("show", report["run"]["id"], "--format", "json").json()["run"]
     assert shown["status"] == "failed"
 
     # a failed run is no baseline: the next commit is judged against the complete run
     project.write("README", "after\n")
     project.commit("C")
-    after = project.perfgate("ingest", str(RADIO / "radio-complete.txt"), "--gate", "--format", "json")
+    after = project.perfgate_here("ingest", str(RADIO / "radio-complete.txt"), "--gate", "--format", "json")
     assert after.code == 0, after.stderr
     assert after.json()["baseline"]["run_ids"] == [base.json()["run"]["id"]]
 
 
 def test_missing_benchmarks_fail_the_gate_unless_the_run_is_a_subset(project, tmp_path):
     full = RADIO / "radio-complete.txt"
-    assert project.perfgate("ingest", str(full), "--gate").code == 0
+    assert project.perfgate_here("ingest", str(full), "--gate").code == 0
     project.write("README", "next\n")
     project.commit("B")
     part = tmp_path / "encode-only.txt"
     part.write_text("\n".join(ln for ln in full.read_text().splitlines() if "BenchmarkDecode" not in ln))
-    lost = project.perfgate("ingest", str(part), "--gate", "--format", "json")
+    lost = project.perfgate_here("ingest", str(part), "--gate", "--format", "json")
     assert lost.code == 1, lost.stderr
     assert lost.json()["run"]["status"] == "complete"
     (missing,) = [v for v in lost.json()["verdicts"] if v["status"] == "missing" and v["metric"] == "time"]
     assert missing["benchmark"] == "example.com/radio.BenchmarkDecode"
 
     # the same between two files, with no store
-    assert project.perfgate("compare", str(full), str(part)).code == 1
-    assert project.perfgate("compare", str(full), str(part), "--subset").code == 0
+    assert project.perfgate_here("compare", str(full), str(part)).code == 1
+    assert project.perfgate_here("compare", str(full), str(part), "--subset").code == 0
 
-    subset = project.perfgate("ingest", str(part), "--gate", "--subset", "--format", "json")
+    subset = project.perfgate_here("ingest", str(part), "--gate", "--subset", "--format", "json")
     assert subset.code == 0, subset.stderr
     assert "subset" in subset.json()["run"]["tags"]
     decode = [v["status"] for v in subset.json()["verdicts"] if v["benchmark"].endswith("Decode")]
@@ -202,28 +206,28 @@ def test_compare_git_refs_honours_the_tier(project, tmp_path):
     fast_only = tmp_path / "fast.txt"
     fast_only.write_text("\n".join(ln for ln in full.read_text().splitlines() if "BenchmarkDecode" not in ln))
     for tier, f in (("fast", fast_only), ("slow", full)):
-        assert project.perfgate("ingest", str(f), "--tier", tier).code == 0
+        assert project.perfgate_here("ingest", str(f), "--tier", tier).code == 0
     project.git("checkout", "-q", "-b", "head")
     project.write("README", "head\n")
     project.commit("head")
-    assert project.perfgate("ingest", str(fast_only), "--tier", "fast").code == 0
+    assert project.perfgate_here("ingest", str(fast_only), "--tier", "fast").code == 0
 
-    res = project.perfgate("compare", "main", "head", "--format", "json")
+    res = project.perfgate_here("compare", "main", "head", "--format", "json")
     assert res.code == 0, res.stderr
     assert res.json()["run"]["tier"] == "fast"
     assert {v["status"] for v in res.json()["verdicts"]} - {"unchanged", "inconclusive"} == set()
 
     # the slow tier of main has no counterpart at head: said, not compared with the fast run
-    slow = project.perfgate("compare", "main", "head", "--tier", "slow")
+    slow = project.perfgate_here("compare", "main", "head", "--tier", "slow")
     assert slow.code == 2 and "no run of tier 'slow'" in slow.stderr and "fast" in slow.stderr
     # two run ids of different tiers are refused
     runs = {
-        r["tier"]: r["id"] for r in project.perfgate("runs", "--branch", "main", "--format", "json").json()
+        r["tier"]: r["id"] for r in project.perfgate_here("runs", "--branch", "main", "--format", "json").json()
     }
-    mixed = project.perfgate("compare", runs["slow"], runs["fast"])
+    mixed = project.perfgate_here("compare", runs["slow"], runs["fast"])
     assert mixed.code == 2 and "different tiers" in mixed.stderr
     # a result file has no tier: the ref stands for its run of the configured default tier
-    by_file = project.perfgate("compare", "main", str(fast_only), "--format", "json")
+    by_file = project.perfgate_here("compare", "main", str(fast_only), "--format", "json")
     assert by_file.code == 0, by_file.stderr
     assert by_file.json()["baseline"]["run_ids"] == [runs["fast"]]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import builders
 from perfgate.model import BenchmarkId, Direction, Result, Summary
-from perfgate.stats import MetricPair, summarize
+from perfgate.stats import MetricPair
 
 
 def result(
@@ -14,9 +15,8 @@ def result(
     metric: str = "time",
     direction: Direction = Direction.LOWER,
 ) -> Result:
-    xs = tuple(float(v) for v in values)
-    unit = "s" if direction is Direction.LOWER else "ops/s"
-    return Result(BenchmarkId(name), metric, unit, direction, summarize(xs), xs)
+    """:func:`builders.result` with the values first, the unit following the direction."""
+    return builders.result(name, values, metric, "s" if direction is Direction.LOWER else "ops/s", direction)
 
 
 def summary_only(median: float, n: int = 10, name: str = "bench") -> Result:

@@ -2,120 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from perfgate.model import (
-    BenchmarkId,
-    CIInfo,
-    Direction,
-    Environment,
-    GitInfo,
-    Result,
-    Run,
-    RunStatus,
-    new_run_id,
-)
-from perfgate.stats import summarize
+from builders import T0, RunFactory, make_result, sha
+from perfgate.model import CIInfo, Direction, Environment, GitInfo, Run, RunStatus
 from perfgate.store import SqlStore, open_store
 
-T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-_UNSET: Any = object()
-
-
-def sha(label: str | int) -> str:
-    """A deterministic 40-hex commit sha for ``label``."""
-    return hashlib.sha1(str(label).encode()).hexdigest()
-
-
-def make_result(
-    name: str,
-    metric: str = "time",
-    *,
-    samples: Sequence[float] | None = None,
-    error: str | None = None,
-    unit: str = "s",
-    direction: Direction = Direction.LOWER,
-    group: str | None = None,
-    params: tuple[tuple[str, str], ...] = (),
-    extra: dict[str, Any] | None = None,
-) -> Result:
-    """A result; with ``error`` and no samples, a failed result without a summary."""
-    if samples is None:
-        samples = () if error is not None else (1.0e-3, 1.1e-3, 0.95e-3, 1.05e-3, 1.02e-3, 0.99e-3, 1.3e-3)
-    return Result(
-        benchmark=BenchmarkId(name, group, params),
-        metric=metric,
-        unit=unit,
-        direction=direction,
-        summary=summarize(samples) if samples else None,
-        samples=tuple(samples),
-        rounds=len(samples) or None,
-        iterations=100 if samples else None,
-        warmup=1 if samples else None,
-        error=error,
-        extra=extra or {},
-    )
-
-
-class RunFactory:
-    """Builds valid Runs with deterministic ids (ULIDs from ``started`` and a counter)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(
-        self,
-        *,
-        project: str = "demo",
-        started: datetime | None = None,
-        branch: str | None = "main",
-        commit: str | None = _UNSET,
-        commit_time: datetime | None = _UNSET,
-        git: bool = True,
-        testbed: str = "ci-linux",
-        tier: str | None = None,
-        source: str = "perfgate",
-        status: RunStatus = RunStatus.COMPLETE,
-        results: Sequence[Result] | None = None,
-        ci: CIInfo | None = None,
-        tags: tuple[str, ...] = (),
-        run_id: str | None = None,
-    ) -> Run:
-        self.count += 1
-        n = self.count
-        if started is None:
-            started = T0 + timedelta(minutes=n)
-        if commit is _UNSET:
-            commit = sha(n)
-        if commit_time is _UNSET:
-            commit_time = started - timedelta(hours=1)
-        gitinfo = (
-            GitInfo(commit=commit, branch=branch, commit_time=commit_time, parents=(sha(f"p{n}"),))
-            if git and commit is not None
-            else None
-        )
-        if results is None:
-            results = (make_result("bench_a"), make_result("bench_b"))
-        return Run(
-            id=run_id or new_run_id(now=started, rand=n.to_bytes(10, "big")),
-            project=project,
-            started=started,
-            finished=started + timedelta(seconds=30),
-            source=source,
-            environment=Environment(testbed=testbed, fingerprint=f"fp-{testbed}"),
-            results=tuple(results),
-            status=status,
-            tier=tier,
-            tags=tags,
-            git=gitinfo,
-            ci=ci,
-        )
+__all__ = ["T0", "RunFactory", "make_result", "rich_run", "sha"]  # the store tests import these from here
 
 
 @pytest.fixture
