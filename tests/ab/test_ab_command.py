@@ -175,3 +175,36 @@ def test_episodes_from_the_command_line(repo: Repo) -> None:
     assert "--episodes" in bad.stderr and "expected a whole number >= 1" in bad.stderr
     helptext = repo.perfgate("ab", "--help").stdout
     assert f"default: {DEFAULT_EPISODES}" in " ".join(helptext.split())
+
+
+STALL = """\
+import time
+
+calls = 0
+
+
+def stall():
+    global calls
+    calls += 1
+    if calls > 2000:
+        time.sleep(30)  # a call that hangs, well past the tier's timeout
+
+
+def test_stall(benchmark):
+    benchmark(stall)
+"""
+
+
+def test_a_call_past_the_tier_timeout_fails_that_benchmark_and_the_rest_is_measured(repo: Repo) -> None:
+    # The tier's timeout reaches ab's workers as it reaches `perfgate run`'s pytest (one builder).
+    repo.write("pyproject.toml", PYPROJECT + 'timeout = "1s"\n')
+    repo.commit("a timeout")
+    repo.write("bench/test_stall.py", STALL)
+    repo.commit("head")
+    cp = repo.perfgate("ab", "--base", "HEAD~1", "--head", "HEAD", "--threshold", "50%", "--format", "json")
+    assert cp.code == 1, cp.stderr
+    report = json.loads(cp.stdout)
+    stall = next(v for v in report["verdicts"] if v["benchmark"].endswith("test_stall"))
+    assert stall["status"] == "failed" and "timed out after 1s" in stall["reason"]
+    assert _verdicts(cp.stdout)["test_work"] not in ("failed", "new")
+

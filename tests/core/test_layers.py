@@ -20,6 +20,7 @@ ALLOWED = {
     "report": {"model", "stats", "gate"},
     "context": {"model"},
     "config": {"model", "gate", "stats"},
+    "invocation": {"config"},
 }
 
 

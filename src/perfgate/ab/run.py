@@ -44,6 +44,7 @@ from perfgate.app import Workspace, build_run
 from perfgate.config import Config, Tier
 from perfgate.errors import MeasureError
 from perfgate.gate import Outcome, evaluate
+from perfgate.invocation import QUIET, pytest_args
 from perfgate.model import BenchmarkId, Direction, Result, ResultsDoc, Run, RunStatus, utcnow
 from perfgate.report import Console
 from perfgate.stats import CompareSettings
@@ -93,16 +94,7 @@ def _tier(cfg: Config, name: str | None) -> Tier | None:
 
 
 def _pytest_args(cfg: Config, tier: Tier | None, cwd: Path, extra: Sequence[str]) -> list[str]:
-    args = ["--perfgate", "-p", "no:benchmark", "-p", "no:codspeed", "-p", "no:cacheprovider", "-q"]
-    if tier is not None and tier.max_time is not None:
-        args += ["--benchmark-max-time", repr(tier.max_time)]
-    args += cfg.pytest_args
-    if tier is not None:
-        args += tier.select
-    args += extra
-    if not any(not a.startswith("-") and (cwd / a.split("::")[0]).exists() for a in extra):
-        args += cfg.benchmarks
-    return args
+    return pytest_args(cfg, tier, extra, mode=("--perfgate", *QUIET), cwd=cwd)
 
 
 def _env(side: Side, environ: Mapping[str, str], seed: int) -> dict[str, str]:
