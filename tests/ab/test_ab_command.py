@@ -16,6 +16,7 @@ name = "abdemo"
 
 [tool.perfgate]
 benchmarks = ["bench"]
+default_tier = "fast"
 
 [tool.perfgate.tiers.fast]
 max_time = "0.05s"
@@ -208,3 +209,15 @@ def test_a_call_past_the_tier_timeout_fails_that_benchmark_and_the_rest_is_measu
     assert stall["status"] == "failed" and "timed out after 1s" in stall["reason"]
     assert _verdicts(cp.stdout)["test_work"] not in ("failed", "new")
 
+
+def test_the_configured_default_tier_is_the_one_ab_measures_with(repo: Repo) -> None:
+    from perfgate.app import Workspace
+
+    pyproject = PYPROJECT.replace('default_tier = "fast"', 'default_tier = "pr"')
+    pr = '\n[tool.perfgate.tiers.pr]\nmax_time = "0.05s"\nselect = ["-k", "cheap"]\n'
+    repo.write("pyproject.toml", pyproject + pr)
+    repo.commit("head")
+    ws = Workspace.discover(repo.root, environ=repo.env)
+    res = run_ab(ws, base="HEAD~1", head="HEAD", threshold=0.5, episodes=1, store_runs=False)
+    assert res.head.tier == "pr" and res.base.tier == "pr"
+    assert [r.benchmark.name.split("::")[-1] for r in res.head.results] == ["test_cheap"]

@@ -87,12 +87,6 @@ class _Bench:
     warmup: int = 0
 
 
-def _tier(cfg: Config, name: str | None) -> Tier | None:
-    if name is None and "fast" in cfg.tiers:
-        name = "fast"
-    return cfg.tier(name)
-
-
 def _pytest_args(cfg: Config, tier: Tier | None, cwd: Path, extra: Sequence[str]) -> list[str]:
     return pytest_args(cfg, tier, extra, mode=("--perfgate", *QUIET), cwd=cwd)
 
@@ -367,7 +361,7 @@ def run_ab(
     warmed up again), and the paired test takes one log ratio per episode; ``episodes=1`` measures once
     and pairs ABBA blocks instead."""
     cfg = ws.config
-    t = _tier(cfg, tier)
+    t = cfg.tier(tier)
     max_time = t.max_time if t is not None and t.max_time is not None else DEFAULT_MAX_TIME
     budget = t.budget if t is not None else None
     warnings: list[str] = []

@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ab", help="run base and head interleaved on this machine, compare, gate (for PRs)")
     p.add_argument("--base", required=True, metavar="REF", help="the git ref to compare against")
     p.add_argument("--head", metavar="REF", help="the git ref to judge (default: the working tree as it is)")
-    p.add_argument("--tier", help="tier from the configuration (default: 'fast' when configured)")
+    p.add_argument("--tier", help="tier from the configuration (default: its default_tier)")
     p.add_argument("--seed", type=int, default=0, help="seed of the A/B turn order (default: 0)")
     p.add_argument(
         "--episodes",
