@@ -19,7 +19,7 @@ ALLOWED = {
     "store": {"model", "stats"},
     "report": {"model", "stats", "gate"},
     "context": {"model"},
-    "config": {"model", "gate", "stats"},
+    "config": {"model", "gate", "stats", "measure"},
     "invocation": {"config"},
 }
 

@@ -23,6 +23,7 @@ from perfgate.config import load_config, parse_duration, parse_percent
 from perfgate.context import Redactor, redact_run, redactor, strip_credentials
 from perfgate.errors import PerfgateError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome
+from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, SpecError
 from perfgate.model import dumps_run
 from perfgate.report import (
     Console,
@@ -199,15 +200,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-w", "--warmup", type=int, default=0, metavar="N", help="warm-up runs (default: 0)")
     p.add_argument("-r", "--runs", type=int, metavar="N", help="exactly N timed runs")
     p.add_argument(
-        "-m", "--min-runs", type=int, default=10, metavar="N", help="at least N runs (default: 10)"
+        "-m",
+        "--min-runs",
+        type=int,
+        default=DEFAULT_MIN_RUNS,
+        metavar="N",
+        help=f"at least N runs (default: {DEFAULT_MIN_RUNS})",
     )
     p.add_argument("-M", "--max-runs", type=int, metavar="N", help="at most N runs (default: no limit)")
     p.add_argument(
         "--max-time",
         type=_duration,
-        default=3.0,
+        default=DEFAULT_MAX_TIME,
         metavar="DURATION",
-        help="time to fill with runs (default: 3s)",
+        help=f"time to fill with runs (default: {DEFAULT_MAX_TIME:g}s)",
     )
     p.add_argument("-p", "--prepare", metavar="CMD", help="run before every run (untimed)")
     p.add_argument("--cleanup", metavar="CMD", help="run once after the last run")
@@ -697,9 +703,16 @@ def _command_specs(args: argparse.Namespace) -> list[CommandSpec]:
                     show_output=args.show_output,
                 )
             )
-        except ValueError as exc:
-            raise UsageError(f"perfgate cmd: {exc}") from None
+        except SpecError as exc:
+            raise UsageError(f"perfgate cmd: {_cmd_flag(exc.key)}: {exc.problem}") from None
     return specs
+
+
+def _cmd_flag(key: str) -> str:
+    """The ``perfgate cmd`` flag that sets the command benchmark setting ``key`` (see SpecError)."""
+    if key.startswith("parameters."):
+        return f"-L {key.removeprefix('parameters.')}"
+    return {"command": "the command", "parameters": "-L"}.get(key, "--" + key.replace("_", "-"))
 
 
 def _cmd_cmd(
