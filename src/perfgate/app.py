@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfgate import context
-from perfgate.config import Config, Tier, load_config
+from perfgate.config import Config, Tier, is_url, load_config
 from perfgate.errors import ContextError, InputError, MeasureError, NotFoundError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate
 from perfgate.model import (
@@ -95,7 +95,7 @@ class Workspace:
             s.close()
 
     def has_store(self) -> bool:
-        return "://" in self.url or Path(self.url).exists()
+        return is_url(self.url) or Path(self.url).exists()
 
     def redactor(self) -> context.Redactor:
         """What keeps this environment's secrets (and the configured ``redact`` variables) out of

@@ -71,6 +71,7 @@ __all__ = [
     "Config",
     "Tier",
     "find_config",
+    "is_url",
     "load_config",
     "parse_config",
     "parse_duration",
@@ -100,6 +101,12 @@ class BaselineConfig:
     pin: str | None = None
 
 
+def is_url(location: str) -> bool:
+    """Whether a store location (``storage``, ``--store``, ``$PERFGATE_DATABASE_URL``) is a URL such as
+    ``postgresql://host/db`` or ``sqlite:///x.db``, rather than a file path."""
+    return "://" in location
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     root: Path
@@ -126,7 +133,7 @@ class Config:
 
     def storage_url(self) -> str:
         """The store location: a URL as given, or a path resolved against the project root."""
-        if "://" in self.storage:
+        if is_url(self.storage):
             return self.storage
         p = Path(self.storage).expanduser()
         return str(p if p.is_absolute() else self.root / p)

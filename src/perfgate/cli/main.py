@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__, app
 from perfgate.argtypes import positive_int
-from perfgate.config import load_config, parse_duration, parse_percent
+from perfgate.config import is_url, load_config, parse_duration, parse_percent
 from perfgate.context import Redactor, redact_run, redactor, strip_credentials
 from perfgate.errors import PerfgateError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome
@@ -371,7 +371,7 @@ def _note_config_root(ws: app.Workspace, cwd: Path, given: Path) -> None:
     cfg = ws.config
     if cfg.root == cwd.resolve() or ws.store_url is not None:
         return
-    if "://" in cfg.storage or Path(cfg.storage).expanduser().is_absolute():
+    if is_url(cfg.storage) or Path(cfg.storage).expanduser().is_absolute():
         return
     sys.stderr.write(
         f"perfgate: project root {cfg.root} (the directory of --config {given}); store {ws.url}\n"
