@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser", "main"]
 
-EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_ERROR = 0, 2  # 1 is the gate's: Outcome.exit_code
 
 
 class _Parser(argparse.ArgumentParser):
@@ -334,15 +334,14 @@ class _Out:
 def _report(
     args: argparse.Namespace, outcome: Outcome, console: Console, out: _Out, environ: Mapping[str, str]
 ) -> int:
-    git = outcome.baseline_git
     if args.format == "json":
-        out.write(render_json(outcome, baseline_git=git))
+        out.write(render_json(outcome))
     elif args.format == "markdown":
-        out.write(render_markdown(outcome, baseline_git=git))
+        out.write(render_markdown(outcome))
     else:
-        out.write(render_text(outcome, console, baseline_git=git))
+        out.write(render_text(outcome, console))
     if environ.get("GITHUB_STEP_SUMMARY"):
-        append_step_summary(render_markdown(outcome, baseline_git=git), environ)
+        append_step_summary(render_markdown(outcome), environ)
     code = outcome.exit_code(args.warn_only)
     if args.warn_only and not outcome.passed:
         sys.stderr.write("perfgate: --warn-only: the gate failed, exiting 0\n")

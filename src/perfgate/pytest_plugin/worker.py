@@ -94,7 +94,7 @@ def configure(config: pytest.Config, timeout: float | None = None) -> None:
     if not config.getoption("perfgate"):
         raise pytest.UsageError("perfgate: --perfgate-worker needs --perfgate")
     r, w = parse_fds(raw)
-    # Summaries need scipy (seconds to import): load it now, while the other side starts up too, rather
+    # Summaries need numpy (a second to import): load it now, while the other side starts up too, rather
     # than after the first benchmark, where the controller would wait for it.
     import perfgate.stats.summary  # noqa: F401
 
