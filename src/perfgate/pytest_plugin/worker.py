@@ -21,8 +21,9 @@ The conversation, one JSON object per line (``->`` worker to controller, ``<-`` 
    **episode** of the same benchmark: the worker lays ``k`` fresh objects on its heap (kept alive for the
    episode, so the objects the benchmark allocates land elsewhere than in the last episode), calibrates
    again and answers ``ready`` again, then serves ``run`` commands as before. An exception from the
-   benchmarked code is answered with ``-> {"type": "error", "error": "Type: message"}`` and then fails
-   the test as usual.
+   benchmarked code, or a call that runs past ``--perfgate-timeout`` (armed only while the worker
+   calibrates or runs rounds, never while it waits for a command), is answered with
+   ``-> {"type": "error", "error": "Type: message"}`` and then fails the test as usual.
 3. after every selected test, passed, failed or skipped: ``-> {"type": "end", "id": ..., "outcome": ...}``.
 4. at the end of the session: ``-> {"type": "bye"}``.
 """
