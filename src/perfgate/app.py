@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfgate import context
-from perfgate.config import CommandConfig, Config, Tier, load_config
+from perfgate.config import Config, Tier, is_url, load_config
 from perfgate.errors import (
     AmbiguousError,
     ContextError,
@@ -104,7 +104,7 @@ class Workspace:
             s.close()
 
     def has_store(self) -> bool:
-        return "://" in self.url or Path(self.url).exists()
+        return is_url(self.url) or Path(self.url).exists()
 
     def redactor(self) -> context.Redactor:
         """What keeps this environment's secrets (and the configured ``redact`` variables) out of
@@ -480,33 +480,13 @@ def ingest_gate(
 # --- command benchmarks ------------------------------------------------------------------------
 
 
-def _command_spec(c: CommandConfig, tier: Tier | None) -> CommandSpec:
-    from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, CommandSpec
-
-    try:
-        return CommandSpec(
-            command=c.command,
-            name=c.name,
-            shell=c.shell,
-            warmup=c.warmup,
-            runs=c.runs,
-            min_runs=c.min_runs if c.min_runs is not None else DEFAULT_MIN_RUNS,
-            max_runs=c.max_runs,
-            max_time=c.max_time if c.max_time is not None else DEFAULT_MAX_TIME,
-            prepare=c.prepare,
-            cleanup=c.cleanup,
-            ignore_failure=c.ignore_failure,
-            # a run that outlives the tier's per-benchmark timeout is stopped like a benchmark would be
-            timeout=c.timeout if c.timeout is not None else (tier.timeout if tier is not None else None),
-            parameters=c.parameters,
-        )
-    except ValueError as exc:
-        raise UsageError(f"command {c.name or c.command!r}: {exc}") from None
-
-
 def command_specs(cfg: Config, tier: Tier | None) -> tuple[CommandSpec, ...]:
     """The configured command benchmarks that run in ``tier`` (all of them without a tier)."""
-    return tuple(_command_spec(c, tier) for c in cfg.commands if c.runs_in(tier.name if tier else None))
+    specs = [c for c in cfg.commands if c.runs_in(tier.name if tier else None)]
+    if tier is None or tier.timeout is None:
+        return tuple(specs)
+    # a run that outlives the tier's per-benchmark timeout is stopped like a benchmark would be
+    return tuple(c if c.timeout is not None else replace(c, timeout=tier.timeout) for c in specs)
 
 
 def measure_commands(

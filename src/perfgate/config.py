@@ -62,15 +62,16 @@ from typing import Any
 
 from perfgate.errors import ConfigError
 from perfgate.gate import Budget, Policy, ThresholdOverride
+from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, CommandSpec, SpecError
 from perfgate.model import METRICS, normalize
 from perfgate.stats import MACHINE_SHIFT_MODES, SeverityRule, parse_severity_rules
 
 __all__ = [
     "BaselineConfig",
-    "CommandConfig",
     "Config",
     "Tier",
     "find_config",
+    "is_url",
     "load_config",
     "parse_config",
     "parse_duration",
@@ -100,27 +101,10 @@ class BaselineConfig:
     pin: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CommandConfig:
-    """One ``[[tool.perfgate.commands]]`` table (the measuring side is ``perfgate.measure.command``)."""
-
-    command: str | tuple[str, ...]
-    name: str | None = None
-    shell: bool = False
-    warmup: int = 0
-    runs: int | None = None
-    min_runs: int | None = None
-    max_runs: int | None = None
-    max_time: float | None = None
-    prepare: str | tuple[str, ...] | None = None
-    cleanup: str | tuple[str, ...] | None = None
-    ignore_failure: bool = False
-    timeout: float | None = None
-    parameters: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    tiers: tuple[str, ...] | None = None  # None: every tier (and runs without a tier)
-
-    def runs_in(self, tier: str | None) -> bool:
-        return self.tiers is None or tier is None or tier in self.tiers
+def is_url(location: str) -> bool:
+    """Whether a store location (``storage``, ``--store``, ``$PERFGATE_DATABASE_URL``) is a URL such as
+    ``postgresql://host/db`` or ``sqlite:///x.db``, rather than a file path."""
+    return "://" in location
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +124,7 @@ class Config:
     budgets: tuple[Budget, ...] = ()
     baseline: BaselineConfig = BaselineConfig()
     severity: tuple[SeverityRule, ...] = ()
-    commands: tuple[CommandConfig, ...] = ()
+    commands: tuple[CommandSpec, ...] = ()
     # environment variables whose values are redacted from stored and printed messages, besides the
     # secret-looking ones perfgate finds itself (perfgate.context.secrets)
     redact: tuple[str, ...] = ()
@@ -149,7 +133,7 @@ class Config:
 
     def storage_url(self) -> str:
         """The store location: a URL as given, or a path resolved against the project root."""
-        if "://" in self.storage:
+        if is_url(self.storage):
             return self.storage
         p = Path(self.storage).expanduser()
         return str(p if p.is_absolute() else self.root / p)
@@ -362,7 +346,8 @@ def _count(t: _Table, k: str, least: int) -> int | None:
     return v
 
 
-def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandConfig:
+def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandSpec:
+    """One ``[[commands]]`` table, parsed into the measuring layer's spec (which checks the rules)."""
     t.check_keys({
         "name", "command", "shell", "warmup", "runs", "min_runs", "max_runs", "max_time", "prepare",
         "cleanup", "ignore_failure", "timeout", "parameters", "tiers",
@@ -371,9 +356,6 @@ def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandConfig:
         raise t.error("command", "missing (a string or a list of arguments)")
     command = _command_line(t, "command")
     assert command is not None
-    name = t.get("name", str)
-    if name is not None and not name.strip():
-        raise t.error("name", "must not be empty")
     params: list[tuple[str, tuple[str, ...]]] = []
     pt = t.sub("parameters")
     if pt is not None:
@@ -383,12 +365,6 @@ def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandConfig:
             if not all(isinstance(x, str | int | float) and not isinstance(x, bool) for x in values):
                 raise pt.error(pname, f"values must be strings or numbers, got {values!r}")
             params.append((pname, tuple(str(x) for x in values)))
-    prepare, cleanup = _command_line(t, "prepare"), _command_line(t, "cleanup")
-    texts = [name or "", command, prepare or "", cleanup or ""]
-    flat = " ".join(x if isinstance(x, str) else " ".join(x) for x in texts)
-    for pname, _ in params:
-        if "{" + pname + "}" not in flat:
-            raise t.error(f"parameters.{pname}", f"not used: write {{{pname}}} in the command")
     tier_names = None
     if "tiers" in t.data:
         tier_names = t.strings("tiers")
@@ -396,25 +372,26 @@ def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandConfig:
             if tn not in tiers:
                 known = ", ".join(sorted(tiers)) or "none configured"
                 raise t.error("tiers", f"no tier named {tn!r} (tiers: {known})")
-    min_runs, max_runs = _count(t, "min_runs", 0), _count(t, "max_runs", 1)
-    if min_runs is not None and max_runs is not None and max_runs < min_runs:
-        raise t.error("max_runs", f"{max_runs} is below min_runs {min_runs}")
-    return CommandConfig(
-        command=command,
-        name=name,
-        shell=t.get("shell", bool, False),
-        warmup=_count(t, "warmup", 0) or 0,
-        runs=_count(t, "runs", 1),
-        min_runs=min_runs,
-        max_runs=max_runs,
-        max_time=t.convert("max_time", parse_duration),
-        prepare=prepare,
-        cleanup=cleanup,
-        ignore_failure=t.get("ignore_failure", bool, False),
-        timeout=t.convert("timeout", parse_duration),
-        parameters=tuple(params),
-        tiers=tier_names,
-    )
+    max_time = t.convert("max_time", parse_duration)
+    try:
+        return CommandSpec(
+            command=command,
+            name=t.get("name", str),
+            shell=t.get("shell", bool, False),
+            warmup=t.get("warmup", int, 0),
+            runs=t.get("runs", int),
+            min_runs=t.get("min_runs", int, DEFAULT_MIN_RUNS),
+            max_runs=t.get("max_runs", int),
+            max_time=DEFAULT_MAX_TIME if max_time is None else max_time,
+            prepare=_command_line(t, "prepare"),
+            cleanup=_command_line(t, "cleanup"),
+            ignore_failure=t.get("ignore_failure", bool, False),
+            timeout=t.convert("timeout", parse_duration),
+            parameters=tuple(params),
+            tiers=tier_names,
+        )
+    except SpecError as exc:
+        raise t.error(exc.key, exc.problem) from None
 
 
 _KEYS = {
@@ -454,7 +431,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         if runs < 1:
             raise bt.error("runs", f"must be at least 1, got {runs}")
         baseline = BaselineConfig(branch=bt.get("branch", str), runs=runs, pin=bt.get("pin", str))
-    commands: list[CommandConfig] = []
+    commands: list[CommandSpec] = []
     for i, c in enumerate(t.get("commands", list, [])):
         if not isinstance(c, dict):
             raise t.error(f"commands[{i}]", "expected a table ([[tool.perfgate.commands]])")

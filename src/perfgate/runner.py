@@ -22,6 +22,7 @@ from pathlib import Path
 
 from perfgate.config import Config, Tier
 from perfgate.errors import MeasureError
+from perfgate.invocation import pytest_args, pytest_argv
 from perfgate.model import ResultsDoc, RunStatus, results_from_dict, utcnow
 
 __all__ = ["PytestRun", "die_with_parent", "pytest_command", "run_pytest"]
@@ -115,28 +116,8 @@ class PytestRun:
 def pytest_command(
     cfg: Config, tier: Tier | None, json_path: Path, extra_args: Sequence[str] = ()
 ) -> list[str]:
-    cmd = [sys.executable, "-m", "pytest", "--perfgate-json", str(json_path), "--benchmark-only"]
-    # One owner of the `benchmark` fixture: under `perfgate run` it is perfgate's.
-    cmd += ["-p", "no:benchmark", "-p", "no:codspeed"]
-    if tier is not None:
-        if tier.timeout is not None:
-            cmd += ["--perfgate-timeout", repr(tier.timeout)]
-        if tier.budget is not None:
-            cmd += ["--perfgate-budget", repr(tier.budget)]
-        if tier.max_time is not None:
-            cmd += ["--benchmark-max-time", repr(tier.max_time)]
-        if tier.passes is not None:
-            cmd += ["--perfgate-passes", str(tier.passes)]
-        if tier.processes is not None:
-            cmd += ["--perfgate-processes", str(tier.processes)]
-    cmd += cfg.pytest_args
-    if tier is not None:
-        cmd += tier.select
-    cmd += extra_args
-    has_paths = any(not a.startswith("-") and (cfg.root / a.split("::")[0]).exists() for a in extra_args)
-    if not has_paths:
-        cmd += cfg.benchmarks
-    return cmd
+    mode = ("--perfgate-json", str(json_path), "--benchmark-only")
+    return pytest_argv(pytest_args(cfg, tier, extra_args, mode=mode))
 
 
 def run_pytest(

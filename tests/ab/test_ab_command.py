@@ -16,6 +16,7 @@ name = "abdemo"
 
 [tool.perfgate]
 benchmarks = ["bench"]
+default_tier = "fast"
 
 [tool.perfgate.tiers.fast]
 max_time = "0.05s"
@@ -179,3 +180,48 @@ def test_episodes_from_the_command_line(repo: Repo) -> None:
     assert "--episodes" in bad.stderr and "expected a whole number >= 1" in bad.stderr
     helptext = repo.perfgate("ab", "--help").stdout
     assert f"default: {DEFAULT_EPISODES}" in " ".join(helptext.split())
+
+
+STALL = """\
+import time
+
+calls = 0
+
+
+def stall():
+    global calls
+    calls += 1
+    if calls > 2000:
+        time.sleep(30)  # a call that hangs, well past the tier's timeout
+
+
+def test_stall(benchmark):
+    benchmark(stall)
+"""
+
+
+def test_a_call_past_the_tier_timeout_fails_that_benchmark_and_the_rest_is_measured(repo: Repo) -> None:
+    # The tier's timeout reaches ab's workers as it reaches `perfgate run`'s pytest (one builder).
+    repo.write("pyproject.toml", PYPROJECT + 'timeout = "1s"\n')
+    repo.commit("a timeout")
+    repo.write("bench/test_stall.py", STALL)
+    repo.commit("head")
+    cp = repo.perfgate("ab", "--base", "HEAD~1", "--head", "HEAD", "--threshold", "50%", "--format", "json")
+    assert cp.code == 1, cp.stderr
+    report = json.loads(cp.stdout)
+    stall = next(v for v in report["verdicts"] if v["benchmark"].endswith("test_stall"))
+    assert stall["status"] == "failed" and "timed out after 1s" in stall["reason"]
+    assert _verdicts(cp.stdout)["test_work"] not in ("failed", "new")
+
+
+def test_the_configured_default_tier_is_the_one_ab_measures_with(repo: Repo) -> None:
+    from perfgate.app import Workspace
+
+    pyproject = PYPROJECT.replace('default_tier = "fast"', 'default_tier = "pr"')
+    pr = '\n[tool.perfgate.tiers.pr]\nmax_time = "0.05s"\nselect = ["-k", "cheap"]\n'
+    repo.write("pyproject.toml", pyproject + pr)
+    repo.commit("head")
+    ws = Workspace.discover(repo.root, environ=repo.env)
+    res = run_ab(ws, base="HEAD~1", head="HEAD", threshold=0.5, episodes=1, store_runs=False)
+    assert res.head.tier == "pr" and res.base.tier == "pr"
+    assert [r.benchmark.name.split("::")[-1] for r in res.head.results] == ["test_cheap"]

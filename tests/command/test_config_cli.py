@@ -56,6 +56,33 @@ ignore_failure = true
     assert b.shell and b.runs == 5 and b.ignore_failure and b.tiers is None and b.runs_in("fast")
 
 
+def test_a_tier_runs_its_commands_with_its_timeout_unless_they_set_their_own(tmp_path: Path) -> None:
+    from perfgate.app import command_specs
+
+    write_config(
+        tmp_path,
+        """
+[tiers.fast]
+[tiers.nightly]
+timeout = "5s"
+
+[[commands]]
+command = "a"
+tiers = ["nightly"]
+
+[[commands]]
+command = "b"
+timeout = "1s"
+""",
+    )
+    cfg = load_config(tmp_path)
+    nightly = command_specs(cfg, cfg.tier("nightly"))
+    assert [(c.command, c.timeout) for c in nightly] == [("a", 5.0), ("b", 1.0)]
+    assert [(c.command, c.timeout) for c in command_specs(cfg, cfg.tier("fast"))] == [("b", 1.0)]
+    assert [(c.command, c.timeout) for c in command_specs(cfg, None)] == [("a", None), ("b", 1.0)]
+    assert nightly[0].min_runs == 10 and nightly[0].max_time == 3.0  # the spec's own defaults
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -73,6 +100,13 @@ ignore_failure = true
         ('[[commands]]\ncommand = "x"\ntiers = ["nope"]\n', "commands[0].tiers: no tier named 'nope'"),
         ('[[commands]]\ncommand = "x"\nmin_runs = 5\nmax_runs = 2\n', "commands[0].max_runs: 2 is below"),
         ('commands = ["x"]\n', "commands[0]: expected a table"),
+        # rules the measuring spec checks, said with the file and key (not later, at run time)
+        (
+            '[[commands]]\ncommand = "x {a b}"\nparameters = { "a b" = [1] }\n',
+            "commands[0].parameters: a name must be letters, digits, '_' or '-', got 'a b'",
+        ),
+        ('[[commands]]\ncommand = "x"\nwarmup = -1\n', "commands[0].warmup: must be at least 0, got -1"),
+        ('[[commands]]\ncommand = "x"\nname = " "\n', "commands[0].name: must not be empty"),
     ],
 )
 def test_config_errors_name_file_and_key(tmp_path: Path, body: str, message: str) -> None:
@@ -124,6 +158,8 @@ def test_cmd_usage_errors(tmp_path: Path, capsys) -> None:
     assert cli(tmp_path, "cmd", capsys=capsys)[0] == 2
     code, _, err = cli(tmp_path, "cmd", "-L", "n", "1,2", "--", "true", capsys=capsys)
     assert code == 2 and "not used" in err and len(err.strip().splitlines()) == 1
+    code, _, err = cli(tmp_path, "cmd", "--runs", "0", "--", "true", capsys=capsys)
+    assert code == 2 and "cmd: error: --runs: must be at least 1, got 0" in err  # the spec's rule
     code, _, err = cli(tmp_path, "cmd", "-c", "echo 'open", capsys=capsys)
     assert code == 2 and "cannot split" in err
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.config import load_config, parse_duration, parse_percent, parse_quantity
+from perfgate.config import is_url, load_config, parse_duration, parse_percent, parse_quantity
 from perfgate.errors import ConfigError
 
 
@@ -17,6 +17,15 @@ def test_defaults_without_configuration(tmp_path):
     assert cfg.source is None and cfg.project == tmp_path.name
     assert cfg.storage_url() == str(tmp_path / ".perfgate" / "perfgate.db")
     assert cfg.policy(None).threshold("x", "time") == 0.05
+
+
+def test_one_rule_says_whether_a_store_location_is_a_url(tmp_path):
+    assert is_url("postgresql://u@host/db") and is_url("sqlite:///abs/x.db")
+    assert not is_url("results/perfgate.db") and not is_url("~/perf.db") and not is_url("C:\\x.db")
+    write(tmp_path, "[tool.perfgate]\nstorage = 'postgresql://host/db'\n")
+    assert load_config(tmp_path).storage_url() == "postgresql://host/db"  # a URL is taken as given
+    write(tmp_path, "[tool.perfgate]\nstorage = 'db/p.db'\n")
+    assert load_config(tmp_path).storage_url() == str(tmp_path / "db" / "p.db")
 
 
 def test_full_configuration(tmp_path):

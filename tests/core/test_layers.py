@@ -19,18 +19,19 @@ ALLOWED = {
     "store": {"model", "stats"},
     "report": {"model", "stats", "gate"},
     "context": {"model"},
-    "config": {"model", "gate", "stats"},
+    "config": {"model", "gate", "stats", "measure"},
+    "invocation": {"config"},
     "argtypes": set(),
     # application: what each command does, as functions (runner: the child pytest that measures)
-    "runner": {"model", "config"},
+    "runner": {"model", "config", "invocation"},
     "app": {"model", "stats", "gate", "measure", "adapters", "store", "context", "config", "runner"},
-    "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "app"},
+    "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app"},
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
     # document, so it stays off the store, the application and the other front ends
     "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config"}
-    | {"argtypes", "runner", "app", "ab"},
-    "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "argtypes"},
+    | {"argtypes", "invocation", "runner", "app", "ab"},
+    "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "argtypes", "invocation"},
 }
 # the package's own modules: its public API (model and errors) and ``python -m perfgate``
 TOP = {"__init__": {"model"}, "__main__": {"cli"}, "errors": set()}

@@ -25,6 +25,7 @@ from perfgate.model import (
     Status,
     Verdict,
 )
+from perfgate.report import RunRow
 from perfgate.stats import geomean_change, summarize
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -78,6 +79,22 @@ def make_run(results: tuple[Result, ...] = (), run_id: str = RUN_ID) -> Run:
         tier="pr",
         git=GitInfo(commit="abc1234def5678", branch="feature/fast-parse", dirty=False),
         ci=CIInfo(provider="github", run_id="987", event="pull_request", pr_number=42, base_ref="main"),
+    )
+
+
+def run_row(run: Run) -> RunRow:
+    """The listing row of a loaded run (what a store answers without loading its results)."""
+    return RunRow(
+        id=run.id,
+        started=run.started,
+        branch=run.git.branch if run.git else None,
+        commit=run.git.commit if run.git else None,
+        tier=run.tier,
+        testbed=run.environment.testbed,
+        source=run.source,
+        status=str(run.status.value),
+        n_results=len(run.results),
+        n_failed=len(run.failed_results),
     )
 
 

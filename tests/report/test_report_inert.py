@@ -8,7 +8,7 @@ import json
 import re
 from datetime import timedelta
 
-from conftest import BASE_ID, BASE_SAMPLES, T0, make_result, make_run, ms, scaled, verdict
+from conftest import BASE_ID, BASE_SAMPLES, T0, make_result, make_run, ms, run_row, scaled, verdict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +18,6 @@ from perfgate.report import (
     ROLES,
     Console,
     HistoryPoint,
-    RunRow,
     escape_markdown,
     render_history,
     render_history_json,
@@ -152,10 +151,10 @@ NAME = HOSTILE.map(str.strip).filter(bool)
 def test_every_format_is_inert(name: str, param: str, error: str, branch: str) -> None:
     outcome = hostile_outcome(name, param, error, branch)
     for console in CONSOLES:
-        assert_inert_text(render_text(outcome, console, baseline_git=outcome.baseline_git))
-    assert_inert_markdown(render_markdown(outcome, baseline_git=outcome.baseline_git))
+        assert_inert_text(render_text(outcome, console))
+    assert_inert_markdown(render_markdown(outcome))
 
-    text = render_json(outcome, baseline_git=outcome.baseline_git)
+    text = render_json(outcome)
     assert_inert_text(text)
     doc = json.loads(text)
     assert [v["benchmark"] for v in doc["verdicts"]] == [v.benchmark.name for v in outcome.verdicts]
@@ -164,7 +163,7 @@ def test_every_format_is_inert(name: str, param: str, error: str, branch: str) -
     assert doc["verdicts"][1]["reason"] == error
 
     run = outcome.run
-    row = dataclasses.replace(RunRow.from_run(run), branch=branch, testbed=param or "x")
+    row = dataclasses.replace(run_row(run), branch=branch, testbed=param or "x")
     point = HistoryPoint(run.id, "unversioned", branch, T0, None, "s", error=error)
     later = HistoryPoint("01HWZ3M8Q4ZZZZZZZZZZZZZZZZ", None, branch, T0 + timedelta(days=1), 1e-3, "s")
     for console in CONSOLES:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -43,7 +44,7 @@ def paths(value: Any, prefix: str = "") -> set[str]:
 
 def report() -> dict[str, Any]:
     base_git = {BASE_ID: GitInfo(commit="def5678aaaa", branch="main")}
-    data = json.loads(render_json(comparison_outcome(), baseline_git=base_git))
+    data = json.loads(render_json(dataclasses.replace(comparison_outcome(), baseline_git=base_git)))
     assert isinstance(data, dict)
     return data
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from conftest import RUN_ID, T0, comparison_outcome, make_run
+from conftest import RUN_ID, T0, comparison_outcome, make_run, run_row
 
 from perfgate.model import Direction, RunStatus, loads_run
 from perfgate.report import (
@@ -29,7 +29,7 @@ PLAIN = Console(color=False, width=100, is_tty=False)
 
 def rows() -> list[RunRow]:
     run = comparison_outcome().run
-    newest = RunRow.from_run(run)
+    newest = run_row(run)
     return [
         newest,
         RunRow("01HWX0000000000000000BASE1", T0 - timedelta(days=1), "main", "def5678aaaa1111", "pr",

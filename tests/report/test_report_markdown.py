@@ -43,7 +43,10 @@ def big_outcome(n_regressions: int, n_unchanged: int) -> Outcome:
 
 
 def test_comparison_golden(golden: Callable[[str, str], None]) -> None:
-    golden("markdown_comparison.md", render_markdown(comparison_outcome(), baseline_git=BASE_GIT))
+    golden(
+        "markdown_comparison.md",
+        render_markdown(dataclasses.replace(comparison_outcome(), baseline_git=BASE_GIT)),
+    )
 
 
 def test_passing_golden(golden: Callable[[str, str], None]) -> None:

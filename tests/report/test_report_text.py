@@ -9,13 +9,12 @@ import re
 from collections.abc import Callable
 
 import pytest
-from conftest import BASE_ID, LONG, comparison_outcome, no_baseline_outcome, passing_outcome
+from conftest import BASE_ID, LONG, comparison_outcome, no_baseline_outcome, passing_outcome, run_row
 
 from perfgate.gate.outcome import Outcome
 from perfgate.model import BenchmarkId, GitInfo
 from perfgate.report import (
     Console,
-    RunRow,
     make_console,
     render_json,
     render_markdown,
@@ -36,7 +35,8 @@ def plain(width: int) -> Console:
 @pytest.mark.parametrize("width", [72, 100, 160])
 def test_comparison_golden(golden: Callable[[str, str], None], width: int) -> None:
     golden(
-        f"text_comparison_{width}.txt", render_text(comparison_outcome(), plain(width), baseline_git=BASE_GIT)
+        f"text_comparison_{width}.txt",
+        render_text(dataclasses.replace(comparison_outcome(), baseline_git=BASE_GIT), plain(width)),
     )
 
 
@@ -130,7 +130,7 @@ def test_piped_output_never_cuts_names() -> None:
     text = render_text(outcome, console)
     assert all(v.benchmark.name in text for v in outcome.verdicts)
     assert "…" not in text
-    long_branch = dataclasses.replace(RunRow.from_run(outcome.run), branch="feature/" + "x" * 90)
+    long_branch = dataclasses.replace(run_row(outcome.run), branch="feature/" + "x" * 90)
     assert "feature/" + "x" * 90 in render_runs([long_branch], console)
 
 
@@ -178,9 +178,8 @@ def test_a_commit_that_is_not_a_hash_is_shown_whole() -> None:
     outcome = passing_outcome()
     run = dataclasses.replace(outcome.run, git=GitInfo(commit="unversioned", branch=None))
     text = render_text(
-        dataclasses.replace(outcome, run=run),
+        dataclasses.replace(outcome, run=run, baseline_git={BASE_ID: GitInfo(commit="unversioned")}),
         plain(100),
-        baseline_git={BASE_ID: GitInfo(commit="unversioned")},
     )
     assert "baseline: run 01HWX00000, unversioned)" in text
     assert " · unversioned · " in text

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate.errors import MeasureError
+from perfgate.invocation import pytest_argv
 
 __all__ = ["WorkerProcess", "pick_cpu"]
 
@@ -85,7 +86,7 @@ class WorkerProcess:
         c2w_r, c2w_w = os.pipe()
         w2c_r, w2c_w = os.pipe()
         # Fixed-width descriptors: argv (and so the initial stack) must have the same size on both sides.
-        cmd = [sys.executable, "-m", "pytest", "--perfgate-worker", f"{c2w_r:05d}:{w2c_w:05d}", *args]
+        cmd = pytest_argv(["--perfgate-worker", f"{c2w_r:05d}:{w2c_w:05d}", *args])
         self.command = tuple(cmd)
         try:
             with log.open("wb") as out:

@@ -44,6 +44,7 @@ from perfgate.app import Workspace, build_run
 from perfgate.config import Config, Tier
 from perfgate.errors import MeasureError
 from perfgate.gate import Outcome, evaluate
+from perfgate.invocation import QUIET, pytest_args
 from perfgate.model import BenchmarkId, Direction, Result, ResultsDoc, Run, RunStatus, utcnow
 from perfgate.report import Console
 from perfgate.stats import CompareSettings
@@ -86,23 +87,8 @@ class _Bench:
     warmup: int = 0
 
 
-def _tier(cfg: Config, name: str | None) -> Tier | None:
-    if name is None and "fast" in cfg.tiers:
-        name = "fast"
-    return cfg.tier(name)
-
-
 def _pytest_args(cfg: Config, tier: Tier | None, cwd: Path, extra: Sequence[str]) -> list[str]:
-    args = ["--perfgate", "-p", "no:benchmark", "-p", "no:codspeed", "-p", "no:cacheprovider", "-q"]
-    if tier is not None and tier.max_time is not None:
-        args += ["--benchmark-max-time", repr(tier.max_time)]
-    args += cfg.pytest_args
-    if tier is not None:
-        args += tier.select
-    args += extra
-    if not any(not a.startswith("-") and (cwd / a.split("::")[0]).exists() for a in extra):
-        args += cfg.benchmarks
-    return args
+    return pytest_args(cfg, tier, extra, mode=("--perfgate", *QUIET), cwd=cwd)
 
 
 def _env(side: Side, environ: Mapping[str, str], seed: int) -> dict[str, str]:
@@ -375,7 +361,7 @@ def run_ab(
     warmed up again), and the paired test takes one log ratio per episode; ``episodes=1`` measures once
     and pairs ABBA blocks instead."""
     cfg = ws.config
-    t = _tier(cfg, tier)
+    t = cfg.tier(tier)
     max_time = t.max_time if t is not None and t.max_time is not None else DEFAULT_MAX_TIME
     budget = t.budget if t is not None else None
     warnings: list[str] = []

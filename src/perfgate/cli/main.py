@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__, app
 from perfgate.argtypes import positive_int
-from perfgate.config import load_config, parse_duration, parse_percent
+from perfgate.config import is_url, load_config, parse_duration, parse_percent
 from perfgate.context import Redactor, redact_run, redactor, strip_credentials
 from perfgate.errors import PerfgateError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome
+from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, SpecError
 from perfgate.model import dumps_run
 from perfgate.report import (
     Console,
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build_parser", "main"]
 
-EXIT_OK, EXIT_GATE, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_ERROR = 0, 2  # 1 is the gate's: Outcome.exit_code
 
 
 class _Parser(argparse.ArgumentParser):
@@ -157,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ab", help="run base and head interleaved on this machine, compare, gate (for PRs)")
     p.add_argument("--base", required=True, metavar="REF", help="the git ref to compare against")
     p.add_argument("--head", metavar="REF", help="the git ref to judge (default: the working tree as it is)")
-    p.add_argument("--tier", help="tier from the configuration (default: 'fast' when configured)")
+    p.add_argument("--tier", help="tier from the configuration (default: its default_tier)")
     p.add_argument("--seed", type=int, default=0, help="seed of the A/B turn order (default: 0)")
     p.add_argument(
         "--episodes",
@@ -204,15 +205,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-w", "--warmup", type=int, default=0, metavar="N", help="warm-up runs (default: 0)")
     p.add_argument("-r", "--runs", type=int, metavar="N", help="exactly N timed runs")
     p.add_argument(
-        "-m", "--min-runs", type=int, default=10, metavar="N", help="at least N runs (default: 10)"
+        "-m",
+        "--min-runs",
+        type=int,
+        default=DEFAULT_MIN_RUNS,
+        metavar="N",
+        help=f"at least N runs (default: {DEFAULT_MIN_RUNS})",
     )
     p.add_argument("-M", "--max-runs", type=int, metavar="N", help="at most N runs (default: no limit)")
     p.add_argument(
         "--max-time",
         type=_duration,
-        default=3.0,
+        default=DEFAULT_MAX_TIME,
         metavar="DURATION",
-        help="time to fill with runs (default: 3s)",
+        help=f"time to fill with runs (default: {DEFAULT_MAX_TIME:g}s)",
     )
     p.add_argument("-p", "--prepare", metavar="CMD", help="run before every run (untimed)")
     p.add_argument("--cleanup", metavar="CMD", help="run once after the last run")
@@ -333,15 +339,14 @@ class _Out:
 def _report(
     args: argparse.Namespace, outcome: Outcome, console: Console, out: _Out, environ: Mapping[str, str]
 ) -> int:
-    git = outcome.baseline_git
     if args.format == "json":
-        out.write(render_json(outcome, baseline_git=git))
+        out.write(render_json(outcome))
     elif args.format == "markdown":
-        out.write(render_markdown(outcome, baseline_git=git))
+        out.write(render_markdown(outcome))
     else:
-        out.write(render_text(outcome, console, baseline_git=git))
+        out.write(render_text(outcome, console))
     if environ.get("GITHUB_STEP_SUMMARY"):
-        append_step_summary(render_markdown(outcome, baseline_git=git), environ)
+        append_step_summary(render_markdown(outcome), environ)
     code = outcome.exit_code(args.warn_only)
     if args.warn_only and not outcome.passed:
         sys.stderr.write("perfgate: --warn-only: the gate failed, exiting 0\n")
@@ -370,7 +375,7 @@ def _note_config_root(ws: app.Workspace, cwd: Path, given: Path) -> None:
     cfg = ws.config
     if cfg.root == cwd.resolve() or ws.store_url is not None:
         return
-    if "://" in cfg.storage or Path(cfg.storage).expanduser().is_absolute():
+    if is_url(cfg.storage) or Path(cfg.storage).expanduser().is_absolute():
         return
     sys.stderr.write(
         f"perfgate: project root {cfg.root} (the directory of --config {given}); store {ws.url}\n"
@@ -732,9 +737,16 @@ def _command_specs(args: argparse.Namespace) -> list[CommandSpec]:
                     show_output=args.show_output,
                 )
             )
-        except ValueError as exc:
-            raise UsageError(f"perfgate cmd: {exc}") from None
+        except SpecError as exc:
+            raise UsageError(f"perfgate cmd: {_cmd_flag(exc.key)}: {exc.problem}") from None
     return specs
+
+
+def _cmd_flag(key: str) -> str:
+    """The ``perfgate cmd`` flag that sets the command benchmark setting ``key`` (see SpecError)."""
+    if key.startswith("parameters."):
+        return f"-L {key.removeprefix('parameters.')}"
+    return {"command": "the command", "parameters": "-L"}.get(key, "--" + key.replace("_", "-"))
 
 
 def _cmd_cmd(

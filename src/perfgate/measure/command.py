@@ -61,6 +61,7 @@ __all__ = [
     "Launcher",
     "RunSample",
     "Runner",
+    "SpecError",
     "expand",
     "hyperfine_json",
     "measure_benchmark",
@@ -75,18 +76,30 @@ DEFAULT_MIN_RUNS = 10
 DEFAULT_MAX_TIME = 3.0
 
 
+class SpecError(ValueError):
+    """A command benchmark's setting breaks a rule; ``key`` names the setting as the configuration
+    does (``runs``, ``parameters.size``), so each front end can say where it came from."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key} {problem}")
+        self.key = key
+        self.problem = problem
+
+
 def _positive(name: str, value: float | None) -> None:
     if value is not None and not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+        raise SpecError(name, f"must be a positive number of seconds, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
-    """A command benchmark as configured: ``[[tool.perfgate.commands]]`` or ``perfgate cmd``.
+    """A command benchmark: one ``[[tool.perfgate.commands]]`` table, or one ``perfgate cmd`` command.
 
     ``command``, ``prepare`` and ``cleanup`` are a string (split with :func:`shlex.split`, or given to
     ``/bin/sh -c`` when ``shell``) or an argument list. ``parameters`` are ``(name, values)`` pairs;
-    ``name`` defaults to the command and may contain ``{param}`` placeholders.
+    ``name`` defaults to the command and may contain ``{param}`` placeholders. ``tiers`` names the tiers
+    it runs in (None: every tier, and runs without one). Every rule is checked here, once, raising
+    :class:`SpecError`.
     """
 
     command: str | tuple[str, ...]
@@ -103,36 +116,39 @@ class CommandSpec:
     timeout: float | None = None
     parameters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     show_output: bool = False
+    tiers: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.command or (isinstance(self.command, str) and not self.command.strip()):
-            raise ValueError("command must not be empty")
+            raise SpecError("command", "must not be empty")
         if self.name is not None and not self.name.strip():
-            raise ValueError("name must not be empty")
-        for key in ("warmup", "min_runs"):
-            if getattr(self, key) < 0:
-                raise ValueError(f"{key} must be >= 0, got {getattr(self, key)}")
-        for key in ("runs", "max_runs"):
+            raise SpecError("name", "must not be empty")
+        for key, least in (("warmup", 0), ("min_runs", 0), ("runs", 1), ("max_runs", 1)):
             v = getattr(self, key)
-            if v is not None and v < 1:
-                raise ValueError(f"{key} must be at least 1, got {v}")
+            if v is not None and v < least:
+                raise SpecError(key, f"must be at least {least}, got {v}")
         if self.max_runs is not None and self.max_runs < self.min_runs:
-            raise ValueError(f"max_runs ({self.max_runs}) is below min_runs ({self.min_runs})")
+            raise SpecError("max_runs", f"{self.max_runs} is below min_runs {self.min_runs}")
         _positive("max_time", self.max_time)
         _positive("timeout", self.timeout)
         seen: set[str] = set()
         for pname, values in self.parameters:
             if not pname or not pname.replace("_", "").replace("-", "").isalnum():
-                raise ValueError(f"parameter name must be letters, digits, '_' or '-', got {pname!r}")
+                raise SpecError("parameters", f"a name must be letters, digits, '_' or '-', got {pname!r}")
+            key = f"parameters.{pname}"
             if pname in seen:
-                raise ValueError(f"parameter {pname!r} given twice")
+                raise SpecError(key, "given twice")
             seen.add(pname)
             if not values:
-                raise ValueError(f"parameter {pname!r} has no values")
+                raise SpecError(key, "has no values")
             placeholder = "{" + pname + "}"
             texts = [self.name or "", *_texts(self.command), *_texts(self.prepare), *_texts(self.cleanup)]
             if not any(placeholder in t for t in texts):
-                raise ValueError(f"parameter {pname!r} is not used: write {placeholder} in the command")
+                raise SpecError(key, f"not used: write {placeholder} in the command")
+
+    def runs_in(self, tier: str | None) -> bool:
+        """Whether the benchmark runs in ``tier`` (every benchmark runs without a tier)."""
+        return self.tiers is None or tier is None or tier in self.tiers
 
 
 def _texts(cmd: str | tuple[str, ...] | None) -> tuple[str, ...]:

@@ -310,7 +310,7 @@ class Measurement:
         return len(self.samples)
 
     def summary(self) -> Summary:
-        # Imported here: perfgate.stats pulls in scipy (seconds), and the pytest plugin imports this
+        # Imported here: perfgate.stats pulls in numpy (a second), and the pytest plugin imports this
         # module in every pytest process, measuring or not.
         from perfgate.stats.summary import summarize
 

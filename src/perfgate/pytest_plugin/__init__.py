@@ -60,6 +60,7 @@ import inspect
 import os
 import sys
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -162,6 +163,11 @@ def pytest_configure(config: pytest.Config) -> None:
                 "measuring with --perfgate, --perfgate-json or --benchmark-only"
             )
         _run_serially(config)
+    worker_timeout = None
+    if config.getoption("perfgate_worker", None):
+        # perfgate ab: its controller spreads the tier's budget over both sides (and interleaves instead
+        # of passes and processes); the worker applies the timeout to each call it runs for it.
+        worker_timeout, options = options.timeout, replace(options, timeout=None, budget=None)
     config.stash[SESSION_KEY] = PerfgateSession(options)
     # the saved run to compare with is chosen before this run saves: autosave compares with the last
     if options.measure and options.compare is not None and options.storage and not options.process_of:
@@ -172,7 +178,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise pytest.UsageError(str(exc)) from None
             config.stash[_NOT_COMPARED] = f"{exc}: nothing compared"
     config.pluginmanager.register(_fixture_module, "perfgate-fixture")
-    _worker.configure(config)
+    _worker.configure(config, timeout=worker_timeout)
 
 
 def _run_serially(config: pytest.Config) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from perfgate.errors import InputError
+from perfgate.invocation import QUIET, pytest_argv
 from perfgate.model import Result, results_from_dict
 
 __all__ = ["child_args", "pool", "run_children"]
@@ -29,8 +29,7 @@ __all__ = ["child_args", "pool", "run_children"]
 
 def child_args(args: Sequence[str], json_path: Path, compat: bool, processes: int) -> list[str]:
     """The session's own arguments, redirected: its JSON to ``json_path``, one process, no other output."""
-    out = [*args, f"--perfgate-json={json_path}", f"--perfgate-process-of={processes}"]
-    out += ["-p", "no:cacheprovider", "-q"]
+    out = [*args, f"--perfgate-json={json_path}", f"--perfgate-process-of={processes}", *QUIET]
     if compat:
         out.append("--benchmark-json=")  # an empty path: the first process alone writes it
     return out
@@ -90,7 +89,7 @@ def run_children(config: pytest.Config, processes: int, compat: bool) -> tuple[l
         for i in range(1, processes):
             path = Path(tmp) / f"proc{i}.json"
             env = dict(os.environ, PYTHONHASHSEED=str(i))
-            cmd = [sys.executable, "-m", "pytest", *child_args(args, path, compat, processes)]
+            cmd = pytest_argv(child_args(args, path, compat, processes))
             proc = subprocess.run(
                 cmd, cwd=config.invocation_params.dir, env=env, capture_output=True, text=True
             )

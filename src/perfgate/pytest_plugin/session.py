@@ -92,7 +92,7 @@ def seed_random(name: str) -> None:
 
 
 def _summarize(samples: tuple[float, ...]) -> Summary:
-    from perfgate.stats.summary import summarize  # scipy is slow to import: only when measuring
+    from perfgate.stats.summary import summarize  # numpy is slow to import: only when measuring
 
     return summarize(samples)
 

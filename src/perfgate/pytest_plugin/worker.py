@@ -21,8 +21,9 @@ The conversation, one JSON object per line (``->`` worker to controller, ``<-`` 
    **episode** of the same benchmark: the worker lays ``k`` fresh objects on its heap (kept alive for the
    episode, so the objects the benchmark allocates land elsewhere than in the last episode), calibrates
    again and answers ``ready`` again, then serves ``run`` commands as before. An exception from the
-   benchmarked code is answered with ``-> {"type": "error", "error": "Type: message"}`` and then fails
-   the test as usual.
+   benchmarked code, or a call that runs past ``--perfgate-timeout`` (armed only while the worker
+   calibrates or runs rounds, never while it waits for a command), is answered with
+   ``-> {"type": "error", "error": "Type: message"}`` and then fails the test as usual.
 3. after every selected test, passed, failed or skipped: ``-> {"type": "end", "id": ..., "outcome": ...}``.
 4. at the end of the session: ``-> {"type": "bye"}``.
 """
@@ -42,7 +43,15 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from perfgate.measure import Measurement, Timer, TimerSettings, measure_resolution
+from perfgate.measure import (
+    BenchmarkTimeout,
+    Measurement,
+    RoundWatch,
+    Timer,
+    TimerSettings,
+    measure_resolution,
+    timeout_alarm,
+)
 from perfgate.pytest_plugin.markers import is_benchmark
 
 __all__ = ["WORKER_KEY", "Worker", "WorkerProtocolError", "active", "add_option", "configure", "parse_fds"]
@@ -77,19 +86,20 @@ def add_option(parser: pytest.Parser) -> None:
     )
 
 
-def configure(config: pytest.Config) -> None:
-    """Enter worker mode when ``--perfgate-worker`` was given."""
+def configure(config: pytest.Config, timeout: float | None = None) -> None:
+    """Enter worker mode when ``--perfgate-worker`` was given; ``timeout`` (seconds) fails a benchmark
+    call that runs past it (see :func:`perfgate.measure.timeout_alarm`)."""
     raw = config.getoption("perfgate_worker", None)
     if not raw:
         return
     if not config.getoption("perfgate"):
         raise pytest.UsageError("perfgate: --perfgate-worker needs --perfgate")
     r, w = parse_fds(raw)
-    # Summaries need scipy (seconds to import): load it now, while the other side starts up too, rather
+    # Summaries need numpy (a second to import): load it now, while the other side starts up too, rather
     # than after the first benchmark, where the controller would wait for it.
     import perfgate.stats.summary  # noqa: F401
 
-    worker = Worker(os.fdopen(r, "rb", buffering=0), os.fdopen(w, "wb", buffering=0))
+    worker = Worker(os.fdopen(r, "rb", buffering=0), os.fdopen(w, "wb", buffering=0), timeout=timeout)
     config.stash[WORKER_KEY] = worker
     config.pluginmanager.register(worker, "perfgate-worker")
 
@@ -140,10 +150,18 @@ def _ballast(shift: int) -> list[Any]:
 class Worker:
     """The worker side of the protocol; registered as a pytest plugin in worker mode."""
 
-    def __init__(self, rfile: BinaryIO, wfile: BinaryIO, clock: Callable[[], int] = time.perf_counter_ns):
+    def __init__(
+        self,
+        rfile: BinaryIO,
+        wfile: BinaryIO,
+        clock: Callable[[], int] = time.perf_counter_ns,
+        timeout: float | None = None,
+    ):
         self._r = rfile
         self._w = wfile
         self.clock = clock
+        # Armed only while the worker runs the benchmark, never while it waits for the controller.
+        self.timeout = timeout
         self.fork_episodes = False
         for f in (rfile, wfile):  # code under test may spawn processes: they must not inherit the pipes
             os.set_inheritable(f.fileno(), False)
@@ -208,12 +226,13 @@ class Worker:
         """Calibrate ``fn`` and announce ``ready``: ``(iterations, calibration rounds, last value)``."""
         clock = self.clock
         try:
-            n, rounds, _end, value, _last = timer.calibrate(fn, target, resolution)
-            t0 = clock()
-            for _ in repeat(None, n):
-                value = fn()
-            per_call = (clock() - t0) / n / _NS
-        except Exception as exc:
+            with timeout_alarm(self.timeout, RoundWatch(), clock):
+                n, rounds, _end, value, _last = timer.calibrate(fn, target, resolution)
+                t0 = clock()
+                for _ in repeat(None, n):
+                    value = fn()
+                per_call = (clock() - t0) / n / _NS
+        except (Exception, BenchmarkTimeout) as exc:
             self.send({"type": "error", "id": name, "error": _error_line(exc)})
             raise
         self.send({"type": "ready", "id": name, "iterations": n, "per_call": per_call})
@@ -252,7 +271,7 @@ class Worker:
                     with os.fdopen(w, "wb") as out:
                         out.write(json.dumps(body).encode())
                     code = 0
-                except Exception:
+                except (Exception, BenchmarkTimeout):
                     code = 2  # the error has been reported to the controller
                 finally:
                     os._exit(code)
@@ -296,6 +315,7 @@ class Worker:
         ballast: list[Any] = []
         calib_rounds = 0
         stopped_by = "controller"
+        watch = RoundWatch()
         try:
             resolution = measure_resolution(clock)
             target = max(int(s.min_time * _NS), s.resolution_factor * resolution, 1)
@@ -325,13 +345,16 @@ class Worker:
                 rounds, iterations = int(cmd["rounds"]), int(cmd["iterations"])
                 chunk: list[float] = []
                 try:
-                    for _r in range(rounds):
-                        t0 = clock()
-                        for _ in repeat(None, iterations):
-                            value = fn()
-                        t1 = clock()
-                        chunk.append((t1 - t0) / iterations / _NS)
-                except Exception as exc:
+                    with timeout_alarm(self.timeout, watch, clock):
+                        for _r in range(rounds):
+                            watch.start(clock(), iterations)
+                            t0 = clock()
+                            for _ in repeat(None, iterations):
+                                value = fn()
+                            t1 = clock()
+                            watch.end(t1)
+                            chunk.append((t1 - t0) / iterations / _NS)
+                except (Exception, BenchmarkTimeout) as exc:
                     self.send({"type": "error", "id": name, "error": _error_line(exc)})
                     raise
                 samples.extend(chunk)

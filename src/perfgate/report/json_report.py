@@ -9,11 +9,10 @@ their exact value; the control characters JSON leaves raw are escaped
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from perfgate.gate.outcome import BudgetCheck, Outcome
-from perfgate.model import GitInfo, Run, Status, Verdict, run_to_dict, summary_to_dict
+from perfgate.model import Run, Status, Verdict, run_to_dict, summary_to_dict
 from perfgate.report.escape import json_inert
 from perfgate.report.formatting import method_phrase
 
@@ -80,12 +79,12 @@ def _budget_dict(b: BudgetCheck) -> dict[str, Any]:
     }
 
 
-def outcome_to_dict(outcome: Outcome, *, baseline_git: Mapping[str, GitInfo] | None = None) -> dict[str, Any]:
+def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
     """The JSON report as a dict (see ``docs/json-report.md``)."""
     counts = {s.value: 0 for s in Status}
     for v in outcome.verdicts:
         counts[v.status.value] += 1
-    git = baseline_git or {}
+    git = outcome.baseline_git
     refs = []
     for run_id in outcome.baseline_ids:
         g = git.get(run_id)
@@ -114,12 +113,12 @@ def outcome_to_dict(outcome: Outcome, *, baseline_git: Mapping[str, GitInfo] | N
     }
 
 
-def render_json(outcome: Outcome, *, baseline_git: Mapping[str, GitInfo] | None = None) -> str:
+def render_json(outcome: Outcome) -> str:
     """The JSON report of ``outcome``: indented, sorted keys, one trailing newline."""
     return (
         json_inert(
             json.dumps(
-                outcome_to_dict(outcome, baseline_git=baseline_git),
+                outcome_to_dict(outcome),
                 indent=2,
                 sort_keys=True,
                 ensure_ascii=False,

@@ -61,22 +61,6 @@ class RunRow:
                 f"run {self.id}: need 0 <= n_failed <= n_results, got {self.n_failed}/{self.n_results}"
             )
 
-    @classmethod
-    def from_run(cls, run: Run) -> RunRow:
-        """The listing row of a loaded run."""
-        return cls(
-            id=run.id,
-            started=run.started,
-            branch=run.git.branch if run.git else None,
-            commit=run.git.commit if run.git else None,
-            tier=run.tier,
-            testbed=run.environment.testbed,
-            source=run.source,
-            status=str(run.status.value),
-            n_results=len(run.results),
-            n_failed=len(run.failed_results),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class HistoryPoint:

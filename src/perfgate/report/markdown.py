@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from perfgate.errors import ContextError
 from perfgate.gate.outcome import Outcome
-from perfgate.model import GitInfo, Status, Verdict
+from perfgate.model import Status, Verdict
 from perfgate.report.escape import visible
 from perfgate.report.formatting import (
     baseline_phrase,
@@ -168,21 +168,21 @@ def _more(n: int, details_url: str | None) -> str:
     return text
 
 
-def _context(outcome: Outcome, baseline_git: Mapping[str, GitInfo] | None) -> str:
+def _context(outcome: Outcome) -> str:
     run = outcome.run
     about = [x for x in (git_label(run.git), f"tier {run.tier}" if run.tier else None) if x]
     about.append(f"testbed {run.environment.testbed}")
     sid = short_id(run.id)
     shown = f"`{sid}`" if sid.isascii() and sid.isalnum() else escape_markdown(sid)
     text = f"Run {shown} ({escape_markdown(', '.join(about))})"
-    text += f" · {escape_markdown(baseline_phrase(outcome.baseline_ids, baseline_git))}"
+    text += f" · {escape_markdown(baseline_phrase(outcome.baseline_ids, outcome.baseline_git))}"
     return text + f" · {escape_markdown(method_phrase(outcome))}"
 
 
 class _Parts:
     """Everything but the rows, computed once; :meth:`compose` renders with a given number of rows."""
 
-    def __init__(self, outcome: Outcome, details_url: str | None, baseline_git: Mapping[str, GitInfo] | None):
+    def __init__(self, outcome: Outcome, details_url: str | None):
         self.outcome = outcome
         self.details_url = details_url
         main = [v for v in outcome.verdicts if v.status in _ATTENTION]
@@ -197,7 +197,7 @@ class _Parts:
             report_marker(outcome.run.project),
             f"### {mark} perfgate: {escape_markdown(counts)} — {decision}",
             "",
-            _context(outcome, baseline_git),
+            _context(outcome),
         ]
         if (geomean := geomean_phrase(outcome)) is not None:
             self.head += ["", escape_markdown(geomean[0].upper() + geomean[1:])]
@@ -274,7 +274,6 @@ def render_markdown(
     *,
     max_chars: int = GITHUB_COMMENT_LIMIT,
     details_url: str | None = None,
-    baseline_git: Mapping[str, GitInfo] | None = None,
 ) -> str:
     """The Markdown report of ``outcome``, at most ``max_chars`` characters long.
 
@@ -282,7 +281,7 @@ def render_markdown(
     """
     if max_chars < MIN_CHARS:
         raise ValueError(f"max_chars must be at least {MIN_CHARS}, got {max_chars}")
-    parts = _Parts(outcome, details_url, baseline_git)
+    parts = _Parts(outcome, details_url)
     n_main, n_rest = len(parts.main_rows), len(parts.rest_rows)
     text = parts.compose(n_main, n_rest)
     if len(text) <= max_chars:

@@ -8,10 +8,10 @@ visible (:mod:`perfgate.report.escape`) before it is styled, and no line can sta
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from perfgate.gate.outcome import Outcome
-from perfgate.model import GitInfo, Result, Status, Summary, Verdict, format_value
+from perfgate.model import Result, Status, Summary, Verdict, format_value
 from perfgate.report.console import Console
 from perfgate.report.escape import inert_lines, visible
 from perfgate.report.formatting import (
@@ -182,13 +182,11 @@ def _summary_line(outcome: Outcome, console: Console) -> str:
     return f"{counts} — {decision}"
 
 
-def render_text(
-    outcome: Outcome, console: Console, *, baseline_git: Mapping[str, GitInfo] | None = None
-) -> str:
+def render_text(outcome: Outcome, console: Console) -> str:
     """The terminal report of ``outcome``, fitted to ``console.width`` and coloured when it allows.
 
-    ``baseline_git`` maps baseline run ids to their git information, so the report can say which commit
-    the baseline is (``main@abc1234``); without it the report names baseline runs by id only.
+    The outcome's ``baseline_git`` says which commit each baseline run is (``main@abc1234``); a run
+    without git information is named by its id only.
     """
     lines = [console.style(_context_line(outcome), "dim"), ""]
     if not outcome.baseline_ids:
@@ -253,12 +251,7 @@ def render_text(
         for note in outcome.notes:
             lines += _wrap(note, console, "  - ")
 
-    lines += [
-        "",
-        console.style(
-            visible(f"({method_phrase(outcome)}; {baseline_phrase(outcome.baseline_ids, baseline_git)})"),
-            "dim",
-        ),
-    ]
+    baseline = baseline_phrase(outcome.baseline_ids, outcome.baseline_git)
+    lines += ["", console.style(visible(f"({method_phrase(outcome)}; {baseline})"), "dim")]
     lines.append(_summary_line(outcome, console))
     return inert_lines("\n".join(lines) + "\n")

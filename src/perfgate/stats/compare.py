@@ -206,8 +206,37 @@ class _Analysis:
         return self.p_down if self.pair.direction is Direction.LOWER else self.p_up
 
 
-def _common(p: MetricPair) -> dict[str, object]:
-    return dict(benchmark=p.benchmark, metric=p.metric, unit=p.unit, direction=p.direction)
+def _verdict(
+    p: MetricPair,
+    status: Status,
+    *,
+    baseline: Summary | None = None,
+    current: Summary | None = None,
+    change: float | None = None,
+    change_low: float | None = None,
+    change_high: float | None = None,
+    p_value: float | None = None,
+    threshold: float | None = None,
+    method: str = "",
+    reason: str | None = None,
+) -> Verdict:
+    """The verdict on ``p``: its benchmark, metric, unit and direction, with the given findings."""
+    return Verdict(
+        benchmark=p.benchmark,
+        metric=p.metric,
+        unit=p.unit,
+        direction=p.direction,
+        status=status,
+        baseline=baseline,
+        current=current,
+        change=change,
+        change_low=change_low,
+        change_high=change_high,
+        p_value=p_value,
+        threshold=threshold,
+        method=method,
+        reason=reason,
+    )
 
 
 def _pooled_summary(results: Sequence[Result]) -> Summary | None:
@@ -235,26 +264,26 @@ def _ratio_verdict(
     p: MetricPair, base: Summary, cur: Summary, reason: str | None = None, method: str = RATIO_OF_MEDIANS
 ) -> Verdict:
     """The point-estimate verdict: ratio of medians against the threshold, no test, no interval."""
-    common = _common(p)
     if base.median == 0:
         if cur.median == 0:
-            return Verdict(
-                status=Status.UNCHANGED,
+            return _verdict(
+                p,
+                Status.UNCHANGED,
                 baseline=base,
                 current=cur,
                 change=0.0,
                 threshold=p.threshold,
                 method=method,
                 reason=reason,
-                **common,  # type: ignore[arg-type]
             )
         if method == DETERMINISTIC:
             # No noise on either side: from exactly zero to anything else exceeds every relative
             # threshold (a function that kept nothing per call and now leaks).
             grew = cur.median > 0
             adverse = grew if p.direction is Direction.LOWER else not grew
-            return Verdict(
-                status=Status.REGRESSION if adverse else Status.IMPROVEMENT,
+            return _verdict(
+                p,
+                Status.REGRESSION if adverse else Status.IMPROVEMENT,
                 baseline=base,
                 current=cur,
                 threshold=p.threshold,
@@ -263,27 +292,26 @@ def _ratio_verdict(
                     "every value repeats exactly and the baseline is zero: no ratio, "
                     "any change exceeds the threshold"
                 ),
-                **common,  # type: ignore[arg-type]
             )
-        return Verdict(
-            status=Status.INCONCLUSIVE,
+        return _verdict(
+            p,
+            Status.INCONCLUSIVE,
             baseline=base,
             current=cur,
             threshold=p.threshold,
             method=method,
             reason="baseline median is zero: no relative change",
-            **common,  # type: ignore[arg-type]
         )
     change = _ratio_change(base.median, cur.median)
     if change is None:
-        return Verdict(
-            status=Status.INCONCLUSIVE,
+        return _verdict(
+            p,
+            Status.INCONCLUSIVE,
             baseline=base,
             current=cur,
             threshold=p.threshold,
             method=method,
             reason="the medians differ too much in size or sign to express a relative change",
-            **common,  # type: ignore[arg-type]
         )
     worse = change if p.direction is Direction.LOWER else -change
     if worse > p.threshold:
@@ -292,15 +320,15 @@ def _ratio_verdict(
         status = Status.IMPROVEMENT
     else:
         status = Status.UNCHANGED
-    return Verdict(
-        status=status,
+    return _verdict(
+        p,
+        status,
         baseline=base,
         current=cur,
         change=change,
         threshold=p.threshold,
         method=method,
         reason=reason,
-        **common,  # type: ignore[arg-type]
     )
 
 
@@ -375,18 +403,17 @@ def _analyse(
     ``history`` the run-to-run spread of this benchmark measured on the testbed's stored history."""
     base = _pooled_summary(p.baseline)
     cur_res = p.current
-    common = _common(p)
     if cur_res is None:
-        v = Verdict(status=Status.MISSING, baseline=base, reason="not in the current run", **common)  # type: ignore[arg-type]
+        v = _verdict(p, Status.MISSING, baseline=base, reason="not in the current run")
         return _Analysis(p, base, None, final=v)
     if cur_res.error is not None:
-        v = Verdict(status=Status.FAILED, baseline=base, reason=cur_res.error, **common)  # type: ignore[arg-type]
+        v = _verdict(p, Status.FAILED, baseline=base, reason=cur_res.error)
         return _Analysis(p, base, None, final=v)
     cur = cur_res.summary
     assert cur is not None  # a Result without an error has a summary
     if base is None:
         reason = "no baseline" if not p.baseline else "failed in every baseline run"
-        v = Verdict(status=Status.NEW, current=cur, reason=reason, **common)  # type: ignore[arg-type]
+        v = _verdict(p, Status.NEW, current=cur, reason=reason)
         return _Analysis(p, None, cur, final=v)
     ok = [r for r in p.baseline if r.error is None and r.summary is not None]
     scale = math.exp(offset)
@@ -440,8 +467,9 @@ def _analyse(
             return _point_analysis(p, base, cur, reason)
         side, n = ("current run", n_cur) if n_cur < settings.min_samples else ("baseline", n_base)
         change = _ratio_change(base.median, cur.median)
-        v = Verdict(
-            status=Status.INCONCLUSIVE,
+        v = _verdict(
+            p,
+            Status.INCONCLUSIVE,
             baseline=base,
             current=cur,
             change=change,
@@ -451,7 +479,6 @@ def _analyse(
                 f"only {_plural(n, 'sample')} in the {side}, need {settings.min_samples} for a rank test "
                 "(or 3 earlier runs of this testbed to measure its run-to-run spread)"
             ),
-            **common,  # type: ignore[arg-type]
         )
         return _Analysis(p, base, cur, final=v)
 
@@ -561,15 +588,15 @@ def _paired_analysis(
 ) -> _Analysis:
     """The block-paired analysis of an interleaved pair (see :mod:`perfgate.stats.paired`)."""
     if len(ratios) < settings.min_samples:
-        v = Verdict(
-            status=Status.INCONCLUSIVE,
+        v = _verdict(
+            p,
+            Status.INCONCLUSIVE,
             baseline=base,
             current=cur,
             change=_ratio_change(base.median, cur.median),
             threshold=p.threshold,
             method=PAIRED_BLOCKS,
             reason=f"only {_plural(len(ratios), 'paired block')}, need {settings.min_samples}",
-            **_common(p),  # type: ignore[arg-type]
         )
         return _Analysis(p, base, cur, final=v)
     pc = paired_change(ratios, settings.confidence)
@@ -619,14 +646,14 @@ def _decide(
         return a.final
     pair = a.pair
     if not all(_expressible(x) for x in (a.log_est, a.log_low, a.log_high)):
-        return Verdict(
-            status=Status.INCONCLUSIVE,
+        return _verdict(
+            pair,
+            Status.INCONCLUSIVE,
             baseline=a.base,
             current=a.cur,
             threshold=pair.threshold,
             method=a.method,
             reason="the values differ by too many orders of magnitude to express the change",
-            **_common(pair),  # type: ignore[arg-type]
         )
     t = math.log1p(pair.threshold)
     adv = a.adverse
@@ -664,8 +691,9 @@ def _decide(
                 f"interval [{_pct(math.expm1(lo))}, {_pct(math.expm1(hi))}] reaches beyond the "
                 f"±{pair.threshold:.1%} threshold: more samples would narrow it"
             )
-    return Verdict(
-        status=status,
+    return _verdict(
+        pair,
+        status,
         baseline=a.base,
         current=a.cur,
         change=math.expm1(a.log_est),
@@ -675,7 +703,6 @@ def _decide(
         threshold=pair.threshold,
         method=a.method,
         reason="; ".join(reasons) or None,
-        **_common(pair),  # type: ignore[arg-type]
     )
 
 
