@@ -162,7 +162,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 "measuring with --perfgate, --perfgate-json or --benchmark-only"
             )
         _run_serially(config)
-    config.stash[SESSION_KEY] = PerfgateSession(options)
+    config.stash[SESSION_KEY] = PerfgateSession(options, redact=_redactor(config))
     # the saved run to compare with is chosen before this run saves: autosave compares with the last
     if options.measure and options.compare is not None and options.storage and not options.process_of:
         try:
@@ -317,6 +317,21 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     if items:
         _more_passes(session, s, items)
     return outcome
+
+
+def _redactor(config: pytest.Config) -> Any:
+    """The Redactor of this environment, with the project's ``redact`` names when its configuration
+    reads (a broken one is reported by ``perfgate run``, not here): a failed benchmark's error is kept
+    and shown without the job's secrets."""
+    from perfgate.config import load_config
+    from perfgate.context import redactor
+    from perfgate.errors import PerfgateError
+
+    try:
+        names = load_config(config.rootpath).redact
+    except PerfgateError:
+        names = ()
+    return redactor(os.environ, names)
 
 
 def _more_passes(session: pytest.Session, s: PerfgateSession, items: list[pytest.Item]) -> None:

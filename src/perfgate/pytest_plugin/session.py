@@ -115,6 +115,8 @@ class PerfgateSession:
     spread: set[str] = field(default_factory=set)  # node ids measured over the passes
     iterations: dict[str, int] = field(default_factory=dict)  # node id -> calls per round, pass 1
     pass_problems: list[str] = field(default_factory=list)
+    # what keeps the environment's secrets out of recorded errors (perfgate.context.Redactor)
+    redact: Callable[[str], str] = str
 
     def __post_init__(self) -> None:
         self.started_ns = self.clock()
@@ -287,7 +289,7 @@ class PerfgateSession:
             metric="time",
             unit="s",
             direction=Direction.LOWER,
-            error=error,
+            error=self.redact(error),
             extra={"extra_info": _jsonable(extra_info), "mode": mode},
         )
         self.results[(bid.name, "time")] = result
