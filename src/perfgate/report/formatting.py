@@ -17,6 +17,7 @@ __all__ = [
     "baseline_phrase",
     "budget_phrase",
     "count_parts",
+    "distinct_short_ids",
     "format_centre",
     "format_change",
     "format_interval",
@@ -67,6 +68,26 @@ _HEX = re.compile(r"[0-9a-fA-F]{8,}")
 def short_id(run_id: str) -> str:
     """The first 10 characters of a run id: enough to be unique in practice, and a valid id prefix."""
     return run_id[:SHORT_ID]
+
+
+def distinct_short_ids(run_ids: Sequence[str]) -> list[str]:
+    """Each id cut to :data:`SHORT_ID` characters, or longer where ids in the list share that much.
+
+    Runs ingested from files with the same timestamp share the time part of their ids (the first 10
+    characters), so a listing of them must show more of each id to tell them apart; every id shown is
+    still a prefix ``perfgate show`` accepts.
+    """
+
+    def shared(a: str, b: str) -> int:
+        return next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+    # in sorted order the longest prefix an id shares with any other is shared with a neighbour
+    ordered = sorted(set(run_ids))
+    length: dict[str, int] = {}
+    for i, run_id in enumerate(ordered):
+        near = [ordered[j] for j in (i - 1, i + 1) if 0 <= j < len(ordered)]
+        length[run_id] = max([SHORT_ID] + [shared(run_id, other) + 1 for other in near])
+    return [run_id[: length[run_id]] for run_id in run_ids]
 
 
 def short_commit(commit: str, length: int = 7) -> str:
