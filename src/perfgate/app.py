@@ -344,7 +344,7 @@ def gate_run(
     redact = ws.redactor()
     outcome = evaluate(
         context.redact_run(run, redact),
-        baseline.runs,
+        tuple(context.redact_run(b, redact) for b in baseline.runs),  # names match the redacted run's
         _policy(ws, tier, threshold),
         settings,
         notes,

@@ -743,7 +743,8 @@ def _cmd_cmd(
     if export is not None:
         import json
 
-        _Out(export, stdout).write(json.dumps(hyperfine_json(measured), indent=2))
+        # the commands are in it, as the shell filled them in: without the environment's secrets
+        _Out(export, stdout).write(ws.redactor()(json.dumps(hyperfine_json(measured), indent=2)))
         if export == "-" and args.output is None:
             return outcome.exit_code(args.warn_only)
     return _report(args, outcome, console, _Out(args.output, stdout), env)
