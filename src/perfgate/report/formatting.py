@@ -212,15 +212,23 @@ def method_phrase(outcome: Outcome) -> str:
     return words
 
 
-def baseline_phrase(baseline_ids: Sequence[str], baseline_git: Mapping[str, GitInfo] | None = None) -> str:
-    """``baseline: run 01J0000000, main@abc1234``, ``baseline: 3 runs ...`` or ``no baseline``."""
+def baseline_phrase(
+    baseline_ids: Sequence[str],
+    baseline_git: Mapping[str, GitInfo] | None = None,
+    current_id: str | None = None,
+) -> str:
+    """``baseline: run 01J0000000, main@abc1234``, ``baseline: 3 runs ...`` or ``no baseline``.
+
+    With ``current_id`` (the run judged), ids are shown long enough to be told from it and each other
+    (:func:`distinct_short_ids`)."""
     if not baseline_ids:
         return "no baseline"
     git = baseline_git or {}
+    shown = distinct_short_ids([*([current_id] if current_id else []), *baseline_ids])[-len(baseline_ids) :]
     parts = []
-    for run_id in baseline_ids:
+    for run_id, sid in zip(baseline_ids, shown, strict=True):
         label = git_label(git.get(run_id))
-        parts.append(f"{short_id(run_id)}, {label}" if label else short_id(run_id))
+        parts.append(f"{sid}, {label}" if label else sid)
     if len(parts) == 1:
         return f"baseline: run {parts[0]}"
     return f"baseline: {len(parts)} runs {'; '.join(parts)}"

@@ -21,6 +21,7 @@ from perfgate.report.formatting import (
     baseline_phrase,
     budget_phrase,
     count_parts,
+    distinct_short_ids,
     format_centre,
     format_change,
     format_interval,
@@ -29,7 +30,6 @@ from perfgate.report.formatting import (
     git_label,
     inconclusive_reasons,
     method_phrase,
-    short_id,
     verdict_error,
 )
 
@@ -174,10 +174,10 @@ def _context(outcome: Outcome, baseline_git: Mapping[str, GitInfo] | None) -> st
     run = outcome.run
     about = [x for x in (git_label(run.git), f"tier {run.tier}" if run.tier else None) if x]
     about.append(f"testbed {run.environment.testbed}")
-    sid = short_id(run.id)
+    sid = distinct_short_ids([run.id, *outcome.baseline_ids])[0]  # told from its baseline's
     shown = f"`{sid}`" if sid.isascii() and sid.isalnum() else escape_markdown(sid)
     text = f"Run {shown} ({escape_markdown(', '.join(about))})"
-    text += f" · {escape_markdown(baseline_phrase(outcome.baseline_ids, baseline_git))}"
+    text += f" · {escape_markdown(baseline_phrase(outcome.baseline_ids, baseline_git, run.id))}"
     return text + f" · {escape_markdown(method_phrase(outcome))}"
 
 
