@@ -12,7 +12,7 @@ import pytest
 
 from perfgate import app
 from perfgate.cli.main import error_line, main
-from perfgate.context import redactor, strip_credentials
+from perfgate.context import redact_run, redactor, strip_credentials
 from perfgate.errors import ConfigError
 from perfgate.model import BenchmarkId, Direction, Result, ResultsDoc, RunStatus, dumps_run
 from perfgate.report import render_json, render_markdown
@@ -204,3 +204,26 @@ def test_a_command_line_quoting_a_secret_is_named_without_it(
     main([*argv, "--format", "json"], cwd=tmp_path, environ=env, stdout=out)  # its gate is the timings'
     statuses = {v["status"] for v in json.loads(out.getvalue())["verdicts"]}
     assert statuses and "new" not in statuses and "missing" not in statuses
+
+
+def test_names_and_parameters_lose_secrets_and_url_credentials(tmp_path: Path) -> None:
+    write_project(tmp_path)
+    t0 = datetime(2024, 5, 1, tzinfo=UTC)
+    quoting = BenchmarkId(f"GET https://bot:pw@api.example/x?t={TOKEN}", params=(("key", f"k={TOKEN}"),))
+    clean = BenchmarkId("bench/t.py::test_clean", params=(("n", "10"),))
+    results = tuple(Result(b, "time", "s", Direction.LOWER, error="failed") for b in (quoting, clean))
+    run = app.build_run(
+        app.Workspace.discover(tmp_path, environ={}),
+        ResultsDoc(t0, t0, RunStatus.COMPLETE, results),
+        tier=None,
+    )
+    # every workspace strips a URL's credentials; that one knew no secret
+    assert run.results[0].benchmark.name == f"GET https://api.example/x?t={TOKEN}"
+    redacted = redact_run(run, redactor({"GITHUB_TOKEN": TOKEN}))
+    first, second = redacted.results
+    assert first.benchmark == BenchmarkId(
+        "GET https://api.example/x?t=[redacted $GITHUB_TOKEN]",
+        params=(("key", "k=[redacted $GITHUB_TOKEN]"),),
+    )
+    assert second is run.results[1]
+    assert redact_run(redacted, redactor({"GITHUB_TOKEN": TOKEN})) is redacted  # nothing left: the same run
