@@ -73,6 +73,9 @@ def test_terminal_summary_is_inert_and_redacted(
     assert TOKEN not in table
     document = out.read_text(encoding="utf-8")
     assert TOKEN not in document
+    assert "\u202e" not in document  # JSON leaves bidi controls raw: written as \u escapes
+    names = {r["benchmark"]["name"] for r in json.loads(document)["results"]}
+    assert "test_hostile.py::test_ids[n\x1b[2J\u202e]" in names  # and read back the same
     (error,) = [r["error"] for r in json.loads(document)["results"] if r.get("error")]
     assert error == "RuntimeError: auth failed"  # the first line, as before; the token is on the next
 

@@ -29,6 +29,7 @@ from perfgate.report import (
     HistoryPoint,
     RunRow,
     append_step_summary,
+    json_inert,
     make_console,
     render_history,
     render_history_json,
@@ -596,7 +597,7 @@ def _cmd_export(
 ) -> int:
     ws = _workspace(args, cwd, env)
     run = app.load_spec(ws, args.run)
-    _Out(args.output, stdout).write(dumps_run(run))
+    _Out(args.output, stdout).write(json_inert(dumps_run(run)))  # bidi and C1 controls as \u escapes
     return EXIT_OK
 
 

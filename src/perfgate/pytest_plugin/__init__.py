@@ -59,7 +59,8 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -162,7 +163,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 "measuring with --perfgate, --perfgate-json or --benchmark-only"
             )
         _run_serially(config)
-    config.stash[SESSION_KEY] = PerfgateSession(options, redact=_redactor(config))
+    config.stash[SESSION_KEY] = PerfgateSession(options, redact=_Redact(config.rootpath))
     # the saved run to compare with is chosen before this run saves: autosave compares with the last
     if options.measure and options.compare is not None and options.storage and not options.process_of:
         try:
@@ -319,19 +320,28 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     return outcome
 
 
-def _redactor(config: pytest.Config) -> Any:
-    """The Redactor of this environment, with the project's ``redact`` names when its configuration
-    reads (a broken one is reported by ``perfgate run``, not here): a failed benchmark's error is kept
-    and shown without the job's secrets."""
-    from perfgate.config import load_config
-    from perfgate.context import redactor
-    from perfgate.errors import PerfgateError
+class _Redact:
+    """Keeps the environment's secrets (and the project's ``redact`` variables) out of a failed
+    benchmark's error. Built at the first error: reading the configuration imports numpy, which a run
+    that records no error need not pay for; a configuration that does not read is reported by
+    ``perfgate run``, not here."""
 
-    try:
-        names = load_config(config.rootpath).redact
-    except PerfgateError:
-        names = ()
-    return redactor(os.environ, names)
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._redact: Callable[[str], str] | None = None
+
+    def __call__(self, text: str) -> str:
+        if self._redact is None:
+            from perfgate.config import load_config
+            from perfgate.context import redactor
+            from perfgate.errors import PerfgateError
+
+            try:
+                names = load_config(self._root).redact
+            except PerfgateError:
+                names = ()
+            self._redact = redactor(os.environ, names)
+        return self._redact(text)
 
 
 def _more_passes(session: pytest.Session, s: PerfgateSession, items: list[pytest.Item]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from perfgate.model import Result, format_value
-from perfgate.report.escape import inert_lines, visible
 
 __all__ = ["summary_lines"]
 
@@ -20,6 +19,8 @@ def summary_lines(results: Sequence[Result], width: int = 110) -> list[str]:
     characters are shown as escapes (:func:`~perfgate.report.escape.visible`), so no line can drive the
     terminal or start a CI workflow command.
     """
+    from perfgate.report.escape import inert_lines, visible  # here: perfgate.report loads numpy
+
     rows: list[tuple[str, ...]] = []
     failed: list[tuple[str, str]] = []
     for r in results:

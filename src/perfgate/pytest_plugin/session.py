@@ -346,7 +346,11 @@ class PerfgateSession:
 
     def write_json(self, path: Path, status: RunStatus) -> None:
         """Write the results document atomically (temporary file, then rename)."""
-        text = json.dumps(self.document(status), indent=2, ensure_ascii=False, allow_nan=False)
+        # bidi and C1 controls in names as \u escapes: the file may be shown in a terminal or CI log
+        # (imported here: perfgate.report loads numpy, which a plain pytest run must not pay for)
+        from perfgate.report.escape import json_inert
+
+        text = json_inert(json.dumps(self.document(status), indent=2, ensure_ascii=False, allow_nan=False))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(text + "\n", encoding="utf-8")
