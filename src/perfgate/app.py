@@ -354,7 +354,7 @@ def gate_run(
     redact = ws.redactor()
     outcome = evaluate(
         context.redact_run(run, redact),
-        baseline.runs,
+        tuple(context.redact_run(b, redact) for b in baseline.runs),  # names match the redacted run's
         _policy(ws, tier, threshold),
         settings,
         notes,
@@ -640,6 +640,8 @@ def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
         try:
             sha = context.resolve_ref(ws.config.root, spec)
         except ContextError:
+            if not str(not_a_run).startswith("no run matches"):
+                raise not_a_run from None  # "3 runs match 'PREFIX' in ...": ambiguous, not unknown
             raise NotFoundError(f"no run or git ref matches {spec!r}") from not_a_run
         runs = store.runs_for_commit(sha)
         if not runs:

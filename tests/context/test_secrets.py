@@ -3,14 +3,16 @@ and the edge where a Run is built, with a real SQLite store."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from perfgate import app
-from perfgate.cli.main import error_line
-from perfgate.context import redactor, strip_credentials
+from perfgate.cli.main import error_line, main
+from perfgate.context import redact_run, redactor, strip_credentials
 from perfgate.errors import ConfigError
 from perfgate.model import BenchmarkId, Direction, Result, ResultsDoc, RunStatus, dumps_run
 from perfgate.report import render_json, render_markdown
@@ -167,3 +169,61 @@ def test_error_lines_redact_the_configured_variables(
     assert main(["compare", str(tmp_path / "bad.json"), "s3cr3t-value"], cwd=tmp_path, environ=env) == 2
     err = capsys.readouterr().err
     assert "s3cr3t-value" not in err and "[redacted $MY_VAR]" in err, err
+
+
+def test_a_command_line_quoting_a_secret_is_named_without_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `perfgate cmd -c "curl -H 'Authorization: Bearer $GITHUB_TOKEN' ..."`: the shell put the token in
+    # the command, and the command is the benchmark's name
+    write_project(tmp_path)
+    env = {"GITHUB_TOKEN": TOKEN, "PERFGATE_TESTBED": "t", "PATH": "/usr/bin:/bin"}
+    argv = ["cmd", "-r", "3", "-c", f"echo Authorization: Bearer {TOKEN}", "--store-run"]
+    outputs = []
+    for fmt in ("text", "markdown", "json"):
+        out = io.StringIO()
+        code = main([*argv, "--format", fmt], cwd=tmp_path, environ=env, stdout=out)
+        assert code == 0, capsys.readouterr().err
+        outputs.append(out.getvalue())
+    assert all(TOKEN not in text for text in outputs)
+    export = tmp_path / "hyperfine.json"
+    assert (
+        main([*argv[:-1], "--export-json", str(export)], cwd=tmp_path, environ=env, stdout=io.StringIO()) == 0
+    )
+    assert TOKEN not in export.read_text(encoding="utf-8")
+    assert "cmd:echo Authorization: Bearer [redacted $GITHUB_TOKEN]" in outputs[0]
+    ws = app.Workspace.discover(tmp_path, environ=env)
+    with ws.store(create=False) as store:
+        runs = [store.get_run(row.id) for row in store.list_runs()]
+    names = {r.benchmark.name for run in runs for r in run.results}
+    assert names == {"cmd:echo Authorization: Bearer [redacted $GITHUB_TOKEN]"}
+    # the same command under the next job's token is the same benchmark: compared, not new
+    env["GITHUB_TOKEN"] = TOKEN[::-1]
+    out = io.StringIO()
+    argv[4] = f"echo Authorization: Bearer {TOKEN[::-1]}"
+    main([*argv, "--format", "json"], cwd=tmp_path, environ=env, stdout=out)  # its gate is the timings'
+    statuses = {v["status"] for v in json.loads(out.getvalue())["verdicts"]}
+    assert statuses and "new" not in statuses and "missing" not in statuses
+
+
+def test_names_and_parameters_lose_secrets_and_url_credentials(tmp_path: Path) -> None:
+    write_project(tmp_path)
+    t0 = datetime(2024, 5, 1, tzinfo=UTC)
+    quoting = BenchmarkId(f"GET https://bot:pw@api.example/x?t={TOKEN}", params=(("key", f"k={TOKEN}"),))
+    clean = BenchmarkId("bench/t.py::test_clean", params=(("n", "10"),))
+    results = tuple(Result(b, "time", "s", Direction.LOWER, error="failed") for b in (quoting, clean))
+    run = app.build_run(
+        app.Workspace.discover(tmp_path, environ={}),
+        ResultsDoc(t0, t0, RunStatus.COMPLETE, results),
+        tier=None,
+    )
+    # every workspace strips a URL's credentials; that one knew no secret
+    assert run.results[0].benchmark.name == f"GET https://api.example/x?t={TOKEN}"
+    redacted = redact_run(run, redactor({"GITHUB_TOKEN": TOKEN}))
+    first, second = redacted.results
+    assert first.benchmark == BenchmarkId(
+        "GET https://api.example/x?t=[redacted $GITHUB_TOKEN]",
+        params=(("key", "k=[redacted $GITHUB_TOKEN]"),),
+    )
+    assert second is run.results[1]
+    assert redact_run(redacted, redactor({"GITHUB_TOKEN": TOKEN})) is redacted  # nothing left: the same run

@@ -138,3 +138,15 @@ def test_progress_off_on_a_dumb_terminal(tty: tuple[TextIO, int]) -> None:
     c.progress(2, "x").advance()
     err.flush()
     assert read_all(master) == ""
+
+
+def test_progress_label_from_input_cannot_drive_the_terminal(tty: tuple[TextIO, int]) -> None:
+    # the label is a benchmark's name (``perfgate cmd``, ``perfgate ab``): it comes from code under review
+    err, master = tty
+    c = make_console(stream=io.StringIO(), environ={"TERM": "xterm"}, err=err)
+    with c.progress(2, "start") as p:
+        p.advance(label="cmd:x\x1b]0;pwned\x07\x1b[2J\u202e")
+    written = read_all(master)
+    assert "cmd:x\\x1b]0;pwned\\x07\\x1b[2J\\u202e" in written
+    assert "\x1b]" not in written and "\x07" not in written and "\x1b[2J" not in written
+    assert "\u202e" not in written

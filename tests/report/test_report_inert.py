@@ -77,7 +77,10 @@ def rendered_markdown_text(md: str) -> str:
 
 
 MENTION = re.compile(r"(?:^|[^\w])@[A-Za-z0-9]|#[0-9]")
-AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|www\.|[\w.+-]@[\w-]+\.[\w-]", re.IGNORECASE)
+# (a protocol-relative "//host.tld" is linked by linkify-it, markdown-it's linkifier)
+AUTOLINK = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://|//[\w-]+\.[\w-]|www\.|[\w.+-]@[\w-]+\.[\w-]", re.IGNORECASE
+)
 
 
 def assert_inert_markdown(md: str) -> None:
@@ -201,10 +204,11 @@ def test_ansi_escapes_show_as_text_also_in_colour() -> None:
 
 def test_markdown_mentions_links_and_bidi_are_inert() -> None:
     md = escape_markdown(
-        "ping @octocat, see http://x.io and www.x.io, \u202eevil, mail a@b.io, main@abc1234, o/r#12"
+        "ping @octocat, see http://x.io and www.x.io, \u202eevil, mail a@b.io, main@abc1234, o/r#12, //cdn.x.io/a"
     )
     assert md == (
-        "ping `@`octocat, see http`:`//x.io and www`.`x.io, \\\\u202eevil, mail a`@`b.io, main@abc1234, o/r`#`12"
+        "ping `@`octocat, see http`://`x.io and www`.`x.io, \\\\u202eevil, mail a`@`b.io, main@abc1234, o/r`#`12,"
+        " `//`cdn.x.io/a"
     )
     assert_inert_markdown(md)
 

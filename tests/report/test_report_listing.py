@@ -169,3 +169,15 @@ def test_sparkline() -> None:
 def test_history_point_refuses_non_finite() -> None:
     with pytest.raises(ValueError, match="must be finite"):
         HistoryPoint("r", None, None, T0, float("nan"), "s")
+
+
+def test_runs_with_a_shared_time_part_show_ids_long_enough_to_tell_apart() -> None:
+    # runs ingested from files with the same timestamp share the first 10 characters (the ULID's time)
+    base = rows()[1]
+    same = [
+        dataclasses.replace(base, id=f"01HWX00000{tail}") for tail in ("A1B2C3D4E5F6G7H8", "A1B2X3D4E5F6G7H8")
+    ]
+    other = dataclasses.replace(base, id="01HWY0000000000000000OTHER")
+    lines = render_runs([*same, other], Console(color=False, width=140, is_tty=False)).splitlines()
+    # each id as long as it takes to be told from the others in the listing, and a valid prefix
+    assert [line.split()[0] for line in lines[1:]] == ["01HWX00000A1B2C", "01HWX00000A1B2X", "01HWY00000"]

@@ -203,3 +203,16 @@ def test_a_regressions_reason_is_shown_to_the_reader() -> None:
     assert "**About the regressions**" in md and "cpu_time did not move (+0.7%)" in md
     # without reasons, no section
     assert "\nregressions:\n" not in render_text(outcome, plain(400))
+
+
+def test_run_and_baseline_that_share_the_time_part_of_their_ids_are_told_apart() -> None:
+    # perfgate ab stores base and head runs in the same millisecond: ids equal in their first 10 characters
+    outcome = comparison_outcome()
+    head = dataclasses.replace(outcome.run, id="01HWZ3M8Q4HEAD00000000000A")
+    base = "01HWZ3M8Q4BASE00000000000B"
+    outcome = dataclasses.replace(outcome, run=head, baseline_ids=(base,))
+    text = render_text(outcome, plain(160))
+    assert text.startswith("run 01HWZ3M8Q4H · ")
+    assert "baseline: run 01HWZ3M8Q4B" in text and "baseline: run 01HWZ3M8Q4," not in text
+    md = render_markdown(outcome)
+    assert "Run `01HWZ3M8Q4H`" in md and "baseline: run 01HWZ3M8Q4B" in md

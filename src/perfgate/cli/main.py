@@ -30,6 +30,7 @@ from perfgate.report import (
     HistoryPoint,
     RunRow,
     append_step_summary,
+    json_inert,
     make_console,
     render_history,
     render_history_json,
@@ -636,7 +637,7 @@ def _cmd_export(
 ) -> int:
     ws = _workspace(args, cwd, env)
     run = app.load_spec(ws, args.run)
-    _Out(args.output, stdout).write(dumps_run(run))
+    _Out(args.output, stdout).write(json_inert(dumps_run(run)))  # bidi and C1 controls as \u escapes
     return EXIT_OK
 
 
@@ -790,7 +791,8 @@ def _cmd_cmd(
     if export is not None:
         import json
 
-        _Out(export, stdout).write(json.dumps(hyperfine_json(measured), indent=2))
+        # the commands are in it, as the shell filled them in: without the environment's secrets
+        _Out(export, stdout).write(ws.redactor()(json.dumps(hyperfine_json(measured), indent=2)))
         if export == "-" and args.output is None:
             return outcome.exit_code(args.warn_only)
     return _report(args, outcome, console, _Out(args.output, stdout), env)

@@ -59,8 +59,9 @@ import functools
 import inspect
 import os
 import sys
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -168,7 +169,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # perfgate ab: its controller spreads the tier's budget over both sides (and interleaves instead
         # of passes and processes); the worker applies the timeout to each call it runs for it.
         worker_timeout, options = options.timeout, replace(options, timeout=None, budget=None)
-    config.stash[SESSION_KEY] = PerfgateSession(options)
+    config.stash[SESSION_KEY] = PerfgateSession(options, redact=_Redact(config.rootpath))
     # the saved run to compare with is chosen before this run saves: autosave compares with the last
     if options.measure and options.compare is not None and options.storage and not options.process_of:
         try:
@@ -323,6 +324,30 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
     if items:
         _more_passes(session, s, items)
     return outcome
+
+
+class _Redact:
+    """Keeps the environment's secrets (and the project's ``redact`` variables) out of a failed
+    benchmark's error. Built at the first error: reading the configuration imports numpy, which a run
+    that records no error need not pay for; a configuration that does not read is reported by
+    ``perfgate run``, not here."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._redact: Callable[[str], str] | None = None
+
+    def __call__(self, text: str) -> str:
+        if self._redact is None:
+            from perfgate.config import load_config
+            from perfgate.context import redactor
+            from perfgate.errors import PerfgateError
+
+            try:
+                names = load_config(self._root).redact
+            except PerfgateError:
+                names = ()
+            self._redact = redactor(os.environ, names)
+        return self._redact(text)
 
 
 def _more_passes(session: pytest.Session, s: PerfgateSession, items: list[pytest.Item]) -> None:

@@ -15,19 +15,23 @@ def summary_lines(results: Sequence[Result], width: int = 110) -> list[str]:
     """One row per result: name, median, IQR, stddev, rounds, iterations; failed ones show their error.
 
     Names longer than the room left by the numbers are shortened from the left (the test name is the
-    informative end of a node id).
+    informative end of a node id). Names and errors come from the code under test: their control
+    characters are shown as escapes (:func:`~perfgate.report.escape.visible`), so no line can drive the
+    terminal or start a CI workflow command.
     """
+    from perfgate.report.escape import inert_lines, visible  # here: perfgate.report loads numpy
+
     rows: list[tuple[str, ...]] = []
     failed: list[tuple[str, str]] = []
     for r in results:
         s = r.summary
         if r.error is not None or s is None:
-            failed.append((r.benchmark.name, r.error or "no summary"))
+            failed.append((visible(r.benchmark.name), visible(r.error or "no summary")))
             continue
         iqr = s.q3 - s.q1 if s.q1 is not None and s.q3 is not None else None
         rows.append(
             (
-                r.benchmark.name,
+                visible(r.benchmark.name),
                 format_value(s.median, r.unit),
                 format_value(iqr, r.unit),
                 format_value(s.stddev, r.unit),
@@ -53,4 +57,4 @@ def summary_lines(results: Sequence[Result], width: int = 110) -> list[str]:
         lines.append("  ".join(cells))
     for name, error in failed:
         lines.append(f"{fit(name).ljust(name_w)}  FAILED: {error}")
-    return lines
+    return [inert_lines(line) for line in lines]

@@ -115,6 +115,8 @@ class PerfgateSession:
     spread: set[str] = field(default_factory=set)  # node ids measured over the passes
     iterations: dict[str, int] = field(default_factory=dict)  # node id -> calls per round, pass 1
     pass_problems: list[str] = field(default_factory=list)
+    # what keeps the environment's secrets out of recorded errors (perfgate.context.Redactor)
+    redact: Callable[[str], str] = str
 
     def __post_init__(self) -> None:
         self.started_ns = self.clock()
@@ -287,7 +289,7 @@ class PerfgateSession:
             metric="time",
             unit="s",
             direction=Direction.LOWER,
-            error=error,
+            error=self.redact(error),
             extra={"extra_info": _jsonable(extra_info), "mode": mode},
         )
         self.results[(bid.name, "time")] = result
@@ -344,7 +346,11 @@ class PerfgateSession:
 
     def write_json(self, path: Path, status: RunStatus) -> None:
         """Write the results document atomically (temporary file, then rename)."""
-        text = json.dumps(self.document(status), indent=2, ensure_ascii=False, allow_nan=False)
+        # bidi and C1 controls in names as \u escapes: the file may be shown in a terminal or CI log
+        # (imported here: perfgate.report loads numpy, which a plain pytest run must not pay for)
+        from perfgate.report.escape import json_inert
+
+        text = json_inert(json.dumps(self.document(status), indent=2, ensure_ascii=False, allow_nan=False))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(text + "\n", encoding="utf-8")

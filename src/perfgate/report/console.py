@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import TextIO
 
 from perfgate.errors import UsageError
+from perfgate.report.escape import visible
 
 __all__ = ["ROLES", "Console", "Progress", "make_console"]
 
@@ -99,7 +100,8 @@ class Progress:
         else:
             bar = ""
         room = max(0, self._width - len(bar) - len(counter) - 2)
-        label = self.label if len(self.label) <= room else self.label[: max(0, room - 1)] + "…"
+        text = visible(self.label)  # a benchmark's name: shown, never acted on
+        label = text if len(text) <= room else text[: max(0, room - 1)] + "…"
         # \r and "erase line" keep it to one line however often it is redrawn.
         self._stream.write(f"\r\x1b[2K{bar}{counter} {label}")
         self._stream.flush()

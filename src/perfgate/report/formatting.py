@@ -17,6 +17,7 @@ __all__ = [
     "baseline_phrase",
     "budget_phrase",
     "count_parts",
+    "distinct_short_ids",
     "format_centre",
     "format_change",
     "format_interval",
@@ -67,6 +68,26 @@ _HEX = re.compile(r"[0-9a-fA-F]{8,}")
 def short_id(run_id: str) -> str:
     """The first 10 characters of a run id: enough to be unique in practice, and a valid id prefix."""
     return run_id[:SHORT_ID]
+
+
+def distinct_short_ids(run_ids: Sequence[str]) -> list[str]:
+    """Each id cut to :data:`SHORT_ID` characters, or longer where ids in the list share that much.
+
+    Runs ingested from files with the same timestamp share the time part of their ids (the first 10
+    characters), so a listing of them must show more of each id to tell them apart; every id shown is
+    still a prefix ``perfgate show`` accepts.
+    """
+
+    def shared(a: str, b: str) -> int:
+        return next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+    # in sorted order the longest prefix an id shares with any other is shared with a neighbour
+    ordered = sorted(set(run_ids))
+    length: dict[str, int] = {}
+    for i, run_id in enumerate(ordered):
+        near = [ordered[j] for j in (i - 1, i + 1) if 0 <= j < len(ordered)]
+        length[run_id] = max([SHORT_ID] + [shared(run_id, other) + 1 for other in near])
+    return [run_id[: length[run_id]] for run_id in run_ids]
 
 
 def short_commit(commit: str, length: int = 7) -> str:
@@ -191,15 +212,23 @@ def method_phrase(outcome: Outcome) -> str:
     return words
 
 
-def baseline_phrase(baseline_ids: Sequence[str], baseline_git: Mapping[str, GitInfo] | None = None) -> str:
-    """``baseline: run 01J0000000, main@abc1234``, ``baseline: 3 runs ...`` or ``no baseline``."""
+def baseline_phrase(
+    baseline_ids: Sequence[str],
+    baseline_git: Mapping[str, GitInfo] | None = None,
+    current_id: str | None = None,
+) -> str:
+    """``baseline: run 01J0000000, main@abc1234``, ``baseline: 3 runs ...`` or ``no baseline``.
+
+    With ``current_id`` (the run judged), ids are shown long enough to be told from it and each other
+    (:func:`distinct_short_ids`)."""
     if not baseline_ids:
         return "no baseline"
     git = baseline_git or {}
+    shown = distinct_short_ids([*([current_id] if current_id else []), *baseline_ids])[-len(baseline_ids) :]
     parts = []
-    for run_id in baseline_ids:
+    for run_id, sid in zip(baseline_ids, shown, strict=True):
         label = git_label(git.get(run_id))
-        parts.append(f"{short_id(run_id)}, {label}" if label else short_id(run_id))
+        parts.append(f"{sid}, {label}" if label else sid)
     if len(parts) == 1:
         return f"baseline: run {parts[0]}"
     return f"baseline: {len(parts)} runs {'; '.join(parts)}"

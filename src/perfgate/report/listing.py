@@ -17,7 +17,14 @@ from typing import Any
 from perfgate.model import Direction, Run, format_value, run_to_dict
 from perfgate.report.console import Console
 from perfgate.report.escape import inert_lines, json_inert, visible
-from perfgate.report.formatting import format_change, format_time, git_label, short_commit, short_id
+from perfgate.report.formatting import (
+    distinct_short_ids,
+    format_change,
+    format_time,
+    git_label,
+    short_commit,
+    short_id,
+)
 from perfgate.report.table import Cell, Column, render_table
 from perfgate.report.text import render_results_table
 
@@ -103,11 +110,12 @@ def render_runs(rows: Sequence[RunRow], console: Console) -> str:
         Column("failed", "right"),
     ]
     body: list[list[Cell | str]] = []
-    for r in rows:
+    ids = distinct_short_ids([r.id for r in rows])
+    for r, shown_id in zip(rows, ids, strict=True):
         status_role = {"complete": None, "partial": "warn", "failed": "failed"}.get(r.status, "warn")
         body.append(
             [
-                Cell(short_id(r.id), "bold"),
+                Cell(shown_id, "bold"),
                 format_time(r.started),
                 r.branch or "-",
                 short_commit(r.commit, 8) if r.commit else "-",

@@ -21,6 +21,7 @@ from perfgate.report.formatting import (
     baseline_phrase,
     budget_phrase,
     count_parts,
+    distinct_short_ids,
     format_centre,
     format_change,
     format_interval,
@@ -29,7 +30,6 @@ from perfgate.report.formatting import (
     git_label,
     inconclusive_reasons,
     method_phrase,
-    short_id,
     verdict_error,
 )
 
@@ -66,10 +66,10 @@ def _needs_code(text: str, i: int) -> bool:
     """Whether ``text[i]`` must sit in a code span to stay inert on GitHub.
 
     GitHub finds mentions (``@octocat``), issue references (``#123``), e-mail addresses and bare links
-    (``http://x``, ``www.x``) in the rendered text, after backslash escapes are gone, but never inside
-    code: so their ``@`` or ``#``, the ``:`` of ``://`` and the ``.`` of ``www.`` go into a code span
-    (visible, and copied as they were). An ``@`` after a letter or digit and before no domain
-    (``main@abc1234``) is neither and stays as it is.
+    (``http://x``, ``www.x``; other linkifiers ``//x.io`` too) in the rendered text, after backslash
+    escapes are gone, but never inside code: so their ``@`` or ``#``, the ``://`` (or a lone ``//``) and
+    the ``.`` of ``www.`` go into a code span (visible, and copied as they were). An ``@`` after a
+    letter or digit and before no domain (``main@abc1234``) is neither and stays as it is.
     """
     c = text[i]
     if c == "#":  # "#123", "owner/repo#123": a reference that links and shows up on that issue
@@ -79,6 +79,8 @@ def _needs_code(text: str, i: int) -> bool:
         return mention or _EMAIL_DOMAIN.match(text, i + 1) is not None
     if c == ":":
         return text.startswith("//", i + 1)
+    if c == "/":  # both slashes of "//": linkify-it (markdown-it's linkifier) links "//host" alone
+        return text.startswith("//", i) or text.startswith("//", max(0, i - 1))
     return c == "." and text[max(0, i - 3) : i].lower() == "www"
 
 
@@ -92,7 +94,7 @@ def escape_markdown(text: str) -> str:
     searchable in the raw comment.
     """
     flat = visible(text)
-    linkish = "@" in flat or "#" in flat or "://" in flat or "www." in flat.lower()
+    linkish = "@" in flat or "#" in flat or "//" in flat or "www." in flat.lower()
     out = []
     code: list[str] = []  # adjacent characters share one span: "`@``@`" would not parse as two
     for i, c in enumerate(flat):
@@ -172,10 +174,10 @@ def _context(outcome: Outcome) -> str:
     run = outcome.run
     about = [x for x in (git_label(run.git), f"tier {run.tier}" if run.tier else None) if x]
     about.append(f"testbed {run.environment.testbed}")
-    sid = short_id(run.id)
+    sid = distinct_short_ids([run.id, *outcome.baseline_ids])[0]  # told from its baseline's
     shown = f"`{sid}`" if sid.isascii() and sid.isalnum() else escape_markdown(sid)
     text = f"Run {shown} ({escape_markdown(', '.join(about))})"
-    text += f" · {escape_markdown(baseline_phrase(outcome.baseline_ids, outcome.baseline_git))}"
+    text += f" · {escape_markdown(baseline_phrase(outcome.baseline_ids, outcome.baseline_git, run.id))}"
     return text + f" · {escape_markdown(method_phrase(outcome))}"
 
 

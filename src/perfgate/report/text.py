@@ -18,6 +18,7 @@ from perfgate.report.formatting import (
     baseline_phrase,
     budget_phrase,
     count_parts,
+    distinct_short_ids,
     format_centre,
     format_change,
     format_interval,
@@ -27,7 +28,6 @@ from perfgate.report.formatting import (
     git_label,
     inconclusive_reasons,
     method_phrase,
-    short_id,
     verdict_error,
 )
 from perfgate.report.table import Cell, Column, min_table_width, render_table
@@ -37,7 +37,8 @@ __all__ = ["render_results_table", "render_text"]
 
 def _context_line(outcome: Outcome) -> str:
     run = outcome.run
-    parts = [f"run {short_id(run.id)}", run.project]
+    # as long as it takes to tell it from its baseline (perfgate ab stores both in one millisecond)
+    parts = [f"run {distinct_short_ids([run.id, *outcome.baseline_ids])[0]}", run.project]
     label = git_label(run.git)
     if label:
         parts.append(label)
@@ -251,7 +252,7 @@ def render_text(outcome: Outcome, console: Console) -> str:
         for note in outcome.notes:
             lines += _wrap(note, console, "  - ")
 
-    baseline = baseline_phrase(outcome.baseline_ids, outcome.baseline_git)
+    baseline = baseline_phrase(outcome.baseline_ids, outcome.baseline_git, outcome.run.id)
     lines += ["", console.style(visible(f"({method_phrase(outcome)}; {baseline})"), "dim")]
     lines.append(_summary_line(outcome, console))
     return inert_lines("\n".join(lines) + "\n")
