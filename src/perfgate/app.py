@@ -640,8 +640,6 @@ def resolve_runs(store: Store, ws: Workspace, spec: str) -> list[Run]:
         try:
             sha = context.resolve_ref(ws.config.root, spec)
         except ContextError:
-            if not str(not_a_run).startswith("no run matches"):
-                raise not_a_run from None  # "3 runs match 'PREFIX' in ...": ambiguous, not unknown
             raise NotFoundError(f"no run or git ref matches {spec!r}") from not_a_run
         runs = store.runs_for_commit(sha)
         if not runs:

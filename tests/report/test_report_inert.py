@@ -12,6 +12,7 @@ from conftest import BASE_ID, BASE_SAMPLES, T0, make_result, make_run, ms, run_r
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.model import BenchmarkId, Direction, GitInfo, Result, Status
 from perfgate.report import (
@@ -29,7 +30,6 @@ from perfgate.report import (
     render_runs_json,
     render_text,
 )
-from perfgate.report.escape import inert_lines, json_inert, visible
 
 ATTACK = "bench/t.py::test_x\n::error title=perfgate::all benchmarks regressed"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from perfgate.escape import inert_lines, visible
 from perfgate.model import Result, format_value
 
 __all__ = ["summary_lines"]
@@ -16,11 +17,9 @@ def summary_lines(results: Sequence[Result], width: int = 110) -> list[str]:
 
     Names longer than the room left by the numbers are shortened from the left (the test name is the
     informative end of a node id). Names and errors come from the code under test: their control
-    characters are shown as escapes (:func:`~perfgate.report.escape.visible`), so no line can drive the
+    characters are shown as escapes (:func:`~perfgate.escape.visible`), so no line can drive the
     terminal or start a CI workflow command.
     """
-    from perfgate.report.escape import inert_lines, visible  # here: perfgate.report loads numpy
-
     rows: list[tuple[str, ...]] = []
     failed: list[tuple[str, str]] = []
     for r in results:

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from perfgate.escape import json_inert
 from perfgate.measure import BenchmarkTimeout, Measurement, MemoryUse, RoundWatch, timeout_alarm
 from perfgate.model import BenchmarkId, Direction, Result, RunStatus, Summary, results_to_dict, utcnow
 from perfgate.pytest_plugin.options import PluginOptions
@@ -347,9 +348,6 @@ class PerfgateSession:
     def write_json(self, path: Path, status: RunStatus) -> None:
         """Write the results document atomically (temporary file, then rename)."""
         # bidi and C1 controls in names as \u escapes: the file may be shown in a terminal or CI log
-        # (imported here: perfgate.report loads numpy, which a plain pytest run must not pay for)
-        from perfgate.report.escape import json_inert
-
         text = json_inert(json.dumps(self.document(status), indent=2, ensure_ascii=False, allow_nan=False))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

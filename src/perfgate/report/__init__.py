@@ -4,8 +4,8 @@ Renderers are pure functions returning strings; the CLI decides where they go. T
 :func:`append_step_summary`, which appends to the file GitHub Actions names in ``$GITHUB_STEP_SUMMARY``.
 """
 
+from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.report.console import ROLES, Console, Progress, make_console
-from perfgate.report.escape import inert_lines, json_inert, visible
 from perfgate.report.json_report import JSON_REPORT_VERSION, outcome_to_dict, render_json
 from perfgate.report.listing import (
     HistoryPoint,

@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import TextIO
 
 from perfgate.errors import UsageError
-from perfgate.report.escape import visible
+from perfgate.escape import visible
 
 __all__ = ["ROLES", "Console", "Progress", "make_console"]
 

@@ -3,7 +3,7 @@
 Deterministic: keys are sorted, lists keep the gate's order (verdicts worst first), floats are plain JSON
 numbers (the model refuses NaN and infinities, so every value is valid JSON). Strings from input keep
 their exact value; the control characters JSON leaves raw are escaped
-(:func:`perfgate.report.escape.json_inert`).
+(:func:`perfgate.escape.json_inert`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from perfgate.escape import json_inert
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.model import Run, Status, Verdict, run_to_dict, summary_to_dict
-from perfgate.report.escape import json_inert
 from perfgate.report.formatting import method_phrase
 
 __all__ = ["JSON_REPORT_VERSION", "outcome_to_dict", "render_json"]

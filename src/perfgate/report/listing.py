@@ -2,7 +2,7 @@
 (``perfgate history``), as terminal text or as plain JSON lists of objects.
 
 Strings from input (names, branches, errors) are made visible in text and escaped in JSON
-(:mod:`perfgate.report.escape`).
+(:mod:`perfgate.escape`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import Direction, Run, format_value, run_to_dict
 from perfgate.report.console import Console
-from perfgate.report.escape import inert_lines, json_inert, visible
 from perfgate.report.formatting import (
     distinct_short_ids,
     format_change,

@@ -14,9 +14,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from perfgate.errors import ContextError
+from perfgate.escape import visible
 from perfgate.gate.outcome import Outcome
 from perfgate.model import Status, Verdict
-from perfgate.report.escape import visible
 from perfgate.report.formatting import (
     baseline_phrase,
     budget_phrase,
@@ -87,7 +87,7 @@ def _needs_code(text: str, i: int) -> bool:
 def escape_markdown(text: str) -> str:
     """``text`` inert inside a Markdown table cell or list item.
 
-    Control characters are made visible (``\\n``, ``\\u202e``: :func:`~perfgate.report.escape.visible`),
+    Control characters are made visible (``\\n``, ``\\u202e``: :func:`~perfgate.escape.visible`),
     Markdown and HTML specials backslash-escaped, and mentions and bare links broken with code spans
     (see :func:`_needs_code`). An underscore between two letters or digits is left alone: it cannot start
     or end emphasis there (CommonMark's intraword rule), and ``test_parse`` stays readable and

@@ -1,7 +1,7 @@
 """Plain-text tables for the terminal: padded columns, styled cells, long names cut in the middle.
 
 Widths are measured on the unstyled text and styles are applied after padding, so ANSI codes never
-disturb the alignment. Every cell's text is made :func:`~perfgate.report.escape.visible` first: cells
+disturb the alignment. Every cell's text is made :func:`~perfgate.escape.visible` first: cells
 hold names and values from input, and a control character in one would act on the terminal or log.
 Names are cut only on a console that fits tables to its width (a terminal, see ``Console.fit``).
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from perfgate.escape import visible
 from perfgate.report.console import Console
-from perfgate.report.escape import visible
 
 __all__ = ["Cell", "Column", "min_table_width", "render_table", "truncate_middle"]
 

@@ -2,7 +2,7 @@
 
 One row per benchmark and metric (worst first, as the gate ordered them), then budgets, notes, failures,
 the method, and one summary line that ends in the gate's decision. Every string from input is made
-visible (:mod:`perfgate.report.escape`) before it is styled, and no line can start a CI log command.
+visible (:mod:`perfgate.escape`) before it is styled, and no line can start a CI log command.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from perfgate.escape import inert_lines, visible
 from perfgate.gate.outcome import Outcome
 from perfgate.model import Result, Status, Summary, Verdict, format_value
 from perfgate.report.console import Console
-from perfgate.report.escape import inert_lines, visible
 from perfgate.report.formatting import (
     baseline_phrase,
     budget_phrase,
