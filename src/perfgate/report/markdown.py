@@ -214,22 +214,8 @@ class _Parts:
             tail += ["", "**Budgets**", ""]
             for b in sorted(outcome.budgets, key=lambda b: b.passed):
                 tail.append(f"- {'✅' if b.passed else '❌'} {escape_markdown(budget_phrase(b))}")
-        regression_reasons = inconclusive_reasons(outcome.verdicts, Status.REGRESSION)
-        if regression_reasons:
-            tail += ["", "**About the regressions**", ""]
-            for who, reason in regression_reasons:
-                if len(who) == 1:
-                    tail.append(f"- {escape_markdown(who[0])}: {escape_markdown(reason)}")
-                else:
-                    tail.append(f"- {escape_markdown(reason)}: {escape_markdown(', '.join(who))}")
-        reasons = inconclusive_reasons(outcome.verdicts)
-        if reasons:
-            tail += ["", "**Why inconclusive**", ""]
-            for who, reason in reasons:
-                if len(who) == 1:
-                    tail.append(f"- {escape_markdown(who[0])}: {escape_markdown(reason)}")
-                else:
-                    tail.append(f"- {escape_markdown(reason)}: {escape_markdown(', '.join(who))}")
+        tail += _reasons(outcome.verdicts, Status.REGRESSION, "**About the regressions**")
+        tail += _reasons(outcome.verdicts, Status.INCONCLUSIVE, "**Why inconclusive**")
         if outcome.notes:
             tail += ["", "**Notes**", ""]
             tail += [f"- {escape_markdown(n)}" for n in outcome.notes]
@@ -320,3 +306,14 @@ def append_step_summary(markdown: str, environ: Mapping[str, str]) -> bool:
             f"cannot append to GITHUB_STEP_SUMMARY file {target}: {exc.strerror or exc}"
         ) from exc
     return True
+
+
+def _reasons(verdicts: Sequence[Verdict], status: Status, title: str) -> list[str]:
+    """A section of the reasons given for the verdicts of ``status``, one item per distinct reason."""
+    items = [
+        f"- {escape_markdown(who[0])}: {escape_markdown(reason)}"
+        if len(who) == 1
+        else f"- {escape_markdown(reason)}: {escape_markdown(', '.join(who))}"
+        for who, reason in inconclusive_reasons(verdicts, status)
+    ]
+    return ["", title, "", *items] if items else []

@@ -183,6 +183,20 @@ def _summary_line(outcome: Outcome, console: Console) -> str:
     return f"{counts} — {decision}"
 
 
+
+def _reasons(
+    verdicts: Sequence[Verdict], status: Status, title: str, mark: str, console: Console
+) -> list[str]:
+    """A section of the reasons given for the verdicts of ``status``, one line per distinct reason."""
+    lines: list[str] = []
+    for who, reason in inconclusive_reasons(verdicts, status):
+        if len(who) == 1:
+            lines += _wrap(f"{who[0]}: {reason}", console, mark)
+        else:
+            lines += _wrap(f"{reason}:", console, mark)
+            lines += _wrap(", ".join(who), console, "      ")
+    return ["", title, *lines] if lines else []
+
 def render_text(outcome: Outcome, console: Console) -> str:
     """The terminal report of ``outcome``, fitted to ``console.width`` and coloured when it allows.
 
@@ -210,25 +224,8 @@ def render_text(outcome: Outcome, console: Console) -> str:
             lines.append(f"  {mark} {visible(budget_phrase(b))}")
 
     # How a regression was judged ("cpu_time did not move", "one value per run", ...) is part of it.
-    regression_reasons = inconclusive_reasons(outcome.verdicts, Status.REGRESSION)
-    if regression_reasons:
-        lines += ["", "regressions:"]
-        for who, reason in regression_reasons:
-            if len(who) == 1:
-                lines += _wrap(f"{who[0]}: {reason}", console, "  ! ")
-            else:
-                lines += _wrap(f"{reason}:", console, "  ! ")
-                lines += _wrap(", ".join(who), console, "      ")
-
-    reasons = inconclusive_reasons(outcome.verdicts)
-    if reasons:
-        lines += ["", "inconclusive:"]
-        for who, reason in reasons:
-            if len(who) == 1:
-                lines += _wrap(f"{who[0]}: {reason}", console, "  ? ")
-            else:
-                lines += _wrap(f"{reason}:", console, "  ? ")
-                lines += _wrap(", ".join(who), console, "      ")
+    lines += _reasons(outcome.verdicts, Status.REGRESSION, "regressions:", "  ! ", console)
+    lines += _reasons(outcome.verdicts, Status.INCONCLUSIVE, "inconclusive:", "  ? ", console)
 
     failed_lines: list[str] = []
     failed_verdicts = outcome.failures
