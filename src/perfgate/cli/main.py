@@ -15,108 +15,50 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__, app
 from perfgate.argtypes import positive_int
-from perfgate.config import is_url, load_config, parse_duration, parse_percent
+from perfgate.cli import runs
+from perfgate.cli.common import EXIT_ERROR, EXIT_OK, Invocation
+from perfgate.cli.common import Out as _Out
+from perfgate.cli.common import Parser as _Parser
+from perfgate.cli.common import common_flags as _common
+from perfgate.cli.common import duration as _duration
+from perfgate.cli.common import gate_flags as _gate_flags
+from perfgate.cli.common import output_flags as _output
+from perfgate.cli.common import report as _report
+from perfgate.cli.common import subset_flag as _subset_flag
+from perfgate.cli.common import workspace as _workspace
+from perfgate.config import load_config
 from perfgate.context import Redactor, redact_run, redactor, strip_credentials
 from perfgate.errors import PerfgateError, UsageError
-from perfgate.gate import SUBSET_TAG, Outcome
+from perfgate.gate import SUBSET_TAG
 from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, SpecError
 from perfgate.model import dumps_run
 from perfgate.report import (
     Console,
     HistoryPoint,
-    RunRow,
-    append_step_summary,
     json_inert,
     make_console,
     render_history,
     render_history_json,
-    render_json,
-    render_markdown,
     render_run,
     render_run_json,
-    render_runs,
-    render_runs_json,
-    render_text,
     visible,
 )
 
 if TYPE_CHECKING:
     from perfgate.measure.command import CommandBenchmark, CommandSpec
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
-EXIT_OK, EXIT_ERROR = 0, 2  # 1 is the gate's: Outcome.exit_code
+#: The commands, one module each (see :mod:`perfgate.cli.common`): adding a command is a module and
+#: one line here.
+COMMANDS: tuple[ModuleType, ...] = (runs,)
+_MODULES = {m.NAME: m for m in COMMANDS}
 
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises UsageError (one line, exit 2) instead of printing usage and exiting."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
-
-
-def _threshold(value: str) -> float:
-    try:
-        return parse_percent(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--config",
-        type=Path,
-        help="configuration file (default: nearest perfgate.toml or pyproject.toml with [tool.perfgate])",
-    )
-    p.add_argument(
-        "--store",
-        metavar="URL",
-        help="result store: a path or database URL "
-        "(default: .perfgate/perfgate.db under the project root; $PERFGATE_DATABASE_URL)",
-    )
-    p.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour output (default: auto; honours NO_COLOR and FORCE_COLOR)",
-    )
-
-
-def _output(p: argparse.ArgumentParser, formats: Sequence[str] = ("text", "json", "markdown")) -> None:
-    p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE ('-' = stdout)")
-
-
-def _duration(value: str) -> float:
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _gate_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--threshold",
-        type=_threshold,
-        metavar="PCT",
-        help="override every relative threshold, e.g. 5%% or 1.5",
-    )
-    p.add_argument(
-        "--warn-only", action="store_true", help="report regressions but exit 0 (an informational gate)"
-    )
-
-
-def _subset_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--subset",
-        action="store_true",
-        help="the run measures a deliberate subset: benchmarks of the baseline it lacks do not fail the "
-        "gate (pytest selection such as -k, -m or a test path implies it)",
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"perfgate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        p = sub.add_parser(module.NAME, help=module.HELP)
+        module.configure(p)
+        _common(p)
 
     p = sub.add_parser("run", help="run the benchmarks, store the run, compare with the baseline")
     p.add_argument("--tier", help="tier from the configuration (selection, thresholds, time limits)")
@@ -245,15 +191,6 @@ def build_parser() -> argparse.ArgumentParser:
     _output(p)
     _common(p)
 
-    p = sub.add_parser("runs", help="list stored runs, newest first")
-    p.add_argument("--branch")
-    p.add_argument("--commit", help="a commit sha or prefix")
-    p.add_argument("--testbed")
-    p.add_argument("--tier")
-    p.add_argument("--limit", type=positive_int, default=20, metavar="N", help="default: 20")
-    _output(p, ("text", "json"))
-    _common(p)
-
     p = sub.add_parser("show", help="show one run: context and results")
     p.add_argument("run", help="run id (or unique prefix) or git ref")
     _output(p, ("text", "json"))
@@ -313,76 +250,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Out:
-    """Where data goes: stdout, or a file written only once the data is complete."""
-
-    def __init__(self, target: str | None, stdout: TextIO) -> None:
-        self.target = target
-        self.stdout = stdout
-
-    def write(self, text: str) -> None:
-        if not text.endswith("\n"):
-            text += "\n"
-        if self.target in (None, "-"):
-            self.stdout.write(text)
-            return
-        assert self.target is not None
-        path = Path(self.target)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-        except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-
-
-def _report(
-    args: argparse.Namespace, outcome: Outcome, console: Console, out: _Out, environ: Mapping[str, str]
-) -> int:
-    if args.format == "json":
-        out.write(render_json(outcome))
-    elif args.format == "markdown":
-        out.write(render_markdown(outcome))
-    else:
-        out.write(render_text(outcome, console))
-    if environ.get("GITHUB_STEP_SUMMARY"):
-        append_step_summary(render_markdown(outcome), environ)
-    code = outcome.exit_code(args.warn_only)
-    if args.warn_only and not outcome.passed:
-        sys.stderr.write("perfgate: --warn-only: the gate failed, exiting 0\n")
-    return code
-
-
-def _workspace(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> app.Workspace:
-    config = args.config
-    if config is not None and not config.is_absolute():
-        config = cwd / config  # relative to where perfgate was started, as every path argument is
-    ws = app.Workspace.discover(
-        cwd,
-        config_path=config,
-        environ=environ,
-        store_url=args.store,
-        testbed=getattr(args, "testbed", None),
-    )
-    if config is not None:
-        _note_config_root(ws, cwd, args.config)
-    return ws
-
-
-def _note_config_root(ws: app.Workspace, cwd: Path, given: Path) -> None:
-    """Say where the store is when ``--config`` names a file in another directory: the paths in a
-    configuration file (``storage``, ``benchmarks``) are relative to its directory, the project root."""
-    cfg = ws.config
-    if cfg.root == cwd.resolve() or ws.store_url is not None:
-        return
-    if is_url(cfg.storage) or Path(cfg.storage).expanduser().is_absolute():
-        return
-    sys.stderr.write(
-        f"perfgate: project root {cfg.root} (the directory of --config {given}); store {ws.url}\n"
-    )
-
-
 def _stdin_to_file(paths: Sequence[str], stdin: TextIO, tmpdir: Path) -> list[Path]:
     out = []
     for p in paths:
@@ -419,6 +286,9 @@ def main(
             parser.print_help(sys.stderr)
             return EXIT_ERROR
         console = make_console(args.color, stream=out_stream, environ=env)
+        module = _MODULES.get(args.command)
+        if module is not None:
+            return int(module.run(Invocation(args, here, env, console, out_stream, stdin or sys.stdin)))
         return _COMMANDS[args.command](args, here, env, console, out_stream, stdin or sys.stdin)
     except PerfgateError as exc:
         sys.stderr.write(error_line(str(exc), _error_redactor(here, config_path, env)))
@@ -593,33 +463,6 @@ def _history_title(h: app.History) -> str:
         scope("testbed", h.testbed, "all testbeds"),
     ]
     return " · ".join(parts)
-
-
-def _cmd_runs(
-    args: argparse.Namespace, cwd: Path, env: dict[str, str], console: Console, stdout: TextIO, stdin: TextIO
-) -> int:
-    ws = _workspace(args, cwd, env)
-    infos = app.list_runs(
-        ws, branch=args.branch, commit=args.commit, testbed=args.testbed, tier=args.tier, limit=args.limit
-    )
-    rows = [
-        RunRow(
-            id=i.id,
-            started=i.started,
-            branch=i.branch,
-            commit=i.commit,
-            tier=i.tier,
-            testbed=i.testbed,
-            source=i.source,
-            status=i.status.value,
-            n_results=i.n_results,
-            n_failed=i.n_failed,
-        )
-        for i in infos
-    ]
-    out = _Out(args.output, stdout)
-    out.write(render_runs_json(rows) if args.format == "json" else render_runs(rows, console))
-    return EXIT_OK
 
 
 def _cmd_show(
@@ -804,7 +647,6 @@ _COMMANDS: dict[str, Handler] = {
     "compare": _cmd_compare,
     "ab": _cmd_ab,
     "history": _cmd_history,
-    "runs": _cmd_runs,
     "show": _cmd_show,
     "export": _cmd_export,
     "ingest": _cmd_ingest,
