@@ -132,3 +132,17 @@ def test_a_doubled_allocation_fails_the_gate_on_exactly_that_metric(go_project: 
     frame = verdicts(report)[FRAME, "allocations"]
     assert (frame["baseline"]["median"], frame["current"]["median"]) == (1, 2)
     assert verdicts(report)[FRAME, "allocated_bytes"]["status"] == "unchanged"
+
+    # A commit that does not compile: the suite fails naming the compiler's complaint, its benchmarks
+    # are missing, and the gate fails on both.
+    go_project.write(
+        "radio.go", CODE.replace("{alloc}", TWO_ALLOCS).replace("return Work(2000)", "return Wrk(2000)")
+    )
+    go_project.commit("Frame: a typo")
+    broken = go_project.perfgate("run", "--tier", "fast", "--format", "json")
+    assert broken.code == 1, broken.stderr
+    after = verdicts(broken.json())
+    assert after["go", "time"]["status"] == "failed"
+    assert after["go", "time"]["reason"].startswith("suite 'go': exit code ")
+    assert "undefined: Wrk" in after["go", "time"]["reason"]
+    assert {after[b, "allocations"]["status"] for b in (FRAME, WORK)} == {"missing"}
