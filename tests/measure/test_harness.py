@@ -108,6 +108,14 @@ def test_a_failing_command_is_a_failed_result_quoting_the_end_of_its_stderr(tmp_
     )
 
 
+def test_what_the_command_prints_is_shown_on_stderr_escaped(tmp_path: Path, capsys) -> None:
+    spec = HarnessSpec("go", printing(GO_TEXT, stderr="compiling \x1b]0;pwned\x07\n"), format="go")
+    assert len(run(spec, tmp_path)) == 6
+    err = capsys.readouterr().err
+    assert "BenchmarkParse-2          100000              1200 ns/op" in err  # tabs expanded
+    assert "compiling \\x1b]0;pwned\\x07\n" in err and "\x1b" not in err
+
+
 def test_results_printed_before_a_failure_are_kept_beside_it(tmp_path: Path) -> None:
     results = run(HarnessSpec("go", printing(GO_TEXT, stderr="boom\n", code=1), format="go"), tmp_path)
     assert len([r for r in results if r.error is None]) == 6

@@ -20,8 +20,9 @@ tier and returns Results. The choices:
   result named after the suite alone (``go``), whose error names the suite and quotes the last lines
   of its stderr (escaped and redacted). Results it did produce are kept. The gate fails on it, and the
   baseline's benchmarks it no longer produced are missing; the other suites still run.
-- **Output.** The command's stdout is captured when it is the output, else passed to perfgate's
-  stderr (perfgate's stdout is for data); its stderr is captured to quote on failure.
+- **Output.** The command's stdout and stderr are captured to files (stdout to parse when it is the
+  output, stderr to quote on failure) and echoed as they grow, line by line with control characters
+  escaped, on perfgate's stderr: a long suite shows its progress, and perfgate's stdout stays data.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -196,11 +198,55 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def _stderr_fd() -> int | None:
-    try:
-        return sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        return None  # a captured sys.stderr (tests): the command's stdout is then discarded
+class _Echo:
+    """Copies what a command writes into its capture files onto ``sink`` as the files grow, whole lines
+    only, each escaped (:func:`perfgate.escape.visible`): the command's output is input, and must not
+    drive the terminal or the CI log."""
+
+    INTERVAL = 0.25  # seconds between looks: progress for people, no load worth measuring
+
+    def __init__(self, paths: Sequence[Path], sink: IO[str]) -> None:
+        self._paths = list(paths)
+        self._offsets = [0] * len(paths)
+        self._partial = [b""] * len(paths)
+        self._sink = sink
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="perfgate-suite-echo", daemon=True)
+
+    def __enter__(self) -> _Echo:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._copy(final=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.INTERVAL):
+            self._copy(final=False)
+
+    def _copy(self, *, final: bool) -> None:
+        for i, path in enumerate(self._paths):
+            try:
+                with path.open("rb") as f:
+                    f.seek(self._offsets[i])
+                    chunk = f.read()
+            except OSError:
+                continue
+            self._offsets[i] += len(chunk)
+            lines = (self._partial[i] + chunk).split(b"\n")
+            self._partial[i] = b"" if final else lines.pop()
+            for line in lines:
+                if line or not final:
+                    # tabs (go test's columns) are expanded: they cannot act, and a spelled-out \t reads badly
+                    text = line.decode("utf-8", "replace").rstrip("\r").expandtabs()
+                    self._write(visible(text) + "\n")
+
+    def _write(self, text: str) -> None:
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken stderr stops the echo only
+            self._sink.write(text)
+            self._sink.flush()
 
 
 def execute(
@@ -209,18 +255,13 @@ def execute(
     cwd: Path,
     environ: Mapping[str, str],
     timeout: float | None,
-    stdout: IO[bytes] | None,
+    stdout: IO[bytes],
     stderr: IO[bytes],
 ) -> Execution:
     """Run ``argv`` once in its own process group, which is killed whole on timeout or interruption.
 
-    ``stdout`` None passes the command's standard output to perfgate's stderr. The child dies with
-    perfgate (:func:`die_with_parent`).
+    The child dies with perfgate (:func:`die_with_parent`).
     """
-    out: IO[bytes] | int | None = stdout
-    if out is None:
-        fd = _stderr_fd()
-        out = fd if fd is not None else subprocess.DEVNULL
     t0 = time.perf_counter()
     try:
         with die_with_parent() as preexec:
@@ -230,7 +271,7 @@ def execute(
                     cwd=cwd,
                     env=dict(environ),
                     stdin=subprocess.DEVNULL,
-                    stdout=out,
+                    stdout=stdout,
                     stderr=stderr,
                     preexec_fn=preexec,
                     process_group=0,
@@ -361,10 +402,11 @@ def run_harness(
     with tempfile.TemporaryDirectory(prefix="perfgate-suite-") as tmp, ExitStack() as files:
         out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"
         err = files.enter_context(err_path.open("wb"))
+        out = files.enter_context(out_path.open("wb"))
         to_stdout = spec.output == STDOUT
-        out = files.enter_context(out_path.open("wb")) if to_stdout else None
         before = {} if to_stdout else snapshot(cwd, spec.output)
-        ran = execute(spec.argv(tier), cwd=cwd, environ=env, timeout=spec.timeout, stdout=out, stderr=err)
+        with _Echo((out_path, err_path), sys.stderr):
+            ran = execute(spec.argv(tier), cwd=cwd, environ=env, timeout=spec.timeout, stdout=out, stderr=err)
         files.close()
         tail = _tail(err_path)
         if not ran.ok:
