@@ -29,6 +29,7 @@ from perfgate.model import (
     CIInfo,
     Environment,
     GitInfo,
+    Result,
     ResultsDoc,
     Run,
     RunStatus,
@@ -41,6 +42,7 @@ from perfgate.store import RunInfo, SeriesPoint, Store, open_store
 
 if TYPE_CHECKING:
     from perfgate.measure.command import CommandBenchmark, CommandMeasurement, CommandSpec
+    from perfgate.measure.harness import HarnessSpec
 
 OnCommandRun = Callable[["CommandBenchmark", int, "int | None"], None]
 
@@ -54,12 +56,14 @@ __all__ = [
     "compare_specs",
     "earlier_runs",
     "gate_run",
+    "harness_specs",
     "history",
     "ingest_gate",
     "ingest_paths",
     "list_runs",
     "load_spec",
     "measure_commands",
+    "measure_suites",
     "run_suite",
     "select_baseline",
     "selects_tests",
@@ -380,23 +384,28 @@ def run_suite(
     deliberate subset (:data:`perfgate.gate.SUBSET_TAG`): benchmarks it lacks do not fail the gate.
 
     pytest runs when ``benchmarks`` is configured, when ``pytest_args`` are given, or when no
-    ``[[tool.perfgate.commands]]`` are configured; the tier's command benchmarks run after it, and all
-    results go into one Run. With commands for this tier, a pytest that collects nothing is zero results.
+    ``[[tool.perfgate.commands]]`` nor ``[[tool.perfgate.suites]]`` are configured; the tier's harness
+    suites (:func:`measure_suites`) and command benchmarks run after it, and all results go into one
+    Run. With commands or suites for this tier, a pytest that collects nothing is zero results.
+    ``pytest_args`` select pytest tests only: suites and commands of the tier always run.
     """
     from perfgate.runner import run_pytest  # the runner spawns processes; keep imports light
 
     cfg = ws.config
     t = cfg.tier(tier)
     specs = command_specs(cfg, t)
-    if cfg.benchmarks or pytest_args or not cfg.commands:
-        doc = run_pytest(cfg, t, pytest_args, environ=ws.environ, allow_empty=bool(specs)).doc
-    elif specs:
+    suites = harness_specs(cfg, t)
+    if cfg.benchmarks or pytest_args or not (cfg.commands or cfg.suites):
+        doc = run_pytest(cfg, t, pytest_args, environ=ws.environ, allow_empty=bool(specs or suites)).doc
+    elif specs or suites:
         doc = ResultsDoc(started=utcnow(), finished=None, status=RunStatus.COMPLETE, results=())
     else:
         raise MeasureError(
-            f"nothing to run for tier {t.name if t else None!r}: no command benchmark lists it "
+            f"nothing to run for tier {t.name if t else None!r}: no command benchmark or suite lists it "
             "and no pytest benchmarks are configured ([tool.perfgate] benchmarks = [...])"
         )
+    if suites:
+        doc = replace(doc, finished=utcnow(), results=doc.results + measure_suites(ws, suites, t))
     if specs:
         from perfgate.measure.command import measurement_results
 
@@ -475,6 +484,22 @@ def ingest_gate(
         store.add_run(run)
         base = with_history(store, ws, run, select_baseline(store, ws, run, explicit=baseline))
     return gate_run(ws, run, base, threshold=threshold)
+
+
+# --- harness suites ----------------------------------------------------------------------------
+
+
+def harness_specs(cfg: Config, tier: Tier | None) -> tuple[HarnessSpec, ...]:
+    """The configured harness suites that run in ``tier`` (all of them without a tier)."""
+    return tuple(s for s in cfg.suites if s.runs_in(tier.name if tier else None))
+
+
+def measure_suites(ws: Workspace, suites: Sequence[HarnessSpec], tier: Tier | None) -> tuple[Result, ...]:
+    """Run harness suites one after the other; a failing suite is failed results, the next still runs."""
+    from perfgate.measure.harness import run_harness
+
+    name, redact = (tier.name if tier else None), ws.redactor()
+    return tuple(r for s in suites for r in run_harness(s, name, ws.config.root, ws.environ, redact))
 
 
 # --- command benchmarks ------------------------------------------------------------------------

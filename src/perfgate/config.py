@@ -48,6 +48,17 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     timeout = "30s"                  # per run (default: the tier's timeout)
     parameters = { size = [1, 10, 100] }
     tiers = ["nightly"]              # which tiers run it (default: all)
+
+    [[tool.perfgate.suites]]         # harness suites (see perfgate.measure.harness)
+    name = "go"                      # results are named go:<the harness's name>
+    command = ["go", "test", "-run=^$", "-bench=.", "-benchmem", "./..."]  # a string only with shell
+    format = "go"                    # an adapter name, or "auto"
+    output = "stdout"                # or a file, a directory or a glob (relative to cwd)
+    cwd = "."                        # relative to the project root
+    env = { GOFLAGS = "-count=1" }
+    timeout = "5m"
+    tiers = ["fast", "nightly"]      # which tiers run it (default: all)
+    args = { fast = ["-benchtime=1s"], nightly = ["-benchtime=10s"] }  # appended in that tier
 """
 
 from __future__ import annotations
@@ -63,6 +74,7 @@ from typing import Any
 from perfgate.errors import ConfigError
 from perfgate.gate import Budget, Policy, ThresholdOverride
 from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, CommandSpec, SpecError
+from perfgate.measure.harness import STDOUT, HarnessSpec
 from perfgate.model import METRICS, normalize
 from perfgate.stats import MACHINE_SHIFT_MODES, SeverityRule, parse_severity_rules
 
@@ -125,6 +137,7 @@ class Config:
     baseline: BaselineConfig = BaselineConfig()
     severity: tuple[SeverityRule, ...] = ()
     commands: tuple[CommandSpec, ...] = ()
+    suites: tuple[HarnessSpec, ...] = ()  # [[tool.perfgate.suites]]: other harnesses' commands
     # environment variables whose values are redacted from stored and printed messages, besides the
     # secret-looking ones perfgate finds itself (perfgate.context.secrets)
     redact: tuple[str, ...] = ()
@@ -394,9 +407,81 @@ def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandSpec:
         raise t.error(exc.key, exc.problem) from None
 
 
+def _tier_names(t: _Table, k: str, tiers: Mapping[str, Tier], names: Any) -> None:
+    for tn in names:
+        if tn not in tiers:
+            known = ", ".join(sorted(tiers)) or "none configured"
+            raise t.error(k, f"no tier named {tn!r} (tiers: {known})")
+
+
+def _suite(t: _Table, tiers: Mapping[str, Tier]) -> HarnessSpec:
+    """One ``[[suites]]`` table, parsed into the measuring layer's spec (which checks the rules)."""
+    t.check_keys({"name", "command", "shell", "format", "output", "cwd", "env", "timeout", "tiers", "args"})
+    for key in ("name", "command"):
+        if key not in t.data:
+            raise t.error(key, "missing")
+    command: str | tuple[str, ...]
+    raw = t.data["command"]
+    if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+        command = tuple(raw)
+    elif isinstance(raw, str):
+        command = raw
+    else:
+        raise t.error("command", f"expected a list of arguments (or a string with shell = true), got {raw!r}")
+    env: list[tuple[str, str]] = []
+    et = t.sub("env")
+    if et is not None:
+        for k in et.data:
+            env.append((k, et.get(k, str)))
+    tier_names = None
+    if "tiers" in t.data:
+        v = t.data["tiers"]
+        if not isinstance(v, list):
+            raise t.error("tiers", f"expected a list of tier names, got {v!r}")
+        tier_names = t.strings("tiers")
+        _tier_names(t, "tiers", tiers, tier_names)
+    args: list[tuple[str, tuple[str, ...]]] = []
+    at = t.sub("args")
+    if at is not None:
+        for tn, v in at.data.items():
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise at.error(tn, f"expected a list of arguments, got {v!r}")
+            _tier_names(at, tn, tiers, [tn])
+            args.append((tn, tuple(v)))
+    try:
+        return HarnessSpec(
+            name=t.get("name", str),
+            command=command,
+            shell=t.get("shell", bool, False),
+            format=t.get("format", str, "auto"),
+            output=t.get("output", str, STDOUT),
+            cwd=t.get("cwd", str, "."),
+            env=tuple(env),
+            timeout=t.convert("timeout", parse_duration),
+            tiers=tier_names,
+            args=tuple(args),
+        )
+    except SpecError as exc:
+        raise t.error(exc.key, exc.problem) from None
+
+
+def _suites(t: _Table, tiers: Mapping[str, Tier]) -> tuple[HarnessSpec, ...]:
+    suites: list[HarnessSpec] = []
+    for i, c in enumerate(t.get("suites", list, [])):
+        key = f"suites[{i}]"
+        if not isinstance(c, dict):
+            raise t.error(key, "expected a table ([[tool.perfgate.suites]])")
+        spec = _suite(_Table(c, t.key(key), t.source), tiers)
+        if any(s.name == spec.name for s in suites):
+            raise t.error(f"{key}.name", f"another suite is named {spec.name!r}: suite names must be unique")
+        suites.append(spec)
+    return tuple(suites)
+
+
 _KEYS = {
     "project", "storage", "testbed", "main_branch", "benchmarks", "pytest_args", "default_tier",
     "tiers", "thresholds", "budgets", "baseline", "severity", "commands", "redact", "machine_shift",
+    "suites",
 }  # fmt: skip
 
 
@@ -464,6 +549,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         budgets=tuple(budgets),
         baseline=baseline,
         commands=tuple(commands),
+        suites=_suites(t, tiers),
         severity=severity,
         redact=_redact_names(t),
         machine_shift=machine_shift,

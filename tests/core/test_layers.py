@@ -14,7 +14,8 @@ ALLOWED = {
     "model": set(),
     "stats": {"model"},
     "gate": {"model", "stats"},
-    "measure": {"model", "stats"},
+    # (measure.harness runs another harness's command and reads its output with the adapter named)
+    "measure": {"model", "stats", "adapters"},
     "adapters": {"model", "stats"},
     "store": {"model", "stats"},
     "report": {"model", "stats", "gate"},
@@ -23,7 +24,7 @@ ALLOWED = {
     "invocation": {"config"},
     "argtypes": set(),
     # application: what each command does, as functions (runner: the child pytest that measures)
-    "runner": {"model", "config", "invocation"},
+    "runner": {"model", "config", "invocation", "measure"},
     "app": {"model", "stats", "gate", "measure", "adapters", "store", "context", "config", "runner"},
     "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app"},
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
