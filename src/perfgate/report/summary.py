@@ -6,9 +6,9 @@ One HTML comment line, invisible where the Markdown is rendered::
     <!-- perfgate-summary v1 {"project": "demo", "tier": "pr", ..., "regressions": 2, ...} -->
 
 In its strings every character but letters, digits, ``_`` and space is written ``\\uXXXX``, so no
-project or branch name can close the comment (``-->``) or mention anyone. A report comes from a file, so :func:`parse_summary` reads it as
-input: exactly one summary line, every key present with its type, or an :class:`InputError` naming the
-file, line and key.
+project or branch name can close the comment (``-->``) or mention anyone. A report comes from a file,
+so :func:`parse_summary` reads it as input: exactly one summary line, every key present with its type,
+or an :class:`InputError` naming the file, line and key.
 """
 
 from __future__ import annotations
