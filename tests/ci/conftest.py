@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,12 +10,10 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+from perfgate.cli.main import main
+from perfgate.report import ReportSummary, render_summary
 
-from forge import State, github, gitlab, serve  # noqa: E402
-
-from perfgate.cli.main import main  # noqa: E402
-from perfgate.report import ReportSummary, render_summary  # noqa: E402
+from .forge import State, github, gitlab, serve
 
 TOKEN = "ghs_s3cretT0kenValue1234567890"
 READ_TOKEN = "ghs_readOnlyToken0987654321"
@@ -69,7 +66,9 @@ def pull_request_event(number: int = 7, head_repo: str = "octo/demo", head_sha: 
             "repository": repo_json("octo/demo", False), "sender": {"login": "someone"}}  # fmt: skip
 
 
-def workflow_run_event(pull_requests: list[int], head_sha: str = HEAD, head_repo: str = "forker/demo") -> dict[str, Any]:
+def workflow_run_event(
+    pull_requests: list[int], head_sha: str = HEAD, head_repo: str = "forker/demo"
+) -> dict[str, Any]:
     """A ``workflow_run`` (completed) payload: the measuring run as GitHub describes it."""
     run = {
         "id": 99, "name": "perfgate", "head_branch": "feature", "head_sha": head_sha, "event": "pull_request",

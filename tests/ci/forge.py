@@ -64,7 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
-        req = Request(self.command, unquote(parts.path), query, {k.lower(): v for k, v in self.headers.items()}, body)
+        req = Request(
+            self.command, unquote(parts.path), query, {k.lower(): v for k, v in self.headers.items()}, body
+        )
         state = self.server.state
         with self.server.lock:
             state.requests.append(req)
@@ -165,7 +167,11 @@ def github(state: State, req: Request, base: str) -> Answer:
         pull = state.pulls.get(int(rest[1]))
         if pull is None:
             return 404, {"message": "Not Found"}, {}
-        return 200, {"number": int(rest[1]), "head": {"sha": pull["sha"], "repo": {"full_name": pull["repo"]}}}, {}
+        return (
+            200,
+            {"number": int(rest[1]), "head": {"sha": pull["sha"], "repo": {"full_name": pull["repo"]}}},
+            {},
+        )
     return 404, {"message": "Not Found"}, {}
 
 

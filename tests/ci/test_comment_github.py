@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from conftest import CI, HEAD, READ_TOKEN, TOKEN, pull_request_event, report
+from .conftest import CI, HEAD, READ_TOKEN, TOKEN, pull_request_event, report
 
 MARKER = "<!-- perfgate-comment key=demo%2Ffast%2Fci-linux -->"
 
@@ -11,9 +11,9 @@ MARKER = "<!-- perfgate-comment key=demo%2Ffast%2Fci-linux -->"
 def test_first_call_creates_second_updates_the_same_comment_on_page_3_of_250(gh: CI) -> None:
     for i in range(250):
         gh.state.add_comment(7, f"comment {i}: looks good")
-    code, out, err = gh.run("comment", gh.write("r1.md", report(regressions=2)))
+    code, _, err = gh.run("comment", gh.write("r1.md", report(regressions=2)))
     assert code == 0, err
-    posts = [r for r in gh.state.writes()]
+    posts = gh.state.writes()
     assert [(r.method, r.path) for r in posts] == [("POST", "/repos/octo/demo/issues/7/comments")]
     ours = gh.state.comments[7][-1]
     assert ours["body"].splitlines()[0] == MARKER
@@ -21,13 +21,15 @@ def test_first_call_creates_second_updates_the_same_comment_on_page_3_of_250(gh:
     assert "comment created on #7" in err
 
     gh.state.requests.clear()
-    code, out, err = gh.run("comment", gh.write("r2.md", report(regressions=0, improvements=1)))
+    code, _, err = gh.run("comment", gh.write("r2.md", report(regressions=0, improvements=1)))
     assert code == 0, err
     pages = [r.query.get("page", "1") for r in gh.state.requests if r.method == "GET"]
     assert pages == ["1", "2", "3"]  # followed Link rel="next" to the third page
     assert all(r.query["per_page"] == "100" for r in gh.state.requests if r.method == "GET")
     writes = gh.state.writes()
-    assert [(r.method, r.path) for r in writes] == [("PATCH", f"/repos/octo/demo/issues/comments/{ours['id']}")]
+    assert [(r.method, r.path) for r in writes] == [
+        ("PATCH", f"/repos/octo/demo/issues/comments/{ours['id']}")
+    ]
     assert len(gh.state.comments[7]) == 251
     assert "0 regressions" in gh.state.comments[7][-1]["body"]
     assert "comment updated on #7" in err
