@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
+import httpx
+
 from perfgate.ci.http import Api
 
 __all__ = ["CHECK_SUMMARY_LIMIT", "Comment", "Forge", "GitHub", "GitLab", "StatusState"]
@@ -48,6 +50,14 @@ class Forge(Protocol):
     ) -> None: ...
 
 
+def _json(resp: httpx.Response) -> Any:
+    """The response's JSON, or None when it is not JSON (a write that succeeded still succeeded)."""
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
 def _comment(item: Any, number: int) -> Comment | None:
     if not isinstance(item, dict):
         return None
@@ -77,12 +87,12 @@ class GitHub:
         resp = self.api.request(
             "POST", self.api.url(f"{self._repo}/issues/{number}/comments"), json={"body": body}
         )
-        return _comment(resp.json(), number) or Comment(0, body)
+        return _comment(_json(resp), number) or Comment(0, body)
 
     def update_comment(self, number: int, comment_id: int, body: str) -> Comment:
         url = self.api.url(f"{self._repo}/issues/comments/{comment_id}")
         resp = self.api.request("PATCH", url, json={"body": body})
-        return _comment(resp.json(), number) or Comment(comment_id, body)
+        return _comment(_json(resp), number) or Comment(comment_id, body)
 
     def set_status(
         self, sha: str, context: str, state: StatusState, description: str, url: str | None
@@ -117,7 +127,7 @@ class GitHub:
     def pull_head(self, number: int) -> tuple[str | None, str | None]:
         """The pull request's head sha and head repository (owner/name)."""
         resp = self.api.request("GET", self.api.url(f"{self._repo}/pulls/{number}"))
-        data = resp.json()
+        data = _json(resp)
         head = data.get("head") if isinstance(data, dict) else None
         if not isinstance(head, dict):
             return None, None
@@ -150,12 +160,12 @@ class GitLab:
     def create_comment(self, number: int, body: str) -> Comment:
         url = self.api.url(f"{self._project}/merge_requests/{number}/notes")
         resp = self.api.request("POST", url, json={"body": body})
-        return _comment(resp.json(), number) or Comment(0, body)
+        return _comment(_json(resp), number) or Comment(0, body)
 
     def update_comment(self, number: int, comment_id: int, body: str) -> Comment:
         url = self.api.url(f"{self._project}/merge_requests/{number}/notes/{comment_id}")
         resp = self.api.request("PUT", url, json={"body": body})
-        return _comment(resp.json(), number) or Comment(comment_id, body)
+        return _comment(_json(resp), number) or Comment(comment_id, body)
 
     def set_status(
         self, sha: str, context: str, state: StatusState, description: str, url: str | None

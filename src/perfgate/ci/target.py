@@ -72,10 +72,13 @@ class Target:
 def detect_target(environ: Mapping[str, str] | None = None) -> Target:
     """The forge this job runs on; :class:`ForgeError` (naming what is missing) when none is known."""
     env = os.environ if environ is None else environ
-    if _truthy(env.get("GITHUB_ACTIONS")):
-        return _github(env)
-    if _truthy(env.get("GITLAB_CI")):
-        return _gitlab(env)
+    try:
+        if _truthy(env.get("GITHUB_ACTIONS")):
+            return _github(env)
+        if _truthy(env.get("GITLAB_CI")):
+            return _gitlab(env)
+    except ValueError as exc:  # a Target refused what the environment says (e.g. an API URL not http(s))
+        raise ForgeError(f"the CI environment names no usable forge: {exc}") from None
     raise ForgeError(
         "not on GitHub Actions or GitLab CI (neither GITHUB_ACTIONS nor GITLAB_CI is set): "
         "nothing to post to; run this step in the CI job"
