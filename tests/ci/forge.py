@@ -40,6 +40,10 @@ class State:
     check_runs: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     next_id: int = 1000
+    fail_next: list[tuple[str, int]] = field(
+        default_factory=list
+    )  # (method, status): answer the next such request so
+    link_base: str | None = None  # where Link headers point (default: this server)
 
     def writes(self) -> list[Request]:
         return [r for r in self.requests if r.method != "GET"]
@@ -70,7 +74,10 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         with self.server.lock:
             state.requests.append(req)
-            status, data, headers = self.server.app(state, req, self._base())
+            if state.fail_next and state.fail_next[0][0] == req.method:
+                status, data, headers = state.fail_next.pop(0)[1], {"message": "Server Error"}, {}
+            else:
+                status, data, headers = self.server.app(state, req, state.link_base or self._base())
         out = json.dumps(data).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

@@ -136,3 +136,26 @@ def test_a_report_without_summary_is_an_input_error_even_without_strict(gh: CI) 
     code, _, err = gh.run("comment", "missing.md")
     assert code == 2 and "cannot read missing.md" in err
     assert gh.state.requests == []
+
+
+def test_a_read_is_retried_on_a_bad_gateway_a_post_never(gh: CI) -> None:
+    gh.state.fail_next = [("GET", 502)]  # the first listing
+    code, _, err = gh.run("comment", gh.write("r.md", report()))
+    assert code == 0 and "comment created on #7" in err
+    assert [r.method for r in gh.state.requests] == ["GET", "GET", "POST"]
+    gh.state.requests.clear()
+    gh.state.comments[7].clear()
+    gh.state.fail_next = [("POST", 502)]
+    code, _, err = gh.run("comment", gh.write("r.md", report()))
+    assert code == 0 and "502 Bad Gateway" in err
+    assert [r.method for r in gh.state.requests] == ["GET", "POST"]  # not posted twice
+    assert gh.state.comments[7] == []
+
+
+def test_a_next_page_on_another_host_is_not_followed(gh: CI) -> None:
+    for i in range(120):
+        gh.state.add_comment(7, f"c{i}")
+    gh.state.link_base = "http://evil.example"
+    code, _, err = gh.run("comment", gh.write("r.md", report()))
+    assert code == 0 and "pointed to http://evil.example/repos/octo/demo/issues/7/comments" in err
+    assert "not followed" in err and gh.state.writes() == []
