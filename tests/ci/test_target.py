@@ -47,6 +47,13 @@ def test_fork_by_full_name_or_a_deleted_head_repo_not_by_the_fork_flag_alone(tmp
     assert not detect_target(env_with(tmp_path, "pull_request", event)).fork
 
 
+def test_without_a_payload_the_pull_request_comes_from_github_ref() -> None:
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "octo/demo", "GITHUB_REF": "refs/pull/31/merge",
+           "GITHUB_SHA": MERGE}  # fmt: skip
+    t = detect_target(env)
+    assert (t.number, t.head_sha, t.fork, t.api_url) == (31, MERGE, False, "https://api.github.com")
+
+
 def test_workflow_run_carries_the_measured_commit(tmp_path: Path) -> None:
     t = detect_target(env_with(tmp_path, "workflow_run", workflow_run_event([3], head_sha="d" * 40)))
     assert t.workflow_run is not None

@@ -130,6 +130,8 @@ def _github(env: Mapping[str, str]) -> Target:
                 head_repository=_str(wr, "head_repository", "full_name"),
             )
             head_sha = sha
+    if number is None and run is None and info is not None:
+        number = info.pr_number  # no payload: refs/pull/N/merge in GITHUB_REF still names the PR
     return Target(
         provider="github",
         api_url=(_get(env, "GITHUB_API_URL") or GITHUB_API).rstrip("/"),
