@@ -76,6 +76,9 @@ class _Handler(BaseHTTPRequestHandler):
             state.requests.append(req)
             if state.fail_next and state.fail_next[0][0] == req.method:
                 status, data, headers = state.fail_next.pop(0)[1], {"message": "Server Error"}, {}
+                if status == 403:  # GitHub's primary rate limit
+                    data = {"message": "API rate limit exceeded for installation ID 1."}
+                    headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1700000000"}
             else:
                 status, data, headers = self.server.app(state, req, state.link_base or self._base())
         out = json.dumps(data).encode()

@@ -159,3 +159,10 @@ def test_a_next_page_on_another_host_is_not_followed(gh: CI) -> None:
     code, _, err = gh.run("comment", gh.write("r.md", report()))
     assert code == 0 and "pointed to http://evil.example/repos/octo/demo/issues/7/comments" in err
     assert "not followed" in err and gh.state.writes() == []
+
+
+def test_a_spent_rate_limit_is_named_as_such(gh: CI) -> None:
+    gh.state.fail_next = [("GET", 403)]
+    code, _, err = gh.run("comment", gh.write("r.md", report()))
+    assert code == 0 and "rate limit is used up" in err and "API rate limit exceeded" in err
+    assert "pull-requests: write" not in err

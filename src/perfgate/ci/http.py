@@ -31,9 +31,10 @@ _IDEMPOTENT = frozenset({"GET", "PATCH", "PUT"})
 class ApiError(ForgeError):
     """The forge answered with an error status (``status``), or could not be reached (``status`` 0)."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, *, rate_limited: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.rate_limited = rate_limited
 
 
 @dataclass(slots=True)
@@ -91,7 +92,8 @@ class Api:
                 continue
             if resp.is_success:
                 return resp
-            raise ApiError(self._message(method, url, resp), resp.status_code)
+            limited = resp.status_code in (403, 429) and resp.headers.get("X-RateLimit-Remaining") == "0"
+            raise ApiError(self._message(method, url, resp), resp.status_code, rate_limited=limited)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def paginate(self, path: str, params: dict[str, str]) -> Iterator[Any]:

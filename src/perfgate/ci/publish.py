@@ -198,6 +198,8 @@ def post_status(
 
 
 def _advice(exc: ApiError, forge: str, permission: str) -> str:
+    if exc.rate_limited:
+        return f"{exc}: the token's API rate limit is used up; try again after it resets"
     if exc.status == 401:
         return f"{exc}: the token was refused; check that it is valid and not expired"
     if exc.status == 403:
@@ -211,7 +213,9 @@ def _advice(exc: ApiError, forge: str, permission: str) -> str:
         )
     if exc.status == 0:
         return str(exc)
-    return f"{exc}; try again later"
+    if exc.status >= 500 or exc.status == 429:
+        return f"{exc}: {forge} is having trouble; try again later"
+    return f"{exc}: {forge} refused the request as perfgate made it; please report it"
 
 
 # --- fork pull requests: an artifact the trusted workflow_run workflow posts -----------------------------
