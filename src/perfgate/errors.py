@@ -13,6 +13,7 @@ prints its message as one line on stderr and exits with code 2::
     │   └── NotFoundError   no run matches an id, prefix or git ref
     │       └── AmbiguousError  several runs match an id prefix (the message lists them)
     ├── ContextError        git / CI / environment information could not be read
+    ├── ForgeError          a forge (GitHub, GitLab) could not be told: no token, refused, unreachable
     └── MeasureError        a benchmark could not be measured (not a benchmark that raised: that is a
                             failed Result, not an exception)
 """
@@ -23,6 +24,7 @@ __all__ = [
     "AmbiguousError",
     "ConfigError",
     "ContextError",
+    "ForgeError",
     "InputError",
     "MeasureError",
     "NotFoundError",
@@ -80,6 +82,11 @@ class AmbiguousError(NotFoundError):
 
 class ContextError(PerfgateError):
     """Git, CI or environment information could not be read."""
+
+
+class ForgeError(PerfgateError):
+    """A pull-request comment or commit status could not be posted; the message names the cause and
+    the fix, and never the token."""
 
 
 class MeasureError(PerfgateError):

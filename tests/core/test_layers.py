@@ -19,6 +19,8 @@ ALLOWED = {
     "adapters": {"model", "stats"},
     "store": {"model", "stats"},
     "report": {"model", "stats", "gate"},
+    # forge APIs for pull-request comments and statuses: reads reports and the CI environment
+    "ci": {"model", "stats", "gate", "report", "context"},
     "context": {"model"},
     "config": {"model", "gate", "stats", "measure"},
     "invocation": {"config"},
@@ -31,7 +33,7 @@ ALLOWED = {
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
     # document, so it stays off the store, the application and the other front ends
     "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config"}
-    | {"argtypes", "invocation", "runner", "app", "ab"},
+    | {"argtypes", "invocation", "runner", "app", "ab", "ci"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
 }

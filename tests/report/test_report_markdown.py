@@ -56,10 +56,11 @@ def test_passing_golden(golden: Callable[[str, str], None]) -> None:
 def test_marker_then_summary_line() -> None:
     lines = render_markdown(comparison_outcome()).splitlines()
     assert lines[0] == "<!-- perfgate-report project=demo -->"
-    assert lines[1].startswith("### ❌ perfgate: 2 regressions, 1 failed, 1 budget exceeded,")
-    assert lines[1].endswith("— gate FAILED")
+    assert lines[1].startswith("<!-- perfgate-summary v1 {") and lines[1].endswith("} -->")
+    assert lines[2].startswith("### ❌ perfgate: 2 regressions, 1 failed, 1 budget exceeded,")
+    assert lines[2].endswith("— gate FAILED")
     passing = render_markdown(passing_outcome()).splitlines()
-    assert passing[1] == "### ✅ perfgate: 1 improvement, 1 unchanged — gate passed"
+    assert passing[2] == "### ✅ perfgate: 1 improvement, 1 unchanged — gate passed"
     assert "No regressions and no failures." in passing
 
 
@@ -139,7 +140,7 @@ def test_truncation_then_drops_main_rows() -> None:
     assert 0 < shown < 100
     assert len(data_rows(folded)) == 0
     assert [int(n) for n in MORE.findall(text)] == [100 - shown, 100]
-    assert text.splitlines()[1].startswith("### ❌ perfgate: 100 regressions, 100 unchanged")
+    assert text.splitlines()[2].startswith("### ❌ perfgate: 100 regressions, 100 unchanged")
 
 
 @pytest.mark.parametrize("limit", [200, 500, 1000, 2500])

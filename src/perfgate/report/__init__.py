@@ -25,6 +25,7 @@ from perfgate.report.markdown import (
     render_markdown,
     report_marker,
 )
+from perfgate.report.summary import SUMMARY_VERSION, ReportSummary, parse_summary, render_summary, summary_of
 from perfgate.report.table import truncate_middle
 from perfgate.report.text import render_results_table, render_text
 
@@ -32,9 +33,11 @@ __all__ = [
     "GITHUB_COMMENT_LIMIT",
     "JSON_REPORT_VERSION",
     "ROLES",
+    "SUMMARY_VERSION",
     "Console",
     "HistoryPoint",
     "Progress",
+    "ReportSummary",
     "RunRow",
     "append_step_summary",
     "escape_markdown",
@@ -42,6 +45,7 @@ __all__ = [
     "json_inert",
     "make_console",
     "outcome_to_dict",
+    "parse_summary",
     "render_history",
     "render_history_json",
     "render_json",
@@ -51,9 +55,11 @@ __all__ = [
     "render_run_json",
     "render_runs",
     "render_runs_json",
+    "render_summary",
     "render_text",
     "report_marker",
     "sparkline",
+    "summary_of",
     "truncate_middle",
     "visible",
 ]

@@ -1,6 +1,7 @@
 """The Markdown report for pull-request comments and CI job summaries.
 
-Shape: a hidden marker (so a later step finds and updates its own comment), one summary line, the rows
+Shape: a hidden marker (so a later step finds and updates its own comment), a hidden machine-readable
+summary (:mod:`perfgate.report.summary`, read by ``perfgate ci``), one summary line, the rows
 that need attention (regressions, failures) in a table, everything else folded in ``<details>``, then
 budgets and notes. It never exceeds ``max_chars`` (GitHub refuses comments over 65536 characters): rows
 are dropped from the folded table first, then from the main table, and the report says how many.
@@ -32,6 +33,7 @@ from perfgate.report.formatting import (
     method_phrase,
     verdict_error,
 )
+from perfgate.report.summary import render_summary, summary_of
 
 __all__ = [
     "GITHUB_COMMENT_LIMIT",
@@ -197,6 +199,7 @@ class _Parts:
         mark = "✅" if outcome.passed else "❌"
         self.head = [
             report_marker(outcome.run.project),
+            render_summary(summary_of(outcome)),
             f"### {mark} perfgate: {escape_markdown(counts)} — {decision}",
             "",
             _context(outcome),
