@@ -7,8 +7,9 @@ import sys
 
 from perfgate import app
 from perfgate.cli.common import EXIT_OK, Invocation, output_flags
+from perfgate.context import redact_series
 from perfgate.errors import UsageError
-from perfgate.report import HistoryPoint, render_history, render_history_json
+from perfgate.report import history_title, render_history, render_history_json
 
 NAME = "history"
 HELP = "a benchmark's series over commits: table and sparkline"
@@ -47,47 +48,14 @@ def run(inv: Invocation) -> int:
         all_tiers=args.all_tiers,
         limit=args.limit,
     )
-    redact = ws.redactor()
-    rows = [
-        HistoryPoint(
-            run_id=p.run_id,
-            commit=p.commit,
-            branch=p.branch,
-            when=p.commit_time or p.started,
-            value=p.summary.median if p.summary is not None else None,
-            unit=p.unit,
-            ci_low=p.summary.ci_low if p.summary is not None else None,
-            ci_high=p.summary.ci_high if p.summary is not None else None,
-            error=redact.optional(p.error),
-            started=p.started,
+    series = redact_series(h.series, ws.redactor())
+    if series.benchmark != h.asked:
+        sys.stderr.write(
+            f"perfgate: history of {series.benchmark!r} (the one benchmark matching {h.asked!r})\n"
         )
-        for p in h.points
-    ]
-    if h.benchmark != h.asked:
-        sys.stderr.write(f"perfgate: history of {h.benchmark!r} (the one benchmark matching {h.asked!r})\n")
     out = inv.out()
     if args.format == "json":
-        out.write(render_history_json(rows))
+        out.write(render_history_json(series))
     else:
-        out.write(
-            render_history(rows, inv.console, title=_history_title(h), direction=h.points[-1].direction)
-        )
+        out.write(render_history(series, inv.console, title=history_title(series, h.defaults)))
     return EXIT_OK
-
-
-def _history_title(h: app.History) -> str:
-    """What the series is: the benchmark and metric, then which branch, tier and testbed, and which of
-    those were defaults (so nobody reads one branch's series as everything)."""
-
-    def scope(key: str, value: str | None, everything: str) -> str:
-        if value is None:
-            return everything
-        return f"{key} {value}" + (" (default)" if key in h.defaults else "")
-
-    parts = [
-        f"{h.benchmark} [{h.metric}]",
-        scope("branch", h.branch, "all branches"),
-        scope("tier", h.tier, "all tiers"),
-        scope("testbed", h.testbed, "all testbeds"),
-    ]
-    return " · ".join(parts)
