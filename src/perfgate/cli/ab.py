@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from perfgate.argtypes import positive_int
-from perfgate.cli.common import Invocation, gate_flags, output_flags
+from perfgate.cli.common import Invocation, gate_flags, output_flags, pytest_args_flag, testbed_flag
 from perfgate.context import strip_credentials
 from perfgate.report import visible
 
@@ -28,8 +28,8 @@ def configure(p: argparse.ArgumentParser) -> None:
         "takes one ratio per episode (default: 24; 1: one measurement, paired ABBA blocks)",
     )
     p.add_argument("--no-store", action="store_true", help="do not store the two runs")
-    p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
-    p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="extra arguments for pytest")
+    testbed_flag(p)
+    pytest_args_flag(p)
     gate_flags(p)
     output_flags(p)
 

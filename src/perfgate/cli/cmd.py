@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from perfgate import app
-from perfgate.cli.common import Invocation, Out, duration, gate_flags, output_flags
+from perfgate.cli.common import Invocation, Out, duration, gate_flags, output_flags, testbed_flag
 from perfgate.context import strip_credentials
 from perfgate.errors import UsageError
 from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, SpecError
@@ -70,7 +70,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store-run", action="store_true", help="store the run in the project's store")
     p.add_argument("--baseline", metavar="RUN|REF|FILE", help="gate against a run, git ref or result file")
     p.add_argument("--tier", help="tier label of the run (for storing and baseline selection)")
-    p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
+    testbed_flag(p)
     gate_flags(p)
     output_flags(p)
 

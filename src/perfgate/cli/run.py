@@ -7,7 +7,14 @@ import argparse
 import sys
 
 from perfgate import app
-from perfgate.cli.common import Invocation, gate_flags, output_flags, subset_flag
+from perfgate.cli.common import (
+    Invocation,
+    gate_flags,
+    output_flags,
+    pytest_args_flag,
+    subset_flag,
+    testbed_flag,
+)
 from perfgate.context import strip_credentials
 
 NAME = "run"
@@ -18,9 +25,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tier", help="tier from the configuration (selection, thresholds, time limits)")
     p.add_argument("--baseline", metavar="RUN|REF", help="compare with this run id or git ref instead")
     p.add_argument("--no-store", action="store_true", help="do not store this run")
-    p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
+    testbed_flag(p)
     subset_flag(p)
-    p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="extra arguments for pytest")
+    pytest_args_flag(p)
     gate_flags(p)
     output_flags(p)
 
