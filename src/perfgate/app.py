@@ -32,13 +32,15 @@ from perfgate.model import (
     Result,
     ResultsDoc,
     Run,
+    RunInfo,
     RunStatus,
+    Series,
     new_run_id,
     run_from_dict,
     utcnow,
 )
 from perfgate.stats import CompareSettings
-from perfgate.store import RunInfo, SeriesPoint, Store, open_store
+from perfgate.store import Store, open_store
 
 if TYPE_CHECKING:
     from perfgate.measure.command import CommandBenchmark, CommandMeasurement, CommandSpec
@@ -807,18 +809,14 @@ def list_runs(
 class History:
     """``perfgate history``'s answer: the series, and how it was chosen (for the header).
 
-    ``benchmark`` is the full id the query matched (``asked`` is what the user typed); ``branch`` and
-    ``tier`` are the filters applied (None: every one), ``defaults`` names those that were defaults.
+    ``series.benchmark`` is the full id the query matched (``asked`` is what the user typed); the
+    series' ``branch`` and ``tier`` are the filters applied (None: every one), ``defaults`` names those
+    that were defaults.
     """
 
-    benchmark: str
+    series: Series
     asked: str
-    metric: str
-    branch: str | None
-    tier: str | None
-    testbed: str | None
     defaults: tuple[str, ...]
-    points: tuple[SeriesPoint, ...]
 
 
 def _current_branch(ws: Workspace) -> str:
@@ -887,14 +885,14 @@ def history(
     with ws.store(create=False, readonly=True) as store:
         # the exact id first (an index lookup); only an id with no points is matched against them all
         name = benchmark
-        points = store.series(name, metric, **filters, limit=limit or None)
-        if not points:
+        series = store.series(name, metric, **filters, limit=limit or None)
+        if not series:
             name = _match_benchmark(store, ws, benchmark, metric)
             if name != benchmark:
-                points = store.series(name, metric, **filters, limit=limit or None)
-    if not points:
+                series = store.series(name, metric, **filters, limit=limit or None)
+    if not series:
         where = [f"{k} {v!r}" for k, v in (("branch", branch), ("tier", tier), ("testbed", testbed)) if v]
         hint = " (--all-branches, --all-tiers widen it)" if defaults else ""
         scope = f" for {', '.join(where)}" if where else ""
         raise NotFoundError(f"no {metric} results of {name!r}{scope}{hint}")
-    return History(name, benchmark, metric, branch, tier, testbed, tuple(defaults), tuple(points))
+    return History(series, benchmark, tuple(defaults))

@@ -107,3 +107,30 @@ def test_model_imports_only_the_standard_library():
                 for m in mods:
                     top = m.split(".")[0]
                     assert top in sys.stdlib_module_names or top in ("perfgate", "__future__"), (f, m)
+
+
+def cli_imports(path: Path) -> set[str]:
+    """The modules of ``perfgate.cli`` that ``path`` imports (``from perfgate.cli import x`` included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[2] for a in node.names if a.name.startswith("perfgate.cli.")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "perfgate.cli":
+                found |= {a.name for a in node.names}
+            elif node.module.startswith("perfgate.cli."):
+                found.add(node.module.split(".")[2])
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted((SRC / "cli").glob("*.py")) if p.stem not in ("__init__", "main")],
+    ids=lambda p: p.name,
+)
+def test_a_command_module_imports_only_the_cli_common_module(path):
+    """A command is one module: it shares ``perfgate.cli.common`` and never another command (only
+    ``cli/main.py`` knows them all), so adding or changing one touches one file plus its registration."""
+    bad = cli_imports(path) - {"common"}
+    assert not bad, f"cli/{path.name} imports perfgate.cli.{', perfgate.cli.'.join(sorted(bad))}"

@@ -22,10 +22,12 @@ from perfgate.model import (
     GitInfo,
     Result,
     Run,
+    RunInfo,
+    SeriesPoint,
     Status,
+    Summary,
     Verdict,
 )
-from perfgate.report import RunRow
 from perfgate.stats import geomean_change, summarize
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -82,20 +84,44 @@ def make_run(results: tuple[Result, ...] = (), run_id: str = RUN_ID) -> Run:
     )
 
 
-def run_row(run: Run) -> RunRow:
+def run_row(run: Run) -> RunInfo:
     """The listing row of a loaded run (what a store answers without loading its results)."""
-    return RunRow(
+    return RunInfo(
         id=run.id,
+        project=run.project,
         started=run.started,
+        finished=run.finished,
+        source=run.source,
+        status=run.status,
+        tier=run.tier,
         branch=run.git.branch if run.git else None,
         commit=run.git.commit if run.git else None,
-        tier=run.tier,
+        commit_time=run.git.commit_time if run.git else None,
         testbed=run.environment.testbed,
-        source=run.source,
-        status=str(run.status.value),
         n_results=len(run.results),
         n_failed=len(run.failed_results),
+        pr_number=run.ci.pr_number if run.ci else None,
     )
+
+
+def series_point(
+    run_id: str,
+    commit: str | None,
+    branch: str | None,
+    when: datetime,
+    value: float | None,
+    unit: str = "s",
+    *,
+    interval: tuple[float, float] | None = None,
+    error: str | None = None,
+    direction: Direction = Direction.LOWER,
+) -> SeriesPoint:
+    """A point of a series at ``when`` (the run's start; no commit time), its value as the median."""
+    summary = None
+    if value is not None:
+        low, high = interval if interval is not None else (None, None)
+        summary = Summary(n=1, mean=value, median=value, min=value, max=value, ci_low=low, ci_high=high)
+    return SeriesPoint(run_id, commit, branch, None, when, "ci", summary, unit, direction, error)
 
 
 def verdict(

@@ -8,17 +8,27 @@ import json
 import re
 from datetime import timedelta
 
-from conftest import BASE_ID, BASE_SAMPLES, T0, make_result, make_run, ms, run_row, scaled, verdict
+from conftest import (
+    BASE_ID,
+    BASE_SAMPLES,
+    T0,
+    make_result,
+    make_run,
+    ms,
+    run_row,
+    scaled,
+    series_point,
+    verdict,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.gate.outcome import BudgetCheck, Outcome
-from perfgate.model import BenchmarkId, Direction, GitInfo, Result, Status
+from perfgate.model import BenchmarkId, Direction, GitInfo, Result, Series, Status
 from perfgate.report import (
     ROLES,
     Console,
-    HistoryPoint,
     escape_markdown,
     render_history,
     render_history_json,
@@ -167,16 +177,17 @@ def test_every_format_is_inert(name: str, param: str, error: str, branch: str) -
 
     run = outcome.run
     row = dataclasses.replace(run_row(run), branch=branch, testbed=param or "x")
-    point = HistoryPoint(run.id, "unversioned", branch, T0, None, "s", error=error)
-    later = HistoryPoint("01HWZ3M8Q4ZZZZZZZZZZZZZZZZ", None, branch, T0 + timedelta(days=1), 1e-3, "s")
+    point = series_point(run.id, "unversioned", branch, T0, None, "s", error=error)
+    later = series_point("01HWZ3M8Q4ZZZZZZZZZZZZZZZZ", None, branch, T0 + timedelta(days=1), 1e-3, "s")
+    series = Series(name, "time", (point, later))
     for console in CONSOLES:
         assert_inert_text(render_runs([row], console))
         assert_inert_text(render_run(run, console))
-        assert_inert_text(render_history([point, later], console, title=name))
-    for listing in (render_runs_json([row]), render_run_json(run), render_history_json([point, later])):
+        assert_inert_text(render_history(series, console, title=name))
+    for listing in (render_runs_json([row]), render_run_json(run), render_history_json(series)):
         assert_inert_text(listing)
     assert json.loads(render_runs_json([row]))[0]["branch"] == branch
-    assert json.loads(render_history_json([point, later]))[0]["error"] == error
+    assert json.loads(render_history_json(series))[0]["error"] == error
     assert json.loads(render_run_json(run))["run"]["results"][1]["error"] == error
 
 

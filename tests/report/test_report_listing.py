@@ -8,13 +8,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from conftest import RUN_ID, T0, comparison_outcome, make_run, run_row
+from conftest import RUN_ID, T0, comparison_outcome, make_run, run_row, series_point
 
-from perfgate.model import Direction, RunStatus, loads_run
+from perfgate.model import Direction, RunInfo, RunStatus, Series, loads_run
 from perfgate.report import (
     Console,
-    HistoryPoint,
-    RunRow,
     render_history,
     render_history_json,
     render_run,
@@ -27,36 +25,41 @@ from perfgate.report import (
 PLAIN = Console(color=False, width=100, is_tty=False)
 
 
-def rows() -> list[RunRow]:
+def row(id, started, branch, commit, tier, testbed, source, status, n_results, n_failed) -> RunInfo:
+    return RunInfo(id=id, project="demo", started=started, finished=None, source=source,
+                   status=RunStatus(status), tier=tier, branch=branch, commit=commit, commit_time=None,
+                   testbed=testbed, n_results=n_results, n_failed=n_failed, pr_number=None)  # fmt: skip
+
+
+def rows() -> list[RunInfo]:
     run = comparison_outcome().run
     newest = run_row(run)
     return [
         newest,
-        RunRow("01HWX0000000000000000BASE1", T0 - timedelta(days=1), "main", "def5678aaaa1111", "pr",
+        row("01HWX0000000000000000BASE1", T0 - timedelta(days=1), "main", "def5678aaaa1111", "pr",
                "ci-linux-x64", "perfgate", "complete", 12, 0),
-        RunRow("01HWW0000000000000000PART1", T0 - timedelta(days=2, hours=3), None, None, None,
+        row("01HWW0000000000000000PART1", T0 - timedelta(days=2, hours=3), None, None, None,
                "laptop", "go", "partial", 3, 0),
     ]  # fmt: skip
 
 
-def points() -> list[HistoryPoint]:
+def points(direction: Direction = Direction.LOWER) -> Series:
     values = [1.00e-3, 1.01e-3, None, 0.99e-3, 1.20e-3, 1.22e-3]
     out = []
     for i, v in enumerate(values):
         out.append(
-            HistoryPoint(
-                run_id=f"01HWR{i}{i:021d}",
-                commit=f"{i:x}" * 12,
-                branch="main",
-                when=T0 + timedelta(days=i),
-                value=v,
-                unit="s",
-                ci_low=v * 0.98 if v else None,
-                ci_high=v * 1.02 if v else None,
+            series_point(
+                f"01HWR{i}{i:021d}",
+                f"{i:x}" * 12,
+                "main",
+                T0 + timedelta(days=i),
+                v,
+                interval=(v * 0.98, v * 1.02) if v else None,
                 error=None if v else "MemoryError",
+                direction=direction,
             )
         )
-    return list(reversed(out))  # the renderer orders them itself
+    return Series("bench/test_parse.py::test_small", "time", tuple(out), branch="main")
 
 
 def test_runs_golden(golden: Callable[[str, str], None]) -> None:
@@ -76,9 +79,9 @@ def test_runs_columns() -> None:
     assert "feat…st-parse" in narrow[1]  # the branch gives way, the id and commit never do
 
 
-def test_run_row_validates() -> None:
+def test_run_info_validates() -> None:
     with pytest.raises(ValueError, match="n_failed <= n_results"):
-        RunRow("x", T0, None, None, None, "t", "perfgate", "complete", 1, 2)
+        row("x", T0, None, None, None, "t", "perfgate", "complete", 1, 2)
 
 
 def test_runs_colour_marks_failures() -> None:
@@ -132,12 +135,12 @@ def test_history_newest_last_with_change() -> None:
 
 def test_history_colours_change_by_direction() -> None:
     colour = Console(color=True, width=100, is_tty=True)
-    assert "\x1b[1;31m+22.0%\x1b[0m" in render_history(points(), colour, direction=Direction.LOWER)
-    assert "\x1b[32m+22.0%\x1b[0m" in render_history(points(), colour, direction=Direction.HIGHER)
+    assert "\x1b[1;31m+22.0%\x1b[0m" in render_history(points(Direction.LOWER), colour)
+    assert "\x1b[32m+22.0%\x1b[0m" in render_history(points(Direction.HIGHER), colour)
 
 
 def test_history_empty() -> None:
-    assert render_history([], PLAIN, title="x") == "x\nno history\n"
+    assert render_history(Series("b", "time"), PLAIN, title="x") == "x\nno history\n"
 
 
 def test_history_json_oldest_first() -> None:
@@ -168,7 +171,7 @@ def test_sparkline() -> None:
 
 def test_history_point_refuses_non_finite() -> None:
     with pytest.raises(ValueError, match="must be finite"):
-        HistoryPoint("r", None, None, T0, float("nan"), "s")
+        series_point("r", None, None, T0, float("nan"), "s")
 
 
 def test_runs_with_a_shared_time_part_show_ids_long_enough_to_tell_apart() -> None:

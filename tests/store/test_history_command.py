@@ -111,3 +111,22 @@ def test_re_runs_of_one_commit_show_when_each_ran(project, capsys) -> None:
 
     code, out, err = _history(project, capsys, PARSE, "--format", "json")
     assert [p["started"][:16] for p in json.loads(out)] == ["2024-05-01T12:00", "2024-05-01T13:00"]
+
+
+def test_a_token_quoted_by_a_failed_benchmark_is_redacted(project, make_run: RunFactory, capsys) -> None:
+    token = "ghp_historytoken0123456789"
+    with open_store(project.root / ".perfgate" / "perfgate.db") as store:
+        store.add_run(
+            make_run(project="hist", tier="fast", results=[make_result(PARSE, error=f"401 for {token}")])
+        )
+    for fmt in ("text", "json"):
+        out = io.StringIO()
+        code = main(
+            ["history", PARSE, "--format", fmt],
+            cwd=project.root,
+            environ={"NO_COLOR": "1", "GITHUB_TOKEN": token},
+            stdout=out,
+        )
+        assert code == 0, capsys.readouterr().err
+        assert token not in out.getvalue()
+        assert "401 for [redacted $GITHUB_TOKEN]" in out.getvalue()

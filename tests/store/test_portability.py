@@ -21,6 +21,7 @@ def test_public_names() -> None:
         "Migration",
         "RunInfo",
         "RunStore",
+        "Series",
         "SeriesPoint",
         "SqlStore",
         "Store",

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from perfgate.errors import AmbiguousError, NotFoundError, StoreError
-from perfgate.model import CIInfo, Direction, Run, RunStatus
-from perfgate.store import RunInfo, RunStore, SeriesPoint, SqlStore
+from perfgate.model import CIInfo, Direction, Run, RunInfo, RunStatus, SeriesPoint
+from perfgate.store import RunStore, SqlStore
 
 from .conftest import T0, RunFactory, make_result, sha
 
@@ -238,7 +238,7 @@ def test_series_is_oldest_first_by_commit_time(store: SqlStore, make_run: RunFac
     other = make_run(results=[make_result("y")])
     for r in (late, early, no_time, other):
         store.add_run(r)
-    points = store.series("x")
+    points = store.series("x").points
     assert [p.run_id for p in points] == [early.id, no_time.id, late.id]
     first = points[0]
     assert first == SeriesPoint(
@@ -257,8 +257,8 @@ def test_series_is_oldest_first_by_commit_time(store: SqlStore, make_run: RunFac
     assert points[1].summary is None and points[1].error == "boom" and points[1].time == no_time.started
     # limit keeps the newest points, still oldest first.
     assert [p.run_id for p in store.series("x", limit=2)] == [no_time.id, late.id]
-    assert store.series("x", "peak_memory") == []
-    assert store.series("nope") == []
+    assert store.series("x", "peak_memory").points == ()
+    assert store.series("nope").points == ()
 
 
 def test_series_filters(store: SqlStore, populated: dict[str, Run]) -> None:
@@ -270,6 +270,14 @@ def test_series_filters(store: SqlStore, populated: dict[str, Run]) -> None:
     assert run_ids(project="other") == [populated["other_proj"].id]
     assert run_ids(tier="nightly") == [populated["main2"].id]
     assert len(run_ids()) == len(populated)
+
+
+def test_a_series_carries_its_scope(store: SqlStore, populated: dict[str, Run]) -> None:
+    series = store.series("bench_a", "time", branch="feat", testbed="ci-linux", tier=None, project="demo")
+    assert (series.benchmark, series.metric) == ("bench_a", "time")
+    assert (series.branch, series.tier, series.testbed, series.project) == ("feat", None, "ci-linux", "demo")
+    assert [p.run_id for p in series] == [populated["feat"].id]
+    assert (series.unit, series.direction) == ("s", Direction.LOWER)
 
 
 def test_series_keeps_the_metric_direction_and_unit(store: SqlStore, make_run: RunFactory) -> None:

@@ -30,8 +30,10 @@ __all__ = [
     "duration",
     "gate_flags",
     "output_flags",
+    "pytest_args_flag",
     "report",
     "subset_flag",
+    "testbed_flag",
     "threshold",
     "workspace",
 ]
@@ -104,6 +106,16 @@ def subset_flag(p: argparse.ArgumentParser) -> None:
         help="the run measures a deliberate subset: benchmarks of the baseline it lacks do not fail the "
         "gate (pytest selection such as -k, -m or a test path implies it)",
     )
+
+
+def testbed_flag(p: argparse.ArgumentParser) -> None:
+    """``--testbed`` of a command that measures (run, ab, cmd)."""
+    p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
+
+
+def pytest_args_flag(p: argparse.ArgumentParser) -> None:
+    """The pytest arguments after ``--`` of a command that runs the pytest benchmarks (run, ab)."""
+    p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="extra arguments for pytest")
 
 
 class Out:

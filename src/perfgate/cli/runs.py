@@ -7,7 +7,7 @@ import argparse
 from perfgate import app
 from perfgate.argtypes import positive_int
 from perfgate.cli.common import EXIT_OK, Invocation, output_flags
-from perfgate.report import RunRow, render_runs, render_runs_json
+from perfgate.report import render_runs, render_runs_json
 
 NAME = "runs"
 HELP = "list stored runs, newest first"
@@ -24,7 +24,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(inv: Invocation) -> int:
     args = inv.args
-    infos = app.list_runs(
+    rows = app.list_runs(
         inv.workspace(),
         branch=args.branch,
         commit=args.commit,
@@ -32,20 +32,5 @@ def run(inv: Invocation) -> int:
         tier=args.tier,
         limit=args.limit,
     )
-    rows = [
-        RunRow(
-            id=i.id,
-            started=i.started,
-            branch=i.branch,
-            commit=i.commit,
-            tier=i.tier,
-            testbed=i.testbed,
-            source=i.source,
-            status=i.status.value,
-            n_results=i.n_results,
-            n_failed=i.n_failed,
-        )
-        for i in infos
-    ]
     inv.out().write(render_runs_json(rows) if args.format == "json" else render_runs(rows, inv.console))
     return EXIT_OK

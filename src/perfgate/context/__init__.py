@@ -23,7 +23,7 @@ from perfgate.context.machine import (
     parse_meminfo,
 )
 from perfgate.context.project import project_root
-from perfgate.context.secrets import Redactor, redact_run, redactor, strip_credentials
+from perfgate.context.secrets import Redactor, redact_run, redact_series, redactor, strip_credentials
 
 __all__ = [
     "GIT_TIMEOUT",
@@ -41,6 +41,7 @@ __all__ = [
     "parse_meminfo",
     "project_root",
     "redact_run",
+    "redact_series",
     "redactor",
     "repo_root",
     "resolve_ref",

@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from perfgate.model import BenchmarkId, Result, Run
+from perfgate.model import BenchmarkId, Result, Run, Series, SeriesPoint
 
-__all__ = ["Redactor", "redact_run", "redactor", "strip_credentials"]
+__all__ = ["Redactor", "redact_run", "redact_series", "redactor", "strip_credentials"]
 
 # Names that hold secrets on the CI systems perfgate knows, and the suffixes secrets are named with.
 KNOWN_SECRETS = frozenset(
@@ -131,6 +131,20 @@ def redact_run(run: Run, redact: Redactor) -> Run:
     if ci is run.ci and all(a is b for a, b in zip(results, run.results, strict=True)):
         return run
     return replace(run, results=results, ci=ci)
+
+
+def redact_series(series: Series, redact: Redactor) -> Series:
+    """``series`` with its points' error messages redacted (the same series when nothing changes): a
+    failed benchmark's exception may quote a token."""
+
+    def redacted(p: SeriesPoint) -> SeriesPoint:
+        error = redact.optional(p.error)
+        return p if error == p.error else replace(p, error=error)
+
+    points = tuple(redacted(p) for p in series.points)
+    if all(a is b for a, b in zip(points, series.points, strict=True)):
+        return series
+    return replace(series, points=points)
 
 
 def _may_quote(run: Run, redact: Redactor) -> bool:

@@ -1,5 +1,7 @@
-"""The data model: frozen value objects, canonical units, versioned JSON. Imports only the stdlib."""
+"""The data model: frozen value objects, read models (run listings, series), canonical units, versioned
+JSON. Imports only the stdlib."""
 
+from perfgate.model.read import RunInfo, Series, SeriesPoint
 from perfgate.model.serialize import (
     SCHEMA_VERSION,
     ResultsDoc,
@@ -53,7 +55,10 @@ __all__ = [
     "Result",
     "ResultsDoc",
     "Run",
+    "RunInfo",
     "RunStatus",
+    "Series",
+    "SeriesPoint",
     "Status",
     "Summary",
     "Verdict",

@@ -1,5 +1,8 @@
 """Reports: a gate outcome, run listings and history rendered as terminal text, JSON or Markdown.
 
+Listings and history render the read models of :mod:`perfgate.model` (``RunInfo``, ``Series``) as
+the store returns them.
+
 Renderers are pure functions returning strings; the CLI decides where they go. The only I/O here is
 :func:`append_step_summary`, which appends to the file GitHub Actions names in ``$GITHUB_STEP_SUMMARY``.
 """
@@ -8,8 +11,7 @@ from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.report.console import ROLES, Console, Progress, make_console
 from perfgate.report.json_report import JSON_REPORT_VERSION, outcome_to_dict, render_json
 from perfgate.report.listing import (
-    HistoryPoint,
-    RunRow,
+    history_title,
     render_history,
     render_history_json,
     render_run,
@@ -35,12 +37,11 @@ __all__ = [
     "ROLES",
     "SUMMARY_VERSION",
     "Console",
-    "HistoryPoint",
     "Progress",
     "ReportSummary",
-    "RunRow",
     "append_step_summary",
     "escape_markdown",
+    "history_title",
     "inert_lines",
     "json_inert",
     "make_console",

@@ -8,14 +8,11 @@ Strings from input (names, branches, errors) are made visible in text and escape
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from perfgate.escape import inert_lines, json_inert, visible
-from perfgate.model import Direction, Run, format_value, run_to_dict
+from perfgate.model import Direction, Run, RunInfo, Series, format_value, run_to_dict
 from perfgate.report.console import Console
 from perfgate.report.formatting import (
     distinct_short_ids,
@@ -29,8 +26,7 @@ from perfgate.report.table import Cell, Column, render_table
 from perfgate.report.text import render_results_table
 
 __all__ = [
-    "HistoryPoint",
-    "RunRow",
+    "history_title",
     "render_history",
     "render_history_json",
     "render_run",
@@ -47,54 +43,7 @@ def _dumps(value: Any) -> str:
     return json_inert(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)) + "\n"
 
 
-@dataclass(frozen=True, slots=True)
-class RunRow:
-    """One line of a run listing: what a store can answer without loading every result."""
-
-    id: str
-    started: datetime
-    branch: str | None
-    commit: str | None
-    tier: str | None
-    testbed: str
-    source: str
-    status: str
-    n_results: int
-    n_failed: int
-
-    def __post_init__(self) -> None:
-        if self.n_results < 0 or not 0 <= self.n_failed <= self.n_results:
-            raise ValueError(
-                f"run {self.id}: need 0 <= n_failed <= n_results, got {self.n_failed}/{self.n_results}"
-            )
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryPoint:
-    """One value of a series (one benchmark and metric on one testbed) at one run.
-
-    ``value`` is None when the benchmark failed (``error`` says why) in that run.
-    """
-
-    run_id: str
-    commit: str | None
-    branch: str | None
-    when: datetime
-    value: float | None
-    unit: str
-    ci_low: float | None = None
-    ci_high: float | None = None
-    error: str | None = None
-    started: datetime | None = None  # when the run ran (``when`` is its commit's time when known)
-
-    def __post_init__(self) -> None:
-        for name in ("value", "ci_low", "ci_high"):
-            v = getattr(self, name)
-            if v is not None and not math.isfinite(v):
-                raise ValueError(f"history point {self.run_id}: {name} must be finite, got {v!r}")
-
-
-def render_runs(rows: Sequence[RunRow], console: Console) -> str:
+def render_runs(rows: Sequence[RunInfo], console: Console) -> str:
     """A table of runs, in the order given (stores list newest first)."""
     if not rows:
         return "no runs\n"
@@ -112,7 +61,8 @@ def render_runs(rows: Sequence[RunRow], console: Console) -> str:
     body: list[list[Cell | str]] = []
     ids = distinct_short_ids([r.id for r in rows])
     for r, shown_id in zip(rows, ids, strict=True):
-        status_role = {"complete": None, "partial": "warn", "failed": "failed"}.get(r.status, "warn")
+        status = r.status.value
+        status_role = {"complete": None, "partial": "warn", "failed": "failed"}.get(status, "warn")
         body.append(
             [
                 Cell(shown_id, "bold"),
@@ -121,7 +71,7 @@ def render_runs(rows: Sequence[RunRow], console: Console) -> str:
                 short_commit(r.commit, 8) if r.commit else "-",
                 r.tier or "-",
                 r.testbed,
-                Cell(r.status, status_role),
+                Cell(status, status_role),
                 str(r.n_results),
                 Cell(str(r.n_failed), "failed" if r.n_failed else None),
             ]
@@ -129,7 +79,7 @@ def render_runs(rows: Sequence[RunRow], console: Console) -> str:
     return inert_lines("\n".join(render_table(columns, body, console)) + "\n")
 
 
-def render_runs_json(rows: Sequence[RunRow]) -> str:
+def render_runs_json(rows: Sequence[RunInfo]) -> str:
     """The run listing as a JSON list of objects (full ids, ISO 8601 times)."""
     return _dumps(
         [
@@ -141,7 +91,7 @@ def render_runs_json(rows: Sequence[RunRow]) -> str:
                 "tier": r.tier,
                 "testbed": r.testbed,
                 "source": r.source,
-                "status": r.status,
+                "status": r.status.value,
                 "n_results": r.n_results,
                 "n_failed": r.n_failed,
             }
@@ -223,27 +173,36 @@ def sparkline(values: Sequence[float | None]) -> str:
     return "".join(out)
 
 
-def _ordered(points: Sequence[HistoryPoint]) -> list[HistoryPoint]:
-    return sorted(points, key=lambda p: p.when)  # stable: equal times keep the store's order
+def history_title(series: Series, defaults: Sequence[str] = ()) -> str:
+    """What the series is: the benchmark and metric, then which branch, tier and testbed, and which of
+    those were defaults (``defaults`` names them), so nobody reads one branch's series as everything."""
+
+    def scope(key: str, value: str | None, everything: str) -> str:
+        if value is None:
+            return everything
+        return f"{key} {value}" + (" (default)" if key in defaults else "")
+
+    parts = [
+        f"{series.benchmark} [{series.metric}]",
+        scope("branch", series.branch, "all branches"),
+        scope("tier", series.tier, "all tiers"),
+        scope("testbed", series.testbed, "all testbeds"),
+    ]
+    return " · ".join(parts)
 
 
-def render_history(
-    points: Sequence[HistoryPoint],
-    console: Console,
-    *,
-    title: str | None = None,
-    direction: Direction | None = None,
-) -> str:
-    """A series as a table (newest last), its sparkline, and the change from the first value to the last.
+def render_history(series: Series, console: Console, *, title: str | None = None) -> str:
+    """A series as a table (newest last), its sparkline, and the change from the first value to the last,
+    coloured as better or worse by the series' direction.
 
-    ``title`` names the series (benchmark, metric, testbed); ``direction`` lets the change be coloured
-    as better or worse.
+    ``title`` names the series (e.g. :func:`history_title`). A "ran" column shows when each run ran
+    where the series is ordered by commit times (re-runs of one commit differ only there).
     """
     lines: list[str] = [console.style(visible(title), "bold")] if title else []
-    if not points:
+    if not series.points:
         return inert_lines("\n".join([*lines, "no history"]) + "\n")
-    ordered = _ordered(points)
-    ran = any(p.started is not None for p in ordered)  # re-runs of one commit differ only here
+    points = series.points
+    ran = any(p.commit_time is not None for p in points)
     columns = [
         Column("when (UTC)"),
         *([Column("ran (UTC)")] if ran else []),
@@ -256,23 +215,23 @@ def render_history(
     ]
     body: list[list[Cell | str]] = []
     previous: float | None = None
-    for p in ordered:
+    for p in points:
         if p.value is None:
             value: Cell | str = Cell("failed", "failed")
             interval, delta = "", ""
         else:
             value = format_value(p.value, p.unit)
             interval = (
-                f"[{format_value(p.ci_low, p.unit)}, {format_value(p.ci_high, p.unit)}]"
-                if p.ci_low is not None and p.ci_high is not None
+                f"[{format_value(p.interval[0], p.unit)}, {format_value(p.interval[1], p.unit)}]"
+                if p.interval is not None
                 else ""
             )
             delta = format_change(p.value / previous - 1) if previous else ""
             previous = p.value
         body.append(
             [
-                format_time(p.when),
-                *([format_time(p.started) if p.started is not None else "-"] if ran else []),
+                format_time(p.time),
+                *([format_time(p.started)] if ran else []),
                 short_id(p.run_id),
                 short_commit(p.commit, 8) if p.commit else "-",
                 p.branch or "-",
@@ -282,15 +241,16 @@ def render_history(
             ]
         )
     lines += render_table(columns, body, console)
-    values = [p.value for p in ordered]
+    values = series.values
     # the most recent points when the series is wider than the console
     room = max(1, console.width - 2)
     lines += ["", sparkline(values[-room:])]
-    known = [(p.value, p.unit) for p in ordered if p.value is not None]
+    known = [(p.value, p.unit) for p in points if p.value is not None]
     if len(known) >= 2:
         (first, unit), (last, _) = known[0], known[-1]
         change = format_change(last / first - 1) if first else "n/a"
         role = None
+        direction = series.direction
         if direction is not None and first and last != first:
             worse = (last > first) == (direction is Direction.LOWER)
             role = "regression" if worse else "improvement"
@@ -299,13 +259,13 @@ def render_history(
             f"first → last: {format_value(first, unit)} → {format_value(last, unit)} ({shown})"
             f" over {len(known)} runs"
         )
-    failed = [p for p in ordered if p.error]
+    failed = [p for p in points if p.error]
     for p in failed:
         lines.append(f"{console.style('✗', 'failed')} {visible(f'{short_id(p.run_id)}: {p.error}')}")
     return inert_lines("\n".join(lines) + "\n")
 
 
-def render_history_json(points: Sequence[HistoryPoint]) -> str:
+def render_history_json(series: Series) -> str:
     """A series as a JSON list of objects, oldest first."""
     return _dumps(
         [
@@ -313,14 +273,14 @@ def render_history_json(points: Sequence[HistoryPoint]) -> str:
                 "run_id": p.run_id,
                 "commit": p.commit,
                 "branch": p.branch,
-                "when": p.when.isoformat(),
-                "started": p.started.isoformat() if p.started is not None else None,
+                "when": p.time.isoformat(),
+                "started": p.started.isoformat(),
                 "value": p.value,
                 "unit": p.unit,
-                "ci_low": p.ci_low,
-                "ci_high": p.ci_high,
+                "ci_low": p.interval[0] if p.interval is not None else None,
+                "ci_high": p.interval[1] if p.interval is not None else None,
                 "error": p.error,
             }
-            for p in _ordered(points)
+            for p in series.points
         ]
     )

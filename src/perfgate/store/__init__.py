@@ -4,7 +4,7 @@
 (WAL, one transaction per run), any SQLAlchemy URL otherwise. The interface is :class:`RunStore`.
 """
 
-from perfgate.store.base import RunInfo, RunStore, SeriesPoint
+from perfgate.store.base import RunInfo, RunStore, Series, SeriesPoint
 from perfgate.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
 from perfgate.store.sql import SqlStore, Store, open_store
 
@@ -14,6 +14,7 @@ __all__ = [
     "Migration",
     "RunInfo",
     "RunStore",
+    "Series",
     "SeriesPoint",
     "SqlStore",
     "Store",

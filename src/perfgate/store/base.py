@@ -1,8 +1,9 @@
 """What a result store is: the interface every backend implements, and the small values it returns.
 
 A store keeps whole :class:`~perfgate.model.Run` values and gives them back exactly
-(``store.get_run(run.id) == run``). Listing returns :class:`RunInfo` (no results, no samples) and
-history returns :class:`SeriesPoint` values (one summary per run), so neither loads every sample.
+(``store.get_run(run.id) == run``). Listing returns :class:`~perfgate.model.RunInfo` values (no
+results, no samples) and history a :class:`~perfgate.model.Series` (one summary per run), so neither
+loads every sample; both are read models of :mod:`perfgate.model`.
 
 Ordering is always deterministic. "Newest" means by commit time when the run knows its commit's time,
 else by when the run started; ties are broken by start time, then by run id.
@@ -10,58 +11,14 @@ else by when the run started; ties are broken by start time, then by run id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from perfgate.model import Direction, Run, RunStatus, Summary
+from perfgate.model import Run, RunInfo, Series, SeriesPoint
 
-__all__ = ["RunInfo", "RunStore", "SeriesPoint"]
-
-
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    """One line of a run listing: a run's identity and context, without its results."""
-
-    id: str
-    project: str
-    started: datetime
-    finished: datetime | None
-    source: str
-    status: RunStatus
-    tier: str | None
-    branch: str | None
-    commit: str | None
-    commit_time: datetime | None
-    testbed: str
-    n_results: int
-    n_failed: int
-    pr_number: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class SeriesPoint:
-    """One run's value of one benchmark and metric, as history and change detection see it.
-
-    ``summary`` is None when the benchmark failed in that run (then ``error`` says why).
-    """
-
-    run_id: str
-    commit: str | None
-    branch: str | None
-    commit_time: datetime | None
-    started: datetime
-    testbed: str
-    summary: Summary | None
-    unit: str
-    direction: Direction
-    error: str | None
-
-    @property
-    def time(self) -> datetime:
-        """The time the series is ordered by: the commit's time when known, else the run's start."""
-        return self.commit_time if self.commit_time is not None else self.started
+# RunInfo, Series and SeriesPoint live in perfgate.model (readers share them); named here too, as
+# what a store returns
+__all__ = ["RunInfo", "RunStore", "Series", "SeriesPoint"]
 
 
 @runtime_checkable
@@ -122,9 +79,9 @@ class RunStore(Protocol):
         project: str | None = None,
         tier: str | None = None,
         limit: int | None = None,
-    ) -> list[SeriesPoint]:
+    ) -> Series:
         """One point per run holding this exact benchmark and metric, oldest first; ``limit`` keeps
-        the newest points."""
+        the newest points. The series carries the filters as its scope."""
         ...
 
     def benchmarks(self, *, project: str | None = None) -> list[tuple[str, str]]:

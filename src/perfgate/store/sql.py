@@ -21,8 +21,18 @@ from typing import Any, Self, TypeVar
 import sqlalchemy as sa
 
 from perfgate.errors import AmbiguousError, InputError, NotFoundError, SchemaError, StoreError
-from perfgate.model import Direction, Run, RunStatus, Summary, run_from_dict, run_to_dict, summary_from_dict
-from perfgate.store.base import RunInfo, SeriesPoint
+from perfgate.model import (
+    Direction,
+    Run,
+    RunInfo,
+    RunStatus,
+    Series,
+    SeriesPoint,
+    Summary,
+    run_from_dict,
+    run_to_dict,
+    summary_from_dict,
+)
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
 from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
 from perfgate.store.tables import results, runs
@@ -416,9 +426,10 @@ class SqlStore:
         project: str | None = None,
         tier: str | None = None,
         limit: int | None = None,
-    ) -> list[SeriesPoint]:
+    ) -> Series:
         """One point per run that has this exact benchmark and metric, oldest first (by commit time,
-        else start). ``limit`` keeps the newest ``limit`` points."""
+        else start), with the filters as the series' scope. ``limit`` keeps the newest ``limit``
+        points."""
         where = [results.c.benchmark == benchmark, results.c.metric == metric]
         where += self._filters(project=project, branch=branch, testbed=testbed, tier=tier)
         query = (
@@ -466,7 +477,7 @@ class SqlStore:
                     error=row.error,
                 )
             )
-        return points
+        return Series(benchmark, metric, tuple(points), branch, tier, testbed, project)
 
     def benchmarks(self, *, project: str | None = None) -> list[tuple[str, str]]:
         """Distinct (benchmark, metric) pairs stored (for ``project`` if given), sorted."""
