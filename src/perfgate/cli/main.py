@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__, app
 from perfgate.argtypes import positive_int
-from perfgate.cli import runs, sync
+from perfgate.argtypes import shard as shard_spec
+from perfgate.cli import merge, runs, sync
 from perfgate.cli.common import EXIT_ERROR, EXIT_OK, Invocation
 from perfgate.cli.common import Out as _Out
 from perfgate.cli.common import Parser as _Parser
@@ -56,7 +57,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The commands, one module each (see :mod:`perfgate.cli.common`): adding a command is a module and
 #: one line here.
-COMMANDS: tuple[ModuleType, ...] = (runs, sync)
+COMMANDS: tuple[ModuleType, ...] = (runs, sync, merge)
 _MODULES = {m.NAME: m for m in COMMANDS}
 
 
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-store", action="store_true", help="do not store this run")
     p.add_argument("--testbed", help="testbed label (default: config, $PERFGATE_TESTBED, the machine)")
     _subset_flag(p)
+    _shard_flags(p)
     p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS", help="extra arguments for pytest")
     _gate_flags(p)
     _output(p)
@@ -355,10 +357,31 @@ def _cmd_run(
         baseline=args.baseline,
         threshold=args.threshold,
         subset=args.subset,
+        shard=args.shard,
     )
-    if not args.no_store:
+    if args.shard is not None:
+        k, n = args.shard
+        sys.stderr.write(
+            f"perfgate: shard {k}/{n}: run {outcome.run.id} not stored "
+            "(`perfgate merge` stores the whole run)\n"
+        )
+    elif not args.no_store:
         sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {strip_credentials(ws.url)}\n")
+    if args.export is not None:  # '-' is stdout; a path is relative to where perfgate was started
+        export = args.export if args.export == "-" else str(cwd / args.export)
+        _Out(export, stdout).write(json_inert(dumps_run(outcome.run)))
     return _report(args, outcome, console, _Out(args.output, stdout), env)
+
+
+def _shard_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--shard",
+        type=shard_spec,
+        metavar="K/N",
+        help="measure shard K of N of the selected benchmarks (one of N CI jobs; not stored: "
+        "`perfgate merge` gates the shards as one run)",
+    )
+    p.add_argument("--export", metavar="FILE", help="also write the run as a perfgate JSON run document")
 
 
 def _cmd_compare(
