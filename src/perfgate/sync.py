@@ -10,9 +10,9 @@ lacks and pushes. The store is the source of truth: a sync adds runs to the stor
 never deletes one from the store. Pruning (``keep``, ``max_age_days``) removes files from the branch
 only, and lists their ids in ``pruned.txt`` so that a long-lived store does not push them back.
 
-Everything happens in a temporary bare repository, with the user's repository configuration included
-(its remotes, credentials helpers, ``http.*.extraheader`` of actions/checkout): the user's work tree,
-index, refs and object store are never touched, and the fetch is shallow (one commit).
+Everything happens in a temporary bare repository that reaches the remote as the user's checkout does
+(its remotes, credential helpers, ``http.*.extraheader`` of actions/checkout are copied in): the user's
+work tree, index, refs and object store are never touched, and the fetch is shallow (one commit).
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def run_document(run: Run) -> bytes:
 
 
 class _Git:
-    """git in a temporary bare repository whose configuration includes the user's repository's."""
+    """git in a temporary bare repository set up by :func:`_scratch_repository`."""
 
     def __init__(self, gitdir: Path, cwd: Path, environ: Mapping[str, str], remote: str) -> None:
         self.gitdir = gitdir
@@ -176,12 +176,19 @@ def _message(cp: subprocess.CompletedProcess[bytes]) -> str:
     return strip_credentials(lines[0] if lines else f"exit status {cp.returncode}")
 
 
-def _user_config(root: Path, environ: Mapping[str, str]) -> Path | None:
-    """The configuration file of the repository ``root`` is in (None outside one)."""
+# The checkout's settings that describe this repository rather than how to reach its remotes.
+_NOT_CARRIED = ("core.", "extensions.", "gc.", "maintenance.", "index.", "submodule.", "branch.")
+_NOT_CARRIED_KEYS = (".promisor", ".partialclonefilter")
+
+
+def _user_settings(root: Path, environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The local configuration of the repository ``root`` is in, as git sees it there (conditional
+    includes evaluated: actions/checkout keeps its credentials in a file included ``includeIf
+    gitdir:``), without what describes that repository itself. Empty outside a repository."""
     env = {k: v for k, v in environ.items() if k not in _REPO_VARS}
     try:
         cp = subprocess.run(
-            ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+            ["git", "config", "--local", "--includes", "--list", "-z"],
             cwd=root,
             env={**env, "LC_ALL": "C"},
             capture_output=True,
@@ -190,34 +197,45 @@ def _user_config(root: Path, environ: Mapping[str, str]) -> Path | None:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return None
+        return []
     if cp.returncode != 0:
-        return None
-    config = Path(cp.stdout.decode("utf-8", errors="replace").strip()) / "config"
-    return config if config.is_file() else None
+        return []
+    out = []
+    for record in cp.stdout.decode("utf-8", errors="surrogateescape").split("\0"):
+        key, _, value = record.partition("\n")
+        low = key.lower()
+        if not key or low.startswith(_NOT_CARRIED) or low.endswith(_NOT_CARRIED_KEYS):
+            continue
+        if low.startswith(("include.", "includeif.")):
+            continue  # already followed by --includes, in the checkout's own context
+        out.append((key, value))
+    return out
 
 
 def _scratch_repository(gitdir: Path, root: Path, environ: Mapping[str, str]) -> None:
+    """A bare repository at ``gitdir`` that reaches remotes as the checkout at ``root`` does: its
+    remotes, credentials, ``http.*`` and ``url.*.insteadOf`` settings are copied in."""
+    env = {k: v for k, v in environ.items() if k not in _REPO_VARS}
     cp = subprocess.run(
         ["git", "init", "-q", "--bare", str(gitdir)],
-        env={k: v for k, v in environ.items() if k not in _REPO_VARS},
+        env=env,
         capture_output=True,
         stdin=subprocess.DEVNULL,
         check=False,
     )
     if cp.returncode != 0:
         raise SyncError(f"perfgate sync: cannot create a scratch repository: {_message(cp)}")
-    user = _user_config(root, environ)
-    if user is not None:
-        # the user's remotes and credentials, then what makes this repository a bare scratch one
-        text = (gitdir / "config").read_text(encoding="utf-8")
-        include = f"[include]\n\tpath = {_config_quote(str(user))}\n"
-        tail = "[core]\n\tbare = true\n\tlogAllRefUpdates = false\n[gc]\n\tauto = 0\n"
-        (gitdir / "config").write_text(text + include + tail, encoding="utf-8")
-
-
-def _config_quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    config = str(gitdir / "config")
+    for key, value in [*_user_settings(root, environ), ("gc.auto", "0")]:
+        cp = subprocess.run(
+            ["git", "config", "--file", config, "--add", key, value],
+            env=env,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        if cp.returncode != 0:
+            raise SyncError(f"perfgate sync: cannot copy the setting {key} of the checkout: {_message(cp)}")
 
 
 # --- the branch's content -----------------------------------------------------------------------

@@ -173,6 +173,20 @@ def test_max_age_prunes_by_the_runs_time(clone, remote, runs):
     assert remote.files() == [PRUNED_FILE, run_path(recent)]
 
 
+def test_the_remote_is_reached_as_the_checkout_reaches_it(clone, remote, runs, tmp_path):
+    """Settings the checkout gets from a conditional include (actions/checkout keeps its credentials
+    in a file included with ``includeIf "gitdir:..."``) count, though sync works in another repository."""
+    a = clone("a")
+    extra = tmp_path / "extra.config"
+    extra.write_text(f'[remote "data"]\n\turl = {remote.path}\n')
+    a.git("config", f"includeIf.gitdir:{a.root}/.git.path", str(extra))
+    r = runs()
+    a.add(r)
+    res = a.perfgate_here("sync", "--remote", "data")
+    assert res.code == 0, res.stderr
+    assert remote.files() == [run_path(r)]
+
+
 def test_no_push_with_pruning_is_refused(clone):
     res = clone("a").perfgate_here("sync", "--no-push", "--keep", "3")
     assert res.code == 2
