@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from perfgate.context import Redactor, redact_run, strip_credentials
-from perfgate.errors import InputError, PerfgateError, UsageError
+from perfgate.errors import InputError, PerfgateError, SchemaError, UsageError
 from perfgate.escape import json_inert
 from perfgate.model import Run, dumps_run, loads_run
 from perfgate.store import RunStore
@@ -334,7 +334,7 @@ def _pull(
             run = loads_run(text, source)
             if run.id != e.run_id:
                 raise InputError(f"{source}: holds run {run.id}, not the run its name says")
-        except (InputError, ValueError) as exc:
+        except (InputError, SchemaError, ValueError) as exc:  # a newer perfgate's run: skipped too
             warnings.append(f"{exc}: skipped")
             continue
         if redact is not None:

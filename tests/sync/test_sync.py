@@ -114,6 +114,10 @@ def test_a_corrupt_file_is_a_warning_and_the_others_are_stored(clone, remote, ru
     seed.write(broken, '{"perfgate_schema": 1, "kind": "run", "run": {')
     seed.write(run_path(good), run_document(good).decode())
     seed.write(f"runs/2024/05/{runs().id}.json", run_document(renamed).decode())  # holds another run
+    newer = runs()
+    seed.write(
+        run_path(newer), run_document(newer).decode().replace('"perfgate_schema": 1', '"perfgate_schema": 99')
+    )
     seed.git("add", "-f", "runs")
     seed.git("commit", "-q", "-m", "data")
     seed.git("push", "-q", "origin", "perfgate-data")
@@ -123,7 +127,8 @@ def test_a_corrupt_file_is_a_warning_and_the_others_are_stored(clone, remote, ru
     assert res.code == 0, res.stderr
     assert a.run_ids() == {good.id}
     warnings = [ln for ln in res.stderr.splitlines() if "warning" in ln]
-    assert len(warnings) == 2, res.stderr
+    assert len(warnings) == 3, res.stderr
+    assert any(run_path(newer) in w and "upgrade perfgate" in w for w in warnings)
     assert any(broken in w and "invalid JSON" in w for w in warnings)
     assert any(f"holds run {renamed.id}" in w for w in warnings)
     # pushing still works, and never overwrites what it could not read
