@@ -106,6 +106,7 @@ class SyncReport:
     attempts: int = 0  # pushes tried (0: nothing needed pushing)
     commit: str | None = None  # the branch's tip after the sync (None: no branch)
     created: bool = False  # the branch did not exist and this sync created it
+    not_pushed: int = 0  # runs of other projects in the store, left alone
 
 
 def run_path(run: Run) -> str:
@@ -481,7 +482,8 @@ def sync_store(
         _scratch_repository(gitdir, root, env)
         git = _Git(gitdir, root, env, remote)
         have = {i.id for i in store.list_runs(limit=None)}
-        mine = [i for i in store.list_runs(project=project, limit=None, newest_first=False)]
+        mine = store.list_runs(project=project, limit=None, newest_first=False)
+        not_pushed = len(have) - len(mine)
         pulled: list[str] = []
         warnings: list[str] = []
         tried = 0
@@ -535,4 +537,5 @@ def sync_store(
         attempts=tried,
         commit=tip,
         created=created,
+        not_pushed=not_pushed if push else 0,
     )

@@ -192,6 +192,16 @@ def test_the_remote_is_reached_as_the_checkout_reaches_it(clone, remote, runs, t
     assert remote.files() == [run_path(r)]
 
 
+def test_only_the_projects_runs_are_pushed_and_the_others_are_counted(clone, remote, runs):
+    a = clone("a")
+    mine, other = runs(project="demo"), runs(project="elsewhere")
+    a.add(mine, other)
+    res = a.perfgate_here("sync")
+    assert res.code == 0, res.stderr
+    assert "pushed 1" in res.stderr and "1 run(s) of other projects than 'demo' left out" in res.stderr
+    assert remote.files() == [run_path(mine)]
+
+
 def test_no_push_with_pruning_is_refused(clone):
     res = clone("a").perfgate_here("sync", "--no-push", "--keep", "3")
     assert res.code == 2

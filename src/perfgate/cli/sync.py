@@ -77,6 +77,8 @@ def run(inv: Invocation) -> int:
         parts.append(f"pruned {len(report.pruned)} from the branch")
     if report.created:
         parts.append("created the branch")
+    if report.not_pushed:
+        parts.append(f"{report.not_pushed} run(s) of other projects than {ws.config.project!r} left out")
     if report.attempts > 1:
         parts.append(f"{report.attempts} attempts (other jobs pushed meanwhile)")
     sys.stderr.write(f"perfgate sync: {', '.join(parts)} ({where}; store {strip_credentials(ws.url)})\n")
