@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perfgate.invocation import shard_options
 from perfgate.pytest_plugin.shard import assign
@@ -106,3 +108,18 @@ def test_assign_on_literal_inputs() -> None:
     weighted = assign(["a", "b", "c", "d"], 2, {"a": 5.0, "b": 3.0, "c": 2.0})  # d: the mean, 3.33
     # longest first to the lightest shard: a (5) -> 0, d (unknown: the mean, 3.33) -> 1, b (3) -> 1, c (2) -> 0
     assert weighted == [0, 1, 0, 1]
+
+
+@given(
+    ids=st.lists(st.text(min_size=1, max_size=12), unique=True, max_size=40),
+    count=st.integers(1, 6),
+    data=st.data(),
+)
+def test_assign_partitions_deterministically_whatever_the_order(ids, count, data) -> None:
+    shards = assign(ids, count)
+    assert all(0 <= s < count for s in shards)
+    sizes = [shards.count(k) for k in range(count)]
+    assert max(sizes) - min(sizes) <= 1  # without durations: balanced by count
+    shuffled = data.draw(st.permutations(ids))
+    again = dict(zip(shuffled, assign(shuffled, count), strict=True))
+    assert again == dict(zip(ids, shards, strict=True))  # the same split in every job
