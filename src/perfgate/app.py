@@ -24,7 +24,7 @@ from perfgate.errors import (
     NotFoundError,
     UsageError,
 )
-from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate
+from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate, merge_shards, shard_of, shard_tag
 from perfgate.model import (
     CIInfo,
     Environment,
@@ -66,6 +66,7 @@ __all__ = [
     "load_spec",
     "measure_commands",
     "measure_suites",
+    "merge_files",
     "run_suite",
     "select_baseline",
     "selects_tests",
@@ -193,7 +194,9 @@ def with_history(
         limit=limit + 10,  # room for re-runs of this commit, left out below
         exclude_id=run.id,
     )
-    kept = [r for r in runs if commit is None or r.git is None or r.git.commit != commit]
+    kept = [
+        r for r in runs if (commit is None or r.git is None or r.git.commit != commit) and shard_of(r) is None
+    ]
     return replace(baseline, history=tuple(kept[:limit]))
 
 
@@ -279,7 +282,8 @@ def earlier_runs(
 ) -> list[Run]:
     """The ``candidates`` that may be ``run``'s baseline, in their order (at most ``limit``).
 
-    Never ``run`` itself; never a run the harness reported failed (what it lacks is no baseline);
+    Never ``run`` itself; never a run the harness reported failed (what it lacks is no baseline), nor
+    one shard's run (``perfgate run --shard``: part of the suite; ``perfgate merge`` makes the whole);
     never a run of ``run``'s own commit (a retried CI job would otherwise be judged against the run it
     retries, and pass); never a run of a commit that git knows is not an ancestor of ``run``'s (a
     later commit, another branch). The one exception: a run of a dirty work tree may be compared with
@@ -292,8 +296,8 @@ def earlier_runs(
     for r in candidates:
         if limit is not None and len(out) >= limit:
             break
-        if r.id == run.id or r.status is RunStatus.FAILED:
-            continue
+        if r.id == run.id or r.status is RunStatus.FAILED or shard_of(r) is not None:
+            continue  # a shard's run holds part of the suite: never a baseline
         if head is None or r.git is None:
             out.append(r)
             continue
@@ -379,8 +383,14 @@ def run_suite(
     threshold: float | None = None,
     on_command_run: OnCommandRun | None = None,
     subset: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> Outcome:
     """``perfgate run``: measure, store, select the baseline, compare.
+
+    ``shard`` ``(K, N)`` measures shard K of N of the selected pytest benchmarks (balanced by the
+    durations of the tier's last stored run; the command benchmarks run in shard 1), tags the run
+    ``shard:K/N`` and compares it only on what it ran. A shard's run is never stored: ``perfgate
+    merge`` stores the shards' runs as one.
 
     ``subset`` (or pytest arguments that select tests, see :func:`selects_tests`) tags the run as a
     deliberate subset (:data:`perfgate.gate.SUBSET_TAG`): benchmarks it lacks do not fail the gate.
@@ -397,8 +407,18 @@ def run_suite(
     t = cfg.tier(tier)
     specs = command_specs(cfg, t)
     suites = harness_specs(cfg, t)
+    if shard is not None:
+        store_run = False
     if cfg.benchmarks or pytest_args or not (cfg.commands or cfg.suites):
-        doc = run_pytest(cfg, t, pytest_args, environ=ws.environ, allow_empty=bool(specs or suites)).doc
+        doc = run_pytest(
+            cfg,
+            t,
+            pytest_args,
+            environ=ws.environ,
+            allow_empty=bool(specs or suites) or shard is not None,
+            shard=shard,
+            shard_durations=shard_durations(ws, t.name if t else None) if shard is not None else None,
+        ).doc
     elif specs or suites:
         doc = ResultsDoc(started=utcnow(), finished=None, status=RunStatus.COMPLETE, results=())
     else:
@@ -406,6 +426,8 @@ def run_suite(
             f"nothing to run for tier {t.name if t else None!r}: no command benchmark or suite lists it "
             "and no pytest benchmarks are configured ([tool.perfgate] benchmarks = [...])"
         )
+    if shard is not None and shard[0] != 1:
+        specs, suites = (), ()  # the command benchmarks and harness suites run in shard 1
     if suites:
         doc = replace(doc, finished=utcnow(), results=doc.results + measure_suites(ws, suites, t))
     if specs:
@@ -414,7 +436,9 @@ def run_suite(
         measured = measure_commands(ws, specs, on_run=on_command_run)
         results = doc.results + tuple(r for m in measured for r in measurement_results(m))
         doc = replace(doc, finished=utcnow(), results=results)
-    tags = (SUBSET_TAG,) if subset or selects_tests(cfg.root, pytest_args) else ()
+    tags: tuple[str, ...] = (SUBSET_TAG,) if subset or selects_tests(cfg.root, pytest_args) else ()
+    if shard is not None:
+        tags += (shard_tag(*shard),)
     run = build_run(ws, doc, tier=t.name if t else None, tags=tags)
     with ws.store() as store:
         if store_run:
@@ -422,6 +446,23 @@ def run_suite(
         base = select_baseline(store, ws, run, explicit=baseline)
         base = with_history(store, ws, run, base)
     return gate_run(ws, run, base, threshold=threshold, stored=store_run)
+
+
+def shard_durations(ws: Workspace, tier: str | None) -> dict[str, float]:
+    """How long each benchmark took (seconds, by name) in the newest stored run of the whole suite of
+    ``tier``: what ``--shard`` balances by. Empty without a store or such a run."""
+    if not ws.has_store():
+        return {}
+    with ws.store(create=False, readonly=True) as store:
+        candidates = store.latest_runs(branch=None, tier=tier, project=ws.config.project, limit=20)
+    run = next((r for r in candidates if shard_of(r) is None and r.results), None)
+    if run is None:
+        return {}
+    out: dict[str, float] = {}
+    for r in run.results:
+        if r.metric == "time" and r.summary is not None:
+            out[r.benchmark.name] = r.summary.mean * (r.rounds or 1) * (r.iterations or 1)
+    return out
 
 
 #: pytest options that deselect tests (with or without their value attached)
@@ -502,6 +543,33 @@ def measure_suites(ws: Workspace, suites: Sequence[HarnessSpec], tier: Tier | No
 
     name, redact = (tier.name if tier else None), ws.redactor()
     return tuple(r for s in suites for r in run_harness(s, name, ws.config.root, ws.environ, redact))
+
+
+def merge_files(
+    ws: Workspace,
+    paths: Sequence[Path],
+    *,
+    tier: str | None = None,
+    store_run: bool = True,
+    threshold: float | None = None,
+) -> Outcome:
+    """``perfgate merge``: the shards' run documents (``perfgate run --shard K/N --export FILE``) as one
+    run, stored (``store_run``) and judged once, as ``perfgate run`` judges an unsharded run.
+
+    Nothing is stored when a file is bad or the shards do not belong together
+    (:func:`perfgate.gate.merge_shards`).
+    """
+    if tier is not None:
+        ws.config.tier(tier)  # an unknown tier is a configuration error, said as one
+    shards = [(str(p), _load_run_file(p)) for p in paths]
+    merged = merge_shards(shards, run_id=new_run_id(), tier=tier)
+    run = context.redact_run(merged.run, ws.redactor())
+    with ws.store() as store:
+        if store_run:
+            store.add_run(run)
+        base = with_history(store, ws, run, select_baseline(store, ws, run))
+    outcome = gate_run(ws, run, base, threshold=threshold, stored=store_run)
+    return replace(outcome, notes=(*outcome.notes, *merged.notes))
 
 
 # --- command benchmarks ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["positive_int"]
+__all__ = ["positive_int", "shard"]
 
 
 def positive_int(text: str) -> int:
@@ -17,3 +17,15 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return value
+
+
+def shard(text: str) -> tuple[int, int]:
+    """``K/N`` (shard K of N, 1 <= K <= N) as ``(K, N)``: ``perfgate run --shard 2/4``."""
+    k, sep, n = text.partition("/")
+    try:
+        index, count = int(k), int(n)
+    except ValueError:
+        index = count = 0
+    if not sep or count < 1 or not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N, such as 2/4, got {text!r}")
+    return index, count

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only attributes are read: importing the config (and its statistics) costs time
     from perfgate.config import Config, Tier
 
-__all__ = ["ONE_FIXTURE_OWNER", "QUIET", "pytest_args", "pytest_argv", "tier_options"]
+__all__ = ["ONE_FIXTURE_OWNER", "QUIET", "pytest_args", "pytest_argv", "shard_options", "tier_options"]
 
 ONE_FIXTURE_OWNER = ("-p", "no:benchmark", "-p", "no:codspeed")
 """Under perfgate's own commands the ``benchmark`` fixture is perfgate's, not pytest-benchmark's or
@@ -42,6 +42,19 @@ def tier_options(tier: Tier | None) -> list[str]:
         out += ["--perfgate-passes", str(tier.passes)]
     if tier.processes is not None:
         out += ["--perfgate-processes", str(tier.processes)]
+    return out
+
+
+def shard_options(shard: tuple[int, int] | None, durations: Path | None = None) -> list[str]:
+    """The plugin options that keep shard ``(K, N)`` of the selected benchmarks, balanced by the
+    ``durations`` file (node id -> seconds) when there is one; none for no shard."""
+    if shard is None:
+        return []
+    # one argument each: a separate path argument would count in pytest's choice of rootdir, and
+    # the node ids (the benchmarks' names) would change with it
+    out = [f"--perfgate-shard={shard[0]}/{shard[1]}"]
+    if durations is not None:
+        out.append(f"--perfgate-shard-durations={durations}")
     return out
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from perfgate.config import Config, Tier
 from perfgate.errors import MeasureError
-from perfgate.invocation import pytest_args, pytest_argv
+from perfgate.invocation import pytest_args, pytest_argv, shard_options
 from perfgate.measure.children import die_with_parent
 from perfgate.model import ResultsDoc, RunStatus, results_from_dict, utcnow
 
@@ -40,9 +40,13 @@ class PytestRun:
 
 
 def pytest_command(
-    cfg: Config, tier: Tier | None, json_path: Path, extra_args: Sequence[str] = ()
+    cfg: Config,
+    tier: Tier | None,
+    json_path: Path,
+    extra_args: Sequence[str] = (),
+    plugin_args: Sequence[str] = (),
 ) -> list[str]:
-    mode = ("--perfgate-json", str(json_path), "--benchmark-only")
+    mode = ("--perfgate-json", str(json_path), "--benchmark-only", *plugin_args)
     return pytest_argv(pytest_args(cfg, tier, extra_args, mode=mode))
 
 
@@ -53,14 +57,22 @@ def run_pytest(
     *,
     environ: Mapping[str, str] | None = None,
     allow_empty: bool = False,
+    shard: tuple[int, int] | None = None,
+    shard_durations: Mapping[str, float] | None = None,
 ) -> PytestRun:
     """Run the suite; pytest's own output goes to our stderr. Raises MeasureError when no results.
 
     With ``allow_empty`` (other benchmarks, e.g. commands, run too), collecting nothing is zero results.
+    ``shard`` ``(K, N)`` keeps shard K of N of the selected benchmarks, balanced by ``shard_durations``
+    (seconds by node id) when given.
     """
     with tempfile.TemporaryDirectory(prefix="perfgate-") as tmp:
         json_path = Path(tmp) / "results.json"
-        cmd = pytest_command(cfg, tier, json_path, extra_args)
+        durations = None
+        if shard is not None and shard_durations:
+            durations = Path(tmp) / "durations.json"
+            durations.write_text(json.dumps(dict(shard_durations)), encoding="utf-8")
+        cmd = pytest_command(cfg, tier, json_path, extra_args, shard_options(shard, durations))
         if importlib.util.find_spec("pytest") is None:
             raise MeasureError(f"pytest is not installed for {sys.executable}: pip install pytest")
         env = dict(os.environ if environ is None else environ)

@@ -28,12 +28,14 @@ ALLOWED = {
     # application: what each command does, as functions (runner: the child pytest that measures)
     "runner": {"model", "config", "invocation", "measure"},
     "app": {"model", "stats", "gate", "measure", "adapters", "store", "context", "config", "runner"},
+    # the run history on a git data branch: runs between the store and git
+    "sync": {"model", "store", "context"},
     "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app"},
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
     # document, so it stays off the store, the application and the other front ends
     "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config"}
-    | {"argtypes", "invocation", "runner", "app", "ab", "ci"},
+    | {"argtypes", "invocation", "runner", "app", "ab", "ci", "sync"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
 }

@@ -30,9 +30,11 @@ from perfgate.cli import (
     export,
     history,
     ingest,
+    merge,
     run,
     runs,
     show,
+    sync,
 )
 from perfgate.cli.common import EXIT_ERROR, Invocation, Parser, common_flags
 from perfgate.config import load_config
@@ -54,6 +56,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     runs,
     show,
     export,
+    sync,
+    merge,
     ci,
 )
 _MODULES = {m.NAME: m for m in COMMANDS}

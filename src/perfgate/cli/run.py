@@ -7,8 +7,10 @@ import argparse
 import sys
 
 from perfgate import app
+from perfgate.argtypes import shard as shard_spec
 from perfgate.cli.common import (
     Invocation,
+    Out,
     gate_flags,
     output_flags,
     pytest_args_flag,
@@ -16,6 +18,8 @@ from perfgate.cli.common import (
     testbed_flag,
 )
 from perfgate.context import strip_credentials
+from perfgate.model import dumps_run
+from perfgate.report import json_inert
 
 NAME = "run"
 HELP = "run the benchmarks, store the run, compare with the baseline"
@@ -25,6 +29,14 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tier", help="tier from the configuration (selection, thresholds, time limits)")
     p.add_argument("--baseline", metavar="RUN|REF", help="compare with this run id or git ref instead")
     p.add_argument("--no-store", action="store_true", help="do not store this run")
+    p.add_argument(
+        "--shard",
+        type=shard_spec,
+        metavar="K/N",
+        help="measure shard K of N of the selected benchmarks (one of N CI jobs; not stored: "
+        "`perfgate merge` gates the shards as one run)",
+    )
+    p.add_argument("--export", metavar="FILE", help="also write the run as a perfgate JSON run document")
     testbed_flag(p)
     subset_flag(p)
     pytest_args_flag(p)
@@ -43,7 +55,17 @@ def run(inv: Invocation) -> int:
         baseline=args.baseline,
         threshold=args.threshold,
         subset=args.subset,
+        shard=args.shard,
     )
-    if not args.no_store:
+    if args.shard is not None:
+        k, n = args.shard
+        sys.stderr.write(
+            f"perfgate: shard {k}/{n}: run {outcome.run.id} not stored "
+            "(`perfgate merge` stores the whole run)\n"
+        )
+    elif not args.no_store:
         sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {strip_credentials(ws.url)}\n")
+    if args.export is not None:  # '-' is stdout; a path is relative to where perfgate was started
+        export = args.export if args.export == "-" else str(inv.cwd / args.export)
+        Out(export, inv.stdout).write(json_inert(dumps_run(outcome.run)))
     return inv.report(outcome)

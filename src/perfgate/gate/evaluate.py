@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from perfgate.gate.outcome import SUBSET_TAG, BudgetCheck, Outcome
 from perfgate.gate.policy import Policy, matches
+from perfgate.gate.shards import only_what_it_ran
 from perfgate.model import Result, Run, Status, Verdict
 from perfgate.stats import (
     DETERMINISTIC,
@@ -172,6 +173,8 @@ def evaluate(
     per run, is judged.
     """
     settings = settings or CompareSettings()
+    baselines, shard_notes = only_what_it_ran(current, baselines)
+    notes = (*notes, *shard_notes)
     spreads: dict[tuple[str, str], RunSpread] = (
         history_spreads(history_series(current, history)) if history else {}
     )

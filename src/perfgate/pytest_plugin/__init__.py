@@ -80,6 +80,7 @@ from perfgate.measure.timer import runqueue_wait_ns
 from perfgate.model import format_value
 from perfgate.pytest_plugin import fixture as _fixture_module
 from perfgate.pytest_plugin import saved
+from perfgate.pytest_plugin import shard as _shard
 from perfgate.pytest_plugin import worker as _worker
 from perfgate.pytest_plugin.fixture import SESSION_KEY, BenchmarkFixture
 from perfgate.pytest_plugin.markers import MARKER_HELP, is_benchmark, item_extras, item_settings, uses_fixture
@@ -137,6 +138,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    _configure_shard(config)
     if benchmark_plugin_present(config.pluginmanager):
         if config.getoption("perfgate") or config.getoption("perfgate_json"):
             raise pytest.UsageError(
@@ -180,6 +182,18 @@ def pytest_configure(config: pytest.Config) -> None:
             config.stash[_NOT_COMPARED] = f"{exc}: nothing compared"
     config.pluginmanager.register(_fixture_module, "perfgate-fixture")
     _worker.configure(config, timeout=worker_timeout)
+
+
+def _configure_shard(config: pytest.Config) -> None:
+    """``--perfgate-shard K/N``: keep one shard of the selected benchmarks (see :mod:`.shard`)."""
+    spec = config.getoption("perfgate_shard", None)
+    if spec is None:
+        if config.getoption("perfgate_shard_durations", None):
+            raise pytest.UsageError("perfgate: --perfgate-shard-durations needs --perfgate-shard K/N")
+        return
+    path = config.getoption("perfgate_shard_durations", None)
+    durations = _shard.read_durations(path) if path else None
+    config.pluginmanager.register(_shard.ShardPlugin(spec[0], spec[1], durations), "perfgate-shard")
 
 
 def _run_serially(config: pytest.Config) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from perfgate.argtypes import positive_int
+from perfgate.argtypes import positive_int, shard
 from perfgate.measure import TimerSettings
 from perfgate.measure.spread import DEFAULT_GROUP
 from perfgate.pytest_plugin.saved import CompareFail, parse_compare_fail, save_name, storage_path
@@ -203,6 +203,19 @@ def add_options(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
         action="store_true",
         default=False,
         help="keep the garbage collector enabled while measuring (default: disabled during rounds)",
+    )
+    group.addoption(
+        "--perfgate-shard",
+        metavar="K/N",
+        type=shard,
+        default=None,
+        help="keep shard K of N of the selected benchmarks (deterministic; the others are deselected)",
+    )
+    group.addoption(
+        "--perfgate-shard-durations",
+        metavar="PATH",
+        default=None,
+        help="with --perfgate-shard: JSON object of node id -> seconds, to balance the shards by duration",
     )
     if benchmark_plugin_present(pluginmanager):
         return
