@@ -8,7 +8,6 @@ down with it, and the child's interpreter state (imports, GC, hash seed) is the 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -135,8 +134,6 @@ def run_pytest(
     with tempfile.TemporaryDirectory(prefix="perfgate-") as tmp:
         json_path = Path(tmp) / "results.json"
         cmd = pytest_command(cfg, tier, json_path, extra_args)
-        if importlib.util.find_spec("pytest") is None:
-            raise MeasureError(f"pytest is not installed for {sys.executable}: pip install pytest")
         env = dict(os.environ if environ is None else environ)
         env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
         try:
