@@ -3,6 +3,7 @@ canned runs in a real SQLite file and commits of a real git repository. Nothing 
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -48,6 +49,21 @@ def test_an_explicit_git_ref_names_its_commits_runs(repo):
     again_a = repo.store_at(a, "main")
     head = repo.run_at(c, "main")
     assert repo.baseline_ids(head, explicit="main~1") == [again_a.id, at_a.id]  # newest first
+
+
+def test_a_git_ref_reads_only_the_runs_it_uses(repo):
+    """A commit's runs are listed, and only the newest ``baseline.runs`` read: an old run of the ref that
+    cannot be read (damaged here; elsewhere merely large) costs nothing."""
+    a, _b, c = feature_off_main(repo)
+    damaged = repo.store_at(a, "main")
+    at_a = [repo.store_at(a, "main") for _ in range(5)]  # [tool.perfgate.baseline] runs = 5
+    with sqlite3.connect(repo.db) as db:
+        db.execute("UPDATE runs SET document = '{' WHERE id = ?", (damaged.id,))
+    db.close()
+    head = repo.run_at(c, "main")
+    assert repo.baseline_ids(head, explicit="main~1") == [r.id for r in reversed(at_a)]
+    again = repo.store_at(a, "main")  # the run judged is left out, and one more is read in its place
+    assert repo.baseline_ids(again, explicit=a) == [r.id for r in reversed(at_a)]
 
 
 def test_the_configured_pin_is_the_baseline_and_an_explicit_one_overrides_it(repo):
