@@ -99,6 +99,17 @@ def test_a_branch_is_compared_with_its_merge_base_not_the_newest_main(repo):
     assert base.description == f"merge-base {a[:8]} with main"
 
 
+def test_the_merge_base_s_runs_are_read_only_as_far_as_needed(repo):
+    a, b, _c = feature_off_main(repo)
+    damaged = repo.store_at(a, "main")
+    repo.store.add_run(replace(repo.run_at(a, "main"), project="other"))  # another project's: never
+    at_a = [repo.store_at(a, "main") for _ in range(5)]
+    with sqlite3.connect(repo.db) as db:
+        db.execute("UPDATE runs SET document = '{' WHERE id = ?", (damaged.id,))
+    db.close()
+    assert repo.baseline_ids(repo.run_at(b, "feature")) == [r.id for r in reversed(at_a)]
+
+
 def test_a_pull_request_is_compared_with_the_merge_base_of_its_base_ref(repo):
     a = repo.commit("A")
     repo.git("checkout", "-q", "-b", "release")

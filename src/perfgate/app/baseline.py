@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from perfgate import context
@@ -86,7 +86,6 @@ def select_baseline(store: RunStore, ws: Workspace, run: Run, *, explicit: str |
             raise NotFoundError(f"baseline {spec!r}: no stored run other than the current one")
         return Baseline(tuple(runs[:limit]), f"{spec}")
     main = cfg.baseline.branch or cfg.main_branch
-    bed, tier, project = run.environment.testbed, run.tier, run.project
     branch = run.git.branch if run.git else None
     if run.ci is not None and run.ci.base_ref:
         main = run.ci.base_ref
@@ -100,8 +99,7 @@ def select_baseline(store: RunStore, ws: Workspace, run: Run, *, explicit: str |
             if mb:
                 break
         if mb:
-            runs = [r for r in store.runs_for_commit(mb, testbed=bed, tier=tier) if r.project == project]
-            runs = earlier_runs(ws, run, runs, limit=limit)
+            runs = _earlier_of_commit(store, ws, run, mb, limit)
             if runs:
                 return Baseline(tuple(runs), f"merge-base {mb[:8]} with {main}")
     # Then the latest runs on the main branch; on another branch with none there, that branch's own;
@@ -142,9 +140,10 @@ def _same_commit(a: str, b: str) -> bool:
 
 
 def earlier_runs(
-    ws: Workspace, run: Run, candidates: Sequence[Run], *, limit: int | None = None
+    ws: Workspace, run: Run, candidates: Iterable[Run], *, limit: int | None = None
 ) -> list[Run]:
-    """The ``candidates`` that may be ``run``'s baseline, in their order (at most ``limit``).
+    """The ``candidates`` that may be ``run``'s baseline, in their order (at most ``limit``; an iterator
+    of candidates is not consumed beyond the last one taken).
 
     Never ``run`` itself; never a run the harness reported failed (what it lacks is no baseline);
     never a run of ``run``'s own commit (a retried CI job would otherwise be judged against the run it
@@ -155,28 +154,32 @@ def earlier_runs(
     """
     out: list[Run] = []
     ancestor: dict[str, bool] = {}
-    head = run.git
+    if limit is not None and limit <= 0:
+        return out
     for r in candidates:
-        if limit is not None and len(out) >= limit:
-            break
-        if r.id == run.id or r.status is RunStatus.FAILED:
-            continue
-        if head is None or r.git is None:
+        if _may_be_baseline(ws, run, r, ancestor):
             out.append(r)
-            continue
-        sha = r.git.commit
-        if _same_commit(sha, head.commit):
-            if head.dirty and not r.git.dirty:
-                out.append(r)
-            continue
-        if sha not in ancestor:
-            try:
-                ancestor[sha] = context.is_ancestor(ws.config.root, sha, head.commit)
-            except ContextError:
-                ancestor[sha] = True  # unknown here: cannot tell, keep (as before ancestry was checked)
-        if ancestor[sha]:
-            out.append(r)
+            if limit is not None and len(out) >= limit:
+                break
     return out
+
+
+def _may_be_baseline(ws: Workspace, run: Run, r: Run, ancestor: dict[str, bool]) -> bool:
+    """:func:`earlier_runs`' rules for one candidate ``r`` (``ancestor`` caches git's answers)."""
+    head = run.git
+    if r.id == run.id or r.status is RunStatus.FAILED:
+        return False
+    if head is None or r.git is None:
+        return True
+    sha = r.git.commit
+    if _same_commit(sha, head.commit):
+        return head.dirty and not r.git.dirty
+    if sha not in ancestor:
+        try:
+            ancestor[sha] = context.is_ancestor(ws.config.root, sha, head.commit)
+        except ContextError:
+            ancestor[sha] = True  # unknown here: cannot tell, keep (as before ancestry was checked)
+    return ancestor[sha]
 
 
 def _latest_earlier(store: RunStore, ws: Workspace, run: Run, branch: str | None, limit: int) -> list[Run]:
@@ -191,6 +194,14 @@ def _latest_earlier(store: RunStore, ws: Workspace, run: Run, branch: str | None
         if len(runs) >= limit or len(fetched) < n or n >= 4096:
             return runs
         n *= 4
+
+
+def _earlier_of_commit(store: RunStore, ws: Workspace, run: Run, sha: str, limit: int) -> list[Run]:
+    """The newest ``limit`` runs of commit ``sha`` (``run``'s project, testbed and tier) that may be
+    ``run``'s baseline: the commit's runs are listed, and each read only when it is needed."""
+    bed, tier, project = run.environment.testbed, run.tier, run.project
+    infos = store.list_runs(commit=sha, testbed=bed, tier=tier, project=project)
+    return earlier_runs(ws, run, (store.get_run(i.id) for i in infos), limit=limit)
 
 
 def resolve_runs(
