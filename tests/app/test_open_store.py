@@ -44,3 +44,20 @@ def test_ingest_gate_writes_to_the_open_store(repo, tmp_path):
     assert second.baseline_ids == (first.run.id,)
     assert {i.id for i in repo.store.list_runs()} == {first.run.id, second.run.id}
     assert not (tmp_path / "never").exists()
+
+
+def test_a_run_of_suites_is_stored_in_the_open_store(repo, tmp_path):
+    from builders import make_result
+
+    from .test_suites import Canned
+
+    repo.commit("A")
+    ws = elsewhere(repo, tmp_path)
+    ctx = app.SuiteContext(ws.config, None, ws.environ)
+    first = app.run_suites(ws, ctx, [Canned((make_result("a"),))], store=repo.store)
+    repo.write("README", "B\n")
+    repo.commit("B")
+    second = app.run_suites(ws, ctx, [Canned((make_result("a"),))], store=repo.store)
+    assert second.baseline_ids == (first.run.id,)
+    assert [i.id for i in repo.store.list_runs()] == [second.run.id, first.run.id]
+    assert not (tmp_path / "never").exists()
