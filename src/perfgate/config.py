@@ -77,6 +77,7 @@ from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, Command
 from perfgate.measure.harness import STDOUT, HarnessSpec
 from perfgate.model import METRICS, normalize
 from perfgate.stats import MACHINE_SHIFT_MODES, SeverityRule, parse_severity_rules
+from perfgate.urls import is_url
 
 __all__ = [
     "BaselineConfig",
@@ -111,12 +112,6 @@ class BaselineConfig:
     branch: str | None = None  # None: the project's main branch
     runs: int = 5
     pin: str | None = None
-
-
-def is_url(location: str) -> bool:
-    """Whether a store location (``storage``, ``--store``, ``$PERFGATE_DATABASE_URL``) is a URL such as
-    ``postgresql://host/db`` or ``sqlite:///x.db``, rather than a file path."""
-    return "://" in location
 
 
 @dataclass(frozen=True, slots=True)

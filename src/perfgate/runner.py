@@ -8,7 +8,6 @@ down with it, and the child's interpreter state (imports, GC, hash seed) is the 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -73,8 +72,6 @@ def run_pytest(
             durations = Path(tmp) / "durations.json"
             durations.write_text(json.dumps(dict(shard_durations)), encoding="utf-8")
         cmd = pytest_command(cfg, tier, json_path, extra_args, shard_options(shard, durations))
-        if importlib.util.find_spec("pytest") is None:
-            raise MeasureError(f"pytest is not installed for {sys.executable}: pip install pytest")
         env = dict(os.environ if environ is None else environ)
         env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
         try:

@@ -3,6 +3,7 @@ canned runs in a real SQLite file and commits of a real git repository. Nothing 
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,6 +51,21 @@ def test_an_explicit_git_ref_names_its_commits_runs(repo):
     assert repo.baseline_ids(head, explicit="main~1") == [again_a.id, at_a.id]  # newest first
 
 
+def test_a_git_ref_reads_only_the_runs_it_uses(repo):
+    """A commit's runs are listed, and only the newest ``baseline.runs`` read: an old run of the ref that
+    cannot be read (damaged here; elsewhere merely large) costs nothing."""
+    a, _b, c = feature_off_main(repo)
+    damaged = repo.store_at(a, "main")
+    at_a = [repo.store_at(a, "main") for _ in range(5)]  # [tool.perfgate.baseline] runs = 5
+    with sqlite3.connect(repo.db) as db:
+        db.execute("UPDATE runs SET document = '{' WHERE id = ?", (damaged.id,))
+    db.close()
+    head = repo.run_at(c, "main")
+    assert repo.baseline_ids(head, explicit="main~1") == [r.id for r in reversed(at_a)]
+    again = repo.store_at(a, "main")  # the run judged is left out, and one more is read in its place
+    assert repo.baseline_ids(again, explicit=a) == [r.id for r in reversed(at_a)]
+
+
 def test_the_configured_pin_is_the_baseline_and_an_explicit_one_overrides_it(repo):
     a, b, c = feature_off_main(repo)
     at_a = repo.store_at(a, "main")
@@ -81,6 +97,17 @@ def test_a_branch_is_compared_with_its_merge_base_not_the_newest_main(repo):
     base = repo.baseline(head)
     assert [r.id for r in base.runs] == [at_a.id]
     assert base.description == f"merge-base {a[:8]} with main"
+
+
+def test_the_merge_base_s_runs_are_read_only_as_far_as_needed(repo):
+    a, b, _c = feature_off_main(repo)
+    damaged = repo.store_at(a, "main")
+    repo.store.add_run(replace(repo.run_at(a, "main"), project="other"))  # another project's: never
+    at_a = [repo.store_at(a, "main") for _ in range(5)]
+    with sqlite3.connect(repo.db) as db:
+        db.execute("UPDATE runs SET document = '{' WHERE id = ?", (damaged.id,))
+    db.close()
+    assert repo.baseline_ids(repo.run_at(b, "feature")) == [r.id for r in reversed(at_a)]
 
 
 def test_a_pull_request_is_compared_with_the_merge_base_of_its_base_ref(repo):

@@ -8,3 +8,11 @@ def test_public_api_is_curated():
     assert exported <= set(dir(perfgate))
     modules = {n for n in public if type(getattr(perfgate, n)).__name__ == "module"}
     assert public - modules == exported
+
+
+def test_the_application_layer_lists_its_use_cases():
+    """``perfgate.app`` re-exports the use cases of its modules: the front ends import them from there."""
+    from perfgate import app
+
+    public = {n for n in dir(app) if not n.startswith("_") and type(getattr(app, n)).__name__ != "module"}
+    assert set(app.__all__) == public - {"annotations"}

@@ -40,10 +40,35 @@ ALLOWED = {
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
 }
 # the package's own modules: its public API (model and errors) and ``python -m perfgate``
-TOP = {"__init__": {"model"}, "__main__": {"cli"}, "errors": set(), "escape": set()}
-# leaves any layer may import: the exception tree, and the escaping of strings from input (pure string
-# functions, needed wherever untrusted text is printed: reports, the CLI, the pytest plugin's own table)
-LEAVES = {"errors", "escape"}
+TOP = {"__init__": {"model"}, "__main__": {"cli"}, "errors": set(), "escape": set(), "urls": set()}
+# leaves any layer may import: the exception tree, the escaping of strings from input (pure string
+# functions, needed wherever untrusted text is printed: reports, the CLI, the pytest plugin's own table),
+# and the one rule telling a store URL from a path (the configuration and the store must agree on it)
+LEAVES = {"errors", "escape", "urls"}
+# inside the application layer: module of perfgate.app -> the modules of perfgate.app it may import.
+# The workspace and the baseline policy are the bottom; the suites know nothing of storing or gating.
+APP = {
+    "__init__": {
+        "workspace",
+        "baseline",
+        "suites",
+        "suite",
+        "ingest",
+        "compare",
+        "history",
+        "commands",
+        "shards",
+    },
+    "workspace": set(),
+    "baseline": {"workspace"},
+    "suites": set(),
+    "suite": {"workspace", "baseline", "suites"},
+    "ingest": {"workspace", "baseline", "suite"},
+    "compare": {"workspace", "baseline", "suite", "ingest"},
+    "history": {"workspace"},
+    "commands": {"workspace", "baseline", "suites", "suite", "compare"},
+    "shards": {"workspace", "baseline", "suite", "ingest"},
+}
 
 
 def perfgate_imports(path: Path) -> set[str]:
@@ -80,6 +105,41 @@ def test_imports_point_downwards(layer, path):
 def test_the_package_modules_import_little(module):
     bad = perfgate_imports(SRC / f"{module}.py") - TOP[module] - LEAVES
     assert not bad, f"{module}.py imports perfgate.{', perfgate.'.join(sorted(bad))}"
+
+
+def app_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("perfgate.app."):
+            found.add(node.module.split(".")[2])
+        elif isinstance(node, ast.ImportFrom) and node.module == "perfgate.app":
+            found.update(a.name for a in node.names)
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(APP))
+def test_the_application_modules_import_downwards(module):
+    bad = app_imports(SRC / "app" / f"{module}.py") - APP[module]
+    assert not bad, f"app/{module}.py imports perfgate.app.{', perfgate.app.'.join(sorted(bad))}"
+
+
+def test_every_application_module_has_a_rule():
+    found = {p.stem for p in (SRC / "app").glob("*.py")}
+    assert found == set(APP), f"no rule for perfgate.app.{', perfgate.app.'.join(sorted(found - set(APP)))}"
+
+
+def test_one_url_rule():
+    """Only perfgate.urls decides whether a store location is a URL (no other module spells "://" in a
+    comparison: the store and the configuration once decided it each on their own)."""
+    for f in SRC.rglob("*.py"):
+        if f.relative_to(SRC).parts[0] in ("urls.py", "pytest_plugin"):  # the plugin: pytest-benchmark's file://
+            continue
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare):
+                consts = [n for n in (node.left, *node.comparators) if isinstance(n, ast.Constant)]
+                assert not any(c.value == "://" for c in consts), f"{f.relative_to(SRC)}:{node.lineno}"
 
 
 def test_every_module_has_a_layer():

@@ -17,7 +17,7 @@ from typing import Any
 from perfgate.adapters._parsing import head_is_json_object, load_json
 from perfgate.adapters.base import Adapter, Parsed
 from perfgate.errors import InputError, ParseError
-from perfgate.model import Environment, results_from_dict, run_from_dict
+from perfgate.model import Environment, ResultsDoc, Run, results_from_dict, run_from_dict
 
 __all__ = ["ADAPTERS", "PerfgateAdapter"]
 
@@ -35,32 +35,36 @@ class PerfgateAdapter:
     def sniff(self, path: Path, head: str) -> bool:
         return head_is_json_object(head) and '"perfgate_schema"' in head and bool(_KIND.search(head))
 
-    def parse(self, path: Path) -> Parsed:
+    def load(self, path: Path) -> Run | ResultsDoc:
+        """The document as the model reads it: a Run (``"kind": "run"``, all its context) or a
+        ResultsDoc (``"kind": "results"``). Errors name the file (and the line or key)."""
         doc, data = load_json(path)
         top = doc.obj(data, "top level")
         kind = top.get("kind")
+        if kind == "run":
+            return run_from_dict(top, str(path))
+        if kind == "results":
+            return results_from_dict(top, str(path))
+        raise doc.error(f"'kind' must be 'run' or 'results', got {kind!r}", '"kind"')
+
+    def parse(self, path: Path) -> Parsed:
         try:
-            if kind == "run":
-                run = run_from_dict(top, str(path))
-                return Parsed(
-                    source=run.source,
-                    results=run.results,
-                    environment=_environment(run.environment),
-                    commit=run.git.commit if run.git is not None else None,
-                    branch=run.git.branch if run.git is not None else None,
-                    started=run.started,
-                    status=run.status,
-                )
-            if kind == "results":
-                results = results_from_dict(top, str(path))
-                return Parsed(
-                    source=self.name, results=results.results, started=results.started, status=results.status
-                )
+            found = self.load(path)
         except ParseError:
             raise
         except InputError as exc:  # the model's reader names the file and the key path already
             raise ParseError(str(exc)) from exc
-        raise doc.error(f"'kind' must be 'run' or 'results', got {kind!r}", '"kind"')
+        if isinstance(found, Run):
+            return Parsed(
+                source=found.source,
+                results=found.results,
+                environment=_environment(found.environment),
+                commit=found.git.commit if found.git is not None else None,
+                branch=found.git.branch if found.git is not None else None,
+                started=found.started,
+                status=found.status,
+            )
+        return Parsed(source=self.name, results=found.results, started=found.started, status=found.status)
 
 
 def _environment(env: Environment) -> dict[str, Any]:

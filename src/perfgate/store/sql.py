@@ -36,6 +36,7 @@ from perfgate.model import (
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
 from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
 from perfgate.store.tables import results, runs
+from perfgate.urls import is_url
 
 __all__ = ["SqlStore", "Store", "open_store"]
 
@@ -603,7 +604,7 @@ Store = SqlStore
 
 def _target(url_or_path: str | Path) -> tuple[sa.URL, Path | None, str]:
     """(SQLAlchemy URL, database file or None, how to name it in messages)."""
-    if isinstance(url_or_path, Path) or "://" not in url_or_path:
+    if isinstance(url_or_path, Path) or not is_url(url_or_path):
         path = Path(url_or_path).expanduser()
         return sa.URL.create("sqlite+pysqlite", database=str(path)), path, str(path)
     try:

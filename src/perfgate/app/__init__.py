@@ -1,0 +1,88 @@
+"""What perfgate's commands do, as plain functions (the CLI parses arguments and calls these).
+
+Every use case is callable from Python and testable without a subprocess: it takes a
+:class:`Workspace` (configuration, store location, environment variables) and returns values; where it
+reads or writes the store it takes one already open (``store=``, the :class:`~perfgate.store.RunStore`
+protocol), so a caller running many use cases (a server) opens the store once; given none, it opens
+the workspace's for its own call. One module per concern:
+
+- :mod:`perfgate.app.workspace`: :class:`Workspace` (project, configuration, store, redactor);
+- :mod:`perfgate.app.baseline`: the baseline policy, and the runs a run id or git ref names;
+- :mod:`perfgate.app.suites`: the :class:`~perfgate.app.suites.Suite` protocol and its kinds;
+- :mod:`perfgate.app.suite`: ``perfgate run`` (run the suites, store, gate) and :func:`build_run`;
+- :mod:`perfgate.app.ingest`: ``perfgate ingest``; :mod:`perfgate.app.compare`: ``compare``,
+  ``show``, ``export``; :mod:`perfgate.app.history`: ``history`` and ``runs``;
+  :mod:`perfgate.app.commands`: ``perfgate cmd``; :mod:`perfgate.app.shards`: ``perfgate merge``.
+"""
+
+from __future__ import annotations
+
+from perfgate.app.baseline import (
+    HISTORY_RUNS,
+    Baseline,
+    earlier_runs,
+    resolve_run,
+    resolve_runs,
+    select_baseline,
+    with_history,
+)
+from perfgate.app.commands import command_suite, measure_commands
+from perfgate.app.compare import compare_specs, load_spec
+from perfgate.app.history import History, history, list_runs
+from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
+from perfgate.app.shards import merge_files
+from perfgate.app.suite import build_run, gate_run, run_suite, run_suites, shard_durations
+from perfgate.app.suites import (
+    KINDS,
+    CommandSuite,
+    HarnessSuite,
+    OnCommandRun,
+    PytestSuite,
+    Suite,
+    SuiteContext,
+    SuiteKind,
+    command_specs,
+    harness_specs,
+    plan_suites,
+    selects_tests,
+)
+from perfgate.app.workspace import Workspace
+
+__all__ = [
+    "HISTORY_RUNS",
+    "KINDS",
+    "Baseline",
+    "CommandSuite",
+    "HarnessSuite",
+    "History",
+    "OnCommandRun",
+    "PytestSuite",
+    "Suite",
+    "SuiteContext",
+    "SuiteKind",
+    "Workspace",
+    "build_run",
+    "command_specs",
+    "command_suite",
+    "compare_specs",
+    "earlier_runs",
+    "gate_run",
+    "harness_specs",
+    "history",
+    "ingest_gate",
+    "ingest_paths",
+    "list_runs",
+    "load_spec",
+    "measure_commands",
+    "merge_files",
+    "plan_suites",
+    "resolve_run",
+    "resolve_runs",
+    "run_document",
+    "run_suite",
+    "run_suites",
+    "select_baseline",
+    "selects_tests",
+    "shard_durations",
+    "with_history",
+]

@@ -1,0 +1,188 @@
+"""``perfgate run``: run a tier's suites, store the run, choose its baseline, judge it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from perfgate import context
+from perfgate.app.baseline import OWN_COMMIT_ONLY, Baseline, select_baseline, with_history
+from perfgate.app.suites import OnCommandRun, Suite, SuiteContext, merge_docs, plan_suites
+from perfgate.app.workspace import Workspace
+from perfgate.config import Tier
+from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate, shard_of, shard_tag
+from perfgate.model import CIInfo, Environment, GitInfo, ResultsDoc, Run, RunStatus, new_run_id
+from perfgate.stats import CompareSettings
+from perfgate.store import RunStore
+
+__all__ = ["build_run", "gate_run", "run_suite", "run_suites", "shard_durations"]
+
+
+def build_run(
+    ws: Workspace,
+    doc: ResultsDoc,
+    *,
+    tier: str | None,
+    source: str = "perfgate",
+    git: GitInfo | None = None,
+    ci: CIInfo | None = None,
+    environment: Environment | None = None,
+    tags: Sequence[str] = (),
+) -> Run:
+    """A Run from a measuring process's results plus the live context (read only if not all given).
+
+    Error messages are redacted (:meth:`Workspace.redactor`): this is the Run that gets stored.
+    """
+    if git is None or ci is None or environment is None:
+        live_git, live_ci, live_env = ws.context()
+        git, ci, environment = git or live_git, ci or live_ci, environment or live_env
+    run = Run(
+        # the clock, not doc.started: files ingested with one timestamp must not share a short id
+        id=new_run_id(),
+        project=ws.config.project,
+        started=doc.started,
+        finished=doc.finished,
+        source=source,
+        status=doc.status,
+        tier=tier,
+        tags=tuple(tags),
+        git=git,
+        ci=ci,
+        environment=environment,
+        results=doc.results,
+    )
+    return context.redact_run(run, ws.redactor())
+
+
+def _policy(ws: Workspace, tier: Tier | None, threshold: float | None) -> Policy:
+    policy = ws.config.policy(tier)
+    return policy.with_threshold(threshold) if threshold is not None else policy
+
+
+def gate_run(
+    ws: Workspace,
+    run: Run,
+    baseline: Baseline,
+    *,
+    threshold: float | None = None,
+    settings: CompareSettings | None = None,
+    stored: bool = True,
+) -> Outcome:
+    """``run`` judged against ``baseline`` with the configuration's policy for its tier."""
+    tier = ws.config.tier(run.tier) if run.tier in ws.config.tiers else None
+    notes = []
+    if not baseline.runs and baseline.description == OWN_COMMIT_ONLY:
+        notes.append(OWN_COMMIT_ONLY)
+    elif not baseline.runs and stored:
+        notes.append("no baseline yet: this run becomes the baseline for the next ones")
+    elif not baseline.runs:
+        notes.append("no baseline: this run was not stored, and none was given (--baseline)")
+    else:
+        notes.append(f"baseline: {baseline.description}")
+    if run.status is RunStatus.FAILED:
+        notes.append("run status failed: the harness reported the run failed or was cut short")
+    elif run.status is not RunStatus.COMPLETE:
+        notes.append(f"run status {run.status.value}: not every benchmark was measured")
+    if settings is None:
+        settings = CompareSettings(severity_rules=ws.config.severity, machine_shift=ws.config.machine_shift)
+    # what is reported is redacted too: the run may come from a file or an older store
+    redact = ws.redactor()
+    outcome = evaluate(
+        context.redact_run(run, redact),
+        tuple(context.redact_run(b, redact) for b in baseline.runs),  # names match the redacted run's
+        _policy(ws, tier, threshold),
+        settings,
+        notes,
+        baseline.history,
+    )
+    return replace(outcome, notes=tuple(redact(n) for n in outcome.notes))
+
+
+def run_suite(
+    ws: Workspace,
+    *,
+    tier: str | None = None,
+    pytest_args: Sequence[str] = (),
+    store_run: bool = True,
+    baseline: str | None = None,
+    threshold: float | None = None,
+    on_command_run: OnCommandRun | None = None,
+    subset: bool = False,
+    store: RunStore | None = None,
+    shard: tuple[int, int] | None = None,
+) -> Outcome:
+    """``perfgate run``: measure, store, select the baseline, compare.
+
+    ``shard`` ``(K, N)`` measures shard K of N of the selected pytest benchmarks (balanced by the
+    durations of the tier's last stored run; the other suites run in shard 1), tags the run
+    ``shard:K/N`` and compares it only on what it ran. A shard's run is never stored: ``perfgate
+    merge`` stores the shards' runs as one.
+
+    ``subset`` (or pytest arguments that select tests, see :func:`~perfgate.app.suites.selects_tests`)
+    tags the run as a deliberate subset (:data:`perfgate.gate.SUBSET_TAG`): benchmarks it lacks do
+    not fail the gate.
+
+    The suites are :func:`~perfgate.app.suites.plan_suites`'s: pytest's benchmarks when configured,
+    asked for (``pytest_args``) or when nothing else is configured, then the tier's command
+    benchmarks; all results go into one Run. ``store`` is an open store to use (else the workspace's
+    is opened once, after measuring).
+    """
+    t = ws.config.tier(tier)
+    ctx = SuiteContext(ws.config, t, ws.environ, on_command_run, ws.redactor())
+    durations = None
+    if shard is not None:
+        durations = shard_durations(ws, t.name if t else None, store=store)
+    suites = plan_suites(ctx, pytest_args, shard=shard, shard_durations=durations)
+    return run_suites(
+        ws,
+        ctx,
+        suites,
+        store_run=store_run and shard is None,
+        baseline=baseline,
+        threshold=threshold,
+        subset=subset,
+        store=store,
+        tags=(shard_tag(*shard),) if shard is not None else (),
+    )
+
+
+def run_suites(
+    ws: Workspace,
+    ctx: SuiteContext,
+    suites: Sequence[Suite],
+    *,
+    store_run: bool = True,
+    baseline: str | None = None,
+    threshold: float | None = None,
+    subset: bool = False,
+    store: RunStore | None = None,
+    tags: Sequence[str] = (),
+) -> Outcome:
+    """Run ``suites`` one after another as one Run of ``ctx.tier``, store it (unless not
+    ``store_run``), select its baseline and judge it: :func:`run_suite` with the suites given."""
+    doc = merge_docs([s.run(ctx) for s in suites])
+    tags = ((SUBSET_TAG,) if subset or any(s.subset for s in suites) else ()) + tuple(tags)
+    run = build_run(ws, doc, tier=ctx.tier.name if ctx.tier else None, tags=tags)
+    with ws.use(store, write=True) as s:
+        if store_run:
+            s.add_run(run)
+        base = select_baseline(s, ws, run, explicit=baseline)
+        base = with_history(s, ws, run, base)
+    return gate_run(ws, run, base, threshold=threshold, stored=store_run)
+
+
+def shard_durations(ws: Workspace, tier: str | None, *, store: RunStore | None = None) -> dict[str, float]:
+    """How long each benchmark took (seconds, by name) in the newest stored run of the whole suite of
+    ``tier``: what ``--shard`` balances by. Empty without a store or such a run."""
+    if store is None and not ws.has_store():
+        return {}
+    with ws.use(store) as s:
+        candidates = s.latest_runs(branch=None, tier=tier, project=ws.config.project, limit=20)
+    run = next((r for r in candidates if shard_of(r) is None and r.results), None)
+    if run is None:
+        return {}
+    out: dict[str, float] = {}
+    for r in run.results:
+        if r.metric == "time" and r.summary is not None:
+            out[r.benchmark.name] = r.summary.mean * (r.rounds or 1) * (r.iterations or 1)
+    return out
