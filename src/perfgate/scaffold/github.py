@@ -22,14 +22,15 @@ from perfgate.scaffold.detect import Detected
 
 __all__ = ["ACTIONS", "ARTIFACT_DIR", "REPORT", "render_comment_workflow", "render_workflow"]
 
-#: Pinned actions: full commit SHAs of the release tags named beside them (looked up in the actions'
-#: own repositories). Renovate and Dependabot update such pins and their comments together.
+#: Pinned actions: full commit SHAs of the release tags named beside them, looked up in the actions' own
+#: repositories. The newest releases, which run on Node 24: the v4/v5 lines run on Node 20, which
+#: GitHub's runners dropped in September 2026. Renovate and Dependabot update a pin and its comment.
 ACTIONS = {
-    "checkout": "actions/checkout@34e114876b0b11c390a56381ad16ebd13914f8d5  # v4.3.1",
-    "setup-python": "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065  # v5.6.0",
-    "setup-go": "actions/setup-go@40f1582b2485089dde7abd97c1529aa768e1baff  # v5.6.0",
-    "upload-artifact": "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02  # v4.6.2",
-    "download-artifact": "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093  # v4.3.0",
+    "checkout": "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1",
+    "setup-python": "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0",
+    "setup-go": "actions/setup-go@b7ad1dad31e06c5925ef5d2fc7ad053ef454303e  # v7.0.0",
+    "upload-artifact": "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f  # v7.0.0",
+    "download-artifact": "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c  # v8.0.1",
 }
 REPORT = "perfgate-report.md"
 #: where ``perfgate ci comment`` leaves a fork's comment for the ``workflow_run`` workflow to post
