@@ -147,3 +147,41 @@ def test_install_spec_reaches_the_workflows_shell_quoted(project):
     assert done.code == 0, done.stderr
     text = (root / ".github/workflows/perfgate.yml").read_text()
     assert "python -m pip install 'perfgate @ git+https://example.invalid/perfgate.git'" in text
+
+
+def test_init_below_the_top_of_the_repository_is_refused(project):
+    root = project("pytest-benchmark")
+    done = perfgate_init(root / "tests")
+    assert done.code == 2
+    assert done.stderr.splitlines() == [
+        f"perfgate: error: {root / 'tests'}: not the top of its git repository; run perfgate init in "
+        f"{root} (GitHub and GitLab read CI files only there)"
+    ]
+    assert not (root / "tests" / "perfgate.toml").exists()
+
+
+def test_the_workflows_install_the_perfgate_that_wrote_them():
+    from perfgate.scaffold.install import install_spec
+
+    git = '{"url": "https://github.com/acme/perfgate", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}'
+    assert install_spec("1.2.0", git) == ("perfgate @ git+https://github.com/acme/perfgate@abc123", None)
+    assert install_spec("1.2.0", None) == ("perfgate==1.2.0", None)
+    spec, note = install_spec("1.2.0", '{"url": "file:///src/perfgate", "dir_info": {"editable": true}}')
+    assert spec == "perfgate==1.2.0"
+    assert note == (
+        "perfgate 1.2.0 was installed from file:///src/perfgate, which CI cannot reach: the workflows "
+        "install 'perfgate==1.2.0'; pass --install SPEC for what CI should install"
+    )
+    spec, note = install_spec("0.3.0.dev1", "not json")
+    assert spec == "perfgate==0.3.0.dev1" and note is not None and "development version" in note
+
+
+def test_without_install_the_workflows_pin_this_perfgate(project):
+    import perfgate
+
+    root = project("codspeed")
+    done = perfgate_init(root)
+    assert done.code == 0, done.stderr
+    text = (root / ".github/workflows/perfgate.yml").read_text()
+    assert f"python -m pip install perfgate=={perfgate.__version__}\n" in text
+    assert "pass --install SPEC for what CI should install" in done.stderr  # a dev version, a local tree

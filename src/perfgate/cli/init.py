@@ -10,6 +10,7 @@ from perfgate.cli.common import EXIT_OK, Invocation
 from perfgate.escape import visible
 from perfgate.scaffold import Detected, detect, plan, write
 from perfgate.scaffold.files import Options
+from perfgate.scaffold.install import default_install
 
 NAME = "init"
 HELP = "detect the benchmarks and CI; write [tool.perfgate] and the CI workflows"
@@ -34,9 +35,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--install",
-        default="perfgate",
         metavar="SPEC",
-        help="what the CI jobs pip-install to get perfgate (default: perfgate)",
+        help="what the CI jobs pip-install to get perfgate (default: this perfgate: its git URL and "
+        "commit, or perfgate==VERSION)",
     )
     p.add_argument("--force", action="store_true", help="overwrite files perfgate init would write")
     p.add_argument("--dry-run", action="store_true", help="print what would be written; write nothing")
@@ -45,11 +46,12 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(inv: Invocation) -> int:
     args = inv.args
     forges_given = args.github or args.gitlab
+    install, install_note = (args.install, None) if args.install is not None else default_install()
     opts = Options(
         github=bool(args.github) if forges_given else None,
         gitlab=bool(args.gitlab) if forges_given else None,
         shards=args.shards,
-        install=args.install,
+        install=install,
         force=args.force,
     )
     found = detect(inv.cwd)
@@ -64,7 +66,7 @@ def run(inv: Invocation) -> int:
         for f in files:
             verb = _VERBS[f.action]
             sys.stderr.write(f"perfgate init: {verb} {visible(f.path)}\n")
-    for note in notes:
+    for note in [*notes, *([install_note] if install_note else [])]:
         sys.stderr.write(f"perfgate init: {visible(note)}\n")
     return EXIT_OK
 

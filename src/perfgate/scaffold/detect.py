@@ -61,6 +61,7 @@ class Detected:
     main_branch: str = "main"
     pyproject: bool = False  # pyproject.toml exists
     installable: bool = False  # pyproject.toml or setup.py: ``pip install -e .`` works
+    git_top: Path | None = None  # the top of the git work tree root is in, if any
 
     @property
     def python_files(self) -> tuple[str, ...]:
@@ -99,6 +100,7 @@ def detect(root: Path) -> Detected:
     suites = [s for m in sorted(go_mods) if (s := _go_suite(root, m, len(go_mods))) is not None]
     suites += [s for m in sorted(cargo) if (s := _cargo_suite(root, m, len(cargo))) is not None]
     remote = _git(root, "remote", "get-url", "origin") or ""
+    top = _git(root, "rev-parse", "--show-toplevel")
     return Detected(
         root=root,
         pytest_benchmark=tuple(sorted(bench)),
@@ -109,6 +111,7 @@ def detect(root: Path) -> Detected:
         main_branch=_main_branch(root),
         pyproject=(root / "pyproject.toml").is_file(),
         installable=(root / "pyproject.toml").is_file() or (root / "setup.py").is_file(),
+        git_top=Path(top).resolve() if top else None,
     )
 
 

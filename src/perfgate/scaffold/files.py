@@ -60,6 +60,11 @@ class Planned:
 
 def plan(d: Detected, opts: Options) -> tuple[list[Planned], list[str]]:
     """The files for the detected project, and notes for the user (what to do next)."""
+    if d.git_top is not None and d.git_top != d.root:
+        raise UsageError(
+            f"{d.root}: not the top of its git repository; run perfgate init in {d.git_top} "
+            "(GitHub and GitLab read CI files only there)"
+        )
     notes: list[str] = []
     files = [_config(d, opts.force)]
     gitlab = opts.gitlab if opts.gitlab is not None else (d.gitlab and opts.github is None)
