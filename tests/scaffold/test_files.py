@@ -109,6 +109,7 @@ def test_dry_run_prints_every_file_and_writes_nothing(project):
         "# --- .github/workflows/perfgate.yml (create) ---",
         "# --- .github/workflows/perfgate-comment.yml (create) ---",
         "# --- .gitlab-ci.yml (create) ---",
+        "# --- .gitignore (create) ---",
     ]
     assert "[tool.perfgate.tiers.fast]" in done.stdout
 
@@ -185,3 +186,13 @@ def test_without_install_the_workflows_pin_this_perfgate(project):
     text = (root / ".github/workflows/perfgate.yml").read_text()
     assert f"python -m pip install perfgate=={perfgate.__version__}\n" in text
     assert "pass --install SPEC for what CI should install" in done.stderr  # a dev version, a local tree
+
+
+def test_the_local_store_is_added_to_gitignore_once(project):
+    root = project({**PYTEST_BENCHMARK, ".gitignore": "__pycache__/\n*.egg-info"})
+    done = perfgate_init(root)
+    assert done.code == 0, done.stderr
+    assert (root / ".gitignore").read_text() == "__pycache__/\n*.egg-info\n.perfgate/\n"
+    assert "perfgate init: appended .perfgate/ to .gitignore" in done.stderr
+    assert perfgate_init(root, "--force").code == 0
+    assert (root / ".gitignore").read_text() == "__pycache__/\n*.egg-info\n.perfgate/\n"

@@ -64,14 +64,10 @@ def run(inv: Invocation) -> int:
     else:
         write(files, found.root)
         for f in files:
-            verb = _VERBS[f.action]
-            sys.stderr.write(f"perfgate init: {verb} {visible(f.path)}\n")
+            sys.stderr.write(f"perfgate init: {visible(f.summary)}\n")
     for note in [*notes, *([install_note] if install_note else [])]:
         sys.stderr.write(f"perfgate init: {visible(note)}\n")
     return EXIT_OK
-
-
-_VERBS = {"create": "wrote", "append": "appended [tool.perfgate] to", "replace": "replaced"}
 
 
 def _found(d: Detected) -> list[str]:

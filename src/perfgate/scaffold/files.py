@@ -54,8 +54,16 @@ class Planned:
 
     path: str
     content: str
-    action: str  # "create", "append" (to pyproject.toml) or "replace" (--force)
-    shown: str  # what --dry-run prints: the new file, or the appended table
+    action: str  # "create", "append" (to pyproject.toml, .gitignore) or "replace" (--force)
+    shown: str  # what --dry-run prints: the new file, or the appended part
+
+    @property
+    def summary(self) -> str:
+        """What was done, for the user: ``wrote perfgate.toml``."""
+        if self.action == "append":
+            what = "[tool.perfgate]" if self.path == "pyproject.toml" else self.shown.strip()
+            return f"appended {what} to {self.path}"
+        return f"{'wrote' if self.action == 'create' else 'replaced'} {self.path}"
 
 
 def plan(d: Detected, opts: Options) -> tuple[list[Planned], list[str]]:
@@ -85,6 +93,9 @@ def plan(d: Detected, opts: Options) -> tuple[list[Planned], list[str]]:
             )
         else:
             files.append(_file(d.root, GITLAB_FILE, text, opts.force))
+    ignore = _gitignore(d.root)
+    if ignore is not None:
+        files.append(ignore)
     if not d.python_files and not d.suites:
         notes.append(
             "no benchmark found (pytest-benchmark's `benchmark` fixture, @pytest.mark.benchmark, Go "
@@ -145,6 +156,17 @@ def _config(d: Detected, force: bool) -> Planned:
             "pyproject.toml: appending [tool.perfgate] would change other tables; add it by hand"
         )
     return Planned("pyproject.toml", new, action, table)
+
+
+def _gitignore(root: Path) -> Planned | None:
+    """``.perfgate/`` (the local store) added to ``.gitignore`` unless a line there names it already."""
+    path = root / ".gitignore"
+    old = _read(path) if path.is_file() else ""
+    if any(line.strip().strip("/") == ".perfgate" for line in old.splitlines()):
+        return None
+    line = ".perfgate/\n"
+    new = old + ("\n" if old and not old.endswith("\n") else "") + line
+    return Planned(".gitignore", new, "append" if old else "create", line)
 
 
 def _toml(text: str, name: str) -> dict[str, Any]:
