@@ -165,8 +165,49 @@ def test_gitlab_pipeline_jobs_and_rules(project):
         "perfgate ci status perfgate-report.md",
         "perfgate ci comment perfgate-report.md",
     ]
-    assert ci["perfgate-baseline"]["script"][-2:] == ["perfgate sync", 'exit "${status:-0}"']
+    *_, sync, last = ci["perfgate-baseline"]["script"]
+    assert sync.endswith(" perfgate sync") and last == 'exit "${status:-0}"'
     assert ci["perfgate-nightly"]["parallel"] == 2
     assert ci["perfgate-nightly-merge"]["needs"] == ["perfgate-nightly"]
     assert ci[".perfgate"]["variables"]["GIT_DEPTH"] == "0"
     assert "go" in (root / ".gitlab-ci.yml").read_text().split(".perfgate:")[1].split("variables:")[0]
+
+
+def _credential(root: Path, script: str, env: dict[str, str]) -> str:
+    """What git answers for an https remote when ``script`` (a sync step with ``perfgate sync`` swapped
+    for this question) runs in bash with ``env``."""
+    ask = (  # one command, as perfgate sync is: the assignments before it are its environment
+        "sh -c 'git config --get remote.origin.pushurl || true; "
+        'printf "protocol=https\\nhost=forge.example\\n\\n" | git credential fill\''
+    )
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script.replace("perfgate sync", ask)],
+        cwd=root, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def test_the_sync_steps_give_git_the_token_only_in_their_environment(project):
+    import os
+
+    root = _generate(project, "codspeed")
+    base = {"PATH": os.environ["PATH"], "HOME": str(root), "GIT_TERMINAL_PROMPT": "0"}
+    jobs = _yaml(root / ".github/workflows/perfgate.yml")["jobs"]
+    (push,) = [s for s in jobs["baseline"]["steps"] if s.get("run") == "perfgate sync"]
+    env = {k: str(v).replace("${{ github.token }}", "ghs_secret123") for k, v in push["env"].items()}
+    assert _credential(root, push["run"], {**base, **env}).splitlines()[-2:] == [
+        "username=x-access-token",
+        "password=ghs_secret123",
+    ]
+    assert "ghs_secret123" not in (root / ".git" / "config").read_text()
+    ci = _yaml(root / ".gitlab-ci.yml")
+    (line,) = [x for x in ci["perfgate-baseline"]["script"] if "perfgate sync" in x]
+    gitlab = {"CI_SERVER_URL": "https://forge.example", "CI_PROJECT_PATH": "team/demo"}
+    answer = _credential(
+        root,
+        line,
+        {**base, **gitlab, "PERFGATE_PUSH_TOKEN": "glpat-secret456"},
+    ).splitlines()
+    assert answer[0] == "https://forge.example/team/demo.git"  # no credentials in the URL
+    assert answer[-2:] == ["username=perfgate", "password=glpat-secret456"]
+    assert "glpat-secret456" not in (root / ".git" / "config").read_text()

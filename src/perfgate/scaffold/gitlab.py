@@ -14,13 +14,17 @@ from perfgate.scaffold.github import PYTHON, REPORT
 
 __all__ = ["render_gitlab"]
 
-# The job token can fetch but not push: a project access token with write_repository, stored as the
-# masked CI/CD variable PERFGATE_PUSH_TOKEN, lets `perfgate sync` push the new run.
-_PUSH_URL = (
-    '- if [ -n "${PERFGATE_PUSH_TOKEN:-}" ]; then git remote set-url --push origin '
-    '"${CI_SERVER_PROTOCOL}://perfgate:${PERFGATE_PUSH_TOKEN}@${CI_SERVER_HOST}:${CI_SERVER_PORT}/'
-    '${CI_PROJECT_PATH}.git"; fi'
-)
+# The job token can fetch but not push: a project access token with write_repository, the masked CI/CD
+# variable PERFGATE_PUSH_TOKEN, lets `perfgate sync` push the new run. git gets it only in that command's
+# environment (a push URL without credentials and a credential helper reading the variable), never in
+# .git/config, which a runner may keep for the next job.
+_SYNC_PUSH = """\
+    - >-
+      GIT_CONFIG_COUNT=2
+      GIT_CONFIG_KEY_0=remote.origin.pushurl GIT_CONFIG_VALUE_0="$CI_SERVER_URL/$CI_PROJECT_PATH.git"
+      GIT_CONFIG_KEY_1=credential.helper
+      GIT_CONFIG_VALUE_1='!f() { echo username=perfgate; echo "password=$PERFGATE_PUSH_TOKEN"; }; f'
+      perfgate sync"""
 
 
 def _install(d: Detected, install: str, project: bool) -> list[str]:
@@ -80,8 +84,7 @@ perfgate-baseline:
     - if: $CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
   script:
     - perfgate run --tier fast --format markdown -o {REPORT} || status=$?
-    {_PUSH_URL}
-    - perfgate sync
+{_SYNC_PUSH}
     - exit "${{status:-0}}"
   artifacts:
     when: always
@@ -106,8 +109,7 @@ perfgate-nightly:
   timeout: 2h
   script:
     - perfgate run --tier nightly --warn-only --format markdown -o {REPORT} || status=$?
-    {_PUSH_URL}
-    - perfgate sync
+{_SYNC_PUSH}
     - exit "${{status:-0}}"
   artifacts:
     when: always
@@ -147,8 +149,7 @@ perfgate-nightly-merge:
     - >-
       perfgate merge perfgate-shard-*.json --tier nightly --warn-only
       --format markdown -o {REPORT} || status=$?
-    {_PUSH_URL}
-    - perfgate sync
+{_SYNC_PUSH}
     - exit "${{status:-0}}"
   artifacts:
     when: always
