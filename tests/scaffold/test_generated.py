@@ -148,7 +148,12 @@ def test_github_workflows_are_pinned_least_privileged_and_in_order(project, shar
     assert "pull_request_target" not in (root / ".github/workflows/perfgate.yml").read_text()
     assert set(comment_wf["on"]) == {"workflow_run"}
     (comment,) = comment_wf["jobs"].values()
-    assert comment["permissions"] == {"actions": "read", "pull-requests": "write"}
+    assert comment["permissions"] == {
+        "actions": "read",
+        "pull-requests": "write",
+        "statuses": "write",
+        "checks": "write",
+    }
     assert not any("checkout" in s.get("uses", "") for s in comment["steps"])  # the fork's code is never run
     assert any(r.startswith("perfgate ci comment --from-artifact ") for r in _steps(comment))
 

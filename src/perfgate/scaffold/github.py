@@ -288,6 +288,8 @@ jobs:
     permissions:
       actions: read  # download the artifact of the pull request's run
       pull-requests: write  # perfgate ci comment: one comment per pull request, updated in place
+      statuses: write  # and the commit status the fork's run could not set
+      checks: write  # and its check run
     steps:
       - uses: {ACTIONS["setup-python"]}
         with:
