@@ -16,6 +16,7 @@ def test_pytest_benchmark_fixture_is_found_in_test_files_only(project):
     assert found.benchmark_paths == ("tests",)
     assert found.suites == ()
     assert found.pyproject and found.installable
+    assert found.python == "3.12"
 
 
 def test_codspeed_markers_are_found_in_every_spelling(project):
@@ -107,3 +108,10 @@ def test_main_branch_is_origins_default_else_main_or_master(project):
     # a name git allows but a workflow would have to quote is not written anywhere: the default
     git(root, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/a$b")
     assert detect(root).main_branch == "master"
+
+
+def test_ci_sets_up_the_lowest_python_the_project_allows_from_312(project):
+    root = project({"pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.13"\n'})
+    assert detect(root).python == "3.13"
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.9,<4"\n')
+    assert detect(root).python == "3.12"

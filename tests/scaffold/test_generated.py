@@ -115,6 +115,12 @@ def test_github_workflows_are_pinned_least_privileged_and_in_order(project, shar
                     assert step["with"]["persist-credentials"] is False
     assert set(main_wf["on"]) == {"pull_request", "push", "schedule", "workflow_dispatch"}
     assert main_wf["on"]["push"]["branches"] == ["main"]
+    # only a pull request's runs share a group (a new push cancels the old run); a push to main or a
+    # nightly run has a group of its own, so GitHub never drops a pending baseline run
+    assert main_wf["concurrency"] == {
+        "group": "perfgate-${{ github.event_name == 'pull_request' && github.ref || github.run_id }}",
+        "cancel-in-progress": "${{ github.event_name == 'pull_request' }}",
+    }
     jobs = main_wf["jobs"]
     pr = _steps(jobs["pull-request"])
     order = [r for r in pr if r.startswith("perfgate ")]

@@ -62,6 +62,7 @@ class Detected:
     pyproject: bool = False  # pyproject.toml exists
     installable: bool = False  # pyproject.toml or setup.py: ``pip install -e .`` works
     git_top: Path | None = None  # the top of the git work tree root is in, if any
+    python: str = "3.12"  # the Python CI sets up: 3.12, or the lowest the project allows above it
 
     @property
     def python_files(self) -> tuple[str, ...]:
@@ -112,6 +113,7 @@ def detect(root: Path) -> Detected:
         pyproject=(root / "pyproject.toml").is_file(),
         installable=(root / "pyproject.toml").is_file() or (root / "setup.py").is_file(),
         git_top=Path(top).resolve() if top else None,
+        python=_python(root),
     )
 
 
@@ -229,6 +231,17 @@ def _cargo_suite(root: Path, manifest: str, count: int) -> HarnessSuite | None:
         args=(),
         found=f"{manifest}: bench targets (libtest #[bench], a nightly toolchain)",
     )
+
+
+def _python(root: Path) -> str:
+    """3.12, or the ``requires-python`` lower bound of pyproject.toml when that is higher."""
+    try:
+        data = tomllib.loads(_read(root / "pyproject.toml"))
+    except tomllib.TOMLDecodeError:
+        return "3.12"
+    spec = data.get("project", {}).get("requires-python")
+    m = re.search(r">=?\s*3\.(\d+)", spec) if isinstance(spec, str) else None
+    return f"3.{int(m.group(1))}" if m and int(m.group(1)) > 12 else "3.12"
 
 
 def _git(root: Path, *args: str) -> str | None:

@@ -80,7 +80,7 @@ def plan(d: Detected, opts: Options) -> tuple[list[Planned], list[str]]:
     if github:
         workflow = render_workflow(d, install=opts.install, shards=opts.shards)
         files.append(_file(d.root, GITHUB_WORKFLOW, workflow, opts.force))
-        comment = render_comment_workflow(install=opts.install)
+        comment = render_comment_workflow(install=opts.install, python=d.python)
         files.append(_file(d.root, GITHUB_COMMENT_WORKFLOW, comment, opts.force))
     if gitlab:
         text = render_gitlab(d, install=opts.install, shards=opts.shards)

@@ -35,7 +35,6 @@ ACTIONS = {
 REPORT = "perfgate-report.md"
 #: where ``perfgate ci comment`` leaves a fork's comment for the ``workflow_run`` workflow to post
 ARTIFACT_DIR = "perfgate-artifact"
-PYTHON = "3.12"
 
 # git asks this helper for credentials only in the steps whose environment holds it: the token is never
 # written to .git/config (persist-credentials: false), so no later step or artifact can read it
@@ -76,7 +75,7 @@ def _setup(d: Detected, install: str, *, fetch_all: bool = True, project: bool =
 {depth}          persist-credentials: false
       - uses: {ACTIONS["setup-python"]}
         with:
-          python-version: "{PYTHON}"
+          python-version: "{d.python}"
 """
     if project and "go" in d.harnesses:
         go_mod = next(s.cwd for s in d.suites if s.command[0] == "go")
@@ -127,8 +126,8 @@ on:
 
 permissions: {{}}  # nothing by default: each job asks for what it needs
 
-concurrency:
-  group: perfgate-${{{{ github.event_name }}}}-${{{{ github.ref }}}}
+concurrency:  # a new push to a pull request cancels its run; a push to {d.main_branch} is never dropped
+  group: perfgate-${{{{ github.event_name == 'pull_request' && github.ref || github.run_id }}}}
   cancel-in-progress: ${{{{ github.event_name == 'pull_request' }}}}
 
 env:
@@ -255,7 +254,7 @@ def _nightly_sharded(d: Detected, install: str, shards: int) -> str:
 {_sync("Store the run on the perfgate-data branch", "", _ALWAYS)}"""
 
 
-def render_comment_workflow(*, install: str = "perfgate") -> str:
+def render_comment_workflow(*, install: str = "perfgate", python: str = "3.12") -> str:
     """``.github/workflows/perfgate-comment.yml``: posts a fork's pull request comment."""
     return f"""\
 # perfgate: the comment of a pull request from a fork. A fork's pull_request run gets a read-only token,
@@ -293,7 +292,7 @@ jobs:
     steps:
       - uses: {ACTIONS["setup-python"]}
         with:
-          python-version: "{PYTHON}"
+          python-version: "{python}"
       - name: Install perfgate
         run: python -m pip install {shlex.quote(install)}
       - uses: {ACTIONS["download-artifact"]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 
 from perfgate.scaffold.detect import Detected
-from perfgate.scaffold.github import PYTHON, REPORT
+from perfgate.scaffold.github import REPORT
 
 __all__ = ["render_gitlab"]
 
@@ -54,7 +54,7 @@ def render_gitlab(d: Detected, *, install: str = "perfgate", shards: int = 0) ->
 # one with write_repository, for `perfgate sync` to keep the runs on the perfgate-data branch.
 
 .perfgate:
-  image: python:{PYTHON}
+  image: python:{d.python}
 {image_note}  variables:
     GIT_DEPTH: "0"  # the baseline is chosen by git ancestry (the merge-base with the default branch)
     PERFGATE_TESTBED: gitlab-runner  # one label for the runners, so their runs form one baseline
