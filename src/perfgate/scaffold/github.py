@@ -225,7 +225,7 @@ def _nightly_sharded(d: Detected, install: str, shards: int) -> str:
         env:
           SHARD: ${{{{ matrix.shard }}}}
         run: >-
-          perfgate run --tier nightly --warn-only --no-store
+          perfgate run --tier nightly --warn-only
           --shard "$SHARD/{shards}" --export "perfgate-shard-$SHARD.json"
       - uses: {ACTIONS["upload-artifact"]}
         if: {_ALWAYS}

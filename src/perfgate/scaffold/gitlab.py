@@ -128,7 +128,7 @@ perfgate-nightly:
   parallel: {shards}
   script:
     - >-
-      perfgate run --tier nightly --warn-only --no-store
+      perfgate run --tier nightly --warn-only
       --shard "$CI_NODE_INDEX/$CI_NODE_TOTAL" --export "perfgate-shard-$CI_NODE_INDEX.json"
   artifacts:
     when: always
