@@ -30,6 +30,7 @@ from perfgate.cli import (
     export,
     history,
     ingest,
+    init,
     merge,
     run,
     runs,
@@ -58,6 +59,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     export,
     sync,
     merge,
+    init,
     ci,
 )
 _MODULES = {m.NAME: m for m in COMMANDS}
