@@ -13,6 +13,7 @@ SRC = Path(perfgate.__file__).parent
 ALLOWED = {
     "model": set(),
     "stats": {"model"},
+    "detect": {"model"},
     "gate": {"model", "stats"},
     "measure": {"model", "stats"},
     "adapters": {"model", "stats"},
@@ -24,12 +25,12 @@ ALLOWED = {
     "argtypes": set(),
     # application: what each command does, as functions (runner: the child pytest that measures)
     "runner": {"model", "config", "invocation"},
-    "app": {"model", "stats", "gate", "measure", "adapters", "store", "context", "config", "runner"},
+    "app": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "context", "config", "runner"},
     "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app"},
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
     # document, so it stays off the store, the application and the other front ends
-    "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config"}
+    "cli": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "report", "context", "config"}
     | {"argtypes", "invocation", "runner", "app", "ab"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
