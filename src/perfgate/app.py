@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from perfgate.errors import (
 from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate
 from perfgate.model import (
     CIInfo,
+    Direction,
     Environment,
     GitInfo,
     ResultsDoc,
@@ -47,6 +49,7 @@ OnCommandRun = Callable[["CommandBenchmark", int, "int | None"], None]
 __all__ = [
     "Baseline",
     "History",
+    "StoredSeries",
     "Workspace",
     "build_run",
     "command_specs",
@@ -63,6 +66,7 @@ __all__ = [
     "run_suite",
     "select_baseline",
     "selects_tests",
+    "stored_series",
     "with_history",
 ]
 
@@ -873,3 +877,67 @@ def history(
         scope = f" for {', '.join(where)}" if where else ""
         raise NotFoundError(f"no {metric} results of {name!r}{scope}{hint}")
     return History(name, benchmark, metric, branch, tier, testbed, tuple(defaults), tuple(points))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSeries:
+    """One stored series as change detection and trends see it: a (benchmark, metric, testbed, tier,
+    branch) over commits, oldest first, failed points left out."""
+
+    benchmark: str
+    metric: str
+    testbed: str
+    tier: str | None
+    branch: str | None
+    points: tuple[SeriesPoint, ...]
+
+    @property
+    def unit(self) -> str:
+        return self.points[-1].unit
+
+    @property
+    def direction(self) -> Direction:
+        return self.points[-1].direction
+
+
+def stored_series(
+    ws: Workspace,
+    pattern: str | None = None,
+    *,
+    metric: str | None = None,
+    since: datetime | None = None,
+    testbed: str | None = None,
+    tier: str | None = None,
+    branch: str | None = None,
+) -> list[StoredSeries]:
+    """``perfgate detect`` and ``trend``: every stored series of this project whose benchmark matches
+    ``pattern`` (a glob when it has ``*?[``, else the id or a part of it), one per (benchmark, metric,
+    testbed, tier, branch), with the points from ``since`` on; sorted by those keys."""
+    import fnmatch
+
+    def wanted(name: str) -> bool:
+        if pattern is None:
+            return True
+        if any(c in pattern for c in "*?["):
+            return fnmatch.fnmatchcase(name, pattern)
+        return pattern in name
+
+    _existing_store(ws)
+    project = ws.config.project
+    out = []
+    with ws.store(create=False, readonly=True) as store:
+        pairs = [(b, m) for b, m in store.benchmarks(project=project) if (metric in (None, m)) and wanted(b)]
+        tiers = {
+            i.id: i.tier
+            for i in store.list_runs(project=project, testbed=testbed, tier=tier, branch=branch, limit=None)
+        }
+        for bench, met in pairs:
+            groups: dict[tuple[str, str | None, str | None], list[SeriesPoint]] = {}
+            for p in store.series(bench, met, testbed=testbed, branch=branch, project=project, tier=tier):
+                if p.summary is None or (since is not None and p.time < since):
+                    continue
+                groups.setdefault((p.testbed, tiers.get(p.run_id), p.branch), []).append(p)
+            for (bed, tr, br), pts in groups.items():
+                out.append(StoredSeries(bench, met, bed, tr, br, tuple(pts)))
+    out.sort(key=lambda s: (s.benchmark, s.metric, s.testbed, s.tier or "", s.branch or ""))
+    return out

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from perfgate.model import Summary
+
 __all__ = ["ChangePoint", "DetectSettings", "Detection", "Point", "detect", "extend"]
 
 Array = npt.NDArray[np.floating[Any]]
@@ -67,6 +69,16 @@ class Point:
         mean = float(xs.mean())
         se = float(xs.std(ddof=1) / math.sqrt(xs.size)) if xs.size > 1 else None
         return cls(mean, se, commit)
+
+    @classmethod
+    def from_summary(cls, summary: Summary, commit: str | None = None) -> Point:
+        """A stored result: its median, with the standard error its confidence interval implies (else
+        the normal-theory one of a median, 1.2533 * stddev / sqrt(n); none for one sample)."""
+        low, high, level = summary.ci_low, summary.ci_high, summary.ci_level
+        if low is not None and high is not None and level is not None:
+            return cls.from_interval(summary.median, low, high, level, commit)
+        se = 1.2533 * summary.stddev / math.sqrt(summary.n) if summary.n > 1 else None
+        return cls(summary.median, se, commit)
 
     @classmethod
     def from_interval(
