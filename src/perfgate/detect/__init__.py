@@ -4,9 +4,10 @@ See ``docs/detection.md`` for the method and its published evaluation.
 """
 
 from perfgate.detect.changepoints import ChangePoint, Detection, DetectSettings, Point, detect, extend
-from perfgate.detect.trend import Trend, cell_of, sparkline, trend
+from perfgate.detect.trend import BARS, Trend, cell_of, sparkline, trend
 
 __all__ = [
+    "BARS",
     "ChangePoint",
     "DetectSettings",
     "Detection",
