@@ -8,9 +8,10 @@ The method (``docs/detection.md`` has its evaluation):
   noisy point weighs less: means are weighted by ``1 / variance``.
 * Outliers are winsorized: a point further than ``clip`` of its own standard deviations from the median
   of its seven neighbours (a centred window, which keeps a step a step) is pulled in to that distance.
-* A window of ``window`` points is searched by binary segmentation: the split with the largest weighted
-  two-sample z statistic, significant when its p-value times the number of split positions tried
-  (Bonferroni) is below ``max_pvalue``; then every split is moved to its best place between its neighbours
+* A window of ``window`` points is searched by seeded binary segmentation: the split with the largest
+  weighted two-sample z statistic over the whole segment and over seeded sub-intervals (halves,
+  quarters, ... overlapping by half, so a short bump stands out), significant when its p-value times
+  the number of splits tried (Bonferroni) is below ``max_pvalue``; then every split is moved to its best place between its neighbours
   and the least significant is dropped until all are significant. The first change point found becomes
   the start of the next window; a window without one moves on by half its length.
 * A window that the end of the series cuts short is the tail: appending points re-examines only the tail
@@ -21,6 +22,7 @@ Pure: values in, values out; no I/O, no clock, deterministic.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -357,6 +359,45 @@ def _best_split(cy: Array, cw: Array, lo: int, hi: int, m: int) -> tuple[int, fl
     return int(ks[i]), float(z[i]), int(ks.size)
 
 
+@functools.lru_cache(maxsize=256)
+def _seeded(length: int, m: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Seeded intervals of ``[0, length)``: the whole, then halves, quarters, ... (each level's
+    intervals overlapping by half), down to ``4 * m`` points; as flat arrays of (start, end, split)
+    over every split position of every interval. A short bump inside a long segment, which no single
+    split of the whole separates, stands out in the intervals about its size."""
+    starts: list[npt.NDArray[np.intp]] = []
+    ends: list[npt.NDArray[np.intp]] = []
+    splits: list[npt.NDArray[np.intp]] = []
+    size = length
+    while True:
+        step = max(1, size // 2)
+        lefts = list(range(0, length - size + 1, step))
+        if lefts[-1] != length - size:
+            lefts.append(length - size)
+        for left in lefts:
+            k = np.arange(left + m, left + size - m + 1, dtype=np.intp)
+            starts.append(np.full(k.size, left, dtype=np.intp))
+            ends.append(np.full(k.size, left + size, dtype=np.intp))
+            splits.append(k)
+        size //= 2
+        if size < 4 * m:
+            break
+    return np.concatenate(starts), np.concatenate(ends), np.concatenate(splits)
+
+
+def _best_seeded(cy: Array, cw: Array, lo: int, hi: int, m: int) -> tuple[int, float, int]:
+    """The split with the largest |z| over the seeded intervals of ``[lo, hi)``: (k, |z|, tests)."""
+    left, right, ks = _seeded(hi - lo, m)
+    left, right, ks = left + lo, right + lo, ks + lo
+    wl = cw[ks] - cw[left]
+    wr = cw[right] - cw[ks]
+    sl = cy[ks] - cy[left]
+    sr = cy[right] - cy[ks]
+    z = np.abs(sl / wl - sr / wr) / np.sqrt(1.0 / wl + 1.0 / wr)
+    i = int(np.argmax(z))
+    return int(ks[i]), float(z[i]), int(ks.size)
+
+
 def _adjusted(z: float, positions: int) -> float:
     return min(1.0, math.erfc(z / math.sqrt(2.0)) * positions)
 
@@ -375,7 +416,7 @@ def _segment(y: Array, wt: Array, settings: DetectSettings) -> list[int]:
         lo, hi = stack.pop()
         if hi - lo < 2 * m:
             continue
-        k, z, tried = _best_split(cy, cw, lo, hi, m)
+        k, z, tried = _best_seeded(cy, cw, lo, hi, m)
         if _adjusted(z, tried) < alpha:
             cps.append(k)
             stack += [(lo, k), (k, hi)]
