@@ -77,7 +77,8 @@ class SeriesChanges:
 def run(inv: Invocation) -> int:
     args = inv.args
     if args.series is not None:
-        if any(getattr(args, k) is not None for k in ("pattern", "metric", "since", "testbed", "tier", "branch")):
+        store_filters = ("pattern", "metric", "since", "testbed", "tier", "branch")
+        if any(getattr(args, k) is not None for k in store_filters):
             raise UsageError("perfgate detect: --series reads one CSV series; store filters do not apply")
         path = Path(args.series)
         if not path.is_absolute():

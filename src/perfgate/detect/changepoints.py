@@ -11,9 +11,10 @@ The method (``docs/detection.md`` has its evaluation):
 * A window of ``window`` points is searched by seeded binary segmentation: the split with the largest
   weighted two-sample z statistic over the whole segment and over seeded sub-intervals (halves,
   quarters, ... overlapping by half, so a short bump stands out), significant when its p-value times
-  the number of splits tried (Bonferroni) is below ``max_pvalue``; then every split is moved to its best place between its neighbours
-  and the least significant is dropped until all are significant. The first change point found becomes
-  the start of the next window; a window without one moves on by half its length.
+  the number of splits tried (Bonferroni) is below ``max_pvalue``; then every split is moved to its
+  best place between its neighbours and the least significant is dropped until all are significant.
+  The first change point found starts the next window; a window without one moves on by half its
+  length.
 * A window that the end of the series cuts short is the tail: appending points re-examines only the tail
   (:func:`extend`), and gives exactly what :func:`detect` gives on the whole series.
 
