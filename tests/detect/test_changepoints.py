@@ -168,4 +168,6 @@ def test_appending_re_examines_only_the_tail():
     pts = points(levels * (1 + 0.01 * rng.standard_normal(levels.size)))
     d = detect(pts)
     assert d.resume >= len(pts) - 2 * d.settings.window
-    assert set(d.confirmed) <= set(d.indices) and len(d.confirmed) >= 5
+    assert list(d.confirmed) == sorted(d.confirmed) and len(d.confirmed) >= 5
+    assert all(c <= d.resume for c in d.confirmed)
+    assert d.indices == (150, 300, 450, 600, 750, 900)

@@ -15,6 +15,9 @@ The method (``docs/detection.md`` has its evaluation):
   best place between its neighbours and the least significant is dropped until all are significant.
   The first change point found starts the next window; a window without one moves on by half its
   length.
+* Last, each change point is tested between its neighbours (the means from the previous change point
+  to it and from it to the next, Bonferroni over those positions); one that fails is dropped, the
+  worst first, until all pass.
 * A window that the end of the series cuts short is the tail: appending points re-examines only the tail
   (:func:`extend`), and gives exactly what :func:`detect` gives on the whole series.
 
@@ -166,8 +169,9 @@ class ChangePoint:
 class Detection:
     """The change points of a series, and what :func:`extend` needs to re-examine only its tail.
 
-    ``confirmed`` are the change point indices found in windows the series fills completely (points
-    appended later cannot move them); ``resume`` is where the first window the end cuts short begins.
+    ``confirmed`` are the indices the sweep found in windows the series fills completely (points
+    appended later cannot move them; the test between neighbours may still drop one from
+    ``change_points``); ``resume`` is where the first window the end cuts short begins.
     """
 
     points: tuple[Point, ...]
@@ -240,14 +244,23 @@ def _finish(
     tentative, settled, resume = _sweep(values, ses, centres, start, settings)
     confirmed = confirmed + settled
     indices = confirmed + tentative
-    bounds = [0, *indices, len(values)]
-    cps = []
-    for j, index in enumerate(indices):
-        before, after = index - bounds[j], bounds[j + 2] - index
-        cp = known.get((index, before, after))
-        if cp is None:
-            cp = _describe(values, ses, centres, pts, bounds[j], index, bounds[j + 2], settings)
-        cps.append(cp)
+    cache = dict(known)
+    while True:
+        # the last word is the test between neighbours: a split a window saw (a few high points at
+        # its edge) that the whole segments around it do not bear out is dropped, the worst first
+        bounds = [0, *indices, len(values)]
+        cps = []
+        for j, index in enumerate(indices):
+            key = (index, index - bounds[j], bounds[j + 2] - index)
+            cp = cache.get(key)
+            if cp is None:
+                lo, hi = bounds[j], bounds[j + 2]
+                cp = cache[key] = _describe(values, ses, centres, pts, lo, index, hi, settings)
+            cps.append(cp)
+        worst = max(range(len(cps)), key=lambda j: cps[j].pvalue, default=None)
+        if worst is None or cps[worst].pvalue < settings.max_pvalue:
+            break
+        del indices[worst]
     return Detection(pts, tuple(cps), settings, tuple(confirmed), resume, values, ses, centres)
 
 
