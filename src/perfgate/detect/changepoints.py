@@ -6,8 +6,9 @@ The method (``docs/detection.md`` has its evaluation):
   variance is ``se**2 + tau**2``, where ``tau`` is the run-to-run spread the series itself shows (a robust
   estimate from successive differences, raised to a given run-level ``spread`` when one is known). A
   noisy point weighs less: means are weighted by ``1 / variance``.
-* Outliers are winsorized: a point further than ``clip`` of its own standard deviations from the median
-  of its seven neighbours (a centred window, which keeps a step a step) is pulled in to that distance.
+* Outliers are set aside: a point further than ``clip`` of its own standard deviations from the median
+  of the seven points centred on it (a centred window keeps a step a step) takes that median's value.
+  (Pulled in only to ``clip`` deviations, two disturbed runs a few points apart still raised a level.)
 * A window of ``window`` points is searched by seeded binary segmentation: the split with the largest
   weighted two-sample z statistic over the whole segment and over seeded sub-intervals (halves,
   quarters, ... overlapping by half, so a short bump stands out), significant when its p-value times
@@ -351,14 +352,14 @@ def _noise(x: Array, v: Array, spread: float | None) -> float | None:
 
 
 def _guarded(x: Array, v: Array, c: Array, settings: DetectSettings) -> tuple[Array, Array | None]:
-    """The values with outliers pulled in to ``clip`` standard deviations of their neighbourhood
+    """The values with outliers (beyond ``clip`` standard deviations) replaced by their neighbourhood
     median ``c``, and each point's variance (None when the series never moves)."""
     tau2 = _noise(x, v, settings.spread)
     if tau2 is None:
         return x, None
     var = v + tau2
     lim = settings.clip * np.sqrt(var)
-    return c + np.clip(x - c, -lim, lim), var
+    return np.where(np.abs(x - c) > lim, c, x), var
 
 
 def _best_split(cy: Array, cw: Array, lo: int, hi: int, m: int) -> tuple[int, float, int]:
