@@ -13,6 +13,7 @@ SRC = Path(perfgate.__file__).parent
 ALLOWED = {
     "model": set(),
     "stats": {"model"},
+    "detect": {"model"},
     "gate": {"model", "stats"},
     # (measure.harness runs another harness's command and reads its output with the adapter named)
     "measure": {"model", "stats", "adapters"},
@@ -27,7 +28,7 @@ ALLOWED = {
     "argtypes": set(),
     # application: what each command does, as functions (runner: the child pytest that measures)
     "runner": {"model", "config", "invocation", "measure"},
-    "app": {"model", "stats", "gate", "measure", "adapters", "store", "context", "config", "runner"},
+    "app": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "context", "config", "runner"},
     # the run history on a git data branch: runs between the store and git
     "sync": {"model", "store", "context"},
     "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app"},
@@ -37,7 +38,7 @@ ALLOWED = {
     # perfgate init's detection and templates: reads the project, renders text, writes nothing itself
     # but the files it plans
     "scaffold": set(),
-    "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config"}
+    "cli": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "report", "context", "config"}
     | {"argtypes", "invocation", "runner", "app", "ab", "ci", "sync", "scaffold"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},

@@ -28,7 +28,7 @@ from perfgate.app.baseline import (
 )
 from perfgate.app.commands import command_suite, measure_commands
 from perfgate.app.compare import compare_specs, load_spec
-from perfgate.app.history import History, history, list_runs
+from perfgate.app.history import History, StoredSeries, history, list_runs, stored_series
 from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
 from perfgate.app.shards import merge_files
 from perfgate.app.suite import build_run, gate_run, run_suite, run_suites, shard_durations
@@ -57,6 +57,7 @@ __all__ = [
     "History",
     "OnCommandRun",
     "PytestSuite",
+    "StoredSeries",
     "Suite",
     "SuiteContext",
     "SuiteKind",
@@ -84,5 +85,6 @@ __all__ = [
     "select_baseline",
     "selects_tests",
     "shard_durations",
+    "stored_series",
     "with_history",
 ]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass
+from datetime import datetime
 
 from perfgate import context
 from perfgate.app.workspace import Workspace
 from perfgate.errors import ContextError, NotFoundError, UsageError
-from perfgate.model import RunInfo, Series
+from perfgate.model import Direction, RunInfo, Series, SeriesPoint
 from perfgate.store import RunStore
 
-__all__ = ["History", "history", "list_runs"]
+__all__ = ["History", "StoredSeries", "history", "list_runs", "stored_series"]
 
 
 def list_runs(
@@ -124,3 +125,66 @@ def history(
         scope = f" for {', '.join(where)}" if where else ""
         raise NotFoundError(f"no {metric} results of {name!r}{scope}{hint}")
     return History(series, benchmark, tuple(defaults))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSeries:
+    """One stored series as change detection and trends see it: a (benchmark, metric, testbed, tier,
+    branch) over commits, oldest first, failed points left out."""
+
+    benchmark: str
+    metric: str
+    testbed: str
+    tier: str | None
+    branch: str | None
+    points: tuple[SeriesPoint, ...]
+
+    @property
+    def unit(self) -> str:
+        return self.points[-1].unit
+
+    @property
+    def direction(self) -> Direction:
+        return self.points[-1].direction
+
+
+def stored_series(
+    ws: Workspace,
+    pattern: str | None = None,
+    *,
+    metric: str | None = None,
+    since: datetime | None = None,
+    testbed: str | None = None,
+    tier: str | None = None,
+    branch: str | None = None,
+    store: RunStore | None = None,
+) -> list[StoredSeries]:
+    """``perfgate detect`` and ``trend``: every stored series of this project whose benchmark matches
+    ``pattern`` (a glob when it has ``*?[``, else the id or a part of it), one per (benchmark, metric,
+    testbed, tier, branch), with the points from ``since`` on; sorted by those keys."""
+
+    def wanted(name: str) -> bool:
+        if pattern is None:
+            return True
+        if any(c in pattern for c in "*?["):
+            return fnmatch.fnmatchcase(name, pattern)
+        return pattern in name
+
+    project = ws.config.project
+    out = []
+    with ws.use(store, what="change points and trends") as s:
+        pairs = [(b, m) for b, m in s.benchmarks(project=project) if (metric in (None, m)) and wanted(b)]
+        tiers = {
+            i.id: i.tier
+            for i in s.list_runs(project=project, testbed=testbed, tier=tier, branch=branch, limit=None)
+        }
+        for bench, met in pairs:
+            groups: dict[tuple[str, str | None, str | None], list[SeriesPoint]] = {}
+            for p in s.series(bench, met, testbed=testbed, branch=branch, project=project, tier=tier):
+                if p.summary is None or (since is not None and p.time < since):
+                    continue
+                groups.setdefault((p.testbed, tiers.get(p.run_id), p.branch), []).append(p)
+            for (bed, tr, br), pts in groups.items():
+                out.append(StoredSeries(bench, met, bed, tr, br, tuple(pts)))
+    out.sort(key=lambda x: (x.benchmark, x.metric, x.testbed, x.tier or "", x.branch or ""))
+    return out

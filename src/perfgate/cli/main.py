@@ -27,6 +27,7 @@ from perfgate.cli import (
     ci,
     cmd,
     compare,
+    detect,
     export,
     history,
     ingest,
@@ -36,6 +37,7 @@ from perfgate.cli import (
     runs,
     show,
     sync,
+    trend,
 )
 from perfgate.cli.common import EXIT_ERROR, Invocation, Parser, common_flags
 from perfgate.config import load_config
@@ -60,6 +62,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     sync,
     merge,
     init,
+    detect,
+    trend,
     ci,
 )
 _MODULES = {m.NAME: m for m in COMMANDS}
