@@ -50,6 +50,7 @@ __all__ = [
     "Baseline",
     "History",
     "Workspace",
+    "benchmark_matches",
     "build_run",
     "command_specs",
     "command_suite",
@@ -833,15 +834,8 @@ def _current_branch(ws: Workspace) -> str:
 def _match_benchmark(store: Store, ws: Workspace, asked: str, metric: str) -> str:
     """The one stored benchmark id (with ``metric`` results) that ``asked`` names: the id itself, else
     the only id matching it as a glob (``*``, ``?``, ``[``) or containing it."""
-    import fnmatch
-
     known = sorted({b for b, m in store.benchmarks(project=ws.config.project) if m == metric})
-    if asked in known:
-        return asked
-    if any(c in asked for c in "*?["):
-        hits = [b for b in known if fnmatch.fnmatchcase(b, asked)]
-    else:
-        hits = [b for b in known if asked in b]
+    hits = benchmark_matches(asked, known)
     if len(hits) == 1:
         return hits[0]
     if hits:
@@ -854,6 +848,18 @@ def _match_benchmark(store: Store, ws: Workspace, asked: str, metric: str) -> st
 
 
 _SHOWN = 5
+
+
+def benchmark_matches(asked: str, known: Sequence[str]) -> list[str]:
+    """The ids of ``known`` that ``asked`` names: itself when it is one of them, else those matching it
+    as a glob (``*``, ``?``, ``[``), else those containing it (``perfgate history``, ``bisect``)."""
+    import fnmatch
+
+    if asked in known:
+        return [asked]
+    if any(c in asked for c in "*?["):
+        return [b for b in known if fnmatch.fnmatchcase(b, asked)]
+    return [b for b in known if asked in b]
 
 
 def history(
