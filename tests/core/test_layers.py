@@ -28,7 +28,8 @@ ALLOWED = {
     # application: what each command does, as functions (runner: the child pytest that measures)
     "runner": {"model", "config", "invocation", "measure"},
     "app": {"model", "stats", "gate", "measure", "adapters", "store", "context", "config", "runner"},
-    "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app"},
+    # (store: perfgate bisect judges a commit from its stored runs before measuring it)
+    "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app", "store"},
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
     # document, so it stays off the store, the application and the other front ends
