@@ -120,3 +120,19 @@ def test_bad_refs_exit_2_with_one_line(
     cp = r.perfgate_here("bisect", "--good", good, "--bad", bad, NAME)
     assert cp.code == 2
     assert message in cp.stderr and len(cp.stderr.strip().splitlines()) == 1
+
+
+def test_another_metric_is_judged_from_the_store_and_never_measured(repo: tuple[GitProject, list[str]]) -> None:
+    r, shas = repo
+    make = RunFactory()
+    with open_store(str(r.root / ".perfgate" / "perfgate.db")) as store:
+        for i, sha in enumerate(shas[:-1]):  # bad has no stored run
+            n = 1300.0 if i >= 9 else 1000.0
+            result = make_result(NAME, "instructions", samples=[n] * 5, unit="count")
+            store.add_run(make(commit=sha, testbed=TESTBED, results=[result]))
+    cp = r.perfgate_here("bisect", "--good", shas[0], "--bad", shas[14], "--metric", "instructions", NAME)
+    assert cp.code == 0, cp.stderr
+    assert cp.stdout.splitlines()[1].startswith(f"culprit: {shas[9][:8]} ")
+    cp = r.perfgate_here("bisect", "--good", shas[0], "--bad", shas[15], "--metric", "instructions", NAME)
+    assert cp.code == 2
+    assert f"measures time only; commit {shas[15][:8]} has no stored instructions results" in cp.stderr
