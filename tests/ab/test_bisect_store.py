@@ -122,7 +122,9 @@ def test_bad_refs_exit_2_with_one_line(
     assert message in cp.stderr and len(cp.stderr.strip().splitlines()) == 1
 
 
-def test_another_metric_is_judged_from_the_store_and_never_measured(repo: tuple[GitProject, list[str]]) -> None:
+def test_another_metric_is_judged_from_the_store_and_never_measured(
+    repo: tuple[GitProject, list[str]],
+) -> None:
     r, shas = repo
     make = RunFactory()
     with open_store(str(r.root / ".perfgate" / "perfgate.db")) as store:
