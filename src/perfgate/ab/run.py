@@ -352,6 +352,9 @@ def run_ab(
     store_runs: bool = True,
     console: Console | None = None,
     warn: Callable[[str], object] | None = None,
+    only: Callable[[Sequence[str]], Sequence[str]] | None = None,
+    max_time: float | None = None,
+    tags: Sequence[str] = ("ab",),
 ) -> AbResult:
     """``perfgate ab``: measure ``base`` and ``head`` (default: the working tree) interleaved, store both
     runs (tagged ``ab``), and judge head against base with machine-shift discounting off.
@@ -359,10 +362,15 @@ def run_ab(
     Each benchmark both sides have is measured in ``episodes`` independent episodes (each in a fresh
     fork of the worker with ``fork``, else re-entered in the worker on a shifted heap; re-calibrated and
     warmed up again), and the paired test takes one log ratio per episode; ``episodes=1`` measures once
-    and pairs ABBA blocks instead."""
+    and pairs ABBA blocks instead.
+
+    ``only`` picks the benchmarks to measure from the ids either side collected (in order; it may
+    raise a PerfgateError when none fits); ``max_time`` overrides the tier's seconds per benchmark and
+    side; ``tags`` are the stored runs' tags (``perfgate bisect`` adds its own)."""
     cfg = ws.config
     t = cfg.tier(tier)
-    max_time = t.max_time if t is not None and t.max_time is not None else DEFAULT_MAX_TIME
+    if max_time is None:
+        max_time = t.max_time if t is not None and t.max_time is not None else DEFAULT_MAX_TIME
     budget = t.budget if t is not None else None
     warnings: list[str] = []
 
@@ -406,6 +414,11 @@ def run_ab(
                 for text in _shadow_warning(sides[key], msg.get("shadowed")):
                     note(text)
             both, head_only, base_only = common_order(collected[BASE], collected[HEAD])
+            if only is not None:
+                chosen = set(only(both + head_only + base_only))
+                both = [n for n in both if n in chosen]
+                head_only = [n for n in head_only if n in chosen]
+                base_only = [n for n in base_only if n in chosen]
             order = both + head_only + base_only
             if not order:
                 raise MeasureError(
@@ -448,7 +461,7 @@ def run_ab(
         for k, side in sides.items():
             doc = ResultsDoc(started=started, finished=finished, status=RunStatus.COMPLETE,
                              results=tuple(results[k]))  # fmt: skip
-            runs[k] = build_run(ws, doc, tier=t.name if t else None, git=side.git, tags=("ab",))
+            runs[k] = build_run(ws, doc, tier=t.name if t else None, git=side.git, tags=tuple(tags))
         labels = f"base {b.label} vs head {h.label}"
     if store_runs:
         with ws.store() as store:

@@ -28,7 +28,14 @@ from perfgate.app.baseline import (
 )
 from perfgate.app.commands import command_suite, measure_commands
 from perfgate.app.compare import compare_specs, load_spec
-from perfgate.app.history import History, StoredSeries, history, list_runs, stored_series
+from perfgate.app.history import (
+    History,
+    StoredSeries,
+    benchmark_matches,
+    history,
+    list_runs,
+    stored_series,
+)
 from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
 from perfgate.app.shards import merge_files
 from perfgate.app.suite import build_run, gate_run, run_suite, run_suites, shard_durations
@@ -62,6 +69,7 @@ __all__ = [
     "SuiteContext",
     "SuiteKind",
     "Workspace",
+    "benchmark_matches",
     "build_run",
     "command_specs",
     "command_suite",

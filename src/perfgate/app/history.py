@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from perfgate.errors import ContextError, NotFoundError, UsageError
 from perfgate.model import Direction, RunInfo, Series, SeriesPoint
 from perfgate.store import RunStore
 
-__all__ = ["History", "StoredSeries", "history", "list_runs", "stored_series"]
+__all__ = ["History", "StoredSeries", "benchmark_matches", "history", "list_runs", "stored_series"]
 
 
 def list_runs(
@@ -63,12 +64,7 @@ def _match_benchmark(store: RunStore, ws: Workspace, asked: str, metric: str) ->
     """The one stored benchmark id (with ``metric`` results) that ``asked`` names: the id itself, else
     the only id matching it as a glob (``*``, ``?``, ``[``) or containing it."""
     known = sorted({b for b, m in store.benchmarks(project=ws.config.project) if m == metric})
-    if asked in known:
-        return asked
-    if any(c in asked for c in "*?["):
-        hits = [b for b in known if fnmatch.fnmatchcase(b, asked)]
-    else:
-        hits = [b for b in known if asked in b]
+    hits = benchmark_matches(asked, known)
     if len(hits) == 1:
         return hits[0]
     if hits:
@@ -78,6 +74,16 @@ def _match_benchmark(store: RunStore, ws: Workspace, asked: str, metric: str) ->
         )
     hint = f"; known: {', '.join(known[:_SHOWN])}{' ...' if len(known) > _SHOWN else ''}" if known else ""
     raise NotFoundError(f"no {metric} results stored for {asked!r}{hint}")
+
+
+def benchmark_matches(asked: str, known: Sequence[str]) -> list[str]:
+    """The ids of ``known`` that ``asked`` names: itself when it is one of them, else those matching it
+    as a glob (``*``, ``?``, ``[``), else those containing it (``perfgate history``, ``bisect``)."""
+    if asked in known:
+        return [asked]
+    if any(c in asked for c in "*?["):
+        return [b for b in known if fnmatch.fnmatchcase(b, asked)]
+    return [b for b in known if asked in b]
 
 
 def history(

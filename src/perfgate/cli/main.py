@@ -24,6 +24,7 @@ from typing import TextIO
 from perfgate import __version__
 from perfgate.cli import (
     ab,
+    bisect,
     ci,
     cmd,
     compare,
@@ -64,6 +65,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     init,
     detect,
     trend,
+    bisect,
     ci,
 )
 _MODULES = {m.NAME: m for m in COMMANDS}

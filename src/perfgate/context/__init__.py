@@ -8,6 +8,8 @@ callers and tests can pass their own.
 from perfgate.context.ci import ci_branch, ci_info
 from perfgate.context.git import (
     GIT_TIMEOUT,
+    commit_path,
+    commit_subject,
     commit_times,
     git_info,
     is_ancestor,
@@ -30,6 +32,8 @@ __all__ = [
     "Redactor",
     "ci_branch",
     "ci_info",
+    "commit_path",
+    "commit_subject",
     "commit_times",
     "default_testbed",
     "environment",

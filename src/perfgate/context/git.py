@@ -20,6 +20,8 @@ from perfgate.model import GitInfo
 
 __all__ = [
     "GIT_TIMEOUT",
+    "commit_path",
+    "commit_subject",
     "commit_times",
     "git_info",
     "is_ancestor",
@@ -258,6 +260,44 @@ def is_ancestor(path: Path, ancestor: str, descendant: str) -> bool:
     raise ContextError(
         f"git merge-base --is-ancestor {ancestor} {descendant} failed in {top}: {_first_line(cp.stderr)}"
     )
+
+
+def commit_path(path: Path, good: str, bad: str) -> list[tuple[str, str]]:
+    """The commits after ``good`` up to ``bad`` on bad's first-parent line, oldest first, each as
+    (full sha, subject): what ``perfgate bisect`` searches.
+
+    Only commits that descend from ``good`` count (``git rev-list --ancestry-path``), and of those
+    only bad's first parents: a merged branch's own commits are stepped over, its merge is one step.
+    Empty when ``good`` and ``bad`` are one commit; ContextError when ``good`` is not an ancestor of
+    ``bad`` (or a ref is unknown).
+    """
+    top = _require(path)
+    sha_g, sha_b = resolve_ref(top, good), resolve_ref(top, bad)
+    if not is_ancestor(top, sha_g, sha_b):
+        raise ContextError(f"good {good!r} ({sha_g[:8]}) is not an ancestor of bad {bad!r} ({sha_b[:8]})")
+    first = _run(top, ["rev-list", "--first-parent", "--format=%s", f"{sha_g}..{sha_b}"])
+    along = _run(top, ["rev-list", "--ancestry-path", f"{sha_g}..{sha_b}"])
+    for cp in (first, along):
+        if cp.returncode != 0:
+            raise ContextError(f"git rev-list {good}..{bad} failed in {top}: {_first_line(cp.stderr)}")
+    descendants = set(_text(along.stdout).split())
+    lines = _text(first.stdout).splitlines()
+    # --format prints "commit <sha>" then the subject line, for each commit
+    pairs = [
+        (lines[i].removeprefix("commit ").strip(), lines[i + 1] if i + 1 < len(lines) else "")
+        for i in range(0, len(lines), 2)
+    ]
+    return [(sha, subject) for sha, subject in reversed(pairs) if sha in descendants]
+
+
+def commit_subject(path: Path, ref: str) -> str:
+    """The first line of the message of the commit ``ref`` names."""
+    top = _require(path)
+    sha = resolve_ref(top, ref)
+    cp = _run(top, ["log", "-1", "--format=%s", sha])
+    if cp.returncode != 0:
+        raise ContextError(f"git log {ref} failed in {top}: {_first_line(cp.stderr)}")
+    return _text(cp.stdout).strip()
 
 
 def commit_times(path: Path, shas: Iterable[str]) -> dict[str, datetime]:
