@@ -50,16 +50,19 @@ __all__ = [
     "Baseline",
     "History",
     "Workspace",
+    "benchmark_series",
     "build_run",
     "command_specs",
     "command_suite",
     "compare_specs",
+    "compare_stored",
     "earlier_runs",
     "gate_run",
     "harness_specs",
     "history",
     "ingest_gate",
     "ingest_paths",
+    "judge_stored",
     "list_runs",
     "load_spec",
     "measure_commands",
@@ -67,6 +70,7 @@ __all__ = [
     "run_suite",
     "select_baseline",
     "selects_tests",
+    "stored_run",
     "with_history",
 ]
 
@@ -898,3 +902,50 @@ def history(
         scope = f" for {', '.join(where)}" if where else ""
         raise NotFoundError(f"no {metric} results of {name!r}{scope}{hint}")
     return History(name, benchmark, metric, branch, tier, testbed, tuple(defaults), tuple(points))
+
+
+def benchmark_series(
+    ws: Workspace, *, limit: int | None = None
+) -> dict[tuple[str, str], list[SeriesPoint]]:
+    """Every stored (benchmark, metric) of this project with its points of every branch, tier and
+    testbed, oldest first (``limit``: the newest points of each), read in one store session: what the
+    dashboard draws."""
+    _existing_store(ws)
+    project = ws.config.project
+    with ws.store(create=False, readonly=True) as store:
+        return {
+            (name, metric): store.series(name, metric, project=project, limit=limit)
+            for name, metric in store.benchmarks(project=project)
+        }
+
+
+def judge_stored(ws: Workspace, run_id: str) -> Outcome:
+    """A stored run judged against the baseline ``perfgate run`` would have chosen for it (the
+    dashboard's "active regressions" and a run's comparison), recomputed from the store."""
+    _existing_store(ws)
+    with ws.store(create=False, readonly=True) as store:
+        run = store.get_run(run_id)
+        baseline = with_history(store, ws, run, select_baseline(store, ws, run))
+    return gate_run(ws, run, baseline)
+
+
+def stored_run(ws: Workspace, run_id: str) -> Run:
+    """The stored run with this id or unique id prefix (never a file or a git ref: what a web page
+    asks for is looked up in the store only)."""
+    _existing_store(ws)
+    with ws.store(create=False, readonly=True) as store:
+        return store.get_run(run_id)
+
+
+def compare_stored(ws: Workspace, base_id: str, head_id: str) -> Outcome:
+    """Stored run ``head_id`` judged against stored run ``base_id`` (the dashboard's compare page);
+    runs of different tiers are not comparable, as in :func:`compare_specs`."""
+    a, b = stored_run(ws, base_id), stored_run(ws, head_id)
+    if a.id == b.id:
+        raise UsageError(f"both sides are the same run {a.id}")
+    if a.tier != b.tier and a.tier is not None and b.tier is not None:
+        raise UsageError(
+            f"run {a.id[:10]} is of tier {a.tier!r} and run {b.id[:10]} of tier {b.tier!r}: "
+            "runs of different tiers are not comparable"
+        )
+    return gate_run(ws, b, Baseline((a,), f"run {a.id[:10]}"))

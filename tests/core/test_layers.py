@@ -30,8 +30,10 @@ ALLOWED = {
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
     # document, so it stays off the store, the application and the other front ends
+    # the dashboard's pages read the store through the application only
+    "dashboard": {"model", "stats", "gate", "report", "app"},
     "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config"}
-    | {"argtypes", "invocation", "runner", "app", "ab"},
+    | {"argtypes", "invocation", "runner", "app", "ab", "dashboard"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
 }
