@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__, app
 from perfgate.argtypes import positive_int
-from perfgate.cli import runs
+from perfgate.cli import report, runs, serve
 from perfgate.cli.common import EXIT_ERROR, EXIT_OK, Invocation
 from perfgate.cli.common import Out as _Out
 from perfgate.cli.common import Parser as _Parser
@@ -56,7 +56,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The commands, one module each (see :mod:`perfgate.cli.common`): adding a command is a module and
 #: one line here.
-COMMANDS: tuple[ModuleType, ...] = (runs,)
+COMMANDS: tuple[ModuleType, ...] = (runs, report, serve)
 _MODULES = {m.NAME: m for m in COMMANDS}
 
 
