@@ -12,14 +12,17 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from builders import RunFactory, make_result
 from perfgate.dashboard.site import bench_key
+from perfgate.store import open_store
 
-from .conftest import COMMITS, READ, SMALL, XSS, Project
+from .conftest import COMMITS, READ, SMALL, XSS, Project, build_project
 
 # the points of READ's time series stored per (tier, testbed, branch): main 20, nightly 4, feature 2
 
@@ -185,12 +188,12 @@ def test_injection_shaped_name_is_text_on_its_page_and_its_runs(
     assert console_errors(browser) == []
 
 
-@pytest.fixture(scope="module")
-def served(project: Project) -> Iterator[str]:
-    """``perfgate serve`` on a free port of 127.0.0.1, as a user starts it."""
+@contextmanager
+def serving(root: Path) -> Iterator[str]:
+    """``perfgate serve --port 0`` in ``root``, as a user starts it; its URL."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "perfgate", "serve", "--port", "0"],
-        cwd=project.root,
+        cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -203,6 +206,28 @@ def served(project: Project) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def served(project: Project) -> Iterator[str]:
+    with serving(project.root) as url:
+        yield url
+
+
+def test_serve_shows_what_was_stored_after_it_started(tmp_path: Path) -> None:
+    other = build_project(tmp_path / "other")
+    with serving(other.root) as url:
+        assert b"test_new" not in request(url)[2]
+        store = open_store(str(other.db))
+        try:
+            store.add_run(
+                RunFactory()(
+                    project="demo", tier="fast", results=[make_result("bench/test_new.py::test_new")]
+                )
+            )
+        finally:
+            store.close()
+        assert b"bench/test_new.py::test_new" in request(url)[2]
 
 
 def request(url: str, method: str = "GET", host: str | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -9,7 +9,9 @@ read the dashboard through DNS rebinding.
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import threading
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -61,13 +63,44 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _store_version(ws: app.Workspace) -> tuple[int, ...]:
+    """What changes when a SQLite store is written: its files' sizes and mtimes; () for a URL."""
+    if "://" in ws.url:
+        return ()
+    out: list[int] = []
+    for suffix in ("", "-wal"):
+        try:
+            st = os.stat(ws.url + suffix)
+        except OSError:
+            out += [-1, -1]
+        else:
+            out += [st.st_size, st.st_mtime_ns]
+    return tuple(out)
+
+
 def make_app(ws: app.Workspace, *, loopback_only: bool = True) -> Starlette:
     """The dashboard as an ASGI application over ``ws``'s store."""
+
+    cache: dict[tuple[int, ...], Site] = {}
+    lock = threading.Lock()
+
+    def current_site() -> Site:
+        """The pages' data, read again only when the store changed since (a SQLite file's and its
+        write-ahead log's size and mtime; a server database is read on every request)."""
+        key = _store_version(ws)
+        with lock:
+            site = cache.get(key) if key else None
+            if site is None:
+                site = Site(ws, live=True)
+                cache.clear()
+                if key:
+                    cache[key] = site
+            return site
 
     def render(path: str, query: dict[str, str]) -> Page:
         if path.startswith("static/"):
             return Site.static_page(path.removeprefix("static/"))
-        return Site(ws, live=True).page(path, query)
+        return current_site().page(path, query)
 
     async def page(request: Request) -> Response:
         path = request.path_params.get("path", "")

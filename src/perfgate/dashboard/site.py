@@ -28,7 +28,7 @@ from typing import Any
 from perfgate import app
 from perfgate.errors import NotFoundError, PerfgateError, UsageError
 from perfgate.gate import Outcome
-from perfgate.model import Direction, Status, format_value
+from perfgate.model import Direction, Status
 from perfgate.report.formatting import (
     format_centre,
     format_change,
@@ -407,7 +407,7 @@ class Site:
                 key = (self._tier_of(p.run_id), p.testbed, p.branch or "")
                 g = groups.setdefault(
                     key,
-                    {"x": [], "y": [], "lo": [], "hi": [], "commit": [], "run": [], "href": [], "label": []},
+                    {"x": [], "y": [], "lo": [], "hi": [], "commit": [], "run": []},
                 )
                 s = p.summary
                 g["x"].append(_iso(p.time))
@@ -415,9 +415,7 @@ class Site:
                 g["lo"].append(_finite(s.ci_low) if s.ci_low is not None else s.median)
                 g["hi"].append(_finite(s.ci_high) if s.ci_high is not None else s.median)
                 g["commit"].append(short_commit(p.commit) if p.commit else "")
-                g["run"].append(p.run_id[:10])
-                g["href"].append(f"../run/{run_file(p.run_id)}.html")
-                g["label"].append(format_value(s.median, p.unit))
+                g["run"].append(run_file(p.run_id))  # the page links ../run/<this>.html
             series = [
                 {"tier": k[0], "testbed": k[1], "branch": k[2], **g, "change_points": change_points(g["y"])}
                 for k, g in sorted(groups.items())

@@ -56,15 +56,16 @@
         fill: "tonexty", fillcolor: rgba(color, 0.18), hoverinfo: "skip", showlegend: false,
         meta: meta, name: "high",
       });
+      const branch = plain(s.branch || "-");
       const custom = s.x.map(function (_x, k) {
-        return [plain(s.commit[k] || "-"), plain(s.branch || "-"), plain(s.run[k]), plain(s.label[k]), s.href[k]];
+        return [plain(s.commit[k] || "-"), branch, s.run[k].slice(0, 10), "", "../run/" + s.run[k] + ".html"];
       });
       traces.push({
         x: s.x, y: s.y, type: "scatter", mode: many ? "lines" : "lines+markers",
         line: { width: 1.5, color: color }, marker: { size: 6, color: color },
         name: groupName(s), meta: Object.assign({ median: true }, meta), customdata: custom,
         hovertemplate: "commit %{customdata[0]}<br>branch %{customdata[1]}<br>%{x|%Y-%m-%d %H:%M}" +
-          "<br>median %{customdata[3]}<br>run %{customdata[2]} (click to open)<extra></extra>",
+          "<br>median %{y:.4s}" + plain(metric.unit) + "<br>run %{customdata[2]} (click to open)<extra></extra>",
       });
       (s.change_points || []).forEach(function (k) {
         if (k >= 0 && k < s.x.length) {
@@ -190,6 +191,7 @@
   }
 
   function main() {
+    performance.mark("perfgate:start");
     const data = pageData();
     wireFilters();
     if (typeof Plotly === "undefined") return;
