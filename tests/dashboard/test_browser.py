@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from builders import RunFactory, make_result
+from builders import RunFactory, make_result, sha
 from perfgate.dashboard.site import bench_key
 from perfgate.store import open_store
 
@@ -277,4 +277,23 @@ def test_served_compare_page_judges_b_against_a(
     assert "not comparable" in browser.find_element(By.ID, "compare-error").text
     load(browser, served + f"bench/{bench_key(READ)}.html")
     assert chart_points(browser)[0][1] == ["fast · ci-linux · main", COMMITS, True]
+    assert console_errors(browser) == []
+
+
+def test_hover_shows_commit_branch_date_value_and_run(
+    browser: Any, static_url: str, project: Project
+) -> None:
+    load(browser, static_url + f"bench/{bench_key(SMALL)}.html")
+    text = browser.execute_script(
+        "const el = document.querySelector('.chart');"
+        "const i = el.data.findIndex(t => t.meta && t.meta.median && t.meta.branch === 'main');"
+        "Plotly.Fx.hover(el, [{curveNumber: i, pointNumber: el.data[i].x.length - 1}]);"
+        "return document.querySelector('.hoverlayer').textContent;"
+    )
+    newest = COMMITS - 1
+    assert f"commit {sha(newest)[:7]}" in text
+    assert "branch main" in text
+    assert "2024-05-02 06:00" in text  # the commit's time: an hour before the run started
+    assert "median 6" in text and "s" in text  # 30% over 500 µs: 6xx µs
+    assert f"run {project.main_ids[-1][:10]}" in text
     assert console_errors(browser) == []

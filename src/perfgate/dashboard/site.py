@@ -47,6 +47,7 @@ CSP = (
 _STATIC = ("dashboard.js", "dashboard.css")
 _PLOTLY = "plotly.min.js"
 _SPARK_POINTS = 60  # the newest points a sparkline on the overview draws
+_BAND_POINTS = 1000  # above this many points the interval band is drawn per run of points
 _MARKER = ".perfgate-dashboard"  # what says a directory is ours to replace
 _RUN_FILE = re.compile(r"[0-9A-Za-z_-]{1,80}")
 
@@ -106,10 +107,6 @@ class Page:
 
 def _iso(when: datetime) -> str:
     return when.isoformat()
-
-
-def _finite(x: float | None) -> float | None:
-    return x if x is not None and math.isfinite(x) else None
 
 
 def sparkline(values: Sequence[float], width: int = 120, height: int = 24) -> str:
@@ -411,13 +408,20 @@ class Site:
                 )
                 s = p.summary
                 g["x"].append(_iso(p.time))
-                g["y"].append(s.median)
-                g["lo"].append(_finite(s.ci_low) if s.ci_low is not None else s.median)
-                g["hi"].append(_finite(s.ci_high) if s.ci_high is not None else s.median)
+                g["y"].append(_short(s.median))
+                g["lo"].append(_short(s.ci_low if s.ci_low is not None else s.median))
+                g["hi"].append(_short(s.ci_high if s.ci_high is not None else s.median))
                 g["commit"].append(short_commit(p.commit) if p.commit else "")
                 g["run"].append(run_file(p.run_id))  # the page links ../run/<this>.html
             series = [
-                {"tier": k[0], "testbed": k[1], "branch": k[2], **g, "change_points": change_points(g["y"])}
+                {
+                    "tier": k[0],
+                    "testbed": k[1],
+                    "branch": k[2],
+                    **g,
+                    **_band(g["x"], g["lo"], g["hi"]),
+                    "change_points": change_points(g["y"]),
+                }
                 for k, g in sorted(groups.items())
             ]
             failed = [
@@ -443,6 +447,27 @@ class Site:
             filters=filters,
             data={"kind": "bench", "name": name, "metrics": metrics},
         )
+
+
+def _short(x: float) -> float:
+    """``x`` to 6 significant digits: what a chart can show, in a third of the characters."""
+    return float(f"{x:.6g}")
+
+
+def _band(x: list[str], lo: list[float], hi: list[float]) -> dict[str, list[Any]]:
+    """The interval band of a series: every point's bounds, or for a long series the widest bounds of
+    each run of consecutive points (at most :data:`_BAND_POINTS`), so the band stays cheap to draw
+    while the median line keeps every point."""
+    n = len(x)
+    if n <= _BAND_POINTS:
+        return {"bx": x, "lo": lo, "hi": hi}
+    k = -(-n // _BAND_POINTS)
+    starts = range(0, n, k)
+    return {
+        "bx": [x[i] for i in starts],
+        "lo": [min(lo[i : i + k]) for i in starts],
+        "hi": [max(hi[i : i + k]) for i in starts],
+    }
 
 
 def _filters(

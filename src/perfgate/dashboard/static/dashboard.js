@@ -48,11 +48,11 @@
       const meta = { tier: s.tier, testbed: s.testbed, branch: s.branch };
       const many = s.x.length > LINES_ONLY;
       traces.push({
-        x: s.x, y: s.lo, type: "scatter", mode: "lines", line: { width: 0, color: color },
+        x: s.bx, y: s.lo, type: "scatter", mode: "lines", line: { width: 0, color: color },
         hoverinfo: "skip", showlegend: false, meta: meta, name: "low",
       });
       traces.push({
-        x: s.x, y: s.hi, type: "scatter", mode: "lines", line: { width: 0, color: color },
+        x: s.bx, y: s.hi, type: "scatter", mode: "lines", line: { width: 0, color: color },
         fill: "tonexty", fillcolor: rgba(color, 0.18), hoverinfo: "skip", showlegend: false,
         meta: meta, name: "high",
       });
