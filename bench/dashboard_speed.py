@@ -118,7 +118,7 @@ def drawn_ms(driver, url: str) -> float:  # type: ignore[no-untyped-def]
         time.sleep(0.01)
     drawn = driver.execute_script("return performance.getEntriesByName('perfgate:drawn')[0].startTime")
     ready = driver.execute_script(
-        "return performance.getEntriesByType('navigation')[0].domContentLoadedEventStart"
+        "return performance.getEntriesByName('perfgate:start')[0].startTime"
     )
     READY.append(float(ready))
     return float(drawn)
