@@ -39,8 +39,10 @@ ALLOWED = {
     # perfgate init's detection and templates: reads the project, renders text, writes nothing itself
     # but the files it plans
     "scaffold": set(),
+    # the dashboard's pages read the store through the application only
+    "dashboard": {"model", "stats", "gate", "report", "app"},
     "cli": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "report", "context", "config"}
-    | {"argtypes", "invocation", "runner", "app", "ab", "ci", "sync", "scaffold"},
+    | {"argtypes", "invocation", "runner", "app", "ab", "ci", "sync", "scaffold", "dashboard"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
 }
@@ -63,6 +65,7 @@ APP = {
         "history",
         "commands",
         "shards",
+        "stored",
     },
     "workspace": set(),
     "baseline": {"workspace"},
@@ -73,6 +76,7 @@ APP = {
     "history": {"workspace"},
     "commands": {"workspace", "baseline", "suites", "suite", "compare"},
     "shards": {"workspace", "baseline", "suite", "ingest"},
+    "stored": {"workspace", "baseline", "suite"},
 }
 
 

@@ -38,6 +38,7 @@ from perfgate.app.history import (
 )
 from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
 from perfgate.app.shards import merge_files
+from perfgate.app.stored import benchmark_series, compare_stored, judge_stored, stored_run
 from perfgate.app.suite import build_run, gate_run, run_suite, run_suites, shard_durations
 from perfgate.app.suites import (
     KINDS,
@@ -70,16 +71,19 @@ __all__ = [
     "SuiteKind",
     "Workspace",
     "benchmark_matches",
+    "benchmark_series",
     "build_run",
     "command_specs",
     "command_suite",
     "compare_specs",
+    "compare_stored",
     "earlier_runs",
     "gate_run",
     "harness_specs",
     "history",
     "ingest_gate",
     "ingest_paths",
+    "judge_stored",
     "list_runs",
     "load_spec",
     "measure_commands",
@@ -93,6 +97,7 @@ __all__ = [
     "select_baseline",
     "selects_tests",
     "shard_durations",
+    "stored_run",
     "stored_series",
     "with_history",
 ]

@@ -34,8 +34,10 @@ from perfgate.cli import (
     ingest,
     init,
     merge,
+    report,
     run,
     runs,
+    serve,
     show,
     sync,
     trend,
@@ -66,6 +68,8 @@ COMMANDS: tuple[ModuleType, ...] = (
     detect,
     trend,
     bisect,
+    report,
+    serve,
     ci,
 )
 _MODULES = {m.NAME: m for m in COMMANDS}
