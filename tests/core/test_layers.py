@@ -40,7 +40,7 @@ ALLOWED = {
     # but the files it plans
     "scaffold": set(),
     # the dashboard's pages read the store through the application only
-    "dashboard": {"model", "stats", "gate", "report", "app"},
+    "dashboard": {"model", "stats", "detect", "gate", "report", "app"},
     "cli": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "report", "context", "config"}
     | {"argtypes", "invocation", "runner", "app", "ab", "ci", "sync", "scaffold", "dashboard"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)

@@ -102,8 +102,10 @@ def test_json_for_html_leaves_nothing_that_ends_a_script_element() -> None:
     assert text == '{"n":"\\u003c/script\\u003e\\u003c!--\\u0026\\u2028\\u2029"}'
 
 
-def test_change_points_hook_claims_none_until_detection_lands() -> None:
-    assert change_points([1.0] * 10 + [2.0] * 10) == []
+def test_change_points_are_perfgate_detects() -> None:
+    level = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0] * 2
+    assert change_points(level + [2 * v for v in level]) == [20]
+    assert change_points(level) == []
 
 
 def test_sparkline_spans_the_box() -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate import app
+from perfgate.detect import Point, detect
 from perfgate.errors import NotFoundError, PerfgateError, UsageError
 from perfgate.gate import Outcome
 from perfgate.model import Direction, Status
@@ -75,14 +76,13 @@ def json_for_html(data: Any) -> str:
     return text
 
 
-def change_points(values: Sequence[float]) -> list[int]:
-    """Indices of the points that start a new level in ``values`` (the dashboard marks them).
-
-    The hook for :mod:`perfgate.detect`: until it lands, no change point is claimed (an empty list,
-    never a guess). The page scripts draw whatever indices a series' ``change_points`` holds.
-    """
-    del values
-    return []
+def change_points(points: Sequence[Point | float]) -> list[int]:
+    """Indices of the points that start a new level (:func:`perfgate.detect.detect`, its defaults: the
+    same change points ``perfgate detect`` reports); the page scripts mark them. A point is a stored
+    result's :class:`~perfgate.detect.Point` (its median with the standard error its interval implies)
+    or a bare value."""
+    pts = [p if isinstance(p, Point) else Point(float(p)) for p in points]
+    return [c.index for c in detect(pts).change_points]
 
 
 def bench_key(name: str) -> str:
@@ -404,9 +404,10 @@ class Site:
                 key = (self._tier_of(p.run_id), p.testbed, p.branch or "")
                 g = groups.setdefault(
                     key,
-                    {"x": [], "y": [], "lo": [], "hi": [], "commit": [], "run": []},
+                    {"x": [], "y": [], "lo": [], "hi": [], "commit": [], "run": [], "_points": []},
                 )
                 s = p.summary
+                g["_points"].append(Point.from_summary(s))
                 g["x"].append(_iso(p.time))
                 g["y"].append(_short(s.median))
                 g["lo"].append(_short(s.ci_low if s.ci_low is not None else s.median))
@@ -418,9 +419,9 @@ class Site:
                     "tier": k[0],
                     "testbed": k[1],
                     "branch": k[2],
-                    **g,
+                    **{k: v for k, v in g.items() if k != "_points"},
                     **_band(g["x"], g["lo"], g["hi"]),
-                    "change_points": change_points(g["y"]),
+                    "change_points": change_points(g["_points"]),
                 }
                 for k, g in sorted(groups.items())
             ]
