@@ -111,3 +111,29 @@ def test_re_runs_of_one_commit_show_when_each_ran(project, capsys) -> None:
 
     code, out, err = _history(project, capsys, PARSE, "--format", "json")
     assert [p["started"][:16] for p in json.loads(out)] == ["2024-05-01T12:00", "2024-05-01T13:00"]
+
+
+NUMPY_PROBE = """
+import io, sys
+from pathlib import Path
+from perfgate.cli.main import main
+
+out = io.StringIO()
+code = main(["history", "parse_small"], cwd=Path(sys.argv[1]), environ={"NO_COLOR": "1"}, stdout=out)
+# a submodule is there only once the package really ran (perfgate may hold numpy as a lazy module)
+loaded = sorted({m.split(".")[0] for m in ("numpy._core", "numpy.core", "scipy._lib") if m in sys.modules})
+print(code, len(out.getvalue().splitlines()), ",".join(loaded) or "none")
+"""
+
+
+def test_history_does_not_load_numpy_or_scipy(project: GitProject) -> None:
+    """Reading a series needs no statistics: the statistics' numpy is loaded on first use, not when the
+    configuration imports the gate's policy (it was a third of a history's start-up)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", NUMPY_PROBE, str(project.root)], capture_output=True, text=True, check=True
+    )
+    code, lines, loaded = done.stdout.split()
+    assert (code, loaded) == ("0", "none") and int(lines) > 2

@@ -13,16 +13,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-from numpy.typing import NDArray
+from perfgate.stats.lazy import numpy
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+else:
+    np = numpy()
 
 # The standard normal, from the stdlib: importing scipy.stats costs seconds at start-up.
 _NORMAL = NormalDist()
 
 __all__ = ["Shift", "hodges_lehmann", "mann_whitney", "mann_whitney_one_sided", "u_null_cdf"]
 
-Values = Sequence[float] | NDArray[np.float64]
+Values: TypeAlias = "Sequence[float] | NDArray[np.float64]"
 
 # Exact null distributions are computed as Gaussian binomial coefficients in float64; above this many
 # arrangements the counts leave float range and the normal approximation is excellent anyway.
