@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from perfgate.errors import AmbiguousError, InputError, NotFoundError, SchemaError, StoreError
 from perfgate.model import Direction, Result, Run, RunStatus, run_from_dict, run_to_dict
@@ -130,7 +131,13 @@ def _benchmark_ids(conn: sa.Connection, names: Sequence[str]) -> dict[str, int]:
         lookup(batch)
     missing = [name for name in wanted if name not in ids]
     if missing:
-        _insert_rows(conn, benchmarks, ("name",), [(name,) for name in missing])
+        insert: sa.Insert = benchmarks.insert()
+        if conn.dialect.name == "postgresql":
+            # Another writer (many CI runners, one server) may add the same new name meanwhile: take
+            # its row instead of failing the run on the unique index. (SQLite has one writer at a time.)
+            insert = postgresql.insert(benchmarks).on_conflict_do_nothing(index_elements=["name"])
+        for batch in _batches(missing):
+            conn.execute(insert, [{"name": name} for name in batch])
         for batch in _batches(missing):
             lookup(batch)
     return ids
