@@ -534,7 +534,7 @@ class SqlStore:
                 .select_from(results.join(benchmarks, benchmarks.c.id == results.c.benchmark))
                 .where(results.c.run.in_(batch))
                 .order_by(results.c.run, results.c.position)
-            )
+            ).all()  # one fetchall, not a fetchone per row
             ids = {row.pk: row.id for row in rows}
             for pk, position, name, *values in result_rows:
                 try:
