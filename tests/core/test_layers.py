@@ -13,7 +13,7 @@ SRC = Path(perfgate.__file__).parent
 ALLOWED = {
     "model": set(),
     "stats": {"model"},
-    "detect": {"model"},
+    "detect": {"model", "stats"},  # (stats.lazy: numpy loaded on first use)
     "gate": {"model", "stats"},
     # (measure.harness runs another harness's command and reads its output with the adapter named)
     "measure": {"model", "stats", "adapters"},

@@ -118,8 +118,11 @@ def assert_only(db: Path, earlier: list[Run], huge: Run) -> None:
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         n_results = raw.execute("SELECT count(*) FROM results").fetchone()[0]
-        orphans = raw.execute("SELECT count(*) FROM results WHERE run_id = ?", (huge.id,)).fetchone()[0]
-    assert orphans == 0
+        orphans = raw.execute(
+            "SELECT count(*) FROM results WHERE run NOT IN (SELECT pk FROM runs)"
+        ).fetchone()[0]
+        huge_names = raw.execute("SELECT count(*) FROM benchmarks WHERE name LIKE 'huge%'").fetchone()[0]
+    assert orphans == 0 and huge_names == 0
     assert n_results == sum(len(r.results) for r in earlier)
     with open_store(db, create=False) as store:
         assert [i.id for i in store.list_runs(newest_first=False)] == [r.id for r in earlier]

@@ -130,3 +130,29 @@ def test_a_token_quoted_by_a_failed_benchmark_is_redacted(project, make_run: Run
         assert code == 0, capsys.readouterr().err
         assert token not in out.getvalue()
         assert "401 for [redacted $GITHUB_TOKEN]" in out.getvalue()
+
+
+NUMPY_PROBE = """
+import io, sys
+from pathlib import Path
+from perfgate.cli.main import main
+
+out = io.StringIO()
+code = main(["history", "parse_small"], cwd=Path(sys.argv[1]), environ={"NO_COLOR": "1"}, stdout=out)
+# a submodule is there only once the package really ran (perfgate may hold numpy as a lazy module)
+loaded = sorted({m.split(".")[0] for m in ("numpy._core", "numpy.core", "scipy._lib") if m in sys.modules})
+print(code, len(out.getvalue().splitlines()), ",".join(loaded) or "none")
+"""
+
+
+def test_history_does_not_load_numpy_or_scipy(project: GitProject) -> None:
+    """Reading a series needs no statistics: the statistics' numpy is loaded on first use, not when the
+    configuration imports the gate's policy (it was a third of a history's start-up)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", NUMPY_PROBE, str(project.root)], capture_output=True, text=True, check=True
+    )
+    code, lines, loaded = done.stdout.split()
+    assert (code, loaded) == ("0", "none") and int(lines) > 2

@@ -39,10 +39,12 @@ def test_tables_compile_for_postgresql() -> None:
     )
     assert "started TIMESTAMP WITH TIME ZONE NOT NULL" in ddl
     assert "document TEXT NOT NULL" in ddl
-    assert "REFERENCES runs (id) ON DELETE CASCADE" in ddl
+    assert "REFERENCES runs (pk) ON DELETE CASCADE" in ddl
+    assert "REFERENCES benchmarks (id)" in ddl
     for t in tables.metadata.sorted_tables:
         for index in t.indexes:
-            assert str(sa.schema.CreateIndex(index).compile(dialect=dialect)).startswith("CREATE INDEX")
+            kind = "CREATE UNIQUE INDEX" if index.unique else "CREATE INDEX"
+            assert str(sa.schema.CreateIndex(index).compile(dialect=dialect)).startswith(kind)
 
 
 def test_prefix_match_is_plain_like_on_both_dialects() -> None:

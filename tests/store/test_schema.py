@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import struct
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from perfgate.errors import SchemaError, StoreError
-from perfgate.model import run_to_dict
+from perfgate.model import Run, run_to_dict
 from perfgate.store import LATEST_VERSION, MIGRATIONS, Migration, open_store
 from perfgate.store.engine import make_engine
 from perfgate.store.migrations import migrate
 from perfgate.store.tables import metadata
 
-from .conftest import RunFactory, rich_run
+from .conftest import T0, RunFactory, make_result, rich_run
 
 
 def versions(path: Path) -> list[int]:
@@ -78,7 +81,7 @@ def test_upgrade_from_version_1_keeps_the_data(tmp_path: Path, make_run: RunFact
         store.add_run(run)
     with sqlite3.connect(path) as raw:
         index_names = {n for (n,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert "ix_results_benchmark_metric" in index_names
+    assert "ix_results_series" in index_names
     with open_store(path) as store:
         assert store.get_run(run.id) == run
 
@@ -238,51 +241,165 @@ def store_path_settings(db_path: Path) -> dict[str, object]:
         }
 
 
-def test_a_result_keeps_its_summary_and_samples_once(db_path: Path) -> None:
+def test_a_result_row_keeps_each_field_once(db_path: Path) -> None:
+    """Schema 4: the benchmark's name once per store, the run by its integer key, the summary as
+    numbers, the samples packed, and a document only for what no column holds."""
     run = rich_run()
     with open_store(db_path) as store:
         store.add_run(run)
+        store.add_run(replace(run, id="01HXRICH000000000000000002"))
+    names = {r.benchmark.name for r in run.results}
     with sqlite3.connect(db_path) as raw:
-        rows = raw.execute("SELECT document, summary FROM results WHERE summary IS NOT NULL").fetchall()
-        packed = raw.execute("SELECT samples FROM results ORDER BY position").fetchall()
-    assert [len(b) // 8 for (b,) in packed] == [len(r.samples) for r in run.results]
-    assert len(rows) == len([r for r in run.results if r.summary is not None])
-    assert all(not {"summary", "samples", "metric"} & set(json.loads(document)) for document, _ in rows)
-    assert all(isinstance(json.loads(summary), list) for _, summary in rows)
+        assert (
+            raw.execute("SELECT count(*), count(DISTINCT name) FROM benchmarks").fetchone()
+            == (len(names),) * 2
+        )
+        rows = raw.execute(
+            "SELECT typeof(run), typeof(benchmark), summary, samples, document FROM results ORDER BY run, position"
+        ).fetchall()
+    assert len(rows) == 2 * len(run.results)
+    assert {(kind_run, kind_bench) for kind_run, kind_bench, *_ in rows} == {("integer", "integer")}
+    first = rows[: len(run.results)]
+    for result, (_, _, summary, packed, document) in zip(run.results, first, strict=True):
+        assert (summary is None) == (result.summary is None)
+        if result.summary is not None:
+            assert len(summary) == 96 and struct.unpack_from("<8xd", summary, 8) == (result.summary.median,)
+        assert len(packed) == 8 * len(result.samples)
+        stored = json.loads(document) if document is not None else {}
+        assert set(stored) <= {"group", "params", "extra"}
+        assert ("extra" in stored) == bool(result.extra)
     with open_store(db_path) as store:
         assert store.get_run(run.id) == run
 
 
-def test_rows_written_before_schema_3_still_load(tmp_path: Path) -> None:
-    """Rows of schema 2 hold the whole result in the document (summary and samples too); an upgraded
-    store reads them as they are."""
-    path = tmp_path / "v2.db"
+V3_RESULT_KEYS = ("metric", "unit", "direction", "error")
+
+
+def write_schema_3(path: Path, runs: list[Run], *, as_schema_2: tuple[str, ...] = ()) -> None:
+    """A store as perfgate wrote it at schema 3: the old steps' DDL, and rows encoded the way schema 3
+    code did (a result's document without summary, samples and the columns' keys; the summary as a
+    JSON array). The runs named in ``as_schema_2`` get rows as schema 2 wrote them (the whole result
+    in the document, the summary object in its column, no samples column value)."""
     engine = make_engine(sa.URL.create("sqlite+pysqlite", database=str(path)))
     try:
-        assert migrate(engine, str(path), MIGRATIONS[:2]) == 2
+        assert migrate(engine, str(path), MIGRATIONS[:3]) == 3
+        md = sa.MetaData()
+        with engine.begin() as conn:
+            runs_t = sa.Table("runs", md, autoload_with=conn)
+            results_t = sa.Table("results", md, autoload_with=conn)
+            for run in runs:
+                doc = run_to_dict(run)
+                result_docs = doc["run"]["results"]
+                doc["run"]["results"] = []
+                git, ci = run.git, run.ci
+
+                def naive(t: datetime | None) -> datetime | None:
+                    return t.astimezone(UTC).replace(tzinfo=None) if t is not None else None
+
+                conn.execute(
+                    runs_t.insert().values(
+                        id=run.id, project=run.project, started=naive(run.started),
+                        finished=naive(run.finished), source=run.source, status=run.status.value,
+                        tier=run.tier, branch=git.branch if git else None,
+                        commit_sha=git.commit if git else None,
+                        commit_time=naive(git.commit_time) if git else None,
+                        dirty=git.dirty if git else None, testbed=run.environment.testbed,
+                        fingerprint=run.environment.fingerprint,
+                        ci_provider=ci.provider if ci else None, pr_number=ci.pr_number if ci else None,
+                        n_results=len(run.results), n_failed=len(run.failed_results),
+                        document=json.dumps(doc),
+                    )
+                )  # fmt: skip
+                for position, (r, rd) in enumerate(zip(run.results, result_docs, strict=True)):
+                    summary = rd.pop("summary")
+                    row = {
+                        "run_id": run.id, "position": position, "benchmark": r.benchmark.name,
+                        "metric": r.metric, "unit": r.unit, "direction": r.direction.value, "error": r.error,
+                        "median": summary["median"] if summary else None,
+                    }  # fmt: skip
+                    if run.id in as_schema_2:
+                        rd["summary"] = summary
+                        row.update(summary=json.dumps(summary) if summary else None, document=json.dumps(rd))
+                    else:
+                        samples = rd.pop("samples")
+                        for key in V3_RESULT_KEYS:
+                            del rd[key]
+                        del rd["benchmark"]["name"]
+                        row.update(
+                            summary=json.dumps(list(summary.values())) if summary else None,
+                            document=json.dumps(rd),
+                            samples=struct.pack(f"<{len(samples)}d", *samples),
+                        )
+                    conn.execute(results_t.insert().values(row))
     finally:
         engine.dispose()
-    run = rich_run()
+
+
+def test_a_schema_3_store_upgrades_in_place_keeping_every_run(tmp_path: Path, make_run: RunFactory) -> None:
+    path = tmp_path / "v3.db"
+    shared = [make_result(f"bench_{i}", samples=(1e-3 * (i + 1), 1.1e-3 * (i + 1))) for i in range(3)]
+    runs = [
+        rich_run(),
+        make_run(results=shared, commit_time=T0),
+        make_run(results=[*shared, make_result("crashed", error="boom")], commit_time=T0),
+        make_run(results=[]),
+    ]
+    write_schema_3(path, runs, as_schema_2=(runs[2].id,))
+    assert versions(path) == [3]
+    open_store(path, create=False, readonly=True).close()  # a reading command upgrades it first
+    assert versions(path) == [LATEST_VERSION]
     with open_store(path) as store:
-        store.add_run(run)
-    # rewrite every result row the way schema 2 wrote it: the model's whole JSON in the document
+        assert [store.get_run(run.id) for run in runs] == runs  # ids as users see them are unchanged
+        assert sorted(i.id for i in store.list_runs()) == sorted(run.id for run in runs)
+        series = store.series("bench_1", project="demo")
+        assert [p.run_id for p in series] == [runs[1].id, runs[2].id]
+        assert [p.summary for p in series] == [runs[1].results[1].summary, runs[2].results[1].summary]
+        assert ("crashed", "time") in store.benchmarks()
+        new = make_run(results=shared)
+        store.add_run(new)
+        assert store.get_run(new.id) == new
     with sqlite3.connect(path) as raw:
-        for position, doc in enumerate(run_to_dict(run)["run"]["results"]):
-            raw.execute(
-                "UPDATE results SET document = ?, summary = NULL, samples = NULL WHERE position = ?",
-                (json.dumps(doc), position),
-            )
-    with open_store(path) as store:
-        assert store.get_run(run.id) == run
+        tables = {n for (n,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert tables == set(metadata.tables)  # no leftover of the copy
+        assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert raw.execute("SELECT count(*) FROM benchmarks WHERE name = 'bench_1'").fetchone() == (1,)
+
+
+def test_an_upgrade_that_meets_a_damaged_row_changes_nothing(tmp_path: Path, make_run: RunFactory) -> None:
+    path = tmp_path / "v3.db"
+    runs = [make_run(), make_run()]
+    write_schema_3(path, runs)
+    with sqlite3.connect(path) as raw:
+        # min above max: the model refuses it; the upgrade must neither drop nor keep it half-way
+        raw.execute(
+            "UPDATE results SET summary = '[7, 1, 1, 2, 1, 0, null, null, null, null, null, 0]' "
+            "WHERE run_id = ? AND position = 0",
+            (runs[1].id,),
+        )
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as info:
+        open_store(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: cannot upgrade to schema 4: run {runs[1].id}")
+    assert "min" in message and "\n" not in message
+    assert versions(path) == [3]
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT count(*) FROM results").fetchone() == (sum(len(r.results) for r in runs),)
+        tables = {n for (n,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"schema_version", "runs", "results"}
+    assert len(path.read_bytes()) == len(before)
+
+
+MIN_ABOVE_MAX = struct.pack("<q10dq", 7, 1.0, 1.0, 2.0, 1.0, 0.0, *[float("nan")] * 5, 0)
 
 
 @pytest.mark.parametrize(
     "stored",
     [
-        '[7, "1", 1, 1, 1, 0, null, null, null, null, null, 0]',  # a string for a number
-        "[7.5, 1, 1, 1, 1, 0, null, null, null, null, null, 0]",  # a fractional count
-        "[7, 1, 1, 1, 1, 0, null, null, null, null, null, 0, 9]",  # a value too many
-        "[7, 1, 1, 2, 1, 0, null, null, null, null, null, 0]",  # min above max
+        "'1.0 2.0'",  # text, not packed numbers
+        "x'0000'",  # too short
+        f"x'{MIN_ABOVE_MAX.hex()}'",  # min above max
     ],
 )
 def test_a_damaged_summary_is_a_store_error_naming_the_run(db_path: Path, stored: str) -> None:
@@ -290,6 +407,9 @@ def test_a_damaged_summary_is_a_store_error_naming_the_run(db_path: Path, stored
     with open_store(db_path) as store:
         store.add_run(run)
     with sqlite3.connect(db_path) as raw:
-        raw.execute("UPDATE results SET summary = ? WHERE position = 0", (stored,))
-    with open_store(db_path) as store, pytest.raises(StoreError, match=f"run {run.id}.*damaged"):
-        store.series(run.results[0].benchmark.name, run.results[0].metric)
+        raw.execute(f"UPDATE results SET summary = {stored} WHERE position = 0")
+    with open_store(db_path) as store:
+        with pytest.raises(StoreError, match=f"run {run.id}.*damaged"):
+            store.series(run.results[0].benchmark.name, run.results[0].metric)
+        with pytest.raises(StoreError, match=f"run {run.id}.*damaged"):
+            store.get_run(run.id)

@@ -32,16 +32,20 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from perfgate.model import Summary
+from perfgate.stats.lazy import numpy
+
+if TYPE_CHECKING:  # numpy is loaded on first use: commands that only list what is stored skip it
+    import numpy as np
+    import numpy.typing as npt
+
+    Array = npt.NDArray[np.floating[Any]]
+else:
+    np = numpy()
 
 __all__ = ["ChangePoint", "DetectSettings", "Detection", "Point", "detect", "extend"]
-
-Array = npt.NDArray[np.floating[Any]]
 
 _MEDIAN_CHI2_1 = 0.454936423119572  # the median of a chi-square with one degree of freedom
 _HALF_WIDTH = 3  # the outlier guard's centred median looks 3 points either side

@@ -17,10 +17,15 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from perfgate.detect.changepoints import Point
+from perfgate.stats.lazy import numpy
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = numpy()  # loaded on first use
 
 __all__ = ["BARS", "Trend", "cell_of", "sparkline", "trend"]
 

@@ -36,12 +36,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from perfgate.model import BenchmarkId, Direction, Result, Status, Summary, Verdict
 from perfgate.stats.geomean import GeomeanChange, geomean_change
 from perfgate.stats.history import RunSpread
+from perfgate.stats.lazy import numpy
 from perfgate.stats.machine import MachineShift, detect_machine_shift
 from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note
@@ -50,6 +50,11 @@ from perfgate.stats.ranktest import hodges_lehmann, mann_whitney_one_sided
 from perfgate.stats.runlevel import RunLevel, log_spread, pool_spreads, prediction_test, run_level_test
 from perfgate.stats.severity import SeverityRule, severity_of
 from perfgate.stats.summary import summarize
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = numpy()
 
 __all__ = [
     "DETERMINISTIC",

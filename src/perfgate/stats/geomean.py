@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from perfgate.model import Direction, Status, Verdict
+from perfgate.stats.student import t_ppf
 
 __all__ = ["GeomeanChange", "geomean_change"]
 
@@ -64,12 +64,5 @@ def geomean_change(verdicts: Iterable[Verdict], confidence: float = 0.95) -> Geo
         a, b = sorted((_adverse_log(lo_c, only.direction), _adverse_log(hi_c, only.direction)))
         return GeomeanChange(math.exp(mean), math.exp(a), math.exp(b), 1, confidence)
     sd = math.sqrt(math.fsum((x - mean) ** 2 for x in logs) / (k - 1))
-    half = float(_t().ppf(0.5 + confidence / 2.0, k - 1)) * sd / math.sqrt(k)
+    half = t_ppf(0.5 + confidence / 2.0, k - 1) * sd / math.sqrt(k)
     return GeomeanChange(math.exp(mean), math.exp(mean - half), math.exp(mean + half), k, confidence)
-
-
-def _t() -> Any:
-    """Student's t distribution, imported on first use (scipy.stats takes seconds to import)."""
-    from scipy import stats as sps  # type: ignore[import-untyped]  # scipy ships no stubs
-
-    return sps.t

@@ -23,9 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
+from typing import TYPE_CHECKING, TypeAlias
 
-import numpy as np
-from numpy.typing import NDArray
+from perfgate.stats.lazy import numpy
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+else:
+    np = numpy()
 
 __all__ = ["PairedChange", "block_log_ratios", "paired_change", "signed_rank"]
 
@@ -34,7 +40,7 @@ _NORMAL = NormalDist()
 # normal approximation is excellent.
 _EXACT_MAX_N = 400
 
-Values = Sequence[float] | NDArray[np.float64]
+Values: TypeAlias = "Sequence[float] | NDArray[np.float64]"
 
 
 def block_log_ratios(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from perfgate.stats.student import t_cdf, t_ppf, t_sf
 
 __all__ = ["RunLevel", "log_spread", "pool_spreads", "prediction_test", "run_level_test"]
 
@@ -112,14 +113,7 @@ def _predict(mean: float, k: int, current: float, spread: float, df: int, confid
         # Identical baseline medians: any difference at all is outside the (degenerate) interval.
         up, down = (0.0 if shift > 0 else 1.0), (0.0 if shift < 0 else 1.0)
         return RunLevel(shift, shift, shift, min(1.0, 2 * min(up, down)), k, 0.0, up, down)
-    half = float(_t().ppf(0.5 + confidence / 2.0, df)) * se
-    up = float(_t().sf(shift / se, df))
-    down = float(_t().cdf(shift / se, df))
+    half = t_ppf(0.5 + confidence / 2.0, df) * se
+    up = t_sf(shift / se, df)
+    down = t_cdf(shift / se, df)
     return RunLevel(shift, shift - half, shift + half, min(1.0, 2.0 * min(up, down)), k, spread, up, down)
-
-
-def _t() -> Any:
-    """Student's t distribution, imported on first use (scipy.stats takes seconds to import)."""
-    from scipy import stats as sps  # type: ignore[import-untyped]  # scipy ships no stubs
-
-    return sps.t

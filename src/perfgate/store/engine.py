@@ -78,6 +78,10 @@ def make_engine(
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             if not memory and not readonly:
                 cursor.execute("PRAGMA journal_mode = WAL")
+                # With WAL, NORMAL syncs at checkpoints, not at every commit: a commit is still atomic
+                # and survives a crash of the process (never half a run); only the newest commits
+                # can be lost if the machine loses power.
+                cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()

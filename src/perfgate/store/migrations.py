@@ -14,14 +14,18 @@ both create it.
 
 from __future__ import annotations
 
+import json
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
-from perfgate.errors import SchemaError, StoreError
-from perfgate.model import utcnow
+from perfgate.errors import InputError, SchemaError, StoreError
+from perfgate.model import results_from_dict, utcnow
 from perfgate.store.engine import read_transaction, write_transaction
+from perfgate.store.rows import result_values
 from perfgate.store.tables import SCHEMA_VERSION_TABLE, UTCDateTime, schema_version
 
 __all__ = ["LATEST_VERSION", "MIGRATIONS", "Migration", "check_version", "database_version", "migrate"]
@@ -99,10 +103,178 @@ def _v3_compact_results(conn: sa.Connection) -> None:
     conn.exec_driver_sql(f"ALTER TABLE results ADD COLUMN samples {blob}")
 
 
+_V3_SUMMARY_FIELDS = (
+    "n", "mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high", "ci_level", "outliers",
+)  # fmt: skip
+
+
+def _v4_tables(md: sa.MetaData, runs_name: str, results_name: str) -> tuple[sa.Table, sa.Table, sa.Table]:
+    """The tables of schema 4 (benchmarks, runs, results), the last two under the given names."""
+    benchmarks = sa.Table(
+        "benchmarks",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.Text, nullable=False),
+    )
+    runs = sa.Table(
+        runs_name,
+        md,
+        sa.Column("pk", sa.Integer, primary_key=True),
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("project", sa.Text, nullable=False),
+        sa.Column("started", UTCDateTime, nullable=False),
+        sa.Column("finished", UTCDateTime, nullable=True),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("tier", sa.Text, nullable=True),
+        sa.Column("branch", sa.Text, nullable=True),
+        sa.Column("commit_sha", sa.String(64), nullable=True),
+        sa.Column("commit_time", UTCDateTime, nullable=True),
+        sa.Column("dirty", sa.Boolean, nullable=True),
+        sa.Column("testbed", sa.Text, nullable=False),
+        sa.Column("fingerprint", sa.Text, nullable=False),
+        sa.Column("ci_provider", sa.Text, nullable=True),
+        sa.Column("pr_number", sa.Integer, nullable=True),
+        sa.Column("n_results", sa.Integer, nullable=False),
+        sa.Column("n_failed", sa.Integer, nullable=False),
+        sa.Column("document", sa.Text, nullable=False),
+    )
+    results = sa.Table(
+        results_name,
+        md,
+        sa.Column("run", sa.Integer, sa.ForeignKey(f"{runs_name}.pk", ondelete="CASCADE"), primary_key=True),
+        sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("benchmark", sa.Integer, sa.ForeignKey("benchmarks.id"), nullable=False),
+        sa.Column("metric", sa.Text, nullable=False),
+        sa.Column("unit", sa.Text, nullable=False),
+        sa.Column("direction", sa.String(8), nullable=False),
+        sa.Column("error", sa.Text, nullable=True),
+        sa.Column("summary", sa.LargeBinary, nullable=True),
+        sa.Column("rounds", sa.Integer, nullable=True),
+        sa.Column("iterations", sa.Integer, nullable=True),
+        sa.Column("warmup", sa.Integer, nullable=True),
+        sa.Column("samples", sa.LargeBinary, nullable=False),
+        sa.Column("document", sa.Text, nullable=True),
+    )
+    return benchmarks, runs, results
+
+
+def _v3_result_doc(row: sa.Row[Any]) -> Any:
+    """A result row of schema 2 or 3 as the model's JSON object (what the reader of schema 3 did)."""
+    doc = json.loads(row.document)
+    if not isinstance(doc, dict):
+        raise ValueError("result document is not a JSON object")
+    if "summary" not in doc:  # schema 3: the summary (an array, or an object) and samples in columns
+        stored = json.loads(row.summary) if row.summary is not None else None
+        if isinstance(stored, list):
+            if len(stored) != len(_V3_SUMMARY_FIELDS):
+                raise ValueError(f"summary of {len(stored)} values, expected {len(_V3_SUMMARY_FIELDS)}")
+            stored = dict(zip(_V3_SUMMARY_FIELDS, stored, strict=True))
+        doc["summary"] = stored
+    if "samples" not in doc:
+        packed = row.samples if row.samples is not None else b""
+        if len(packed) % 8:
+            raise ValueError(f"samples column of {len(packed)} bytes is not a whole number of doubles")
+        doc["samples"] = list(struct.unpack(f"<{len(packed) // 8}d", packed))
+    if "metric" not in doc:
+        doc.update(metric=row.metric, unit=row.unit, direction=row.direction, error=row.error)
+    benchmark = doc.get("benchmark")
+    if isinstance(benchmark, dict) and "name" not in benchmark:
+        benchmark["name"] = row.benchmark
+    return doc
+
+
+def _v4_compact_keys(conn: sa.Connection) -> None:
+    """Schema 4: runs get an integer key that result rows refer to (the run id stays as it is), a
+    benchmark's name is kept once in ``benchmarks``, a result's summary and samples are packed binary
+    numbers, rounds/iterations/warmup are columns, and its JSON keeps only group, params and extra
+    (NULL when empty); one index serves a series. The old tables are copied into new ones, every
+    result read back through the model's strict reader first: a damaged row stops the upgrade (and
+    leaves the store as it was) instead of being dropped."""
+    md = sa.MetaData()
+    old_runs = sa.Table("runs", md, autoload_with=conn)
+    old_results = sa.Table("results", md, autoload_with=conn)
+    benchmarks, runs, results = _v4_tables(md, "runs_v4", "results_v4")
+    for table in (benchmarks, runs, results):
+        table.create(conn)
+    copied = [c.name for c in runs.columns if c.name != "pk"]
+    conn.execute(
+        runs.insert().from_select(
+            copied,
+            sa.select(*(old_runs.c[name] for name in copied)).order_by(old_runs.c.started, old_runs.c.id),
+        )
+    )
+    conn.execute(
+        benchmarks.insert().from_select(
+            ["name"], sa.select(old_results.c.benchmark).distinct().order_by(old_results.c.benchmark)
+        )
+    )
+    ids = dict(conn.execute(sa.select(benchmarks.c.name, benchmarks.c.id)).all())
+    insert = results.insert()
+    for pk, run_id in conn.execute(sa.select(runs.c.pk, runs.c.id).order_by(runs.c.pk)).all():
+        rows = conn.execute(
+            sa.select(old_results).where(old_results.c.run_id == run_id).order_by(old_results.c.position)
+        ).all()
+        if not rows:
+            continue
+        try:
+            docs = [_v3_result_doc(row) for row in rows]
+            parsed = results_from_dict(
+                {
+                    "perfgate_schema": 1,
+                    "kind": "results",
+                    "started": "1970-01-01T00:00:00+00:00",
+                    "finished": None,
+                    "status": "complete",
+                    "results": docs,
+                },
+                f"run {run_id}: damaged result",
+            ).results
+            values = [result_values(r) for r in parsed]
+        except (ValueError, TypeError, struct.error) as exc:
+            raise StoreError(f"run {run_id}: damaged result row: {exc}") from exc
+        except InputError as exc:
+            raise StoreError(str(exc)) from exc
+        conn.execute(
+            insert,
+            [
+                {
+                    "run": pk,
+                    "position": row.position,
+                    "benchmark": ids[row.benchmark],
+                    **dict(zip(_V4_VALUE_COLUMNS, value, strict=True)),
+                }
+                for row, value in zip(rows, values, strict=True)
+            ],
+        )
+    old_results.drop(conn)
+    old_runs.drop(conn)
+    conn.exec_driver_sql("ALTER TABLE runs_v4 RENAME TO runs")
+    conn.exec_driver_sql("ALTER TABLE results_v4 RENAME TO results")
+    md = sa.MetaData()
+    benchmarks, runs, results = _v4_tables(md, "runs", "results")
+    for index in (
+        sa.Index("ux_benchmarks_name", benchmarks.c.name, unique=True),
+        sa.Index("ux_runs_id", runs.c.id, unique=True),
+        sa.Index("ix_runs_project_started", runs.c.project, runs.c.started),
+        sa.Index("ix_runs_branch_testbed", runs.c.branch, runs.c.testbed),
+        sa.Index("ix_runs_commit_sha", runs.c.commit_sha),
+        sa.Index("ix_results_series", results.c.benchmark, results.c.metric, results.c.run),
+    ):
+        index.create(conn)
+
+
+_V4_VALUE_COLUMNS = (
+    "metric", "unit", "direction", "error", "summary", "rounds", "iterations", "warmup", "samples",
+    "document",
+)  # fmt: skip
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and results tables", _v1_runs_and_results),
     Migration(2, "indexes for listing runs, commit lookup and series", _v2_query_indexes),
     Migration(3, "results keep the summary and the samples once, the samples as binary", _v3_compact_results),
+    Migration(4, "integer run keys, benchmark names kept once, summaries as numbers", _v4_compact_keys),
 )
 
 #: The schema version this perfgate writes and reads.
@@ -170,7 +342,10 @@ def migrate(engine: sa.Engine, where: str, steps: Sequence[Migration] = MIGRATIO
             conn.execute(schema_version.insert().values(version=0, description="empty", applied_at=utcnow()))
             version = 0
         for step in steps[version:]:
-            step.apply(conn)
+            try:
+                step.apply(conn)
+            except StoreError as exc:  # a row the step cannot carry over: nothing is changed
+                raise StoreError(f"{where}: cannot upgrade to schema {step.version}: {exc}") from exc
         if steps[version:]:
             conn.execute(
                 schema_version.update().values(

@@ -1,10 +1,12 @@
-"""The SQL store: SQLite by default (a file path), any SQLAlchemy URL later (``postgresql://...``).
+"""The SQL store: SQLite by default (a file path), any SQLAlchemy URL otherwise (``postgresql://...``).
 
 Queries use SQLAlchemy Core expressions only, nothing dialect-specific, so the same code serves
 PostgreSQL; SQLite's quirks are confined to :mod:`perfgate.store.engine`. Each run is written in one
-transaction: its row (with the run's JSON document, minus results) and one row per result (with the
-result's JSON document). Reading puts the documents back together and parses them with the model's
-own strict reader, which is why ``get_run(run.id) == run`` and why nothing the model knows is dropped.
+transaction: its row (with the run's JSON document, minus results), the names of benchmarks not seen
+before, and one row per result (:mod:`perfgate.store.rows`), inserted with the driver's
+``executemany``. Reading parses the run's document with the model's own strict reader and builds each
+Result from its row's columns (the model's values validate when built), which is why
+``get_run(run.id) == run`` and why nothing the model knows is dropped.
 """
 
 from __future__ import annotations
@@ -14,28 +16,31 @@ import struct
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from perfgate.errors import AmbiguousError, InputError, NotFoundError, SchemaError, StoreError
 from perfgate.model import (
     Direction,
+    Result,
     Run,
     RunInfo,
     RunStatus,
     Series,
     SeriesPoint,
-    Summary,
     run_from_dict,
     run_to_dict,
-    summary_from_dict,
 )
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
 from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
-from perfgate.store.tables import results, runs
+from perfgate.store.rows import VALUE_COLUMNS, dumps, result_from_values, result_values, unpack_summary
+from perfgate.store.tables import benchmarks, results, runs
 from perfgate.urls import is_url
 
 __all__ = ["SqlStore", "Store", "open_store"]
@@ -53,63 +58,6 @@ _AMBIGUOUS_SHOWN = 5
 def _batches(items: Sequence[T], size: int = _BATCH) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-
-
-# Keys of a result's JSON that schema 3 leaves to the row's columns.
-_COLUMN_KEYS = ("metric", "unit", "direction", "error")
-# A summary's fields in the order schema 3 stores them, as a JSON array (the names took 40% of it).
-_SUMMARY_FIELDS = (
-    "n", "mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high", "ci_level", "outliers",
-)  # fmt: skip
-
-
-_OPTIONAL_FIELDS = frozenset({"q1", "q3", "ci_low", "ci_high", "ci_level"})
-
-
-def _summary_row(summary: dict[str, Any]) -> list[Any] | dict[str, Any]:
-    """A summary as stored: the array of its values, or (if the model ever has other fields) as is."""
-    if tuple(summary) == _SUMMARY_FIELDS:
-        return list(summary.values())
-    return summary
-
-
-def _summary_doc(stored: Any) -> Any:
-    """A stored summary back as the model's JSON object (rows before schema 3 hold the object)."""
-    if isinstance(stored, list):
-        if len(stored) != len(_SUMMARY_FIELDS):
-            raise ValueError(f"summary of {len(stored)} values, expected {len(_SUMMARY_FIELDS)}")
-        return dict(zip(_SUMMARY_FIELDS, stored, strict=True))
-    return stored
-
-
-def _stored_summary(text: str) -> Summary:
-    """A summary column back as a Summary: the array of schema 3 directly (a history reads thousands),
-    anything else through the model's strict reader."""
-    stored = json.loads(text)
-    if isinstance(stored, list) and len(stored) == len(_SUMMARY_FIELDS):
-        n, mean, median, low, high, stddev, q1, q3, ci_low, ci_high, ci_level, outliers = stored
-        for name, value in zip(_SUMMARY_FIELDS, stored, strict=True):
-            kind = type(value)
-            if not (kind is float or kind is int or (value is None and name in _OPTIONAL_FIELDS)):
-                raise ValueError(f"summary {name} is {value!r}, not a number")
-        if type(n) is not int or type(outliers) is not int:
-            raise ValueError(f"summary n and outliers must be integers, got {n!r} and {outliers!r}")
-        return Summary(n, mean, median, low, high, stddev, q1, q3, ci_low, ci_high, ci_level, outliers)
-    return summary_from_dict(_summary_doc(stored), "summary")
-
-
-def _pack(samples: Sequence[float]) -> bytes:
-    return struct.pack(f"<{len(samples)}d", *samples)
-
-
-def _unpack(packed: bytes) -> list[float]:
-    if len(packed) % 8:
-        raise ValueError(f"samples column of {len(packed)} bytes is not a whole number of doubles")
-    return list(struct.unpack(f"<{len(packed) // 8}d", packed))
 
 
 def _reason(exc: BaseException) -> str:
@@ -152,11 +100,13 @@ def _commit_prefix(sha_or_prefix: str) -> sa.ColumnElement[bool]:
     return sa.func.lower(runs.c.commit_sha).startswith(sha_or_prefix.strip().lower(), autoescape=True)
 
 
-def _insert_results(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert result rows with the driver's ``executemany``, in batches.
+def _insert_rows(
+    conn: sa.Connection, table: sa.Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (tuples of the ``names`` columns) with the driver's ``executemany``, in batches.
 
     A run holds up to tens of thousands of results; SQLAlchemy's per-row parameter processing took a
-    third of the time of storing one, and these columns need none (plain strings and numbers).
+    third of the time of storing one, and these columns need none (plain strings, numbers, bytes).
     """
     if not rows:
         return
@@ -164,16 +114,55 @@ def _insert_results(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None
     mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
     if mark is None:  # a driver with named parameters: let SQLAlchemy adapt
         for batch in _batches(rows):
-            conn.execute(results.insert(), list(batch))
+            conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in batch])
         return
-    names = [c.name for c in results.columns]
     quote = dialect.identifier_preparer.quote
     sql = (
-        f"INSERT INTO {quote(results.name)} ({', '.join(quote(n) for n in names)}) "
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
         f"VALUES ({', '.join([mark] * len(names))})"
     )
     for batch in _batches(rows):
-        conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in batch])
+        conn.exec_driver_sql(sql, list(batch))
+
+
+_RESULT_COLUMNS = ("run", "position", "benchmark", *VALUE_COLUMNS)
+
+
+def _benchmark_ids(conn: sa.Connection, names: Sequence[str]) -> dict[str, int]:
+    """The key of every name in ``names``, adding the names not stored yet."""
+    wanted = list(dict.fromkeys(names))
+    ids: dict[str, int] = {}
+
+    def lookup(batch: Sequence[str]) -> None:
+        query = sa.select(benchmarks.c.name, benchmarks.c.id).where(benchmarks.c.name.in_(batch))
+        ids.update(conn.execute(query).all())
+
+    for batch in _batches(wanted):
+        lookup(batch)
+    missing = [name for name in wanted if name not in ids]
+    if missing:
+        insert: sa.Insert = benchmarks.insert()
+        if conn.dialect.name == "postgresql":
+            # Another writer (many CI runners, one server) may add the same new name meanwhile: take
+            # its row instead of failing the run on the unique index. (SQLite has one writer at a time.)
+            insert = postgresql.insert(benchmarks).on_conflict_do_nothing(index_elements=["name"])
+        for batch in _batches(missing):
+            conn.execute(insert, [{"name": name} for name in batch])
+        for batch in _batches(missing):
+            lookup(batch)
+    return ids
+
+
+def _as_utc(value: Any) -> datetime | None:
+    """A time column read without SQLAlchemy's type processing (10,000 of them in a history): SQLite
+    returns the stored UTC text, PostgreSQL an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # UTC, without an offset (see tables.UTCDateTime)
+        return datetime.fromisoformat(value + "+00:00")
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    raise ValueError(f"not a time: {value!r}")
 
 
 class SqlStore:
@@ -236,41 +225,15 @@ class SqlStore:
         Either the whole run becomes visible or none of it does, even if the process is killed
         half-way. A run whose id is already stored raises StoreError naming the id.
         """
-        doc = run_to_dict(run)
-        result_docs: list[dict[str, Any]] = doc["run"]["results"]
-        doc["run"]["results"] = []
+        doc = run_to_dict(replace(run, results=()))
         try:
             # Encode before taking the write lock, so the lock is held only for the inserts.
-            run_json = _dumps(doc)
-            summaries = [rd.pop("summary") for rd in result_docs]
-            samples = [_pack(rd.pop("samples")) for rd in result_docs]
-            for rd in result_docs:  # what the row's own columns hold
-                for key in _COLUMN_KEYS:
-                    del rd[key]
-                del rd["benchmark"]["name"]
-            rows = [
-                {
-                    "run_id": run.id,
-                    "position": i,
-                    "benchmark": r.benchmark.name,
-                    "metric": r.metric,
-                    "unit": r.unit,
-                    "direction": r.direction.value,
-                    "error": r.error,
-                    "median": r.summary.median if r.summary is not None else None,
-                    "summary": _dumps(_summary_row(sm)) if sm is not None else None,
-                    # without summary and samples: they have their own columns (schema 3)
-                    "document": _dumps(rd),
-                    "samples": packed,
-                }
-                for i, (r, rd, sm, packed) in enumerate(
-                    zip(run.results, result_docs, summaries, samples, strict=True)
-                )
-            ]
-        except (TypeError, ValueError) as exc:
+            run_json = dumps(doc)
+            values = [result_values(r) for r in run.results]
+        except (TypeError, ValueError, struct.error) as exc:
             raise StoreError(f"{self._where}: run {run.id} cannot be stored as JSON: {exc}") from exc
         git, ci, env = run.git, run.ci, run.environment
-        values = {
+        row = {
             "id": run.id,
             "project": run.project,
             "started": run.started,
@@ -295,18 +258,26 @@ class SqlStore:
             if conn.execute(sa.select(runs.c.id).where(runs.c.id == run.id)).first() is not None:
                 raise duplicate
             try:
-                conn.execute(runs.insert().values(values))
+                inserted = conn.execute(runs.insert().values(row)).inserted_primary_key
             except sa.exc.IntegrityError as exc:  # a concurrent writer won the race (PostgreSQL)
                 raise duplicate from exc
-            _insert_results(conn, rows)
+            assert inserted is not None
+            pk = inserted[0]
+            ids = _benchmark_ids(conn, [r.benchmark.name for r in run.results])
+            rows = [
+                (pk, i, ids[r.benchmark.name], *v)
+                for i, (r, v) in enumerate(zip(run.results, values, strict=True))
+            ]
+            _insert_rows(conn, results, _RESULT_COLUMNS, rows)
 
     def delete_run(self, id_or_prefix: str) -> str:
         """Remove a run (by id or unique id prefix) and its results in one transaction; returns its id."""
         with self._guard(f"deleting run {id_or_prefix}"), write_transaction(self._engine) as conn:
             run_id = self._resolve(conn, id_or_prefix)
+            pk = conn.execute(sa.select(runs.c.pk).where(runs.c.id == run_id)).scalar_one()
             # Explicit, not only ON DELETE CASCADE: correct even where foreign keys are not enforced.
-            conn.execute(results.delete().where(results.c.run_id == run_id))
-            conn.execute(runs.delete().where(runs.c.id == run_id))
+            conn.execute(results.delete().where(results.c.run == pk))
+            conn.execute(runs.delete().where(runs.c.pk == pk))
         return run_id
 
     # -- reading whole runs --------------------------------------------------------------------------
@@ -318,7 +289,8 @@ class SqlStore:
         """
         with self._guard(f"reading run {id_or_prefix}"), read_transaction(self._engine) as conn:
             run_id = self._resolve(conn, id_or_prefix)
-            return self._load(conn, sa.select(runs.c.id, runs.c.document).where(runs.c.id == run_id))[0]
+            query = sa.select(runs.c.pk, runs.c.id, runs.c.document).where(runs.c.id == run_id)
+            return self._load(conn, query)[0]
 
     def runs_for_commit(
         self, sha_or_prefix: str, *, testbed: str | None = None, tier: str | None = None
@@ -344,7 +316,7 @@ class SqlStore:
                     f"{n} commits match {sha_or_prefix!r} in {self._where}: give more characters of the sha"
                 )
             query = (
-                sa.select(runs.c.id, runs.c.document)
+                sa.select(runs.c.pk, runs.c.id, runs.c.document)
                 .where(*where)
                 .order_by(runs.c.started.desc(), runs.c.id.desc())
             )
@@ -367,7 +339,7 @@ class SqlStore:
         if exclude_id is not None:
             where.append(runs.c.id != exclude_id)
         query = (
-            sa.select(runs.c.id, runs.c.document)
+            sa.select(runs.c.pk, runs.c.id, runs.c.document)
             .where(*where)
             .order_by(_ORDER_TIME.desc(), runs.c.started.desc(), runs.c.id.desc())
             .limit(limit)
@@ -430,23 +402,32 @@ class SqlStore:
     ) -> Series:
         """One point per run that has this exact benchmark and metric, oldest first (by commit time,
         else start), with the filters as the series' scope. ``limit`` keeps the newest ``limit``
-        points."""
-        where = [results.c.benchmark == benchmark, results.c.metric == metric]
+        points.
+
+        One query: the series index gives the result rows of the benchmark and metric, each joined to
+        its run by the run's primary key. Rows come back without SQLAlchemy's per-value processing
+        (the times are parsed here), since a history reads thousands.
+        """
+        where = [benchmarks.c.name == benchmark, results.c.metric == metric]
         where += self._filters(project=project, branch=branch, testbed=testbed, tier=tier)
         query = (
             sa.select(
                 runs.c.id,
                 runs.c.commit_sha,
                 runs.c.branch,
-                runs.c.commit_time,
-                runs.c.started,
+                sa.type_coerce(runs.c.commit_time, sa.String),
+                sa.type_coerce(runs.c.started, sa.String),
                 runs.c.testbed,
-                results.c.summary,
                 results.c.unit,
                 results.c.direction,
                 results.c.error,
+                results.c.summary,
             )
-            .select_from(results.join(runs, results.c.run_id == runs.c.id))
+            .select_from(
+                benchmarks.join(results, results.c.benchmark == benchmarks.c.id).join(
+                    runs, runs.c.pk == results.c.run
+                )
+            )
             .where(*where)
             .order_by(_ORDER_TIME.desc(), runs.c.started.desc(), runs.c.id.desc())
             .limit(_nonneg_limit(limit))
@@ -457,39 +438,39 @@ class SqlStore:
         ):
             rows = conn.execute(query).all()
         points = []
+        directions = {d.value: d for d in Direction}
         for row in reversed(rows):
+            run_id, commit, branch_, commit_time, started, testbed_, unit, direction, error, summary = row
             try:
-                summary = _stored_summary(row.summary) if row.summary is not None else None
-                direction = Direction(row.direction)
-            except (ValueError, InputError) as exc:
-                source = f"{self._where}: run {row.id}, {benchmark} [{metric}]"
-                raise StoreError(f"{source}: damaged result row: {exc}") from exc
-            points.append(
-                SeriesPoint(
-                    run_id=row.id,
-                    commit=row.commit_sha,
-                    branch=row.branch,
-                    commit_time=row.commit_time,
-                    started=row.started,
-                    testbed=row.testbed,
-                    summary=summary,
-                    unit=row.unit,
-                    direction=direction,
-                    error=row.error,
+                points.append(
+                    SeriesPoint(
+                        run_id=run_id,
+                        commit=commit,
+                        branch=branch_,
+                        commit_time=_as_utc(commit_time),
+                        started=_as_utc(started),  # type: ignore[arg-type]
+                        testbed=testbed_,
+                        summary=None if summary is None else unpack_summary(summary),
+                        unit=unit,
+                        direction=directions[direction],
+                        error=error,
+                    )
                 )
-            )
+            except (ValueError, TypeError, KeyError, struct.error) as exc:
+                source = f"{self._where}: run {run_id}, {benchmark} [{metric}]"
+                raise StoreError(f"{source}: damaged result row: {_reason(exc)}") from exc
         return Series(benchmark, metric, tuple(points), branch, tier, testbed, project)
 
     def benchmarks(self, *, project: str | None = None) -> list[tuple[str, str]]:
         """Distinct (benchmark, metric) pairs stored (for ``project`` if given), sorted."""
-        query = sa.select(results.c.benchmark, results.c.metric).distinct()
+        joined = benchmarks.join(results, results.c.benchmark == benchmarks.c.id)
+        query = sa.select(benchmarks.c.name, results.c.metric).distinct()
         if project is not None:
-            query = query.select_from(results.join(runs, results.c.run_id == runs.c.id)).where(
-                runs.c.project == project
-            )
-        query = query.order_by(results.c.benchmark, results.c.metric)
+            joined = joined.join(runs, runs.c.pk == results.c.run)
+            query = query.where(runs.c.project == project)
+        query = query.select_from(joined).order_by(benchmarks.c.name, results.c.metric)
         with self._guard("listing benchmarks"), read_transaction(self._engine) as conn:
-            return [(row.benchmark, row.metric) for row in conn.execute(query)]
+            return [(name, metric) for name, metric in conn.execute(query)]
 
     # -- helpers -------------------------------------------------------------------------------------
 
@@ -550,52 +531,43 @@ class SqlStore:
         raise NotFoundError(f"no run matches {id_or_prefix!r} in {self._where}")
 
     def _load(self, conn: sa.Connection, query: sa.Select[Any]) -> list[Run]:
-        """Runs for ``query`` (selecting id and document), in its order, with their results."""
+        """Runs for ``query`` (selecting pk, id and document), in its order, with their results."""
         rows = conn.execute(query).all()
-        docs: dict[str, list[sa.Row[Any]]] = defaultdict(list)
-        for batch in _batches([row.id for row in rows]):
+        found: dict[int, list[Result]] = defaultdict(list)
+        for batch in _batches([row.pk for row in rows]):
             result_rows = conn.execute(
                 sa.select(
-                    results.c.run_id,
-                    results.c.document,
-                    results.c.summary,
-                    results.c.samples,
-                    results.c.benchmark,
-                    *(results.c[key] for key in _COLUMN_KEYS),
+                    results.c.run,
+                    results.c.position,
+                    benchmarks.c.name,
+                    *(results.c[name] for name in VALUE_COLUMNS),
                 )
-                .where(results.c.run_id.in_(batch))
-                .order_by(results.c.run_id, results.c.position)
-            )
-            for result_row in result_rows:
-                docs[result_row.run_id].append(result_row)
-        return [self._build(row.id, row.document, docs[row.id]) for row in rows]
+                .select_from(results.join(benchmarks, benchmarks.c.id == results.c.benchmark))
+                .where(results.c.run.in_(batch))
+                .order_by(results.c.run, results.c.position)
+            ).all()  # one fetchall, not a fetchone per row
+            ids = {row.pk: row.id for row in rows}
+            for pk, position, name, *values in result_rows:
+                try:
+                    found[pk].append(result_from_values(name, values))
+                except (ValueError, TypeError, struct.error) as exc:
+                    source = f"{self._where}: run {ids[pk]}, result {position}"
+                    raise StoreError(f"{source}: damaged result row: {_reason(exc)}") from exc
+        return [self._build(row.id, row.document, found[row.pk]) for row in rows]
 
-    @staticmethod
-    def _result_doc(row: sa.Row[Any]) -> Any:
-        doc = json.loads(row.document)
-        # Schema 3 leaves to the columns what they hold; earlier rows have everything in the document.
-        if "summary" not in doc:
-            doc["summary"] = _summary_doc(json.loads(row.summary)) if row.summary is not None else None
-        if "samples" not in doc:
-            doc["samples"] = _unpack(row.samples) if row.samples is not None else []
-        if "metric" not in doc:
-            doc.update({key: row._mapping[key] for key in _COLUMN_KEYS})
-        benchmark = doc.get("benchmark")
-        if isinstance(benchmark, dict) and "name" not in benchmark:
-            benchmark["name"] = row.benchmark
-        return doc
-
-    def _build(self, run_id: str, document: str, result_documents: list[sa.Row[Any]]) -> Run:
+    def _build(self, run_id: str, document: str, results_: list[Result]) -> Run:
         source = f"{self._where}: run {run_id}"
         try:
             doc = json.loads(document)
-            doc["run"]["results"] = [self._result_doc(row) for row in result_documents]
-        except (ValueError, TypeError, KeyError, struct.error) as exc:
+        except ValueError as exc:
             raise StoreError(f"{source}: damaged run document: {_reason(exc)}") from exc
         try:
-            return run_from_dict(doc, source)
+            run = run_from_dict(doc, source)
+            return replace(run, results=tuple(results_))
         except InputError as exc:
             raise StoreError(f"damaged run document: {exc}") from exc
+        except ValueError as exc:
+            raise StoreError(f"{source}: damaged run document: {_reason(exc)}") from exc
 
 
 #: The store class :func:`open_store` returns.

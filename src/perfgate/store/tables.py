@@ -1,12 +1,12 @@
-"""The current schema as SQLAlchemy Core tables, used by the queries.
+"""The current schema (4) as SQLAlchemy Core tables, used by the queries.
 
 :mod:`perfgate.store.migrations` builds the database step by step; a test checks that the database it
 produces has exactly these tables and columns. A run's ``document`` holds the model's own versioned
-JSON (``perfgate.model.serialize``) without its results. A result is kept once (schema 3): its
-``document`` holds the fields no column holds (group, params, rounds, extra, ...), and the row's
-benchmark, metric, unit, direction, error, summary (a JSON array in a fixed field order) and samples
-(packed doubles) complete it. Rows written before schema 3 hold the whole result in the document, and
-the readers take it from there.
+JSON (``perfgate.model.serialize``) without its results; runs have an integer surrogate key ``pk``
+that result rows refer to, and the run id users see in ``id``. A benchmark's name is kept once, in
+``benchmarks``. A result row holds its benchmark's key, metric, unit, direction, error, the summary
+and the samples packed as binary numbers (:mod:`perfgate.store.rows`), rounds, iterations, warmup,
+and in ``document`` (JSON, NULL when empty) only what no column holds: group, params, extra.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["SCHEMA_VERSION_TABLE", "UTCDateTime", "metadata", "results", "runs", "schema_version"]
+__all__ = [
+    "SCHEMA_VERSION_TABLE",
+    "UTCDateTime",
+    "benchmarks",
+    "metadata",
+    "results",
+    "runs",
+    "schema_version",
+]
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -60,10 +68,21 @@ schema_version = sa.Table(
     sa.Column("applied_at", UTCDateTime, nullable=False),
 )
 
+benchmarks = sa.Table(
+    "benchmarks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # A benchmark's full name, kept once however many results it has (schema 4).
+    sa.Column("name", sa.Text, nullable=False),
+)
+
 runs = sa.Table(
     "runs",
     metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
+    # The surrogate key result rows refer to (schema 4): a few bytes instead of the 26-character id.
+    sa.Column("pk", sa.Integer, primary_key=True),
+    # The run id users see (a ULID); unique.
+    sa.Column("id", sa.String(64), nullable=False),
     sa.Column("project", sa.Text, nullable=False),
     sa.Column("started", UTCDateTime, nullable=False),
     sa.Column("finished", UTCDateTime, nullable=True),
@@ -87,26 +106,30 @@ runs = sa.Table(
 results = sa.Table(
     "results",
     metadata,
-    sa.Column("run_id", sa.String(64), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("run", sa.Integer, sa.ForeignKey("runs.pk", ondelete="CASCADE"), primary_key=True),
     sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("benchmark", sa.Text, nullable=False),
+    sa.Column("benchmark", sa.Integer, sa.ForeignKey("benchmarks.id"), nullable=False),
     sa.Column("metric", sa.Text, nullable=False),
     sa.Column("unit", sa.Text, nullable=False),
     sa.Column("direction", sa.String(8), nullable=False),
     sa.Column("error", sa.Text, nullable=True),
-    sa.Column("median", sa.Float, nullable=True),
-    # The Summary's JSON, so a series reads it without the (possibly large) samples.
-    sa.Column("summary", sa.Text, nullable=True),
-    # The Result's JSON (rounds, extra, ...) without its summary and samples (schema 3; rows written
-    # earlier hold both): what get_run rebuilds the Result from, with the summary and samples columns.
-    sa.Column("document", sa.Text, nullable=False),
-    # The samples as little-endian IEEE 754 doubles (exact, and a third of their JSON); NULL in rows
-    # written before schema 3, whose document holds them.
-    sa.Column("samples", sa.LargeBinary, nullable=True),
+    # The Summary packed (perfgate.store.rows): NULL for a failed result. What a series reads.
+    sa.Column("summary", sa.LargeBinary, nullable=True),
+    sa.Column("rounds", sa.Integer, nullable=True),
+    sa.Column("iterations", sa.Integer, nullable=True),
+    sa.Column("warmup", sa.Integer, nullable=True),
+    # The samples as little-endian IEEE 754 doubles (exact, a third of their JSON).
+    sa.Column("samples", sa.LargeBinary, nullable=False),
+    # What no column holds (group, params, extra) as JSON; NULL when all are empty.
+    sa.Column("document", sa.Text, nullable=True),
 )
 
-# Secondary indexes (created by migration 2); listed here so the schema test compares them too.
+# Secondary indexes; listed here so the schema test compares them too.
+sa.Index("ux_benchmarks_name", benchmarks.c.name, unique=True)
+sa.Index("ux_runs_id", runs.c.id, unique=True)
 sa.Index("ix_runs_project_started", runs.c.project, runs.c.started)
 sa.Index("ix_runs_branch_testbed", runs.c.branch, runs.c.testbed)
 sa.Index("ix_runs_commit_sha", runs.c.commit_sha)
-sa.Index("ix_results_benchmark_metric", results.c.benchmark, results.c.metric)
+# A series: every result of one benchmark and metric, and the runs they belong to (then joined on the
+# runs' primary key, filtered by project, branch, testbed and tier, and ordered by time).
+sa.Index("ix_results_series", results.c.benchmark, results.c.metric, results.c.run)
