@@ -18,6 +18,8 @@ ALLOWED = {
     "measure": {"model", "stats", "adapters"},
     "adapters": {"model", "stats"},
     "store": {"model", "stats"},
+    # HTTP load tests: measuring, like perfgate.measure
+    "load": {"model", "stats"},
     "report": {"model", "stats", "gate"},
     # forge APIs for pull-request comments and statuses: reads reports and the CI environment
     "ci": {"model", "stats", "gate", "report", "context"},
@@ -32,7 +34,7 @@ ALLOWED = {
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
     # document, so it stays off the store, the application and the other front ends
-    "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config"}
+    "cli": {"model", "stats", "gate", "measure", "adapters", "store", "report", "context", "config", "load"}
     | {"argtypes", "invocation", "runner", "app", "ab", "ci"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
