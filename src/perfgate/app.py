@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -563,6 +564,38 @@ def command_suite(
     else:
         base = Baseline((), "none")
     return gate_run(ws, run, base, threshold=threshold, stored=store_run), measured
+
+
+def gate_measured(
+    ws: Workspace,
+    results: Sequence[Result],
+    *,
+    started: datetime,
+    finished: datetime,
+    store_run: bool = False,
+    baseline: str | None = None,
+    threshold: float | None = None,
+    tier: str | None = None,
+) -> Outcome:
+    """Results measured ad hoc by a front end (``perfgate load``), gated as :func:`command_suite`
+    gates commands: stored only if ``store_run``; the baseline is ``baseline`` (a run id, git ref or
+    result file) when given, else, when storing, the one ``run`` would pick, else none."""
+    doc = ResultsDoc(started=started, finished=finished, status=RunStatus.COMPLETE, results=tuple(results))
+    run = build_run(ws, doc, tier=tier)
+    if store_run:
+        with ws.store() as store:
+            store.add_run(run)
+            base = (
+                Baseline((load_spec(ws, baseline),), baseline)
+                if baseline is not None and Path(baseline).exists()
+                else select_baseline(store, ws, run, explicit=baseline)
+            )
+            base = with_history(store, ws, run, base)
+    elif baseline is not None:
+        base = Baseline((load_spec(ws, baseline),), baseline)
+    else:
+        base = Baseline((), "none")
+    return gate_run(ws, run, base, threshold=threshold, stored=store_run)
 
 
 # --- run specifications: run ids, git refs, files ---------------------------------------------
