@@ -179,7 +179,7 @@ def test_ctrl_c_during_a_load_run_leaves_no_worker_behind(http_server, tmp_path)
     assert len(workers) == 2
     time.sleep(1.0)  # the workers are loading the server
     p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=30)
+    _, err = p.communicate(timeout=30)
     assert p.returncode == 130, err
     assert "interrupted" in err
     assert [w for w in workers if _alive(w)] == []

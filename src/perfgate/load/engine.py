@@ -70,7 +70,7 @@ class _Conn(asyncio.Protocol):
         self.start = start
         self.busy = True
         self.nbytes = 0
-        self.transport.write(self.w.request)  # type: ignore[union-attr]  (set before any send)
+        self.transport.write(self.w.request)  # type: ignore[union-attr]  # set before any send
 
     def data_received(self, data: bytes) -> None:
         self.nbytes += len(data)
@@ -366,6 +366,7 @@ class _Worker:
 def work(inp: Connection, out: Connection) -> None:
     """A worker process: read its spec, wait for the start time, run, send windows and ``done``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the workers
+    loop: asyncio.AbstractEventLoop
     try:
         import uvloop
 
@@ -380,8 +381,11 @@ def work(inp: Connection, out: Connection) -> None:
     async def run() -> int:
         await asyncio.sleep(max(0.0, start_at - clock()))
         w = _Worker(spec, out, start_at)
-        # the parent going away (Ctrl-C, killed) closes our input: the worker ends too
-        w.loop.add_reader(inp.fileno(), lambda: w.done.done() or w.done.set_exception(SystemExit(1)))
+        def parent_gone() -> None:  # the parent going away (Ctrl-C, killed) closes our input: we end too
+            if not w.done.done():
+                w.done.set_exception(SystemExit(1))
+
+        w.loop.add_reader(inp.fileno(), parent_gone)
         await w.main()
         w.loop.remove_reader(inp.fileno())
         return w.sent

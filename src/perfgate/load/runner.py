@@ -40,7 +40,7 @@ _SHORT_TAIL = 0.5  # a last window shorter than this (s) joins the one before it
 
 def _histogram() -> Any:
     try:
-        from hdrh.histogram import HdrHistogram
+        from hdrh.histogram import HdrHistogram  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover (the load extra brings it)
         raise MeasureError("perfgate load needs the load extra: pip install 'perfgate[load]'") from None
     return HdrHistogram(1, _HIGHEST_US, 3)
@@ -198,10 +198,7 @@ def run_load(
     """Run ``scenario`` under ``model`` on ``workers`` processes (default: one per CPU)."""
     check_listening(scenario)
     n = workers or os.cpu_count() or 1
-    if isinstance(model, ClosedModel):
-        n = min(n, model.users)
-    else:
-        n = min(n, model.connections)
+    n = min(n, model.users if isinstance(model, ClosedModel) else model.connections)
     users = _shares(model.users, n) if isinstance(model, ClosedModel) else [0] * n
     conns = _shares(model.connections, n) if isinstance(model, OpenModel) else [0] * n
     request = scenario.request_bytes()
