@@ -30,6 +30,7 @@ __all__ = ["WorkerSpec", "main", "work"]
 
 clock = time.monotonic  # one clock for every process of a run (CLOCK_MONOTONIC is system-wide)
 _SWEEP = 0.05  # seconds between checks for requests past their timeout
+_STEP = 0.001  # the open model's shortest wait for the next due request (libuv's timer resolution)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +251,10 @@ class _Worker:
         self.sent += (k - self.k) // step
         self.k = k
         if k < n:
-            self.loop.call_later(at - clock(), self.tick)
+            # libuv's timers count whole milliseconds: a shorter delay fires at once and the loop
+            # would spin; so the schedule is kept in steps of at least 1 ms, and a request sent up to
+            # 1 ms after it was due has that wait in its latency (timed from when it was due)
+            self.loop.call_later(max(at - clock(), _STEP), self.tick)
         else:
             self.finishing = True
             self.check_done()
