@@ -3,7 +3,7 @@
 Starts nginx (Debian's, serving a 5-byte static file from a temporary directory, one worker process,
 access log off) on 127.0.0.1, then against it, one after the other for the same time each:
 
-- wrk (Debian): ``wrk -t1 -c50 -dNs URL``;
+- wrk (Debian): ``wrk -t<CPUs> -c50 -dNs URL`` (one thread per CPU, as perfgate has a worker per CPU);
 - Locust (PyPI) with a FastHttpUser, headless: ``locust --headless -u 50 -r 50 -t Ns``;
 - perfgate, closed model: ``perfgate load URL --users 50 --duration Ns`` (one worker process per CPU);
 - perfgate, open model: ``perfgate load URL --rate 20000/s --duration Ns``: the rate it held.
@@ -79,11 +79,12 @@ def timed(cmd: list[str], **kw: object) -> tuple[subprocess.CompletedProcess[str
 
 
 def run_wrk(url: str, seconds: int, users: int) -> dict[str, float]:
-    r, cpu = timed(["wrk", "-t1", f"-c{users}", f"-d{seconds}s", url])
+    # one thread per CPU, as perfgate runs one worker process per CPU
+    r, cpu = timed(["wrk", f"-t{os.cpu_count()}", f"-c{users}", f"-d{seconds}s", url])
     m = re.search(r"^\s*(\d+) requests in", r.stdout, re.M)
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", r.stdout, re.M)
-    if not (m and rps):
-        raise SystemExit(f"wrk: unexpected output:\n{r.stdout}\n{r.stderr}")
+    if not (m and rps) or "Non-2xx" in r.stdout or "Socket errors" in r.stdout:
+        raise SystemExit(f"wrk: errors or unexpected output:\n{r.stdout}\n{r.stderr}")
     return {"rps": float(rps.group(1)), "requests": int(m.group(1)), "cpu": cpu}
 
 
@@ -99,7 +100,7 @@ def run_locust(url: str, seconds: int, users: int, tmp: Path) -> dict[str, float
     with open(f"{prefix}_stats.csv", newline="") as f:
         row = next(x for x in csv.DictReader(f) if x["Name"] == "Aggregated")
     n = int(row["Request Count"])
-    if n == 0:
+    if n == 0 or int(row["Failure Count"]):
         raise SystemExit(f"locust sent nothing:\n{r.stderr[-2000:]}")
     return {"rps": float(row["Requests/s"]), "requests": n, "cpu": cpu}
 
@@ -110,9 +111,9 @@ _SUMMARY = re.compile(r"(\d+) responses in ([\d.]+) s = ([\d,.]+) req/s \((\d+) 
 def run_perfgate(url: str, args: list[str], tmp: Path) -> dict[str, float]:
     r, cpu = timed([sys.executable, "-m", "perfgate", "load", url, *args, "--format", "json"], cwd=tmp)
     m = _SUMMARY.search(r.stderr)
-    if r.returncode != 0 or not m:
+    if r.returncode != 0 or not m or "errors 0 (" not in r.stderr:
         raise SystemExit(f"perfgate load failed ({r.returncode}):\n{r.stderr}")
-    errors = re.search(r"errors (\d+)", r.stderr)
+    errors = re.search(r"^\s*errors (\d+) \(", r.stderr, re.M)
     return {
         "rps": float(m.group(3).replace(",", "")),
         "requests": int(m.group(1)),
@@ -120,6 +121,7 @@ def run_perfgate(url: str, args: list[str], tmp: Path) -> dict[str, float]:
         "sent": int(m.group(4)),
         "errors": int(errors.group(1)) if errors else -1,
         "cpu": cpu,
+        "summary": r.stderr[m.start() - 200 : m.end() + 400],
     }
 
 
@@ -135,6 +137,7 @@ def main() -> None:
         raise SystemExit("needs nginx and wrk: apt-get install nginx-light wrk")
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
+        tmp.chmod(0o755)  # nginx's worker runs as nobody: it must read the file (else all 403)
         (tmp / "www").mkdir()
         (tmp / "www" / "hello.txt").write_text("hello")
         port = free_port()
@@ -153,7 +156,9 @@ def main() -> None:
             rows["locust"] = run_locust(url, opts.seconds, opts.users, tmp)
             closed = ["--users", str(opts.users), "--duration", f"{opts.seconds}s"]
             rows["perfgate"] = run_perfgate(url, closed, tmp)
-            rows["perfgate_open"] = run_perfgate(url, ["--rate", f"{opts.rate}/s", "--duration", f"{opts.seconds}s"], tmp)
+            rows["perfgate_open"] = run_perfgate(
+                url, ["--rate", f"{opts.rate}/s", "--duration", f"{opts.seconds}s"], tmp
+            )
         finally:
             server.terminate()
             server.wait(10)
@@ -166,11 +171,14 @@ def main() -> None:
         "open_rate_error": op["rps"] / opts.rate - 1,
         "open_sent_exact": op["sent"] == opts.rate * opts.seconds,
     }
-    print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; {opts.seconds} s each, {opts.users} users")
+    print(
+        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; "
+        f"{opts.seconds} s each, {opts.users} users"
+    )
     print("| tool | requests/s | CPU per request |")
     print("|---|---:|---:|")
     names = {
-        "wrk": f"wrk -t1 -c{opts.users}",
+        "wrk": f"wrk -t{os.cpu_count()} -c{opts.users}",
         "locust": f"Locust FastHttpUser, {opts.users} users",
         "perfgate": f"perfgate load --users {opts.users}",
         "perfgate_open": f"perfgate load --rate {opts.rate}/s",

@@ -191,3 +191,37 @@ def test_describe_escapes_the_scenario_name(http_server):
         Scenario(url + "/", name="evil\x1b[2Jname"), ClosedModel(users=1, requests=1), workers=1
     )
     assert "\x1b" not in describe(report)
+
+
+def test_a_request_waiting_for_a_free_connection_counts_its_wait(http_server):
+    url = http_server("--delay", "0.05")
+    # one connection, answers after 50 ms each: 100 requests due within a second are answered one by
+    # one, the last no sooner than 5 s after the start, about 4 s after it was due
+    report = run_load(Scenario(url + "/"), OpenModel(rate=100, duration=1, connections=1), workers=1)
+    assert report.sent == 100
+    assert report.responses == 100
+    assert report.latency["max"] >= 3.9
+
+
+def test_a_request_past_its_timeout_is_an_error(http_server):
+    url = http_server("--delay", "5")
+    report = run_load(Scenario(url + "/", timeout=0.3), ClosedModel(users=1, requests=2), workers=1)
+    assert report.error_kinds == {"timeout": 2}
+    assert report.responses == 0
+    assert report.error_rate == 1.0
+    results = {r.metric: r for r in load_results(report)}
+    assert results["latency_p99"].error == "no response to time"
+    assert results["error_rate"].summary.median == 1.0
+
+
+def test_the_gate_fails_a_slower_load_run(http_server, tmp_path):
+    fast, slow = http_server(), http_server("--delay", "0.03")
+    args = ["--rate", "50/s", "--duration", "6s", "--workers", "1", "--name", "health"]
+    first = perfgate("load", fast + "/", *args, "--store-run", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    run_id = first.stderr.split("stored run ")[1].split()[0]
+    second = perfgate("load", slow + "/", *args, "--baseline", run_id, "--format", "json", cwd=tmp_path)
+    assert second.returncode == 1, second.stderr
+    verdicts = {v["metric"]: v for v in json.loads(second.stdout)["verdicts"]}
+    assert verdicts["latency_p50"]["status"] == "regression"
+    assert verdicts["error_rate"]["status"] != "regression"
