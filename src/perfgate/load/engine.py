@@ -385,6 +385,7 @@ def work(inp: Connection, out: Connection) -> None:
     async def run() -> int:
         await asyncio.sleep(max(0.0, start_at - clock()))
         w = _Worker(spec, out, start_at)
+
         def parent_gone() -> None:  # the parent going away (Ctrl-C, killed) closes our input: we end too
             if not w.done.done():
                 w.done.set_exception(SystemExit(1))
