@@ -44,6 +44,7 @@ from perfgate.stats import CompareSettings
 from perfgate.store import Store, open_store
 
 if TYPE_CHECKING:
+    from perfgate.load import LoadSpec
     from perfgate.measure.command import CommandBenchmark, CommandMeasurement, CommandSpec
     from perfgate.measure.harness import HarnessSpec
 
@@ -65,7 +66,9 @@ __all__ = [
     "ingest_paths",
     "list_runs",
     "load_spec",
+    "load_specs",
     "measure_commands",
+    "measure_load",
     "measure_suites",
     "run_suite",
     "select_baseline",
@@ -398,13 +401,16 @@ def run_suite(
     t = cfg.tier(tier)
     specs = command_specs(cfg, t)
     suites = harness_specs(cfg, t)
-    if cfg.benchmarks or pytest_args or not (cfg.commands or cfg.suites):
-        doc = run_pytest(cfg, t, pytest_args, environ=ws.environ, allow_empty=bool(specs or suites)).doc
-    elif specs or suites:
+    loads = load_specs(cfg, t)
+    if cfg.benchmarks or pytest_args or not (cfg.commands or cfg.suites or cfg.load):
+        allow_empty = bool(specs or suites or loads)
+        doc = run_pytest(cfg, t, pytest_args, environ=ws.environ, allow_empty=allow_empty).doc
+    elif specs or suites or loads:
         doc = ResultsDoc(started=utcnow(), finished=None, status=RunStatus.COMPLETE, results=())
     else:
         raise MeasureError(
-            f"nothing to run for tier {t.name if t else None!r}: no command benchmark or suite lists it "
+            f"nothing to run for tier {t.name if t else None!r}: no command benchmark, suite or load "
+            "scenario lists it "
             "and no pytest benchmarks are configured ([tool.perfgate] benchmarks = [...])"
         )
     if suites:
@@ -415,6 +421,8 @@ def run_suite(
         measured = measure_commands(ws, specs, on_run=on_command_run)
         results = doc.results + tuple(r for m in measured for r in measurement_results(m))
         doc = replace(doc, finished=utcnow(), results=results)
+    if loads:
+        doc = replace(doc, finished=utcnow(), results=doc.results + measure_load(loads))
     tags = (SUBSET_TAG,) if subset or selects_tests(cfg.root, pytest_args) else ()
     run = build_run(ws, doc, tier=t.name if t else None, tags=tags)
     with ws.store() as store:
@@ -524,6 +532,21 @@ def measure_commands(
     from perfgate.measure.command import run_commands
 
     return run_commands(specs, cwd=ws.config.root, environ=ws.environ, on_run=on_run)
+
+
+def load_specs(cfg: Config, tier: Tier | None) -> tuple[LoadSpec, ...]:
+    """The ``[[tool.perfgate.load]]`` scenarios that run in ``tier`` (all of them without a tier)."""
+    return tuple(s for s in cfg.load if tier is None or s.tiers is None or tier.name in s.tiers)
+
+
+def measure_load(specs: Sequence[LoadSpec]) -> tuple[Result, ...]:
+    """Run the load scenarios one after the other; their results (see :mod:`perfgate.load`)."""
+    from perfgate.load import load_results, run_load
+
+    results: list[Result] = []
+    for spec in specs:
+        results.extend(load_results(run_load(spec.scenario, spec.model, workers=spec.workers)))
+    return tuple(results)
 
 
 def command_suite(

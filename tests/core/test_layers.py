@@ -24,12 +24,12 @@ ALLOWED = {
     # forge APIs for pull-request comments and statuses: reads reports and the CI environment
     "ci": {"model", "stats", "gate", "report", "context"},
     "context": {"model"},
-    "config": {"model", "gate", "stats", "measure"},
+    "config": {"model", "gate", "stats", "measure", "load"},
     "invocation": {"config"},
     "argtypes": set(),
     # application: what each command does, as functions (runner: the child pytest that measures)
     "runner": {"model", "config", "invocation", "measure"},
-    "app": {"model", "stats", "gate", "measure", "adapters", "store", "context", "config", "runner"},
+    "app": {"model", "stats", "gate", "measure", "adapters", "store", "context", "config", "runner", "load"},
     "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app"},
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from perfgate.load.results import load_results
 from perfgate.load.runner import LoadReport, Window, check_listening, run_load
-from perfgate.load.scenario import ClosedModel, OpenModel, Scenario, Stage, parse_rate
+from perfgate.load.scenario import ClosedModel, LoadSpec, OpenModel, Scenario, Stage, parse_rate
 
 __all__ = [
     "ClosedModel",
     "LoadReport",
+    "LoadSpec",
     "OpenModel",
     "Scenario",
     "Stage",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-__all__ = ["ClosedModel", "OpenModel", "Scenario", "Stage", "parse_rate"]
+__all__ = ["ClosedModel", "LoadSpec", "OpenModel", "Scenario", "Stage", "parse_rate"]
 
 _METHOD = re.compile(r"^[A-Z][A-Z0-9_-]*$")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
@@ -233,3 +233,18 @@ class ClosedModel:
             raise ValueError(f"think: must be >= 0, got {self.think!r}")
         if not (self.warmup >= 0 and math.isfinite(self.warmup)):
             raise ValueError(f"warmup: must be >= 0, got {self.warmup!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSpec:
+    """A configured load scenario (``[[tool.perfgate.load]]``): the request, how requests arrive, the
+    worker processes (None: one per CPU) and the tiers that run it (None: every tier)."""
+
+    scenario: Scenario
+    model: OpenModel | ClosedModel
+    workers: int | None = None
+    tiers: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers: must be >= 1, got {self.workers}")
