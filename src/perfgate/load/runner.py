@@ -35,7 +35,7 @@ PERCENTILES: tuple[tuple[str, float], ...] = (
 )
 _HIGHEST_US = 3_600_000_000  # an hour, in microseconds: the histograms' range
 _WORKER = "from perfgate.load.engine import main; main()"
-_SHORT_TAIL = 0.5  # a last window shorter than this (s) joins the one before it
+_SHORT_TAIL = 0.5  # an untimed run's last window shorter than this (s) joins the one before it
 
 
 def _histogram() -> Any:
@@ -166,6 +166,12 @@ class _Merged:
             nbytes=self.nbytes,
             latency=_latencies(self.hist),
         )
+
+
+def _planned_windows(model: OpenModel | ClosedModel) -> int:
+    """How many one-second windows a timed run has (0: not timed, a closed model with requests)."""
+    seconds = model.total - model.warmup if isinstance(model, OpenModel) else model.duration
+    return max(1, math.ceil(seconds - 1e-9)) if seconds else 0
 
 
 def check_listening(scenario: Scenario) -> None:
@@ -301,7 +307,12 @@ def _collect(
                 on_window(shown, windows[shown].window(scenario.expect))
             shown += 1
     ordered = [windows[k] for k in sorted(windows)]
-    while len(ordered) > 1 and ordered[-1].end - ordered[-1].begin < _SHORT_TAIL:
+    # answers that come in after a timed run's end belong to its last second; an untimed run (requests
+    # per user) ends when it ends: a short last window joins the one before it
+    planned = _planned_windows(model)
+    while len(ordered) > 1 and (
+        len(ordered) > planned if planned else ordered[-1].end - ordered[-1].begin < _SHORT_TAIL
+    ):
         ordered[-2].merge(ordered.pop())
     total = _Merged()
     for w in ordered:
