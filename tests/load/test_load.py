@@ -67,8 +67,21 @@ def test_a_non_2xx_response_is_an_error(http_server):
     assert report.statuses == {503: 40}
     assert report.errors == 40
     assert report.error_rate == 1.0
+    results = {r.metric: r for r in load_results(report)}
+    assert results["rps"].error == "no expected answer (503: 40)"  # a failed benchmark: the gate fails
+    assert results["latency_p99"].error == "no expected answer (503: 40)"
+    assert results["error_rate"].summary.median == 1.0
     expected = run_load(Scenario(url + "/", expect=frozenset({503})), ClosedModel(users=2, requests=20))
     assert expected.errors == 0
+    assert all(r.error is None for r in load_results(expected))
+
+
+def test_a_scenario_without_one_expected_answer_fails_the_gate(http_server, tmp_path):
+    url = http_server("--status", "500")
+    r = perfgate("load", url + "/", "--users", "1", "--requests", "5", "--format", "json", cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    verdicts = {v["metric"]: v for v in json.loads(r.stdout)["verdicts"]}
+    assert verdicts["rps"]["status"] == "failed"
 
 
 def test_the_results_carry_the_wrk_and_k6_metric_names_with_per_second_samples(http_server):
@@ -210,7 +223,7 @@ def test_a_request_past_its_timeout_is_an_error(http_server):
     assert report.responses == 0
     assert report.error_rate == 1.0
     results = {r.metric: r for r in load_results(report)}
-    assert results["latency_p99"].error == "no response to time"
+    assert results["latency_p99"].error == "no expected answer (timeout: 2)"
     assert results["error_rate"].summary.median == 1.0
 
 

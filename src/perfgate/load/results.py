@@ -61,14 +61,27 @@ def _result(
     overall: float | None,
     samples: Sequence[float],
     extra: dict[str, JSONValue],
+    failed: str | None = None,
 ) -> Result:
-    if overall is None:
-        return Result(bid, metric, unit, direction, error="no response to time", extra=extra)
+    if failed is not None or overall is None:
+        error = failed or "no response to time"
+        return Result(bid, metric, unit, direction, error=error, extra=extra)
     values = tuple(samples) or (overall,)
     summary: Summary = summarize(values)
     return Result(
         bid, metric, unit, direction, summary=summary, samples=values, extra={**extra, "overall": overall}
     )
+
+
+def _failure(report: LoadReport) -> str | None:
+    """Why the scenario failed, when not one request got an expected answer: then its rate and latency
+    are failed results (the gate fails), not figures of a server that only said no."""
+    expected = sum(n for s, n in report.statuses.items() if s in report.scenario.expect)
+    if expected or not (report.responses or report.error_kinds):
+        return None
+    parts = [f"{s}: {n}" for s, n in report.statuses.items()]
+    parts += [f"{k}: {n}" for k, n in report.error_kinds.items()]
+    return f"no expected answer ({', '.join(parts)})"
 
 
 def load_results(report: LoadReport) -> tuple[Result, ...]:
@@ -91,12 +104,15 @@ def load_results(report: LoadReport) -> tuple[Result, ...]:
     }
     wins = report.windows
     lat = report.latency
+    failed = _failure(report)
     out = [
-        _result(bid, "rps", "req/s", Direction.HIGHER, report.rps, [w.rps for w in wins], extra),
+        _result(bid, "rps", "req/s", Direction.HIGHER, report.rps, [w.rps for w in wins], extra, failed),
     ]
     for name in [n for n, _ in PERCENTILES] + ["max"]:
         samples = [w.latency[name] for w in wins if name in w.latency]
-        out.append(_result(bid, f"latency_{name}", "s", Direction.LOWER, lat.get(name), samples, extra))
+        out.append(
+            _result(bid, f"latency_{name}", "s", Direction.LOWER, lat.get(name), samples, extra, failed)
+        )
     out.append(
         _result(
             bid,
