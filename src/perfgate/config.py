@@ -59,10 +59,27 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     timeout = "5m"
     tiers = ["fast", "nightly"]      # which tiers run it (default: all)
     args = { fast = ["-benchtime=1s"], nightly = ["-benchtime=10s"] }  # appended in that tier
+
+    [[tool.perfgate.load]]           # HTTP load scenarios (see perfgate.load and docs/load.md)
+    name = "health"                  # default: "METHOD URL"
+    url = "http://127.0.0.1:8080/health"
+    method = "POST"                  # default: GET, or POST with a body
+    headers = { Authorization = "Bearer dev" }
+    json = "body.json"               # or body = "text", body_file = "f" (relative to the project root)
+    expect = [200, 201]              # default: any 2xx
+    rate = "2000/s"                  # open model (with duration and/or stages = [{ duration, rate }])
+    users = 10                       # or the closed model (with requests per user or duration; think)
+    duration = "30s"
+    warmup = "2s"
+    timeout = "10s"
+    connections = 256
+    workers = 2                      # default: one per CPU
+    tiers = ["load"]                 # which tiers run it (default: all)
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -73,6 +90,7 @@ from typing import Any
 
 from perfgate.errors import ConfigError
 from perfgate.gate import Budget, Policy, ThresholdOverride
+from perfgate.load.scenario import ClosedModel, LoadSpec, OpenModel, Scenario, Stage, parse_rate
 from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, CommandSpec, SpecError
 from perfgate.measure.harness import STDOUT, HarnessSpec
 from perfgate.model import METRICS, normalize
@@ -133,6 +151,7 @@ class Config:
     severity: tuple[SeverityRule, ...] = ()
     commands: tuple[CommandSpec, ...] = ()
     suites: tuple[HarnessSpec, ...] = ()  # [[tool.perfgate.suites]]: other harnesses' commands
+    load: tuple[LoadSpec, ...] = ()  # [[tool.perfgate.load]]: HTTP load scenarios
     # environment variables whose values are redacted from stored and printed messages, besides the
     # secret-looking ones perfgate finds itself (perfgate.context.secrets)
     redact: tuple[str, ...] = ()
@@ -473,10 +492,147 @@ def _suites(t: _Table, tiers: Mapping[str, Tier]) -> tuple[HarnessSpec, ...]:
     return tuple(suites)
 
 
+def _loads(t: _Table, tiers: Mapping[str, Tier], root: Path) -> tuple[LoadSpec, ...]:
+    specs: list[LoadSpec] = []
+    for i, c in enumerate(t.get("load", list, [])):
+        key = f"load[{i}]"
+        if not isinstance(c, dict):
+            raise t.error(key, "expected a table ([[tool.perfgate.load]])")
+        spec = _load(_Table(c, t.key(key), t.source), tiers, root)
+        if any(s.scenario.title == spec.scenario.title for s in specs):
+            raise t.error(f"{key}.name", f"another scenario is named {spec.scenario.title!r}")
+        specs.append(spec)
+    return tuple(specs)
+
+
+def _load(t: _Table, tiers: Mapping[str, Tier], root: Path) -> LoadSpec:
+    """One ``[[load]]`` table: a scenario and its model (the same options as ``perfgate load``)."""
+    t.check_keys({
+        "name", "url", "method", "headers", "body", "body_file", "json", "expect", "timeout", "rate",
+        "stages", "duration", "connections", "users", "requests", "think", "warmup", "workers", "tiers",
+        "allow_remote",
+    })  # fmt: skip
+    if "url" not in t.data:
+        raise t.error("url", "missing (http://127.0.0.1:PORT/path)")
+    headers: list[tuple[str, str]] = []
+    ht = t.sub("headers")
+    if ht is not None:
+        headers = [(k, ht.get(k, str)) for k in ht.data]
+    bodies = [k for k in ("body", "body_file", "json") if k in t.data]
+    if len(bodies) > 1:
+        raise t.error(bodies[1], f"give one of body, body_file, json (also {bodies[0]})")
+    body = b""
+    if "body" in t.data:
+        body = t.get("body", str).encode("utf-8")
+    elif bodies:
+        name = t.get(bodies[0], str)
+        path = root / name
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise t.error(bodies[0], f"cannot read {path}: {exc.strerror or exc}") from None
+        if bodies[0] == "json":
+            try:
+                json.loads(body)
+            except ValueError as exc:
+                raise t.error("json", f"{path} is not JSON: {exc}") from None
+            if not any(k.lower() == "content-type" for k, _ in headers):
+                headers.append(("Content-Type", "application/json"))
+    expect = t.get("expect", list)
+    if expect is not None and not all(isinstance(x, int) and not isinstance(x, bool) for x in expect):
+        raise t.error("expect", f"expected a list of status codes, got {expect!r}")
+    tier_names = None
+    if "tiers" in t.data:
+        tier_names = t.strings("tiers")
+        _tier_names(t, "tiers", tiers, tier_names)
+    method = t.get("method", str)
+    try:
+        scenario = Scenario(
+            url=t.get("url", str),
+            method=method.upper() if method else ("POST" if body else "GET"),
+            headers=tuple(headers),
+            body=body,
+            expect=frozenset(expect) if expect is not None else frozenset(range(200, 300)),
+            timeout=t.convert("timeout", parse_duration) or 10.0,
+            name=t.get("name", str),
+            allow_remote=t.get("allow_remote", bool, False),
+        )
+    except ValueError as exc:
+        raise t.error(*_load_problem(exc, "url")) from None
+    model: OpenModel | ClosedModel
+    rate, users = "rate" in t.data, "users" in t.data
+    if rate == users:
+        raise t.error("rate", "give either rate (open model) or users (closed model)")
+    duration = t.convert("duration", parse_duration)
+    warmup = t.convert("warmup", parse_duration) or 0.0
+    try:
+        if rate:
+            for k in ("requests", "think"):
+                if k in t.data:
+                    raise t.error(k, "belongs to the closed model (users)")
+            stages = []
+            for j, st in enumerate(t.get("stages", list, [])):
+                sk = f"stages[{j}]"
+                if not isinstance(st, dict):
+                    raise t.error(sk, "expected a table { duration, rate }")
+                stt = _Table(st, t.key(sk), t.source)
+                stt.check_keys({"duration", "rate"})
+                if "duration" not in st or "rate" not in st:
+                    raise t.error(sk, "needs duration and rate")
+                stages.append(Stage(stt.convert("duration", parse_duration), stt.convert("rate", _rate)))
+            model = OpenModel(
+                rate=t.convert("rate", _rate),
+                duration=duration or 0.0,
+                stages=tuple(stages),
+                warmup=warmup,
+                connections=_count(t, "connections", 1) or 256,
+            )
+        else:
+            if "stages" in t.data or "connections" in t.data:
+                raise t.error(
+                    "stages" if "stages" in t.data else "connections", "belongs to the open model (rate)"
+                )
+            requests = _count(t, "requests", 1)
+            if requests is None and duration is None:
+                raise t.error("users", "needs requests (per user) or duration")
+            model = ClosedModel(
+                users=_count(t, "users", 1) or 1,
+                requests=requests,
+                duration=duration if requests is None else None,
+                think=t.convert("think", parse_duration) or 0.0,
+                warmup=warmup,
+            )
+    except ValueError as exc:
+        raise t.error(*_load_problem(exc, "rate" if rate else "users")) from None
+    return LoadSpec(scenario, model, workers=_count(t, "workers", 1), tiers=tier_names)
+
+
+_LOAD_KEYS = frozenset({
+    "name", "url", "method", "headers", "expect", "timeout", "rate", "duration", "connections", "users",
+    "requests", "think", "warmup", "workers",
+})  # fmt: skip
+
+
+def _load_problem(exc: ValueError, default: str) -> tuple[str, str]:
+    """(key, problem) of a load value's error: its messages start with the field they are about."""
+    field, sep, problem = str(exc).partition(": ")
+    if field.startswith("header"):
+        return "headers", str(exc)  # (it names the header)
+    return (field, problem) if sep and field in _LOAD_KEYS else (default, str(exc))
+
+
+def _rate(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a rate like '2000/s', got {value!r}")
+    return parse_rate(value)
+
+
 _KEYS = {
     "project", "storage", "testbed", "main_branch", "benchmarks", "pytest_args", "default_tier",
     "tiers", "thresholds", "budgets", "baseline", "severity", "commands", "redact", "machine_shift",
-    "suites",
+    "suites", "load",
 }  # fmt: skip
 
 
@@ -545,6 +701,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         baseline=baseline,
         commands=tuple(commands),
         suites=_suites(t, tiers),
+        load=_loads(t, tiers, root),
         severity=severity,
         redact=_redact_names(t),
         machine_shift=machine_shift,

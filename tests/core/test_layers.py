@@ -19,16 +19,18 @@ ALLOWED = {
     "measure": {"model", "stats", "adapters"},
     "adapters": {"model", "stats"},
     "store": {"model", "stats"},
+    # HTTP load tests: measuring, like perfgate.measure
+    "load": {"model", "stats"},
     "report": {"model", "stats", "gate"},
     # forge APIs for pull-request comments and statuses: reads reports and the CI environment
     "ci": {"model", "stats", "gate", "report", "context"},
     "context": {"model"},
-    "config": {"model", "gate", "stats", "measure"},
+    "config": {"model", "gate", "stats", "measure", "load"},
     "invocation": {"config"},
     "argtypes": set(),
     # application: what each command does, as functions (runner: the child pytest that measures)
     "runner": {"model", "config", "invocation", "measure"},
-    "app": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "context", "config", "runner"},
+    "app": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "context", "config", "runner", "load"},
     # the run history on a git data branch: runs between the store and git
     "sync": {"model", "store", "context"},
     # (store: perfgate bisect judges a commit from its stored runs before measuring it)
@@ -41,7 +43,7 @@ ALLOWED = {
     "scaffold": set(),
     # the dashboard's pages read the store through the application only
     "dashboard": {"model", "stats", "detect", "gate", "report", "app"},
-    "cli": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "report", "context", "config"}
+    "cli": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "report", "context", "config", "load"}
     | {"argtypes", "invocation", "runner", "app", "ab", "ci", "sync", "scaffold", "dashboard"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},

@@ -26,7 +26,7 @@ from perfgate.app.baseline import (
     select_baseline,
     with_history,
 )
-from perfgate.app.commands import command_suite, measure_commands
+from perfgate.app.commands import command_suite, gate_measured, measure_commands
 from perfgate.app.compare import compare_specs, load_spec
 from perfgate.app.history import (
     History,
@@ -44,6 +44,7 @@ from perfgate.app.suites import (
     KINDS,
     CommandSuite,
     HarnessSuite,
+    LoadSuite,
     OnCommandRun,
     PytestSuite,
     Suite,
@@ -51,6 +52,7 @@ from perfgate.app.suites import (
     SuiteKind,
     command_specs,
     harness_specs,
+    load_specs,
     plan_suites,
     selects_tests,
 )
@@ -63,6 +65,7 @@ __all__ = [
     "CommandSuite",
     "HarnessSuite",
     "History",
+    "LoadSuite",
     "OnCommandRun",
     "PytestSuite",
     "StoredSeries",
@@ -78,6 +81,7 @@ __all__ = [
     "compare_specs",
     "compare_stored",
     "earlier_runs",
+    "gate_measured",
     "gate_run",
     "harness_specs",
     "history",
@@ -86,6 +90,7 @@ __all__ = [
     "judge_stored",
     "list_runs",
     "load_spec",
+    "load_specs",
     "measure_commands",
     "merge_files",
     "plan_suites",

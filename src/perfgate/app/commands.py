@@ -1,8 +1,9 @@
-"""``perfgate cmd``: ad hoc command benchmarks, measured and gated like a run's."""
+"""``perfgate cmd`` and ``perfgate load``: results measured ad hoc, gated like a run's."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,13 +13,13 @@ from perfgate.app.suite import build_run, gate_run
 from perfgate.app.suites import OnCommandRun
 from perfgate.app.workspace import Workspace
 from perfgate.gate import Outcome
-from perfgate.model import ResultsDoc, RunStatus, utcnow
+from perfgate.model import Result, ResultsDoc, RunStatus, utcnow
 from perfgate.store import RunStore
 
 if TYPE_CHECKING:
     from perfgate.measure.command import CommandMeasurement, CommandSpec
 
-__all__ = ["command_suite", "measure_commands"]
+__all__ = ["command_suite", "gate_measured", "measure_commands"]
 
 
 def measure_commands(
@@ -54,7 +55,37 @@ def command_suite(
     started = utcnow()
     measured = run_commands(specs, cwd=cwd or ws.config.root, environ=ws.environ, on_run=on_run)
     results = tuple(r for m in measured for r in measurement_results(m))
-    doc = ResultsDoc(started=started, finished=utcnow(), status=RunStatus.COMPLETE, results=results)
+    outcome = gate_measured(
+        ws,
+        results,
+        started=started,
+        finished=utcnow(),
+        store_run=store_run,
+        baseline=baseline,
+        threshold=threshold,
+        tier=tier,
+        store=store,
+    )
+    return outcome, measured
+
+
+def gate_measured(
+    ws: Workspace,
+    results: Sequence[Result],
+    *,
+    started: datetime,
+    finished: datetime,
+    store_run: bool = False,
+    baseline: str | None = None,
+    threshold: float | None = None,
+    tier: str | None = None,
+    store: RunStore | None = None,
+) -> Outcome:
+    """Results measured ad hoc by a front end (``perfgate cmd``, ``perfgate load``), gated as ``run``
+    gates: stored only if ``store_run``; the baseline is ``baseline`` (a run id, git ref or result
+    file, e.g. an earlier ``--export-json``) when given, else, when storing, the one ``run`` would
+    pick, else none (every verdict is ``new`` and only failures fail the gate)."""
+    doc = ResultsDoc(started=started, finished=finished, status=RunStatus.COMPLETE, results=tuple(results))
     run = build_run(ws, doc, tier=tier)
     if store_run:
         with ws.use(store, write=True) as s:
@@ -69,4 +100,4 @@ def command_suite(
         base = Baseline((load_spec(ws, baseline, store=store),), baseline)
     else:
         base = Baseline((), "none")
-    return gate_run(ws, run, base, threshold=threshold, stored=store_run), measured
+    return gate_run(ws, run, base, threshold=threshold, stored=store_run)

@@ -22,6 +22,7 @@ from perfgate.errors import MeasureError
 from perfgate.model import ResultsDoc, RunStatus, utcnow
 
 if TYPE_CHECKING:
+    from perfgate.load import LoadSpec
     from perfgate.measure.command import CommandBenchmark, CommandSpec
     from perfgate.measure.harness import HarnessSpec
 
@@ -29,6 +30,7 @@ __all__ = [
     "KINDS",
     "CommandSuite",
     "HarnessSuite",
+    "LoadSuite",
     "OnCommandRun",
     "PytestSuite",
     "Suite",
@@ -36,6 +38,7 @@ __all__ = [
     "SuiteKind",
     "command_specs",
     "harness_specs",
+    "load_specs",
     "merge_docs",
     "plan_suites",
     "selects_tests",
@@ -216,10 +219,46 @@ class HarnessSuite:
         return ResultsDoc(started=started, finished=done, status=RunStatus.COMPLETE, results=tuple(results))
 
 
+# --- load scenarios ([[tool.perfgate.load]]) -------------------------------------------------------
+
+
+def load_specs(cfg: Config, tier: Tier | None) -> tuple[LoadSpec, ...]:
+    """The ``[[tool.perfgate.load]]`` scenarios that run in ``tier`` (all of them without a tier)."""
+    return tuple(s for s in cfg.load if tier is None or s.tiers is None or tier.name in s.tiers)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSuite:
+    """The tier's load scenarios, run one after another against servers already listening
+    (:func:`perfgate.load.run_load`); each scenario's results are metrics such as ``rps`` and
+    ``latency_p99`` with one sample per second."""
+
+    specs: tuple[LoadSpec, ...]
+    name: str = "load"
+    subset: bool = False
+
+    @staticmethod
+    def planned(ctx: SuiteContext) -> Sequence[Suite]:
+        specs = load_specs(ctx.config, ctx.tier)
+        return (LoadSuite(specs),) if specs else ()
+
+    def run(self, ctx: SuiteContext) -> ResultsDoc:
+        from perfgate.load import load_results, run_load
+
+        started = utcnow()
+        results = tuple(
+            r
+            for spec in self.specs
+            for r in load_results(run_load(spec.scenario, spec.model, workers=spec.workers))
+        )
+        return ResultsDoc(started=started, finished=utcnow(), status=RunStatus.COMPLETE, results=results)
+
+
 #: The kinds of suite that run after pytest's, in order. A new kind is one line here.
 KINDS: tuple[SuiteKind, ...] = (
     SuiteKind("suites", lambda cfg: bool(cfg.suites), HarnessSuite.planned),
     SuiteKind("commands", lambda cfg: bool(cfg.commands), CommandSuite.planned),
+    SuiteKind("load", lambda cfg: bool(cfg.load), LoadSuite.planned),
 )
 
 
@@ -256,8 +295,8 @@ def plan_suites(
     elif not others:
         t = ctx.tier
         raise MeasureError(
-            f"nothing to run for tier {t.name if t else None!r}: no command benchmark or suite lists it "
-            "and no pytest benchmarks are configured ([tool.perfgate] benchmarks = [...])"
+            f"nothing to run for tier {t.name if t else None!r}: no command benchmark, suite or load "
+            "scenario lists it and no pytest benchmarks are configured ([tool.perfgate] benchmarks = [...])"
         )
     if shard is None or shard[0] == 1:
         suites += others

@@ -33,6 +33,7 @@ from perfgate.cli import (
     history,
     ingest,
     init,
+    load,
     merge,
     report,
     run,
@@ -70,6 +71,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     bisect,
     report,
     serve,
+    load,
     ci,
 )
 _MODULES = {m.NAME: m for m in COMMANDS}
