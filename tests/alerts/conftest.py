@@ -1,0 +1,76 @@
+"""Real receivers on 127.0.0.1: an HTTP server recording what it is sent (answering with the statuses
+it is told, then 200) and an SMTP server (aiosmtpd) keeping the messages it gets."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Receiver:
+    url: str
+    statuses: list[int] = field(default_factory=list)  # answered first, in order; then 200
+    posts: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)  # (path, headers, body)
+    tries: int = 0
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    rec = Receiver("")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            rec.tries += 1
+            status = rec.statuses.pop(0) if rec.statuses else 200
+            if status == 200:
+                rec.posts.append((self.path, dict(self.headers.items()), body))
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    rec.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield rec
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Mailbox:
+    port: int
+    messages: list[tuple[str, list[str], Message]] = field(default_factory=list)  # (from, to, message)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), message_from_bytes(envelope.content))
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    box = Mailbox(port)
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box
+    controller.stop()
