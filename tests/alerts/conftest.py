@@ -74,3 +74,47 @@ def mailbox() -> Iterator[Mailbox]:
     controller.start()
     yield box
     controller.stop()
+
+
+@dataclass
+class TlsMailbox(Mailbox):
+    cafile: str = ""
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def tls_mailbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsMailbox]:
+    """An SMTP server that requires STARTTLS (a self-signed certificate for 127.0.0.1 made by openssl)
+    and a login before it accepts mail."""
+    import ssl
+    import subprocess
+
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    d = tmp_path_factory.mktemp("smtp-tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    box = TlsMailbox(port, cafile=str(cert))
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"perf", b"pw-1234")
+        if ok:
+            box.logins.append((data.login.decode(), mechanism))
+        return AuthResult(success=ok)
+
+    controller = Controller(
+        box, hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True,
+        authenticator=authenticate, auth_require_tls=True, server_hostname="127.0.0.1",
+    )  # fmt: skip
+    controller.start()
+    yield box
+    controller.stop()

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from perfgate import app
-from perfgate.alerts.channels import Sender, signature
+from perfgate.alerts import Alert, ChannelSpec
+from perfgate.alerts.channels import ChannelError, Sender, signature
 from perfgate.cli.main import main
 from perfgate.model import BenchmarkId, Direction, Environment, GitInfo, Result, Run, new_run_id
 from perfgate.stats import summarize
 
-from .conftest import Mailbox, Receiver
+from .conftest import Mailbox, Receiver, TlsMailbox
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 WIGGLE = [0.004, -0.008, 0.010, -0.003, 0.006, -0.010, 0.002, 0.009, -0.006, -0.001] * 2
@@ -175,3 +176,39 @@ def test_a_secret_never_reaches_the_warning(
     err = capsys.readouterr().err
     assert "warning: channel slack_performance: cannot reach it" in err
     assert "xoxb-very-secret-token" not in err
+
+
+def test_email_over_starttls_with_login(tls_mailbox: TlsMailbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The certificate is checked against the trust store SSL_CERT_FILE names, then the login is sent."""
+    monkeypatch.setenv("SSL_CERT_FILE", tls_mailbox.cafile)
+    channel = ChannelSpec(
+        "mail", "email", host="127.0.0.1", port=tls_mailbox.port, sender="perfgate@example.com",
+        to=("a@example.com", "b@example.com"), username_env="SMTP_USER", password_env="SMTP_PASSWORD",
+    )  # fmt: skip
+    alert = Alert("crit", "critical", ("mail",), "bench\x1b[2J", "time", ("k",), "Regression: 12.0%", {})
+    Sender({"SMTP_USER": "perf", "SMTP_PASSWORD": "pw-1234"}).send(channel, alert)
+    (mail,) = tls_mailbox.messages
+    assert tls_mailbox.logins == [("perf", "PLAIN")]  # (smtplib prefers PLAIN to LOGIN)
+    assert mail[1] == ["a@example.com", "b@example.com"]
+    assert mail[2]["Subject"] == "[perfgate critical] crit: bench\\x1b[2J time"
+    assert mail[2].get_payload().strip() == "Regression: 12.0%"
+
+
+def test_email_refuses_a_certificate_it_does_not_trust(tls_mailbox: TlsMailbox) -> None:
+    channel = ChannelSpec(
+        "mail", "email", host="127.0.0.1", port=tls_mailbox.port, sender="p@e.com", to=("a@e.com",)
+    )
+    alert = Alert("crit", "critical", ("mail",), "bench", "time", ("k",), "text", {})
+    with pytest.raises(ChannelError, match=r"channel mail: SMTP 127.0.0.1:\d+: .*CERTIFICATE_VERIFY_FAILED"):
+        Sender({}).send(channel, alert)
+    assert tls_mailbox.messages == []
+
+
+def test_slack_text_cannot_mention_or_link_or_act_on_a_terminal(receiver: Receiver) -> None:
+    channel = ChannelSpec("ops", "slack", url=f"{receiver.url}/ops")
+    alert = Alert(
+        "r", "info", ("ops",), "b", "time", ("k",), "bench <!channel> & <http://x|y>\x1b]0;t\x07", {}
+    )
+    Sender({}).send(channel, alert)
+    (post,) = receiver.posts
+    assert json.loads(post[2])["text"] == "bench &lt;!channel&gt; &amp; &lt;http://x|y&gt;\\x1b]0;t\\x07"

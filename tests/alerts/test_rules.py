@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from perfgate.alerts import ConditionError, check_template, parse_condition
+from builders import bare_run
+from perfgate.alerts import AlertRule, ConditionError, check_template, evaluate, parse_condition
 from perfgate.config import parse_config
 from perfgate.errors import ConfigError
+from perfgate.gate import Outcome
+from perfgate.model import BenchmarkId, Direction, Status, Verdict
 
 SEED = {
     "critical_regression": "change_percent > 10 AND p_value < 0.05",
@@ -112,3 +115,19 @@ def test_config_errors_name_file_key_and_column(tmp_path: Path) -> None:
         ConfigError, match=r"alerts\[0\]\.channels: no channel named 'email' \(channels: ops\)"
     ):
         config(tmp_path, channels=["email"])
+
+
+def test_evaluate_uses_the_adverse_change_whatever_the_direction() -> None:
+    rule = AlertRule("crit", parse_condition(SEED["critical_regression"]), "critical", ("ops",))
+    slower_rps = Verdict(
+        BenchmarkId("load"), "rps", "1/s", Direction.HIGHER, Status.REGRESSION, change=-0.10, p_value=0.01
+    )
+    faster_rps = Verdict(
+        BenchmarkId("load2"), "rps", "1/s", Direction.HIGHER, Status.IMPROVEMENT, change=0.2, p_value=0.01
+    )
+    new = Verdict(BenchmarkId("fresh"), "time", "s", Direction.LOWER, Status.NEW)
+    outcome = Outcome(bare_run(), ("01BASE",), (slower_rps, faster_rps, new))
+    (alert,) = evaluate(outcome, [rule])
+    assert (alert.benchmark, alert.metric, alert.severity) == ("load", "rps", "critical")
+    assert alert.fields["change_percent"] == "11.1"  # x 0.9 is 1/0.9 - 1 = 11.1% worse
+    assert alert.key == ("load", "rps", "crit", "01BASE")

@@ -92,7 +92,10 @@ class Sender:
         url = channel.url if channel.url is not None else self._env(channel, channel.url_env or "", "url_env")
         headers = {"Content-Type": "application/json", "User-Agent": "perfgate", **headers}
         problem, tries = "", 0
-        with httpx.Client(timeout=TIMEOUT, transport=self.transport, follow_redirects=False) as client:
+        verify = ssl.create_default_context()  # the system's trust store (and SSL_CERT_FILE), not certifi's
+        with httpx.Client(
+            timeout=TIMEOUT, transport=self.transport, follow_redirects=False, verify=verify
+        ) as client:
             for attempt in range(ATTEMPTS):
                 if attempt:
                     self.sleep(BACKOFF * 2 ** (attempt - 1))

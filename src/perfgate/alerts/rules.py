@@ -337,7 +337,7 @@ class Alert:
     channels: tuple[str, ...]
     benchmark: str
     metric: str
-    key: str  # benchmark, metric, rule and the baseline: the same regression seen again is this key
+    key: tuple[str, ...]  # (benchmark, metric, rule, baseline runs): the same regression seen again
     message: str
     fields: Mapping[str, str]
 
@@ -419,7 +419,7 @@ def evaluate(outcome: Outcome, rules: Sequence[AlertRule], *, run_url: str = "")
                     channels=rule.channels,
                     benchmark=v.benchmark.name,
                     metric=v.metric,
-                    key="\x1f".join((v.benchmark.name, v.metric, rule.name, baseline)),
+                    key=(v.benchmark.name, v.metric, rule.name, baseline),
                     message=render_template(rule.message_template, fields),
                     fields=fields,
                 )

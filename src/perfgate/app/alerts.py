@@ -110,7 +110,7 @@ def notify(
     already = 0
     for alert in alerts:
         for name in alert.channels:
-            key = (*alert.key.split("\x1f"), name)
+            key = (*alert.key, name)
             if key in known:
                 already += 1
                 continue
