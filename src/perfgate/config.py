@@ -775,11 +775,14 @@ def _alert(t: _Table, channels: Mapping[str, ChannelSpec]) -> AlertRule:
         except ValueError as exc:
             raise t.error("message_template", f"{exc} (write a literal brace as {{{{ or }}}})") from None
         kwargs["message_template"] = template.rstrip("\n")
+    severity = t.get("severity", str, "warning")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", severity):
+        raise t.error("severity", f"expected a word (critical, warning, info...), got {severity!r}")
     try:
         return AlertRule(
             name=t.get("name", str),
             condition=condition,
-            severity=t.get("severity", str, "warning"),
+            severity=severity,
             channels=names,
             condition_text=text,
             **kwargs,

@@ -131,3 +131,30 @@ def test_evaluate_uses_the_adverse_change_whatever_the_direction() -> None:
     assert (alert.benchmark, alert.metric, alert.severity) == ("load", "rps", "critical")
     assert alert.fields["change_percent"] == "11.1"  # x 0.9 is 1/0.9 - 1 = 11.1% worse
     assert alert.key == ("load", "rps", "crit", "01BASE")
+
+
+def test_channel_and_rule_errors_name_their_key(tmp_path: Path) -> None:
+    src = tmp_path / "perfgate.toml"
+
+    def parse(channel: dict[str, object], **alert: object) -> None:
+        rule = {"name": "r", "condition": "change_percent > 1", "channels": ["c"], **alert}
+        parse_config({"channels": {"c": channel}, "alerts": [rule]}, tmp_path, src, "demo")
+
+    with pytest.raises(
+        ConfigError, match=r"perfgate.toml: channels.c.type: a slack channel needs url or url_env"
+    ):
+        parse({"type": "slack"})
+    with pytest.raises(
+        ConfigError, match=r"channels.c.secret_env: expected the name of an environment variable"
+    ):
+        parse({"type": "webhook", "url": "http://127.0.0.1/", "secret_env": "s3cr3t value"})
+    with pytest.raises(ConfigError, match=r"channels.c.type: an email channel needs host, from and to"):
+        parse({"type": "email", "host": "smtp.example.com"})
+    with pytest.raises(
+        ConfigError, match=r"channels.c.type: expected one of slack, webhook, email, got 'pager'"
+    ):
+        parse({"type": "pager", "url": "http://127.0.0.1/"})
+    with pytest.raises(ConfigError, match=r"alerts\[0\].severity: expected a word"):
+        parse({"type": "slack", "url_env": "U"}, severity="very bad")
+    with pytest.raises(ConfigError, match=r"alerts\[0\].channels: missing"):
+        parse_config({"alerts": [{"name": "r", "condition": "p_value < 1"}]}, tmp_path, src, "demo")

@@ -54,7 +54,7 @@ PLACEHOLDERS = (
     "branch_name", "benchmark", "interval", "tier", "testbed", "run_url", "rule", "severity", "p_value",
 )  # fmt: skip
 CHANNEL_TYPES = ("slack", "webhook", "email")
-SEVERITIES = ("critical", "warning", "info")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 DEFAULT_TEMPLATE = (
     "[{severity}] {rule}: {benchmark} {metric_name} changed by {change_percent}% "
     "(p={p_value}; baseline {baseline_value}, current {current_value}; {branch_name}@{commit_hash})"
@@ -301,7 +301,7 @@ class ChannelSpec:
 
     def __post_init__(self) -> None:
         if self.type not in CHANNEL_TYPES:
-            raise ValueError(f"type: expected one of {', '.join(CHANNEL_TYPES)}, got {self.type!r}")
+            raise ValueError(f"expected one of {', '.join(CHANNEL_TYPES)}, got {self.type!r}")
         if self.type == "email":
             if not self.host or not self.sender or not self.to:
                 raise ValueError("an email channel needs host, from and to")
@@ -324,6 +324,8 @@ class AlertRule:
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("an alert rule needs a name")
+        if not _WORD.match(self.severity):
+            raise ValueError(f"severity must be a word (critical, warning, info...), got {self.severity!r}")
         if not self.channels:
             raise ValueError(f"alert {self.name!r} names no channels")
 
