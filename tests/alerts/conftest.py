@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -19,7 +20,8 @@ from aiosmtpd.controller import Controller
 @dataclass
 class Receiver:
     url: str
-    statuses: list[int] = field(default_factory=list)  # answered first, in order; then 200
+    # answered first, in order (0: no answer for 3 s, longer than the client waits); then 200
+    statuses: list[int] = field(default_factory=list)
     posts: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)  # (path, headers, body)
     tries: int = 0
 
@@ -33,6 +35,10 @@ def receiver() -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             rec.tries += 1
             status = rec.statuses.pop(0) if rec.statuses else 200
+            if status == 0:
+                time.sleep(3.0)
+                self.close_connection = True
+                return
             if status == 200:
                 rec.posts.append((self.path, dict(self.headers.items()), body))
             self.send_response(status)

@@ -212,3 +212,17 @@ def test_slack_text_cannot_mention_or_link_or_act_on_a_terminal(receiver: Receiv
     Sender({}).send(channel, alert)
     (post,) = receiver.posts
     assert json.loads(post[2])["text"] == "bench &lt;!channel&gt; &amp; &lt;http://x|y&gt;\\x1b]0;t\\x07"
+
+
+def test_a_webhook_that_times_out_is_tried_again(receiver: Receiver) -> None:
+    receiver.statuses = [0, 503]  # no answer in time, then a 503, then 200
+    channel = ChannelSpec("hook", "webhook", url=f"{receiver.url}/hook", secret_env="K")
+    alert = Alert("r", "warning", ("hook",), "b", "time", ("k",), "text", {"change_percent": "7.0"})
+    waits: list[float] = []
+    sender = Sender({"K": SECRET}, sleep=waits.append, timeout=0.5)
+    sender.send(channel, alert)
+    assert sender.attempts == [("hook", 0), ("hook", 503), ("hook", 200)]
+    assert waits == [1.0, 2.0]
+    ((_, headers, body),) = receiver.posts
+    assert headers["X-Perfgate-Signature"] == signature(SECRET, body)
+    assert json.loads(body)["fields"] == {"change_percent": "7.0"}

@@ -27,7 +27,7 @@ __all__ = ["ATTEMPTS", "ChannelError", "Sender", "signature"]
 
 ATTEMPTS = 3
 BACKOFF = 1.0  # seconds before the second try; doubled before each next one
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+TIMEOUT = 10.0  # seconds for an answer (and at most 5 to connect)
 SIGNATURE_HEADER = "X-Perfgate-Signature"
 
 
@@ -57,6 +57,7 @@ class Sender:
     environ: Mapping[str, str]
     sleep: Callable[[float], None] = time.sleep
     transport: httpx.BaseTransport | None = None
+    timeout: float = TIMEOUT
     attempts: list[tuple[str, int]] = field(default_factory=list)  # (channel, HTTP status) per try
 
     def send(self, channel: ChannelSpec, alert: Alert) -> None:
@@ -94,7 +95,10 @@ class Sender:
         problem, tries = "", 0
         verify = ssl.create_default_context()  # the system's trust store (and SSL_CERT_FILE), not certifi's
         with httpx.Client(
-            timeout=TIMEOUT, transport=self.transport, follow_redirects=False, verify=verify
+            timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+            transport=self.transport,
+            follow_redirects=False,
+            verify=verify,
         ) as client:
             for attempt in range(ATTEMPTS):
                 if attempt:
