@@ -88,6 +88,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perfgate.alerts.rules import AlertRule, ChannelSpec, ConditionError, check_template, parse_condition
 from perfgate.errors import ConfigError
 from perfgate.gate import Budget, Policy, ThresholdOverride
 from perfgate.load.scenario import ClosedModel, LoadSpec, OpenModel, Scenario, Stage, parse_rate
@@ -157,6 +158,9 @@ class Config:
     redact: tuple[str, ...] = ()
     # What a whole-suite move does to the verdicts (CompareSettings.machine_shift): "note" keeps them.
     machine_shift: str = "note"
+    # [[tool.perfgate.alerts]] and [tool.perfgate.channels.NAME] (see perfgate.alerts, docs/alerts.md)
+    alerts: tuple[AlertRule, ...] = ()
+    channels: Mapping[str, ChannelSpec] = field(default_factory=dict)
 
     def storage_url(self) -> str:
         """The store location: a URL as given, or a path resolved against the project root."""
@@ -633,6 +637,7 @@ _KEYS = {
     "project", "storage", "testbed", "main_branch", "benchmarks", "pytest_args", "default_tier",
     "tiers", "thresholds", "budgets", "baseline", "severity", "commands", "redact", "machine_shift",
     "suites", "load",
+    "alerts", "channels",
 }  # fmt: skip
 
 
@@ -705,7 +710,106 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         severity=severity,
         redact=_redact_names(t),
         machine_shift=machine_shift,
+        **_alerting(t),
     )
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _channel(name: str, t: _Table) -> ChannelSpec:
+    t.check_keys({
+        "type", "url", "url_env", "secret_env", "host", "port", "from", "to", "username_env", "password_env",
+        "starttls",
+    })  # fmt: skip
+    if "type" not in t.data:
+        raise t.error("type", "missing (slack, webhook or email)")
+    for k in ("url_env", "secret_env", "username_env", "password_env"):
+        v = t.get(k, str)
+        if v is not None and not _ENV_NAME.match(v):
+            raise t.error(k, f"expected the name of an environment variable, got {v!r}")
+    port = t.get("port", int, 587)
+    if not 0 < port < 65536:
+        raise t.error("port", f"expected a TCP port, got {port}")
+    try:
+        return ChannelSpec(
+            name=name,
+            type=t.get("type", str),
+            url=t.get("url", str),
+            url_env=t.get("url_env", str),
+            secret_env=t.get("secret_env", str),
+            host=t.get("host", str),
+            port=port,
+            sender=t.get("from", str),
+            to=t.strings("to"),
+            username_env=t.get("username_env", str),
+            password_env=t.get("password_env", str),
+            starttls=t.get("starttls", bool, True),
+        )
+    except ValueError as exc:
+        raise t.error("type", str(exc)) from None
+
+
+def _alert(t: _Table, channels: Mapping[str, ChannelSpec]) -> AlertRule:
+    t.check_keys({"name", "condition", "severity", "channels", "message_template"})
+    for k in ("name", "condition", "channels"):
+        if k not in t.data:
+            raise t.error(k, "missing")
+    text = t.get("condition", str)
+    try:
+        condition = parse_condition(text)
+    except ConditionError as exc:
+        raise t.error("condition", f"{exc} in {text!r}") from None
+    names = t.strings("channels")
+    for n in names:
+        if n not in channels:
+            known = ", ".join(sorted(channels)) or "none configured"
+            raise t.error("channels", f"no channel named {n!r} (channels: {known})")
+    kwargs: dict[str, Any] = {}
+    template = t.get("message_template", str)
+    if template is not None:
+        try:
+            check_template(template)
+        except ConditionError as exc:
+            raise t.error("message_template", str(exc)) from None
+        except ValueError as exc:
+            raise t.error("message_template", f"{exc} (write a literal brace as {{{{ or }}}})") from None
+        kwargs["message_template"] = template.rstrip("\n")
+    severity = t.get("severity", str, "warning")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", severity):
+        raise t.error("severity", f"expected a word (critical, warning, info...), got {severity!r}")
+    try:
+        return AlertRule(
+            name=t.get("name", str),
+            condition=condition,
+            severity=severity,
+            channels=names,
+            condition_text=text,
+            **kwargs,
+        )
+    except ValueError as exc:
+        raise t.error("name", str(exc)) from None
+
+
+def _alerting(t: _Table) -> dict[str, Any]:
+    """``alerts`` and ``channels`` of the Config: the channels first, so each rule's are checked."""
+    channels: dict[str, ChannelSpec] = {}
+    ct = t.sub("channels")
+    if ct is not None:
+        for name in ct.data:
+            sub = ct.sub(name)
+            assert sub is not None
+            channels[name] = _channel(name, sub)
+    rules: list[AlertRule] = []
+    for i, a in enumerate(t.get("alerts", list, [])):
+        key = f"alerts[{i}]"
+        if not isinstance(a, dict):
+            raise t.error(key, "expected a table ([[tool.perfgate.alerts]])")
+        rule = _alert(_Table(a, t.key(key), t.source), channels)
+        if any(r.name == rule.name for r in rules):
+            raise t.error(f"{key}.name", f"another alert rule is named {rule.name!r}")
+        rules.append(rule)
+    return {"alerts": tuple(rules), "channels": channels}
 
 
 def _redact_names(t: _Table) -> tuple[str, ...]:

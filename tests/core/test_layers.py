@@ -25,12 +25,15 @@ ALLOWED = {
     # forge APIs for pull-request comments and statuses: reads reports and the CI environment
     "ci": {"model", "stats", "gate", "report", "context"},
     "context": {"model"},
-    "config": {"model", "gate", "stats", "measure", "load"},
+    # alert rules (pure: parsed with the configuration) and their channels (HTTP, SMTP)
+    "alerts": {"model", "stats", "gate"},
+    "config": {"model", "gate", "stats", "measure", "load", "alerts"},
     "invocation": {"config"},
     "argtypes": set(),
     # application: what each command does, as functions (runner: the child pytest that measures)
     "runner": {"model", "config", "invocation", "measure"},
-    "app": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "context", "config", "runner", "load"},
+    "app": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "context", "config", "runner", "load"}
+    | {"alerts"},
     # the run history on a git data branch: runs between the store and git
     "sync": {"model", "store", "context"},
     # (store: perfgate bisect judges a commit from its stored runs before measuring it)
@@ -44,7 +47,7 @@ ALLOWED = {
     # the dashboard's pages read the store through the application only
     "dashboard": {"model", "stats", "detect", "gate", "report", "app"},
     "cli": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "report", "context", "config", "load"}
-    | {"argtypes", "invocation", "runner", "app", "ab", "ci", "sync", "scaffold", "dashboard"},
+    | {"alerts", "argtypes", "invocation", "runner", "app", "ab", "ci", "sync", "scaffold", "dashboard"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
 }
@@ -68,6 +71,7 @@ APP = {
         "commands",
         "shards",
         "stored",
+        "alerts",
     },
     "workspace": set(),
     "baseline": {"workspace"},
@@ -79,6 +83,7 @@ APP = {
     "commands": {"workspace", "baseline", "suites", "suite", "compare"},
     "shards": {"workspace", "baseline", "suite", "ingest"},
     "stored": {"workspace", "baseline", "suite"},
+    "alerts": {"workspace"},
 }
 
 

@@ -17,6 +17,7 @@ the workspace's for its own call. One module per concern:
 
 from __future__ import annotations
 
+from perfgate.app.alerts import Notified, alerts_file, notify
 from perfgate.app.baseline import (
     HISTORY_RUNS,
     Baseline,
@@ -66,6 +67,7 @@ __all__ = [
     "HarnessSuite",
     "History",
     "LoadSuite",
+    "Notified",
     "OnCommandRun",
     "PytestSuite",
     "StoredSeries",
@@ -73,6 +75,7 @@ __all__ = [
     "SuiteContext",
     "SuiteKind",
     "Workspace",
+    "alerts_file",
     "benchmark_matches",
     "benchmark_series",
     "build_run",
@@ -93,6 +96,7 @@ __all__ = [
     "load_specs",
     "measure_commands",
     "merge_files",
+    "notify",
     "plan_suites",
     "resolve_run",
     "resolve_runs",

@@ -17,6 +17,7 @@ from typing import TextIO
 from perfgate import app
 from perfgate.config import is_url, parse_duration, parse_percent
 from perfgate.errors import UsageError
+from perfgate.escape import visible
 from perfgate.gate import Outcome
 from perfgate.report import Console, append_step_summary, render_json, render_markdown, render_text
 
@@ -32,6 +33,7 @@ __all__ = [
     "output_flags",
     "pytest_args_flag",
     "report",
+    "send_alerts",
     "subset_flag",
     "testbed_flag",
     "threshold",
@@ -157,6 +159,23 @@ def report(
     if args.warn_only and not outcome.passed:
         sys.stderr.write("perfgate: --warn-only: the gate failed, exiting 0\n")
     return code
+
+
+def send_alerts(ws: app.Workspace, outcome: Outcome) -> app.Notified:
+    """Send the alerts the configured rules raise on ``outcome`` (each once, :func:`perfgate.app.notify`)
+    and say so on stderr: one line per alert sent, one warning per channel that failed (never an error:
+    an alert channel does not decide the gate)."""
+    notified = app.notify(ws, outcome)
+    for alert, channel in notified.sent:
+        sys.stderr.write(
+            f"perfgate: alert {visible(alert.rule)} ({alert.severity}) sent to {channel}: "
+            f"{visible(alert.benchmark)} [{visible(alert.metric)}]\n"
+        )
+    if notified.already:
+        sys.stderr.write(f"perfgate: {notified.already} alert(s) already sent, not sent again\n")
+    for failure in notified.failures:
+        sys.stderr.write(f"perfgate: warning: {visible(failure)} (tried again at the next notify)\n")
+    return notified
 
 
 def workspace(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> app.Workspace:

@@ -35,6 +35,7 @@ from perfgate.cli import (
     init,
     load,
     merge,
+    notify,
     report,
     run,
     runs,
@@ -73,6 +74,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     serve,
     load,
     ci,
+    notify,
 )
 _MODULES = {m.NAME: m for m in COMMANDS}
 

@@ -14,10 +14,12 @@ from perfgate.cli.common import (
     gate_flags,
     output_flags,
     pytest_args_flag,
+    send_alerts,
     subset_flag,
     testbed_flag,
 )
 from perfgate.context import strip_credentials
+from perfgate.errors import PerfgateError
 from perfgate.model import dumps_run
 from perfgate.report import json_inert
 
@@ -68,4 +70,10 @@ def run(inv: Invocation) -> int:
     if args.export is not None:  # '-' is stdout; a path is relative to where perfgate was started
         export = args.export if args.export == "-" else str(inv.cwd / args.export)
         Out(export, inv.stdout).write(json_inert(dumps_run(outcome.run)))
-    return inv.report(outcome)
+    code = inv.report(outcome)
+    if ws.config.alerts and not args.no_store and args.shard is None:
+        try:  # after the report; whatever the alerts meet, the gate's exit code stands
+            send_alerts(ws, outcome)
+        except PerfgateError as exc:
+            sys.stderr.write(f"perfgate: warning: alerts not sent: {ws.redactor()(str(exc))}\n")
+    return code
