@@ -123,6 +123,18 @@ def test_a_service_is_ready_then_stopped_with_its_whole_group(tmp_path: Path, se
     assert f"server starting on {port}" in (tmp_path / "logs" / "svc.log").read_text()
 
 
+def test_http_readiness_asks_the_service_not_a_proxy_from_the_environment(
+    tmp_path: Path, server: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.setenv("no_proxy", "")
+    ready = Readiness(http=f"http://127.0.0.1:{port}/healthz")
+    s = spec(server, "http", port, tmp_path / "pids", ready, ready_timeout=5.0)
+    with start([s], tmp_path) as services:
+        assert services.dead() == []
+
+
 def test_a_service_that_never_becomes_ready_is_one_line_with_its_log_tail(
     tmp_path: Path, server: Path
 ) -> None:
@@ -233,6 +245,12 @@ def test_the_spec_refuses_what_cannot_run(kwargs: dict[str, object], key: str) -
     with pytest.raises(SpecError) as info:
         ServiceSpec(**{**base, **kwargs})  # type: ignore[arg-type]
     assert info.value.key == key
+
+
+def test_the_spec_refuses_an_unknown_signal_number() -> None:
+    with pytest.raises(SpecError) as info:
+        ServiceSpec(name="nats", command=("nats-server",), stop_signal=999)
+    assert info.value.key == "stop_signal"
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,6 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +64,8 @@ _PROBE_TIMEOUT = 1.0  # seconds one http/tcp probe may take
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HOST_PORT = re.compile(r"^\[?([^\[\]]+?)\]?:(\d{1,5})$")
+# readiness asks the service itself: an http_proxy in the environment must not stand in between
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def parse_signal(value: str | int) -> int:
@@ -159,6 +160,10 @@ class ServiceSpec:
         for key, value in (("ready_timeout", self.ready_timeout), ("stop_timeout", self.stop_timeout)):
             if not (math.isfinite(value) and value > 0):
                 raise SpecError(key, f"must be a positive number of seconds, got {value!r}")
+        try:
+            signal.Signals(self.stop_signal)
+        except ValueError:
+            raise SpecError("stop_signal", f"unknown signal number {self.stop_signal!r}") from None
         if self.tiers is not None and not self.tiers:
             raise SpecError(
                 "tiers", "is empty: the service would never start (name its tiers, or leave it out)"
@@ -264,7 +269,7 @@ def _probe(ready: Readiness, cwd: Path, env: Mapping[str, str], deadline: float)
     timeout = max(0.05, min(_PROBE_TIMEOUT, deadline - time.monotonic()))
     if ready.http is not None:
         try:
-            with urllib.request.urlopen(ready.http, timeout=timeout) as resp:
+            with _DIRECT.open(ready.http, timeout=timeout) as resp:
                 return 200 <= int(resp.status) < 300
         except (OSError, ValueError):  # refused, reset, timed out, non-2xx (HTTPError)
             return False
