@@ -162,7 +162,8 @@ def test_a_service_that_dies_during_the_run_fails_the_gate_with_its_log(tmp_path
     assert gone_within(pids(pidfile), 10)
 
 
-def test_ctrl_c_of_perfgate_run_leaves_no_service_behind(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_perfgate_run_leaves_no_service_behind(tmp_path: Path, sig: signal.Signals) -> None:
     p, pidfile = make_project(tmp_path)
     marker = tmp_path / "measuring"
     perfgate = subprocess.Popen(
@@ -177,7 +178,7 @@ def test_ctrl_c_of_perfgate_run_leaves_no_service_behind(tmp_path: Path) -> None
         wait_for(marker, 120)
         service = pids(pidfile)
         assert all(alive(pid) for pid in service)
-        perfgate.send_signal(signal.SIGINT)
+        perfgate.send_signal(sig)
         _, err = perfgate.communicate(timeout=60)
         assert perfgate.returncode == 130, err
         assert gone_within(service, 10), "a service outlived an interrupted perfgate run"

@@ -38,7 +38,7 @@ from typing import IO
 
 from perfgate.errors import MeasureError
 from perfgate.escape import visible
-from perfgate.measure.children import die_with_parent
+from perfgate.measure.children import die_with_parent, sigterm_interrupts
 from perfgate.measure.command import SpecError
 from perfgate.model import BenchmarkId, Direction, Result
 
@@ -355,21 +355,23 @@ def running_services(
     specs: Sequence[ServiceSpec], *, root: Path, environ: Mapping[str, str], logs: Path
 ) -> Iterator[Services]:
     """Start ``specs`` in order, each ready before the next starts; yield them; stop them all (in
-    reverse order) on the way out, also on an error or Ctrl-C. A service that cannot start or never
-    becomes ready raises :class:`MeasureError` after the ones started are stopped."""
+    reverse order) on the way out, also on an error, Ctrl-C or SIGTERM (which unwinds like Ctrl-C
+    meanwhile). A service that cannot start or never becomes ready raises :class:`MeasureError` after
+    the ones started are stopped."""
     started: list[_Running] = []
-    try:
-        for spec in specs:
-            r = _start(spec, root, environ, logs)
-            started.append(r)
-            _wait_ready(r, root, environ)
-        yield Services(started)
-    finally:
+    with sigterm_interrupts():
         try:
-            for r in reversed(started):
-                _stop(r)
-        finally:  # interrupted while stopping: kill what is left at once rather than leave it running
-            for r in started:
-                if not r.stopped:
-                    with contextlib.suppress(OSError):
-                        os.killpg(r.proc.pid, signal.SIGKILL)
+            for spec in specs:
+                r = _start(spec, root, environ, logs)
+                started.append(r)
+                _wait_ready(r, root, environ)
+            yield Services(started)
+        finally:
+            try:
+                for r in reversed(started):
+                    _stop(r)
+            finally:  # interrupted while stopping: kill what is left at once rather than leave it running
+                for r in started:
+                    if not r.stopped:
+                        with contextlib.suppress(OSError):
+                            os.killpg(r.proc.pid, signal.SIGKILL)
