@@ -75,6 +75,18 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     connections = 256
     workers = 2                      # default: one per CPU
     tiers = ["load"]                 # which tiers run it (default: all)
+
+    [[tool.perfgate.services]]       # started before a tier's suites, stopped after (docs/services.md)
+    name = "nats"                    # its log: .perfgate/logs/nats.log
+    command = ["nats-server", "-p", "4222", "-m", "8222"]  # a string only with shell = true
+    cwd = "."                        # relative to the project root
+    env = { GOMAXPROCS = "1" }
+    ready = { http = "http://127.0.0.1:8222/healthz" }  # or { tcp = "host:port" } or { command = [...] }
+    ready_timeout = "30s"
+    stop_signal = "SIGTERM"          # to its process group; SIGKILL after stop_timeout
+    stop_timeout = "10s"
+    tiers = ["load"]                 # which tiers start it (default: all)
+    export = { NATS_URL = "nats://127.0.0.1:4222" }  # environment variables for the suites
 """
 
 from __future__ import annotations
@@ -82,6 +94,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import signal
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -94,6 +107,13 @@ from perfgate.gate import Budget, Policy, ThresholdOverride
 from perfgate.load.scenario import ClosedModel, LoadSpec, OpenModel, Scenario, Stage, parse_rate
 from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, CommandSpec, SpecError
 from perfgate.measure.harness import STDOUT, HarnessSpec
+from perfgate.measure.services import (
+    DEFAULT_READY_TIMEOUT,
+    DEFAULT_STOP_TIMEOUT,
+    Readiness,
+    ServiceSpec,
+    parse_signal,
+)
 from perfgate.model import METRICS, normalize
 from perfgate.stats import MACHINE_SHIFT_MODES, SeverityRule, parse_severity_rules
 from perfgate.urls import is_url
@@ -153,6 +173,7 @@ class Config:
     commands: tuple[CommandSpec, ...] = ()
     suites: tuple[HarnessSpec, ...] = ()  # [[tool.perfgate.suites]]: other harnesses' commands
     load: tuple[LoadSpec, ...] = ()  # [[tool.perfgate.load]]: HTTP load scenarios
+    services: tuple[ServiceSpec, ...] = ()  # [[tool.perfgate.services]]: started for a tier's suites
     # environment variables whose values are redacted from stored and printed messages, besides the
     # secret-looking ones perfgate finds itself (perfgate.context.secrets)
     redact: tuple[str, ...] = ()
@@ -633,10 +654,88 @@ def _rate(value: Any) -> float:
     return parse_rate(value)
 
 
+def _string_pairs(t: _Table, k: str) -> tuple[tuple[str, str], ...]:
+    sub = t.sub(k)
+    return () if sub is None else tuple((name, sub.get(name, str)) for name in sub.data)
+
+
+def _service(t: _Table, tiers: Mapping[str, Tier]) -> ServiceSpec:
+    """One ``[[services]]`` table, parsed into the measuring layer's spec (which checks the rules)."""
+    t.check_keys({
+        "name", "command", "shell", "cwd", "env", "ready", "ready_timeout", "stop_signal", "stop_timeout",
+        "tiers", "export",
+    })  # fmt: skip
+    for key in ("name", "command"):
+        if key not in t.data:
+            raise t.error(key, "missing")
+    raw = t.data["command"]
+    command: str | tuple[str, ...]
+    if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+        command = tuple(raw)
+    elif isinstance(raw, str):
+        command = raw
+    else:
+        raise t.error("command", f"expected a list of arguments (or a string with shell = true), got {raw!r}")
+    ready = Readiness()
+    rt = t.sub("ready")
+    if rt is not None:
+        rt.check_keys({"http", "tcp", "command"})
+        ready_command = None
+        if "command" in rt.data:
+            rc = rt.data["command"]
+            if not isinstance(rc, list) or not all(isinstance(x, str) for x in rc):
+                raise rt.error("command", f"expected a list of arguments, got {rc!r}")
+            ready_command = tuple(rc)
+        try:
+            ready = Readiness(http=rt.get("http", str), tcp=rt.get("tcp", str), command=ready_command)
+        except SpecError as exc:
+            raise t.error(exc.key, exc.problem) from None
+    tier_names = None
+    if "tiers" in t.data:
+        if not isinstance(t.data["tiers"], list):
+            raise t.error("tiers", f"expected a list of tier names, got {t.data['tiers']!r}")
+        tier_names = t.strings("tiers")
+        _tier_names(t, "tiers", tiers, tier_names)
+    ready_timeout = t.convert("ready_timeout", parse_duration)
+    stop_timeout = t.convert("stop_timeout", parse_duration)
+    stop_signal = t.convert("stop_signal", parse_signal)
+    try:
+        return ServiceSpec(
+            name=t.get("name", str),
+            command=command,
+            shell=t.get("shell", bool, False),
+            cwd=t.get("cwd", str, "."),
+            env=_string_pairs(t, "env"),
+            ready=ready,
+            ready_timeout=DEFAULT_READY_TIMEOUT if ready_timeout is None else ready_timeout,
+            stop_signal=int(signal.SIGTERM) if stop_signal is None else stop_signal,
+            stop_timeout=DEFAULT_STOP_TIMEOUT if stop_timeout is None else stop_timeout,
+            tiers=tier_names,
+            export=_string_pairs(t, "export"),
+        )
+    except SpecError as exc:
+        raise t.error(exc.key, exc.problem) from None
+
+
+def _services(t: _Table, tiers: Mapping[str, Tier]) -> tuple[ServiceSpec, ...]:
+    specs: list[ServiceSpec] = []
+    for i, c in enumerate(t.get("services", list, [])):
+        key = f"services[{i}]"
+        if not isinstance(c, dict):
+            raise t.error(key, "expected a table ([[tool.perfgate.services]])")
+        spec = _service(_Table(c, t.key(key), t.source), tiers)
+        if any(s.name == spec.name for s in specs):
+            raise t.error(
+                f"{key}.name", f"another service is named {spec.name!r}: service names must be unique"
+            )
+        specs.append(spec)
+    return tuple(specs)
+
+
 _KEYS = {
     "project", "storage", "testbed", "main_branch", "benchmarks", "pytest_args", "default_tier",
     "tiers", "thresholds", "budgets", "baseline", "severity", "commands", "redact", "machine_shift",
-    "suites", "load",
+    "suites", "load", "services",
     "alerts", "channels",
 }  # fmt: skip
 
@@ -707,6 +806,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         commands=tuple(commands),
         suites=_suites(t, tiers),
         load=_loads(t, tiers, root),
+        services=_services(t, tiers),
         severity=severity,
         redact=_redact_names(t),
         machine_shift=machine_shift,

@@ -214,6 +214,7 @@ def test_a_criterion_tree_is_read_as_a_directory(tmp_path: Path) -> None:
         ({"name": ""}, "name", "must be letters, digits, '_', '-' or '.' (not first), got ''"),
         ({"name": "a b"}, "name", "must be letters, digits, '_', '-' or '.' (not first), got 'a b'"),
         ({"name": "cmd"}, "name", "'cmd' is reserved (command benchmarks are named cmd:...)"),
+        ({"name": "service"}, "name", "'service' is reserved (failed services are named service:...)"),
         ({"output": " "}, "output", "must be a non-empty path, got ' '"),
         ({"timeout": 0.0}, "timeout", "must be a positive number of seconds, got 0.0"),
         ({"env": (("A-B", "1"),)}, "env", "expected environment variable names, got 'A-B'"),

@@ -40,7 +40,15 @@ from perfgate.app.history import (
 from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
 from perfgate.app.shards import merge_files
 from perfgate.app.stored import benchmark_series, compare_stored, judge_stored, stored_run
-from perfgate.app.suite import build_run, gate_run, run_suite, run_suites, shard_durations
+from perfgate.app.suite import (
+    ServicesRun,
+    build_run,
+    gate_run,
+    run_suite,
+    run_suites,
+    shard_durations,
+    tier_services,
+)
 from perfgate.app.suites import (
     KINDS,
     CommandSuite,
@@ -70,6 +78,7 @@ __all__ = [
     "Notified",
     "OnCommandRun",
     "PytestSuite",
+    "ServicesRun",
     "StoredSeries",
     "Suite",
     "SuiteContext",
@@ -108,5 +117,6 @@ __all__ = [
     "shard_durations",
     "stored_run",
     "stored_series",
+    "tier_services",
     "with_history",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 from perfgate import context
 from perfgate.app.baseline import OWN_COMMIT_ONLY, Baseline, select_baseline, with_history
@@ -11,11 +12,20 @@ from perfgate.app.suites import OnCommandRun, Suite, SuiteContext, merge_docs, p
 from perfgate.app.workspace import Workspace
 from perfgate.config import Tier
 from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate, shard_of, shard_tag
+from perfgate.measure.services import running_services, service_failure
 from perfgate.model import CIInfo, Environment, GitInfo, ResultsDoc, Run, RunStatus, new_run_id
 from perfgate.stats import CompareSettings
 from perfgate.store import RunStore
 
-__all__ = ["build_run", "gate_run", "run_suite", "run_suites", "shard_durations"]
+__all__ = [
+    "ServicesRun",
+    "build_run",
+    "gate_run",
+    "run_suite",
+    "run_suites",
+    "shard_durations",
+    "tier_services",
+]
 
 
 def build_run(
@@ -159,8 +169,17 @@ def run_suites(
     tags: Sequence[str] = (),
 ) -> Outcome:
     """Run ``suites`` one after another as one Run of ``ctx.tier``, store it (unless not
-    ``store_run``), select its baseline and judge it: :func:`run_suite` with the suites given."""
-    doc = merge_docs([s.run(ctx) for s in suites])
+    ``store_run``), select its baseline and judge it: :func:`run_suite` with the suites given.
+
+    The tier's services (:func:`tier_services`) run around the suites; one that dies before they
+    are done adds a failed result ``service:<name>`` quoting its log, so the gate fails."""
+    with tier_services(ws, ctx) as services:
+        docs = [s.run(services.ctx) for s in suites]
+        died = services.died()
+    doc = merge_docs(docs)
+    if died:
+        failed = tuple(service_failure(name, ctx.redact(message)) for name, message in died)
+        doc = replace(doc, results=doc.results + failed)
     tags = ((SUBSET_TAG,) if subset or any(s.subset for s in suites) else ()) + tuple(tags)
     run = build_run(ws, doc, tier=ctx.tier.name if ctx.tier else None, tags=tags)
     with ws.use(store, write=True) as s:
@@ -169,6 +188,35 @@ def run_suites(
         base = select_baseline(s, ws, run, explicit=baseline)
         base = with_history(s, ws, run, base)
     return gate_run(ws, run, base, threshold=threshold, stored=store_run)
+
+
+@dataclass(frozen=True, slots=True)
+class ServicesRun:
+    """What the suites of a run get from its services: ``ctx``, the context they run in (the
+    services' exports in its environment), and ``died``, which lists ``(name, message)`` of each
+    service that has exited on its own so far."""
+
+    ctx: SuiteContext
+    died: Callable[[], list[tuple[str, str]]]
+
+
+@contextmanager
+def tier_services(ws: Workspace, ctx: SuiteContext) -> Iterator[ServicesRun]:
+    """Start the services of ``ctx.tier`` (``[[tool.perfgate.services]]``; all of them without a
+    tier), each ready before the next, logging to ``.perfgate/logs/<name>.log`` under the project root;
+    yield the context the suites run in (the services' exports added to its environment); stop them
+    all on the way out, also on an error or Ctrl-C. A service that never becomes ready is a
+    :class:`~perfgate.errors.MeasureError` (nothing measured, nothing stored)."""
+    tier = ctx.tier.name if ctx.tier else None
+    specs = [s for s in ws.config.services if s.runs_in(tier)]
+    if not specs:
+        yield ServicesRun(ctx, list)
+        return
+    logs = ws.config.root / ".perfgate" / "logs"
+    with running_services(specs, root=ws.config.root, environ=ctx.environ, logs=logs) as services:
+        exported = services.exported
+        run_ctx = replace(ctx, environ={**ctx.environ, **exported}) if exported else ctx
+        yield ServicesRun(run_ctx, services.dead)
 
 
 def shard_durations(ws: Workspace, tier: str | None, *, store: RunStore | None = None) -> dict[str, float]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 
-__all__ = ["die_with_parent"]
+__all__ = ["die_with_parent", "sigterm_interrupts"]
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
@@ -82,3 +84,21 @@ def die_with_parent(*, use_prctl: bool = True) -> Iterator[Callable[[], None]]:
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) unwinds like Ctrl-C while inside: what was started is stopped on the
+    way out. Only the main thread can set a handler; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)

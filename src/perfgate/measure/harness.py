@@ -60,8 +60,12 @@ TAIL_LINES = 5
 _TAIL_BYTES = 16 * 1024
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# names whose prefix another kind of benchmark already uses (command benchmarks are ``cmd:<name>``)
-_RESERVED = frozenset({"cmd"})
+# names whose prefix another kind of result already uses: command benchmarks are ``cmd:<name>``, and a
+# service that died during the run is ``service:<name>`` (perfgate.measure.services)
+_RESERVED = {
+    "cmd": "command benchmarks are named cmd:...",
+    "service": "failed services are named service:...",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +95,7 @@ class HarnessSpec:
             what = "must be letters, digits, '_', '-' or '.' (not first)"
             raise SpecError("name", f"{what}, got {self.name!r}")
         if self.name in _RESERVED:
-            raise SpecError("name", f"{self.name!r} is reserved (command benchmarks are named cmd:...)")
+            raise SpecError("name", f"{self.name!r} is reserved ({_RESERVED[self.name]})")
         self._check_command()
         if not self.format:
             raise SpecError("format", "must not be empty (an adapter name, or 'auto')")
