@@ -100,8 +100,8 @@ def check_budgets(run: Run, policy: Policy) -> tuple[list[BudgetCheck], list[str
         for r in hits:
             value = r.summary.median if r.summary is not None else None
             ok = value is not None and b.within(value, b.limit)
-            # no value is critical, not a missed target: what is not measured cannot be said to be close
-            met = b.warn is None or not ok or (value is not None and b.within(value, b.warn))
+            # no value misses both levels: it is critical (level), never merely a missed target
+            met = b.warn is None or (value is not None and b.within(value, b.warn))
             checks.append(
                 BudgetCheck(r.benchmark.name, b.metric, b.op, b.limit, b.unit, value, ok, b.rule, b.warn, met)
             )
