@@ -341,6 +341,8 @@ def _budget(i: int, t: _Table) -> Budget:
     if not pattern:
         raise t.error("benchmark", "missing (a benchmark name or glob)")
     metric = t.get("metric", str, "time")
+    if "warn" in t.data and "max" not in t.data and "min" not in t.data:
+        raise t.error("warn", "a target needs the limit that fails the gate beside it: max or min")
     if ("max" in t.data) == ("min" in t.data):
         raise t.error("max", "give exactly one of max or min")
     op, key = ("<=", "max") if "max" in t.data else (">=", "min")
