@@ -274,7 +274,7 @@ def budget_phrase(b: BudgetCheck) -> str:
     """``test_cache_hit time 1.3 ms > budget 1 ms`` (or ``≤`` when kept), without a mark.
 
     A budget with a target names both levels as a targets table does: ``health latency_p95 230 ms >
-    target 100 ms, ≤ critical 500 ms: target missed``; ``... 600 ms > critical 500 ms (target 100 ms)``.
+    target 100 ms, ≤ critical 500 ms: target missed``, ``... 600 ms > critical 500 ms (target 100 ms)``.
     """
     kept, broken = _OPS.get(b.op, (b.op, f"not {b.op}"))
     limit = format_value(b.limit, b.unit)
@@ -292,7 +292,7 @@ def _two_level_phrase(b: BudgetCheck, kept: str, broken: str, limit: str, target
         return f"{head}: no value (missing or failed), critical {kept} {limit} (target {target})"
     value = format_value(b.value, b.unit)
     if b.level is BudgetLevel.CRITICAL:
-        return f"{head} {value} {broken} critical {limit} (target {target}): critical"
+        return f"{head} {value} {broken} critical {limit} (target {target})"
     if b.level is BudgetLevel.TARGET_MISSED:
         return f"{head} {value} {broken} target {target}, {kept} critical {limit}: target missed"
     return f"{head} {value} {kept} target {target} (critical {limit})"
