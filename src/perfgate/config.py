@@ -30,7 +30,8 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     [[tool.perfgate.budgets]]        # absolute budgets
     benchmark = "test_cache_hit"     # glob on the full name, or on the test name alone
     metric = "time"
-    max = "1ms"                      # or min = "5000 req/s"
+    max = "1ms"                      # or min = "5000 req/s"; fails the gate (critical)
+    warn = "0.5ms"                   # optional target on the safe side: "target missed", passes
 
     [tool.perfgate.baseline]
     branch = "main"                  # default: main_branch
