@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from builders import bare_run as run
 from builders import result as res
@@ -256,3 +258,26 @@ def test_a_target_on_the_wrong_side_of_its_limit_is_refused(op: str, warn: float
     limit = 0.5 if op == "<=" else 10.0
     with pytest.raises(ValueError, match=r"must be (below|above) its limit"):
         Budget("health", "m", op, limit, "s", "r", warn)
+
+
+@given(
+    st.sampled_from(["<=", ">="]),
+    st.floats(1e-6, 1e6),
+    st.floats(1.01, 100.0),
+    st.floats(1e-9, 1e9),
+)
+def test_levels_order_values_and_only_critical_fails(op: str, limit: float, gap: float, value: float):
+    warn = limit / gap if op == "<=" else limit * gap
+    unit = "s" if op == "<=" else "req/s"
+    direction = Direction.LOWER if op == "<=" else Direction.HIGHER
+    budget = Budget("b", "m", op, limit, unit, "r", warn)
+    (check,), _ = check_budgets(run(res("b", [value] * 3, "m", unit, direction)), Policy(budgets=(budget,)))
+    worse_than = (lambda a, b: a > b) if op == "<=" else (lambda a, b: a < b)
+    if worse_than(value, limit):
+        assert check.level is BudgetLevel.CRITICAL
+    elif worse_than(value, warn):
+        assert check.level is BudgetLevel.TARGET_MISSED
+    else:
+        assert check.level is BudgetLevel.OK
+    out = evaluate(run(res("b", [value] * 3, "m", unit, direction)), [], Policy(budgets=(budget,)))
+    assert out.passed is (check.level is not BudgetLevel.CRITICAL)
