@@ -30,7 +30,8 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     [[tool.perfgate.budgets]]        # absolute budgets
     benchmark = "test_cache_hit"     # glob on the full name, or on the test name alone
     metric = "time"
-    max = "1ms"                      # or min = "5000 req/s"
+    max = "1ms"                      # or min = "5000 req/s"; fails the gate (critical)
+    warn = "0.5ms"                   # optional target on the safe side: "target missed", passes
 
     [tool.perfgate.baseline]
     branch = "main"                  # default: main_branch
@@ -361,11 +362,13 @@ def _tier(name: str, t: _Table) -> Tier:
 
 
 def _budget(i: int, t: _Table) -> Budget:
-    t.check_keys({"benchmark", "metric", "max", "min"})
+    t.check_keys({"benchmark", "metric", "max", "min", "warn"})
     pattern = t.get("benchmark", str)
     if not pattern:
         raise t.error("benchmark", "missing (a benchmark name or glob)")
     metric = t.get("metric", str, "time")
+    if "warn" in t.data and "max" not in t.data and "min" not in t.data:
+        raise t.error("warn", "a target needs the limit that fails the gate beside it: max or min")
     if ("max" in t.data) == ("min" in t.data):
         raise t.error("max", "give exactly one of max or min")
     op, key = ("<=", "max") if "max" in t.data else (">=", "min")
@@ -377,7 +380,33 @@ def _budget(i: int, t: _Table) -> Budget:
         # a time, size, count or rate is never below zero: such a budget fails (max) or passes (min)
         # every benchmark whatever it measures
         raise t.error(key, f"a budget must be positive, got {t.data[key]!r}")
-    return Budget(pattern, metric, op, limit, unit, f"{pattern} {metric} {op} {t.data[key]}")
+    rule = f"{pattern} {metric} {op} {t.data[key]}"
+    warn = _budget_warn(t, key, op, limit, unit, default_unit)
+    if warn is not None:
+        rule += f" (target {t.data['warn']})"
+    return Budget(pattern, metric, op, limit, unit, rule, warn)
+
+
+def _budget_warn(t: _Table, key: str, op: str, limit: float, unit: str, default_unit: str) -> float | None:
+    """The budget's warning level (its target), on the safe side of ``limit`` and in its unit."""
+    if "warn" not in t.data:
+        return None
+    warn: float
+    warn, warn_unit = t.convert("warn", lambda v: parse_quantity(v, default_unit))
+    if warn_unit != unit:
+        raise t.error(
+            "warn", f"the target is in {warn_unit}, the {key} in {unit}: give both in one unit kind"
+        )
+    if warn <= 0:
+        raise t.error("warn", f"a target must be positive, got {t.data['warn']!r}")
+    if not (warn < limit if op == "<=" else warn > limit):
+        side = "below" if op == "<=" else "above"
+        raise t.error(
+            "warn",
+            f"the target {t.data['warn']!r} must be {side} {key} = {t.data[key]!r}"
+            " (it warns before the limit fails the gate)",
+        )
+    return warn
 
 
 def _command_line(t: _Table, k: str) -> str | tuple[str, ...] | None:

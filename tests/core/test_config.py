@@ -212,3 +212,76 @@ def test_machine_shift_is_reported_by_default_and_discounted_only_when_configure
     write(tmp_path, '[tool.perfgate]\nmachine_shift = "forgive"\n')
     with pytest.raises(ConfigError, match=r"tool.perfgate.machine_shift: expected one of note, .*'forgive'"):
         load_config(tmp_path)
+
+
+# The targets tables of a team's benchmark README (target / critical columns), one budget a row.
+TARGETS_TABLES = """
+[[tool.perfgate.budgets]]
+benchmark = "load:health"
+metric = "latency_p95"
+warn = "100ms"
+max = "500ms"
+
+[[tool.perfgate.budgets]]
+benchmark = "load:health"
+metric = "rps"
+warn = "50 req/s"
+min = "10 req/s"
+
+[[tool.perfgate.budgets]]
+benchmark = "load:*"
+metric = "error_rate"
+warn = "1%"
+max = "5%"
+
+[[tool.perfgate.budgets]]
+benchmark = "test_pr_analysis_small"
+warn = "5s"
+max = "10s"
+
+[[tool.perfgate.budgets]]
+benchmark = "test_analysis_memory"
+metric = "peak_memory"
+warn = "512MiB"
+max = "1GiB"
+"""
+
+
+def test_budgets_take_a_target_beside_their_limit(tmp_path):
+    write(tmp_path, TARGETS_TABLES)
+    latency, rps, errors, small, memory = load_config(tmp_path).budgets
+    assert (latency.op, latency.warn, latency.limit, latency.unit) == ("<=", pytest.approx(0.1), 0.5, "s")
+    assert (rps.op, rps.warn, rps.limit, rps.unit) == (">=", 50.0, 10.0, "req/s")
+    assert (errors.warn, errors.limit, errors.unit) == (pytest.approx(0.01), pytest.approx(0.05), "ratio")
+    assert (small.metric, small.warn, small.limit) == ("time", 5.0, 10.0)
+    assert (memory.warn, memory.limit, memory.unit) == (512 * 1024**2, 1024**3, "B")
+    assert latency.rule == "load:health latency_p95 <= 500ms (target 100ms)"
+    # without warn nothing changes
+    write(tmp_path, "[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '1ms'\n")
+    (plain,) = load_config(tmp_path).budgets
+    assert plain.warn is None and plain.rule == "x time <= 1ms"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # the target is on the safe side of the limit: it warns before the gate fails
+        ("max = '500ms'\nwarn = '600ms'", r"budgets\[0\].warn: the target '600ms' must be below max = '500ms'"),
+        ("max = '500ms'\nwarn = '500ms'", r"budgets\[0\].warn: the target '500ms' must be below max = '500ms'"),
+        (
+            "metric = 'rps'\nmin = '10 req/s'\nwarn = '5 req/s'",
+            r"budgets\[0\].warn: the target '5 req/s' must be above min = '10 req/s'",
+        ),
+        # one unit kind, the metric's
+        ("max = '500ms'\nwarn = '100 MB'", r"budgets\[0\].warn: the target is in B, the max in s"),
+        ("max = '500ms'\nwarn = '-1ms'", r"budgets\[0\].warn: a target must be positive, got '-1ms'"),
+        ("max = '500ms'\nwarn = 'soon'", r"budgets\[0\].warn: expected a number with a unit"),
+        ("warn = '100ms'", r"budgets\[0\].warn: a target needs the limit that fails the gate beside it"),
+    ],
+)
+def test_a_bad_target_is_one_line_naming_file_and_key(tmp_path, body, message):
+    write(tmp_path, f"[[tool.perfgate.budgets]]\nbenchmark = 'x'\n{body}\n")
+    with pytest.raises(ConfigError, match=message) as info:
+        load_config(tmp_path)
+    assert "pyproject.toml: tool.perfgate.budgets[0].warn" in str(info.value)
+    assert "\n" not in str(info.value)

@@ -1,15 +1,20 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from builders import bare_run as run
 from builders import result as res
 from perfgate.gate import (
     ONE_BASELINE_NOTE,
     Budget,
+    BudgetLevel,
     Policy,
     ThresholdOverride,
     check_budgets,
     evaluate,
     matches,
 )
-from perfgate.model import Direction, Status
+from perfgate.model import Direction, Run, Status
 
 
 def test_matches():
@@ -190,3 +195,89 @@ def test_a_run_the_harness_reported_failed_fails_the_gate():
     failed = evaluate(replace(cur, status=RunStatus.FAILED), [base], Policy())
     assert {v.status for v in failed.verdicts} == {Status.UNCHANGED}
     assert not failed.passed and failed.exit_code() == 1
+
+
+# Two levels, as a targets table writes them: health check p95 < 100 ms target, < 500 ms critical;
+# throughput > 50 req/s target, > 10 critical.
+_LATENCY = Budget(
+    "load:health", "latency_p95", "<=", 0.5, "s", "health latency_p95 <= 500ms (target 100ms)", 0.1
+)
+_RPS = Budget("load:health", "rps", ">=", 10.0, "req/s", "health rps >= 10 req/s (target 50 req/s)", 50.0)
+
+
+def _load_run(p95: float, rps: float) -> Run:
+    return run(
+        res("load:health", [p95] * 5, "latency_p95", "s"),
+        res("load:health", [rps] * 5, "rps", "req/s", Direction.HIGHER),
+    )
+
+
+def test_a_value_past_the_target_but_within_the_limit_misses_the_target_and_passes():
+    out = evaluate(_load_run(0.23, 20.0), [], Policy(budgets=(_LATENCY, _RPS)))
+    assert [(b.metric, b.level) for b in out.budgets] == [
+        ("latency_p95", BudgetLevel.TARGET_MISSED),
+        ("rps", BudgetLevel.TARGET_MISSED),
+    ]
+    assert len(out.missed_targets) == 2 and out.broken_budgets == ()
+    assert out.passed and out.exit_code() == 0
+
+
+def test_a_value_past_the_limit_is_critical_and_fails_in_either_direction():
+    out = evaluate(_load_run(0.6, 60.0), [], Policy(budgets=(_LATENCY, _RPS)))
+    assert [(b.metric, b.level, b.target_met) for b in out.budgets] == [
+        ("latency_p95", BudgetLevel.CRITICAL, False),
+        ("rps", BudgetLevel.OK, True),
+    ]
+    assert not out.passed and out.exit_code() == 1
+    out = evaluate(_load_run(0.05, 9.0), [], Policy(budgets=(_LATENCY, _RPS)))
+    assert [b.level for b in out.budgets] == [BudgetLevel.OK, BudgetLevel.CRITICAL]
+    assert out.exit_code() == 1
+
+
+def test_the_levels_are_inclusive_like_the_limit():
+    # exactly on a level keeps it, as max/min always did
+    checks, _ = check_budgets(_load_run(0.1, 10.0), Policy(budgets=(_LATENCY, _RPS)))
+    assert [b.level for b in checks] == [BudgetLevel.OK, BudgetLevel.TARGET_MISSED]
+
+
+def test_no_value_is_critical_not_a_missed_target():
+    cur = run(res("load:health", [], "latency_p95", "s", error="connection refused"))
+    (check,) = evaluate(cur, [], Policy(budgets=(_LATENCY,))).budgets
+    assert check.value is None and check.level is BudgetLevel.CRITICAL and not check.target_met
+
+
+def test_a_budget_without_a_target_is_ok_or_critical():
+    checks, _ = check_budgets(
+        _load_run(0.4, 20.0), Policy(budgets=(Budget("load:health", "latency_p95", "<=", 0.5, "s", "r"),))
+    )
+    assert [(b.warn, b.level) for b in checks] == [(None, BudgetLevel.OK)]
+
+
+@pytest.mark.parametrize(("op", "warn"), [("<=", 0.5), ("<=", 0.6), (">=", 10.0), (">=", 5.0)])
+def test_a_target_on_the_wrong_side_of_its_limit_is_refused(op: str, warn: float):
+    limit = 0.5 if op == "<=" else 10.0
+    with pytest.raises(ValueError, match=r"must be (below|above) its limit"):
+        Budget("health", "m", op, limit, "s", "r", warn)
+
+
+@given(
+    st.sampled_from(["<=", ">="]),
+    st.floats(1e-6, 1e6),
+    st.floats(1.01, 100.0),
+    st.floats(1e-9, 1e9),
+)
+def test_levels_order_values_and_only_critical_fails(op: str, limit: float, gap: float, value: float):
+    warn = limit / gap if op == "<=" else limit * gap
+    unit = "s" if op == "<=" else "req/s"
+    direction = Direction.LOWER if op == "<=" else Direction.HIGHER
+    budget = Budget("b", "m", op, limit, unit, "r", warn)
+    (check,), _ = check_budgets(run(res("b", [value] * 3, "m", unit, direction)), Policy(budgets=(budget,)))
+    worse_than = (lambda a, b: a > b) if op == "<=" else (lambda a, b: a < b)
+    if worse_than(value, limit):
+        assert check.level is BudgetLevel.CRITICAL
+    elif worse_than(value, warn):
+        assert check.level is BudgetLevel.TARGET_MISSED
+    else:
+        assert check.level is BudgetLevel.OK
+    out = evaluate(run(res("b", [value] * 3, "m", unit, direction)), [], Policy(budgets=(budget,)))
+    assert out.passed is (check.level is not BudgetLevel.CRITICAL)

@@ -1,7 +1,7 @@
 """The gate: policy (thresholds, budgets) applied to a run and its baseline. Pure."""
 
 from perfgate.gate.evaluate import ONE_BASELINE_NOTE, check_budgets, evaluate, pair_results
-from perfgate.gate.outcome import SUBSET_TAG, BudgetCheck, Outcome
+from perfgate.gate.outcome import SUBSET_TAG, BudgetCheck, BudgetLevel, Outcome
 from perfgate.gate.policy import DEFAULT_THRESHOLD, Budget, Policy, ThresholdOverride, matches
 from perfgate.gate.shards import SHARD_PREFIX, Merged, merge_shards, only_what_it_ran, shard_of, shard_tag
 
@@ -12,6 +12,7 @@ __all__ = [
     "SUBSET_TAG",
     "Budget",
     "BudgetCheck",
+    "BudgetLevel",
     "Merged",
     "Outcome",
     "Policy",

@@ -99,8 +99,12 @@ def check_budgets(run: Run, policy: Policy) -> tuple[list[BudgetCheck], list[str
             unmatched.append(b.rule)
         for r in hits:
             value = r.summary.median if r.summary is not None else None
-            ok = value is not None and (value <= b.limit if b.op == "<=" else value >= b.limit)
-            checks.append(BudgetCheck(r.benchmark.name, b.metric, b.op, b.limit, b.unit, value, ok, b.rule))
+            ok = value is not None and b.within(value, b.limit)
+            # no value misses both levels: it is critical (level), never merely a missed target
+            met = b.warn is None or (value is not None and b.within(value, b.warn))
+            checks.append(
+                BudgetCheck(r.benchmark.name, b.metric, b.op, b.limit, b.unit, value, ok, b.rule, b.warn, met)
+            )
     if len(unmatched) == 1:
         return checks, [f"budget '{unmatched[0]}' matched no benchmark in this run: not checked"]
     if unmatched:

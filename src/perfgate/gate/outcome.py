@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from perfgate.model import GitInfo, Run, RunStatus, Status, Verdict
 from perfgate.stats import GeomeanChange
 
-__all__ = ["SUBSET_TAG", "BudgetCheck", "Outcome"]
+__all__ = ["SUBSET_TAG", "BudgetCheck", "BudgetLevel", "Outcome"]
 
 #: The tag of a run that measured a deliberate subset of the suite (``perfgate run -- -k ...``,
 #: ``--subset``): benchmarks of its baseline that it lacks are reported missing, and do not fail the gate.
 SUBSET_TAG = "subset"
 
 
+class BudgetLevel(enum.Enum):
+    """Where a value stands against a budget with two levels (a targets table's target and critical)."""
+
+    OK = "ok"  # within the target (or within the limit of a budget without a target)
+    TARGET_MISSED = "target_missed"  # past the target, within the limit: reported, the gate passes
+    CRITICAL = "critical"  # past the limit, or no value: the gate fails
+
+
 @dataclass(frozen=True, slots=True)
 class BudgetCheck:
-    """An absolute budget applied to one result: ``value <op> limit`` (both in ``unit``)."""
+    """An absolute budget applied to one result: ``value <op> limit`` (both in ``unit``).
+
+    ``warn`` is the budget's target level, if it has one; ``target_met`` is False when the value is
+    past it (while ``passed`` says whether the failing level was kept).
+    """
 
     benchmark: str
     metric: str
@@ -27,6 +40,18 @@ class BudgetCheck:
     value: float | None  # None when the benchmark is missing or failed
     passed: bool
     rule: str  # the rule as the user wrote it, for messages
+    warn: float | None = None
+    target_met: bool = True
+
+    def __post_init__(self) -> None:
+        if self.warn is None and not self.target_met and self.passed:
+            raise ValueError("a budget check without a warning level cannot miss its target")
+
+    @property
+    def level(self) -> BudgetLevel:
+        if not self.passed:
+            return BudgetLevel.CRITICAL
+        return BudgetLevel.OK if self.target_met else BudgetLevel.TARGET_MISSED
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +90,11 @@ class Outcome:
     @property
     def broken_budgets(self) -> tuple[BudgetCheck, ...]:
         return tuple(b for b in self.budgets if not b.passed)
+
+    @property
+    def missed_targets(self) -> tuple[BudgetCheck, ...]:
+        """Budgets whose target was missed while their limit was kept: reported, not failing."""
+        return tuple(b for b in self.budgets if b.level is BudgetLevel.TARGET_MISSED)
 
     @property
     def passed(self) -> bool:

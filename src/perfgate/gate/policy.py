@@ -41,7 +41,12 @@ class ThresholdOverride:
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """An absolute limit: the current median of ``metric`` must be ``op`` ``limit`` (canonical unit)."""
+    """An absolute limit: the current median of ``metric`` must be ``op`` ``limit`` (canonical unit).
+
+    ``warn``, when given, is the target: a second level on the safe side of ``limit`` (below it for
+    ``<=``, above it for ``>=``). A median past ``warn`` but within ``limit`` misses the target and is
+    reported without failing the gate; past ``limit`` it is critical and fails it.
+    """
 
     pattern: str
     metric: str
@@ -49,10 +54,20 @@ class Budget:
     limit: float
     unit: str
     rule: str
+    warn: float | None = None
 
     def __post_init__(self) -> None:
         if self.op not in ("<=", ">="):
             raise ValueError(f"budget operator must be <= or >=, got {self.op!r}")
+        if self.warn is not None:
+            safe = self.warn < self.limit if self.op == "<=" else self.warn > self.limit
+            if not safe:
+                side = "below" if self.op == "<=" else "above"
+                raise ValueError(f"budget warn {self.warn!r} must be {side} its limit {self.limit!r}")
+
+    def within(self, value: float, level: float) -> bool:
+        """Whether ``value`` keeps ``level`` (the limit or the warning level) in this budget's direction."""
+        return value <= level if self.op == "<=" else value >= level
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,11 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from perfgate.gate.outcome import BudgetCheck, Outcome
+from perfgate.gate.outcome import BudgetCheck, BudgetLevel, Outcome
 from perfgate.model import GitInfo, Status, Summary, Verdict, format_value
 
 __all__ = [
+    "BUDGET_LEVEL_ORDER",
     "STATUS_ORDER",
     "baseline_phrase",
     "budget_phrase",
@@ -237,7 +238,7 @@ def baseline_phrase(
 def count_parts(outcome: Outcome) -> list[tuple[str, str]]:
     """The summary counts as ``(text, role)`` pairs, in :data:`STATUS_ORDER`, zeros left out.
 
-    Broken budgets count after failures: they fail the gate too.
+    Broken budgets count after failures: they fail the gate too; missed targets follow them.
     """
     counts: dict[Status, int] = {}
     for v in outcome.verdicts:
@@ -252,6 +253,9 @@ def count_parts(outcome: Outcome) -> list[tuple[str, str]]:
             broken = len(outcome.broken_budgets)
             if broken:
                 parts.append((f"{broken} budget{'s' if broken != 1 else ''} exceeded", "failed"))
+            missed = len(outcome.missed_targets)
+            if missed:
+                parts.append((f"{missed} target{'s' if missed != 1 else ''} missed", "warn"))
     return parts
 
 
@@ -267,13 +271,35 @@ _OPS = {"<=": ("≤", ">"), ">=": ("≥", "<")}
 
 
 def budget_phrase(b: BudgetCheck) -> str:
-    """``test_cache_hit time 1.3 ms > budget 1 ms`` (or ``≤`` when kept), without a mark."""
+    """``test_cache_hit time 1.3 ms > budget 1 ms`` (or ``≤`` when kept), without a mark.
+
+    A budget with a target names both levels as a targets table does: ``health latency_p95 230 ms >
+    target 100 ms, ≤ critical 500 ms: target missed``, ``... 600 ms > critical 500 ms (target 100 ms)``.
+    """
     kept, broken = _OPS.get(b.op, (b.op, f"not {b.op}"))
     limit = format_value(b.limit, b.unit)
+    if b.warn is not None:
+        return _two_level_phrase(b, kept, broken, limit, format_value(b.warn, b.unit))
     if b.value is None:
         return f"{b.benchmark} {b.metric}: no value (missing or failed), budget {kept} {limit}"
     op = kept if b.passed else broken
     return f"{b.benchmark} {b.metric} {format_value(b.value, b.unit)} {op} budget {limit}"
+
+
+def _two_level_phrase(b: BudgetCheck, kept: str, broken: str, limit: str, target: str) -> str:
+    head = f"{b.benchmark} {b.metric}"
+    if b.value is None:
+        return f"{head}: no value (missing or failed), critical {kept} {limit} (target {target})"
+    value = format_value(b.value, b.unit)
+    if b.level is BudgetLevel.CRITICAL:
+        return f"{head} {value} {broken} critical {limit} (target {target})"
+    if b.level is BudgetLevel.TARGET_MISSED:
+        return f"{head} {value} {broken} target {target}, {kept} critical {limit}: target missed"
+    return f"{head} {value} {kept} target {target} (critical {limit})"
+
+
+#: budget levels, worst first, for sorting report rows
+BUDGET_LEVEL_ORDER = {BudgetLevel.CRITICAL: 0, BudgetLevel.TARGET_MISSED: 1, BudgetLevel.OK: 2}
 
 
 def inconclusive_reasons(

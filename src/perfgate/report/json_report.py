@@ -76,6 +76,8 @@ def _budget_dict(b: BudgetCheck) -> dict[str, Any]:
         "value": b.value,
         "passed": b.passed,
         "rule": b.rule,
+        "warn": b.warn,
+        "level": b.level.value,
     }
 
 
@@ -97,7 +99,12 @@ def outcome_to_dict(outcome: Outcome) -> dict[str, Any]:
         "method_description": method_phrase(outcome),
         "passed": outcome.passed,
         # one count per status (zeros included, so readers need no defaults), then the totals
-        "summary": {**counts, "total": len(outcome.verdicts), "budgets_broken": len(outcome.broken_budgets)},
+        "summary": {
+            **counts,
+            "total": len(outcome.verdicts),
+            "budgets_broken": len(outcome.broken_budgets),
+            "targets_missed": len(outcome.missed_targets),
+        },
         "verdicts": [_verdict_dict(v) for v in outcome.verdicts],
         "budgets": [_budget_dict(b) for b in outcome.budgets],
         "notes": list(outcome.notes),

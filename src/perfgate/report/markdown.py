@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 from perfgate.errors import ContextError
 from perfgate.escape import visible
-from perfgate.gate.outcome import Outcome
+from perfgate.gate.outcome import BudgetLevel, Outcome
 from perfgate.model import Status, Verdict
 from perfgate.report.formatting import (
+    BUDGET_LEVEL_ORDER,
     baseline_phrase,
     budget_phrase,
     count_parts,
@@ -34,6 +35,8 @@ from perfgate.report.formatting import (
     verdict_error,
 )
 from perfgate.report.summary import render_summary, summary_of
+
+_BUDGET_MARKS = {BudgetLevel.OK: "✅", BudgetLevel.TARGET_MISSED: "⚠️", BudgetLevel.CRITICAL: "❌"}
 
 __all__ = [
     "GITHUB_COMMENT_LIMIT",
@@ -215,8 +218,8 @@ class _Parts:
         tail: list[str] = []
         if outcome.budgets:
             tail += ["", "**Budgets**", ""]
-            for b in sorted(outcome.budgets, key=lambda b: b.passed):
-                tail.append(f"- {'✅' if b.passed else '❌'} {escape_markdown(budget_phrase(b))}")
+            for b in sorted(outcome.budgets, key=lambda b: BUDGET_LEVEL_ORDER[b.level]):
+                tail.append(f"- {_BUDGET_MARKS[b.level]} {escape_markdown(budget_phrase(b))}")
         tail += _reasons(outcome.verdicts, Status.REGRESSION, "**About the regressions**")
         tail += _reasons(outcome.verdicts, Status.INCONCLUSIVE, "**Why inconclusive**")
         if outcome.notes:

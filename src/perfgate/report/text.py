@@ -11,10 +11,11 @@ import textwrap
 from collections.abc import Sequence
 
 from perfgate.escape import inert_lines, visible
-from perfgate.gate.outcome import Outcome
+from perfgate.gate.outcome import BudgetLevel, Outcome
 from perfgate.model import Result, Status, Summary, Verdict, format_value
 from perfgate.report.console import Console
 from perfgate.report.formatting import (
+    BUDGET_LEVEL_ORDER,
     baseline_phrase,
     budget_phrase,
     count_parts,
@@ -197,6 +198,14 @@ def _reasons(
             lines += _wrap(", ".join(who), console, "      ")
     return ["", title, *lines] if lines else []
 
+
+_BUDGET_MARKS = {
+    BudgetLevel.OK: ("✓", "ok"),
+    BudgetLevel.TARGET_MISSED: ("!", "warn"),
+    BudgetLevel.CRITICAL: ("✗", "failed"),
+}
+
+
 def render_text(outcome: Outcome, console: Console) -> str:
     """The terminal report of ``outcome``, fitted to ``console.width`` and coloured when it allows.
 
@@ -219,8 +228,8 @@ def render_text(outcome: Outcome, console: Console) -> str:
     if outcome.budgets:
         lines += ["", "budgets:"]
         # broken first: they are why the gate said no
-        for b in sorted(outcome.budgets, key=lambda b: b.passed):
-            mark = console.style("✓", "ok") if b.passed else console.style("✗", "failed")
+        for b in sorted(outcome.budgets, key=lambda b: BUDGET_LEVEL_ORDER[b.level]):
+            mark = console.style(*_BUDGET_MARKS[b.level])
             lines.append(f"  {mark} {visible(budget_phrase(b))}")
 
     # How a regression was judged ("cpu_time did not move", "one value per run", ...) is part of it.
