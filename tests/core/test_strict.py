@@ -155,7 +155,7 @@ def test_json_words_for_adapters():
     assert integer(3.0) == 3
     with pytest.raises(Mismatch, match="expected a number, got a boolean"):
         number(True)
-    with pytest.raises(Mismatch, match="expected a finite number, got inf$"):
+    with pytest.raises(Mismatch, match=r"expected a finite number, got inf$"):
         number("inf")
     with pytest.raises(Mismatch, match=r"expected an integer, got the number 2\.5"):
         integer(2.5)
