@@ -26,13 +26,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from perfgate.errors import PerfgateError
 
 __all__ = ["Mismatch", "Reader", "describe", "integer", "matches", "number", "shown"]
 
-T = TypeVar("T")
 Kind = type | tuple[type, ...]
 
 
@@ -204,7 +203,7 @@ class Reader:
             raise self.error(k, f"expected a string or a list of strings, got {shown(v)}")
         return tuple(v)
 
-    def convert(self, k: str, fn: Callable[[Any], T]) -> T | None:
+    def convert(self, k: str, fn: Callable[[Any], object]) -> Any:
         """``fn(value)`` for key ``k`` (None when absent); fn's ValueError becomes a located error."""
         self.used.add(k)
         if k not in self.data:
