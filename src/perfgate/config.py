@@ -117,6 +117,7 @@ from perfgate.measure.services import (
 )
 from perfgate.model import METRICS, normalize
 from perfgate.stats import MACHINE_SHIFT_MODES, SeverityRule, parse_severity_rules
+from perfgate.strict import Reader
 from perfgate.urls import is_url
 
 __all__ = [
@@ -263,55 +264,8 @@ def parse_duration(value: Any) -> float:
     return seconds
 
 
-class _Table:
-    """A TOML table with its dotted key path, for error messages naming file and key."""
-
-    def __init__(self, data: Mapping[str, Any], path: str, source: Path) -> None:
-        self.data = data
-        self.path = path
-        self.source = source
-
-    def key(self, k: str) -> str:
-        return f"{self.path}.{k}" if self.path else k
-
-    def error(self, k: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.source}: {self.key(k)}: {message}")
-
-    def check_keys(self, allowed: set[str]) -> None:
-        for k in self.data:
-            if k not in allowed:
-                raise self.error(k, f"unknown key (known: {', '.join(sorted(allowed))})")
-
-    def get(self, k: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
-        if k not in self.data:
-            return default
-        v = self.data[k]
-        if (isinstance(v, bool) and kind is not bool) or not isinstance(v, kind):
-            name = kind.__name__ if isinstance(kind, type) else " or ".join(t.__name__ for t in kind)
-            raise self.error(k, f"expected {name}, got {v!r}")
-        return v
-
-    def sub(self, k: str) -> _Table | None:
-        v = self.get(k, dict)
-        return None if v is None else _Table(v, self.key(k), self.source)
-
-    def convert(self, k: str, fn: Any) -> Any:
-        if k not in self.data:
-            return None
-        try:
-            return fn(self.data[k])
-        except ValueError as exc:
-            raise self.error(k, str(exc)) from None
-
-    def strings(self, k: str) -> tuple[str, ...]:
-        v = self.data.get(k)
-        if v is None:
-            return ()
-        if isinstance(v, str):
-            return (v,)
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            raise self.error(k, f"expected a string or a list of strings, got {v!r}")
-        return tuple(v)
+#: a TOML table with its dotted key path: read by the strict reader, errors are ConfigErrors
+_Table = Reader
 
 
 def _metric_thresholds(t: _Table) -> tuple[dict[str, float], list[ThresholdOverride]]:
@@ -319,7 +273,7 @@ def _metric_thresholds(t: _Table) -> tuple[dict[str, float], list[ThresholdOverr
     overrides: list[ThresholdOverride] = []
     for k, v in t.data.items():
         if isinstance(v, dict):
-            sub = _Table(v, t.key(f'"{k}"'), t.source)
+            sub = t.child(v, f'"{k}"')
             inner, nested = _metric_thresholds(sub)
             if nested:
                 raise sub.error(next(iter(v)), "benchmark patterns do not nest")
@@ -337,7 +291,7 @@ def _tier(name: str, t: _Table) -> Tier:
     if "threshold" in t.data:
         raw = t.data["threshold"]
         if isinstance(raw, dict):
-            thresholds, nested = _metric_thresholds(_Table(raw, t.key("threshold"), t.source))
+            thresholds, nested = _metric_thresholds(t.child(raw, "threshold"))
             if nested:
                 raise t.error("threshold", "per-benchmark thresholds belong in [tool.perfgate.thresholds]")
         else:
@@ -539,7 +493,7 @@ def _suites(t: _Table, tiers: Mapping[str, Tier]) -> tuple[HarnessSpec, ...]:
         key = f"suites[{i}]"
         if not isinstance(c, dict):
             raise t.error(key, "expected a table ([[tool.perfgate.suites]])")
-        spec = _suite(_Table(c, t.key(key), t.source), tiers)
+        spec = _suite(t.child(c, key), tiers)
         if any(s.name == spec.name for s in suites):
             raise t.error(f"{key}.name", f"another suite is named {spec.name!r}: suite names must be unique")
         suites.append(spec)
@@ -552,7 +506,7 @@ def _loads(t: _Table, tiers: Mapping[str, Tier], root: Path) -> tuple[LoadSpec, 
         key = f"load[{i}]"
         if not isinstance(c, dict):
             raise t.error(key, "expected a table ([[tool.perfgate.load]])")
-        spec = _load(_Table(c, t.key(key), t.source), tiers, root)
+        spec = _load(t.child(c, key), tiers, root)
         if any(s.scenario.title == spec.scenario.title for s in specs):
             raise t.error(f"{key}.name", f"another scenario is named {spec.scenario.title!r}")
         specs.append(spec)
@@ -629,7 +583,7 @@ def _load(t: _Table, tiers: Mapping[str, Tier], root: Path) -> LoadSpec:
                 sk = f"stages[{j}]"
                 if not isinstance(st, dict):
                     raise t.error(sk, "expected a table { duration, rate }")
-                stt = _Table(st, t.key(sk), t.source)
+                stt = t.child(st, sk)
                 stt.check_keys({"duration", "rate"})
                 if "duration" not in st or "rate" not in st:
                     raise t.error(sk, "needs duration and rate")
@@ -752,7 +706,7 @@ def _services(t: _Table, tiers: Mapping[str, Tier]) -> tuple[ServiceSpec, ...]:
         key = f"services[{i}]"
         if not isinstance(c, dict):
             raise t.error(key, "expected a table ([[tool.perfgate.services]])")
-        spec = _service(_Table(c, t.key(key), t.source), tiers)
+        spec = _service(t.child(c, key), tiers)
         if any(s.name == spec.name for s in specs):
             raise t.error(
                 f"{key}.name", f"another service is named {spec.name!r}: service names must be unique"
@@ -772,7 +726,7 @@ _KEYS = {
 def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_project: str) -> Config:
     """Build a Config from the ``[tool.perfgate]`` table ``data`` read from ``source``."""
     prefix = "tool.perfgate" if source.name == "pyproject.toml" else ""
-    t = _Table(data, prefix, source)
+    t = Reader(data, prefix, source, ConfigError)
     t.check_keys(_KEYS)
     tiers: dict[str, Tier] = {}
     tiers_t = t.sub("tiers")
@@ -791,7 +745,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
     for i, b in enumerate(raw_budgets):
         if not isinstance(b, dict):
             raise t.error(f"budgets[{i}]", "expected a table ([[tool.perfgate.budgets]])")
-        budgets.append(_budget(i, _Table(b, t.key(f"budgets[{i}]"), source)))
+        budgets.append(_budget(i, t.child(b, f"budgets[{i}]")))
     baseline = BaselineConfig()
     bt = t.sub("baseline")
     if bt is not None:
@@ -804,7 +758,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
     for i, c in enumerate(t.get("commands", list, [])):
         if not isinstance(c, dict):
             raise t.error(f"commands[{i}]", "expected a table ([[tool.perfgate.commands]])")
-        commands.append(_command(_Table(c, t.key(f"commands[{i}]"), source), tiers))
+        commands.append(_command(t.child(c, f"commands[{i}]"), tiers))
     severity_text = t.get("severity", str)
     severity = (
         () if severity_text is None else parse_severity_rules(severity_text, f"{source}: {t.key('severity')}")
@@ -934,7 +888,7 @@ def _alerting(t: _Table) -> dict[str, Any]:
         key = f"alerts[{i}]"
         if not isinstance(a, dict):
             raise t.error(key, "expected a table ([[tool.perfgate.alerts]])")
-        rule = _alert(_Table(a, t.key(key), t.source), channels)
+        rule = _alert(t.child(a, key), channels)
         if any(r.name == rule.name for r in rules):
             raise t.error(f"{key}.name", f"another alert rule is named {rule.name!r}")
         rules.append(rule)

@@ -118,6 +118,45 @@ def test_load_json_reports_the_decode_line(tmp_path: Path) -> None:
         load_json(p)
 
 
+def test_no_adapter_decodes_a_file_on_its_own() -> None:
+    """Adapters decode a file's JSON only through load_json (one error shape: file, line, column).
+    The one exception is criterion's sniffer, which tries the first bytes of a file, not a file."""
+    import ast
+
+    import perfgate.adapters
+
+    found = []
+    for f in sorted(Path(perfgate.adapters.__file__).parent.glob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+            for node in ast.walk(fn):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr in ("load", "loads")
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "json"
+                ):
+                    found.append(f"{f.stem}.{fn.name}")
+    assert sorted(set(found)) == ["_parsing.load_json", "criterion._head_kind"]
+
+
+@pytest.mark.parametrize("name", ["k6", "locust-json", "vegeta", "criterion"])
+def test_every_json_adapter_decodes_through_load_json(tmp_path: Path, name: str) -> None:
+    """The adapters that once decoded JSON on their own report a broken file as load_json does:
+    file, line and column; and a file nested too deeply as invalid JSON, not a crash."""
+    from perfgate.adapters import registry
+
+    adapter = registry.get(name)
+    broken = tmp_path / "estimates.json" if name == "criterion" else tmp_path / "x.json"
+    broken.write_text('{\n  "mean": 1,\n  "median": \n}\n')
+    with pytest.raises(ParseError, match=r"\.json:4: invalid JSON: Expecting value \(column 1\)$"):
+        adapter.parse(broken)
+    deep = broken.with_name("sample.json") if name == "criterion" else broken
+    deep.write_text('{"iters": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    with pytest.raises(ParseError, match=r"\.json: invalid JSON: nested too deeply$"):
+        adapter.parse(deep)
+
+
 def test_make_result_from_figures_scales_and_fills_extremes() -> None:
     r = make_result(
         BenchmarkId("b"),

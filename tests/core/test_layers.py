@@ -52,11 +52,11 @@ ALLOWED = {
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
 }
 # the package's own modules: its public API (model and errors) and ``python -m perfgate``
-TOP = {"__init__": {"model"}, "__main__": {"cli"}, "errors": set(), "escape": set(), "urls": set()}
+TOP = {"__init__": {"model"}, "__main__": {"cli"}, "errors": set(), "escape": set(), "urls": set(), "strict": set()}
 # leaves any layer may import: the exception tree, the escaping of strings from input (pure string
 # functions, needed wherever untrusted text is printed: reports, the CLI, the pytest plugin's own table),
 # and the one rule telling a store URL from a path (the configuration and the store must agree on it)
-LEAVES = {"errors", "escape", "urls"}
+LEAVES = {"errors", "escape", "urls", "strict"}
 # inside the application layer: module of perfgate.app -> the modules of perfgate.app it may import.
 # The workspace and the baseline policy are the bottom; the suites know nothing of storing or gating.
 APP = {

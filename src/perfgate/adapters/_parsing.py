@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from perfgate import strict
 from perfgate.adapters.base import Adapter, read_text
 from perfgate.errors import ParseError
 from perfgate.model import BenchmarkId, Direction, Result, Summary, metric_info, normalize
@@ -81,12 +82,12 @@ class Doc:
 
     def obj(self, value: Any, what: str, near: Near = None) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.error(f"{what}: expected an object, got {_kind(value)}", near)
+            raise self.error(f"{what}: expected an object, got {strict.describe(value)}", near)
         return value
 
     def arr(self, value: Any, what: str, near: Near = None) -> list[Any]:
         if not isinstance(value, list):
-            raise self.error(f"{what}: expected an array, got {_kind(value)}", near)
+            raise self.error(f"{what}: expected an array, got {strict.describe(value)}", near)
         return value
 
     def field(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> Any:
@@ -97,7 +98,7 @@ class Doc:
     def string(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> str:
         v = self.field(d, key, what, near)
         if not isinstance(v, str):
-            raise self.error(f"{what}: {key!r} must be a string, got {_kind(v)}", near)
+            raise self.error(f"{what}: {key!r} must be a string, got {strict.describe(v)}", near)
         return v
 
     def opt_string(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> str | None:
@@ -105,19 +106,15 @@ class Doc:
         if v is None:
             return None
         if not isinstance(v, str):
-            raise self.error(f"{what}: {key!r} must be a string, got {_kind(v)}", near)
+            raise self.error(f"{what}: {key!r} must be a string, got {strict.describe(v)}", near)
         return v
 
     def number(self, value: Any, what: str, near: Near = None, *, nan_ok: bool = False) -> float:
         """A finite number (``"NaN"`` strings and NaN values are refused unless ``nan_ok``)."""
-        if isinstance(value, str) and value.strip().lower() in ("nan", "inf", "-inf", "infinity"):
-            value = float(value)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(f"{what}: expected a number, got {_kind(value)}", near)
-        f = float(value)
-        if not math.isfinite(f) and not (nan_ok and math.isnan(f)):
-            raise self.error(f"{what}: expected a finite number, got {value!r}", near)
-        return f
+        try:
+            return strict.number(value, nan_ok=nan_ok)
+        except strict.Mismatch as exc:
+            raise self.error(f"{what}: {exc}", near) from None
 
     def num(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> float:
         return self.number(self.field(d, key, what, near), f"{what} {key!r}", near)
@@ -131,31 +128,16 @@ class Doc:
         return None if math.isnan(f) else f
 
     def integer(self, value: Any, what: str, near: Near = None) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-            raise self.error(f"{what}: expected an integer, got {_kind(value)}", near)
-        return int(value)
+        try:
+            return strict.integer(value)
+        except strict.Mismatch as exc:
+            raise self.error(f"{what}: {exc}", near) from None
 
     def opt_int(self, d: Mapping[str, Any], key: str, what: str, near: Near = None) -> int | None:
         v = d.get(key)
         if v is None:
             return None
         return self.integer(v, f"{what} {key!r}", near)
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value[:40]!r}"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def load_json(path: Path) -> tuple[Doc, Any]:

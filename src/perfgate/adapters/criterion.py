@@ -26,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from perfgate.adapters._parsing import load_json
 from perfgate.adapters.base import Adapter, Parsed, read_text
 from perfgate.errors import ParseError
 from perfgate.model import BenchmarkId, Direction, Result, RunStatus, Summary, normalize
@@ -37,18 +38,8 @@ _FILES = ("estimates.json", "sample.json", "benchmark.json")
 _MAX_DEPTH = 6  # target/criterion/<group>/<function>/<value>/new: deep enough, cheap on big trees
 
 
-def _json_error(src: str, exc: json.JSONDecodeError) -> ParseError:
-    return ParseError.at(src, exc.lineno, f"invalid JSON: {exc.msg}")
-
-
 def _load(path: Path) -> Any:
-    text = read_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _json_error(str(path), exc) from exc
-    except RecursionError as exc:
-        raise ParseError.at(str(path), None, "JSON nested too deeply") from exc
+    return load_json(path)[1]
 
 
 def _kind(doc: Any) -> str | None:

@@ -40,7 +40,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from perfgate.adapters.base import Adapter, Parsed, read_text
+from perfgate.adapters._parsing import load_json
+from perfgate.adapters.base import Adapter, Parsed
 from perfgate.errors import ParseError
 from perfgate.model import BenchmarkId, Direction, Result, Summary
 
@@ -124,13 +125,8 @@ class K6SummaryAdapter:
 
     def parse(self, path: Path) -> Parsed:
         src = str(path)
-        text = read_text(path)
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ParseError.at(src, exc.lineno, f"invalid JSON: {exc.msg}") from exc
-        except RecursionError as exc:
-            raise ParseError.at(src, None, "JSON nested too deeply") from exc
+        loaded, doc = load_json(path)
+        text = loaded.text
         if isinstance(doc, dict) and "results" in doc and "metrics" not in doc:
             return self._parse_v1(src, text, doc)
         if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), dict):

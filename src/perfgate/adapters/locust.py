@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from perfgate.adapters._parsing import load_json
 from perfgate.adapters.base import Adapter, Parsed, read_text
 from perfgate.errors import ParseError
 from perfgate.model import BenchmarkId, Direction, Result, Summary
@@ -181,13 +181,7 @@ class LocustJsonAdapter:
 
     def parse(self, path: Path) -> Parsed:
         src = str(path)
-        text = read_text(path)
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ParseError.at(src, exc.lineno, f"invalid JSON: {exc.msg}") from exc
-        except RecursionError as exc:
-            raise ParseError.at(src, None, "JSON nested too deeply") from exc
+        _, doc = load_json(path)
         if not isinstance(doc, list) or not doc:
             raise ParseError.at(src, 1, "expected a non-empty list of Locust endpoint objects")
         results: list[Result] = []

@@ -11,14 +11,14 @@ success`` -> ``error_rate``. ``requests``, ``rate`` (attempted per second), ``st
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from perfgate.adapters.base import Adapter, Parsed, read_text
+from perfgate.adapters._parsing import load_json
+from perfgate.adapters.base import Adapter, Parsed
 from perfgate.errors import ParseError
 from perfgate.model import BenchmarkId, Direction, Result, Summary
 
@@ -72,12 +72,7 @@ class VegetaAdapter:
 
     def parse(self, path: Path) -> Parsed:
         src = str(path)
-        try:
-            doc = json.loads(read_text(path))
-        except json.JSONDecodeError as exc:
-            raise ParseError.at(src, exc.lineno, f"invalid JSON: {exc.msg}") from exc
-        except RecursionError as exc:
-            raise ParseError.at(src, None, "JSON nested too deeply") from exc
+        _, doc = load_json(path)
         if not isinstance(doc, dict) or not isinstance(doc.get("latencies"), dict):
             raise ParseError.at(src, 1, "not a vegeta report: no 'latencies' object")
         bid = BenchmarkId("vegeta", group="vegeta")

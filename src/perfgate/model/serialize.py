@@ -25,6 +25,7 @@ from perfgate.model.values import (
     RunStatus,
     Summary,
 )
+from perfgate.strict import Reader
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -144,162 +145,91 @@ def run_to_dict(run: Run) -> dict[str, Any]:
     }
 
 
-class _Reader:
-    """Reads a JSON object strictly, naming the path of whatever is wrong."""
-
-    def __init__(self, data: Any, path: str, source: str) -> None:
-        if not isinstance(data, dict):
-            raise InputError(f"{source}: {path or 'document'} must be an object")
-        self.data: dict[str, Any] = data
-        self.path = path
-        self.source = source
-        self.used: set[str] = set()
-
-    def _where(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def fail(self, key: str, what: str) -> InputError:
-        return InputError(f"{self.source}: key {self._where(key)}: {what}")
-
-    def get(self, key: str, kind: type[T] | tuple[type, ...], *, optional: bool = False) -> Any:
-        self.used.add(key)
-        if key not in self.data:
-            if optional:
-                return None
-            raise self.fail(key, "missing")
-        v = self.data[key]
-        if v is None and optional:
-            return None
-        if kind is float and isinstance(v, int) and not isinstance(v, bool):
-            return float(v)
-        if isinstance(v, bool) and kind is not bool and not (isinstance(kind, tuple) and bool in kind):
-            raise self.fail(key, f"expected {getattr(kind, '__name__', kind)}, got {v!r}")
-        if not isinstance(v, kind):
-            name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            raise self.fail(key, f"expected {name}, got {type(v).__name__}")
-        return v
-
-    def sub(self, key: str, *, optional: bool = False) -> _Reader | None:
-        v = self.get(key, dict, optional=optional)
-        return None if v is None else _Reader(v, self._where(key), self.source)
-
-    def time(self, key: str, *, optional: bool = False) -> datetime | None:
-        v = self.get(key, str, optional=optional)
-        if v is None:
-            return None
-        try:
-            dt = datetime.fromisoformat(v)
-        except ValueError as exc:
-            raise self.fail(key, f"not an ISO 8601 time: {v!r}") from exc
-        if dt.tzinfo is None:
-            raise self.fail(key, f"time without a timezone: {v!r}")
-        return dt
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            raise self.fail(unknown[0], "unknown key (written by a newer perfgate?)")
+def _reader(data: Any, path: str, source: str) -> Reader:
+    return Reader(data, path, source, InputError, label="key ")
 
 
-def _build(reader: _Reader, what: str, make: Callable[[], T]) -> T:
+def _build(reader: Reader, what: str, make: Callable[[], T]) -> T:
     try:
         value = make()
     except ValueError as exc:
-        raise InputError(f"{reader.source}: {reader.path or what}: {exc}") from exc
-    reader.done()
+        raise reader.error_here(str(exc), what) from exc
+    reader.done(", written by a newer perfgate?")
     return value
 
 
 def summary_from_dict(data: Any, path: str = "summary", source: str = "<json>") -> Summary:
-    r = _Reader(data, path, source)
+    r = _reader(data, path, source)
     return _build(
         r,
         "summary",
         lambda: Summary(
-            n=r.get("n", int),
-            mean=r.get("mean", float),
-            median=r.get("median", float),
-            min=r.get("min", float),
-            max=r.get("max", float),
-            stddev=r.get("stddev", float),
-            q1=r.get("q1", float, optional=True),
-            q3=r.get("q3", float, optional=True),
-            ci_low=r.get("ci_low", float, optional=True),
-            ci_high=r.get("ci_high", float, optional=True),
-            ci_level=r.get("ci_level", float, optional=True),
-            outliers=r.get("outliers", int),
+            n=r.req("n", int),
+            mean=r.req("mean", float),
+            median=r.req("median", float),
+            min=r.req("min", float),
+            max=r.req("max", float),
+            stddev=r.req("stddev", float),
+            q1=r.get("q1", float),
+            q3=r.get("q3", float),
+            ci_low=r.get("ci_low", float),
+            ci_high=r.get("ci_high", float),
+            ci_level=r.get("ci_level", float),
+            outliers=r.req("outliers", int),
         ),
     )
 
 
-def _floats(r: _Reader, key: str) -> tuple[float, ...]:
-    values = r.get(key, list)
-    out = []
-    for i, v in enumerate(values):
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise r.fail(f"{key}[{i}]", f"expected a number, got {v!r}")
-        out.append(float(v))
-    return tuple(out)
-
-
-def _strings(r: _Reader, key: str) -> tuple[str, ...]:
-    values = r.get(key, list)
-    for i, v in enumerate(values):
-        if not isinstance(v, str):
-            raise r.fail(f"{key}[{i}]", f"expected a string, got {v!r}")
-    return tuple(values)
-
-
-def _direction(r: _Reader, key: str) -> Direction:
-    v = r.get(key, str)
+def _direction(r: Reader, key: str) -> Direction:
+    v = r.req(key, str)
     try:
         return Direction(v)
     except ValueError as exc:
-        raise r.fail(key, f"expected 'lower' or 'higher', got {v!r}") from exc
+        raise r.error(key, f"expected 'lower' or 'higher', got {v!r}") from exc
 
 
 def _result_from_dict(data: Any, path: str, source: str) -> Result:
-    r = _Reader(data, path, source)
-    b = r.sub("benchmark")
+    r = _reader(data, path, source)
+    b = r.sub("benchmark", required=True)
     assert b is not None
-    params_raw = b.get("params", list)
+    params_raw = b.req("params", list)
     params: list[tuple[str, str]] = []
     for i, p in enumerate(params_raw):
         if not (isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)):
-            raise b.fail(f"params[{i}]", f"expected [name, value] strings, got {p!r}")
+            raise b.error(f"params[{i}]", f"expected [name, value] strings, got {p!r}")
         params.append((p[0], p[1]))
     bench = _build(
         b,
         "benchmark",
-        lambda: BenchmarkId(b.get("name", str), b.get("group", str, optional=True), tuple(params)),
+        lambda: BenchmarkId(b.req("name", str), b.get("group", str), tuple(params)),
     )
-    summary_raw = r.get("summary", dict, optional=True)
+    summary_raw = r.get("summary", dict)
     summary = None if summary_raw is None else summary_from_dict(summary_raw, f"{path}.summary", source)
     return _build(
         r,
         path,
         lambda: Result(
             benchmark=bench,
-            metric=r.get("metric", str),
-            unit=r.get("unit", str),
+            metric=r.req("metric", str),
+            unit=r.req("unit", str),
             direction=_direction(r, "direction"),
             summary=summary,
-            samples=_floats(r, "samples"),
-            rounds=r.get("rounds", int, optional=True),
-            iterations=r.get("iterations", int, optional=True),
-            warmup=r.get("warmup", int, optional=True),
-            error=r.get("error", str, optional=True),
-            extra=r.get("extra", dict),
+            samples=r.items("samples", float, required=True),
+            rounds=r.get("rounds", int),
+            iterations=r.get("iterations", int),
+            warmup=r.get("warmup", int),
+            error=r.get("error", str),
+            extra=r.req("extra", dict),
         ),
     )
 
 
-def _load_avg(r: _Reader) -> tuple[float, float, float] | None:
-    v = r.get("load_avg", list, optional=True)
+def _load_avg(r: Reader) -> tuple[float, float, float] | None:
+    v = r.get("load_avg", list)
     if v is None:
         return None
     if len(v) != 3 or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in v):
-        raise r.fail("load_avg", f"expected three numbers, got {v!r}")
+        raise r.error("load_avg", f"expected three numbers, got {v!r}")
     return (float(v[0]), float(v[1]), float(v[2]))
 
 
@@ -322,16 +252,16 @@ def run_from_dict(doc: Mapping[str, Any], source: str = "<json>") -> Run:
     """Parse a run document; errors name ``source`` and the key path."""
     if not isinstance(doc, Mapping):
         raise InputError(f"{source}: a perfgate run document must be a JSON object")
-    top = _Reader(_upgrade(dict(doc), source), "", source)
-    top.get("perfgate_schema", int)
-    kind = top.get("kind", str)
+    top = _reader(_upgrade(dict(doc), source), "", source)
+    top.req("perfgate_schema", int)
+    kind = top.req("kind", str)
     if kind != "run":
-        raise top.fail("kind", f"expected 'run', got {kind!r}")
-    r = top.sub("run")
+        raise top.error("kind", f"expected 'run', got {kind!r}")
+    r = top.sub("run", required=True)
     assert r is not None
-    top.done()
+    top.done(", written by a newer perfgate?")
 
-    g = r.sub("git", optional=True)
+    g = r.sub("git")
     git = None
     if g is not None:
         gr = g
@@ -339,16 +269,16 @@ def run_from_dict(doc: Mapping[str, Any], source: str = "<json>") -> Run:
             gr,
             "git",
             lambda: GitInfo(
-                commit=gr.get("commit", str),
-                branch=gr.get("branch", str, optional=True),
-                dirty=gr.get("dirty", bool),
-                parents=_strings(gr, "parents"),
-                commit_time=gr.time("commit_time", optional=True),
-                subject=gr.get("subject", str, optional=True),
-                shallow=gr.get("shallow", bool),
+                commit=gr.req("commit", str),
+                branch=gr.get("branch", str),
+                dirty=gr.req("dirty", bool),
+                parents=gr.items("parents", str, required=True),
+                commit_time=gr.time("commit_time"),
+                subject=gr.get("subject", str),
+                shallow=gr.req("shallow", bool),
             ),
         )
-    c = r.sub("ci", optional=True)
+    c = r.sub("ci")
     ci = None
     if c is not None:
         cr = c
@@ -356,58 +286,58 @@ def run_from_dict(doc: Mapping[str, Any], source: str = "<json>") -> Run:
             cr,
             "ci",
             lambda: CIInfo(
-                provider=cr.get("provider", str),
-                run_id=cr.get("run_id", str, optional=True),
-                job=cr.get("job", str, optional=True),
-                event=cr.get("event", str, optional=True),
-                pr_number=cr.get("pr_number", int, optional=True),
-                base_ref=cr.get("base_ref", str, optional=True),
-                head_ref=cr.get("head_ref", str, optional=True),
-                url=cr.get("url", str, optional=True),
+                provider=cr.req("provider", str),
+                run_id=cr.get("run_id", str),
+                job=cr.get("job", str),
+                event=cr.get("event", str),
+                pr_number=cr.get("pr_number", int),
+                base_ref=cr.get("base_ref", str),
+                head_ref=cr.get("head_ref", str),
+                url=cr.get("url", str),
             ),
         )
-    e = r.sub("environment")
+    e = r.sub("environment", required=True)
     assert e is not None
     env = _build(
         e,
         "environment",
         lambda: Environment(
-            testbed=e.get("testbed", str),
-            fingerprint=e.get("fingerprint", str),
-            os=e.get("os", str, optional=True),
-            kernel=e.get("kernel", str, optional=True),
-            arch=e.get("arch", str, optional=True),
-            cpu_model=e.get("cpu_model", str, optional=True),
-            cores=e.get("cores", int, optional=True),
-            memory_bytes=e.get("memory_bytes", int, optional=True),
-            python=e.get("python", str, optional=True),
-            governor=e.get("governor", str, optional=True),
+            testbed=e.req("testbed", str),
+            fingerprint=e.req("fingerprint", str),
+            os=e.get("os", str),
+            kernel=e.get("kernel", str),
+            arch=e.get("arch", str),
+            cpu_model=e.get("cpu_model", str),
+            cores=e.get("cores", int),
+            memory_bytes=e.get("memory_bytes", int),
+            python=e.get("python", str),
+            governor=e.get("governor", str),
             load_avg=_load_avg(e),
-            extra=e.get("extra", dict),
+            extra=e.req("extra", dict),
         ),
     )
-    results_raw = r.get("results", list)
+    results_raw = r.req("results", list)
     results = tuple(_result_from_dict(x, f"run.results[{i}]", source) for i, x in enumerate(results_raw))
 
     def status() -> RunStatus:
-        v = r.get("status", str)
+        v = r.req("status", str)
         try:
             return RunStatus(v)
         except ValueError as exc:
-            raise r.fail("status", f"unknown run status {v!r}") from exc
+            raise r.error("status", f"unknown run status {v!r}") from exc
 
     return _build(
         r,
         "run",
         lambda: Run(
-            id=r.get("id", str),
-            project=r.get("project", str),
-            started=r.time("started"),  # type: ignore[arg-type]
-            finished=r.time("finished", optional=True),
-            source=r.get("source", str),
+            id=r.req("id", str),
+            project=r.req("project", str),
+            started=r.time("started", required=True),  # type: ignore[arg-type]
+            finished=r.time("finished"),
+            source=r.req("source", str),
             status=status(),
-            tier=r.get("tier", str, optional=True),
-            tags=_strings(r, "tags"),
+            tier=r.get("tier", str),
+            tags=r.items("tags", str, required=True),
             git=git,
             ci=ci,
             environment=env,
@@ -447,24 +377,22 @@ def results_from_dict(doc: Mapping[str, Any], source: str = "<json>") -> Results
     """Inverse of :func:`results_to_dict`."""
     if not isinstance(doc, Mapping):
         raise InputError(f"{source}: a perfgate results document must be a JSON object")
-    r = _Reader(_upgrade(dict(doc), source), "", source)
-    r.get("perfgate_schema", int)
-    kind = r.get("kind", str)
+    r = _reader(_upgrade(dict(doc), source), "", source)
+    r.req("perfgate_schema", int)
+    kind = r.req("kind", str)
     if kind != "results":
-        raise r.fail("kind", f"expected 'results', got {kind!r}")
-    raw = r.get("results", list)
+        raise r.error("kind", f"expected 'results', got {kind!r}")
+    raw = r.req("results", list)
     results = tuple(_result_from_dict(x, f"results[{i}]", source) for i, x in enumerate(raw))
-    status_raw = r.get("status", str)
+    status_raw = r.req("status", str)
     try:
         status = RunStatus(status_raw)
     except ValueError as exc:
-        raise r.fail("status", f"unknown run status {status_raw!r}") from exc
-    started = r.time("started")
+        raise r.error("status", f"unknown run status {status_raw!r}") from exc
+    started = r.time("started", required=True)
     assert started is not None
-    out = ResultsDoc(
-        started=started, finished=r.time("finished", optional=True), status=status, results=results
-    )
-    r.done()
+    out = ResultsDoc(started=started, finished=r.time("finished"), status=status, results=results)
+    r.done(", written by a newer perfgate?")
     return out
 
 
