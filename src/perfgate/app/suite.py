@@ -11,9 +11,12 @@ from perfgate.app.baseline import OWN_COMMIT_ONLY, Baseline, select_baseline, wi
 from perfgate.app.suites import OnCommandRun, Suite, SuiteContext, merge_docs, plan_suites
 from perfgate.app.workspace import Workspace
 from perfgate.config import Tier
+from perfgate.errors import MeasureError
 from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate, shard_of, shard_tag
+from perfgate.measure.prometheus import prometheus_results, scrape
+from perfgate.measure.resources import ResourceSampler, resource_results
 from perfgate.measure.services import running_services, service_failure
-from perfgate.model import CIInfo, Environment, GitInfo, ResultsDoc, Run, RunStatus, new_run_id
+from perfgate.model import CIInfo, Environment, GitInfo, Result, ResultsDoc, Run, RunStatus, new_run_id
 from perfgate.stats import CompareSettings
 from perfgate.store import RunStore
 
@@ -172,11 +175,15 @@ def run_suites(
     ``store_run``), select its baseline and judge it: :func:`run_suite` with the suites given.
 
     The tier's services (:func:`tier_services`) run around the suites; one that dies before they
-    are done adds a failed result ``service:<name>`` quoting its log, so the gate fails."""
+    are done adds a failed result ``service:<name>`` quoting its log, so the gate fails; the CPU and
+    RSS each service's process tree used meanwhile are results of ``service:<name>`` too."""
     with tier_services(ws, ctx) as services:
         docs = [s.run(services.ctx) for s in suites]
         died = services.died()
+        used = services.resources()
     doc = merge_docs(docs)
+    if used:
+        doc = replace(doc, results=doc.results + used)
     if died:
         failed = tuple(service_failure(name, ctx.redact(message)) for name, message in died)
         doc = replace(doc, results=doc.results + failed)
@@ -194,10 +201,12 @@ def run_suites(
 class ServicesRun:
     """What the suites of a run get from its services: ``ctx``, the context they run in (the
     services' exports in its environment), and ``died``, which lists ``(name, message)`` of each
-    service that has exited on its own so far."""
+    service that has exited on its own so far; ``resources`` stops sampling the services' process
+    trees and returns what they used as results (:mod:`perfgate.measure.resources`)."""
 
     ctx: SuiteContext
     died: Callable[[], list[tuple[str, str]]]
+    resources: Callable[[], tuple[Result, ...]] = tuple
 
 
 @contextmanager
@@ -216,7 +225,26 @@ def tier_services(ws: Workspace, ctx: SuiteContext) -> Iterator[ServicesRun]:
     with running_services(specs, root=ws.config.root, environ=ctx.environ, logs=logs) as services:
         exported = services.exported
         run_ctx = replace(ctx, environ={**ctx.environ, **exported}) if exported else ctx
-        yield ServicesRun(run_ctx, services.dead)
+        scraped = [s for s in specs if s.metrics is not None]
+        before = {s.name: scrape(s.metrics, s.name) for s in scraped if s.metrics is not None}
+        sampler = ResourceSampler(dict(zip((s.name for s in specs), services.pids, strict=True))).start()
+
+        def resources() -> tuple[Result, ...]:
+            samples = sampler.stop()
+            out = [r for spec in specs for r in resource_results(spec.name, samples[spec.name])]
+            for spec in scraped:
+                assert spec.metrics is not None
+                try:
+                    after: dict[str, float | None] | str = scrape(spec.metrics, spec.name)
+                except MeasureError as exc:  # the suites' results are kept; these metrics fail
+                    after = str(exc)
+                out += prometheus_results(spec.name, spec.metrics, before[spec.name], after)
+            return tuple(out)
+
+        try:
+            yield ServicesRun(run_ctx, services.dead, resources)
+        finally:
+            sampler.stop()  # before the services stop: their shutdown is not theirs to be judged on
 
 
 def shard_durations(ws: Workspace, tier: str | None, *, store: RunStore | None = None) -> dict[str, float]:
