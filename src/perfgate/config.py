@@ -148,6 +148,7 @@ class Tier:
     max_time: float | None = None
     passes: int | None = None  # None: the plugin's default
     processes: int | None = None
+    soak: float | None = None  # seconds the services are kept sampled at least (perfgate run --soak)
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,7 +370,7 @@ def _metric_thresholds(t: _Table) -> tuple[dict[str, float], list[ThresholdOverr
 
 def _tier(name: str, t: _Table) -> Tier:
     t.check_keys(
-        {"select", "threshold", "thresholds", "timeout", "budget", "max_time", "passes", "processes"}
+        {"select", "threshold", "thresholds", "timeout", "budget", "max_time", "passes", "processes", "soak"}
     )
     thresholds: dict[str, float] = {}
     if "threshold" in t.data:
@@ -394,6 +395,7 @@ def _tier(name: str, t: _Table) -> Tier:
         timeout=t.convert("timeout", parse_duration),
         budget=t.convert("budget", parse_duration),
         max_time=t.convert("max_time", parse_duration),
+        soak=t.convert("soak", parse_duration),
         passes=_count(t, "passes", 1),
         processes=_count(t, "processes", 1),
     )

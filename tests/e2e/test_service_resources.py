@@ -121,3 +121,65 @@ def test_the_services_resources_are_metrics_of_the_run_and_a_leak_fails_the_gate
         assert metrics["rss_growth"]["current"]["median"] < 10_000_000
         assert r.code == 0, r.stderr
         assert leak["passed"]
+
+
+def make_soak_project(tmp_path: Path, soak: str | None) -> GitProject:
+    port = free_port()
+    p = GitProject(tmp_path / "soak", testbed="resources")
+    p.init()
+    tier = f'soak = "{soak}"' if soak else ""
+    p.write(
+        "pyproject.toml",
+        f"""\
+[project]
+name = "soak"
+
+[tool.perfgate]
+default_tier = "soak"
+
+[tool.perfgate.tiers.soak]
+{tier}
+
+[[tool.perfgate.commands]]
+name = "quick"
+command = [{json.dumps(sys.executable)}, "-c", "pass"]
+runs = 3
+
+[[tool.perfgate.services]]
+name = "svc"
+command = {json.dumps([sys.executable, "service.py", str(port), "steady"])}
+ready = {{ http = "http://127.0.0.1:{port}/" }}
+leak = "5MB/h"
+""",
+    )
+    p.write("service.py", SERVICE)
+    p.write(".gitignore", ".perfgate/\n__pycache__/\n")
+    p.commit("A")
+    return p
+
+
+@pytest.mark.parametrize("how", ["flag", "tier"])
+def test_a_soak_keeps_the_service_sampled_that_long_and_gates_its_growth(tmp_path: Path, how: str) -> None:
+    p = make_soak_project(tmp_path, "6s" if how == "tier" else None)
+    args = ("--soak", "6s") if how == "flag" else ()
+    r = p.perfgate("run", *args, "--format", "json", "--export", "run.json")
+    assert r.code == 0, r.stderr + r.stdout
+    doc = json.loads((p.root / "run.json").read_text())
+    used = {x["metric"]: x for x in doc["run"]["results"] if x["benchmark"]["name"] == "service:svc"}
+    # three runs of `python -c pass` take well under the 6 s the soak holds the service for
+    assert used["rss_growth_per_hour"]["extra"]["seconds"] >= 6.0
+    assert used["rss_growth_per_hour"]["summary"]["n"] >= 12  # a sample every 0.5 s
+    [leak] = [b for b in r.json()["budgets"] if b["benchmark"] == "service:svc"]
+    assert leak["passed"] and leak["rule"] == "service:svc leak <= 5MB/h (lower bound of the 95% interval)"
+
+
+def test_a_soak_without_a_service_is_one_line(tmp_path: Path) -> None:
+    p = make_soak_project(tmp_path, None)
+    text = (p.root / "pyproject.toml").read_text()
+    p.write("pyproject.toml", text[: text.index("[[tool.perfgate.services]]")])
+    r = p.perfgate("run", "--soak", "1s")
+    assert r.code == 2
+    assert (
+        r.stderr
+        == "perfgate: error: soak: tier 'soak' starts no service to sample ([[tool.perfgate.services]])\n"
+    )

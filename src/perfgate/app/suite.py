@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -11,7 +12,7 @@ from perfgate.app.baseline import OWN_COMMIT_ONLY, Baseline, select_baseline, wi
 from perfgate.app.suites import OnCommandRun, Suite, SuiteContext, merge_docs, plan_suites
 from perfgate.app.workspace import Workspace
 from perfgate.config import Tier
-from perfgate.errors import MeasureError
+from perfgate.errors import ConfigError, MeasureError
 from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate, shard_of, shard_tag
 from perfgate.measure.prometheus import prometheus_results, scrape
 from perfgate.measure.resources import ResourceSampler, resource_results
@@ -123,8 +124,13 @@ def run_suite(
     subset: bool = False,
     store: RunStore | None = None,
     shard: tuple[int, int] | None = None,
+    soak: float | None = None,
 ) -> Outcome:
     """``perfgate run``: measure, store, select the baseline, compare.
+
+    ``soak`` (seconds; else the tier's ``soak``) keeps the tier's services running and their process
+    trees sampled that long at least, counted from when they were ready: the suites run, then the
+    run waits out the rest, so ``rss_growth_per_hour`` is fitted over the whole soak.
 
     ``shard`` ``(K, N)`` measures shard K of N of the selected pytest benchmarks (balanced by the
     durations of the tier's last stored run; the other suites run in shard 1), tags the run
@@ -146,6 +152,10 @@ def run_suite(
     if shard is not None:
         durations = shard_durations(ws, t.name if t else None, store=store)
     suites = plan_suites(ctx, pytest_args, shard=shard, shard_durations=durations)
+    soak = soak if soak is not None else (t.soak if t is not None else None)
+    if soak is not None and not any(s.runs_in(t.name if t else None) for s in ws.config.services):
+        where = f"tier {t.name!r}" if t is not None else "this run"
+        raise ConfigError(f"soak: {where} starts no service to sample ([[tool.perfgate.services]])")
     return run_suites(
         ws,
         ctx,
@@ -156,6 +166,7 @@ def run_suite(
         subset=subset,
         store=store,
         tags=(shard_tag(*shard),) if shard is not None else (),
+        soak=soak,
     )
 
 
@@ -170,6 +181,7 @@ def run_suites(
     subset: bool = False,
     store: RunStore | None = None,
     tags: Sequence[str] = (),
+    soak: float | None = None,
 ) -> Outcome:
     """Run ``suites`` one after another as one Run of ``ctx.tier``, store it (unless not
     ``store_run``), select its baseline and judge it: :func:`run_suite` with the suites given.
@@ -179,9 +191,14 @@ def run_suites(
     RSS each service's process tree used meanwhile are results of ``service:<name>`` too."""
     with tier_services(ws, ctx) as services:
         docs = [s.run(services.ctx) for s in suites]
+        if soak is not None:
+            services.hold(soak)
         died = services.died()
         used = services.resources()
     doc = merge_docs(docs)
+    # a service that died has its failure as its result: figures cut short by its death would mislead
+    dead = {f"service:{name}" for name, _ in died}
+    used = tuple(r for r in used if r.benchmark.name not in dead)
     if used:
         doc = replace(doc, results=doc.results + used)
     if died:
@@ -202,11 +219,13 @@ class ServicesRun:
     """What the suites of a run get from its services: ``ctx``, the context they run in (the
     services' exports in its environment), and ``died``, which lists ``(name, message)`` of each
     service that has exited on its own so far; ``resources`` stops sampling the services' process
-    trees and returns what they used as results (:mod:`perfgate.measure.resources`)."""
+    trees and returns what they used as results (:mod:`perfgate.measure.resources`); ``hold(s)``
+    waits until the services have been sampled ``s`` seconds (a soak)."""
 
     ctx: SuiteContext
     died: Callable[[], list[tuple[str, str]]]
     resources: Callable[[], tuple[Result, ...]] = tuple
+    hold: Callable[[float], None] = lambda seconds: None
 
 
 @contextmanager
@@ -241,8 +260,15 @@ def tier_services(ws: Workspace, ctx: SuiteContext) -> Iterator[ServicesRun]:
                 out += prometheus_results(spec.name, spec.metrics, before[spec.name], after)
             return tuple(out)
 
+        started = time.monotonic()
+
+        def hold(seconds: float) -> None:
+            # Ctrl-C or SIGTERM interrupts the sleep and unwinds: the services are stopped
+            while (left := started + seconds - time.monotonic()) > 0:
+                time.sleep(min(left, 1.0))
+
         try:
-            yield ServicesRun(run_ctx, services.dead, resources)
+            yield ServicesRun(run_ctx, services.dead, resources, hold)
         finally:
             sampler.stop()  # before the services stop: their shutdown is not theirs to be judged on
 
