@@ -53,9 +53,12 @@ class PrometheusSpec:
 def scrape(spec: PrometheusSpec, service: str) -> dict[str, float | None]:
     """The value of each of ``spec.names`` now (None: not exposed); a service that does not answer, or
     answers what is not the text format, is a :class:`MeasureError` naming the service and the URL."""
-    from prometheus_client.parser import text_string_to_metric_families
-
     where = f"service {service!r}: metrics {spec.url}"
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:  # pragma: no cover (the load extra brings it)
+        raise MeasureError(f"{where}: needs the load extra: pip install 'perfgate[load]'") from None
+
     try:
         with _DIRECT.open(spec.url, timeout=_TIMEOUT) as resp:
             text = resp.read(_MAX_BYTES).decode("utf-8", "replace")
