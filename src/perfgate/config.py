@@ -88,6 +88,8 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     stop_timeout = "10s"
     tiers = ["load"]                 # which tiers start it (default: all)
     export = { NATS_URL = "nats://127.0.0.1:4222" }  # environment variables for the suites
+    leak = "5MB/h"                   # fails the gate when RSS growth per hour is surely above it
+    metrics = { url = "http://127.0.0.1:9090/metrics", names = ["process_resident_memory_bytes"] }
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ import math
 import re
 import signal
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +110,7 @@ from perfgate.gate import Budget, Policy, ThresholdOverride
 from perfgate.load.scenario import ClosedModel, LoadSpec, OpenModel, Scenario, Stage, parse_rate
 from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, CommandSpec, SpecError
 from perfgate.measure.harness import STDOUT, HarnessSpec
+from perfgate.measure.prometheus import PrometheusSpec
 from perfgate.measure.services import (
     DEFAULT_READY_TIMEOUT,
     DEFAULT_STOP_TIMEOUT,
@@ -115,7 +118,7 @@ from perfgate.measure.services import (
     ServiceSpec,
     parse_signal,
 )
-from perfgate.model import METRICS, normalize
+from perfgate.model import METRICS, Direction, normalize
 from perfgate.stats import MACHINE_SHIFT_MODES, SeverityRule, parse_severity_rules
 from perfgate.strict import Reader
 from perfgate.urls import is_url
@@ -146,6 +149,7 @@ class Tier:
     max_time: float | None = None
     passes: int | None = None  # None: the plugin's default
     processes: int | None = None
+    soak: float | None = None  # seconds the services are kept sampled at least (perfgate run --soak)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +259,41 @@ def parse_quantity(value: Any, default_unit: str = "s") -> tuple[float, str]:
     return number, unit
 
 
+_RATE_TIME = {
+    "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0, "hour": 3600.0, "d": 86400.0, "day": 86400.0,
+}  # fmt: skip
+
+
+def parse_growth_rate(value: Any) -> float:
+    """``"5MB/h"`` -> 5e6 (bytes per hour); ``"100KiB/min"`` -> 6144000. A size over a time unit."""
+    if isinstance(value, str) and "/" in value:
+        size, per = value.rsplit("/", 1)
+        factor = _RATE_TIME.get(per.strip())
+        if factor is not None:
+            number, unit = parse_quantity(size, "B")
+            if unit == "B" and number > 0:
+                return number * 3600.0 / factor
+    raise ValueError(f"expected a positive growth rate like '5MB/h', got {value!r}")
+
+
+def leak_budgets(services: Sequence[ServiceSpec]) -> tuple[Budget, ...]:
+    """The budgets ``leak`` limits make: a service's ``rss_growth_per_hour`` whose interval's lower
+    bound exceeds the limit fails the gate (growth within noise does not)."""
+    return tuple(
+        Budget(
+            f"service:{s.name}",
+            "rss_growth_per_hour",
+            "<=",
+            s.leak,
+            "B/h",
+            f"service:{s.name} leak <= {s.leak_text or s.leak} (lower bound of the 95% interval)",
+            bound="ci_low",
+        )
+        for s in services
+        if s.leak is not None
+    )
+
+
 def parse_duration(value: Any) -> float:
     seconds, unit = parse_quantity(value, "s")
     if unit != "s":
@@ -285,7 +324,7 @@ def _metric_thresholds(t: _Table) -> tuple[dict[str, float], list[ThresholdOverr
 
 def _tier(name: str, t: _Table) -> Tier:
     t.check_keys(
-        {"select", "threshold", "thresholds", "timeout", "budget", "max_time", "passes", "processes"}
+        {"select", "threshold", "thresholds", "timeout", "budget", "max_time", "passes", "processes", "soak"}
     )
     thresholds: dict[str, float] = {}
     if "threshold" in t.data:
@@ -310,6 +349,7 @@ def _tier(name: str, t: _Table) -> Tier:
         timeout=t.convert("timeout", parse_duration),
         budget=t.convert("budget", parse_duration),
         max_time=t.convert("max_time", parse_duration),
+        soak=t.convert("soak", parse_duration),
         passes=_count(t, "passes", 1),
         processes=_count(t, "processes", 1),
     )
@@ -646,7 +686,7 @@ def _service(t: _Table, tiers: Mapping[str, Tier]) -> ServiceSpec:
     """One ``[[services]]`` table, parsed into the measuring layer's spec (which checks the rules)."""
     t.check_keys({
         "name", "command", "shell", "cwd", "env", "ready", "ready_timeout", "stop_signal", "stop_timeout",
-        "tiers", "export",
+        "tiers", "export", "leak", "metrics",
     })  # fmt: skip
     for key in ("name", "command"):
         if key not in t.data:
@@ -695,9 +735,28 @@ def _service(t: _Table, tiers: Mapping[str, Tier]) -> ServiceSpec:
             stop_timeout=DEFAULT_STOP_TIMEOUT if stop_timeout is None else stop_timeout,
             tiers=tier_names,
             export=_string_pairs(t, "export"),
+            leak=t.convert("leak", parse_growth_rate),
+            leak_text=str(t.data["leak"]) if "leak" in t.data else None,
+            metrics=_prometheus(t),
         )
     except SpecError as exc:
         raise t.error(exc.key, exc.problem) from None
+
+
+def _prometheus(t: _Table) -> PrometheusSpec | None:
+    """A service's ``metrics = { url, names, direction }`` table (SpecError names the key)."""
+    mt = t.sub("metrics")
+    if mt is None:
+        return None
+    mt.check_keys({"url", "names", "direction"})
+    if "url" not in mt.data:
+        raise SpecError("metrics.url", "missing (the service's Prometheus endpoint)")
+    if not isinstance(mt.data.get("names"), list):
+        raise SpecError("metrics.names", f"expected a list of metric names, got {mt.data.get('names')!r}")
+    direction = mt.get("direction", str, "lower")
+    if direction not in ("lower", "higher"):
+        raise SpecError("metrics.direction", f"expected lower or higher, got {direction!r}")
+    return PrometheusSpec(mt.get("url", str), mt.strings("names"), Direction(direction))
 
 
 def _services(t: _Table, tiers: Mapping[str, Tier]) -> tuple[ServiceSpec, ...]:
@@ -768,6 +827,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         raise t.error(
             "machine_shift", f"expected one of {', '.join(MACHINE_SHIFT_MODES)}, got {machine_shift!r}"
         )
+    services = _services(t, tiers)
     default_tier = t.get("default_tier", str)
     if default_tier is not None and default_tier not in tiers:
         raise t.error("default_tier", f"no tier named {default_tier!r}")
@@ -784,12 +844,12 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         tiers=tiers,
         thresholds=thresholds,
         overrides=tuple(overrides),
-        budgets=tuple(budgets),
+        budgets=tuple(budgets) + leak_budgets(services),
         baseline=baseline,
         commands=tuple(commands),
         suites=_suites(t, tiers),
         load=_loads(t, tiers, root),
-        services=_services(t, tiers),
+        services=services,
         severity=severity,
         redact=_redact_names(t),
         machine_shift=machine_shift,

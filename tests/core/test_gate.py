@@ -14,7 +14,7 @@ from perfgate.gate import (
     evaluate,
     matches,
 )
-from perfgate.model import Direction, Run, Status
+from perfgate.model import BenchmarkId, Direction, Result, Run, Status, Summary
 
 
 def test_matches():
@@ -281,3 +281,35 @@ def test_levels_order_values_and_only_critical_fails(op: str, limit: float, gap:
         assert check.level is BudgetLevel.OK
     out = evaluate(run(res("b", [value] * 3, "m", unit, direction)), [], Policy(budgets=(budget,)))
     assert out.passed is (check.level is not BudgetLevel.CRITICAL)
+
+
+def _growth(median: float, low: float, high: float) -> Run:
+    s = Summary(
+        n=20, mean=median, median=median, min=median, max=median, ci_low=low, ci_high=high, ci_level=0.95
+    )
+    return run(Result(BenchmarkId("service:bot"), "rss_growth_per_hour", "B/h", Direction.LOWER, summary=s))
+
+
+@pytest.mark.parametrize(
+    ("median", "low", "high", "passed"),
+    [
+        (9e6, -1e6, 19e6, True),  # the line rises past the limit, but within its noise: not shown
+        (9e6, 6e6, 12e6, False),  # its lower bound is past the limit: a leak beyond doubt
+        (4e6, 3e6, 5e6, True),
+    ],
+)
+def test_a_budget_on_the_lower_bound_fails_only_what_the_interval_shows(
+    median: float, low: float, high: float, passed: bool
+) -> None:
+    leak = Budget("service:bot", "rss_growth_per_hour", "<=", 5e6, "B/h", "leak", bound="ci_low")
+    [check] = evaluate(_growth(median, low, high), (), Policy(budgets=(leak,))).budgets
+    assert (check.passed, check.value) == (passed, low)
+    # the same limit on the median fails the first too
+    median_budget = Budget("service:bot", "rss_growth_per_hour", "<=", 5e6, "B/h", "leak")
+    [check] = evaluate(_growth(median, low, high), (), Policy(budgets=(median_budget,))).budgets
+    assert (check.passed, check.value) == (median <= 5e6, median)
+
+
+def test_a_budget_bound_is_median_or_ci_low() -> None:
+    with pytest.raises(ValueError, match="budget bound must be median or ci_low, got 'mean'"):
+        Budget("b", "m", "<=", 1.0, "s", "r", bound="mean")

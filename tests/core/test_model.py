@@ -162,6 +162,12 @@ def test_format_value():
     assert format_value(None, "s") == "-"
 
 
+def test_format_value_of_a_growth_per_hour_and_a_delta():
+    assert format_value(5 * 1024**2, "B/h") == "5.000 MiB/h"
+    assert format_value(-3 * 1024**2, "B delta") == "-3.000 MiB"
+    assert format_value(1500.0, "count delta") == "1.500k"
+
+
 finite = st.floats(min_value=1e-12, max_value=1e6, allow_nan=False, allow_infinity=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -11,9 +12,12 @@ from perfgate.app.baseline import OWN_COMMIT_ONLY, Baseline, select_baseline, wi
 from perfgate.app.suites import OnCommandRun, Suite, SuiteContext, merge_docs, plan_suites
 from perfgate.app.workspace import Workspace
 from perfgate.config import Tier
+from perfgate.errors import ConfigError, MeasureError
 from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate, shard_of, shard_tag
+from perfgate.measure.prometheus import prometheus_results, scrape
+from perfgate.measure.resources import ResourceSampler, resource_results
 from perfgate.measure.services import running_services, service_failure
-from perfgate.model import CIInfo, Environment, GitInfo, ResultsDoc, Run, RunStatus, new_run_id
+from perfgate.model import CIInfo, Environment, GitInfo, Result, ResultsDoc, Run, RunStatus, new_run_id
 from perfgate.stats import CompareSettings
 from perfgate.store import RunStore
 
@@ -120,8 +124,13 @@ def run_suite(
     subset: bool = False,
     store: RunStore | None = None,
     shard: tuple[int, int] | None = None,
+    soak: float | None = None,
 ) -> Outcome:
     """``perfgate run``: measure, store, select the baseline, compare.
+
+    ``soak`` (seconds; else the tier's ``soak``) keeps the tier's services running and their process
+    trees sampled that long at least, counted from when they were ready: the suites run, then the
+    run waits out the rest, so ``rss_growth_per_hour`` is fitted over the whole soak.
 
     ``shard`` ``(K, N)`` measures shard K of N of the selected pytest benchmarks (balanced by the
     durations of the tier's last stored run; the other suites run in shard 1), tags the run
@@ -143,6 +152,10 @@ def run_suite(
     if shard is not None:
         durations = shard_durations(ws, t.name if t else None, store=store)
     suites = plan_suites(ctx, pytest_args, shard=shard, shard_durations=durations)
+    soak = soak if soak is not None else (t.soak if t is not None else None)
+    if soak is not None and not any(s.runs_in(t.name if t else None) for s in ws.config.services):
+        where = f"tier {t.name!r}" if t is not None else "this run"
+        raise ConfigError(f"soak: {where} starts no service to sample ([[tool.perfgate.services]])")
     return run_suites(
         ws,
         ctx,
@@ -153,6 +166,7 @@ def run_suite(
         subset=subset,
         store=store,
         tags=(shard_tag(*shard),) if shard is not None else (),
+        soak=soak,
     )
 
 
@@ -167,16 +181,26 @@ def run_suites(
     subset: bool = False,
     store: RunStore | None = None,
     tags: Sequence[str] = (),
+    soak: float | None = None,
 ) -> Outcome:
     """Run ``suites`` one after another as one Run of ``ctx.tier``, store it (unless not
     ``store_run``), select its baseline and judge it: :func:`run_suite` with the suites given.
 
     The tier's services (:func:`tier_services`) run around the suites; one that dies before they
-    are done adds a failed result ``service:<name>`` quoting its log, so the gate fails."""
+    are done adds a failed result ``service:<name>`` quoting its log, so the gate fails; the CPU and
+    RSS each service's process tree used meanwhile are results of ``service:<name>`` too."""
     with tier_services(ws, ctx) as services:
         docs = [s.run(services.ctx) for s in suites]
+        if soak is not None:
+            services.hold(soak)
         died = services.died()
+        used = services.resources()
     doc = merge_docs(docs)
+    # a service that died has its failure as its result: figures cut short by its death would mislead
+    dead = {f"service:{name}" for name, _ in died}
+    used = tuple(r for r in used if r.benchmark.name not in dead)
+    if used:
+        doc = replace(doc, results=doc.results + used)
     if died:
         failed = tuple(service_failure(name, ctx.redact(message)) for name, message in died)
         doc = replace(doc, results=doc.results + failed)
@@ -194,10 +218,14 @@ def run_suites(
 class ServicesRun:
     """What the suites of a run get from its services: ``ctx``, the context they run in (the
     services' exports in its environment), and ``died``, which lists ``(name, message)`` of each
-    service that has exited on its own so far."""
+    service that has exited on its own so far; ``resources`` stops sampling the services' process
+    trees and returns what they used as results (:mod:`perfgate.measure.resources`); ``hold(s)``
+    waits until the services have been sampled ``s`` seconds (a soak)."""
 
     ctx: SuiteContext
     died: Callable[[], list[tuple[str, str]]]
+    resources: Callable[[], tuple[Result, ...]] = tuple
+    hold: Callable[[float], None] = lambda seconds: None
 
 
 @contextmanager
@@ -216,7 +244,33 @@ def tier_services(ws: Workspace, ctx: SuiteContext) -> Iterator[ServicesRun]:
     with running_services(specs, root=ws.config.root, environ=ctx.environ, logs=logs) as services:
         exported = services.exported
         run_ctx = replace(ctx, environ={**ctx.environ, **exported}) if exported else ctx
-        yield ServicesRun(run_ctx, services.dead)
+        scraped = [s for s in specs if s.metrics is not None]
+        before = {s.name: scrape(s.metrics, s.name) for s in scraped if s.metrics is not None}
+        sampler = ResourceSampler(dict(zip((s.name for s in specs), services.pids, strict=True))).start()
+
+        def resources() -> tuple[Result, ...]:
+            samples = sampler.stop()
+            out = [r for spec in specs for r in resource_results(spec.name, samples[spec.name])]
+            for spec in scraped:
+                assert spec.metrics is not None
+                try:
+                    after: dict[str, float | None] | str = scrape(spec.metrics, spec.name)
+                except MeasureError as exc:  # the suites' results are kept; these metrics fail
+                    after = str(exc)
+                out += prometheus_results(spec.name, spec.metrics, before[spec.name], after)
+            return tuple(out)
+
+        started = time.monotonic()
+
+        def hold(seconds: float) -> None:
+            # Ctrl-C or SIGTERM interrupts the sleep and unwinds: the services are stopped
+            while (left := started + seconds - time.monotonic()) > 0:
+                time.sleep(min(left, 1.0))
+
+        try:
+            yield ServicesRun(run_ctx, services.dead, resources, hold)
+        finally:
+            sampler.stop()  # before the services stop: their shutdown is not theirs to be judged on
 
 
 def shard_durations(ws: Workspace, tier: str | None, *, store: RunStore | None = None) -> dict[str, float]:

@@ -11,6 +11,7 @@ from perfgate.argtypes import shard as shard_spec
 from perfgate.cli.common import (
     Invocation,
     Out,
+    duration,
     gate_flags,
     output_flags,
     pytest_args_flag,
@@ -39,6 +40,13 @@ def configure(p: argparse.ArgumentParser) -> None:
         "`perfgate merge` gates the shards as one run)",
     )
     p.add_argument("--export", metavar="FILE", help="also write the run as a perfgate JSON run document")
+    p.add_argument(
+        "--soak",
+        type=duration,
+        metavar="DURATION",
+        help="keep the services running and sampled this long at least (e.g. 10m), for their memory "
+        "growth per hour (default: the tier's soak)",
+    )
     testbed_flag(p)
     subset_flag(p)
     pytest_args_flag(p)
@@ -58,6 +66,7 @@ def run(inv: Invocation) -> int:
         threshold=args.threshold,
         subset=args.subset,
         shard=args.shard,
+        soak=args.soak,
     )
     if args.shard is not None:
         k, n = args.shard

@@ -98,7 +98,7 @@ def check_budgets(run: Run, policy: Policy) -> tuple[list[BudgetCheck], list[str
         if not hits:
             unmatched.append(b.rule)
         for r in hits:
-            value = r.summary.median if r.summary is not None else None
+            value = b.value_of(r.summary)
             ok = value is not None and b.within(value, b.limit)
             # no value misses both levels: it is critical (level), never merely a missed target
             met = b.warn is None or (value is not None and b.within(value, b.warn))

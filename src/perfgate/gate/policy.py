@@ -9,6 +9,8 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from perfgate.model import Summary
+
 __all__ = ["DEFAULT_THRESHOLD", "Budget", "Policy", "ThresholdOverride", "matches"]
 
 DEFAULT_THRESHOLD = 0.05
@@ -46,6 +48,10 @@ class Budget:
     ``warn``, when given, is the target: a second level on the safe side of ``limit`` (below it for
     ``<=``, above it for ``>=``). A median past ``warn`` but within ``limit`` misses the target and is
     reported without failing the gate; past ``limit`` it is critical and fails it.
+
+    ``bound`` says which value of the result is held to it: ``"median"`` (the default), or
+    ``"ci_low"``, the lower bound of the result's interval, for a limit that fails only what is
+    shown beyond doubt (a service's memory growth per hour, ``leak = "5MB/h"``).
     """
 
     pattern: str
@@ -55,15 +61,24 @@ class Budget:
     unit: str
     rule: str
     warn: float | None = None
+    bound: str = "median"
 
     def __post_init__(self) -> None:
         if self.op not in ("<=", ">="):
             raise ValueError(f"budget operator must be <= or >=, got {self.op!r}")
+        if self.bound not in ("median", "ci_low"):
+            raise ValueError(f"budget bound must be median or ci_low, got {self.bound!r}")
         if self.warn is not None:
             safe = self.warn < self.limit if self.op == "<=" else self.warn > self.limit
             if not safe:
                 side = "below" if self.op == "<=" else "above"
                 raise ValueError(f"budget warn {self.warn!r} must be {side} its limit {self.limit!r}")
+
+    def value_of(self, summary: Summary | None) -> float | None:
+        """The value of a result's summary this budget holds to its levels (None: nothing to hold)."""
+        if summary is None:
+            return None
+        return summary.median if self.bound == "median" else summary.ci_low
 
     def within(self, value: float, level: float) -> bool:
         """Whether ``value`` keeps ``level`` (the limit or the warning level) in this budget's direction."""

@@ -40,6 +40,7 @@ from perfgate.errors import MeasureError
 from perfgate.escape import visible
 from perfgate.measure.children import die_with_parent, sigterm_interrupts
 from perfgate.measure.command import SpecError
+from perfgate.measure.prometheus import PrometheusSpec
 from perfgate.model import BenchmarkId, Direction, Result
 
 __all__ = [
@@ -133,6 +134,9 @@ class ServiceSpec:
     stop_timeout: float = DEFAULT_STOP_TIMEOUT
     tiers: tuple[str, ...] | None = None
     export: tuple[tuple[str, str], ...] = ()
+    leak: float | None = None  # bytes per hour: a limit on the RSS growth (measure/resources.py)
+    leak_text: str | None = None  # the limit as written, for messages
+    metrics: PrometheusSpec | None = None  # scraped before and after the suites (measure/prometheus.py)
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -164,6 +168,9 @@ class ServiceSpec:
             signal.Signals(self.stop_signal)
         except ValueError:
             raise SpecError("stop_signal", f"unknown signal number {self.stop_signal!r}") from None
+        if self.leak is not None and not (math.isfinite(self.leak) and self.leak > 0):
+            given = self.leak_text or repr(self.leak)
+            raise SpecError("leak", f"must be a positive rate like '5MB/h', got {given}")
         if self.tiers is not None and not self.tiers:
             raise SpecError(
                 "tiers", "is empty: the service would never start (name its tiers, or leave it out)"

@@ -233,4 +233,8 @@ def format_value(value: float | None, unit: str, digits: int = 4) -> str:
         for factor, name in _SI_SCALE:
             if a >= factor:
                 return f"{_sig(value / factor, digits)}{name}{suffix}"
+    if unit == "B/h":  # a service's memory growth per hour
+        return f"{format_value(value, BYTES, digits)}/h"
+    if unit.endswith(" delta"):  # a change of a scraped metric: in its own unit, and may be negative
+        return format_value(value, unit.removesuffix(" delta"), digits)
     return f"{_sig(value, digits)} {unit}"

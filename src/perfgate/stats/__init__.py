@@ -29,6 +29,7 @@ from perfgate.stats.paired import PairedChange, block_log_ratios, paired_change,
 from perfgate.stats.ranktest import Shift, hodges_lehmann, mann_whitney
 from perfgate.stats.runlevel import RunLevel, prediction_test, run_level_test
 from perfgate.stats.severity import Condition, SeverityRule, parse_severity_rules, severity_of
+from perfgate.stats.slope import Slope, linear_fit
 from perfgate.stats.summary import median_ci, quantile, summarize
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "RunSpread",
     "SeverityRule",
     "Shift",
+    "Slope",
     "SuiteComparison",
     "block_log_ratios",
     "compare_pair",
@@ -59,6 +61,7 @@ __all__ = [
     "history_spreads",
     "hodges_lehmann",
     "holm",
+    "linear_fit",
     "mann_whitney",
     "median_ci",
     "noise_note",
