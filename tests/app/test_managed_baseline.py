@@ -61,7 +61,9 @@ def managed(repo: Repo, *, approval: bool = True) -> tuple[app.Workspace, Run]:
 def after(repo: Repo, ws: app.Workspace, run: Run, hours: float = 0.0) -> list[EventKind]:
     """What ``perfgate run`` does after storing ``run``: review the baseline; the events' kinds."""
     assert run.finished is not None
-    return [e.kind for e in app.review_baseline(repo.store, ws, run, now=run.finished + timedelta(hours=hours))]
+    return [
+        e.kind for e in app.review_baseline(repo.store, ws, run, now=run.finished + timedelta(hours=hours))
+    ]
 
 
 def test_six_better_runs_propose_nothing_the_seventh_proposes_and_approve_moves_it(repo: Repo) -> None:
@@ -169,5 +171,10 @@ def test_set_needs_a_reason_and_without_a_managed_baseline_the_rolling_one_is_us
     assert chosen.description.endswith("(no managed baseline yet: `perfgate baseline set`)")
     with pytest.raises(InputError, match="with a reason"):
         app.set_baseline(
-            repo.store, app.baseline_key(ws, first), [first], by="alice", reason=" ", reason_code="ManualOverride"
+            repo.store,
+            app.baseline_key(ws, first),
+            [first],
+            by="alice",
+            reason=" ",
+            reason_code="ManualOverride",
         )
