@@ -178,3 +178,45 @@ def test_set_needs_a_reason_and_without_a_managed_baseline_the_rolling_one_is_us
             reason=" ",
             reason_code="ManualOverride",
         )
+
+
+def test_the_baseline_command_sets_proposes_rejects_approves_and_shows_the_trail(repo: Repo) -> None:
+    repo.write("pyproject.toml", MANAGED.format(approval="true"))
+    first, second, third = stored(repo, 1.0), stored(repo, 0.9), stored(repo, 0.9)
+    db = ("--store", str(repo.db))
+    r = repo.perfgate_here("baseline", "set", first.id, "--reason", "release 1.0", "--by", "alice", *db)
+    assert r.code == 0, r.stderr
+    assert "set by alice: ManualOverride: release 1.0" in r.stdout and f"new: {first.id}" in r.stdout
+    r = repo.perfgate_here(
+        "baseline", "propose", second.id, "--reason", "new fixtures", "--reason-code", "TestProceduresUpdated",
+        "--by", "bob", *db,
+    )  # fmt: skip
+    assert r.code == 0, r.stderr
+    assert "#2 " in r.stdout and "proposed by bob: TestProceduresUpdated: new fixtures" in r.stdout
+    r = repo.perfgate_here("baseline", "reject", "2", "--reason", "not yet", "--by", "carol", *db)
+    assert r.code == 0 and "rejected (proposal 2) by carol" in r.stdout
+    repo.perfgate_here("baseline", "propose", third.id, "--reason", "again", "--by", "bob", *db)
+    r = repo.perfgate_here("baseline", "show", *db)
+    assert "current: #1 " in r.stdout and "open proposal: #4 " in r.stdout
+    r = repo.perfgate_here("baseline", "approve", "4", *db, "--by", "dave")
+    assert r.code == 0 and f"old: {first.id}" in r.stdout and f"new: {third.id}" in r.stdout
+    r = repo.perfgate_here("baseline", "history", *db)
+    assert r.code == 0
+    lines = [ln.strip() for ln in r.stdout.splitlines() if ln.strip().startswith("#")]
+    assert [ln.split("Z ", 1)[1].split(":")[0] for ln in lines] == [
+        "set by alice", "proposed by bob", "rejected (proposal 2) by carol", "proposed by bob",
+        "approved (proposal 4) by dave",
+    ]  # fmt: skip
+    r = repo.perfgate_here("baseline", "show", *db)
+    assert "current: #5 " in r.stdout and "open proposal" not in r.stdout
+
+
+def test_the_baseline_command_refuses_what_it_cannot_do_on_one_line(repo: Repo) -> None:
+    run = stored(repo, 1.0)
+    db = ("--store", str(repo.db))
+    r = repo.perfgate_here("baseline", "set", run.id, *db, "--by", "alice")
+    assert r.code == 2 and "--reason" in r.stderr
+    r = repo.perfgate_here("baseline", "approve", "9", *db, "--by", "alice")
+    assert (r.code, r.stderr.strip()) == (2, "perfgate: error: no baseline proposal 9")
+    r = repo.perfgate_here("baseline", "set", run.id, "--reason", "x", "--reason-code", "Whim", *db)
+    assert r.code == 2 and "invalid choice: 'Whim'" in r.stderr
