@@ -220,3 +220,35 @@ def test_the_baseline_command_refuses_what_it_cannot_do_on_one_line(repo: Repo) 
     assert (r.code, r.stderr.strip()) == (2, "perfgate: error: no baseline proposal 9")
     r = repo.perfgate_here("baseline", "set", run.id, "--reason", "x", "--reason-code", "Whim", *db)
     assert r.code == 2 and "invalid choice: 'Whim'" in r.stderr
+
+
+def test_perfgate_run_gates_against_the_managed_baseline_and_proposes_after_seven_better_runs(
+    repo: Repo,
+) -> None:
+    from .test_suites import Canned, ctx_for
+
+    repo.write("pyproject.toml", MANAGED.format(approval="true"))
+    ws = repo.workspace()
+
+    def run_at(label: str, factor: float) -> app.Outcome:
+        repo.write("README", f"{label}\n")
+        # one commit a minute: the runs' order is their commits' (canned runs share a start time)
+        when = (T0 + timedelta(minutes=len(repo.store.list_runs()))).isoformat()
+        repo.env.update(GIT_COMMITTER_DATE=when, GIT_AUTHOR_DATE=when)
+        repo.commit(label)
+        results = tuple(
+            make_result(n, samples=[1e-3 * factor * x for x in NOISE]) for n in ("bench_a", "bench_b")
+        )
+        return app.run_suites(ws, ctx_for(repo, None), [Canned(results)])
+
+    first = run_at("A", 1.0)
+    app.set_baseline(
+        repo.store, app.baseline_key(ws, first.run), [first.run], by="alice", reason="v1",
+        reason_code="ManualOverride",
+    )  # fmt: skip
+    run_at("B", 1.0)  # a newer run: the rolling baseline would be this one
+    outcomes = [run_at(f"C{i}", 0.9) for i in range(7)]
+    assert all(o.baseline_ids == (first.run.id,) and o.passed for o in outcomes)
+    trail = repo.store.baseline_events(app.baseline_key(ws, first.run))
+    assert [e.kind for e in trail] == [EventKind.SET, EventKind.PROPOSED]
+    assert trail[1].supporting == tuple(o.run.id for o in reversed(outcomes))

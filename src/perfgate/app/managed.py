@@ -4,8 +4,8 @@ Every change is appended to the store's audit trail (:mod:`perfgate.model.baseli
 rewritten. :func:`review_baseline` runs after each run stored on the main branch: it applies the
 proposals whose review window has passed (when approval is not required), then proposes
 
-- ``SustainedImprovement`` when the last ``stable_runs`` runs on the main branch, all stored after the
-  baseline was set, are each *better* than it (:func:`is_better`);
+- ``SustainedImprovement`` when the last ``stable_runs`` runs on the main branch, none of them a run
+  of the baseline (all newer than it), are each *better* than it (:func:`is_better`);
 - ``EnvironmentalChange`` when the run's environment fingerprint differs from every baseline run's.
 
 At most one proposal is open at a time.
@@ -217,8 +217,8 @@ def review_baseline(
     latest = store.latest_runs(
         branch=key.branch, testbed=key.testbed, tier=key.tier, project=key.project, limit=rule.stable_runs
     )
-    if len(latest) < rule.stable_runs or any(r.started <= current.at for r in latest):
-        return out  # fewer than stable_runs runs since the baseline was set
+    if len(latest) < rule.stable_runs or any(r.id in current.new_runs for r in latest):
+        return out  # fewer than stable_runs runs newer than the baseline's
     policy = ws.config.policy(ws.config.tier(run.tier))
     if all(is_better(r, base, policy, rule) for r in latest):
         new = latest[: cfg.runs]
