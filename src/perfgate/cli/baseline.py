@@ -36,7 +36,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         _common(v)
     for name, help_ in (
         ("set", "make a run (or a git ref's runs) the baseline now"),
-        ("propose", "propose it"),
+        ("propose", "propose a run (or a git ref's runs) as the new baseline"),
     ):
         v = verbs.add_parser(name, help=help_)
         v.add_argument("spec", metavar="RUN|REF")
@@ -52,7 +52,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         _by(v)
     for name, help_ in (
         ("approve", "approve a proposal: its runs become the baseline"),
-        ("reject", "reject it"),
+        ("reject", "reject a proposal: the baseline stays"),
     ):
         v = verbs.add_parser(name, help=help_)
         v.add_argument(
