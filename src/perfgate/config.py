@@ -37,6 +37,14 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     branch = "main"                  # default: main_branch
     runs = 5                         # how many recent runs form the baseline
     pin = "01JD..."                  # a pinned baseline run id (optional)
+    mode = "rolling"                 # or "managed": gate against `perfgate baseline`'s (docs/baselines.md)
+
+    [tool.perfgate.baseline.update]  # when a managed baseline is proposed anew
+    stable_runs = 7                  # consecutive passing runs on main, each better by...
+    min_improvement = "3%"           # ...at least this (geometric mean, at `confidence`)
+    confidence = 0.99
+    review = "24h"                   # without approval, a proposal applies after this
+    approval = true                  # wait for `perfgate baseline approve ID`
 
     [[tool.perfgate.commands]]       # command benchmarks (see perfgate.measure.command)
     name = "sort {size}"             # default: the command; results are named cmd:<name>
@@ -125,6 +133,7 @@ from perfgate.urls import is_url
 
 __all__ = [
     "BaselineConfig",
+    "BaselineUpdate",
     "Config",
     "Tier",
     "find_config",
@@ -153,10 +162,36 @@ class Tier:
 
 
 @dataclass(frozen=True, slots=True)
+class BaselineUpdate:
+    """``[tool.perfgate.baseline.update]``: when a managed baseline is proposed anew (docs/baselines.md)."""
+
+    stable_runs: int = 7
+    min_improvement: float = 0.03  # a fraction: 0.03 = 3%
+    confidence: float = 0.99
+    review: float = 24 * 3600.0  # seconds
+    approval: bool = True
+
+    def __post_init__(self) -> None:
+        if self.stable_runs < 1:
+            raise ValueError(f"stable_runs must be at least 1, got {self.stable_runs}")
+        if not 0 <= self.min_improvement < 1:
+            raise ValueError(f"min_improvement must be below 100%, got {self.min_improvement:.0%}")
+        if not 0 < self.confidence < 1:
+            raise ValueError(f"confidence must be between 0 and 1, got {self.confidence}")
+        if not self.review > 0:
+            raise ValueError(f"review must be a positive duration, got {self.review}")
+
+
+BASELINE_MODES = ("rolling", "managed")
+
+
+@dataclass(frozen=True, slots=True)
 class BaselineConfig:
     branch: str | None = None  # None: the project's main branch
     runs: int = 5
     pin: str | None = None
+    mode: str = "rolling"  # or "managed": the stored baseline `perfgate baseline` keeps
+    update: BaselineUpdate = BaselineUpdate()
 
 
 @dataclass(frozen=True, slots=True)
@@ -808,11 +843,20 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
     baseline = BaselineConfig()
     bt = t.sub("baseline")
     if bt is not None:
-        bt.check_keys({"branch", "runs", "pin"})
+        bt.check_keys({"branch", "runs", "pin", "mode", "update"})
         runs = bt.get("runs", int, 5)
         if runs < 1:
             raise bt.error("runs", f"must be at least 1, got {runs}")
-        baseline = BaselineConfig(branch=bt.get("branch", str), runs=runs, pin=bt.get("pin", str))
+        mode = bt.get("mode", str, "rolling")
+        if mode not in BASELINE_MODES:
+            raise bt.error("mode", f"expected one of {', '.join(BASELINE_MODES)}, got {mode!r}")
+        baseline = BaselineConfig(
+            branch=bt.get("branch", str),
+            runs=runs,
+            pin=bt.get("pin", str),
+            mode=mode,
+            update=_baseline_update(bt.sub("update")),
+        )
     commands: list[CommandSpec] = []
     for i, c in enumerate(t.get("commands", list, [])):
         if not isinstance(c, dict):
@@ -953,6 +997,31 @@ def _alerting(t: _Table) -> dict[str, Any]:
             raise t.error(f"{key}.name", f"another alert rule is named {rule.name!r}")
         rules.append(rule)
     return {"alerts": tuple(rules), "channels": channels}
+
+
+def _baseline_update(t: _Table | None) -> BaselineUpdate:
+    if t is None:
+        return BaselineUpdate()
+    t.check_keys({"stable_runs", "min_improvement", "confidence", "review", "approval"})
+    d = BaselineUpdate()
+    values: dict[str, Any] = {}
+    for key, convert in (("min_improvement", parse_percent), ("review", parse_duration)):
+        if key in t.data:
+            try:
+                values[key] = convert(t.data[key])
+            except ValueError as exc:
+                raise t.error(key, str(exc)) from None
+    confidence = t.get("confidence", (int, float), d.confidence)
+    try:
+        return BaselineUpdate(
+            stable_runs=t.get("stable_runs", int, d.stable_runs),
+            confidence=float(confidence),
+            approval=t.get("approval", bool, d.approval),
+            **values,
+        )
+    except ValueError as exc:
+        key = str(exc).split(" ", 1)[0]
+        raise t.error(key, str(exc)) from None
 
 
 def _redact_names(t: _Table) -> tuple[str, ...]:

@@ -72,11 +72,12 @@ APP = {
         "shards",
         "stored",
         "alerts",
+        "managed",
     },
     "workspace": set(),
     "baseline": {"workspace"},
     "suites": set(),
-    "suite": {"workspace", "baseline", "suites"},
+    "suite": {"workspace", "baseline", "suites", "managed"},
     "ingest": {"workspace", "baseline", "suite"},
     "compare": {"workspace", "baseline", "suite", "ingest"},
     "history": {"workspace"},
@@ -84,6 +85,7 @@ APP = {
     "shards": {"workspace", "baseline", "suite", "ingest"},
     "stored": {"workspace", "baseline", "suite"},
     "alerts": {"workspace"},
+    "managed": {"workspace"},
 }
 
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from perfgate.errors import SchemaError, StoreError
 from perfgate.model import Run, run_to_dict
+from perfgate.model.baselines import BaselineEvent, BaselineKey, EventKind
 from perfgate.store import LATEST_VERSION, MIGRATIONS, Migration, open_store
 from perfgate.store.engine import make_engine
 from perfgate.store.migrations import migrate
@@ -413,3 +414,26 @@ def test_a_damaged_summary_is_a_store_error_naming_the_run(db_path: Path, stored
             store.series(run.results[0].benchmark.name, run.results[0].metric)
         with pytest.raises(StoreError, match=f"run {run.id}.*damaged"):
             store.get_run(run.id)
+
+
+SCHEMA_4 = Path(__file__).resolve().parents[1] / "data" / "store" / "schema4.db"
+
+
+def test_a_schema_4_store_made_by_perfgate_upgrades_in_place_to_managed_baselines(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    path.write_bytes(SCHEMA_4.read_bytes())
+    assert versions(path) == [4]
+    with open_store(path) as store:
+        ids = [i.id for i in store.list_runs(newest_first=False)]
+        assert ids == [f"01HWT0{c}0000000000000000{n}" for c, n in (("F23", 1), ("GWP", 2), ("JQ9", 3))]
+        assert store.get_run(ids[0]).project == "demo"
+        key = BaselineKey("demo", "main", "ci-linux")
+        assert store.baseline_events(key) == []
+        event = BaselineEvent(key, EventKind.SET, T0, "alice", "ManualOverride", "first", new_runs=(ids[0],))
+        stored = store.add_baseline_event(event)
+        assert stored.id == 1 and store.baseline_events(key) == [stored] == [store.baseline_event(1)]
+    assert versions(path) == [LATEST_VERSION] == [5]
+    with sqlite3.connect(path) as raw:
+        tables = {n for (n,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert tables == set(metadata.tables)
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)

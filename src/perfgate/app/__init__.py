@@ -38,6 +38,15 @@ from perfgate.app.history import (
     stored_series,
 )
 from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
+from perfgate.app.managed import (
+    approve_proposal,
+    baseline_key,
+    is_better,
+    propose_baseline,
+    reject_proposal,
+    review_baseline,
+    set_baseline,
+)
 from perfgate.app.shards import merge_files
 from perfgate.app.stored import benchmark_series, compare_stored, judge_stored, stored_run
 from perfgate.app.suite import (
@@ -85,6 +94,8 @@ __all__ = [
     "SuiteKind",
     "Workspace",
     "alerts_file",
+    "approve_proposal",
+    "baseline_key",
     "benchmark_matches",
     "benchmark_series",
     "build_run",
@@ -99,6 +110,7 @@ __all__ = [
     "history",
     "ingest_gate",
     "ingest_paths",
+    "is_better",
     "judge_stored",
     "list_runs",
     "load_spec",
@@ -107,13 +119,17 @@ __all__ = [
     "merge_files",
     "notify",
     "plan_suites",
+    "propose_baseline",
+    "reject_proposal",
     "resolve_run",
     "resolve_runs",
+    "review_baseline",
     "run_document",
     "run_suite",
     "run_suites",
     "select_baseline",
     "selects_tests",
+    "set_baseline",
     "shard_durations",
     "stored_run",
     "stored_series",

@@ -10,6 +10,7 @@ from perfgate.app.workspace import Workspace
 from perfgate.errors import AmbiguousError, ContextError, NotFoundError
 from perfgate.gate import shard_of
 from perfgate.model import Run, RunStatus
+from perfgate.model.baselines import BaselineKey, current_baseline
 from perfgate.store import RunStore
 
 __all__ = [
@@ -89,6 +90,16 @@ def select_baseline(store: RunStore, ws: Workspace, run: Run, *, explicit: str |
             raise NotFoundError(f"baseline {spec!r}: no stored run other than the current one")
         return Baseline(tuple(runs[:limit]), f"{spec}")
     main = cfg.baseline.branch or cfg.main_branch
+    note = ""
+    if cfg.baseline.mode == "managed":
+        key = BaselineKey(run.project, main, run.environment.testbed, run.tier)
+        managed = current_baseline(store.baseline_events(key))
+        if managed is not None:
+            ids = [i for i in managed.new_runs if i != run.id]
+            if ids:
+                chosen = tuple(store.get_run(i) for i in ids)
+                return Baseline(chosen, f"managed baseline (event {managed.id}, {managed.reason_code})")
+        note = " (no managed baseline yet: `perfgate baseline set`)"
     branch = run.git.branch if run.git else None
     if run.ci is not None and run.ci.base_ref:
         main = run.ci.base_ref
@@ -115,7 +126,7 @@ def select_baseline(store: RunStore, ws: Workspace, run: Run, *, explicit: str |
     for on_branch, where in candidates:
         runs = _latest_earlier(store, ws, run, on_branch, limit)
         if runs:
-            return Baseline(tuple(runs), f"latest {len(runs)} run(s) {where}")
+            return Baseline(tuple(runs), f"latest {len(runs)} run(s) {where}{note}")
     if run.git is not None and _has_other_runs_of_commit(store, run):
         return Baseline((), OWN_COMMIT_ONLY)
     return Baseline((), "none")

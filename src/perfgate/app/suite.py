@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 
 from perfgate import context
 from perfgate.app.baseline import OWN_COMMIT_ONLY, Baseline, select_baseline, with_history
+from perfgate.app.managed import review_baseline
 from perfgate.app.suites import OnCommandRun, Suite, SuiteContext, merge_docs, plan_suites
 from perfgate.app.workspace import Workspace
 from perfgate.config import Tier
@@ -209,6 +210,7 @@ def run_suites(
     with ws.use(store, write=True) as s:
         if store_run:
             s.add_run(run)
+            review_baseline(s, ws, run)
         base = select_baseline(s, ws, run, explicit=baseline)
         base = with_history(s, ws, run, base)
     return gate_run(ws, run, base, threshold=threshold, stored=store_run)

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
 from perfgate.model import Run, RunInfo, Series, SeriesPoint
+from perfgate.model.baselines import BaselineEvent, BaselineKey
 
 # RunInfo, Series and SeriesPoint live in perfgate.model (readers share them); named here too, as
 # what a store returns
@@ -86,6 +87,18 @@ class RunStore(Protocol):
 
     def benchmarks(self, *, project: str | None = None) -> list[tuple[str, str]]:
         """Distinct (benchmark, metric) pairs, sorted."""
+        ...
+
+    def add_baseline_event(self, event: BaselineEvent) -> BaselineEvent:
+        """Append ``event`` to its managed baseline's audit trail; returns it with its id."""
+        ...
+
+    def baseline_events(self, key: BaselineKey | None = None) -> list[BaselineEvent]:
+        """The audit trail of the managed baseline ``key`` (None: of all), oldest first."""
+        ...
+
+    def baseline_event(self, event_id: int) -> BaselineEvent:
+        """One baseline event by id; NotFoundError when there is none."""
         ...
 
     def delete_run(self, id_or_prefix: str) -> str:

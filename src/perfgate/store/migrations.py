@@ -270,11 +270,37 @@ _V4_VALUE_COLUMNS = (
 )  # fmt: skip
 
 
+def _v5_baseline_events(conn: sa.Connection) -> None:
+    """Schema 5: the append-only audit trail of managed baselines (``perfgate baseline``)."""
+    md = sa.MetaData()
+    events = sa.Table(
+        "baseline_events",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("project", sa.Text, nullable=False),
+        sa.Column("branch", sa.Text, nullable=False),
+        sa.Column("testbed", sa.Text, nullable=False),
+        sa.Column("tier", sa.Text, nullable=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("at", UTCDateTime, nullable=False),
+        sa.Column("actor", sa.Text, nullable=False),
+        sa.Column("reason_code", sa.String(32), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("old_runs", sa.Text, nullable=False),
+        sa.Column("new_runs", sa.Text, nullable=False),
+        sa.Column("supporting", sa.Text, nullable=False),
+        sa.Column("proposal", sa.Integer, sa.ForeignKey("baseline_events.id"), nullable=True),
+    )
+    events.create(conn)
+    sa.Index("ix_baseline_events_key", events.c.project, events.c.branch, events.c.testbed).create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs and results tables", _v1_runs_and_results),
     Migration(2, "indexes for listing runs, commit lookup and series", _v2_query_indexes),
     Migration(3, "results keep the summary and the samples once, the samples as binary", _v3_compact_results),
     Migration(4, "integer run keys, benchmark names kept once, summaries as numbers", _v4_compact_keys),
+    Migration(5, "the audit trail of managed baselines", _v5_baseline_events),
 )
 
 #: The schema version this perfgate writes and reads.

@@ -37,10 +37,11 @@ from perfgate.model import (
     run_from_dict,
     run_to_dict,
 )
+from perfgate.model.baselines import BaselineEvent, BaselineKey, EventKind
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
 from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
 from perfgate.store.rows import VALUE_COLUMNS, dumps, result_from_values, result_values, unpack_summary
-from perfgate.store.tables import benchmarks, results, runs
+from perfgate.store.tables import baseline_events, benchmarks, results, runs
 from perfgate.urls import is_url
 
 __all__ = ["SqlStore", "Store", "open_store"]
@@ -471,6 +472,64 @@ class SqlStore:
         query = query.select_from(joined).order_by(benchmarks.c.name, results.c.metric)
         with self._guard("listing benchmarks"), read_transaction(self._engine) as conn:
             return [(name, metric) for name, metric in conn.execute(query)]
+
+    # -- managed baselines (schema 5) ---------------------------------------------------------------
+
+    def add_baseline_event(self, event: BaselineEvent) -> BaselineEvent:
+        """Append ``event`` to its baseline's audit trail; returns it with the id the store gave it.
+        Events are never updated or deleted."""
+        k = event.key
+        row = {
+            "project": k.project, "branch": k.branch, "testbed": k.testbed, "tier": k.tier,
+            "kind": event.kind.value, "at": event.at, "actor": event.by, "reason_code": event.reason_code,
+            "reason": event.reason, "old_runs": json.dumps(list(event.old_runs)),
+            "new_runs": json.dumps(list(event.new_runs)), "supporting": json.dumps(list(event.supporting)),
+            "proposal": event.proposal,
+        }  # fmt: skip
+        what = f"recording a baseline event of {k.describe()}"
+        with self._guard(what), write_transaction(self._engine) as conn:
+            inserted = conn.execute(baseline_events.insert().values(row)).inserted_primary_key
+        assert inserted is not None
+        return replace(event, id=int(inserted[0]))
+
+    def baseline_events(self, key: BaselineKey | None = None) -> list[BaselineEvent]:
+        """The audit trail of the baseline ``key`` (None: of every baseline), oldest first."""
+        query = sa.select(baseline_events).order_by(baseline_events.c.id)
+        if key is not None:
+            c = baseline_events.c
+            tier = c.tier.is_(None) if key.tier is None else c.tier == key.tier
+            query = query.where(
+                c.project == key.project, c.branch == key.branch, c.testbed == key.testbed, tier
+            )
+        with self._guard("reading baseline events"), read_transaction(self._engine) as conn:
+            return [self._event(row) for row in conn.execute(query)]
+
+    def baseline_event(self, event_id: int) -> BaselineEvent:
+        """The baseline event with this id; NotFoundError when there is none."""
+        query = sa.select(baseline_events).where(baseline_events.c.id == event_id)
+        with self._guard(f"reading baseline event {event_id}"), read_transaction(self._engine) as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFoundError(f"{self._where}: no baseline event {event_id}")
+        return self._event(row)
+
+    def _event(self, row: sa.Row[Any]) -> BaselineEvent:
+        try:
+            return BaselineEvent(
+                key=BaselineKey(row.project, row.branch, row.testbed, row.tier),
+                kind=EventKind(row.kind),
+                at=row.at,
+                by=row.actor,
+                reason_code=row.reason_code,
+                reason=row.reason,
+                old_runs=tuple(json.loads(row.old_runs)),
+                new_runs=tuple(json.loads(row.new_runs)),
+                supporting=tuple(json.loads(row.supporting)),
+                proposal=row.proposal,
+                id=row.id,
+            )
+        except (ValueError, TypeError) as exc:
+            raise StoreError(f"{self._where}: baseline event {row.id} is damaged: {exc}") from exc
 
     # -- helpers -------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The current schema (4) as SQLAlchemy Core tables, used by the queries.
+"""The current schema (5) as SQLAlchemy Core tables, used by the queries.
 
 :mod:`perfgate.store.migrations` builds the database step by step; a test checks that the database it
 produces has exactly these tables and columns. A run's ``document`` holds the model's own versioned
@@ -7,6 +7,8 @@ that result rows refer to, and the run id users see in ``id``. A benchmark's nam
 ``benchmarks``. A result row holds its benchmark's key, metric, unit, direction, error, the summary
 and the samples packed as binary numbers (:mod:`perfgate.store.rows`), rounds, iterations, warmup,
 and in ``document`` (JSON, NULL when empty) only what no column holds: group, params, extra.
+``baseline_events`` (schema 5) is the append-only audit trail of managed baselines
+(:mod:`perfgate.model.baselines`): rows are inserted, never updated or deleted.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sqlalchemy as sa
 __all__ = [
     "SCHEMA_VERSION_TABLE",
     "UTCDateTime",
+    "baseline_events",
     "benchmarks",
     "metadata",
     "results",
@@ -133,3 +136,26 @@ sa.Index("ix_runs_commit_sha", runs.c.commit_sha)
 # A series: every result of one benchmark and metric, and the runs they belong to (then joined on the
 # runs' primary key, filtered by project, branch, testbed and tier, and ordered by time).
 sa.Index("ix_results_series", results.c.benchmark, results.c.metric, results.c.run)
+
+# Managed baselines (schema 5): one row per event, never rewritten; run ids as JSON arrays.
+baseline_events = sa.Table(
+    "baseline_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project", sa.Text, nullable=False),
+    sa.Column("branch", sa.Text, nullable=False),
+    sa.Column("testbed", sa.Text, nullable=False),
+    sa.Column("tier", sa.Text, nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("reason_code", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("old_runs", sa.Text, nullable=False),
+    sa.Column("new_runs", sa.Text, nullable=False),
+    sa.Column("supporting", sa.Text, nullable=False),
+    sa.Column("proposal", sa.Integer, sa.ForeignKey("baseline_events.id"), nullable=True),
+)
+sa.Index(
+    "ix_baseline_events_key", baseline_events.c.project, baseline_events.c.branch, baseline_events.c.testbed
+)
