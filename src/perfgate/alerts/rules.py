@@ -44,6 +44,7 @@ __all__ = [
     "evaluate",
     "parse_condition",
     "render_template",
+    "resolution",
 ]
 
 NUMERIC = ("change_percent", "p_value")
@@ -53,7 +54,7 @@ PLACEHOLDERS = (
     "metric_name", "change_percent", "confidence_level", "baseline_value", "current_value", "commit_hash",
     "branch_name", "benchmark", "interval", "tier", "testbed", "run_url", "rule", "severity", "p_value",
 )  # fmt: skip
-CHANNEL_TYPES = ("slack", "webhook", "email")
+CHANNEL_TYPES = ("slack", "webhook", "email", "github_comment")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 DEFAULT_TEMPLATE = (
     "[{severity}] {rule}: {benchmark} {metric_name} changed by {change_percent}% "
@@ -298,6 +299,8 @@ class ChannelSpec:
     username_env: str | None = None
     password_env: str | None = None
     starttls: bool = True
+    # send resolution notices here (None: as the rule says; see AlertRule.resolutions_to)
+    notify_resolved: bool | None = None
 
     def __post_init__(self) -> None:
         if self.type not in CHANNEL_TYPES:
@@ -305,6 +308,9 @@ class ChannelSpec:
         if self.type == "email":
             if not self.host or not self.sender or not self.to:
                 raise ValueError("an email channel needs host, from and to")
+        elif self.type == "github_comment":
+            if self.url is not None or self.url_env is not None:
+                raise ValueError("a github_comment channel posts to the job's pull request: no url")
         elif (self.url is None) == (self.url_env is None):
             raise ValueError(f"a {self.type} channel needs url or url_env (one of them)")
 
@@ -320,6 +326,8 @@ class AlertRule:
     channels: tuple[str, ...] = ()
     message_template: str = DEFAULT_TEMPLATE
     condition_text: str = ""
+    # notify when the alert resolves (None: yes for severity critical or warning)
+    notify_resolved: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -328,6 +336,15 @@ class AlertRule:
             raise ValueError(f"severity must be a word (critical, warning, info...), got {self.severity!r}")
         if not self.channels:
             raise ValueError(f"alert {self.name!r} names no channels")
+
+    def resolutions_to(self, channel: ChannelSpec) -> bool:
+        """Whether ``channel`` is told when this rule's alert resolves: the channel's own
+        ``notify_resolved`` when set, else the rule's, else yes for severity critical or warning."""
+        if channel.notify_resolved is not None:
+            return channel.notify_resolved
+        if self.notify_resolved is not None:
+            return self.notify_resolved
+        return self.severity.lower() in ("critical", "warning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +356,7 @@ class Alert:
     channels: tuple[str, ...]
     benchmark: str
     metric: str
-    key: tuple[str, ...]  # (benchmark, metric, rule, baseline runs): the same regression seen again
+    key: tuple[str, ...]  # (benchmark, metric, rule): one alert while the rule keeps firing
     message: str
     fields: Mapping[str, str]
 
@@ -404,7 +421,6 @@ def evaluate(outcome: Outcome, rules: Sequence[AlertRule], *, run_url: str = "")
     Strings from input (benchmark names, branches) are put in as they are: each channel escapes them
     for where it sends them.
     """
-    baseline = ",".join(sorted(outcome.baseline_ids))
     alerts: list[Alert] = []
     for v in outcome.verdicts:
         if v.status not in _COMPARED:
@@ -421,9 +437,48 @@ def evaluate(outcome: Outcome, rules: Sequence[AlertRule], *, run_url: str = "")
                     channels=rule.channels,
                     benchmark=v.benchmark.name,
                     metric=v.metric,
-                    key=(v.benchmark.name, v.metric, rule.name, baseline),
+                    key=(v.benchmark.name, v.metric, rule.name),
                     message=render_template(rule.message_template, fields),
                     fields=fields,
                 )
             )
     return alerts
+
+
+RESOLVED_TEMPLATE = (
+    "[resolved] {rule}: {benchmark} {metric_name} is back ({change_percent}% against the baseline; "
+    "baseline {baseline_value}, current {current_value}; {branch_name}@{commit_hash})"
+)
+
+
+def resolution(
+    rule: AlertRule, outcome: Outcome, benchmark: str, metric: str, *, run_url: str = ""
+) -> Alert | None:
+    """The notice that ``rule``'s alert on (``benchmark``, ``metric``) resolved in ``outcome``: its
+    verdict was compared and the rule no longer holds. None when it still holds, or when ``outcome``
+    did not compare that pair (a missing or failed benchmark says nothing about its regression).
+
+    An inconclusive verdict resolves only when the rule would not hold even were its change
+    significant (the condition evaluated with ``p_value`` 0): a rolling baseline that took in the
+    regressed runs widens the noise until nothing is significant, while the change estimate still says
+    the regression is there; once the estimate itself has left the rule's range, the metric is back.
+    """
+    for v in outcome.verdicts:
+        if v.status in _COMPARED and v.benchmark.name == benchmark and v.metric == metric:
+            env = _variables(v, outcome)
+            if v.status is Status.INCONCLUSIVE:
+                env = {**env, "p_value": 0.0}
+            if rule.condition.holds(env):
+                return None
+            fields = _fields(rule, v, outcome, _variables(v, outcome), run_url)
+            return Alert(
+                rule=rule.name,
+                severity=rule.severity,
+                channels=rule.channels,
+                benchmark=benchmark,
+                metric=metric,
+                key=(benchmark, metric, rule.name),
+                message=render_template(RESOLVED_TEMPLATE, fields),
+                fields=fields,
+            )
+    return None

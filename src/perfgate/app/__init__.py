@@ -17,7 +17,17 @@ the workspace's for its own call. One module per concern:
 
 from __future__ import annotations
 
-from perfgate.app.alerts import Notified, alerts_file, notify
+from perfgate.app.alerts import (
+    AlertState,
+    Notified,
+    Silence,
+    ack_alert,
+    alerts_file,
+    list_alerts,
+    notify,
+    parse_period,
+    silence_alerts,
+)
 from perfgate.app.baseline import (
     HISTORY_RUNS,
     Baseline,
@@ -70,6 +80,7 @@ from perfgate.app.workspace import Workspace
 __all__ = [
     "HISTORY_RUNS",
     "KINDS",
+    "AlertState",
     "Baseline",
     "CommandSuite",
     "HarnessSuite",
@@ -79,11 +90,13 @@ __all__ = [
     "OnCommandRun",
     "PytestSuite",
     "ServicesRun",
+    "Silence",
     "StoredSeries",
     "Suite",
     "SuiteContext",
     "SuiteKind",
     "Workspace",
+    "ack_alert",
     "alerts_file",
     "benchmark_matches",
     "benchmark_series",
@@ -100,12 +113,14 @@ __all__ = [
     "ingest_gate",
     "ingest_paths",
     "judge_stored",
+    "list_alerts",
     "list_runs",
     "load_spec",
     "load_specs",
     "measure_commands",
     "merge_files",
     "notify",
+    "parse_period",
     "plan_suites",
     "resolve_run",
     "resolve_runs",
@@ -115,6 +130,7 @@ __all__ = [
     "select_baseline",
     "selects_tests",
     "shard_durations",
+    "silence_alerts",
     "stored_run",
     "stored_series",
     "tier_services",

@@ -161,18 +161,26 @@ def report(
     return code
 
 
-def send_alerts(ws: app.Workspace, outcome: Outcome) -> app.Notified:
-    """Send the alerts the configured rules raise on ``outcome`` (each once, :func:`perfgate.app.notify`)
+def send_alerts(ws: app.Workspace, outcome: Outcome, *, resolve: bool = True) -> app.Notified:
+    """Send the alerts the configured rules raise on ``outcome`` (each once, :func:`perfgate.app.notify`),
+    and the notices of those it resolves,
     and say so on stderr: one line per alert sent, one warning per channel that failed (never an error:
     an alert channel does not decide the gate)."""
-    notified = app.notify(ws, outcome)
+    notified = app.notify(ws, outcome, resolve=resolve)
     for alert, channel in notified.sent:
         sys.stderr.write(
             f"perfgate: alert {visible(alert.rule)} ({alert.severity}) sent to {channel}: "
             f"{visible(alert.benchmark)} [{visible(alert.metric)}]\n"
         )
+    for alert, channel in notified.resolutions_sent:
+        sys.stderr.write(
+            f"perfgate: resolution of alert {visible(alert.rule)} sent to {channel}: "
+            f"{visible(alert.benchmark)} [{visible(alert.metric)}]\n"
+        )
     if notified.already:
         sys.stderr.write(f"perfgate: {notified.already} alert(s) already sent, not sent again\n")
+    for note in notified.skipped:
+        sys.stderr.write(f"perfgate: note: {visible(note)}\n")
     for failure in notified.failures:
         sys.stderr.write(f"perfgate: warning: {visible(failure)} (tried again at the next notify)\n")
     return notified

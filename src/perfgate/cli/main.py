@@ -24,6 +24,7 @@ from typing import TextIO
 from perfgate import __version__
 from perfgate.cli import (
     ab,
+    alerts,
     bisect,
     ci,
     cmd,
@@ -75,6 +76,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     load,
     ci,
     notify,
+    alerts,
 )
 _MODULES = {m.NAME: m for m in COMMANDS}
 
