@@ -248,3 +248,38 @@ def test_a_version_1_record_reads_as_open_alerts_already_sent(
     notified = app.notify(ws, app.judge_stored(ws, nightly(ws, 5, SLOW)))
     assert (notified.sent, notified.already) == ((), 2)
     assert receiver.posts == []
+
+
+DETECT_RULE = """
+[[tool.perfgate.alerts]]
+name = "step"
+condition = 'source == "detect" and change_percent > 10'
+severity = "warning"
+channels = ["ops"]
+message_template = "step in {benchmark} {metric_name}: {change_percent}% at {commit_hash} ({baseline_value} -> {current_value})"
+"""
+
+
+def test_detect_notify_alerts_once_on_a_new_change_point(tmp_path: Path, receiver: Receiver) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        CONFIG.replace('AND p_value < 0.05"', 'AND source == \\"run\\""') + DETECT_RULE
+    )
+    env = {"OPS_URL": f"{receiver.url}/ops", "HOOK_URL": f"{receiver.url}/hook"}
+    ws = app.Workspace.discover(tmp_path, environ=env)
+    with ws.store() as s:  # a stored series with a step: 8 runs at 1 ms, then 8 at 1.15 ms
+        for i in range(16):
+            s.add_run(run(i, GOOD if i < 8 else SLOW))
+    code, out = cli(tmp_path, env, "detect", "bench_a", "--notify")
+    assert code == 0
+    assert "1 change point in 1 of 1 series" in out
+    (text,) = texts(receiver, "/ops")  # the detect rule only: the run rule says source == "run"
+    assert text.startswith("step in bench_a time: 15.0% at 008ccccccccc (")
+    (alert,) = app.list_alerts(ws, include_resolved=True)
+    assert (alert.state, alert.rule, alert.commit) == ("detected", "step", "008" + "c" * 37)
+    assert app.list_alerts(ws) == []  # an event, not an open alert
+
+    code, _ = cli(tmp_path, env, "detect", "bench_a", "--notify")  # the same change point: seen
+    assert code == 0
+    assert len(receiver.posts) == 1
+    code, _ = cli(tmp_path, env, "detect", "bench_a")  # without --notify nothing is judged
+    assert len(receiver.posts) == 1

@@ -42,13 +42,14 @@ __all__ = [
     "Expr",
     "check_template",
     "evaluate",
+    "evaluate_change_point",
     "parse_condition",
     "render_template",
     "resolution",
 ]
 
 NUMERIC = ("change_percent", "p_value")
-TEXT = ("metric", "benchmark", "tier", "branch", "severity", "verdict")
+TEXT = ("metric", "benchmark", "tier", "branch", "severity", "verdict", "source")
 VARIABLES = NUMERIC + TEXT
 PLACEHOLDERS = (
     "metric_name", "change_percent", "confidence_level", "baseline_value", "current_value", "commit_hash",
@@ -378,6 +379,7 @@ def _variables(v: Verdict, outcome: Outcome) -> dict[str, Value]:
         "branch": git.branch if git is not None else None,
         "severity": v.severity,
         "verdict": v.status.value,
+        "source": "run",
     }
 
 
@@ -482,3 +484,60 @@ def resolution(
                 fields=fields,
             )
     return None
+
+
+def evaluate_change_point(
+    rules: Sequence[AlertRule],
+    *,
+    benchmark: str,
+    metric: str,
+    change_percent: float | None,
+    p_value: float,
+    commit: str | None,
+    before: str,
+    after: str,
+    tier: str | None,
+    branch: str | None,
+    testbed: str | None,
+) -> list[Alert]:
+    """The alerts ``rules`` raise on a change point ``perfgate detect`` found (``source`` is
+    ``"detect"``; ``change_percent`` adverse, as for verdicts; ``before``/``after`` the levels as text).
+    The key holds the change's commit: each change point alerts once."""
+    env: dict[str, Value] = {
+        "change_percent": change_percent, "p_value": p_value, "metric": metric, "benchmark": benchmark,
+        "tier": tier, "branch": branch, "severity": None, "verdict": None, "source": "detect",
+    }  # fmt: skip
+    alerts = []
+    for rule in rules:
+        if not rule.condition.holds(env):
+            continue
+        fields = {
+            "metric_name": metric,
+            "change_percent": "n/a" if change_percent is None else f"{change_percent:.1f}",
+            "confidence_level": f"{(1.0 - p_value) * 100:.1f}%",
+            "baseline_value": before,
+            "current_value": after,
+            "commit_hash": (commit or "n/a")[:12],
+            "branch_name": branch or "n/a",
+            "benchmark": benchmark,
+            "interval": "n/a",
+            "tier": tier or "n/a",
+            "testbed": testbed or "n/a",
+            "run_url": "n/a",
+            "rule": rule.name,
+            "severity": rule.severity,
+            "p_value": _fmt(p_value, 3),
+        }
+        alerts.append(
+            Alert(
+                rule=rule.name,
+                severity=rule.severity,
+                channels=rule.channels,
+                benchmark=benchmark,
+                metric=metric,
+                key=(benchmark, metric, rule.name),
+                message=render_template(rule.message_template, fields),
+                fields=fields,
+            )
+        )
+    return alerts

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from perfgate.app.alerts import (
     AlertState,
+    DetectedChange,
     Notified,
     Silence,
     ack_alert,
     alerts_file,
     list_alerts,
     notify,
+    notify_change_points,
     parse_period,
     silence_alerts,
 )
@@ -83,6 +85,7 @@ __all__ = [
     "AlertState",
     "Baseline",
     "CommandSuite",
+    "DetectedChange",
     "HarnessSuite",
     "History",
     "LoadSuite",
@@ -120,6 +123,7 @@ __all__ = [
     "measure_commands",
     "merge_files",
     "notify",
+    "notify_change_points",
     "parse_period",
     "plan_suites",
     "resolve_run",

@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
@@ -30,7 +30,7 @@ from typing import Any
 from perfgate import context
 from perfgate.alerts import Alert, AlertRule, evaluate
 from perfgate.alerts.channels import ChannelError, ChannelSkipped, Sender
-from perfgate.alerts.rules import resolution
+from perfgate.alerts.rules import evaluate_change_point, resolution
 from perfgate.app.workspace import Workspace
 from perfgate.config import is_url
 from perfgate.errors import AmbiguousError, NotFoundError, SchemaError, StoreError
@@ -38,12 +38,14 @@ from perfgate.gate import Outcome
 
 __all__ = [
     "AlertState",
+    "DetectedChange",
     "Notified",
     "Silence",
     "ack_alert",
     "alerts_file",
     "list_alerts",
     "notify",
+    "notify_change_points",
     "parse_period",
     "silence_alerts",
 ]
@@ -81,7 +83,7 @@ class AlertState:
     benchmark: str
     metric: str
     severity: str
-    state: str  # "open" or "resolved"
+    state: str  # "open", "resolved", or "detected" (a change point's alert: an event, never resolved)
     run: str  # the run that opened it
     commit: str | None
     opened: str  # ISO time
@@ -91,8 +93,37 @@ class AlertState:
     resolutions: tuple[tuple[str, str], ...] = ()  # (channel, "pending" | "sent") of the notice
 
     def __post_init__(self) -> None:
-        if self.state not in ("open", "resolved"):
-            raise ValueError(f"alert {self.id}: state must be open or resolved, got {self.state!r}")
+        if self.state not in _STATES:
+            raise ValueError(f"alert {self.id}: state must be one of {_STATES}, got {self.state!r}")
+
+
+_STATES = ("open", "resolved", "detected")
+
+
+@dataclass(frozen=True, slots=True)
+class DetectedChange:
+    """A change point ``perfgate detect`` found in one stored series, as the alert rules see it
+    (``change_percent`` adverse: positive is worse whatever the metric's direction)."""
+
+    benchmark: str
+    metric: str
+    testbed: str | None
+    tier: str | None
+    branch: str | None
+    commit: str | None
+    change_percent: float | None
+    p_value: float
+    before: str
+    after: str
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.p_value <= 1.0:
+            raise ValueError(f"p_value must be a probability, got {self.p_value}")
+
+    @property
+    def seen_key(self) -> str:
+        parts = (self.benchmark, self.metric, self.testbed, self.tier, self.branch, self.commit)
+        return "\0".join(p or "" for p in parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +175,8 @@ def _load(path: Path) -> dict[str, Any]:
     for i, rec in enumerate(data["alerts"]):
         if not isinstance(rec, dict) or not isinstance(rec.get("key"), list) or len(rec["key"]) != 3:
             raise StoreError(f"{path}: alerts[{i}]: expected a record with a key [benchmark, metric, rule]")
-        if rec.get("state") not in ("open", "resolved") or not isinstance(rec.get("channels"), dict):
-            raise StoreError(f"{path}: alerts[{i}]: expected a state (open or resolved) and channels")
+        if rec.get("state") not in _STATES or not isinstance(rec.get("channels"), dict):
+            raise StoreError(f"{path}: alerts[{i}]: expected a state ({', '.join(_STATES)}) and channels")
     for i, s in enumerate(data["silences"]):
         if not isinstance(s, dict) or not all(isinstance(s.get(k), str) for k in ("glob", "until")):
             raise StoreError(f"{path}: silences[{i}]: expected a glob and an until time")
@@ -345,7 +376,7 @@ def _deliver(
         rule = rules.get(str(rec["key"][2]))
         silenced = _silenced(bench, silences)
         jobs: list[tuple[dict[str, str], bool]] = []
-        if rec["state"] == "open" and rec["acked"] is None:
+        if rec["state"] in ("open", "detected") and rec["acked"] is None:
             jobs.append((rec["channels"], False))
         if rec["state"] == "resolved":
             jobs.append((rec["resolution"], True))
@@ -366,6 +397,54 @@ def _deliver(
                 states[ch] = "sent"
                 (told if is_notice else sent).append((alert, ch))
     return sent, told, failures, skipped
+
+
+def notify_change_points(
+    ws: Workspace,
+    changes: Sequence[DetectedChange],
+    *,
+    sender: Sender | None = None,
+    now: Clock = _utcnow,
+) -> Notified:
+    """Alert on the change points not seen before (``perfgate detect --notify``): each is remembered
+    once judged, so the next detect sends nothing for it; then deliver every pending delivery."""
+    cfg = ws.config
+    if not cfg.alerts:
+        return Notified()
+    path = alerts_file(ws)
+    data = _load(path)
+    seen: list[str] = data.setdefault("change_points", [])
+    known = set(seen)
+    at = now()
+    silences = _silences(data, at)
+    alerts: list[Alert] = []
+    changed = False
+    for c in changes:
+        if c.seen_key in known:
+            continue
+        known.add(c.seen_key)
+        seen.append(c.seen_key)
+        changed = True
+        found = evaluate_change_point(
+            cfg.alerts, benchmark=c.benchmark, metric=c.metric, change_percent=c.change_percent,
+            p_value=c.p_value, commit=c.commit, before=c.before, after=c.after, tier=c.tier,
+            branch=c.branch, testbed=c.testbed,
+        )  # fmt: skip
+        for alert in found:
+            state = "silenced" if _silenced(alert.benchmark, silences) else "pending"
+            rec = _record(
+                alert.benchmark, alert.metric, alert.rule, alert.severity, f"detect:{c.commit or '-'}",
+                c.commit, at.isoformat(), alert.message, dict(alert.fields),
+                dict.fromkeys(alert.channels, state), {},
+            )  # fmt: skip
+            rec["state"] = "detected"
+            data["alerts"].append(rec)
+        alerts.extend(found)
+    rules = {r.name: r for r in cfg.alerts}
+    sent, told, failures, skipped = _deliver(ws, data["alerts"], rules, silences, sender)
+    if changed or sent or told or skipped:
+        _save(path, data)
+    return Notified(tuple(sent), 0, tuple(failures), tuple(alerts), (), tuple(told), tuple(skipped))
 
 
 # ---------------------------------------------------------------------------------------------------

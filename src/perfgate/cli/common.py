@@ -33,6 +33,7 @@ __all__ = [
     "output_flags",
     "pytest_args_flag",
     "report",
+    "say_notified",
     "send_alerts",
     "subset_flag",
     "testbed_flag",
@@ -166,7 +167,11 @@ def send_alerts(ws: app.Workspace, outcome: Outcome, *, resolve: bool = True) ->
     and the notices of those it resolves,
     and say so on stderr: one line per alert sent, one warning per channel that failed (never an error:
     an alert channel does not decide the gate)."""
-    notified = app.notify(ws, outcome, resolve=resolve)
+    return say_notified(app.notify(ws, outcome, resolve=resolve))
+
+
+def say_notified(notified: app.Notified) -> app.Notified:
+    """What the alerts did, on stderr (see :func:`send_alerts`)."""
     for alert, channel in notified.sent:
         sys.stderr.write(
             f"perfgate: alert {visible(alert.rule)} ({alert.severity}) sent to {channel}: "
