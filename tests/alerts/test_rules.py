@@ -159,3 +159,29 @@ def test_channel_and_rule_errors_name_their_key(tmp_path: Path) -> None:
         parse({"type": "slack", "url_env": "U"}, severity="very bad")
     with pytest.raises(ConfigError, match=r"alerts\[0\].channels: missing"):
         parse_config({"alerts": [{"name": "r", "condition": "p_value < 1"}]}, tmp_path, src, "demo")
+
+
+def test_notify_resolved_and_github_comment_errors_name_their_key(tmp_path: Path) -> None:
+    src = tmp_path / "perfgate.toml"
+
+    def parse(channel: dict[str, object], **alert: object) -> bool:
+        rule = {"name": "r", "condition": "change_percent > 1", "channels": ["c"], **alert}
+        cfg = parse_config({"channels": {"c": channel}, "alerts": [rule]}, tmp_path, src, "demo")
+        return cfg.alerts[0].resolutions_to(cfg.channels["c"])
+
+    with pytest.raises(
+        ConfigError, match=r"perfgate.toml: alerts\[0\].notify_resolved: expected bool, got 'yes'"
+    ):
+        parse({"type": "github_comment"}, notify_resolved="yes")
+    with pytest.raises(ConfigError, match=r"channels.c.notify_resolved: expected bool, got 1"):
+        parse({"type": "github_comment", "notify_resolved": 1})
+    with pytest.raises(
+        ConfigError, match=r"channels.c.type: a github_comment channel posts to the job's pull"
+    ):
+        parse({"type": "github_comment", "url": "http://127.0.0.1/"})
+    # who is told of a resolution: the channel's word, else the rule's, else critical/warning only
+    hook = {"type": "webhook", "url": "http://127.0.0.1/"}
+    assert parse(hook, severity="critical") is True
+    assert parse(hook, severity="info") is False
+    assert parse(hook, severity="info", notify_resolved=True) is True
+    assert parse({**hook, "notify_resolved": False}, severity="critical", notify_resolved=True) is False
