@@ -110,6 +110,35 @@ def test_three_nightly_runs_with_the_same_regression_send_one_alert_and_its_retu
     assert len(receiver.posts) == 4
 
 
+def test_a_regression_firing_against_three_different_baselines_is_one_alert(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    """With a 20-run rolling baseline each of the three nightly runs fires the rule on its own (the key
+    once held the baseline runs: three alerts); the return is inconclusive with a change near 0 against
+    the mixed baseline, and resolves the alert."""
+    (tmp_path / "pyproject.toml").write_text(CONFIG + "\n[tool.perfgate.baseline]\nruns = 20\n")
+    env = {"OPS_URL": f"{receiver.url}/ops", "HOOK_URL": f"{receiver.url}/hook"}
+    ws = app.Workspace.discover(tmp_path, environ=env)
+    with ws.store() as s:
+        for i in range(20):
+            s.add_run(run(i, GOOD))
+    baselines = set()
+    for i in (20, 21, 22):
+        outcome = app.judge_stored(ws, nightly(ws, i, SLOW))
+        baselines.add(tuple(outcome.baseline_ids))
+        notified = app.notify(ws, outcome)
+        assert [a.benchmark for a in notified.alerts] == ["bench_a"], i  # it fires every time
+    assert len(baselines) == 3
+    assert (len(texts(receiver, "/ops")), len(texts(receiver, "/hook"))) == (1, 1)
+
+    outcome = app.judge_stored(ws, nightly(ws, 23, GOOD))
+    (verdict,) = (v for v in outcome.verdicts if v.benchmark.name == "bench_a")
+    assert verdict.status.value == "inconclusive"
+    notified = app.notify(ws, outcome)
+    assert [a.benchmark for a in notified.resolved] == ["bench_a"]
+    assert texts(receiver, "/ops")[1].startswith("[resolved] critical_regression: bench_a time is back")
+
+
 def test_a_rerun_of_the_same_commit_that_does_not_fire_resolves_nothing(
     project: tuple[app.Workspace, dict[str, str]], receiver: Receiver
 ) -> None:
