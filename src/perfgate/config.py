@@ -907,10 +907,10 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 def _channel(name: str, t: _Table) -> ChannelSpec:
     t.check_keys({
         "type", "url", "url_env", "secret_env", "host", "port", "from", "to", "username_env", "password_env",
-        "starttls",
+        "starttls", "notify_resolved",
     })  # fmt: skip
     if "type" not in t.data:
-        raise t.error("type", "missing (slack, webhook or email)")
+        raise t.error("type", "missing (slack, webhook, email or github_comment)")
     for k in ("url_env", "secret_env", "username_env", "password_env"):
         v = t.get(k, str)
         if v is not None and not _ENV_NAME.match(v):
@@ -932,13 +932,14 @@ def _channel(name: str, t: _Table) -> ChannelSpec:
             username_env=t.get("username_env", str),
             password_env=t.get("password_env", str),
             starttls=t.get("starttls", bool, True),
+            notify_resolved=t.get("notify_resolved", bool),
         )
     except ValueError as exc:
         raise t.error("type", str(exc)) from None
 
 
 def _alert(t: _Table, channels: Mapping[str, ChannelSpec]) -> AlertRule:
-    t.check_keys({"name", "condition", "severity", "channels", "message_template"})
+    t.check_keys({"name", "condition", "severity", "channels", "message_template", "notify_resolved"})
     for k in ("name", "condition", "channels"):
         if k not in t.data:
             raise t.error(k, "missing")
@@ -972,6 +973,7 @@ def _alert(t: _Table, channels: Mapping[str, ChannelSpec]) -> AlertRule:
             severity=severity,
             channels=names,
             condition_text=text,
+            notify_resolved=t.get("notify_resolved", bool),
             **kwargs,
         )
     except ValueError as exc:

@@ -130,7 +130,7 @@ def test_evaluate_uses_the_adverse_change_whatever_the_direction() -> None:
     (alert,) = evaluate(outcome, [rule])
     assert (alert.benchmark, alert.metric, alert.severity) == ("load", "rps", "critical")
     assert alert.fields["change_percent"] == "11.1"  # x 0.9 is 1/0.9 - 1 = 11.1% worse
-    assert alert.key == ("load", "rps", "crit", "01BASE")
+    assert alert.key == ("load", "rps", "crit")  # not the baseline runs: one alert while it fires
 
 
 def test_channel_and_rule_errors_name_their_key(tmp_path: Path) -> None:
@@ -151,10 +151,37 @@ def test_channel_and_rule_errors_name_their_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"channels.c.type: an email channel needs host, from and to"):
         parse({"type": "email", "host": "smtp.example.com"})
     with pytest.raises(
-        ConfigError, match=r"channels.c.type: expected one of slack, webhook, email, got 'pager'"
+        ConfigError,
+        match=r"channels.c.type: expected one of slack, webhook, email, github_comment, got 'pager'",
     ):
         parse({"type": "pager", "url": "http://127.0.0.1/"})
     with pytest.raises(ConfigError, match=r"alerts\[0\].severity: expected a word"):
         parse({"type": "slack", "url_env": "U"}, severity="very bad")
     with pytest.raises(ConfigError, match=r"alerts\[0\].channels: missing"):
         parse_config({"alerts": [{"name": "r", "condition": "p_value < 1"}]}, tmp_path, src, "demo")
+
+
+def test_notify_resolved_and_github_comment_errors_name_their_key(tmp_path: Path) -> None:
+    src = tmp_path / "perfgate.toml"
+
+    def parse(channel: dict[str, object], **alert: object) -> bool:
+        rule = {"name": "r", "condition": "change_percent > 1", "channels": ["c"], **alert}
+        cfg = parse_config({"channels": {"c": channel}, "alerts": [rule]}, tmp_path, src, "demo")
+        return cfg.alerts[0].resolutions_to(cfg.channels["c"])
+
+    with pytest.raises(
+        ConfigError, match=r"perfgate.toml: alerts\[0\].notify_resolved: expected bool, got 'yes'"
+    ):
+        parse({"type": "github_comment"}, notify_resolved="yes")
+    with pytest.raises(ConfigError, match=r"channels.c.notify_resolved: expected bool, got 1"):
+        parse({"type": "github_comment", "notify_resolved": 1})
+    with pytest.raises(
+        ConfigError, match=r"channels.c.type: a github_comment channel posts to the job's pull"
+    ):
+        parse({"type": "github_comment", "url": "http://127.0.0.1/"})
+    # who is told of a resolution: the channel's word, else the rule's, else critical/warning only
+    hook = {"type": "webhook", "url": "http://127.0.0.1/"}
+    assert parse(hook, severity="critical") is True
+    assert parse(hook, severity="info") is False
+    assert parse(hook, severity="info", notify_resolved=True) is True
+    assert parse({**hook, "notify_resolved": False}, severity="critical", notify_resolved=True) is False

@@ -25,8 +25,9 @@ ALLOWED = {
     # forge APIs for pull-request comments and statuses: reads reports and the CI environment
     "ci": {"model", "stats", "gate", "report", "context"},
     "context": {"model"},
-    # alert rules (pure: parsed with the configuration) and their channels (HTTP, SMTP)
-    "alerts": {"model", "stats", "gate"},
+    # alert rules (pure: parsed with the configuration) and their channels (HTTP, SMTP, and the
+    # pull-request comment posted through perfgate.ci, its text escaped by perfgate.report)
+    "alerts": {"model", "stats", "gate", "ci", "report"},
     "config": {"model", "gate", "stats", "measure", "load", "alerts"},
     "invocation": {"config"},
     "argtypes": set(),

@@ -1,4 +1,5 @@
-"""Alert channels: Slack incoming webhooks, signed generic webhooks, e-mail over SMTP.
+"""Alert channels: Slack incoming webhooks, signed generic webhooks, e-mail over SMTP, and a comment on
+the CI job's pull request (through :mod:`perfgate.ci`, as ``perfgate ci comment`` posts).
 
 Secrets (webhook URLs, HMAC keys, SMTP passwords) come from environment variables named in the
 configuration; they never appear in a message perfgate prints (errors pass through the caller's
@@ -20,10 +21,13 @@ from email.message import EmailMessage
 import httpx
 
 from perfgate.alerts.rules import Alert, ChannelSpec
-from perfgate.errors import PerfgateError
+from perfgate.ci.publish import comment_body, open_forge, post_comment
+from perfgate.ci.target import detect_target
+from perfgate.errors import ForgeError, PerfgateError
 from perfgate.escape import json_inert, visible
+from perfgate.report import escape_markdown
 
-__all__ = ["ATTEMPTS", "ChannelError", "Sender", "signature"]
+__all__ = ["ATTEMPTS", "ChannelError", "ChannelSkipped", "Sender", "alert_comment_key", "signature"]
 
 ATTEMPTS = 3
 BACKOFF = 1.0  # seconds before the second try; doubled before each next one
@@ -33,6 +37,16 @@ SIGNATURE_HEADER = "X-Perfgate-Signature"
 
 class ChannelError(PerfgateError):
     """A channel could not deliver an alert (the message names the channel, never its secrets)."""
+
+
+class ChannelSkipped(ChannelError):
+    """A channel that has nowhere to deliver here (a github_comment outside a pull request's job, or
+    in a fork's job, whose token cannot write): not a failure, and not tried again."""
+
+
+def alert_comment_key(alert: Alert) -> str:
+    """The identity of an alert's pull-request comment: updated, never duplicated, by a later post."""
+    return "alert/" + "/".join(alert.key)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -64,6 +78,9 @@ class Sender:
         """Deliver ``alert`` through ``channel``; :class:`ChannelError` when it cannot."""
         if channel.type == "email":
             self._email(channel, alert)
+            return
+        if channel.type == "github_comment":
+            self._comment(channel, alert)
             return
         if channel.type == "slack":
             body = json.dumps({"text": _slack_text(_safe_message(alert))}).encode()
@@ -142,3 +159,28 @@ class Sender:
                 smtp.send_message(msg)
         except (OSError, smtplib.SMTPException) as exc:
             raise ChannelError(f"channel {channel.name}: SMTP {channel.host}:{channel.port}: {exc}") from None
+
+    def _comment(self, channel: ChannelSpec, alert: Alert) -> None:
+        name = channel.name
+        try:
+            target = detect_target(self.environ)
+        except ForgeError as exc:
+            raise ChannelSkipped(f"channel {name}: {exc}") from None
+        if target.number is None:
+            raise ChannelSkipped(f"channel {name}: this job is not for a pull request: no comment to post")
+        if target.fork:
+            raise ChannelSkipped(
+                f"channel {name}: pull request #{target.number} comes from a fork: its token is read-only, "
+                "so no comment was posted"
+            )
+        text = "\n".join(f"{escape_markdown(line)}  " for line in alert.message.splitlines())
+        heading = f"**perfgate alert {escape_markdown(alert.rule)}** ({escape_markdown(alert.severity)})"
+        body = comment_body(f"{heading}\n\n{text}", alert_comment_key(alert), target.job_url)
+        try:
+            forge = open_forge(target, self.environ, None)
+            try:
+                post_comment(forge, target.number, body, create=True)
+            finally:
+                forge.api.close()
+        except ForgeError as exc:
+            raise ChannelError(f"channel {name}: {exc}") from None

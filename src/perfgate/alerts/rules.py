@@ -42,18 +42,20 @@ __all__ = [
     "Expr",
     "check_template",
     "evaluate",
+    "evaluate_change_point",
     "parse_condition",
     "render_template",
+    "resolution",
 ]
 
 NUMERIC = ("change_percent", "p_value")
-TEXT = ("metric", "benchmark", "tier", "branch", "severity", "verdict")
+TEXT = ("metric", "benchmark", "tier", "branch", "severity", "verdict", "source")
 VARIABLES = NUMERIC + TEXT
 PLACEHOLDERS = (
     "metric_name", "change_percent", "confidence_level", "baseline_value", "current_value", "commit_hash",
     "branch_name", "benchmark", "interval", "tier", "testbed", "run_url", "rule", "severity", "p_value",
 )  # fmt: skip
-CHANNEL_TYPES = ("slack", "webhook", "email")
+CHANNEL_TYPES = ("slack", "webhook", "email", "github_comment")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 DEFAULT_TEMPLATE = (
     "[{severity}] {rule}: {benchmark} {metric_name} changed by {change_percent}% "
@@ -298,6 +300,8 @@ class ChannelSpec:
     username_env: str | None = None
     password_env: str | None = None
     starttls: bool = True
+    # send resolution notices here (None: as the rule says; see AlertRule.resolutions_to)
+    notify_resolved: bool | None = None
 
     def __post_init__(self) -> None:
         if self.type not in CHANNEL_TYPES:
@@ -305,6 +309,9 @@ class ChannelSpec:
         if self.type == "email":
             if not self.host or not self.sender or not self.to:
                 raise ValueError("an email channel needs host, from and to")
+        elif self.type == "github_comment":
+            if self.url is not None or self.url_env is not None:
+                raise ValueError("a github_comment channel posts to the job's pull request: no url")
         elif (self.url is None) == (self.url_env is None):
             raise ValueError(f"a {self.type} channel needs url or url_env (one of them)")
 
@@ -320,6 +327,8 @@ class AlertRule:
     channels: tuple[str, ...] = ()
     message_template: str = DEFAULT_TEMPLATE
     condition_text: str = ""
+    # notify when the alert resolves (None: yes for severity critical or warning)
+    notify_resolved: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -328,6 +337,15 @@ class AlertRule:
             raise ValueError(f"severity must be a word (critical, warning, info...), got {self.severity!r}")
         if not self.channels:
             raise ValueError(f"alert {self.name!r} names no channels")
+
+    def resolutions_to(self, channel: ChannelSpec) -> bool:
+        """Whether ``channel`` is told when this rule's alert resolves: the channel's own
+        ``notify_resolved`` when set, else the rule's, else yes for severity critical or warning."""
+        if channel.notify_resolved is not None:
+            return channel.notify_resolved
+        if self.notify_resolved is not None:
+            return self.notify_resolved
+        return self.severity.lower() in ("critical", "warning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +357,7 @@ class Alert:
     channels: tuple[str, ...]
     benchmark: str
     metric: str
-    key: tuple[str, ...]  # (benchmark, metric, rule, baseline runs): the same regression seen again
+    key: tuple[str, ...]  # (benchmark, metric, rule): one alert while the rule keeps firing
     message: str
     fields: Mapping[str, str]
 
@@ -361,6 +379,7 @@ def _variables(v: Verdict, outcome: Outcome) -> dict[str, Value]:
         "branch": git.branch if git is not None else None,
         "severity": v.severity,
         "verdict": v.status.value,
+        "source": "run",
     }
 
 
@@ -404,7 +423,6 @@ def evaluate(outcome: Outcome, rules: Sequence[AlertRule], *, run_url: str = "")
     Strings from input (benchmark names, branches) are put in as they are: each channel escapes them
     for where it sends them.
     """
-    baseline = ",".join(sorted(outcome.baseline_ids))
     alerts: list[Alert] = []
     for v in outcome.verdicts:
         if v.status not in _COMPARED:
@@ -421,9 +439,105 @@ def evaluate(outcome: Outcome, rules: Sequence[AlertRule], *, run_url: str = "")
                     channels=rule.channels,
                     benchmark=v.benchmark.name,
                     metric=v.metric,
-                    key=(v.benchmark.name, v.metric, rule.name, baseline),
+                    key=(v.benchmark.name, v.metric, rule.name),
                     message=render_template(rule.message_template, fields),
                     fields=fields,
                 )
             )
+    return alerts
+
+
+RESOLVED_TEMPLATE = (
+    "[resolved] {rule}: {benchmark} {metric_name} is back ({change_percent}% against the baseline; "
+    "baseline {baseline_value}, current {current_value}; {branch_name}@{commit_hash})"
+)
+
+
+def resolution(
+    rule: AlertRule, outcome: Outcome, benchmark: str, metric: str, *, run_url: str = ""
+) -> Alert | None:
+    """The notice that ``rule``'s alert on (``benchmark``, ``metric``) resolved in ``outcome``: its
+    verdict was compared and the rule no longer holds. None when it still holds, or when ``outcome``
+    did not compare that pair (a missing or failed benchmark says nothing about its regression).
+
+    An inconclusive verdict resolves only when the rule would not hold even were its change
+    significant (the condition evaluated with ``p_value`` 0): a rolling baseline that took in the
+    regressed runs widens the noise until nothing is significant, while the change estimate still says
+    the regression is there; once the estimate itself has left the rule's range, the metric is back.
+    """
+    for v in outcome.verdicts:
+        if v.status in _COMPARED and v.benchmark.name == benchmark and v.metric == metric:
+            env = _variables(v, outcome)
+            if v.status is Status.INCONCLUSIVE:
+                env = {**env, "p_value": 0.0}
+            if rule.condition.holds(env):
+                return None
+            fields = _fields(rule, v, outcome, _variables(v, outcome), run_url)
+            return Alert(
+                rule=rule.name,
+                severity=rule.severity,
+                channels=rule.channels,
+                benchmark=benchmark,
+                metric=metric,
+                key=(benchmark, metric, rule.name),
+                message=render_template(RESOLVED_TEMPLATE, fields),
+                fields=fields,
+            )
+    return None
+
+
+def evaluate_change_point(
+    rules: Sequence[AlertRule],
+    *,
+    benchmark: str,
+    metric: str,
+    change_percent: float | None,
+    p_value: float,
+    commit: str | None,
+    before: str,
+    after: str,
+    tier: str | None,
+    branch: str | None,
+    testbed: str | None,
+) -> list[Alert]:
+    """The alerts ``rules`` raise on a change point ``perfgate detect`` found (``source`` is
+    ``"detect"``; ``change_percent`` adverse, as for verdicts; ``before``/``after`` the levels as text).
+    The key holds the change's commit: each change point alerts once."""
+    env: dict[str, Value] = {
+        "change_percent": change_percent, "p_value": p_value, "metric": metric, "benchmark": benchmark,
+        "tier": tier, "branch": branch, "severity": None, "verdict": None, "source": "detect",
+    }  # fmt: skip
+    alerts = []
+    for rule in rules:
+        if not rule.condition.holds(env):
+            continue
+        fields = {
+            "metric_name": metric,
+            "change_percent": "n/a" if change_percent is None else f"{change_percent:.1f}",
+            "confidence_level": f"{(1.0 - p_value) * 100:.1f}%",
+            "baseline_value": before,
+            "current_value": after,
+            "commit_hash": (commit or "n/a")[:12],
+            "branch_name": branch or "n/a",
+            "benchmark": benchmark,
+            "interval": "n/a",
+            "tier": tier or "n/a",
+            "testbed": testbed or "n/a",
+            "run_url": "n/a",
+            "rule": rule.name,
+            "severity": rule.severity,
+            "p_value": _fmt(p_value, 3),
+        }
+        alerts.append(
+            Alert(
+                rule=rule.name,
+                severity=rule.severity,
+                channels=rule.channels,
+                benchmark=benchmark,
+                metric=metric,
+                key=(benchmark, metric, rule.name),
+                message=render_template(rule.message_template, fields),
+                fields=fields,
+            )
+        )
     return alerts

@@ -33,6 +33,7 @@ __all__ = [
     "output_flags",
     "pytest_args_flag",
     "report",
+    "say_notified",
     "send_alerts",
     "subset_flag",
     "testbed_flag",
@@ -161,18 +162,30 @@ def report(
     return code
 
 
-def send_alerts(ws: app.Workspace, outcome: Outcome) -> app.Notified:
-    """Send the alerts the configured rules raise on ``outcome`` (each once, :func:`perfgate.app.notify`)
+def send_alerts(ws: app.Workspace, outcome: Outcome, *, resolve: bool = True) -> app.Notified:
+    """Send the alerts the configured rules raise on ``outcome`` (each once, :func:`perfgate.app.notify`),
+    and the notices of those it resolves,
     and say so on stderr: one line per alert sent, one warning per channel that failed (never an error:
     an alert channel does not decide the gate)."""
-    notified = app.notify(ws, outcome)
+    return say_notified(app.notify(ws, outcome, resolve=resolve))
+
+
+def say_notified(notified: app.Notified) -> app.Notified:
+    """What the alerts did, on stderr (see :func:`send_alerts`)."""
     for alert, channel in notified.sent:
         sys.stderr.write(
             f"perfgate: alert {visible(alert.rule)} ({alert.severity}) sent to {channel}: "
             f"{visible(alert.benchmark)} [{visible(alert.metric)}]\n"
         )
+    for alert, channel in notified.resolutions_sent:
+        sys.stderr.write(
+            f"perfgate: resolution of alert {visible(alert.rule)} sent to {channel}: "
+            f"{visible(alert.benchmark)} [{visible(alert.metric)}]\n"
+        )
     if notified.already:
         sys.stderr.write(f"perfgate: {notified.already} alert(s) already sent, not sent again\n")
+    for note in notified.skipped:
+        sys.stderr.write(f"perfgate: note: {visible(note)}\n")
     for failure in notified.failures:
         sys.stderr.write(f"perfgate: warning: {visible(failure)} (tried again at the next notify)\n")
     return notified

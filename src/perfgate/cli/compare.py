@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from perfgate import app
-from perfgate.cli.common import Invocation, gate_flags, output_flags, subset_flag
+from perfgate.cli.common import Invocation, gate_flags, output_flags, send_alerts, subset_flag
+from perfgate.errors import ConfigError, PerfgateError
 
 NAME = "compare"
 HELP = "compare two runs, git refs or result files (B against A)"
@@ -22,6 +24,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="a git ref stands for its newest run of this tier (default: the head run's tier, else the "
         "configured default tier); both sides are always of one tier",
     )
+    p.add_argument(
+        "--notify",
+        action="store_true",
+        help="send the configured alerts on these verdicts (each once; never resolves an alert)",
+    )
     subset_flag(p)
     gate_flags(p)
     output_flags(p)
@@ -29,8 +36,12 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(inv: Invocation) -> int:
     args = inv.args
+    ws = inv.workspace()
+    if args.notify and not ws.config.alerts:
+        where = ws.config.source or ws.config.root / "pyproject.toml"
+        raise ConfigError(f"{where}: --notify: no alert rules configured ([[tool.perfgate.alerts]])")
     outcome = app.compare_specs(
-        inv.workspace(),
+        ws,
         args.base,
         args.head,
         fmt=args.input_format,
@@ -38,4 +49,10 @@ def run(inv: Invocation) -> int:
         tier=args.tier,
         subset=args.subset,
     )
-    return inv.report(outcome)
+    code = inv.report(outcome)
+    if args.notify:
+        try:  # after the report; whatever the alerts meet, the gate's exit code stands
+            send_alerts(ws, outcome, resolve=False)
+        except PerfgateError as exc:
+            sys.stderr.write(f"perfgate: warning: alerts not sent: {ws.redactor()(str(exc))}\n")
+    return code

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,9 +16,9 @@ from typing import Any
 
 from perfgate import app
 from perfgate.argtypes import age as since
-from perfgate.cli.common import EXIT_OK, Invocation, output_flags
+from perfgate.cli.common import EXIT_OK, Invocation, output_flags, say_notified
 from perfgate.detect import ChangePoint, Point, detect
-from perfgate.errors import InputError, UsageError
+from perfgate.errors import ConfigError, InputError, PerfgateError, UsageError
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import Direction, format_value, utcnow
 from perfgate.report import Console
@@ -26,7 +27,7 @@ from perfgate.report.formatting import format_change, format_interval, short_com
 NAME = "detect"
 HELP = "change points in every stored series, or in a CSV series (--series)"
 
-__all__ = ["HELP", "NAME", "SeriesChanges", "configure", "read_series_csv", "run"]
+__all__ = ["HELP", "NAME", "SeriesChanges", "configure", "detected_changes", "read_series_csv", "run"]
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -46,6 +47,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="a series from elsewhere instead of the store: CSV with the header commit,time,value "
         "(further columns: that point's samples)",
+    )
+    p.add_argument(
+        "--notify",
+        action="store_true",
+        help='send the configured alerts on change points not seen before (source = "detect")',
     )
     output_flags(p, ("text", "json"))
 
@@ -71,6 +77,8 @@ def run(inv: Invocation) -> int:
         store_filters = ("pattern", "metric", "since", "testbed", "tier", "branch")
         if any(getattr(args, k) is not None for k in store_filters):
             raise UsageError("perfgate detect: --series reads one CSV series; store filters do not apply")
+        if args.notify:
+            raise UsageError("perfgate detect: --notify alerts on stored series, not on --series")
         path = Path(args.series)
         if not path.is_absolute():
             path = inv.cwd / path
@@ -81,6 +89,9 @@ def run(inv: Invocation) -> int:
         ]
     else:
         ws = inv.workspace()
+        if args.notify and not ws.config.alerts:
+            where = ws.config.source or ws.config.root / "pyproject.toml"
+            raise ConfigError(f"{where}: --notify: no alert rules configured ([[tool.perfgate.alerts]])")
         cutoff = utcnow() - args.since if args.since is not None else None
         found = []
         for s in app.stored_series(
@@ -112,7 +123,37 @@ def run(inv: Invocation) -> int:
         inv.out().write(render_json(found))
     else:
         inv.out().write(render_text(found, inv.console))
+    if args.notify:
+        try:  # alerts never change detect's exit code
+            say_notified(app.notify_change_points(ws, detected_changes(found)))
+        except PerfgateError as exc:
+            sys.stderr.write(f"perfgate: warning: alerts not sent: {ws.redactor()(str(exc))}\n")
     return EXIT_OK
+
+
+def detected_changes(found: Sequence[SeriesChanges]) -> list[app.DetectedChange]:
+    """The change points as the alert rules see them: the adverse change of the level in percent."""
+    out = []
+    for s in found:
+        for cp in s.change_points:
+            before, after = cp.mean_before, cp.mean_after
+            num, den = (after, before) if s.direction is Direction.LOWER else (before, after)
+            change = None if den == 0 else (num / den - 1.0) * 100.0
+            out.append(
+                app.DetectedChange(
+                    benchmark=s.benchmark,
+                    metric=s.metric,
+                    testbed=s.testbed,
+                    tier=s.tier,
+                    branch=s.branch,
+                    commit=cp.commit,
+                    change_percent=change,
+                    p_value=min(max(cp.pvalue, 0.0), 1.0),
+                    before=_value(before, s.unit),
+                    after=_value(after, s.unit),
+                )
+            )
+    return out
 
 
 def _kind(cp: ChangePoint, direction: Direction) -> str:

@@ -24,6 +24,7 @@ from typing import TextIO
 from perfgate import __version__
 from perfgate.cli import (
     ab,
+    alerts,
     baseline,
     bisect,
     ci,
@@ -76,6 +77,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     load,
     ci,
     notify,
+    alerts,
     baseline,
 )
 _MODULES = {m.NAME: m for m in COMMANDS}
