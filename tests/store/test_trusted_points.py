@@ -57,7 +57,9 @@ def checked(rows: list[tuple[Any, ...]]) -> list[SeriesPoint]:
         assert start is not None
         summary = None if packed is None else unpack_summary(packed)
         way = Direction(direction)
-        point = SeriesPoint(run_id, commit, branch, as_utc(commit_time), start, testbed, summary, unit, way, error)
+        point = SeriesPoint(
+            run_id, commit, branch, as_utc(commit_time), start, testbed, summary, unit, way, error
+        )
         points.append(point)
     return points
 

@@ -261,10 +261,20 @@ def _trusted_summaries(packed: Sequence[Any]) -> list[Summary] | None:
     assert levelc is not None  # in (0, 1) or NaN, checked above
     new, summary = _new, Summary
     set_n, set_mean, set_median, set_min, set_max, set_stddev = (
-        _set_n, _set_mean, _set_median, _set_min, _set_max, _set_stddev
+        _set_n,
+        _set_mean,
+        _set_median,
+        _set_min,
+        _set_max,
+        _set_stddev,
     )
     set_q1, set_q3, set_ci_low, set_ci_high, set_ci_level, set_outliers = (
-        _set_q1, _set_q3, _set_ci_low, _set_ci_high, _set_ci_level, _set_outliers
+        _set_q1,
+        _set_q3,
+        _set_ci_low,
+        _set_ci_high,
+        _set_ci_level,
+        _set_outliers,
     )
     out: list[Summary] = []
     append = out.append
