@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import pairwise
+from itertools import islice, pairwise
+from operator import attrgetter, le
 
 from perfgate.model.units import Direction
 from perfgate.model.values import RunStatus, Summary, _utc
@@ -106,7 +107,12 @@ class Series:
 
     def __post_init__(self) -> None:
         where = f"series {self.benchmark} [{self.metric}]"
-        for earlier, later in pairwise(self.points):
+        # C-level passes first (a store's series has thousands of points); the loops name the culprit
+        points = self.points
+        pairs = zip(map(attrgetter("commit_time"), points), map(attrgetter("started"), points), strict=True)
+        times = [c if c is not None else s for c, s in pairs]
+        ordered = all(map(le, times, islice(times, 1, None)))
+        for earlier, later in () if ordered else pairwise(points):
             if later.time < earlier.time:
                 raise ValueError(
                     f"{where}: point {later.run_id} ({later.time.isoformat()}) comes after "
@@ -114,7 +120,9 @@ class Series:
                 )
         for key in ("branch", "testbed"):
             scope = getattr(self, key)
-            for p in self.points:
+            if scope is None or set(map(attrgetter(key), points)) <= {scope}:
+                continue
+            for p in points:
                 if scope is not None and getattr(p, key) != scope:
                     got = getattr(p, key)
                     raise ValueError(f"{where} of {key} {scope!r}: point {p.run_id} is of {got!r}")

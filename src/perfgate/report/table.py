@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from perfgate.escape import visible
 from perfgate.report.console import Console
@@ -93,15 +94,19 @@ def render_table(
     gap: int = 2,
     indent: str = "",
 ) -> list[str]:
-    """The table as lines (header first), no wider than ``console.width`` when shrinking allows it."""
-    cells = [[_cell(c) for c in row] for row in rows]
-    for i, row in enumerate(cells):
+    """The table as lines (header first), no wider than ``console.width`` when shrinking allows it.
+
+    A history renders tens of thousands of cells: texts and roles are kept in plain lists (no Cell
+    built per cell) and a cell is cut only when it is wider than its column.
+    """
+    for i, row in enumerate(rows):
         if len(row) != len(columns):
             raise ValueError(f"table row {i} has {len(row)} cells for {len(columns)} columns")
+    texts = [[visible(c) if isinstance(c, str) else visible(c.text) for c in row] for row in rows]
+    roles = [[None if isinstance(c, str) else c.role for c in row] for row in rows]
     widths = [len(col.header) for col in columns]
-    for row in cells:
-        for j, cell in enumerate(row):
-            widths[j] = max(widths[j], len(cell.text))
+    for j, column in enumerate(zip(*texts, strict=True)):
+        widths[j] = max(widths[j], *map(len, column))
     total = len(indent) + sum(widths) + gap * (len(columns) - 1)
     excess = total - console.width if console.fit else 0
     # Shrink the shrinkable columns, the widest first, down to MIN_SHRINK (or their header) each.
@@ -112,21 +117,23 @@ def render_table(
         cut = min(excess, max(0, widths[j] - floor))
         widths[j] -= cut
         excess -= cut
+    right = [c.align == "right" for c in columns]
+    spaces = " " * gap
 
-    def line(row: Sequence[Cell], header: bool) -> str:
+    def line(row: Sequence[str], row_roles: Sequence[str | None], header: bool) -> str:
         parts = []
-        for j, cell in enumerate(row):
-            text = truncate_middle(cell.text, widths[j])
-            pad = " " * (widths[j] - len(text))
-            padded = pad + text if columns[j].align == "right" else text + pad
-            role = "bold" if header and text else cell.role
+        for j, text in enumerate(row):
+            width = widths[j]
+            if len(text) > width:
+                text = truncate_middle(text, width)
+            pad = " " * (width - len(text))
+            role = "bold" if header else row_roles[j]
             if role is not None and text:
                 # style only the text, not the padding, so underlines/backgrounds never spill
-                styled = console.style(text, role)
-                padded = pad + styled if columns[j].align == "right" else styled + pad
-            parts.append(padded)
-        return (indent + (" " * gap).join(parts)).rstrip()
+                text = console.style(text, role)
+            parts.append(pad + text if right[j] else text + pad)
+        return (indent + spaces.join(parts)).rstrip()
 
-    out = [line([Cell(c.header) for c in columns], header=True)]
-    out.extend(line(row, header=False) for row in cells)
+    out = [line([visible(c.header) for c in columns], [None] * len(columns), header=True)]
+    out.extend(map(line, texts, roles, repeat(False)))
     return out

@@ -40,7 +40,15 @@ from perfgate.model import (
 from perfgate.model.baselines import BaselineEvent, BaselineKey, EventKind
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
 from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
-from perfgate.store.rows import VALUE_COLUMNS, dumps, result_from_values, result_values, unpack_summary
+from perfgate.store.rows import (
+    VALUE_COLUMNS,
+    dumps,
+    gc_paused,
+    result_from_values,
+    result_values,
+    trusted_points,
+    unpack_summary,
+)
 from perfgate.store.tables import baseline_events, benchmarks, results, runs
 from perfgate.urls import is_url
 
@@ -164,6 +172,23 @@ def _as_utc(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     raise ValueError(f"not a time: {value!r}")
+
+
+def _fetch_raw(conn: sa.Connection, query: sa.Select[Any]) -> list[Any]:
+    """Every row of ``query`` as the driver's tuples, through the driver's own cursor: a series reads
+    thousands of rows and SQLAlchemy's result layer took about as long as SQLite's work. The columns
+    must need no type processing (plain text, numbers, bytes; times as text). Drivers with named
+    parameters go through SQLAlchemy."""
+    compiled = query.compile(dialect=conn.dialect)
+    if compiled.positiontup is None:
+        return list(conn.execute(query).tuples())
+    params = tuple(compiled.params[name] for name in compiled.positiontup)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 class SqlStore:
@@ -436,11 +461,19 @@ class SqlStore:
         with (
             self._guard(f"reading the series of {benchmark} [{metric}]"),
             read_transaction(self._engine) as conn,
+            gc_paused(),
         ):
-            rows = conn.execute(query).all()
+            rows = _fetch_raw(conn, query)
+            rows.reverse()
+            try:
+                trusted = trusted_points(rows, _as_utc)
+            except (ValueError, TypeError):  # a damaged time: the checked loop below names the run
+                trusted = None
+        if trusted is not None:
+            return Series(benchmark, metric, tuple(trusted), branch, tier, testbed, project)
         points = []
         directions = {d.value: d for d in Direction}
-        for row in reversed(rows):
+        for row in rows:
             run_id, commit, branch_, commit_time, started, testbed_, unit, direction, error, summary = row
             try:
                 points.append(
