@@ -167,7 +167,17 @@ def test_episodes_from_the_command_line(repo: Repo) -> None:
     repo.write("NOTES.txt", "not code\n")
     repo.commit("head")
     cp = repo.perfgate(
-        "ab", "--base", "HEAD~1", "--head", "HEAD", "--episodes", "2", "--threshold", "50%", "--format", "json"
+        "ab",
+        "--base",
+        "HEAD~1",
+        "--head",
+        "HEAD",
+        "--episodes",
+        "2",
+        "--threshold",
+        "50%",
+        "--format",
+        "json",
     )
     assert cp.code == 0, cp.stderr
     head_id = json.loads(cp.stdout)["run"]["id"]

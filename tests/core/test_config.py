@@ -29,7 +29,9 @@ def test_one_rule_says_whether_a_store_location_is_a_url(tmp_path):
 
 
 def test_full_configuration(tmp_path):
-    write(tmp_path, """
+    write(
+        tmp_path,
+        """
 [project]
 name = "demo"
 
@@ -62,7 +64,8 @@ max = "1ms"
 
 [tool.perfgate.baseline]
 runs = 3
-""")
+""",
+    )
     sub = tmp_path / "bench"
     sub.mkdir()
     cfg = load_config(sub)  # found by searching upwards
@@ -76,7 +79,9 @@ runs = 3
     from perfgate.runner import pytest_command
 
     cmd = pytest_command(cfg, cfg.tier("nightly"), tmp_path / "r.json")
-    assert cmd[cmd.index("--perfgate-passes") + 1] == "20" and cmd[cmd.index("--perfgate-processes") + 1] == "3"
+    assert (
+        cmd[cmd.index("--perfgate-passes") + 1] == "20" and cmd[cmd.index("--perfgate-processes") + 1] == "3"
+    )
     assert "--perfgate-passes" not in pytest_command(cfg, fast, tmp_path / "r.json")
     p = cfg.policy(fast)
     assert p.threshold("bench/test_io.py::test_read", "time") == pytest.approx(0.15)
@@ -98,29 +103,62 @@ def test_perfgate_toml_has_no_prefix(tmp_path):
     ("body", "message"),
     [
         ("[tool.perfgate]\nmain_branch = 3\n", r"tool.perfgate.main_branch: expected str, got 3"),
-        ("[tool.perfgate.thresholds]\ntime = 'fast'\n", r"tool.perfgate.thresholds.time: expected a percentage"),
-        ("[tool.perfgate.tiers.fast]\nbudget = '-3s'\n", r"tool.perfgate.tiers.fast.budget: a duration must be"),
+        (
+            "[tool.perfgate.thresholds]\ntime = 'fast'\n",
+            r"tool.perfgate.thresholds.time: expected a percentage",
+        ),
+        (
+            "[tool.perfgate.tiers.fast]\nbudget = '-3s'\n",
+            r"tool.perfgate.tiers.fast.budget: a duration must be",
+        ),
         ("[tool.perfgate.tiers.fast]\nselekt = 1\n", r"tool.perfgate.tiers.fast.selekt: unknown key"),
-        ("[tool.perfgate.tiers.fast]\npasses = 0\n", r"tool.perfgate.tiers.fast.passes: must be at least 1, got 0"),
-        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '1 MB'\n", r"budgets\[0\].max: time is measured in s"),
+        (
+            "[tool.perfgate.tiers.fast]\npasses = 0\n",
+            r"tool.perfgate.tiers.fast.passes: must be at least 1, got 0",
+        ),
+        (
+            "[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '1 MB'\n",
+            r"budgets\[0\].max: time is measured in s",
+        ),
         ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\n", r"budgets\[0\].max: give exactly one of max or min"),
         ("[tool.perfgate]\ndefault_tier = 'nope'\n", r"default_tier: no tier named 'nope'"),
         ("[tool.perfgate\n", r"pyproject.toml: invalid TOML"),
         ("[tool.perfgate.baseline]\nruns = 0\n", r"baseline.runs: must be at least 1"),
         # budgets that fail (or pass) every benchmark whatever it measures
-        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '-1ms'\n", r"budgets\[0\].max: a budget must be positive, got '-1ms'"),
-        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '0ms'\n", r"budgets\[0\].max: a budget must be positive, got '0ms'"),
-        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmetric = 'rps'\nmin = 0\n", r"budgets\[0\].min: a budget must be positive"),
-        ("[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = inf\n", r"budgets\[0\].max: expected a finite number"),
+        (
+            "[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '-1ms'\n",
+            r"budgets\[0\].max: a budget must be positive, got '-1ms'",
+        ),
+        (
+            "[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = '0ms'\n",
+            r"budgets\[0\].max: a budget must be positive, got '0ms'",
+        ),
+        (
+            "[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmetric = 'rps'\nmin = 0\n",
+            r"budgets\[0\].min: a budget must be positive",
+        ),
+        (
+            "[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmax = inf\n",
+            r"budgets\[0\].max: expected a finite number",
+        ),
         # bytes are not items
         (
             "[[tool.perfgate.budgets]]\nbenchmark = 'x'\nmetric = 'item_throughput'\nmin = '10 MB/s'\n",
             r"pyproject.toml: tool.perfgate.budgets\[0\].min: item_throughput is measured in items/s, not B/s",
         ),
         # thresholds that are not numbers a verdict can hold
-        ("[tool.perfgate.thresholds]\ntime = 'inf'\n", r"thresholds.time: a threshold must be a finite percentage"),
-        ("[tool.perfgate.thresholds]\ntime = nan\n", r"thresholds.time: a threshold must be a finite percentage"),
-        ("[tool.perfgate.tiers.fast]\nthreshold = '1e400'\n", r"tiers.fast.threshold: a threshold must be a finite"),
+        (
+            "[tool.perfgate.thresholds]\ntime = 'inf'\n",
+            r"thresholds.time: a threshold must be a finite percentage",
+        ),
+        (
+            "[tool.perfgate.thresholds]\ntime = nan\n",
+            r"thresholds.time: a threshold must be a finite percentage",
+        ),
+        (
+            "[tool.perfgate.tiers.fast]\nthreshold = '1e400'\n",
+            r"tiers.fast.threshold: a threshold must be a finite",
+        ),
     ],
 )
 def test_errors_name_file_and_key(tmp_path, body, message):
@@ -154,7 +192,9 @@ def test_severity_rules_from_configuration_label_verdicts(tmp_path):
     from perfgate.model import BenchmarkId, Direction, Environment, Result, Run, dumps_run, new_run_id, utcnow
     from perfgate.stats import summarize
 
-    write(tmp_path, '[tool.perfgate]\nseverity = "critical: change > 50% and p < 0.05; warning: change > 5%"\n')
+    write(
+        tmp_path, '[tool.perfgate]\nseverity = "critical: change > 50% and p < 0.05; warning: change > 5%"\n'
+    )
 
     def run_file(name: str, scale: float) -> str:
         values = [scale * (1 + 0.001 * i) for i in range(20)]
@@ -266,8 +306,14 @@ def test_budgets_take_a_target_beside_their_limit(tmp_path):
     ("body", "message"),
     [
         # the target is on the safe side of the limit: it warns before the gate fails
-        ("max = '500ms'\nwarn = '600ms'", r"budgets\[0\].warn: the target '600ms' must be below max = '500ms'"),
-        ("max = '500ms'\nwarn = '500ms'", r"budgets\[0\].warn: the target '500ms' must be below max = '500ms'"),
+        (
+            "max = '500ms'\nwarn = '600ms'",
+            r"budgets\[0\].warn: the target '600ms' must be below max = '500ms'",
+        ),
+        (
+            "max = '500ms'\nwarn = '500ms'",
+            r"budgets\[0\].warn: the target '500ms' must be below max = '500ms'",
+        ),
         (
             "metric = 'rps'\nmin = '10 req/s'\nwarn = '5 req/s'",
             r"budgets\[0\].warn: the target '5 req/s' must be above min = '10 req/s'",

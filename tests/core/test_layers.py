@@ -33,7 +33,19 @@ ALLOWED = {
     "argtypes": set(),
     # application: what each command does, as functions (runner: the child pytest that measures)
     "runner": {"model", "config", "invocation", "measure"},
-    "app": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "context", "config", "runner", "load"}
+    "app": {
+        "model",
+        "stats",
+        "detect",
+        "gate",
+        "measure",
+        "adapters",
+        "store",
+        "context",
+        "config",
+        "runner",
+        "load",
+    }
     | {"alerts"},
     # the run history on a git data branch: runs between the store and git
     "sync": {"model", "store", "context"},
@@ -47,13 +59,32 @@ ALLOWED = {
     "scaffold": set(),
     # the dashboard's pages read the store through the application only
     "dashboard": {"model", "stats", "detect", "gate", "report", "app"},
-    "cli": {"model", "stats", "detect", "gate", "measure", "adapters", "store", "report", "context", "config", "load"}
+    "cli": {
+        "model",
+        "stats",
+        "detect",
+        "gate",
+        "measure",
+        "adapters",
+        "store",
+        "report",
+        "context",
+        "config",
+        "load",
+    }
     | {"alerts", "argtypes", "invocation", "runner", "app", "ab", "ci", "sync", "scaffold", "dashboard"},
     # (config: read lazily, only for the project's `redact` key when a benchmark fails)
     "pytest_plugin": {"model", "stats", "measure", "adapters", "context", "config", "argtypes", "invocation"},
 }
 # the package's own modules: its public API (model and errors) and ``python -m perfgate``
-TOP = {"__init__": {"model"}, "__main__": {"cli"}, "errors": set(), "escape": set(), "urls": set(), "strict": set()}
+TOP = {
+    "__init__": {"model"},
+    "__main__": {"cli"},
+    "errors": set(),
+    "escape": set(),
+    "urls": set(),
+    "strict": set(),
+}
 # leaves any layer may import: the exception tree, the escaping of strings from input (pure string
 # functions, needed wherever untrusted text is printed: reports, the CLI, the pytest plugin's own table),
 # and the one rule telling a store URL from a path (the configuration and the store must agree on it)
@@ -152,7 +183,10 @@ def test_one_url_rule():
     """Only perfgate.urls decides whether a store location is a URL (no other module spells "://" in a
     comparison: the store and the configuration once decided it each on their own)."""
     for f in SRC.rglob("*.py"):
-        if f.relative_to(SRC).parts[0] in ("urls.py", "pytest_plugin"):  # the plugin: pytest-benchmark's file://
+        if f.relative_to(SRC).parts[0] in (
+            "urls.py",
+            "pytest_plugin",
+        ):  # the plugin: pytest-benchmark's file://
             continue
         tree = ast.parse(f.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

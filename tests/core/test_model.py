@@ -48,7 +48,9 @@ def make_run(**kw):
             warmup=2,
             extra={"extra_info": {"k": [1, 2, {"x": None}]}},
         ),
-        Result(BenchmarkId("bench/test_a.py::test_fail"), "time", "s", Direction.LOWER, error="ValueError: boom"),
+        Result(
+            BenchmarkId("bench/test_a.py::test_fail"), "time", "s", Direction.LOWER, error="ValueError: boom"
+        ),
     )
     base = dict(
         id=new_run_id(T0),
@@ -56,8 +58,9 @@ def make_run(**kw):
         started=T0,
         finished=T0 + timedelta(seconds=3.5),
         source="perfgate",
-        environment=Environment("ci-large", "abc", os="Linux", cores=2, load_avg=(0.5, 0.25, 0.1),
-                                extra={"x": 1}),
+        environment=Environment(
+            "ci-large", "abc", os="Linux", cores=2, load_avg=(0.5, 0.25, 0.1), extra={"x": 1}
+        ),
         results=res,
         status=RunStatus.PARTIAL,
         tier="fast",
@@ -171,7 +174,9 @@ def test_format_value_of_a_growth_per_hour_and_a_delta():
 finite = st.floats(min_value=1e-12, max_value=1e6, allow_nan=False, allow_infinity=False)
 
 
-@given(st.lists(finite, min_size=1, max_size=40), st.text(min_size=1, max_size=20).map(str.strip).filter(bool))
+@given(
+    st.lists(finite, min_size=1, max_size=40), st.text(min_size=1, max_size=20).map(str.strip).filter(bool)
+)
 def test_any_run_round_trips(samples, name):
     r = Result(BenchmarkId(name), "time", "s", Direction.LOWER, summarize(samples), samples=tuple(samples))
     run = make_run(results=(r,))
@@ -195,7 +200,9 @@ def _one(value: float, unit: str, metric: str = "time") -> Result:
     [("s", "time"), ("B", "size"), ("count", "count"), ("ratio", "ratio"), ("req/s", "rate")],
 )
 def test_negative_times_sizes_counts_and_rates_are_refused(unit: str, kind: str) -> None:
-    with pytest.raises(ValueError, match=rf"^b \[time\]: samples\[0\] is negative \(-5.0 {unit}\); a {kind} cannot be"):
+    with pytest.raises(
+        ValueError, match=rf"^b \[time\]: samples\[0\] is negative \(-5.0 {unit}\); a {kind} cannot be"
+    ):
         _one(-5.0, unit)
     with pytest.raises(ValueError, match=r"summary\.min is negative"):
         Result(BenchmarkId("b"), "time", unit, Direction.LOWER, Summary(1, 1.0, 1.0, -1.0, 1.0))
@@ -225,7 +232,9 @@ def test_a_run_document_from_year_1_is_refused_naming_the_key() -> None:
     doc = run_to_dict(make_run())
     doc["run"]["started"] = "0001-01-01T00:00:00+00:00"
     doc["run"]["finished"] = None
-    with pytest.raises(InputError, match=r"^r.json: run: run .*: started 0001-01-01T00:00:00\+00:00 cannot date a run"):
+    with pytest.raises(
+        InputError, match=r"^r.json: run: run .*: started 0001-01-01T00:00:00\+00:00 cannot date a run"
+    ):
         run_from_dict(doc, "r.json")
 
 

@@ -48,7 +48,9 @@ def test_three_times_slower_fails_the_gate(project):
     assert v["test_work"]["change"] > 0.5
     assert report["passed"] is False
 
-    md = project.perfgate("compare", report["baseline"]["run_ids"][0], report["run"]["id"], "--format", "markdown")
+    md = project.perfgate(
+        "compare", report["baseline"]["run_ids"][0], report["run"]["id"], "--format", "markdown"
+    )
     assert md.code == 1
     assert md.stdout.startswith("<!-- perfgate-report")
     table_rows = [line for line in md.stdout.splitlines() if line.startswith("|") and "test_" in line]
@@ -113,7 +115,9 @@ def test_bad_input_is_one_line_and_exit_2(project):
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0] and "Traceback" not in res.stderr, (args, res.stderr)
 
-    project.write("pyproject.toml", (project.root / "pyproject.toml").read_text() + "\n[tool.perfgate.oops]\n")
+    project.write(
+        "pyproject.toml", (project.root / "pyproject.toml").read_text() + "\n[tool.perfgate.oops]\n"
+    )
     res = project.perfgate("runs")
     assert res.code == 2 and "pyproject.toml" in res.stderr and "oops" in res.stderr
 

@@ -42,7 +42,9 @@ def test_go_allocations_doubled_is_a_regression(project, tmp_path):
 
     res = project.perfgate_here("compare", str(old), str(new), "--format", "json")
     assert res.code == 1, res.stderr
-    regressions = [(v["benchmark"], v["metric"]) for v in res.json()["verdicts"] if v["status"] == "regression"]
+    regressions = [
+        (v["benchmark"], v["metric"]) for v in res.json()["verdicts"] if v["status"] == "regression"
+    ]
     assert regressions == [("index/suffixarray." + name, "allocations")]
     # comparing files needs no store, and makes none
     assert not (project.root / ".perfgate").exists()
@@ -61,7 +63,9 @@ def test_ingest_stores_one_run_with_git_context(project, tmp_path):
 
     # stdin, with an explicit format and another commit
     first = project.git("rev-list", "--max-parents=0", "HEAD")
-    piped = project.perfgate("ingest", "-", "--input-format", "go", "--commit", first[:7], stdin=GO.read_text())
+    piped = project.perfgate(
+        "ingest", "-", "--input-format", "go", "--commit", first[:7], stdin=GO.read_text()
+    )
     assert piped.code == 0, piped.stderr
     run = project.perfgate("show", piped.stdout.strip(), "--format", "json").json()["run"]
     assert run["git"]["commit"] == first and run["git"]["commit_time"] is not None
@@ -222,7 +226,8 @@ def test_compare_git_refs_honours_the_tier(project, tmp_path):
     assert slow.code == 2 and "no run of tier 'slow'" in slow.stderr and "fast" in slow.stderr
     # two run ids of different tiers are refused
     runs = {
-        r["tier"]: r["id"] for r in project.perfgate_here("runs", "--branch", "main", "--format", "json").json()
+        r["tier"]: r["id"]
+        for r in project.perfgate_here("runs", "--branch", "main", "--format", "json").json()
     }
     mixed = project.perfgate_here("compare", runs["slow"], runs["fast"])
     assert mixed.code == 2 and "different tiers" in mixed.stderr

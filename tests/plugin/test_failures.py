@@ -64,7 +64,11 @@ def test_a_test_that_fails_in_any_phase_or_pass_is_a_failed_result(
     monkeypatch.setenv("PASS_LOG", str(pytester.path / "count.txt"))
     out = pytester.path / "out.json"
     result = run_perfgate(
-        pytester, "--benchmark-max-time=0.1", "--perfgate-passes=4", "--perfgate-memory", f"--perfgate-json={out}"
+        pytester,
+        "--benchmark-max-time=0.1",
+        "--perfgate-passes=4",
+        "--perfgate-memory",
+        f"--perfgate-json={out}",
     )
     result.assert_outcomes(passed=4, failed=1, errors=3)
     result.stdout.fnmatch_lines(["*test_fail.py::test_after*FAILED: AssertionError: assert 3 == 4"])

@@ -375,6 +375,8 @@ def test_benchmark_json_describes_the_same_measurement_as_perfgates_own(pytester
         cwd=pytester.path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert compared.returncode == 0, compared.stderr
-    statuses = {v["benchmark"]: v["status"] for v in json.loads(compared.stdout)["verdicts"] if v["metric"] == "time"}
+    statuses = {
+        v["benchmark"]: v["status"] for v in json.loads(compared.stdout)["verdicts"] if v["metric"] == "time"
+    }
     assert set(statuses) == set(mine)
     assert "regression" not in statuses.values() and "improvement" not in statuses.values(), statuses

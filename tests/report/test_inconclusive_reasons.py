@@ -2,7 +2,9 @@ from perfgate.model import BenchmarkId, Direction, Status, Verdict
 from perfgate.report.formatting import inconclusive_reasons
 
 
-def verdict(name: str, reason: str | None, status: Status = Status.INCONCLUSIVE, metric: str = "time") -> Verdict:
+def verdict(
+    name: str, reason: str | None, status: Status = Status.INCONCLUSIVE, metric: str = "time"
+) -> Verdict:
     return Verdict(BenchmarkId(name), metric, "s", Direction.LOWER, status, reason=reason)
 
 

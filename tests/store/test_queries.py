@@ -52,7 +52,9 @@ def test_prefix_lookup(store: SqlStore, make_run: RunFactory) -> None:
         store.get_run("")
 
 
-def test_an_ambiguous_prefix_counts_every_match_and_lists_the_first(store: SqlStore, make_run: RunFactory) -> None:
+def test_an_ambiguous_prefix_counts_every_match_and_lists_the_first(
+    store: SqlStore, make_run: RunFactory
+) -> None:
     many = [make_run(run_id=f"01HC{i:022d}") for i in range(7)]
     for r in many:
         store.add_run(r)

@@ -184,7 +184,6 @@ def _summary_line(outcome: Outcome, console: Console) -> str:
     return f"{counts} — {decision}"
 
 
-
 def _reasons(
     verdicts: Sequence[Verdict], status: Status, title: str, mark: str, console: Console
 ) -> list[str]:
