@@ -38,6 +38,15 @@ _WORKER = "from perfgate.load.engine import main; main()"
 _SHORT_TAIL = 0.5  # an untimed run's last window shorter than this (s) joins the one before it
 
 
+def _require_extra() -> None:
+    """The workers' hot path needs uvloop and httptools, the parent hdrhistogram: without the load
+    extra, say so once here rather than let each worker die with an import traceback."""
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("uvloop", "httptools", "hdrh")):
+        raise MeasureError("perfgate load needs the load extra: pip install 'perfgate[load]'")
+
+
 def _histogram() -> Any:
     try:
         from hdrh.histogram import HdrHistogram  # type: ignore[import-untyped]
@@ -202,6 +211,7 @@ def run_load(
     on_window: OnWindow | None = None,
 ) -> LoadReport:
     """Run ``scenario`` under ``model`` on ``workers`` processes (default: one per CPU)."""
+    _require_extra()
     check_listening(scenario)
     n = workers or os.cpu_count() or 1
     n = min(n, model.users if isinstance(model, ClosedModel) else model.connections)
