@@ -107,10 +107,10 @@ import math
 import re
 import signal
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from perfgate.alerts.rules import AlertRule, ChannelSpec, ConditionError, check_template, parse_condition
 from perfgate.errors import ConfigError
@@ -562,30 +562,34 @@ def _suite(t: _Table, tiers: Mapping[str, Tier]) -> HarnessSpec:
         raise t.error(exc.key, exc.problem) from None
 
 
-def _suites(t: _Table, tiers: Mapping[str, Tier]) -> tuple[HarnessSpec, ...]:
-    suites: list[HarnessSpec] = []
-    for i, c in enumerate(t.get("suites", list, [])):
-        key = f"suites[{i}]"
+T = TypeVar("T")
+
+
+def _named_tables(
+    t: _Table, key: str, what: str, parse: Callable[[_Table], T], name: Callable[[T], str]
+) -> tuple[T, ...]:
+    """An array of tables (``[[tool.perfgate.<key>]]``), each parsed by ``parse``, whose names (``name``
+    of each) are unique: a second one of a name is an error naming its key."""
+    out: list[T] = []
+    for i, c in enumerate(t.get(key, list, [])):
+        where = f"{key}[{i}]"
         if not isinstance(c, dict):
-            raise t.error(key, "expected a table ([[tool.perfgate.suites]])")
-        spec = _suite(t.child(c, key), tiers)
-        if any(s.name == spec.name for s in suites):
-            raise t.error(f"{key}.name", f"another suite is named {spec.name!r}: suite names must be unique")
-        suites.append(spec)
-    return tuple(suites)
+            raise t.error(where, f"expected a table ([[tool.perfgate.{key}]])")
+        item = parse(t.child(c, where))
+        if any(name(o) == name(item) for o in out):
+            raise t.error(
+                f"{where}.name", f"another {what} is named {name(item)!r}: {what} names must be unique"
+            )
+        out.append(item)
+    return tuple(out)
+
+
+def _suites(t: _Table, tiers: Mapping[str, Tier]) -> tuple[HarnessSpec, ...]:
+    return _named_tables(t, "suites", "suite", lambda c: _suite(c, tiers), lambda s: s.name)
 
 
 def _loads(t: _Table, tiers: Mapping[str, Tier], root: Path) -> tuple[LoadSpec, ...]:
-    specs: list[LoadSpec] = []
-    for i, c in enumerate(t.get("load", list, [])):
-        key = f"load[{i}]"
-        if not isinstance(c, dict):
-            raise t.error(key, "expected a table ([[tool.perfgate.load]])")
-        spec = _load(t.child(c, key), tiers, root)
-        if any(s.scenario.title == spec.scenario.title for s in specs):
-            raise t.error(f"{key}.name", f"another scenario is named {spec.scenario.title!r}")
-        specs.append(spec)
-    return tuple(specs)
+    return _named_tables(t, "load", "scenario", lambda c: _load(c, tiers, root), lambda s: s.scenario.title)
 
 
 def _load(t: _Table, tiers: Mapping[str, Tier], root: Path) -> LoadSpec:
@@ -795,18 +799,7 @@ def _prometheus(t: _Table) -> PrometheusSpec | None:
 
 
 def _services(t: _Table, tiers: Mapping[str, Tier]) -> tuple[ServiceSpec, ...]:
-    specs: list[ServiceSpec] = []
-    for i, c in enumerate(t.get("services", list, [])):
-        key = f"services[{i}]"
-        if not isinstance(c, dict):
-            raise t.error(key, "expected a table ([[tool.perfgate.services]])")
-        spec = _service(t.child(c, key), tiers)
-        if any(s.name == spec.name for s in specs):
-            raise t.error(
-                f"{key}.name", f"another service is named {spec.name!r}: service names must be unique"
-            )
-        specs.append(spec)
-    return tuple(specs)
+    return _named_tables(t, "services", "service", lambda c: _service(c, tiers), lambda s: s.name)
 
 
 _KEYS = {
@@ -989,16 +982,8 @@ def _alerting(t: _Table) -> dict[str, Any]:
             sub = ct.sub(name)
             assert sub is not None
             channels[name] = _channel(name, sub)
-    rules: list[AlertRule] = []
-    for i, a in enumerate(t.get("alerts", list, [])):
-        key = f"alerts[{i}]"
-        if not isinstance(a, dict):
-            raise t.error(key, "expected a table ([[tool.perfgate.alerts]])")
-        rule = _alert(t.child(a, key), channels)
-        if any(r.name == rule.name for r in rules):
-            raise t.error(f"{key}.name", f"another alert rule is named {rule.name!r}")
-        rules.append(rule)
-    return {"alerts": tuple(rules), "channels": channels}
+    rules = _named_tables(t, "alerts", "alert rule", lambda c: _alert(c, channels), lambda r: r.name)
+    return {"alerts": rules, "channels": channels}
 
 
 def _baseline_update(t: _Table | None) -> BaselineUpdate:
