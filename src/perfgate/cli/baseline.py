@@ -86,10 +86,13 @@ def _line(e: BaselineEvent) -> str:
     runs = ", ".join(e.new_runs) or "-"
     old = ", ".join(e.old_runs) or "-"
     supporting = ", ".join(e.supporting) or "-"
-    return visible(
-        f"#{e.id} {e.at:%Y-%m-%d %H:%M:%S}Z {e.kind.value}{tail} by {e.by}: {e.reason_code}: {e.reason}\n"
-        f"    old: {old}\n    new: {runs}\n    supporting: {supporting}"
+    lines = (
+        f"#{e.id} {e.at:%Y-%m-%d %H:%M:%S}Z {e.kind.value}{tail} by {e.by}: {e.reason_code}: {e.reason}",
+        f"    old: {old}",
+        f"    new: {runs}",
+        f"    supporting: {supporting}",
     )
+    return "\n".join(visible(line) for line in lines)  # each line inert: a reason's newline shows as \n
 
 
 def run(inv: Invocation) -> int:
