@@ -187,7 +187,9 @@ def test_the_baseline_command_sets_proposes_rejects_approves_and_shows_the_trail
     r = repo.perfgate_here("baseline", "set", first.id, "--reason", "release 1.0", "--by", "alice", *db)
     assert r.code == 0, r.stderr
     assert "set by alice: ManualOverride: release 1.0" in r.stdout and f"new: {first.id}" in r.stdout
-    assert f"\n    new: {first.id}\n" in r.stdout and "\\n" not in r.stdout  # one field a line, not "\n" shown
+    assert (
+        f"\n    new: {first.id}\n" in r.stdout and "\\n" not in r.stdout
+    )  # one field a line, not "\n" shown
     r = repo.perfgate_here(
         "baseline", "propose", second.id, "--reason", "new fixtures", "--reason-code", "TestProceduresUpdated",
         "--by", "bob", *db,
