@@ -106,3 +106,23 @@ def test_names_from_input_stay_inert() -> None:
     text = render_text(targets_outcome(evil), plain())
     assert "\x1b" not in text
     assert "\\*x\\*" in render_markdown(targets_outcome(evil))
+
+
+def test_the_hidden_summary_counts_missed_targets_for_ci_status() -> None:
+    from perfgate.ci.publish import description
+    from perfgate.report import parse_summary
+
+    s = parse_summary(render_markdown(targets_outcome(KEPT, MISSED)), "report.md")
+    assert (s.targets_missed, s.budgets_broken, s.passed, s.changed) == (1, 0, True, True)
+    assert "1 target missed" in description(s)
+
+
+def test_a_summary_written_before_targets_existed_reads_as_none_missed() -> None:
+    from perfgate.report import parse_summary
+
+    text = render_markdown(passing_outcome())
+    line = next(ln for ln in text.splitlines() if ln.startswith("<!-- perfgate-summary v1 "))
+    data = json.loads(line[len("<!-- perfgate-summary v1 ") : -len(" -->")])
+    del data["targets_missed"]
+    older = text.replace(line, f"<!-- perfgate-summary v1 {json.dumps(data)} -->")
+    assert parse_summary(older, "old.md").targets_missed == 0

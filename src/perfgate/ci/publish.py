@@ -73,7 +73,7 @@ def should_create(when: str, summary: ReportSummary) -> bool:
 
 def description(summary: ReportSummary, *, warn_only: bool = False) -> str:
     """One line: ``2 regressions, 18 unchanged (45 s)``."""
-    names = {"failed": "failed", "budgets_broken": "budget exceeded"}
+    names = {"failed": "failed", "budgets_broken": "budget exceeded", "targets_missed": "target missed"}
     parts = []
     for name, n in summary.counts:
         word = names.get(name, name)
@@ -81,6 +81,8 @@ def description(summary: ReportSummary, *, warn_only: bool = False) -> str:
             word = word[:-1]
         if name == "budgets_broken" and n != 1:
             word = "budgets exceeded"
+        if name == "targets_missed" and n != 1:
+            word = "targets missed"
         parts.append(f"{n} {word}")
     text = ", ".join(parts) or "no results"
     if summary.seconds is not None:

@@ -37,7 +37,10 @@ _COUNTS = (
     "new",
     "unchanged",
     "budgets_broken",
+    "targets_missed",
 )
+#: keys a summary written by an earlier perfgate lacks: read as their default
+_ADDED_LATER = frozenset({"targets_missed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class ReportSummary:
     new: int = 0
     unchanged: int = 0
     budgets_broken: int = 0
+    targets_missed: int = 0  # budgets whose target (warn level) was missed within their limit
     seconds: float | None = None  # how long the run took
 
     def __post_init__(self) -> None:
@@ -83,7 +87,7 @@ class ReportSummary:
         """Whether anything moved or broke: a regression, improvement, failure, new or missing
         benchmark, a broken budget, or a failed gate."""
         moved = self.regressions + self.improvements + self.failed + self.missing + self.new
-        return bool(moved + self.budgets_broken) or not self.passed
+        return bool(moved + self.budgets_broken + self.targets_missed) or not self.passed
 
     @property
     def counts(self) -> tuple[tuple[str, int], ...]:
@@ -118,6 +122,7 @@ def summary_of(outcome: Outcome) -> ReportSummary:
         new=counts[Status.NEW],
         unchanged=counts[Status.UNCHANGED],
         budgets_broken=len(outcome.broken_budgets),
+        targets_missed=len(outcome.missed_targets),
         seconds=round(run.duration, 3) if run.duration is not None else None,
     )
 
@@ -191,6 +196,8 @@ def _from_dict(data: dict[str, Any], where: str) -> ReportSummary:
     kwargs: dict[str, Any] = {}
     for f in fields(ReportSummary):
         name = f.name
+        if name not in data and name in _ADDED_LATER:
+            continue
         if name not in data:
             raise InputError(f"{where}: perfgate summary lacks key {name!r}")
         value = data[name]
