@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import itertools
 import os
-import signal
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from perfgate.ab.process import WorkerProcess, pick_cpu
@@ -45,6 +41,7 @@ from perfgate.config import Config, Tier
 from perfgate.errors import MeasureError
 from perfgate.gate import Outcome, evaluate
 from perfgate.invocation import QUIET, pytest_args
+from perfgate.measure.children import sigterm_interrupts
 from perfgate.model import BenchmarkId, Direction, Result, ResultsDoc, Run, RunStatus, utcnow
 from perfgate.report import Console
 from perfgate.stats import CompareSettings
@@ -123,23 +120,6 @@ def equalize_startup(envs: Mapping[str, dict[str, str]], args: Mapping[str, Sequ
     top = max(sizes.values(), default=0)
     for k, env in envs.items():
         env[PAD_VAR] = "x" * (top - sizes[k])
-
-
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (a CI job cancelled) unwinds like Ctrl-C, so workers and worktrees are cleaned up."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
 
 
 class _Controller:
@@ -382,7 +362,7 @@ def run_ab(
     began = time.perf_counter()
     started = utcnow()
     with (
-        _sigterm_interrupts(),
+        sigterm_interrupts(),
         trees(cfg.root, base, head, ws.environ) as (b, h),
         tempfile.TemporaryDirectory(prefix="perfgate-ab-logs-") as logs,
     ):
