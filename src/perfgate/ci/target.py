@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfgate.context import ci_info
+from perfgate.context.ci import positive_int, truthy
 from perfgate.errors import ForgeError
 
 __all__ = ["Target", "WorkflowRun", "detect_target"]
@@ -73,9 +74,9 @@ def detect_target(environ: Mapping[str, str] | None = None) -> Target:
     """The forge this job runs on; :class:`ForgeError` (naming what is missing) when none is known."""
     env = os.environ if environ is None else environ
     try:
-        if _truthy(env.get("GITHUB_ACTIONS")):
+        if truthy(env.get("GITHUB_ACTIONS")):
             return _github(env)
-        if _truthy(env.get("GITLAB_CI")):
+        if truthy(env.get("GITLAB_CI")):
             return _gitlab(env)
     except ValueError as exc:  # a Target refused what the environment says (e.g. an API URL not http(s))
         raise ForgeError(f"the CI environment names no usable forge: {exc}") from None
@@ -100,7 +101,7 @@ def _github(env: Mapping[str, str]) -> Target:
     run: WorkflowRun | None = None
     pull = event.get("pull_request")
     if isinstance(pull, dict):
-        number = _positive(pull.get("number"))
+        number = positive_int(pull.get("number"))
         head_sha = _str(pull, "head", "sha") or head_sha
         head_repo = _at(pull, "head", "repo")
         base_name = _str(pull, "base", "repo", "full_name")
@@ -118,7 +119,7 @@ def _github(env: Mapping[str, str]) -> Target:
         numbers = tuple(
             n
             for p in (prs if isinstance(prs, list) else [])
-            if isinstance(p, dict) and (n := _positive(p.get("number")))
+            if isinstance(p, dict) and (n := positive_int(p.get("number")))
         )
         sha = wr.get("head_sha")
         if isinstance(sha, str) and sha:
@@ -157,7 +158,7 @@ def _gitlab(env: Mapping[str, str]) -> Target:
         provider="gitlab",
         api_url=api.rstrip("/"),
         repository=project,
-        number=_positive(_get(env, "CI_MERGE_REQUEST_IID")),
+        number=positive_int(_get(env, "CI_MERGE_REQUEST_IID")),
         head_sha=_get(env, "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or _get(env, "CI_COMMIT_SHA"),
         fork=source is not None and target is not None and source != target,
         job_url=_get(env, "CI_JOB_URL"),
@@ -184,20 +185,6 @@ def _event(env: Mapping[str, str]) -> dict[str, Any]:
 def _get(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name)
     return value.strip() or None if value is not None else None
-
-
-def _truthy(value: str | None) -> bool:
-    return value is not None and value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _positive(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str) and value.isdecimal() and int(value) > 0:
-        return int(value)
-    return None
 
 
 def _at(obj: object, *keys: str) -> object:

@@ -33,7 +33,7 @@ from urllib.parse import quote
 from perfgate.context.secrets import strip_credentials
 from perfgate.model import CIInfo
 
-__all__ = ["ci_branch", "ci_info"]
+__all__ = ["ci_branch", "ci_info", "positive_int", "truthy"]
 
 _SHA = re.compile(r"[0-9a-fA-F]{40}([0-9a-fA-F]{24})?")  # SHA-1 or SHA-256 object names
 _PULL_REF = re.compile(r"refs/pull/(\d+)/(?:merge|head)")
@@ -85,19 +85,19 @@ def ci_branch(environ: Mapping[str, str] | None = None, commit: str | None = Non
 
 
 def _detect(env: Mapping[str, str]) -> _Detected | None:
-    if _truthy(env.get("GITHUB_ACTIONS")):
+    if truthy(env.get("GITHUB_ACTIONS")):
         return _github(env)
-    if _truthy(env.get("GITLAB_CI")):
+    if truthy(env.get("GITLAB_CI")):
         return _gitlab(env)
-    if _truthy(env.get("BUILDKITE")):
+    if truthy(env.get("BUILDKITE")):
         return _buildkite(env)
-    if _truthy(env.get("CIRCLECI")):
+    if truthy(env.get("CIRCLECI")):
         return _circleci(env)
-    if _truthy(env.get("TF_BUILD")):
+    if truthy(env.get("TF_BUILD")):
         return _azure(env)
     if _get(env, "JENKINS_URL") and _get(env, "BUILD_NUMBER"):
         return _jenkins(env)
-    if _truthy(env.get("CI")):
+    if truthy(env.get("CI")):
         return _Detected(CIInfo(provider="generic"))
     return None
 
@@ -112,7 +112,7 @@ def _github(env: Mapping[str, str]) -> _Detected:
     if ref is not None and (m := _PULL_REF.fullmatch(ref)):
         pr_number = int(m.group(1))
     else:
-        pr_number = _positive_int(pull.get("number")) or _positive_int(event.get("number"))
+        pr_number = positive_int(pull.get("number")) or positive_int(event.get("number"))
 
     head_ref = _get(env, "GITHUB_HEAD_REF") or _json_str(pull, "head", "ref")
     branch = head_ref
@@ -160,7 +160,7 @@ def _gitlab(env: Mapping[str, str]) -> _Detected:
         run_id=_get(env, "CI_PIPELINE_ID"),
         job=_get(env, "CI_JOB_NAME"),
         event=_get(env, "CI_PIPELINE_SOURCE"),
-        pr_number=_positive_int(_get(env, "CI_MERGE_REQUEST_IID")),
+        pr_number=positive_int(_get(env, "CI_MERGE_REQUEST_IID")),
         base_ref=_get(env, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
         head_ref=branch,
         url=_get(env, "CI_JOB_URL") or _get(env, "CI_PIPELINE_URL"),
@@ -171,7 +171,7 @@ def _gitlab(env: Mapping[str, str]) -> _Detected:
 
 def _buildkite(env: Mapping[str, str]) -> _Detected:
     pr = _get(env, "BUILDKITE_PULL_REQUEST")  # the PR number, or the literal "false"
-    pr_number = _positive_int(pr) if pr != "false" else None
+    pr_number = positive_int(pr) if pr != "false" else None
     branch = _get(env, "BUILDKITE_BRANCH")
     info = CIInfo(
         provider="buildkite",
@@ -187,7 +187,7 @@ def _buildkite(env: Mapping[str, str]) -> _Detected:
 
 
 def _circleci(env: Mapping[str, str]) -> _Detected:
-    pr_number = _positive_int(_get(env, "CIRCLE_PR_NUMBER"))
+    pr_number = positive_int(_get(env, "CIRCLE_PR_NUMBER"))
     pr_url = _get(env, "CIRCLE_PULL_REQUEST")  # set for every PR build, the number only for forks
     if pr_number is None and pr_url is not None and (m := _TRAILING_NUMBER.search(pr_url)):
         pr_number = int(m.group(1))
@@ -205,7 +205,7 @@ def _circleci(env: Mapping[str, str]) -> _Detected:
 
 
 def _azure(env: Mapping[str, str]) -> _Detected:
-    pr_number = _positive_int(_get(env, "SYSTEM_PULLREQUEST_PULLREQUESTNUMBER")) or _positive_int(
+    pr_number = positive_int(_get(env, "SYSTEM_PULLREQUEST_PULLREQUESTNUMBER")) or positive_int(
         _get(env, "SYSTEM_PULLREQUEST_PULLREQUESTID")
     )
     branch = _branch_name(_get(env, "SYSTEM_PULLREQUEST_SOURCEBRANCH")) or _branch_name(
@@ -242,7 +242,7 @@ def _jenkins(env: Mapping[str, str]) -> _Detected:
         run_id=_get(env, "BUILD_NUMBER"),
         job=_get(env, "JOB_NAME"),
         event="pull_request" if change_id is not None else None,
-        pr_number=_positive_int(change_id),
+        pr_number=positive_int(change_id),
         base_ref=_get(env, "CHANGE_TARGET"),
         head_ref=branch,
         url=_get(env, "BUILD_URL"),
@@ -263,11 +263,13 @@ def _present(env: Mapping[str, str], *names: str) -> tuple[str, ...]:
     return tuple(v for name in names if (v := _get(env, name)) is not None)
 
 
-def _truthy(value: str | None) -> bool:
+def truthy(value: str | None) -> bool:
+    """A CI flag variable that is set: ``1``, ``true``, ``yes``, ``on`` (any case)."""
     return value is not None and value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _positive_int(value: object) -> int | None:
+def positive_int(value: object) -> int | None:
+    """A positive whole number from a payload or variable (an int or its digits), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
