@@ -3,8 +3,9 @@ tier with a 20% time / 50% allocations policy, on a real Go module in a real git
 
 A commit that doubles one benchmark's allocations (two 64-byte slices instead of one 128-byte slice:
 the same bytes, twice the allocations, a few nanoseconds more in a loop of microseconds) must fail the
-gate on exactly that benchmark's ``allocations`` and on nothing else. Go comes from Debian's golang
-(`.ci/run` installs it); the build cache and GOPATH are the test's own temporary directories.
+gate on exactly that benchmark's ``allocations`` and on no other counted metric (times on a shared
+machine may move). Go comes from Debian's golang (`.ci/run` installs it); the build cache and GOPATH are
+the test's own temporary directories.
 """
 
 from __future__ import annotations
@@ -128,7 +129,11 @@ def test_a_doubled_allocation_fails_the_gate_on_exactly_that_metric(go_project: 
     report = json.loads((go_project.root / "report.json").read_text())
     assert head.code == 1, head.stderr
     failing = {k for k, v in verdicts(report).items() if v["status"] in ("regression", "failed", "missing")}
-    assert failing == {(FRAME, "allocations")}
+    # Counts are exact; times are not: two runs minutes apart on a shared CI machine can differ by more
+    # than the 20% threshold, and then the gate rightly reports it. So the assertion on "nothing else"
+    # covers the counted metrics, and a time verdict may be anything but failed or missing.
+    assert {k for k in failing if k[1] != "time"} == {(FRAME, "allocations")}
+    assert all(verdicts(report)[b, "time"]["status"] not in ("failed", "missing") for b in (FRAME, WORK))
     frame = verdicts(report)[FRAME, "allocations"]
     assert (frame["baseline"]["median"], frame["current"]["median"]) == (1, 2)
     assert verdicts(report)[FRAME, "allocated_bytes"]["status"] == "unchanged"
