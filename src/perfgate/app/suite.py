@@ -17,7 +17,7 @@ from perfgate.errors import ConfigError, MeasureError
 from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate, shard_of, shard_tag
 from perfgate.measure.prometheus import prometheus_results, scrape
 from perfgate.measure.resources import ResourceSampler, resource_results
-from perfgate.measure.services import running_services, service_failure
+from perfgate.measure.services import ServiceSpec, running_services, service_failure
 from perfgate.model import CIInfo, Environment, GitInfo, Result, ResultsDoc, Run, RunStatus, new_run_id
 from perfgate.stats import CompareSettings
 from perfgate.store import RunStore
@@ -28,6 +28,8 @@ __all__ = [
     "gate_run",
     "run_suite",
     "run_suites",
+    "select_services",
+    "services_results",
     "shard_durations",
     "tier_services",
 ]
@@ -197,14 +199,7 @@ def run_suites(
         died = services.died()
         used = services.resources()
     doc = merge_docs(docs)
-    # a service that died has its failure as its result: figures cut short by its death would mislead
-    dead = {f"service:{name}" for name, _ in died}
-    used = tuple(r for r in used if r.benchmark.name not in dead)
-    if used:
-        doc = replace(doc, results=doc.results + used)
-    if died:
-        failed = tuple(service_failure(name, ctx.redact(message)) for name, message in died)
-        doc = replace(doc, results=doc.results + failed)
+    doc = replace(doc, results=doc.results + services_results(died, used, ctx.redact))
     tags = ((SUBSET_TAG,) if subset or any(s.subset for s in suites) else ()) + tuple(tags)
     run = build_run(ws, doc, tier=ctx.tier.name if ctx.tier else None, tags=tags)
     with ws.use(store, write=True) as s:
@@ -214,6 +209,17 @@ def run_suites(
         base = select_baseline(s, ws, run, explicit=baseline)
         base = with_history(s, ws, run, base)
     return gate_run(ws, run, base, threshold=threshold, stored=store_run)
+
+
+def services_results(
+    died: Sequence[tuple[str, str]], used: Sequence[Result], redact: Callable[[str], str] = str
+) -> tuple[Result, ...]:
+    """What a run's services add to its results: what each used (:meth:`ServicesRun.resources`), and a
+    failed result ``service:<name>`` (the message redacted) for each that died (:meth:`ServicesRun.died`)
+    instead of its figures, which its death cut short and would mislead."""
+    dead = {f"service:{name}" for name, _ in died}
+    kept = tuple(r for r in used if r.benchmark.name not in dead)
+    return kept + tuple(service_failure(name, redact(message)) for name, message in died)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,15 +236,34 @@ class ServicesRun:
     hold: Callable[[float], None] = lambda seconds: None
 
 
+def select_services(
+    services: Sequence[ServiceSpec], tier: str | None, names: Sequence[str] | None = None
+) -> list[ServiceSpec]:
+    """The services a run starts, in the order configured: those of ``tier`` (all of them without a
+    tier), or, given ``names``, exactly those (whatever their tiers; an unknown name is a
+    :class:`~perfgate.errors.ConfigError` listing the known ones)."""
+    if names is None:
+        return [s for s in services if s.runs_in(tier)]
+    known = {s.name for s in services}
+    unknown = [n for n in dict.fromkeys(names) if n not in known]
+    if unknown:
+        have = ", ".join(sorted(known)) or "none configured"
+        raise ConfigError(f"no service {unknown[0]!r} in [[tool.perfgate.services]] (services: {have})")
+    return [s for s in services if s.name in names]
+
+
 @contextmanager
-def tier_services(ws: Workspace, ctx: SuiteContext) -> Iterator[ServicesRun]:
+def tier_services(
+    ws: Workspace, ctx: SuiteContext, names: Sequence[str] | None = None
+) -> Iterator[ServicesRun]:
     """Start the services of ``ctx.tier`` (``[[tool.perfgate.services]]``; all of them without a
-    tier), each ready before the next, logging to ``.perfgate/logs/<name>.log`` under the project root;
+    tier), or those ``names`` (:func:`select_services`), each ready before the next, logging to
+    ``.perfgate/logs/<name>.log`` under the project root;
     yield the context the suites run in (the services' exports added to its environment); stop them
     all on the way out, also on an error or Ctrl-C. A service that never becomes ready is a
     :class:`~perfgate.errors.MeasureError` (nothing measured, nothing stored)."""
     tier = ctx.tier.name if ctx.tier else None
-    specs = [s for s in ws.config.services if s.runs_in(tier)]
+    specs = select_services(ws.config.services, tier, names)
     if not specs:
         yield ServicesRun(ctx, list)
         return
