@@ -249,3 +249,31 @@ def test_a_bad_choice_of_scenario_or_service_is_one_line_exit_2(
     [line] = err.splitlines()
     assert message in line
     assert p.pids() == [], "a service started for a command that could not run"
+
+
+def test_a_soak_runs_the_tiers_load_scenarios_for_its_whole_length(tmp_path: Path) -> None:
+    p = Project(tmp_path / "proj", extra='leak = "1GB/h"')
+    text = (
+        (p.root / "pyproject.toml")
+        .read_text()
+        .replace("[tool.perfgate.tiers.load]\n", '[tool.perfgate.tiers.load]\nsoak = "6s"\n')
+    )
+    text += scenario("open", p.url + "/", 'rate = "20/s"\nduration = "1s"')
+    text += scenario("closed", p.url + "/", 'users = 2\nrequests = 5\nthink = "50ms"')
+    (p.root / "pyproject.toml").write_text(text)
+    r = p.perfgate("run", "--tier", "load", "--no-store", "--format", "json", "--export", "run.json")
+    assert r.returncode == 0, r.stderr + r.stdout
+    results = json.loads((p.root / "run.json").read_text())["run"]["results"]
+    rps = {x["benchmark"]["name"]: x for x in results if x["metric"] == "rps"}
+    # configured, the open scenario sends 20 requests and the closed one 2 x 5; during the 6 s soak
+    # both run (together) until it ends, one sample a second
+    assert rps["open"]["extra"]["sent"] > 40, rps["open"]["extra"]
+    assert rps["open"]["summary"]["n"] >= 2
+    assert rps["closed"]["extra"]["sent"] > 20, rps["closed"]["extra"]
+    assert rps["closed"]["extra"]["requests_per_user"] is None
+    assert rps["closed"]["summary"]["n"] >= 2
+    [growth] = [
+        x for x in results if x["benchmark"]["name"] == "service:svc" and x["metric"] == "rss_growth_per_hour"
+    ]
+    assert growth["extra"]["seconds"] >= 6.0
+    assert gone_within(p.pids(), 10)

@@ -133,7 +133,9 @@ def run_suite(
 
     ``soak`` (seconds; else the tier's ``soak``) keeps the tier's services running and their process
     trees sampled that long at least, counted from when they were ready: the suites run, then the
-    run waits out the rest, so ``rss_growth_per_hour`` is fitted over the whole soak.
+    run waits out the rest, so ``rss_growth_per_hour`` is fitted over the whole soak. The tier's load
+    scenarios, when it has any, fill that rest: they run together until the soak ends (see
+    :class:`~perfgate.app.suites.LoadSuite`), so the services are sampled under load.
 
     ``shard`` ``(K, N)`` measures shard K of N of the selected pytest benchmarks (balanced by the
     durations of the tier's last stored run; the other suites run in shard 1), tags the run
@@ -193,7 +195,10 @@ def run_suites(
     are done adds a failed result ``service:<name>`` quoting its log, so the gate fails; the CPU and
     RSS each service's process tree used meanwhile are results of ``service:<name>`` too."""
     with tier_services(ws, ctx) as services:
-        docs = [s.run(services.ctx) for s in suites]
+        run_ctx = services.ctx
+        if soak is not None and services.ready_at is not None:  # the load scenarios fill the soak
+            run_ctx = replace(run_ctx, soak_until=services.ready_at + soak)
+        docs = [s.run(run_ctx) for s in suites]
         if soak is not None:
             services.hold(soak)
         died = services.died()
@@ -228,12 +233,14 @@ class ServicesRun:
     services' exports in its environment), and ``died``, which lists ``(name, message)`` of each
     service that has exited on its own so far; ``resources`` stops sampling the services' process
     trees and returns what they used as results (:mod:`perfgate.measure.resources`); ``hold(s)``
-    waits until the services have been sampled ``s`` seconds (a soak)."""
+    waits until the services have been sampled ``s`` seconds (a soak), counted from ``ready_at``
+    (``time.monotonic()`` when the last became ready; None without services)."""
 
     ctx: SuiteContext
     died: Callable[[], list[tuple[str, str]]]
     resources: Callable[[], tuple[Result, ...]] = tuple
     hold: Callable[[float], None] = lambda seconds: None
+    ready_at: float | None = None
 
 
 def select_services(
@@ -295,7 +302,7 @@ def tier_services(
                 time.sleep(min(left, 1.0))
 
         try:
-            yield ServicesRun(run_ctx, services.dead, resources, hold)
+            yield ServicesRun(run_ctx, services.dead, resources, hold, started)
         finally:
             sampler.stop()  # before the services stop: their shutdown is not theirs to be judged on
 
