@@ -277,3 +277,84 @@ def test_a_soak_runs_the_tiers_load_scenarios_for_its_whole_length(tmp_path: Pat
     ]
     assert growth["extra"]["seconds"] >= 6.0
     assert gone_within(p.pids(), 10)
+
+
+def _workers(pid: int) -> list[int]:
+    """The load workers among ``pid``'s children (``python -c ... perfgate.load.engine ...``)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and b"perfgate.load.engine" in cmdline:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_stopping_perfgate_load_leaves_neither_service_nor_worker(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    p = Project(tmp_path / "proj")
+    args = ["load", p.url + "/", "--rate", "20/s", "--duration", "60s", "--workers", "1", "--service", "svc"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfgate", *args],
+        cwd=p.root,
+        env=p.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 60
+        while not workers and time.monotonic() < deadline:
+            workers = _workers(proc.pid)
+            time.sleep(0.1)
+        assert workers, "no load worker started"
+        [service] = p.pids()
+        assert alive(service)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert gone_within([service, *workers], 10), (
+            "a service or worker outlived an interrupted perfgate load"
+        )
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_ctrl_c_during_a_soak_under_load_leaves_neither_service_nor_worker(tmp_path: Path) -> None:
+    p = Project(tmp_path / "proj")
+    text = (p.root / "pyproject.toml").read_text()
+    text = text.replace("[tool.perfgate.tiers.load]\n", '[tool.perfgate.tiers.load]\nsoak = "60s"\n')
+    text += scenario("open", p.url + "/", 'rate = "20/s"\nduration = "1s"')
+    text += scenario("closed", p.url + "/", 'users = 1\nrequests = 5\nthink = "50ms"')
+    (p.root / "pyproject.toml").write_text(text)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfgate", "run", "--tier", "load"],
+        cwd=p.root,
+        env=p.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:  # both scenarios run at once
+            workers = _workers(proc.pid)
+            time.sleep(0.1)
+        assert len(workers) == 2, "the two scenarios did not run together"
+        [service] = p.pids()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert gone_within([service, *workers], 10), "a service or worker outlived an interrupted soak"
+        assert not (p.root / ".perfgate" / "perfgate.db").exists(), "an interrupted soak was stored"
+    finally:
+        proc.kill()
+        proc.wait()
