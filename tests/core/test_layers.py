@@ -105,6 +105,7 @@ APP = {
         "stored",
         "alerts",
         "managed",
+        "load",
     },
     "workspace": set(),
     "baseline": {"workspace"},
@@ -118,6 +119,8 @@ APP = {
     "stored": {"workspace", "baseline", "suite"},
     "alerts": {"workspace"},
     "managed": {"workspace"},
+    # perfgate load: the configured scenarios (suites) run with the services of a run (suite)
+    "load": {"workspace", "suites", "suite"},
 }
 
 

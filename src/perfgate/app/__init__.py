@@ -50,6 +50,7 @@ from perfgate.app.history import (
     stored_series,
 )
 from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
+from perfgate.app.load import LoadMeasured, configured_scenarios, measure_load
 from perfgate.app.managed import (
     approve_proposal,
     baseline_key,
@@ -67,6 +68,8 @@ from perfgate.app.suite import (
     gate_run,
     run_suite,
     run_suites,
+    select_services,
+    services_results,
     shard_durations,
     tier_services,
 )
@@ -97,6 +100,7 @@ __all__ = [
     "DetectedChange",
     "HarnessSuite",
     "History",
+    "LoadMeasured",
     "LoadSuite",
     "Notified",
     "OnCommandRun",
@@ -119,6 +123,7 @@ __all__ = [
     "command_suite",
     "compare_specs",
     "compare_stored",
+    "configured_scenarios",
     "earlier_runs",
     "gate_measured",
     "gate_run",
@@ -133,6 +138,7 @@ __all__ = [
     "load_spec",
     "load_specs",
     "measure_commands",
+    "measure_load",
     "merge_files",
     "notify",
     "notify_change_points",
@@ -147,7 +153,9 @@ __all__ = [
     "run_suite",
     "run_suites",
     "select_baseline",
+    "select_services",
     "selects_tests",
+    "services_results",
     "set_baseline",
     "shard_durations",
     "silence_alerts",

@@ -17,7 +17,7 @@ from perfgate.errors import ConfigError, MeasureError
 from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate, shard_of, shard_tag
 from perfgate.measure.prometheus import prometheus_results, scrape
 from perfgate.measure.resources import ResourceSampler, resource_results
-from perfgate.measure.services import running_services, service_failure
+from perfgate.measure.services import ServiceSpec, running_services, service_failure
 from perfgate.model import CIInfo, Environment, GitInfo, Result, ResultsDoc, Run, RunStatus, new_run_id
 from perfgate.stats import CompareSettings
 from perfgate.store import RunStore
@@ -28,6 +28,8 @@ __all__ = [
     "gate_run",
     "run_suite",
     "run_suites",
+    "select_services",
+    "services_results",
     "shard_durations",
     "tier_services",
 ]
@@ -131,7 +133,9 @@ def run_suite(
 
     ``soak`` (seconds; else the tier's ``soak``) keeps the tier's services running and their process
     trees sampled that long at least, counted from when they were ready: the suites run, then the
-    run waits out the rest, so ``rss_growth_per_hour`` is fitted over the whole soak.
+    run waits out the rest, so ``rss_growth_per_hour`` is fitted over the whole soak. The tier's load
+    scenarios, when it has any, fill that rest: they run together until the soak ends (see
+    :class:`~perfgate.app.suites.LoadSuite`), so the services are sampled under load.
 
     ``shard`` ``(K, N)`` measures shard K of N of the selected pytest benchmarks (balanced by the
     durations of the tier's last stored run; the other suites run in shard 1), tags the run
@@ -191,20 +195,16 @@ def run_suites(
     are done adds a failed result ``service:<name>`` quoting its log, so the gate fails; the CPU and
     RSS each service's process tree used meanwhile are results of ``service:<name>`` too."""
     with tier_services(ws, ctx) as services:
-        docs = [s.run(services.ctx) for s in suites]
+        run_ctx = services.ctx
+        if soak is not None and services.ready_at is not None:  # the load scenarios fill the soak
+            run_ctx = replace(run_ctx, soak_until=services.ready_at + soak)
+        docs = [s.run(run_ctx) for s in suites]
         if soak is not None:
             services.hold(soak)
         died = services.died()
         used = services.resources()
     doc = merge_docs(docs)
-    # a service that died has its failure as its result: figures cut short by its death would mislead
-    dead = {f"service:{name}" for name, _ in died}
-    used = tuple(r for r in used if r.benchmark.name not in dead)
-    if used:
-        doc = replace(doc, results=doc.results + used)
-    if died:
-        failed = tuple(service_failure(name, ctx.redact(message)) for name, message in died)
-        doc = replace(doc, results=doc.results + failed)
+    doc = replace(doc, results=doc.results + services_results(died, used, ctx.redact))
     tags = ((SUBSET_TAG,) if subset or any(s.subset for s in suites) else ()) + tuple(tags)
     run = build_run(ws, doc, tier=ctx.tier.name if ctx.tier else None, tags=tags)
     with ws.use(store, write=True) as s:
@@ -216,29 +216,61 @@ def run_suites(
     return gate_run(ws, run, base, threshold=threshold, stored=store_run)
 
 
+def services_results(
+    died: Sequence[tuple[str, str]], used: Sequence[Result], redact: Callable[[str], str] = str
+) -> tuple[Result, ...]:
+    """What a run's services add to its results: what each used (:meth:`ServicesRun.resources`), and a
+    failed result ``service:<name>`` (the message redacted) for each that died (:meth:`ServicesRun.died`)
+    instead of its figures, which its death cut short and would mislead."""
+    dead = {f"service:{name}" for name, _ in died}
+    kept = tuple(r for r in used if r.benchmark.name not in dead)
+    return kept + tuple(service_failure(name, redact(message)) for name, message in died)
+
+
 @dataclass(frozen=True, slots=True)
 class ServicesRun:
     """What the suites of a run get from its services: ``ctx``, the context they run in (the
     services' exports in its environment), and ``died``, which lists ``(name, message)`` of each
     service that has exited on its own so far; ``resources`` stops sampling the services' process
     trees and returns what they used as results (:mod:`perfgate.measure.resources`); ``hold(s)``
-    waits until the services have been sampled ``s`` seconds (a soak)."""
+    waits until the services have been sampled ``s`` seconds (a soak), counted from ``ready_at``
+    (``time.monotonic()`` when the last became ready; None without services)."""
 
     ctx: SuiteContext
     died: Callable[[], list[tuple[str, str]]]
     resources: Callable[[], tuple[Result, ...]] = tuple
     hold: Callable[[float], None] = lambda seconds: None
+    ready_at: float | None = None
+
+
+def select_services(
+    services: Sequence[ServiceSpec], tier: str | None, names: Sequence[str] | None = None
+) -> list[ServiceSpec]:
+    """The services a run starts, in the order configured: those of ``tier`` (all of them without a
+    tier), or, given ``names``, exactly those (whatever their tiers; an unknown name is a
+    :class:`~perfgate.errors.ConfigError` listing the known ones)."""
+    if names is None:
+        return [s for s in services if s.runs_in(tier)]
+    known = {s.name for s in services}
+    unknown = [n for n in dict.fromkeys(names) if n not in known]
+    if unknown:
+        have = ", ".join(sorted(known)) or "none configured"
+        raise ConfigError(f"no service {unknown[0]!r} in [[tool.perfgate.services]] (services: {have})")
+    return [s for s in services if s.name in names]
 
 
 @contextmanager
-def tier_services(ws: Workspace, ctx: SuiteContext) -> Iterator[ServicesRun]:
+def tier_services(
+    ws: Workspace, ctx: SuiteContext, names: Sequence[str] | None = None
+) -> Iterator[ServicesRun]:
     """Start the services of ``ctx.tier`` (``[[tool.perfgate.services]]``; all of them without a
-    tier), each ready before the next, logging to ``.perfgate/logs/<name>.log`` under the project root;
+    tier), or those ``names`` (:func:`select_services`), each ready before the next, logging to
+    ``.perfgate/logs/<name>.log`` under the project root;
     yield the context the suites run in (the services' exports added to its environment); stop them
     all on the way out, also on an error or Ctrl-C. A service that never becomes ready is a
     :class:`~perfgate.errors.MeasureError` (nothing measured, nothing stored)."""
     tier = ctx.tier.name if ctx.tier else None
-    specs = [s for s in ws.config.services if s.runs_in(tier)]
+    specs = select_services(ws.config.services, tier, names)
     if not specs:
         yield ServicesRun(ctx, list)
         return
@@ -270,7 +302,7 @@ def tier_services(ws: Workspace, ctx: SuiteContext) -> Iterator[ServicesRun]:
                 time.sleep(min(left, 1.0))
 
         try:
-            yield ServicesRun(run_ctx, services.dead, resources, hold)
+            yield ServicesRun(run_ctx, services.dead, resources, hold, started)
         finally:
             sampler.stop()  # before the services stop: their shutdown is not theirs to be judged on
 

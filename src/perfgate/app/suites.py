@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -56,6 +57,8 @@ class SuiteContext:
     environ: Mapping[str, str]
     on_command_run: OnCommandRun | None = None  # progress of command benchmarks, for the console
     redact: Callable[[str], str] = str  # what error messages pass through before they are kept
+    # a soak's end (time.monotonic()): the load scenarios run together until then (LoadSuite)
+    soak_until: float | None = None
 
 
 class Suite(Protocol):
@@ -231,7 +234,11 @@ def load_specs(cfg: Config, tier: Tier | None) -> tuple[LoadSpec, ...]:
 class LoadSuite:
     """The tier's load scenarios, run one after another against servers already listening
     (:func:`perfgate.load.run_load`); each scenario's results are metrics such as ``rps`` and
-    ``latency_p99`` with one sample per second."""
+    ``latency_p99`` with one sample per second.
+
+    During a soak (``ctx.soak_until``) they run together instead, each held until the soak ends
+    (:func:`perfgate.load.soak.held_for`: an open model keeps its last rate, a closed model's users
+    keep sending), so the services are sampled under load the whole time."""
 
     specs: tuple[LoadSpec, ...]
     name: str = "load"
@@ -246,11 +253,24 @@ class LoadSuite:
         from perfgate.load import load_results, run_load
 
         started = utcnow()
+        if ctx.soak_until is not None:
+            return self._soak(ctx.soak_until, started)
         results = tuple(
             r
             for spec in self.specs
             for r in load_results(run_load(spec.scenario, spec.model, workers=spec.workers))
         )
+        return ResultsDoc(started=started, finished=utcnow(), status=RunStatus.COMPLETE, results=results)
+
+    def _soak(self, until: float, started: datetime) -> ResultsDoc:
+        import time
+
+        from perfgate.load import load_results
+        from perfgate.load.soak import held_for, run_together
+
+        left = until - time.monotonic()
+        specs = [replace(s, model=held_for(s.model, left - s.model.warmup)) for s in self.specs]
+        results = tuple(r for report in run_together(specs) for r in load_results(report))
         return ResultsDoc(started=started, finished=utcnow(), status=RunStatus.COMPLETE, results=results)
 
 

@@ -1,30 +1,35 @@
 """``perfgate load URL``: an HTTP load test of a local server, ad hoc like ``perfgate cmd`` (nothing
-stored unless ``--store-run``); ``--baseline`` gates against a run, git ref or result file."""
+stored unless ``--store-run``); ``--baseline`` gates against a run, git ref or result file.
+
+Without a URL, ``perfgate load`` runs the configured ``[[tool.perfgate.load]]`` scenarios of ``--tier``
+(all, or ``--scenario NAME``) with the tier's services started around them, as ``perfgate run``
+starts them; ``--service NAME`` starts the services named instead (also for a URL)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from perfgate import app
 from perfgate.argtypes import positive_int
 from perfgate.cli.common import Invocation, duration, gate_flags, output_flags, testbed_flag
+from perfgate.config import Tier
 from perfgate.context import strip_credentials
 from perfgate.errors import UsageError
 from perfgate.load import (
     ClosedModel,
+    LoadSpec,
     OpenModel,
     Scenario,
     Stage,
     Window,
-    load_results,
     parse_rate,
-    run_load,
 )
 from perfgate.load.results import describe
-from perfgate.model import format_value, utcnow
+from perfgate.model import format_value
 
 NAME = "load"
 HELP = "load-test a local HTTP server (open model: --rate; closed model: --users)"
@@ -33,7 +38,9 @@ DESCRIPTION = (
     "schedule, each one's latency timed from when it was due, so a stalled server shows in the "
     "percentiles. Closed model (--users): each user waits for its answer before the next request "
     "(closed-loop: a stall hides). Each second of the run is one sample of rps, latency_p50 ... "
-    "latency_max, error_rate and throughput. Only 127.0.0.1, localhost and ::1 unless --allow-remote."
+    "latency_max, error_rate and throughput. Only 127.0.0.1, localhost and ::1 unless --allow-remote. "
+    "Without URL: the configured [[tool.perfgate.load]] scenarios of --tier (or --scenario NAME), with "
+    "the tier's [[tool.perfgate.services]] started, sampled and stopped around them."
 )
 
 
@@ -66,7 +73,26 @@ def _statuses(value: str) -> frozenset[int]:
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.description = DESCRIPTION
-    p.add_argument("url", metavar="URL", help="http://127.0.0.1:PORT/path")
+    p.add_argument(
+        "url",
+        metavar="URL",
+        nargs="?",
+        help="http://127.0.0.1:PORT/path (default: the configured [[tool.perfgate.load]] scenarios)",
+    )
+    p.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="without URL: run only this configured scenario (repeat; default: all of the tier's)",
+    )
+    p.add_argument(
+        "--service",
+        action="append",
+        metavar="NAME",
+        help="start this [[tool.perfgate.services]] entry first, sample it, stop it after (repeat; "
+        "default: none with a URL, the tier's without)",
+    )
     p.add_argument("-X", "--method", help="HTTP method (default: GET, or POST with a body)")
     p.add_argument(
         "-H", "--header", action="append", default=[], metavar="'K: V'", help="a request header (repeat)"
@@ -112,7 +138,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-remote", action="store_true", help="allow a target that is not this machine")
     p.add_argument("--store-run", action="store_true", help="store the run in the project's store")
     p.add_argument("--baseline", metavar="RUN|REF|FILE", help="gate against a run, git ref or result file")
-    p.add_argument("--tier", help="tier label of the run (for storing and baseline selection)")
+    p.add_argument(
+        "--tier",
+        help="tier of the run (for storing and baseline selection; without URL, whose scenarios and "
+        "services run)",
+    )
     testbed_flag(p)
     gate_flags(p)
     output_flags(p)
@@ -189,35 +219,85 @@ def scenario_and_model(args: argparse.Namespace, cwd: Path) -> tuple[Scenario, O
         raise UsageError(f"perfgate load: {exc}") from None
 
 
+#: the flags that describe a scenario: (flag, attribute, value when not given)
+_SCENARIO_FLAGS: tuple[tuple[str, str, object], ...] = (
+    ("-X", "method", None),
+    ("-H", "header", []),
+    ("--data", "data", None),
+    ("--data-file", "data_file", None),
+    ("--json", "json", None),
+    ("--expect", "expect", None),
+    ("--timeout", "timeout", 10.0),
+    ("--name", "name", None),
+    ("--rate", "rate", None),
+    ("--stage", "stage", []),
+    ("--connections", "connections", 256),
+    ("--users", "users", None),
+    ("--requests", "requests", None),
+    ("--think", "think", 0.0),
+    ("--duration", "duration", None),
+    ("--warmup", "warmup", 0.0),
+    ("--workers", "workers", None),
+    ("--allow-remote", "allow_remote", False),
+)
+
+
+def _configured(args: argparse.Namespace, ws: app.Workspace) -> tuple[tuple[LoadSpec, ...], Tier | None]:
+    """Without a URL: the configured scenarios of ``--tier`` (the default tier without it), and it."""
+    given = [flag for flag, attr, unset in _SCENARIO_FLAGS if getattr(args, attr) != unset]
+    if given:
+        raise UsageError(
+            f"perfgate load: {given[0]} describes a scenario: give it with a URL, "
+            "or in [[tool.perfgate.load]]"
+        )
+    tier = ws.config.tier(args.tier)
+    return app.configured_scenarios(ws, tier, args.scenario), tier
+
+
 def run(inv: Invocation) -> int:
     args, cwd = inv.args, inv.cwd
-    sc, model = scenario_and_model(args, cwd)
-    ws = inv.workspace()
+    tier: Tier | None = None
+    if args.url is not None:  # a bad command line is an error before the project is read
+        if args.scenario:
+            raise UsageError("perfgate load: --scenario picks configured scenarios: give it without a URL")
+        sc, model = scenario_and_model(args, cwd)
+        specs: tuple[LoadSpec, ...] = (LoadSpec(sc, model, workers=args.workers),)
+        ws = inv.workspace()
+    else:
+        ws = inv.workspace()
+        specs, tier = _configured(args, ws)
+    # with a URL, only the services asked for; without, the tier's (as perfgate run), or those asked for
+    services = args.service if args.service is not None or args.url is None else ()
     baseline = args.baseline
     if baseline is not None and not Path(baseline).is_absolute() and (cwd / baseline).exists():
         baseline = str(cwd / baseline)
-    started = utcnow()
-    with inv.console.progress(0, f"load: {sc.title}") as progress:
+    with inv.console.progress(0, "load") as progress:
 
-        def on_window(i: int, w: Window) -> None:
-            p99 = format_value(w.latency["p99"], "s") if "p99" in w.latency else "-"
-            progress.advance(0, label=f"{i + 1}s: {w.rps:,.0f} req/s, p99 {p99}, errors {w.errors}")
+        def on_scenario(spec: LoadSpec) -> Callable[[int, Window], None]:
+            title = spec.scenario.title
+            progress.advance(0, label=f"load: {title}")
 
-        report = run_load(sc, model, workers=args.workers, on_window=on_window)
-    finished = utcnow()
+            def on_window(i: int, w: Window) -> None:
+                p99 = format_value(w.latency["p99"], "s") if "p99" in w.latency else "-"
+                label = f"{i + 1}s: {w.rps:,.0f} req/s, p99 {p99}, errors {w.errors}"
+                progress.advance(0, label=label if len(specs) == 1 else f"{title}: {label}")
+
+            return on_window
+
+        measured = app.measure_load(ws, specs, tier=tier, services=services, on_scenario=on_scenario)
     outcome = app.gate_measured(
         ws,
-        load_results(report),
-        started=started,
-        finished=finished,
+        measured.results,
+        started=measured.started,
+        finished=measured.finished,
         store_run=args.store_run,
         baseline=baseline,
         threshold=args.threshold,
-        tier=args.tier,
+        tier=tier.name if tier is not None else args.tier,
     )
     if args.store_run:
         sys.stderr.write(f"perfgate: stored run {outcome.run.id} in {strip_credentials(ws.url)}\n")
-    summary = describe(report)
+    summary = "\n".join(describe(report) for report in measured.reports)
     if args.format == "text" and args.output in (None, "-"):
         inv.stdout.write(summary + "\n")
     else:

@@ -7,6 +7,7 @@ progress can show each second). On any exit, Ctrl-C included, every worker is en
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import socket
@@ -36,6 +37,7 @@ PERCENTILES: tuple[tuple[str, float], ...] = (
 _HIGHEST_US = 3_600_000_000  # an hour, in microseconds: the histograms' range
 _WORKER = "from perfgate.load.engine import main; main()"
 _SHORT_TAIL = 0.5  # an untimed run's last window shorter than this (s) joins the one before it
+_COLLECT_EVERY = 60  # settled windows between two garbage collections in a long run
 
 
 def _require_extra() -> None:
@@ -292,6 +294,12 @@ def _collect(
 ) -> LoadReport:
     n = len(procs)
     windows: dict[int, _Merged] = {}
+    planned = _planned_windows(model)
+    # A window's histogram is ~90 KiB: a long run (a soak) keeps only its figures, once no answer can
+    # join it (every worker is past it) and the end cannot merge it (before a timed run's last second),
+    # its histogram folded into `folded` for the whole run's percentiles.
+    settled: dict[int, Window] = {}
+    folded = _Merged()
     shown = 0
     sent = 0
     live = dict(enumerate(pipes))
@@ -306,25 +314,36 @@ def _collect(
                 raise _died(procs[i], i) from None
             if msg[0] == "window":
                 _, idx, begin, end, raw, statuses, kinds, nbytes = msg
-                windows.setdefault(idx, _Merged()).add(begin, end, raw, statuses, kinds, nbytes)
+                if idx not in windows:  # (not setdefault: a histogram is 90 KiB to allocate)
+                    windows[idx] = _Merged()
+                windows[idx].add(begin, end, raw, statuses, kinds, nbytes)
                 last[i] = idx
             elif msg[0] == "done":
                 sent += msg[1]
                 del live[i]
         # a window is complete once every worker still running has sent it
         while shown in windows and all(last[i] >= shown for i in live):
+            done = windows[shown].window(scenario.expect)
             if on_window is not None:
-                on_window(shown, windows[shown].window(scenario.expect))
+                on_window(shown, done)
+            if shown < planned - 1:
+                settled[shown] = done
+                folded.merge(windows.pop(shown))
+                if len(settled) % _COLLECT_EVERY == 0:
+                    gc.collect()  # hdrh's histograms hold reference cycles: free the settled ones' memory
             shown += 1
     ordered = [windows[k] for k in sorted(windows)]
     # answers that come in after a timed run's end belong to its last second; an untimed run (requests
     # per user) ends when it ends: a short last window joins the one before it
-    planned = _planned_windows(model)
     while len(ordered) > 1 and (
-        len(ordered) > planned if planned else ordered[-1].end - ordered[-1].begin < _SHORT_TAIL
+        len(ordered) + len(settled) > planned
+        if planned
+        else ordered[-1].end - ordered[-1].begin < _SHORT_TAIL
     ):
         ordered[-2].merge(ordered.pop())
     total = _Merged()
+    if settled:
+        total.merge(folded)
     for w in ordered:
         total.merge(w)
     responses = sum(total.statuses.values())
@@ -344,5 +363,5 @@ def _collect(
         nbytes=total.nbytes,
         seconds=seconds,
         latency=_latencies(total.hist),
-        windows=tuple(w.window(scenario.expect) for w in ordered),
+        windows=(*(settled[k] for k in sorted(settled)), *(w.window(scenario.expect) for w in ordered)),
     )
