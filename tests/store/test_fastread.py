@@ -267,3 +267,20 @@ def test_the_core_query_compiles_for_postgresql() -> None:
     sql = str(series_query("b", "time", filters, 5).compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
     assert "coalesce(runs.commit_time, runs.started) DESC" in sql and "LIMIT" in sql
     assert isinstance(series_query("b", "time", filters, None), sa.Select)
+
+
+def test_a_driver_error_is_a_store_error_naming_the_store(tmp_path: Path, make_run: RunFactory) -> None:
+    """(the SQL runs on the driver's connection: its errors are translated like SQLAlchemy's)"""
+    path = tmp_path / "s.db"
+    with open_store(path) as store:
+        store.add_run(make_run())
+    with sqlite3.connect(path) as raw:
+        raw.execute("DROP INDEX ix_runs_series")  # a store someone changed by hand
+    reader = open_reader(path)
+    assert reader is not None
+    with open_store(path, readonly=True) as store, reader:
+        for source in (store, reader):
+            with pytest.raises(StoreError) as info:
+                source.series("bench_a")
+            want = f"{path}: reading the series of bench_a [time]: no such index: ix_runs_series"
+            assert str(info.value) == want

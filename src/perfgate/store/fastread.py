@@ -103,11 +103,12 @@ def series_rows(
     params: list[Any] = [benchmark, metric, *(v for _, v in given)]
     if limit is not None:
         params.append(limit)
-    cursor = conn.execute(series_sql([k for k, _ in given], limit=limit is not None), params)
-    try:
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    with gc_paused():  # (tens of thousands of values: see gc_paused)
+        cursor = conn.execute(series_sql([k for k, _ in given], limit=limit is not None), params)
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
     rows.reverse()
     return rows
 

@@ -12,6 +12,7 @@ Result from its row's columns (the model's values validate when built), which is
 from __future__ import annotations
 
 import json
+import sqlite3
 import struct
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -444,7 +445,10 @@ class SqlStore:
         with self._guard(what), read_transaction(self._engine) as conn:
             if conn.dialect.name == "sqlite":
                 driver = conn.connection.dbapi_connection
-                rows = fastread.series_rows(driver, benchmark, metric, filters, limit)  # type: ignore[arg-type]
+                try:
+                    rows = fastread.series_rows(driver, benchmark, metric, filters, limit)  # type: ignore[arg-type]
+                except sqlite3.Error as exc:  # (the driver's own error: _guard knows SQLAlchemy's)
+                    raise StoreError(f"{self._where}: {what}: {_reason(exc)}") from exc
             else:
                 rows = _fetch_raw(conn, series_query(benchmark, metric, filters, limit))
                 rows.reverse()
