@@ -8,12 +8,13 @@ Builds, in a temporary directory:
 2. one ``perfgate ingest`` of a ``--results``-result run document, end to end (a new process);
 3. ``perfgate compare A B`` of two of those runs (text report), end to end, with the process's peak
    memory;
-4. a history store: ``--points`` runs (default 10,000) holding one benchmark, then
-   ``perfgate history NAME --limit N``, end to end, and the store's series query alone (``Store.series``,
-   median of 5, wall and CPU).
+4. a history store: ``--points`` runs (default 10,000) holding one benchmark, then, CPU time, median
+   of 5: the series query alone (SQLite through the standard library's ``sqlite3``, rows fetched),
+   ``Store.series`` (query and points), ``perfgate.app.stored_series`` (what ``detect`` and ``trend``
+   read), and ``perfgate history NAME --limit N`` end to end (5 processes).
 
-End-to-end figures are the median of ``--repeat`` processes (default 3), wall and CPU time (on a
-shared machine compare CPU time). Run it as a script:
+End-to-end figures are the median of ``--repeat`` processes (default 3; 5 for history), wall and CPU
+time (on a shared machine compare CPU time). Run it as a script:
 
     python bench/store_scale.py [--runs 100] [--results 10000] [--points 10000] [--repeat 3]
 """
@@ -27,10 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence, Sized
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from perfgate.app import Workspace, stored_series
 from perfgate.model import (
     BenchmarkId,
     Direction,
@@ -44,6 +47,7 @@ from perfgate.model import (
     new_run_id,
 )
 from perfgate.store import open_store
+from perfgate.store.fastread import readonly_connect, series_rows
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SAMPLES = 10
@@ -171,27 +175,37 @@ def main(argv: Sequence[str] | None = None) -> None:
         # 4. a long history
         hist = root / "history.db"
         point = [results[0]]
+        name = results[0].benchmark.name
         with open_store(hist) as store:
             t = time.perf_counter()
             for n in range(args.points):
                 store.add_run(_run(n, point))
             built = time.perf_counter() - t
-            walls, cpus = [], []
-            for _ in range(5):  # the first reads the file into the page cache
-                t, cpu = time.perf_counter(), time.process_time()
-                series = store.series(results[0].benchmark.name, "time", project="scale")
-                walls.append(time.perf_counter() - t)
-                cpus.append(time.process_time() - cpu)
-            query, query_cpu = statistics.median(walls), statistics.median(cpus)
-        assert len(series) == args.points, len(series)
-        name = results[0].benchmark.name
+        scope = {"project": "scale", "branch": "main", "testbed": "bench", "tier": "nightly"}
+        with open_store(hist, readonly=True) as store, closing(readonly_connect(str(hist), 30.0)) as raw:
+            ws = Workspace.discover(root, environ={}, store_url=str(hist))
+            query = _cpu(lambda: series_rows(raw, name, "time", scope, None))
+            series = _cpu(lambda: store.series(name, "time", **scope))
+            stored = _cpu(lambda: stored_series(ws, name, store=store))
         flags = ["--branch", "main", "--tier", "nightly", "--testbed", "bench", "--limit", str(args.points)]
-        secs, cpu, peak = _perfgate(["history", name, *flags, "--store", str(hist)], root, args.repeat)
+        secs, cpu, peak = _perfgate(["history", name, *flags, "--store", str(hist)], root, 5)
         print(
-            f"perfgate history: {args.points:,} points in {secs:.2f} s end to end (CPU {cpu:.2f} s) "
-            f"(series query {query * 1000:.0f} ms, CPU {query_cpu * 1000:.0f} ms, median of 5; store built "
-            f"in {built:.0f} s), {peak:.0f} MB peak"
+            f"history of {args.points:,} points (store built in {built:.0f} s), CPU, median of 5: "
+            f"series query {query * 1000:.0f} ms, Store.series {series * 1000:.0f} ms, "
+            f"stored_series {stored * 1000:.0f} ms; perfgate history end to end {cpu:.2f} s "
+            f"(wall {secs:.2f} s), {peak:.0f} MB peak"
         )
+
+
+def _cpu(call: Callable[[], Sized]) -> float:
+    """The median CPU time of 5 calls (after one that reads the file into the page cache)."""
+    call()
+    cpus = []
+    for _ in range(5):
+        cpu = time.process_time()
+        call()
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(cpus)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
@@ -156,3 +157,49 @@ def test_history_does_not_load_numpy_or_scipy(project: GitProject) -> None:
     )
     code, lines, loaded = done.stdout.split()
     assert (code, loaded) == ("0", "none") and int(lines) > 2
+
+
+SQLALCHEMY_PROBE = """
+import io, sys
+from pathlib import Path
+from perfgate.cli.main import main
+
+out = io.StringIO()
+code = main(["history", "parse_small", "--format", "json"], cwd=Path(sys.argv[1]), environ={"NO_COLOR": "1"}, stdout=out)
+print(code, len(out.getvalue()), "sqlalchemy" in sys.modules)
+"""
+
+
+def test_history_reads_a_sqlite_store_without_sqlalchemy(project: GitProject) -> None:
+    """A history is one query: the standard library's sqlite3 reads it (SQLAlchemy's import alone took
+    longer than the whole read of 10,000 points)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", SQLALCHEMY_PROBE, str(project.root)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, length, loaded = done.stdout.split()
+    assert (code, loaded) == ("0", "False") and int(length) > 100, done.stderr
+
+
+def test_history_of_an_older_store_upgrades_it_and_reads_it(tmp_path: Path, capsys) -> None:
+    """A store of an older schema is not the fast reader's: it is opened the normal way, upgraded, read."""
+    from perfgate.store import LATEST_VERSION
+
+    root = tmp_path / "proj"
+    (root / ".perfgate").mkdir(parents=True)
+    (root / "perfgate.toml").write_text('project = "demo"\n', encoding="utf-8")
+    db = root / ".perfgate" / "perfgate.db"
+    db.write_bytes((Path(__file__).resolve().parents[1] / "data" / "store" / "schema5.db").read_bytes())
+    out = io.StringIO()
+    code = main(
+        ["history", "bench_a", "--all-branches", "--format", "json"], cwd=root, environ={}, stdout=out
+    )
+    assert code == 0, capsys.readouterr().err
+    assert [p["run_id"][-1] for p in json.loads(out.getvalue())] == ["5", "1", "2", "3", "4"]
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(LATEST_VERSION,)]

@@ -432,8 +432,81 @@ def test_a_schema_4_store_made_by_perfgate_upgrades_in_place_to_managed_baseline
         event = BaselineEvent(key, EventKind.SET, T0, "alice", "ManualOverride", "first", new_runs=(ids[0],))
         stored = store.add_baseline_event(event)
         assert stored.id == 1 and store.baseline_events(key) == [stored] == [store.baseline_event(1)]
-    assert versions(path) == [LATEST_VERSION] == [5]
+    assert versions(path) == [LATEST_VERSION]  # and on to the latest
     with sqlite3.connect(path) as raw:
         tables = {n for (n,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert tables == set(metadata.tables)
         assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+SCHEMA_5 = Path(__file__).resolve().parents[1] / "data" / "store" / "schema5.db"
+SCHEMA_5_IDS = [
+    f"01HWT{s}0000000000000000{n}"
+    for s, n in (("0F23", 1), ("0GWP", 2), ("0JQ9", 3), ("0MHW", 4), ("245A", 5))
+]
+
+
+def indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as raw:
+        return {
+            n
+            for (n,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        }
+
+
+def test_a_schema_5_store_made_by_perfgate_upgrades_in_place_to_the_series_index(tmp_path: Path) -> None:
+    """Schema 6 adds the index of the runs a series reads; every run, series and event stays as it was."""
+    path = tmp_path / "v5.db"
+    path.write_bytes(SCHEMA_5.read_bytes())
+    assert versions(path) == [5] and "ix_runs_series" not in indexes(path)
+    with sqlite3.connect(path) as raw:
+        before = {
+            t: raw.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in ("runs", "results", "benchmarks")
+        }
+    with open_store(path) as store:
+        assert [i.id for i in store.list_runs(newest_first=False)] == SCHEMA_5_IDS
+        runs = [store.get_run(run_id) for run_id in SCHEMA_5_IDS]
+        series = store.series("bench_a", project="demo")
+        # oldest first by commit time: run 5's commit is the oldest; runs 3 and 4 have none (their
+        # starts count, after the others' commits)
+        assert [p.run_id[-1] for p in series] == ["5", "1", "2", "3", "4"]
+        assert [p.run_id for p in store.series("bench_b")] == SCHEMA_5_IDS[:2]
+        failed = store.series("bench_b").points[1]
+        assert failed.summary is None and failed.error == "boom"
+        assert [p.run_id for p in store.series("bench_a", branch="main", testbed="ci-linux")] == [
+            SCHEMA_5_IDS[4], SCHEMA_5_IDS[0]
+        ]  # fmt: skip
+    assert versions(path) == [LATEST_VERSION]
+    assert "ix_runs_series" in indexes(path)
+    with sqlite3.connect(path) as raw:
+        after = {
+            t: raw.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in ("runs", "results", "benchmarks")
+        }
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert after == before  # only an index was added
+    with open_store(path) as store:
+        assert [store.get_run(run_id) for run_id in SCHEMA_5_IDS] == runs
+        assert store.runs_for_commit(runs[0].git.commit if runs[0].git else "")[0] == runs[0]
+
+
+def test_an_upgrade_from_schema_5_that_fails_leaves_schema_5(tmp_path: Path) -> None:
+    """The index is added in the upgrade's one transaction: a failure after it leaves no trace."""
+    path = tmp_path / "v5.db"
+    path.write_bytes(SCHEMA_5.read_bytes())
+
+    def broken(conn: sa.Connection) -> None:
+        raise StoreError("run X: damaged")
+
+    steps = (*MIGRATIONS, Migration(LATEST_VERSION + 1, "broken", broken))
+    engine = make_engine(sa.URL.create("sqlite+pysqlite", database=str(path)))
+    try:
+        with pytest.raises(StoreError, match=f"cannot upgrade to schema {LATEST_VERSION + 1}: run X"):
+            migrate(engine, str(path), steps)
+    finally:
+        engine.dispose()
+    assert versions(path) == [5] and "ix_runs_series" not in indexes(path)
+    with open_store(path) as store:  # and the real upgrade still works afterwards
+        assert len(store.list_runs()) == 5
+    assert versions(path) == [LATEST_VERSION] and "ix_runs_series" in indexes(path)

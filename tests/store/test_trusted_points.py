@@ -70,7 +70,7 @@ def test_trusted_points_equal_the_checked_ones(items: list[Summary | None]) -> N
         row(i, None if s is None else pack_summary(s), error="boom" if s is None else None)
         for i, s in enumerate(items)
     ]
-    points = trusted_points(rows, as_utc)
+    points = trusted_points(rows)
     assert points == checked(rows)
     for p, s in zip(points or (), items, strict=True):
         assert type(p) is SeriesPoint and (s is None) == (p.summary is None)
@@ -104,9 +104,9 @@ def damaged(**fields: float) -> bytes:
 )
 def test_a_row_the_checks_would_refuse_is_left_to_the_checked_path(packed: Any) -> None:
     good = [row(i, damaged()) for i in range(3)]
-    assert trusted_points(good, as_utc) == checked(good)
-    assert trusted_points([*good, row(3, packed)], as_utc) is None
+    assert trusted_points(good) == checked(good)
+    assert trusted_points([*good, row(3, packed)]) is None
 
 
 def test_an_unknown_direction_is_left_to_the_checked_path() -> None:
-    assert trusted_points([row(0, damaged()), row(1, damaged(), direction="sideways")], as_utc) is None
+    assert trusted_points([row(0, damaged()), row(1, damaged(), direction="sideways")]) is None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,8 @@ from perfgate.app.workspace import Workspace
 from perfgate.errors import ContextError, NotFoundError, UsageError
 from perfgate.model import Direction, RunInfo, Series, SeriesPoint
 from perfgate.store import RunStore
+from perfgate.store.base import SeriesSource
+from perfgate.store.fastread import open_reader
 
 __all__ = ["History", "StoredSeries", "benchmark_matches", "history", "list_runs", "stored_series"]
 
@@ -60,7 +63,7 @@ def _current_branch(ws: Workspace) -> str:
 _SHOWN = 5
 
 
-def _match_benchmark(store: RunStore, ws: Workspace, asked: str, metric: str) -> str:
+def _match_benchmark(store: SeriesSource, ws: Workspace, asked: str, metric: str) -> str:
     """The one stored benchmark id (with ``metric`` results) that ``asked`` names: the id itself, else
     the only id matching it as a glob (``*``, ``?``, ``[``) or containing it."""
     known = sorted({b for b, m in store.benchmarks(project=ws.config.project) if m == metric})
@@ -84,6 +87,21 @@ def benchmark_matches(asked: str, known: Sequence[str]) -> list[str]:
     if any(c in asked for c in "*?["):
         return [b for b in known if fnmatch.fnmatchcase(b, asked)]
     return [b for b in known if asked in b]
+
+
+@contextmanager
+def _series_source(ws: Workspace, store: RunStore | None) -> Iterator[SeriesSource]:
+    """What ``perfgate history`` reads: ``store`` when given; else the workspace's store, a SQLite file
+    of the current schema read with the standard library's ``sqlite3`` alone (no SQLAlchemy to import),
+    or any other store opened the normal way (which upgrades an older schema, or says what is wrong)."""
+    if store is None:
+        reader = open_reader(ws.url)
+        if reader is not None:
+            with reader:
+                yield reader
+            return
+    with ws.use(store) as s:
+        yield s
 
 
 def history(
@@ -117,7 +135,7 @@ def history(
         tier = ws.config.default_tier
         defaults.append("tier")
     filters = {"testbed": testbed, "branch": branch, "project": ws.config.project, "tier": tier}
-    with ws.use(store) as s:
+    with _series_source(ws, store) as s:
         # the exact id first (an index lookup); only an id with no points is matched against them all
         name = benchmark
         series = s.series(name, metric, **filters, limit=limit or None)

@@ -7,12 +7,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.config import Config, is_url, load_config
 from perfgate.errors import NotFoundError
 from perfgate.model import CIInfo, Environment, GitInfo
-from perfgate.store import RunStore, Store, open_store
+from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import Store
 
 __all__ = ["Workspace"]
 
@@ -52,6 +56,8 @@ class Workspace:
     @contextmanager
     def store(self, *, create: bool = True, readonly: bool = False) -> Iterator[Store]:
         """The store, open until the block ends; ``readonly`` for commands that only read it."""
+        from perfgate.store import open_store  # (SQLAlchemy: only when a store is opened this way)
+
         s = open_store(self.url, create=create, readonly=readonly)
         try:
             yield s

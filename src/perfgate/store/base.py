@@ -19,7 +19,31 @@ from perfgate.model.baselines import BaselineEvent, BaselineKey
 
 # RunInfo, Series and SeriesPoint live in perfgate.model (readers share them); named here too, as
 # what a store returns
-__all__ = ["RunInfo", "RunStore", "Series", "SeriesPoint"]
+__all__ = ["RunInfo", "RunStore", "Series", "SeriesPoint", "SeriesSource"]
+
+
+@runtime_checkable
+class SeriesSource(Protocol):
+    """What reads series: every :class:`RunStore`, and the SQLite reader ``perfgate history`` uses
+    (:class:`perfgate.store.fastread.SqliteReader`), which needs no SQLAlchemy."""
+
+    def series(
+        self,
+        benchmark: str,
+        metric: str = "time",
+        *,
+        testbed: str | None = None,
+        branch: str | None = None,
+        project: str | None = None,
+        tier: str | None = None,
+        limit: int | None = None,
+    ) -> Series:
+        """As :meth:`RunStore.series`."""
+        ...
+
+    def benchmarks(self, *, project: str | None = None) -> list[tuple[str, str]]:
+        """As :meth:`RunStore.benchmarks`."""
+        ...
 
 
 @runtime_checkable

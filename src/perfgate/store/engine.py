@@ -9,13 +9,13 @@ queue on the busy timeout instead of failing when a read lock cannot be upgraded
 
 from __future__ import annotations
 
-import sqlite3
-import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+
+from perfgate.store.fastread import readonly_connect
 
 __all__ = ["DEFAULT_BUSY_TIMEOUT", "make_engine", "read_transaction", "write_transaction"]
 
@@ -25,39 +25,14 @@ DEFAULT_BUSY_TIMEOUT = 30.0
 _WRITE = "perfgate_write"
 
 
-def _readonly_connect(path: str, busy_timeout: float) -> Callable[[], sqlite3.Connection]:
-    """A connection factory that only reads ``path`` and needs no write access anywhere.
-
-    ``mode=ro`` still reads (and, if missing, creates) WAL's ``-shm`` file beside the database; on a
-    read-only mount or directory without one that fails with SQLITE_CANTOPEN, and then the database is
-    opened ``immutable``: no lock, no ``-shm``, exactly the file's content (a read-only directory cannot
-    be written by anyone, so it cannot change under us either).
-    """
-    quoted = urllib.parse.quote(path)
-
-    def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            f"file:{quoted}?mode=ro", uri=True, timeout=busy_timeout, check_same_thread=False
-        )
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()  # opens the WAL index now
-            return conn
-        except sqlite3.OperationalError as exc:
-            conn.close()
-            if getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_CANTOPEN:
-                raise
-        return sqlite3.connect(f"file:{quoted}?immutable=1", uri=True, check_same_thread=False)
-
-    return connect
-
-
 def make_engine(
     url: sa.URL, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, readonly: bool = False
 ) -> sa.Engine:
     """An engine for ``url``; for SQLite with WAL, foreign keys and a busy timeout on every connection.
 
-    ``readonly`` (SQLite files): open the file read-only, so a store on a read-only mount or in a
-    directory nobody may write can still be read; writing through such an engine fails.
+    ``readonly`` (SQLite files): open the file read-only (:func:`perfgate.store.fastread.readonly_connect`),
+    so a store on a read-only mount or in a directory nobody may write can still be read; writing
+    through such an engine fails.
     """
     if url.get_backend_name() != "sqlite":
         return sa.create_engine(url)
@@ -67,7 +42,8 @@ def make_engine(
         # One shared connection, or every checkout would see a fresh empty database.
         kwargs["poolclass"] = sa.StaticPool
     elif readonly:
-        kwargs = {"creator": _readonly_connect(str(url.database), busy_timeout)}
+        database = str(url.database)
+        kwargs = {"creator": lambda: readonly_connect(database, busy_timeout)}
     engine = sa.create_engine(url, **kwargs)
 
     @sa.event.listens_for(engine, "connect")

@@ -16,15 +16,22 @@ import json
 import math
 import operator
 import struct
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import fields
+from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any
 
+from perfgate.errors import StoreError
 from perfgate.model import BenchmarkId, Direction, Result, SeriesPoint, Summary
 
 __all__ = [
     "VALUE_COLUMNS",
+    "as_utc",
+    "checked_points",
     "dumps",
     "gc_paused",
     "pack",
@@ -34,6 +41,7 @@ __all__ = [
     "trusted_points",
     "unpack",
     "unpack_summary",
+    "utc_column",
 ]
 
 #: The columns of a result row after (run, position, benchmark), in the order ``result_values``
@@ -191,23 +199,16 @@ def result_from_values(name: str, values: Sequence[Any]) -> Result:
 # SQLite's own work. The store wrote every summary from a checked Summary, so :func:`trusted_points`
 # checks the whole column at once with C-level passes (the same conditions ``Summary.__post_init__``
 # checks, value for value) and then builds the values without re-running the checks, through the slots'
-# own setters. When any row fails a check it returns None and the caller builds every point checked,
-# which names the damaged row. Nothing from input takes this path: only rows of this store.
+# own setters, one field at a time over the whole column (``map`` in C, no Python loop per value). When
+# any row fails a check it returns None and the caller builds every point checked
+# (:func:`checked_points`), which names the damaged row. Nothing from input takes this path: only rows
+# of this store.
 
 _new = object.__new__
 _PACKED_TYPES = frozenset({bytes, bytearray, memoryview, type(None)})
-_set_n, _set_mean, _set_median, _set_min, _set_max, _set_stddev = (
-    Summary.__dict__[f].__set__ for f in ("n", "mean", "median", "min", "max", "stddev")
-)
-_set_q1, _set_q3, _set_ci_low, _set_ci_high, _set_ci_level, _set_outliers = (
-    Summary.__dict__[f].__set__ for f in ("q1", "q3", "ci_low", "ci_high", "ci_level", "outliers")
-)
-_set_run_id, _set_commit, _set_branch, _set_commit_time, _set_started = (
-    SeriesPoint.__dict__[f].__set__ for f in ("run_id", "commit", "branch", "commit_time", "started")
-)
-_set_testbed, _set_summary, _set_unit, _set_direction, _set_error = (
-    SeriesPoint.__dict__[f].__set__ for f in ("testbed", "summary", "unit", "direction", "error")
-)
+# (the fields in the order of the packed summary, and of a series row)
+_SUMMARY_SETTERS = tuple(Summary.__dict__[f.name].__set__ for f in fields(Summary))
+_POINT_SETTERS = tuple(SeriesPoint.__dict__[f.name].__set__ for f in fields(SeriesPoint))
 
 
 @contextmanager
@@ -225,7 +226,34 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _optional_column(values: tuple[float, ...]) -> Sequence[float | None] | None:
+def as_utc(value: Any) -> datetime | None:
+    """A time column read without SQLAlchemy's type processing: SQLite returns the stored UTC text
+    (``tables.UTCDateTime``: ISO 8601 without an offset), PostgreSQL an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return datetime.fromisoformat(value + "+00:00")
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    raise ValueError(f"not a time: {value!r}")
+
+
+_with_utc = "{}+00:00".format
+
+
+def utc_column(values: Sequence[Any]) -> list[datetime | None]:
+    """:func:`as_utc` of every value; a column of text only (SQLite's) is parsed in one C-level pass."""
+    if set(map(type, values)) <= {str}:
+        return list(map(datetime.fromisoformat, map(_with_utc, values)))
+    return list(map(as_utc, values))
+
+
+def _fill(objects: list[Any], setter: Callable[[Any, Any], None], values: Iterable[Any]) -> None:
+    """``setter(obj, value)`` for each pair, in C (a deque of length 0 only consumes the map)."""
+    deque(map(setter, objects, values), maxlen=0)
+
+
+def _optional_column(values: Sequence[float]) -> Sequence[float | None] | None:
     """An optional field's column with NaN (absent) made None; None when a present value is infinite
     (only a damaged row holds one)."""
     if math.inf in values or -math.inf in values:
@@ -235,14 +263,29 @@ def _optional_column(values: tuple[float, ...]) -> Sequence[float | None] | None
     return values
 
 
+def _summary_columns(joined: bytes) -> list[list[Any]]:
+    """The twelve columns of summaries packed end to end: on a little-endian machine read in place as
+    8-byte numbers (every field is one), one strided slice per field, without a tuple per summary."""
+    if sys.byteorder == "little":
+        reals, ints = memoryview(joined).cast("d"), memoryview(joined).cast("q")
+        width = _SUMMARY.size // 8
+        return [
+            ints[0::width].tolist(),
+            *(reals[k::width].tolist() for k in range(1, width - 1)),
+            ints[width - 1 :: width].tolist(),
+        ]
+    return [list(c) for c in zip(*_SUMMARY.iter_unpack(joined), strict=True)]
+
+
 def _trusted_summaries(packed: Sequence[Any]) -> list[Summary] | None:
     """The summaries packed in ``packed``, checked column by column; None when any is invalid."""
     if not packed:
         return []
     if set(map(len, packed)) != {_SUMMARY.size}:
         return None
-    columns = tuple(zip(*_SUMMARY.iter_unpack(b"".join(packed)), strict=True))
-    ns, means, medians, mins, maxs, stddevs, q1s, q3s, lows, highs, levels, outliers = columns
+    ns, means, medians, mins, maxs, stddevs, q1s, q3s, lows, highs, levels, outliers = _summary_columns(
+        b"".join(packed)
+    )
     if min(ns) < 1 or min(outliers) < 0:
         return None
     if not all(math.isfinite(sum(c)) for c in (means, medians, mins, maxs, stddevs)):
@@ -253,59 +296,25 @@ def _trusted_summaries(packed: Sequence[Any]) -> list[Summary] | None:
         return None  # ci_low and ci_high go together
     if not all(v != v or 0 < v < 1 for v in set(levels)):
         return None
-    optional = [_optional_column(c) for c in (q1s, q3s, lows, highs)]
-    q1c, q3c, lowc, highc = optional
-    if q1c is None or q3c is None or lowc is None or highc is None:
+    optional = [_optional_column(c) for c in (q1s, q3s, lows, highs, levels)]
+    if None in optional:  # (a level is in (0, 1) or NaN, checked above)
         return None
-    levelc = _optional_column(levels)
-    assert levelc is not None  # in (0, 1) or NaN, checked above
-    new, summary = _new, Summary
-    set_n, set_mean, set_median, set_min, set_max, set_stddev = (
-        _set_n,
-        _set_mean,
-        _set_median,
-        _set_min,
-        _set_max,
-        _set_stddev,
-    )
-    set_q1, set_q3, set_ci_low, set_ci_high, set_ci_level, set_outliers = (
-        _set_q1,
-        _set_q3,
-        _set_ci_low,
-        _set_ci_high,
-        _set_ci_level,
-        _set_outliers,
-    )
-    out: list[Summary] = []
-    append = out.append
-    for n, mean, median, lo, hi, sd, q1, q3, cl, ch, lvl, outl in zip(
-        ns, means, medians, mins, maxs, stddevs, q1c, q3c, lowc, highc, levelc, outliers, strict=True
-    ):
-        s = new(summary)
-        set_n(s, n)
-        set_mean(s, mean)
-        set_median(s, median)
-        set_min(s, lo)
-        set_max(s, hi)
-        set_stddev(s, sd)
-        set_q1(s, q1)
-        set_q3(s, q3)
-        set_ci_low(s, cl)
-        set_ci_high(s, ch)
-        set_ci_level(s, lvl)
-        set_outliers(s, outl)
-        append(s)
+    out: list[Summary] = list(map(_new, repeat(Summary, len(packed))))
+    q1c, q3c, lowc, highc, levelc = optional
+    values: tuple[Any, ...] = (
+        ns, means, medians, mins, maxs, stddevs, q1c, q3c, lowc, highc, levelc, outliers,
+    )  # fmt: skip
+    for setter, column in zip(_SUMMARY_SETTERS, values, strict=True):
+        _fill(out, setter, column)
     return out
 
 
-def trusted_points(
-    rows: Sequence[Sequence[Any]], as_utc: Callable[[Any], datetime | None]
-) -> list[SeriesPoint] | None:
+def trusted_points(rows: Sequence[Sequence[Any]]) -> list[SeriesPoint] | None:
     """The SeriesPoints of a series query's rows, in their order, built without per-row checks.
 
     A row is (run id, commit, branch, commit time, started, testbed, unit, direction, error, packed
-    summary or None), as this store wrote it; ``as_utc`` reads a time column into an aware UTC
-    datetime. None when any row fails the checks the model would make: build those points checked.
+    summary or None), as this store wrote it, the times as :func:`as_utc` reads them. None when any
+    row fails the checks the model would make: build those points checked.
     """
     if not rows:
         return []
@@ -313,37 +322,52 @@ def trusted_points(
         *rows, strict=True
     )
     ways = list(map(_DIRECTIONS.get, directions))
-    if None in ways:
+    if None in ways or None in starts:
         return None
     if not set(map(type, packed)) <= _PACKED_TYPES:
         return None
-    summaries = _trusted_summaries([s for s in packed if s is not None])
+    present = [s for s in packed if s is not None]
+    summaries = _trusted_summaries(present)
     if summaries is None:
         return None
-    given = iter(summaries)
-    new, point = _new, SeriesPoint
-    set_run_id, set_commit, set_branch = _set_run_id, _set_commit, _set_branch
-    set_commit_time = _set_commit_time
-    set_started, set_testbed, set_summary, set_unit = _set_started, _set_testbed, _set_summary, _set_unit
-    set_direction, set_error = _set_direction, _set_error
-    points: list[SeriesPoint] = []
-    append = points.append
-    for run_id, commit, branch, commit_time, started, testbed, unit, way, error, summary in zip(
-        ids, commits, branches, map(as_utc, commit_times), map(as_utc, starts), testbeds, units, ways,
-        errors, packed, strict=True,
-    ):  # fmt: skip
-        if started is None:
-            return None
-        p = new(point)
-        set_run_id(p, run_id)
-        set_commit(p, commit)
-        set_branch(p, branch)
-        set_commit_time(p, commit_time)
-        set_started(p, started)
-        set_testbed(p, testbed)
-        set_summary(p, None if summary is None else next(given))
-        set_unit(p, unit)
-        set_direction(p, way)
-        set_error(p, error)
-        append(p)
+    if len(present) < len(packed):  # failed results: None where no summary was stored
+        given = iter(summaries)
+        summaries = [None if s is None else next(given) for s in packed]  # type: ignore[misc]
+    points: list[SeriesPoint] = list(map(_new, repeat(SeriesPoint, len(rows))))
+    values: tuple[Any, ...] = (
+        ids, commits, branches, utc_column(commit_times), utc_column(starts), testbeds, summaries, units,
+        ways, errors,
+    )  # fmt: skip
+    for setter, column in zip(_POINT_SETTERS, values, strict=True):
+        _fill(points, setter, column)
+    return points
+
+
+def checked_points(
+    rows: Sequence[Sequence[Any]], store: str, benchmark: str, metric: str
+) -> list[SeriesPoint]:
+    """The SeriesPoints of a series query's rows, each built and checked by the model; a damaged row
+    raises StoreError "STORE: run ID, BENCHMARK [METRIC]: damaged result row: why"."""
+    points = []
+    for row in rows:
+        run_id, commit, branch, commit_time, started, testbed, unit, direction, error, summary = row
+        try:
+            points.append(
+                SeriesPoint(
+                    run_id=run_id,
+                    commit=commit,
+                    branch=branch,
+                    commit_time=as_utc(commit_time),
+                    started=as_utc(started),  # type: ignore[arg-type]
+                    testbed=testbed,
+                    summary=None if summary is None else unpack_summary(summary),
+                    unit=unit,
+                    direction=_DIRECTIONS[direction],
+                    error=error,
+                )
+            )
+        except (ValueError, TypeError, KeyError, struct.error) as exc:
+            reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            source = f"{store}: run {run_id}, {benchmark} [{metric}]"
+            raise StoreError(f"{source}: damaged result row: {reason}") from exc
     return points

@@ -12,12 +12,12 @@ Result from its row's columns (the model's values validate when built), which is
 from __future__ import annotations
 
 import json
+import sqlite3
 import struct
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -27,28 +27,19 @@ from sqlalchemy.dialects import postgresql
 
 from perfgate.errors import AmbiguousError, InputError, NotFoundError, SchemaError, StoreError
 from perfgate.model import (
-    Direction,
     Result,
     Run,
     RunInfo,
     RunStatus,
     Series,
-    SeriesPoint,
     run_from_dict,
     run_to_dict,
 )
 from perfgate.model.baselines import BaselineEvent, BaselineKey, EventKind
+from perfgate.store import fastread
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
 from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
-from perfgate.store.rows import (
-    VALUE_COLUMNS,
-    dumps,
-    gc_paused,
-    result_from_values,
-    result_values,
-    trusted_points,
-    unpack_summary,
-)
+from perfgate.store.rows import VALUE_COLUMNS, dumps, result_from_values, result_values
 from perfgate.store.tables import baseline_events, benchmarks, results, runs
 from perfgate.urls import is_url
 
@@ -162,18 +153,6 @@ def _benchmark_ids(conn: sa.Connection, names: Sequence[str]) -> dict[str, int]:
     return ids
 
 
-def _as_utc(value: Any) -> datetime | None:
-    """A time column read without SQLAlchemy's type processing (10,000 of them in a history): SQLite
-    returns the stored UTC text, PostgreSQL an aware datetime."""
-    if value is None:
-        return None
-    if isinstance(value, str):  # UTC, without an offset (see tables.UTCDateTime)
-        return datetime.fromisoformat(value + "+00:00")
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    raise ValueError(f"not a time: {value!r}")
-
-
 def _fetch_raw(conn: sa.Connection, query: sa.Select[Any]) -> list[Any]:
     """Every row of ``query`` as the driver's tuples, through the driver's own cursor: a series reads
     thousands of rows and SQLAlchemy's result layer took about as long as SQLite's work. The columns
@@ -189,6 +168,29 @@ def _fetch_raw(conn: sa.Connection, query: sa.Select[Any]) -> list[Any]:
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def series_query(
+    benchmark: str, metric: str, filters: dict[str, str | None], limit: int | None
+) -> sa.Select[Any]:
+    """:func:`perfgate.store.fastread.series_sql` as SQLAlchemy Core, for databases other than SQLite:
+    the same columns, filters and order (a test runs both on one store and compares the rows)."""
+    tables = {"runs": runs, "results": results}
+    where = [benchmarks.c.name == benchmark, results.c.metric == metric]
+    where += [runs.c[name] == value for name, value in filters.items() if value is not None]
+    columns = [tables[table].c[column] for table, column in fastread.SERIES_COLUMNS]
+    time_columns = {"commit_time", "started"}  # as stored (see rows.as_utc), not through the type
+    return (
+        sa.select(*(sa.type_coerce(c, sa.String) if c.name in time_columns else c for c in columns))
+        .select_from(
+            benchmarks.join(results, results.c.benchmark == benchmarks.c.id).join(
+                runs, runs.c.pk == results.c.run
+            )
+        )
+        .where(*where)
+        .order_by(_ORDER_TIME.desc(), runs.c.started.desc(), runs.c.id.desc())
+        .limit(_nonneg_limit(limit))
+    )
 
 
 class SqlStore:
@@ -431,69 +433,26 @@ class SqlStore:
         points.
 
         One query: the series index gives the result rows of the benchmark and metric, each joined to
-        its run by the run's primary key. Rows come back without SQLAlchemy's per-value processing
-        (the times are parsed here), since a history reads thousands.
+        its run by the run's key (read from the runs' covering index, schema 6). On SQLite it is
+        :mod:`perfgate.store.fastread`'s query, run on the driver's connection (what ``perfgate
+        history`` runs without SQLAlchemy); elsewhere the same query as SQLAlchemy Core
+        (:func:`series_query`). Rows come back without SQLAlchemy's per-value processing (the times
+        are parsed here), since a history reads thousands.
         """
-        where = [benchmarks.c.name == benchmark, results.c.metric == metric]
-        where += self._filters(project=project, branch=branch, testbed=testbed, tier=tier)
-        query = (
-            sa.select(
-                runs.c.id,
-                runs.c.commit_sha,
-                runs.c.branch,
-                sa.type_coerce(runs.c.commit_time, sa.String),
-                sa.type_coerce(runs.c.started, sa.String),
-                runs.c.testbed,
-                results.c.unit,
-                results.c.direction,
-                results.c.error,
-                results.c.summary,
-            )
-            .select_from(
-                benchmarks.join(results, results.c.benchmark == benchmarks.c.id).join(
-                    runs, runs.c.pk == results.c.run
-                )
-            )
-            .where(*where)
-            .order_by(_ORDER_TIME.desc(), runs.c.started.desc(), runs.c.id.desc())
-            .limit(_nonneg_limit(limit))
-        )
-        with (
-            self._guard(f"reading the series of {benchmark} [{metric}]"),
-            read_transaction(self._engine) as conn,
-            gc_paused(),
-        ):
-            rows = _fetch_raw(conn, query)
-            rows.reverse()
-            try:
-                trusted = trusted_points(rows, _as_utc)
-            except (ValueError, TypeError):  # a damaged time: the checked loop below names the run
-                trusted = None
-        if trusted is not None:
-            return Series(benchmark, metric, tuple(trusted), branch, tier, testbed, project)
-        points = []
-        directions = {d.value: d for d in Direction}
-        for row in rows:
-            run_id, commit, branch_, commit_time, started, testbed_, unit, direction, error, summary = row
-            try:
-                points.append(
-                    SeriesPoint(
-                        run_id=run_id,
-                        commit=commit,
-                        branch=branch_,
-                        commit_time=_as_utc(commit_time),
-                        started=_as_utc(started),  # type: ignore[arg-type]
-                        testbed=testbed_,
-                        summary=None if summary is None else unpack_summary(summary),
-                        unit=unit,
-                        direction=directions[direction],
-                        error=error,
-                    )
-                )
-            except (ValueError, TypeError, KeyError, struct.error) as exc:
-                source = f"{self._where}: run {run_id}, {benchmark} [{metric}]"
-                raise StoreError(f"{source}: damaged result row: {_reason(exc)}") from exc
-        return Series(benchmark, metric, tuple(points), branch, tier, testbed, project)
+        filters = {"project": project, "branch": branch, "testbed": testbed, "tier": tier}
+        _nonneg_limit(limit)
+        what = f"reading the series of {benchmark} [{metric}]"
+        with self._guard(what), read_transaction(self._engine) as conn:
+            if conn.dialect.name == "sqlite":
+                driver = conn.connection.dbapi_connection
+                try:
+                    rows = fastread.series_rows(driver, benchmark, metric, filters, limit)  # type: ignore[arg-type]
+                except sqlite3.Error as exc:  # (the driver's own error: _guard knows SQLAlchemy's)
+                    raise StoreError(f"{self._where}: {what}: {_reason(exc)}") from exc
+            else:
+                rows = _fetch_raw(conn, series_query(benchmark, metric, filters, limit))
+                rows.reverse()
+        return fastread.series_from_rows(rows, self._where, benchmark, metric, filters)
 
     def benchmarks(self, *, project: str | None = None) -> list[tuple[str, str]]:
         """Distinct (benchmark, metric) pairs stored (for ``project`` if given), sorted."""

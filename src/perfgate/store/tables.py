@@ -1,4 +1,4 @@
-"""The current schema (5) as SQLAlchemy Core tables, used by the queries.
+"""The current schema (6) as SQLAlchemy Core tables, used by the queries.
 
 :mod:`perfgate.store.migrations` builds the database step by step; a test checks that the database it
 produces has exactly these tables and columns. A run's ``document`` holds the model's own versioned
@@ -136,6 +136,20 @@ sa.Index("ix_runs_commit_sha", runs.c.commit_sha)
 # A series: every result of one benchmark and metric, and the runs they belong to (then joined on the
 # runs' primary key, filtered by project, branch, testbed and tier, and ordered by time).
 sa.Index("ix_results_series", results.c.benchmark, results.c.metric, results.c.run)
+# Schema 6: what a series reads of a run, by the run's key, so the runs' rows (each holding the run's
+# JSON document) are not read (perfgate.store.fastread.SERIES_INDEX).
+sa.Index(
+    "ix_runs_series",
+    runs.c.pk,
+    runs.c.project,
+    runs.c.branch,
+    runs.c.testbed,
+    runs.c.tier,
+    runs.c.commit_time,
+    runs.c.started,
+    runs.c.id,
+    runs.c.commit_sha,
+)
 
 # Managed baselines (schema 5): one row per event, never rewritten; run ids as JSON arrays.
 baseline_events = sa.Table(
