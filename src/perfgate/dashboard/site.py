@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate import app
-from perfgate.detect import Point, detect
+from perfgate.detect import DetectSettings, Point, detect
 from perfgate.errors import NotFoundError, PerfgateError, UsageError
 from perfgate.gate import Outcome
 from perfgate.model import Direction, Status
@@ -37,6 +37,7 @@ from perfgate.report.formatting import (
     format_time,
     short_commit,
 )
+from perfgate.stats import RunSpread
 
 __all__ = ["CSP", "Page", "Site", "change_points", "json_for_html", "missing_extra", "write_site"]
 
@@ -76,13 +77,13 @@ def json_for_html(data: Any) -> str:
     return text
 
 
-def change_points(points: Sequence[Point | float]) -> list[int]:
-    """Indices of the points that start a new level (:func:`perfgate.detect.detect`, its defaults: the
-    same change points ``perfgate detect`` reports); the page scripts mark them. A point is a stored
-    result's :class:`~perfgate.detect.Point` (its median with the standard error its interval implies)
-    or a bare value."""
+def change_points(points: Sequence[Point | float], spread: RunSpread | None = None) -> list[int]:
+    """Indices of the points that start a new level (:func:`perfgate.detect.detect` with the testbed's
+    run-to-run ``spread`` as a floor: the same change points ``perfgate detect`` reports); the page
+    scripts mark them. A point is a stored result's :class:`~perfgate.detect.Point` (its median with
+    the standard error its interval implies) or a bare value."""
     pts = [p if isinstance(p, Point) else Point(float(p)) for p in points]
-    return [c.index for c in detect(pts).change_points]
+    return [c.index for c in detect(pts, DetectSettings.on_testbed(spread)).change_points]
 
 
 def bench_key(name: str) -> str:
@@ -145,6 +146,7 @@ class Site:
         self.run_by_id = {r.id: r for r in self.runs}
         self.series = app.benchmark_series(ws)
         self._judged: dict[str, Outcome | str] = {}
+        self._spreads: dict[tuple[str, str], dict[tuple[str, str], RunSpread]] = {}
 
     # -- paths ---------------------------------------------------------------------------------------
     def paths(self) -> list[str]:
@@ -208,6 +210,13 @@ class Site:
             except PerfgateError as exc:
                 self._judged[run_id] = str(exc)
         return self._judged[run_id]
+
+    def spread(self, testbed: str, tier: str, name: str, metric: str) -> RunSpread | None:
+        """The run-to-run spread of a benchmark's metric on ``testbed`` and ``tier``, as the gate
+        measures it (:func:`perfgate.app.testbed_spreads`); None without enough history."""
+        if (testbed, tier) not in self._spreads:
+            self._spreads[(testbed, tier)] = app.testbed_spreads(self.ws, testbed, tier or None)
+        return self._spreads[(testbed, tier)].get((name, metric))
 
     # -- pages -----------------------------------------------------------------------------------------
     def _tier_of(self, run_id: str) -> str:
@@ -421,7 +430,7 @@ class Site:
                     "branch": k[2],
                     **{k: v for k, v in g.items() if k != "_points"},
                     **_band(g["x"], g["lo"], g["hi"]),
-                    "change_points": change_points(g["_points"]),
+                    "change_points": change_points(g["_points"], self.spread(k[1], k[0], name, metric)),
                 }
                 for k, g in sorted(groups.items())
             ]
