@@ -522,7 +522,7 @@ def trend_chart(traces: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     markers (each with its hover text and run link), axis ticks, the line at 1.0; ``None`` traces
     when there is nothing to draw. Coordinates are in the ``_W`` x ``_H`` box, 1 decimal."""
     times = [datetime.fromisoformat(x).timestamp() for t in traces for x in t["x"]]
-    values = [y for t in traces for y in t["y"]]
+    values: list[float] = [float(y) for t in traces for y in t["y"]]
     if not values:
         return {"width": _W, "height": _H, "traces": []}
     t0, t1 = min(times), max(times)
