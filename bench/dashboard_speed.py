@@ -116,15 +116,33 @@ def drawn_ms(driver, url: str) -> float:  # type: ignore[no-untyped-def]
         if time.monotonic() > deadline:
             raise SystemExit(f"{url}: never drawn")
         time.sleep(0.01)
-    drawn = driver.execute_script("return performance.getEntriesByName('perfgate:drawn')[0].startTime")
-    ready = driver.execute_script(
-        "return performance.getEntriesByName('perfgate:start')[0].startTime"
+    phases = driver.execute_script(
+        "const n = performance.getEntriesByType('navigation')[0];"
+        "const fcp = performance.getEntriesByName('first-contentful-paint')[0];"
+        "const mark = k => performance.getEntriesByName(k)[0].startTime;"
+        "return [n.responseEnd, n.domInteractive, mark('perfgate:start'), fcp ? fcp.startTime : -1,"
+        " mark('perfgate:drawn')];"
     )
-    READY.append(float(ready))
-    return float(drawn)
+    PHASES.setdefault(url, []).append([float(x) for x in phases])
+    return float(phases[-1])
 
 
-READY: list[float] = []  # when each load's page script started (HTML and chart library loaded), ms
+# Per URL, per load: Chromium's navigation timing, ms from the start of navigation.
+PHASE_NAMES = (
+    "HTML received",
+    "HTML parsed",
+    "page script started (scripts loaded)",
+    "first contentful paint",
+    "drawn",
+)
+PHASES: dict[str, list[list[float]]] = {}
+
+
+def phase_medians(url: str, skip: int = 0) -> str:
+    loads = PHASES[url][skip:]
+    return ", ".join(
+        f"{name} {statistics.median(load[i] for load in loads):.0f}" for i, name in enumerate(PHASE_NAMES)
+    )
 
 
 def main() -> int:
@@ -149,6 +167,7 @@ def main() -> int:
         bench_path = f"bench/{bench_key(name)}.html"
         server_bench = render(long_ws, out / "long", [bench_path])
         server_overview = render(wide_ws, out / "wide", ["index.html"])
+        sizes = {p: (out / d / p).stat().st_size for d, p in (("long", bench_path), ("wide", "index.html"))}
         handler = functools.partial(_Quiet, directory=str(out))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -171,12 +190,8 @@ def main() -> int:
             server.shutdown()
             server.server_close()
     load = os.getloadavg()[0]
-    ready = READY[1:]  # the warm-up load's left out
-    print(
-        f"page script started (HTML parsed, chart library loaded): benchmark page median "
-        f"{statistics.median(ready[: args.loads]):.0f} ms, "
-        f"overview {statistics.median(ready[args.loads :]):.0f} ms"
-    )
+    print(f"benchmark page phases (median ms): {phase_medians(url + 'long/' + bench_path, skip=1)}")
+    print(f"overview phases (median ms): {phase_medians(url + 'wide/index.html')}")
     print(
         f"benchmark page, {points} points: "
         f"drawn in median {statistics.median(bench):.0f} ms "
@@ -186,7 +201,7 @@ def main() -> int:
     print(
         f"overview, {count} benchmarks: drawn in median {statistics.median(overview):.0f} ms "
         f"(min {min(overview):.0f}, max {max(overview):.0f}; {args.loads} loads); page rendered in "
-        f"{server_overview:.2f} s"
+        f"{server_overview:.2f} s; {sizes['index.html'] / 1e6:.2f} MB of HTML"
     )
     print(f"load average (1 min): {load:.2f} on {os.cpu_count()} cores")
     return 0

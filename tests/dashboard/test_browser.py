@@ -6,6 +6,8 @@ text with no dialog, and filter. Screenshots go to tests/dashboard/screenshots/ 
 
 from __future__ import annotations
 
+import random
+import re
 import subprocess
 import sys
 import time
@@ -13,16 +15,27 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from builders import RunFactory, make_result, sha
+from builders import T0, RunFactory, make_result, sha
 from perfgate.dashboard.site import bench_key
 from perfgate.store import open_store
 
-from .conftest import COMMITS, READ, SMALL, XSS, Project, build_project
+from .conftest import (
+    COMMITS,
+    PYPROJECT,
+    READ,
+    SMALL,
+    XSS,
+    XSS_BRANCH,
+    Project,
+    build_project,
+    samples,
+)
 
 # the points of READ's time series stored per (tier, testbed, branch): main 20, nightly 4, feature 2
 
@@ -63,7 +76,7 @@ def choose(browser: Any, key: str, value: str) -> None:
 
 
 def test_overview_shows_latest_runs_regressions_trend_and_filters(
-    browser: Any, static_url: str, screenshots: Path
+    browser: Any, static_url: str, project: Project, screenshots: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
@@ -78,16 +91,33 @@ def test_overview_shows_latest_runs_regressions_trend_and_filters(
     gates = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#latest tbody tr")]
     assert len(gates) == 2  # fast on ci-linux, nightly on gpu-box
     assert any(g.startswith("fast ci-linux") and " fail " in f" {g} " for g in gates)
+    # the trend is an SVG drawn by the server: a line per tier, testbed and branch, a marker per run
+    # whose hover text says its commit, branch, date and value, and which links to the run
     trend = browser.execute_script(
-        "return document.getElementById('trend-chart').data.map(t => [t.name, t.x.length]);"
+        "return Array.from(document.querySelectorAll('#trend-chart g.trace')).map(g => [g.dataset.name,"
+        " g.querySelectorAll('circle').length, g.querySelector('polyline').points.length]);"
     )
-    assert ["fast · ci-linux · main", COMMITS] in trend
+    assert ["fast · ci-linux · main", COMMITS, COMMITS] in trend
+    assert ["fast · ci-linux · feature/<b>bold</b>", 2, 2] in trend
+    newest = browser.execute_script(
+        "const g = document.querySelector('#trend-chart g.trace[data-name=\"fast · ci-linux · main\"]');"
+        "const a = Array.from(g.querySelectorAll('a')).pop();"
+        "return [a.querySelector('title').textContent, a.getAttribute('href')];"
+    )
+    assert newest[0].startswith(f"commit {sha(COMMITS - 1)[:7]} · branch main · 2024-")
+    assert " · geometric mean 1.0" in newest[0]
+    assert newest[1] == f"run/{project.main_ids[-1]}.html"
+    assert browser.execute_script("return typeof Plotly") == "undefined"  # no chart library to load
     browser.save_screenshot(str(screenshots / "overview.png"))
 
     all_rows = visible_rows(browser, "#benchmarks")
     assert sorted(all_rows) == sorted([READ, READ, SMALL, XSS])  # READ: time and peak_memory
     choose(browser, "testbed", "gpu-box")
     assert visible_rows(browser, "#benchmarks") == [READ]
+    assert browser.execute_script(
+        "return Array.from(document.querySelectorAll('#trend-chart g.trace'))"
+        ".filter(g => getComputedStyle(g).display !== 'none').map(g => g.dataset.name);"
+    ) == ["nightly · gpu-box · main"]
     choose(browser, "testbed", "")
     choose(browser, "metric", "peak_memory")
     assert visible_rows(browser, "#benchmarks") == [READ]
@@ -228,6 +258,62 @@ def test_serve_shows_what_was_stored_after_it_started(tmp_path: Path) -> None:
         finally:
             store.close()
         assert b"bench/test_new.py::test_new" in request(url)[2]
+
+
+def test_a_change_point_is_marked_with_its_hover_text_escaped(
+    browser: Any, tmp_path: Path, screenshots: Path
+) -> None:
+    """A stored series with a real step (+20% at its 15th of 30 points, +-1% noise), on a branch and
+    under a name that are markup: the page marks the change point where the new level starts, and
+    its hover text shows the size, the commit range and the branch as text."""
+    root = tmp_path / "step"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    rng = random.Random(7)
+    make = RunFactory()
+    store = open_store(str(root / ".perfgate" / "perfgate.db"))
+    try:
+        for i in range(30):
+            centre = 1e-3 * (1.2 if i >= 15 else 1.0)
+            store.add_run(
+                make(
+                    project="demo",
+                    started=T0 + timedelta(hours=i),
+                    branch=XSS_BRANCH,
+                    commit=sha(f"step{i}"),
+                    tier="fast",
+                    results=[make_result(XSS, samples=samples(centre, rng))],
+                )
+            )
+    finally:
+        store.close()
+    with serving(root) as url:
+        load(browser, url + f"bench/{bench_key(XSS)}.html")
+        marked = browser.execute_script(
+            "const el = document.querySelector('.chart');"
+            "const line = el.data.find(t => t.meta && t.meta.median);"
+            "const i = el.data.findIndex(t => t.meta && t.meta.changePoint);"
+            "return [el.layout.shapes.map(s => s.x0), line.x[15], i < 0 ? [] : el.data[i].x];"
+        )
+        shapes, first_of_new_level, markers = marked
+        assert shapes == [first_of_new_level] and markers == [first_of_new_level]
+        text = browser.execute_script(
+            "const el = document.querySelector('.chart');"
+            "const i = el.data.findIndex(t => t.meta && t.meta.changePoint);"
+            "Plotly.Fx.hover(el, [{curveNumber: i, pointNumber: 0}]);"
+            "const layer = document.querySelector('.hoverlayer');"
+            "return [layer.textContent, layer.querySelectorAll('b').length];"
+        )
+        assert text[1] == 0, text  # the branch's <b> is text, not bold
+        assert re.search(
+            r"^change point \+(19\.[5-9]|20\.[0-4])% \[\+1\d\.\d%, \+2\d\.\d%\], p<1e-6, ", text[0]
+        )
+        assert f", in {sha('step14')[:7]}..{sha('step15')[:7]}, 1.00" in text[0], text  # 1.00x ms -> 1.20x ms
+        assert " ms -> 1.2" in text[0], text
+        assert f"branch {XSS_BRANCH}" in text[0], text
+        browser.save_screenshot(str(screenshots / "change-point.png"))
+        no_dialog(browser)
+        assert console_errors(browser) == []
 
 
 def request(url: str, method: str = "GET", host: str | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -11,7 +11,7 @@ import pytest
 
 from perfgate.cli import main
 from perfgate.dashboard import change_points, json_for_html
-from perfgate.dashboard.site import bench_key, sparkline
+from perfgate.dashboard.site import bench_key, sparkline, trend_chart
 
 from .conftest import READ, SMALL, XSS, XSS_BRANCH, Project
 
@@ -106,6 +106,30 @@ def test_change_points_are_perfgate_detects() -> None:
     level = [1.0, 1.01, 0.99, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0] * 2
     assert change_points(level + [2 * v for v in level]) == [20]
     assert change_points(level) == []
+
+
+def test_trend_chart_spans_the_plot_area_with_round_ticks() -> None:
+    trace = {
+        "tier": "fast",
+        "testbed": "ci",
+        "branch": "main",
+        "x": ["2024-01-01T00:00:00+00:00", "2024-01-02T00:00:00+00:00", "2024-01-05T00:00:00+00:00"],
+        "y": [0.98, 1.02, 1.1],
+        "commit": ["aaaaaaa", "bbbbbbb", "ccccccc"],
+        "href": ["run/a.html", "run/b.html", "run/c.html"],
+    }
+    chart = trend_chart([trace])
+    (t,) = chart["traces"]
+    plot = chart["plot"]
+    assert [m["x"] for m in t["markers"]][::2] == [plot["left"], plot["right"]]
+    ys = [m["y"] for m in t["markers"]]
+    assert plot["top"] < ys[2] < chart["one"] < ys[0] < plot["bottom"]  # 1.1 above 1.0 above 0.98
+    assert (
+        t["markers"][2]["title"] == "commit ccccccc · branch main · 2024-01-05 00:00 · geometric mean 1.100"
+    )
+    assert [y["label"] for y in chart["yticks"]] == ["0.975", "1.000", "1.025", "1.050", "1.075", "1.100"]
+    assert [x["label"] for x in chart["xticks"]][::4] == ["2024-01-01", "2024-01-05"]
+    assert trend_chart([])["traces"] == []
 
 
 def test_sparkline_spans_the_box() -> None:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfgate.detect import ChangePoint, DetectSettings, Point, detect, extend
+from perfgate.stats import RunSpread
 
 
 def points(values, se=None):
@@ -71,6 +72,14 @@ def test_a_known_run_level_spread_is_a_floor():
     values = [100 + w for w in WIGGLE] + [103 + w for w in WIGGLE]
     assert detect(points(values)).indices == (15,)
     assert detect(points(values), DetectSettings(spread=0.05)).indices == ()
+
+
+def test_the_testbeds_run_spread_is_that_floor():
+    values = [100 + w for w in WIGGLE] + [103 + w for w in WIGGLE]
+    noisy = RunSpread(math.log(1.05), df=8, differences=29, benchmarks=1)
+    assert DetectSettings.on_testbed(noisy).spread == pytest.approx(0.05)
+    assert DetectSettings.on_testbed(None) == DetectSettings()
+    assert detect(points(values), DetectSettings.on_testbed(noisy)).indices == ()
 
 
 def test_point_from_interval_reads_a_normal_interval():

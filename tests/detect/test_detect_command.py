@@ -28,9 +28,11 @@ def result(name: str, centre: float) -> Result:
     return Result(BenchmarkId(name), "time", "s", Direction.LOWER, summarize(samples), tuple(samples))
 
 
-def run(project: str, i: int, results: list[Result], *, bed: str = "tb", tier: str = "fast") -> Run:
+def run(
+    project: str, i: int, results: list[Result], *, bed: str = "tb", tier: str = "fast", branch: str = "main"
+) -> Run:
     at = T0 + timedelta(hours=i)
-    git = GitInfo(sha(i), "main", commit_time=at)
+    git = GitInfo(sha(i), branch, commit_time=at)
     return Run(
         new_run_id(at), project, at, at, "perfgate", Environment(bed), tuple(results), tier=tier, git=git
     )
@@ -120,6 +122,26 @@ def test_a_name_with_control_characters_is_shown_escaped(tmp_path: Path) -> None
     code, out = cli(tmp_path, "detect")
     assert code == 0
     assert "bench::test_\\x1b[2Jx [time]" in out and "\x1b" not in out
+
+
+def test_a_step_within_the_testbeds_run_to_run_spread_is_no_change_point(tmp_path: Path) -> None:
+    """On two testbeds, the same quiet series on a branch (+-0.1%) with a 2% step at its 20th point.
+    The main branch of testbed "noisy" moves +-5% from run to run (as the gate measures it): the
+    step is within that, no change point; on testbed "quiet" main moves +-0.1%: the step is one."""
+    ws = Workspace.discover(tmp_path, environ={}, store_url=str(tmp_path / "p.db"))
+    name = "bench/test_x.py::test_x"
+    with ws.store() as s:
+        for bed, noise in (("noisy", 5.0), ("quiet", 0.1)):
+            for i in range(30):
+                at = 1e-3 * (1 + noise * WIGGLE[i % 10])
+                s.add_run(run(ws.config.project, i, [result(name, at)], bed=bed))
+            for i in range(40):
+                at = 1e-3 * (1.02 if i >= 20 else 1.0) * (1 + 0.1 * WIGGLE[i % 10])
+                s.add_run(run(ws.config.project, 100 + i, [result(name, at)], bed=bed, branch="topic"))
+    code, out = cli(tmp_path, "detect", "--branch", "topic", "--format", "json")
+    assert code == 0
+    found = {s["testbed"]: [cp["index"] for cp in s["change_points"]] for s in json.loads(out)["series"]}
+    assert found == {"noisy": [], "quiet": [20]}
 
 
 CSV = "commit,time,value,s1,s2,s3\n" + "".join(

@@ -37,6 +37,7 @@ from perfgate.app.baseline import (
     resolve_run,
     resolve_runs,
     select_baseline,
+    testbed_spreads,
     with_history,
 )
 from perfgate.app.commands import command_suite, gate_measured, measure_commands
@@ -161,6 +162,7 @@ __all__ = [
     "silence_alerts",
     "stored_run",
     "stored_series",
+    "testbed_spreads",
     "tier_services",
     "with_history",
 ]

@@ -11,6 +11,7 @@ from perfgate.errors import AmbiguousError, ContextError, NotFoundError
 from perfgate.gate import shard_of
 from perfgate.model import Run, RunStatus
 from perfgate.model.baselines import BaselineKey, current_baseline
+from perfgate.stats import RunSpread, history_spreads
 from perfgate.store import RunStore
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "resolve_run",
     "resolve_runs",
     "select_baseline",
+    "testbed_spreads",
     "with_history",
 ]
 
@@ -66,6 +68,31 @@ def with_history(
         r for r in runs if (commit is None or r.git is None or r.git.commit != commit) and shard_of(r) is None
     ]
     return replace(baseline, history=tuple(kept[:limit]))
+
+
+def testbed_spreads(
+    ws: Workspace,
+    testbed: str,
+    tier: str | None,
+    *,
+    limit: int = HISTORY_RUNS,
+    store: RunStore | None = None,
+) -> dict[tuple[str, str], RunSpread]:
+    """Per (benchmark, metric), the run-to-run spread of ``testbed`` and ``tier`` as the gate measures
+    it (:func:`with_history`, :func:`perfgate.stats.history_spreads`): over the latest ``limit`` runs
+    of the project's main branch there, shard runs left out. ``perfgate detect`` and the dashboard
+    give it to the change-point detection as a floor under a series' own noise."""
+    main = ws.config.baseline.branch or ws.config.main_branch
+    with ws.use(store) as s:
+        runs = s.latest_runs(branch=main, testbed=testbed, tier=tier, project=ws.config.project, limit=limit)
+    series: dict[tuple[str, str], list[float]] = {}
+    for run in runs:  # newest first
+        if shard_of(run) is not None:
+            continue
+        for r in run.results:
+            if r.error is None and r.summary is not None:
+                series.setdefault(r.key, []).append(r.summary.median)
+    return history_spreads(series)
 
 
 def select_baseline(store: RunStore, ws: Workspace, run: Run, *, explicit: str | None = None) -> Baseline:

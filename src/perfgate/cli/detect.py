@@ -17,12 +17,13 @@ from typing import Any
 from perfgate import app
 from perfgate.argtypes import age as since
 from perfgate.cli.common import EXIT_OK, Invocation, output_flags, say_notified
-from perfgate.detect import ChangePoint, Point, detect
+from perfgate.detect import ChangePoint, DetectSettings, Point, detect
 from perfgate.errors import ConfigError, InputError, PerfgateError, UsageError
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import Direction, format_value, utcnow
 from perfgate.report import Console
 from perfgate.report.formatting import format_change, format_interval, short_commit
+from perfgate.stats import RunSpread
 
 NAME = "detect"
 HELP = "change points in every stored series, or in a CSV series (--series)"
@@ -94,6 +95,7 @@ def run(inv: Invocation) -> int:
             raise ConfigError(f"{where}: --notify: no alert rules configured ([[tool.perfgate.alerts]])")
         cutoff = utcnow() - args.since if args.since is not None else None
         found = []
+        spreads: dict[tuple[str, str | None], dict[tuple[str, str], RunSpread]] = {}
         for s in app.stored_series(
             ws,
             args.pattern,
@@ -104,7 +106,11 @@ def run(inv: Invocation) -> int:
             branch=args.branch,
         ):
             points = [Point.from_summary(p.summary, p.commit) for p in s.points if p.summary is not None]
-            d = detect(points)
+            if (s.testbed, s.tier) not in spreads:
+                spreads[(s.testbed, s.tier)] = app.testbed_spreads(ws, s.testbed, s.tier)
+            # the testbed's run-to-run spread, as the gate measures it, is a floor under the series' own
+            spread = spreads[(s.testbed, s.tier)].get((s.benchmark, s.metric))
+            d = detect(points, DetectSettings.on_testbed(spread))
             times = tuple(p.time for p in s.points)
             found.append(
                 SeriesChanges(

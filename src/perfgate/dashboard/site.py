@@ -21,15 +21,15 @@ import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from perfgate import app
-from perfgate.detect import Point, detect
+from perfgate.detect import DetectSettings, Point, detect
 from perfgate.errors import NotFoundError, PerfgateError, UsageError
 from perfgate.gate import Outcome
-from perfgate.model import Direction, Status
+from perfgate.model import Direction, Status, format_value
 from perfgate.report.formatting import (
     format_centre,
     format_change,
@@ -37,8 +37,18 @@ from perfgate.report.formatting import (
     format_time,
     short_commit,
 )
+from perfgate.stats import RunSpread
 
-__all__ = ["CSP", "Page", "Site", "change_points", "json_for_html", "missing_extra", "write_site"]
+__all__ = [
+    "CSP",
+    "Page",
+    "Site",
+    "change_point_marks",
+    "change_points",
+    "json_for_html",
+    "missing_extra",
+    "write_site",
+]
 
 #: What a page may load: its own files only, no inline script; plotly sets inline styles.
 CSP = (
@@ -76,13 +86,36 @@ def json_for_html(data: Any) -> str:
     return text
 
 
-def change_points(points: Sequence[Point | float]) -> list[int]:
-    """Indices of the points that start a new level (:func:`perfgate.detect.detect`, its defaults: the
-    same change points ``perfgate detect`` reports); the page scripts mark them. A point is a stored
-    result's :class:`~perfgate.detect.Point` (its median with the standard error its interval implies)
-    or a bare value."""
+def change_points(points: Sequence[Point | float], spread: RunSpread | None = None) -> list[int]:
+    """Indices of the points that start a new level (:func:`perfgate.detect.detect` with the testbed's
+    run-to-run ``spread`` as a floor: the same change points ``perfgate detect`` reports); the page
+    scripts mark them. A point is a stored result's :class:`~perfgate.detect.Point` (its median with
+    the standard error its interval implies) or a bare value."""
     pts = [p if isinstance(p, Point) else Point(float(p)) for p in points]
-    return [c.index for c in detect(pts).change_points]
+    return [c.index for c in detect(pts, DetectSettings.on_testbed(spread)).change_points]
+
+
+def change_point_marks(
+    points: Sequence[Point], unit: str = "", spread: RunSpread | None = None
+) -> list[dict[str, Any]]:
+    """What a benchmark page marks for each change point of one line (:func:`change_points`): its
+    index and its hover text (size with interval, p-value, commit range, means before and after)."""
+    found = detect(list(points), DetectSettings.on_testbed(spread)).change_points
+    return [
+        {
+            "index": c.index,
+            "text": f"change point {format_change(c.change) or '?'} "
+            f"{format_interval(c.change_low, c.change_high)}, "
+            f"{f'p={c.pvalue:.2g}' if c.pvalue >= 1e-6 else 'p<1e-6'}, "
+            f"in {short_commit(c.previous_commit or '?')}..{short_commit(c.commit or '?')}, "
+            f"{_level(c.mean_before, unit)} -> {_level(c.mean_after, unit)}",
+        }
+        for c in found
+    ]
+
+
+def _level(v: float, unit: str) -> str:
+    return format_value(v, unit) if unit else f"{v:.6g}"
 
 
 def bench_key(name: str) -> str:
@@ -145,6 +178,7 @@ class Site:
         self.run_by_id = {r.id: r for r in self.runs}
         self.series = app.benchmark_series(ws)
         self._judged: dict[str, Outcome | str] = {}
+        self._spreads: dict[tuple[str, str], dict[tuple[str, str], RunSpread]] = {}
 
     # -- paths ---------------------------------------------------------------------------------------
     def paths(self) -> list[str]:
@@ -194,9 +228,10 @@ class Site:
         media = "text/css" if name.endswith(".css") else "text/javascript"
         return Page(path.read_bytes(), f"{media}; charset=utf-8")
 
-    def _render(self, template: str, root: str, **ctx: Any) -> str:
+    def _render(self, template: str, root: str, *, charts: bool = False, **ctx: Any) -> str:
+        """A page; ``charts``: it draws with plotly (only benchmark pages load the 4.8 MB bundle)."""
         return self.env.get_template(template).render(
-            root=root, project=self.project, csp=CSP, live=self.live, **ctx
+            root=root, project=self.project, csp=CSP, live=self.live, charts=charts, **ctx
         )
 
     # -- judging ----------------------------------------------------------------------------------------
@@ -208,6 +243,13 @@ class Site:
             except PerfgateError as exc:
                 self._judged[run_id] = str(exc)
         return self._judged[run_id]
+
+    def spread(self, testbed: str, tier: str, name: str, metric: str) -> RunSpread | None:
+        """The run-to-run spread of a benchmark's metric on ``testbed`` and ``tier``, as the gate
+        measures it (:func:`perfgate.app.testbed_spreads`); None without enough history."""
+        if (testbed, tier) not in self._spreads:
+            self._spreads[(testbed, tier)] = app.testbed_spreads(self.ws, testbed, tier or None)
+        return self._spreads[(testbed, tier)].get((name, metric))
 
     # -- pages -----------------------------------------------------------------------------------------
     def _tier_of(self, run_id: str) -> str:
@@ -258,7 +300,7 @@ class Site:
                     "branches": sorted({p.branch or "" for p in points}),
                 }
             )
-        trend = self.geomean_trend()
+        trend = trend_chart(self.geomean_trend())
         filters = _filters(
             tiers={t for r in rows for t in r["tiers"]},
             testbeds={t for r in rows for t in r["testbeds"]},
@@ -273,7 +315,8 @@ class Site:
             regressions=regressions,
             rows=rows,
             filters=filters,
-            data={"kind": "overview", "trend": trend},
+            trend=trend,
+            data={"kind": "overview"},
         )
 
     def geomean_trend(self) -> list[dict[str, Any]]:
@@ -407,7 +450,7 @@ class Site:
                     {"x": [], "y": [], "lo": [], "hi": [], "commit": [], "run": [], "_points": []},
                 )
                 s = p.summary
-                g["_points"].append(Point.from_summary(s))
+                g["_points"].append(Point.from_summary(s, p.commit))
                 g["x"].append(_iso(p.time))
                 g["y"].append(_short(s.median))
                 g["lo"].append(_short(s.ci_low if s.ci_low is not None else s.median))
@@ -421,7 +464,9 @@ class Site:
                     "branch": k[2],
                     **{k: v for k, v in g.items() if k != "_points"},
                     **_band(g["x"], g["lo"], g["hi"]),
-                    "change_points": change_points(g["_points"]),
+                    "change_points": change_point_marks(
+                        g["_points"], unit, self.spread(k[1], k[0], name, metric)
+                    ),
                 }
                 for k, g in sorted(groups.items())
             ]
@@ -446,8 +491,100 @@ class Site:
             name=name,
             metrics=metrics,
             filters=filters,
+            charts=True,
             data={"kind": "bench", "name": name, "metrics": metrics},
         )
+
+
+# The overview's trend chart: an SVG drawn here, so the overview loads no chart library (issue 13:
+# with 500 benchmarks, parsing the 4.8 MB bundle made most of its load time on a busy machine).
+_PALETTE = ("#2f5fd0", "#d0602f", "#2f9d5a", "#8a4fc7", "#c7a02f", "#2fa3c7", "#c72f7a", "#555555")
+_W, _H = 1000, 300  # the chart's box, in its own units (it scales to the page's width)
+_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 990, 12, 270  # the plot area within it
+_MARKERS = 1500  # above this many points a line has no markers (each marker is an element)
+
+
+def _ticks(lo: float, hi: float, target: int = 6) -> list[str]:
+    """Round values (1, 2, 2.5 or 5 times a power of ten apart) within ``[lo, hi]``, at most about
+    ``target`` of them, written with the decimals their step needs."""
+    raw = (hi - lo) / target
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    digits = 0
+    while digits < 12 and abs(step * 10**digits - round(step * 10**digits)) > 1e-6:
+        digits += 1
+    first = math.ceil(lo / step - 1e-9)
+    return [f"{k * step:.{digits}f}" for k in range(first, math.floor(hi / step + 1e-9) + 1)]
+
+
+def trend_chart(traces: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """:meth:`Site.geomean_trend`'s traces laid out as an SVG line chart: per trace its polyline and
+    markers (each with its hover text and run link), axis ticks, the line at 1.0; ``None`` traces
+    when there is nothing to draw. Coordinates are in the ``_W`` x ``_H`` box, 1 decimal."""
+    times = [datetime.fromisoformat(x).timestamp() for t in traces for x in t["x"]]
+    values: list[float] = [float(y) for t in traces for y in t["y"]]
+    if not values:
+        return {"width": _W, "height": _H, "traces": []}
+    t0, t1 = min(times), max(times)
+    if t1 == t0:
+        t0, t1 = t0 - 3600, t1 + 3600
+    lo, hi = min(*values, 1.0), max(*values, 1.0)
+    pad = (hi - lo) * 0.08 or 0.01
+    lo, hi = lo - pad, hi + pad
+
+    def px(t: float) -> float:
+        return round(_LEFT + (t - t0) / (t1 - t0) * (_RIGHT - _LEFT), 1)
+
+    def py(v: float) -> float:
+        return round(_BOTTOM - (v - lo) / (hi - lo) * (_BOTTOM - _TOP), 1)
+
+    fmt = "%Y-%m-%d" if t1 - t0 > 3 * 86400 else "%m-%d %H:%M"
+    xticks = [  # the first label starts at the axis' start, the last ends at its end
+        {"x": px(t), "label": datetime.fromtimestamp(t, UTC).strftime(fmt), "anchor": anchor}
+        for t, anchor in zip(
+            (t0 + (t1 - t0) * k / 4 for k in range(5)),
+            ("start", "middle", "middle", "middle", "end"),
+            strict=True,
+        )
+    ]
+    yticks = [{"y": py(float(v)), "label": v} for v in _ticks(lo, hi)]
+    out = []
+    for i, t in enumerate(traces):
+        xs = [px(datetime.fromisoformat(x).timestamp()) for x in t["x"]]
+        ys = [py(y) for y in t["y"]]
+        name = " · ".join((t["tier"] or "(no tier)", t["testbed"], t["branch"] or "(no branch)"))
+        markers = []
+        if len(xs) <= _MARKERS:
+            markers = [
+                {
+                    "x": x,
+                    "y": y,
+                    "href": t["href"][k],
+                    "title": f"commit {t['commit'][k] or '-'} · branch {t['branch'] or '-'} · "
+                    f"{t['x'][k][:16].replace('T', ' ')} · geometric mean {t['y'][k]:.3f}",
+                }
+                for k, (x, y) in enumerate(zip(xs, ys, strict=True))
+            ]
+        out.append(
+            {
+                "name": name,
+                "tier": t["tier"],
+                "testbed": t["testbed"],
+                "branch": t["branch"],
+                "color": _PALETTE[i % len(_PALETTE)],
+                "line": " ".join(f"{x},{y}" for x, y in zip(xs, ys, strict=True)),
+                "markers": markers,
+            }
+        )
+    return {
+        "width": _W,
+        "height": _H,
+        "plot": {"left": _LEFT, "right": _RIGHT, "top": _TOP, "bottom": _BOTTOM},
+        "one": py(1.0),
+        "xticks": xticks,
+        "yticks": yticks,
+        "traces": out,
+    }
 
 
 def _short(x: float) -> float:

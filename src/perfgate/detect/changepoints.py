@@ -35,6 +35,7 @@ from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
 from perfgate.model import Summary
+from perfgate.stats.history import RunSpread
 from perfgate.stats.lazy import numpy
 
 if TYPE_CHECKING:  # numpy is loaded on first use: commands that only list what is stored skip it
@@ -135,6 +136,13 @@ class DetectSettings:
             raise ValueError(f"clip must be > 0, got {self.clip!r}")
         if not 0 < self.confidence < 1:
             raise ValueError(f"confidence must be in (0, 1), got {self.confidence!r}")
+
+    @classmethod
+    def on_testbed(cls, spread: RunSpread | None) -> DetectSettings:
+        """The defaults, with the run-to-run ``spread`` the gate measured on the series' testbed
+        (:func:`perfgate.stats.history_spreads`) as the floor under the series' own noise: a step no
+        larger than the testbed's ordinary moves from run to run is then no change point."""
+        return cls() if spread is None else cls(spread=math.expm1(spread.spread))
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,14 +67,25 @@
         hovertemplate: "commit %{customdata[0]}<br>branch %{customdata[1]}<br>%{x|%Y-%m-%d %H:%M}" +
           "<br>median %{y:.4s}" + plain(metric.unit) + "<br>run %{customdata[2]} (click to open)<extra></extra>",
       });
-      (s.change_points || []).forEach(function (k) {
-        if (k >= 0 && k < s.x.length) {
-          shapes.push({
-            type: "line", xref: "x", yref: "paper", x0: s.x[k], x1: s.x[k], y0: 0, y1: 1,
-            line: { color: "#c4302b", width: 1.5, dash: "dot" }, meta: meta,
-          });
-        }
+      // a change point: a dotted line through the chart, and a marker on its first point whose hover
+      // says the change's size, p-value and commit range
+      const cps = (s.change_points || []).filter(function (c) { return c.index >= 0 && c.index < s.x.length; });
+      cps.forEach(function (c) {
+        shapes.push({
+          type: "line", xref: "x", yref: "paper", x0: s.x[c.index], x1: s.x[c.index], y0: 0, y1: 1,
+          line: { color: "#c4302b", width: 1.5, dash: "dot" }, meta: meta,
+        });
       });
+      if (cps.length) {
+        traces.push({
+          x: cps.map(function (c) { return s.x[c.index]; }), y: cps.map(function (c) { return s.y[c.index]; }),
+          type: "scatter", mode: "markers", showlegend: false, name: "change point",
+          marker: { symbol: "diamond-open", size: 13, color: "#c4302b", line: { width: 2 } },
+          meta: Object.assign({ changePoint: true }, meta),
+          customdata: cps.map(function (c) { return [plain(c.text), branch]; }),
+          hovertemplate: "%{customdata[0]}<br>branch %{customdata[1]}<br>%{x|%Y-%m-%d %H:%M}<extra></extra>",
+        });
+      }
     });
     return { traces: traces, shapes: shapes };
   }
@@ -107,23 +118,6 @@
       pending.push(Plotly.newPlot(el, built.traces, layout, CONFIG).then(function () { onClickOpen(el); }));
     });
     drawn(pending);
-  }
-
-  function drawTrend(data) {
-    const el = document.getElementById("trend-chart");
-    if (!el) { drawn([]); return; }
-    const traces = (data.trend || []).map(function (t, i) {
-      return {
-        x: t.x, y: t.y, type: "scatter", mode: t.x.length > LINES_ONLY ? "lines" : "lines+markers",
-        name: groupName(t), line: { color: PALETTE[i % PALETTE.length] },
-        meta: { tier: t.tier, testbed: t.testbed, branch: t.branch },
-        customdata: t.x.map(function (_x, k) { return [plain(t.commit[k]), plain(t.branch), "", "", t.href[k]]; }),
-        hovertemplate: "commit %{customdata[0]}<br>branch %{customdata[1]}<br>%{x|%Y-%m-%d %H:%M}" +
-          "<br>geometric mean %{y:.3f}<extra></extra>",
-      };
-    });
-    drawn([Plotly.newPlot(el, traces, Object.assign({}, LAYOUT, { yaxis: { title: { text: "ratio to usual" } } }),
-      CONFIG).then(function () { onClickOpen(el); })]);
   }
 
   function selected() {
@@ -166,6 +160,10 @@
 
   function filterCharts() {
     const f = selected();
+    // the overview's trend (an SVG drawn by the server): its lines and their legend entries
+    document.querySelectorAll("g.trace, ul.legend li").forEach(function (node) {
+      node.classList.toggle("hidden", !traceVisible(node.dataset, f));
+    });
     document.querySelectorAll("section.metric").forEach(function (sec) {
       sec.classList.toggle("hidden", Boolean(f.metric) && sec.dataset.metric !== f.metric);
     });
@@ -194,10 +192,8 @@
     performance.mark("perfgate:start");
     const data = pageData();
     wireFilters();
-    if (typeof Plotly === "undefined") return;
-    if (data.kind === "bench") drawBench(data);
-    else if (data.kind === "overview") drawTrend(data);
-    else drawn([]);
+    if (data.kind !== "bench") drawn([]);  // the other pages have no chart to draw (the trend is SVG)
+    else if (typeof Plotly !== "undefined") drawBench(data);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", main);
