@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.app.workspace import Workspace
@@ -11,7 +12,9 @@ from perfgate.errors import AmbiguousError, ContextError, NotFoundError
 from perfgate.gate import shard_of
 from perfgate.model import Run, RunStatus
 from perfgate.model.baselines import BaselineKey, current_baseline
-from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
 
 __all__ = [
     "HISTORY_RUNS",

@@ -6,12 +6,15 @@ import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.app.workspace import Workspace
 from perfgate.errors import ContextError, NotFoundError, UsageError
 from perfgate.model import Direction, RunInfo, Series, SeriesPoint
-from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
 
 __all__ = ["History", "StoredSeries", "benchmark_matches", "history", "list_runs", "stored_series"]
 

@@ -7,12 +7,15 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.config import Config, is_url, load_config
 from perfgate.errors import NotFoundError
 from perfgate.model import CIInfo, Environment, GitInfo
-from perfgate.store import RunStore, Store, open_store
+
+if TYPE_CHECKING:  # (the store is imported when one is opened: a command that opens none pays nothing)
+    from perfgate.store import RunStore, Store
 
 __all__ = ["Workspace"]
 
@@ -52,6 +55,8 @@ class Workspace:
     @contextmanager
     def store(self, *, create: bool = True, readonly: bool = False) -> Iterator[Store]:
         """The store, open until the block ends; ``readonly`` for commands that only read it."""
+        from perfgate.store import open_store
+
         s = open_store(self.url, create=create, readonly=readonly)
         try:
             yield s
