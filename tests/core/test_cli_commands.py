@@ -71,5 +71,5 @@ def test_a_command_parser_is_built_only_for_the_command_run() -> None:
     assert chosen_command(["--version"]) is None and chosen_command(["nope", "x"]) is None
     parser = build_parser(["runs"])
     assert parser.parse_args(["runs", "--limit", "3"]).limit == 3
-    with pytest.raises(PerfgateError, match="unrecognized arguments: http://127.0.0.1:9/ --json"):
+    with pytest.raises(PerfgateError, match=r"unrecognized arguments: http://127\.0\.0\.1:9/ --json"):
         parser.parse_args(["load", "http://127.0.0.1:9/", "--json", "b.json"])

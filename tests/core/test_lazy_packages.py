@@ -64,7 +64,7 @@ def test_a_lazy_package_exports_the_names_its_imports_list(package: str) -> None
 def test_an_unknown_name_is_an_attribute_error() -> None:
     from perfgate import app
 
-    with pytest.raises(AttributeError, match="module 'perfgate.app' has no attribute 'nope'"):
+    with pytest.raises(AttributeError, match=r"module 'perfgate\.app' has no attribute 'nope'"):
         _ = app.nope
     with pytest.raises(ImportError, match="nope"):
         from perfgate.app import nope  # noqa: F401
