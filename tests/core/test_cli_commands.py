@@ -73,3 +73,14 @@ def test_a_command_parser_is_built_only_for_the_command_run() -> None:
     assert parser.parse_args(["runs", "--limit", "3"]).limit == 3
     with pytest.raises(PerfgateError, match=r"unrecognized arguments: http://127\.0\.0\.1:9/ --json"):
         parser.parse_args(["load", "http://127.0.0.1:9/", "--json", "b.json"])
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "help_line"),
+    [("Run", "perfgate.cli.run", "x"), ("run", "elsewhere.run", "x"), ("run", "perfgate.cli.run", "")],
+)
+def test_a_registration_names_a_command_word_a_cli_module_and_a_help_line(name, module, help_line) -> None:
+    from perfgate.cli.main import Command
+
+    with pytest.raises(ValueError, match="command"):
+        Command(name, module, help_line)

@@ -31,7 +31,7 @@ from perfgate.escape import visible
 if TYPE_CHECKING:
     from perfgate.context import Redactor
 
-__all__ = ["COMMANDS", "Command", "build_parser", "main"]
+__all__ = ["COMMANDS", "Command", "build_parser", "chosen_command", "main"]
 
 
 @dataclass(frozen=True, slots=True)
