@@ -4,6 +4,8 @@ Measure, remember every run, decide with statistics whether a change made things
 where they already look. The public Python API is listed in ``__all__``; everything else is private.
 """
 
+import typing
+
 from perfgate.errors import (
     ConfigError,
     ContextError,
@@ -16,22 +18,49 @@ from perfgate.errors import (
     StoreError,
     UsageError,
 )
-from perfgate.model import (
-    BenchmarkId,
-    CIInfo,
-    Direction,
-    Environment,
-    GitInfo,
-    Result,
-    Run,
-    RunInfo,
-    RunStatus,
-    Series,
-    SeriesPoint,
-    Status,
-    Summary,
-    Verdict,
-)
+
+if typing.TYPE_CHECKING:
+    from perfgate.model import (
+        BenchmarkId,
+        CIInfo,
+        Direction,
+        Environment,
+        GitInfo,
+        Result,
+        Run,
+        RunInfo,
+        RunStatus,
+        Series,
+        SeriesPoint,
+        Status,
+        Summary,
+        Verdict,
+    )
+else:  # the model imported when one of its names is first read (perfgate.lazy): `perfgate --version`
+    # and `perfgate --help` need none of it
+    from perfgate.lazy import lazy_package as _lazy_package
+
+    _lazy_package(
+        __name__,
+        {
+            "model": (
+                "BenchmarkId",
+                "CIInfo",
+                "Direction",
+                "Environment",
+                "GitInfo",
+                "Result",
+                "Run",
+                "RunInfo",
+                "RunStatus",
+                "Series",
+                "SeriesPoint",
+                "Status",
+                "Summary",
+                "Verdict",
+            )
+        },
+    )
 
 __version__ = "0.1.0.dev0"
 

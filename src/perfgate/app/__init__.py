@@ -17,80 +17,165 @@ the workspace's for its own call. One module per concern:
 
 from __future__ import annotations
 
-from perfgate.app.alerts import (
-    AlertState,
-    DetectedChange,
-    Notified,
-    Silence,
-    ack_alert,
-    alerts_file,
-    list_alerts,
-    notify,
-    notify_change_points,
-    parse_period,
-    silence_alerts,
-)
-from perfgate.app.baseline import (
-    HISTORY_RUNS,
-    Baseline,
-    earlier_runs,
-    resolve_run,
-    resolve_runs,
-    select_baseline,
-    testbed_spreads,
-    with_history,
-)
-from perfgate.app.commands import command_suite, gate_measured, measure_commands
-from perfgate.app.compare import compare_specs, load_spec
-from perfgate.app.history import (
-    History,
-    StoredSeries,
-    benchmark_matches,
-    history,
-    list_runs,
-    stored_series,
-)
-from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
-from perfgate.app.load import LoadMeasured, configured_scenarios, measure_load
-from perfgate.app.managed import (
-    approve_proposal,
-    baseline_key,
-    is_better,
-    propose_baseline,
-    reject_proposal,
-    review_baseline,
-    set_baseline,
-)
-from perfgate.app.shards import merge_files
-from perfgate.app.stored import benchmark_series, compare_stored, judge_stored, stored_run
-from perfgate.app.suite import (
-    ServicesRun,
-    build_run,
-    gate_run,
-    run_suite,
-    run_suites,
-    select_services,
-    services_results,
-    shard_durations,
-    tier_services,
-)
-from perfgate.app.suites import (
-    KINDS,
-    CommandSuite,
-    HarnessSuite,
-    LoadSuite,
-    OnCommandRun,
-    PytestSuite,
-    Suite,
-    SuiteContext,
-    SuiteKind,
-    command_specs,
-    harness_specs,
-    load_specs,
-    plan_suites,
-    selects_tests,
-)
-from perfgate.app.workspace import Workspace
+import typing
+
+if typing.TYPE_CHECKING:
+    from perfgate.app.alerts import (
+        AlertState,
+        DetectedChange,
+        Notified,
+        Silence,
+        ack_alert,
+        alerts_file,
+        list_alerts,
+        notify,
+        notify_change_points,
+        parse_period,
+        silence_alerts,
+    )
+    from perfgate.app.baseline import (
+        HISTORY_RUNS,
+        Baseline,
+        earlier_runs,
+        resolve_run,
+        resolve_runs,
+        select_baseline,
+        testbed_spreads,
+        with_history,
+    )
+    from perfgate.app.commands import command_suite, gate_measured, measure_commands
+    from perfgate.app.compare import compare_specs, load_spec
+    from perfgate.app.history import (
+        History,
+        StoredSeries,
+        benchmark_matches,
+        history,
+        list_runs,
+        stored_series,
+    )
+    from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
+    from perfgate.app.load import LoadMeasured, configured_scenarios, measure_load
+    from perfgate.app.managed import (
+        approve_proposal,
+        baseline_key,
+        is_better,
+        propose_baseline,
+        reject_proposal,
+        review_baseline,
+        set_baseline,
+    )
+    from perfgate.app.shards import merge_files
+    from perfgate.app.stored import benchmark_series, compare_stored, judge_stored, stored_run
+    from perfgate.app.suite import (
+        ServicesRun,
+        build_run,
+        gate_run,
+        run_suite,
+        run_suites,
+        select_services,
+        services_results,
+        shard_durations,
+        tier_services,
+    )
+    from perfgate.app.suites import (
+        KINDS,
+        CommandSuite,
+        HarnessSuite,
+        LoadSuite,
+        OnCommandRun,
+        PytestSuite,
+        Suite,
+        SuiteContext,
+        SuiteKind,
+        command_specs,
+        harness_specs,
+        load_specs,
+        plan_suites,
+        selects_tests,
+    )
+    from perfgate.app.workspace import Workspace
+else:  # each module imported when one of its names is first read (perfgate.lazy)
+    from perfgate.lazy import lazy_package as _lazy_package
+
+    _lazy_package(
+        __name__,
+        {
+            "alerts": (
+                "AlertState",
+                "DetectedChange",
+                "Notified",
+                "Silence",
+                "ack_alert",
+                "alerts_file",
+                "list_alerts",
+                "notify",
+                "notify_change_points",
+                "parse_period",
+                "silence_alerts",
+            ),
+            "baseline": (
+                "HISTORY_RUNS",
+                "Baseline",
+                "earlier_runs",
+                "resolve_run",
+                "resolve_runs",
+                "select_baseline",
+                "testbed_spreads",
+                "with_history",
+            ),
+            "commands": ("command_suite", "gate_measured", "measure_commands"),
+            "compare": ("compare_specs", "load_spec"),
+            "history": (
+                "History",
+                "StoredSeries",
+                "benchmark_matches",
+                "history",
+                "list_runs",
+                "stored_series",
+            ),
+            "ingest": ("ingest_gate", "ingest_paths", "run_document"),
+            "load": ("LoadMeasured", "configured_scenarios", "measure_load"),
+            "managed": (
+                "approve_proposal",
+                "baseline_key",
+                "is_better",
+                "propose_baseline",
+                "reject_proposal",
+                "review_baseline",
+                "set_baseline",
+            ),
+            "shards": ("merge_files",),
+            "stored": ("benchmark_series", "compare_stored", "judge_stored", "stored_run"),
+            "suite": (
+                "ServicesRun",
+                "build_run",
+                "gate_run",
+                "run_suite",
+                "run_suites",
+                "select_services",
+                "services_results",
+                "shard_durations",
+                "tier_services",
+            ),
+            "suites": (
+                "KINDS",
+                "CommandSuite",
+                "HarnessSuite",
+                "LoadSuite",
+                "OnCommandRun",
+                "PytestSuite",
+                "Suite",
+                "SuiteContext",
+                "SuiteKind",
+                "command_specs",
+                "harness_specs",
+                "load_specs",
+                "plan_suites",
+                "selects_tests",
+            ),
+            "workspace": ("Workspace",),
+        },
+    )
 
 __all__ = [
     "HISTORY_RUNS",

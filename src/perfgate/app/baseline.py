@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.app.workspace import Workspace
@@ -12,7 +13,9 @@ from perfgate.gate import shard_of
 from perfgate.model import Run, RunStatus
 from perfgate.model.baselines import BaselineKey, current_baseline
 from perfgate.stats import RunSpread, history_spreads
-from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
 
 __all__ = [
     "HISTORY_RUNS",

@@ -14,10 +14,10 @@ from perfgate.app.suites import OnCommandRun
 from perfgate.app.workspace import Workspace
 from perfgate.gate import Outcome
 from perfgate.model import Result, ResultsDoc, RunStatus, utcnow
-from perfgate.store import RunStore
 
 if TYPE_CHECKING:
     from perfgate.measure.command import CommandMeasurement, CommandSpec
+    from perfgate.store import RunStore
 
 __all__ = ["command_suite", "gate_measured", "measure_commands"]
 

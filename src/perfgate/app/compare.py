@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.app.baseline import Baseline, resolve_run
@@ -16,7 +17,9 @@ from perfgate.app.workspace import Workspace
 from perfgate.errors import ContextError, InputError, NotFoundError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome
 from perfgate.model import Run
-from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
 
 __all__ = ["compare_specs", "load_spec"]
 

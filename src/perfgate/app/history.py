@@ -7,14 +7,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.app.workspace import Workspace
 from perfgate.errors import ContextError, NotFoundError, UsageError
 from perfgate.model import Direction, RunInfo, Series, SeriesPoint
-from perfgate.store import RunStore
-from perfgate.store.base import SeriesSource
 from perfgate.store.fastread import open_reader
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
+    from perfgate.store.base import SeriesSource
 
 __all__ = ["History", "StoredSeries", "benchmark_matches", "history", "list_runs", "stored_series"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.app.baseline import resolve_runs, select_baseline, with_history
@@ -13,7 +14,9 @@ from perfgate.app.workspace import Workspace
 from perfgate.errors import ContextError, ParseError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome
 from perfgate.model import Environment, GitInfo, ResultsDoc, Run, utcnow
-from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
 
 __all__ = ["ingest_gate", "ingest_paths", "run_document"]
 

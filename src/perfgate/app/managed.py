@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from perfgate.app.workspace import Workspace
 from perfgate.config import BaselineUpdate
@@ -30,7 +31,9 @@ from perfgate.model.baselines import (
     open_proposals,
 )
 from perfgate.stats import CompareSettings, compare_suite, geomean_change
-from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
 
 __all__ = [
     "approve_proposal",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.app.baseline import select_baseline, with_history
@@ -15,7 +16,9 @@ from perfgate.app.workspace import Workspace
 from perfgate.errors import InputError
 from perfgate.gate import Outcome, merge_shards
 from perfgate.model import Run, new_run_id
-from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
 
 __all__ = ["merge_files"]
 

@@ -3,13 +3,17 @@ read-only (``perfgate report --html``, ``perfgate serve``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from perfgate.app.baseline import Baseline, select_baseline, with_history
 from perfgate.app.suite import gate_run
 from perfgate.app.workspace import Workspace
 from perfgate.errors import UsageError
 from perfgate.gate import Outcome
 from perfgate.model import Run, Series
-from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
 
 __all__ = ["benchmark_series", "compare_stored", "judge_stored", "stored_run"]
 

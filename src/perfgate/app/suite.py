@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.app.baseline import OWN_COMMIT_ONLY, Baseline, select_baseline, with_history
@@ -20,7 +21,9 @@ from perfgate.measure.resources import ResourceSampler, resource_results
 from perfgate.measure.services import ServiceSpec, running_services, service_failure
 from perfgate.model import CIInfo, Environment, GitInfo, Result, ResultsDoc, Run, RunStatus, new_run_id
 from perfgate.stats import CompareSettings
-from perfgate.store import RunStore
+
+if TYPE_CHECKING:
+    from perfgate.store import RunStore
 
 __all__ = [
     "ServicesRun",

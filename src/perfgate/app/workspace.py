@@ -13,10 +13,9 @@ from perfgate import context
 from perfgate.config import Config, is_url, load_config
 from perfgate.errors import NotFoundError
 from perfgate.model import CIInfo, Environment, GitInfo
-from perfgate.store import RunStore
 
-if TYPE_CHECKING:
-    from perfgate.store import Store
+if TYPE_CHECKING:  # (the store is imported when one is opened: a command that opens none pays nothing)
+    from perfgate.store import RunStore, Store
 
 __all__ = ["Workspace"]
 
@@ -56,7 +55,7 @@ class Workspace:
     @contextmanager
     def store(self, *, create: bool = True, readonly: bool = False) -> Iterator[Store]:
         """The store, open until the block ends; ``readonly`` for commands that only read it."""
-        from perfgate.store import open_store  # (SQLAlchemy: only when a store is opened this way)
+        from perfgate.store import open_store
 
         s = open_store(self.url, create=create, readonly=readonly)
         try:

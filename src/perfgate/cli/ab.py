@@ -10,9 +10,6 @@ from perfgate.cli.common import Invocation, gate_flags, output_flags, pytest_arg
 from perfgate.context import strip_credentials
 from perfgate.report import visible
 
-NAME = "ab"
-HELP = "run base and head interleaved on this machine, compare, gate (for PRs)"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base", required=True, metavar="REF", help="the git ref to compare against")

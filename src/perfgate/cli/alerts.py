@@ -10,9 +10,6 @@ from perfgate.cli.common import EXIT_OK, Invocation, Parser
 from perfgate.errors import UsageError
 from perfgate.escape import visible
 
-NAME = "alerts"
-HELP = "list, acknowledge or silence the recorded alerts"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True, parser_class=Parser)

@@ -20,9 +20,6 @@ from perfgate.model.baselines import (
     open_proposals,
 )
 
-NAME = "baseline"
-HELP = "show, set, propose, approve or reject the managed baseline; its history"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     verbs = p.add_subparsers(dest="verb", required=True, metavar="VERB", parser_class=Parser)

@@ -16,8 +16,6 @@ from perfgate.report.formatting import format_change, format_interval
 if TYPE_CHECKING:
     from perfgate.ab.bisect import BisectResult, Commit, Step
 
-NAME = "bisect"
-HELP = "find the commit between --good and --bad that made a benchmark slower (measures in git worktrees)"
 EXIT_NOT_SLOWER = 1
 
 

@@ -32,9 +32,6 @@ from perfgate.errors import ForgeError, InputError, UsageError
 from perfgate.escape import visible
 from perfgate.report import ReportSummary, parse_summary
 
-NAME = "ci"
-HELP = "post the report to the pull request: 'ci comment' (updated in place), 'ci status' (status, check)"
-
 DEFAULT_ARTIFACT_DIR = "perfgate-artifact"
 _MAX_REPORT_BYTES = 4 * 1024 * 1024
 

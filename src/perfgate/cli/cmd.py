@@ -17,8 +17,6 @@ from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, SpecErr
 if TYPE_CHECKING:
     from perfgate.measure.command import CommandBenchmark, CommandSpec
 
-NAME = "cmd"
-HELP = "benchmark shell commands ad hoc, like hyperfine (nothing stored unless --store-run)"
 DESCRIPTION = (
     "Run commands repeatedly and measure wall, user and system time and peak memory per run. Commands "
     "come after -- (executed directly, no shell) or from -c (split like a shell would, or run by /bin/sh "

@@ -1,8 +1,9 @@
 """What every command shares: the parser class, the common flags, where data goes, the invocation.
 
-A command is a module under :mod:`perfgate.cli` with ``NAME``, ``HELP``, ``configure(parser)`` (its
-arguments; the common flags ``--config``, ``--store`` and ``--color`` are added for it) and
-``run(inv) -> int`` (the exit code), listed once in :data:`perfgate.cli.main.COMMANDS`.
+A command is a module under :mod:`perfgate.cli` with ``configure(parser)`` (its arguments; the common
+flags ``--config``, ``--store`` and ``--color`` are added for it) and ``run(inv) -> int`` (the exit
+code), registered once with its name and help line in :data:`perfgate.cli.main.COMMANDS`, which imports
+it only when it runs.
 """
 
 from __future__ import annotations
@@ -12,14 +13,20 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from perfgate import app
-from perfgate.config import is_url, parse_duration, parse_percent
 from perfgate.errors import UsageError
 from perfgate.escape import visible
-from perfgate.gate import Outcome
-from perfgate.report import Console, append_step_summary, render_json, render_markdown, render_text
+from perfgate.urls import is_url
+
+if TYPE_CHECKING:
+    from perfgate.gate import Outcome
+    from perfgate.report import Console
+
+# What a command imports is what it pays for at every start (docs/scale.md, "Start-up"): this module is
+# imported by every command, so what only some need (the configuration's parsers, the report formats)
+# is imported where it is used.
 
 __all__ = [
     "EXIT_ERROR",
@@ -52,6 +59,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def threshold(value: str) -> float:
+    from perfgate.config import parse_percent
+
     try:
         return parse_percent(value)
     except ValueError as exc:
@@ -84,6 +93,8 @@ def output_flags(p: argparse.ArgumentParser, formats: Sequence[str] = ("text", "
 
 
 def duration(value: str) -> float:
+    from perfgate.config import parse_duration
+
     try:
         return parse_duration(value)
     except ValueError as exc:
@@ -148,6 +159,8 @@ class Out:
 def report(
     args: argparse.Namespace, outcome: Outcome, console: Console, out: Out, environ: Mapping[str, str]
 ) -> int:
+    from perfgate.report import append_step_summary, render_json, render_markdown, render_text
+
     if args.format == "json":
         out.write(render_json(outcome))
     elif args.format == "markdown":

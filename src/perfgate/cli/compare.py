@@ -9,9 +9,6 @@ from perfgate import app
 from perfgate.cli.common import Invocation, gate_flags, output_flags, send_alerts, subset_flag
 from perfgate.errors import ConfigError, PerfgateError
 
-NAME = "compare"
-HELP = "compare two runs, git refs or result files (B against A)"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("base", metavar="A", help="baseline: run id (prefix), git ref, or result file")

@@ -25,10 +25,7 @@ from perfgate.report import Console
 from perfgate.report.formatting import format_change, format_interval, short_commit
 from perfgate.stats import RunSpread
 
-NAME = "detect"
-HELP = "change points in every stored series, or in a CSV series (--series)"
-
-__all__ = ["HELP", "NAME", "SeriesChanges", "configure", "detected_changes", "read_series_csv", "run"]
+__all__ = ["SeriesChanges", "configure", "detected_changes", "read_series_csv", "run"]
 
 
 def configure(p: argparse.ArgumentParser) -> None:

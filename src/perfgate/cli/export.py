@@ -9,9 +9,6 @@ from perfgate.cli.common import EXIT_OK, Invocation
 from perfgate.model import dumps_run
 from perfgate.report import json_inert
 
-NAME = "export"
-HELP = "write a run as perfgate JSON (ingest reads it back)"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", help="run id (or unique prefix) or git ref")

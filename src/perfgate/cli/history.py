@@ -11,9 +11,6 @@ from perfgate.context import redact_series
 from perfgate.errors import UsageError
 from perfgate.report import history_title, render_history, render_history_json
 
-NAME = "history"
-HELP = "a benchmark's series over commits: table and sparkline"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(

@@ -16,9 +16,6 @@ from perfgate.context import strip_credentials
 from perfgate.errors import UsageError
 from perfgate.gate import SUBSET_TAG
 
-NAME = "ingest"
-HELP = "store results from files (perfgate JSON or another harness's output); --gate judges them"
-
 _REPORT_FORMATS = ("text", "json", "markdown")
 
 

@@ -12,9 +12,6 @@ from perfgate.scaffold import Detected, detect, plan, write
 from perfgate.scaffold.files import Options
 from perfgate.scaffold.install import default_install
 
-NAME = "init"
-HELP = "detect the benchmarks and CI; write [tool.perfgate] and the CI workflows"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.description = (

@@ -31,8 +31,6 @@ from perfgate.load import (
 from perfgate.load.results import describe
 from perfgate.model import format_value
 
-NAME = "load"
-HELP = "load-test a local HTTP server (open model: --rate; closed model: --users)"
 DESCRIPTION = (
     "Send HTTP/1.1 requests to URL from several worker processes. Open model (--rate): requests on a "
     "schedule, each one's latency timed from when it was due, so a stalled server shows in the "

@@ -12,78 +12,140 @@ line.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import re
 import sys
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from perfgate import __version__
-from perfgate.cli import (
-    ab,
-    alerts,
-    baseline,
-    bisect,
-    ci,
-    cmd,
-    compare,
-    detect,
-    export,
-    history,
-    ingest,
-    init,
-    load,
-    merge,
-    notify,
-    report,
-    run,
-    runs,
-    serve,
-    show,
-    sync,
-    trend,
-)
 from perfgate.cli.common import EXIT_ERROR, Invocation, Parser, common_flags
-from perfgate.config import load_config
-from perfgate.context import Redactor, redactor
 from perfgate.errors import PerfgateError
-from perfgate.report import make_console, visible
+from perfgate.escape import visible
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+if TYPE_CHECKING:
+    from perfgate.context import Redactor
 
-#: The commands, one module each (see :mod:`perfgate.cli.common`), in the order ``perfgate --help``
-#: lists them: adding a command is a module, its import above and one line here.
-COMMANDS: tuple[ModuleType, ...] = (
-    run,
-    compare,
-    ab,
-    cmd,
-    ingest,
-    history,
-    runs,
-    show,
-    export,
-    sync,
-    merge,
-    init,
-    detect,
-    trend,
-    bisect,
-    report,
-    serve,
-    load,
-    ci,
-    notify,
-    alerts,
-    baseline,
+__all__ = ["COMMANDS", "Command", "build_parser", "chosen_command", "main"]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command of ``perfgate``: its name, the module holding its arguments and its ``run`` (see
+    :mod:`perfgate.cli.common`), and its line in ``perfgate --help``.
+
+    The module is imported only when its command runs (or its parser is built): a command pays for its
+    own imports, not for every other command's (docs/scale.md, "Start-up").
+    """
+
+    name: str
+    module: str
+    help: str
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z][a-z-]*", self.name):
+            raise ValueError(f"command name {self.name!r}: lower-case letters and '-' only")
+        if not self.module.startswith("perfgate.cli.") or not self.help:
+            raise ValueError(f"command {self.name}: a module of perfgate.cli and a help line are required")
+
+    def load(self) -> ModuleType:
+        """The command's module (imported on first use)."""
+        return importlib.import_module(self.module)
+
+
+#: The commands in the order ``perfgate --help`` lists them: adding a command is a module under
+#: :mod:`perfgate.cli` and one line here.
+COMMANDS: tuple[Command, ...] = (
+    Command("run", "perfgate.cli.run", "run the benchmarks, store the run, compare with the baseline"),
+    Command("compare", "perfgate.cli.compare", "compare two runs, git refs or result files (B against A)"),
+    Command(
+        "ab",
+        "perfgate.cli.ab",
+        "run base and head interleaved on this machine, compare, gate (for PRs)",
+    ),
+    Command(
+        "cmd",
+        "perfgate.cli.cmd",
+        "benchmark shell commands ad hoc, like hyperfine (nothing stored unless --store-run)",
+    ),
+    Command(
+        "ingest",
+        "perfgate.cli.ingest",
+        "store results from files (perfgate JSON or another harness's output); --gate judges them",
+    ),
+    Command("history", "perfgate.cli.history", "a benchmark's series over commits: table and sparkline"),
+    Command("runs", "perfgate.cli.runs", "list stored runs, newest first"),
+    Command("show", "perfgate.cli.show", "show one run: context and results"),
+    Command("export", "perfgate.cli.export", "write a run as perfgate JSON (ingest reads it back)"),
+    Command(
+        "sync",
+        "perfgate.cli.sync",
+        "pull the run history from a git data branch into the store, then push the store's new runs",
+    ),
+    Command(
+        "merge",
+        "perfgate.cli.merge",
+        "merge the run documents of `perfgate run --shard K/N --export FILE` into one run; store and gate it",
+    ),
+    Command(
+        "init",
+        "perfgate.cli.init",
+        "detect the benchmarks and CI; write [tool.perfgate] and the CI workflows",
+    ),
+    Command(
+        "detect",
+        "perfgate.cli.detect",
+        "change points in every stored series, or in a CSV series (--series)",
+    ),
+    Command(
+        "trend",
+        "perfgate.cli.trend",
+        "each benchmark's sparkline, change and slope over a recent window, with its change points",
+    ),
+    Command(
+        "bisect",
+        "perfgate.cli.bisect",
+        "find the commit between --good and --bad that made a benchmark slower (measures in git worktrees)",
+    ),
+    Command(
+        "report",
+        "perfgate.cli.report",
+        "write the dashboard of the stored runs as a static site (--html DIR)",
+    ),
+    Command(
+        "serve",
+        "perfgate.cli.serve",
+        "serve the dashboard live from the store, read-only (default: http://127.0.0.1:8000/)",
+    ),
+    Command(
+        "load",
+        "perfgate.cli.load",
+        "load-test a local HTTP server (open model: --rate; closed model: --users)",
+    ),
+    Command(
+        "ci",
+        "perfgate.cli.ci",
+        "post the report to the pull request: 'ci comment' (updated in place), 'ci status' (status, check)",
+    ),
+    Command("notify", "perfgate.cli.notify", "send the configured alerts for a stored run (each alert once)"),
+    Command("alerts", "perfgate.cli.alerts", "list, acknowledge or silence the recorded alerts"),
+    Command(
+        "baseline",
+        "perfgate.cli.baseline",
+        "show, set, propose, approve or reject the managed baseline; its history",
+    ),
 )
-_MODULES = {m.NAME: m for m in COMMANDS}
+_BY_NAME = {c.name: c for c in COMMANDS}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``perfgate``: every command is listed (name and help), and those named in
+    ``commands`` (all when None) get their arguments, which imports their modules."""
     parser = Parser(
         prog="perfgate",
         description="Continuous benchmarking: measure, store, compare with a baseline, gate.",
@@ -92,11 +154,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"perfgate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for module in COMMANDS:
-        p = sub.add_parser(module.NAME, help=module.HELP)
-        module.configure(p)
-        common_flags(p)
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help)
+        if commands is None or command.name in commands:
+            command.load().configure(p)
+            common_flags(p)
     return parser
+
+
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names: its first word not starting with '-' (``perfgate`` itself takes no
+    option with a value), or None when there is none or it names no command (argparse then says so)."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in _BY_NAME else None
 
 
 def main(
@@ -113,14 +183,18 @@ def main(
     here = cwd or Path.cwd()
     config_path: Path | None = None
     try:
-        parser = build_parser()
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-        config_path = args.config
+        words = list(sys.argv[1:] if argv is None else argv)
+        name = chosen_command(words)
+        parser = build_parser(() if name is None else (name,))
+        args = parser.parse_args(words)
+        config_path = getattr(args, "config", None)  # (none without a command)
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_ERROR
+        from perfgate.report.console import make_console  # (after parsing: --version and --help need none)
+
         console = make_console(args.color, stream=out_stream, environ=env)
-        module = _MODULES[args.command]
+        module = _BY_NAME[args.command].load()
         return int(module.run(Invocation(args, here, env, console, out_stream, stdin or sys.stdin)))
     except PerfgateError as exc:
         sys.stderr.write(error_line(str(exc), _error_redactor(here, config_path, env)))
@@ -147,6 +221,9 @@ def main(
 def _error_redactor(cwd: Path, config_path: Path | None, env: Mapping[str, str]) -> Redactor:
     """The Redactor for an error line: with the configuration's ``redact`` names when it can be read
     (the error may be that it cannot)."""
+    from perfgate.config import load_config  # (the configuration's imports, paid only on an error)
+    from perfgate.context import redactor
+
     try:
         names = load_config(cwd, config_path).redact
     except Exception:  # an unreadable configuration must not hide the error being reported

@@ -11,9 +11,6 @@ from perfgate.cli.common import Invocation, gate_flags, output_flags
 from perfgate.context import strip_credentials
 from perfgate.errors import UsageError
 
-NAME = "merge"
-HELP = "merge the run documents of `perfgate run --shard K/N --export FILE` into one run; store and gate it"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.description = (

@@ -10,9 +10,6 @@ from perfgate import app
 from perfgate.cli.common import EXIT_OK, Invocation, send_alerts
 from perfgate.errors import ConfigError
 
-NAME = "notify"
-HELP = "send the configured alerts for a stored run (each alert once)"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_id", metavar="RUN", help="a stored run id or unique id prefix")

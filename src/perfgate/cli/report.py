@@ -12,9 +12,6 @@ from pathlib import Path
 from perfgate.cli.common import EXIT_OK, Invocation
 from perfgate.errors import UsageError
 
-NAME = "report"
-HELP = "write the dashboard of the stored runs as a static site (--html DIR)"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     kind = p.add_mutually_exclusive_group(required=True)

@@ -24,9 +24,6 @@ from perfgate.errors import PerfgateError
 from perfgate.model import dumps_run
 from perfgate.report import json_inert
 
-NAME = "run"
-HELP = "run the benchmarks, store the run, compare with the baseline"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tier", help="tier from the configuration (selection, thresholds, time limits)")

@@ -9,9 +9,6 @@ from perfgate.argtypes import positive_int
 from perfgate.cli.common import EXIT_OK, Invocation, output_flags
 from perfgate.report import render_runs, render_runs_json
 
-NAME = "runs"
-HELP = "list stored runs, newest first"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--branch")

@@ -9,9 +9,6 @@ from perfgate.argtypes import positive_int
 from perfgate.cli.common import EXIT_OK, Invocation
 from perfgate.errors import UsageError
 
-NAME = "serve"
-HELP = "serve the dashboard live from the store, read-only (default: http://127.0.0.1:8000/)"
-
 
 def _port(value: str) -> int:
     port = positive_int(value) if value != "0" else 0

@@ -9,9 +9,6 @@ from perfgate.cli.common import EXIT_OK, Invocation, output_flags
 from perfgate.context import redact_run
 from perfgate.report import render_run, render_run_json
 
-NAME = "show"
-HELP = "show one run: context and results"
-
 
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("run", help="run id (or unique prefix) or git ref")

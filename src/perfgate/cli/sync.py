@@ -11,9 +11,6 @@ from perfgate.context import strip_credentials
 from perfgate.escape import visible
 from perfgate.sync import DEFAULT_BRANCH, DEFAULT_REMOTE, Prune, sync_store
 
-NAME = "sync"
-HELP = "pull the run history from a git data branch into the store, then push the store's new runs"
-
 
 def _days(value: str) -> float:
     try:

@@ -19,10 +19,7 @@ from perfgate.model import format_value, utcnow
 from perfgate.report import Console
 from perfgate.report.formatting import format_change, format_interval, short_commit
 
-NAME = "trend"
-HELP = "each benchmark's sparkline, change and slope over a recent window, with its change points"
-
-__all__ = ["HELP", "NAME", "SeriesTrend", "configure", "run"]
+__all__ = ["SeriesTrend", "configure", "run"]
 
 WIDTH = 40  # sparkline cells
 

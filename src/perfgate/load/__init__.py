@@ -9,9 +9,23 @@ each answer), run by :func:`run_load` on several worker processes, gives a :clas
 
 from __future__ import annotations
 
-from perfgate.load.results import load_results
-from perfgate.load.runner import LoadReport, Window, check_listening, run_load
-from perfgate.load.scenario import ClosedModel, LoadSpec, OpenModel, Scenario, Stage, parse_rate
+import typing
+
+if typing.TYPE_CHECKING:
+    from perfgate.load.results import load_results
+    from perfgate.load.runner import LoadReport, Window, check_listening, run_load
+    from perfgate.load.scenario import ClosedModel, LoadSpec, OpenModel, Scenario, Stage, parse_rate
+else:  # each module imported when one of its names is first read (perfgate.lazy)
+    from perfgate.lazy import lazy_package as _lazy_package
+
+    _lazy_package(
+        __name__,
+        {
+            "results": ("load_results",),
+            "runner": ("LoadReport", "Window", "check_listening", "run_load"),
+            "scenario": ("ClosedModel", "LoadSpec", "OpenModel", "Scenario", "Stage", "parse_rate"),
+        },
+    )
 
 __all__ = [
     "ClosedModel",

@@ -7,29 +7,69 @@ Renderers are pure functions returning strings; the CLI decides where they go. T
 :func:`append_step_summary`, which appends to the file GitHub Actions names in ``$GITHUB_STEP_SUMMARY``.
 """
 
+import typing
+
 from perfgate.escape import inert_lines, json_inert, visible
-from perfgate.report.console import ROLES, Console, Progress, make_console
-from perfgate.report.json_report import JSON_REPORT_VERSION, outcome_to_dict, render_json
-from perfgate.report.listing import (
-    history_title,
-    render_history,
-    render_history_json,
-    render_run,
-    render_run_json,
-    render_runs,
-    render_runs_json,
-    sparkline,
-)
-from perfgate.report.markdown import (
-    GITHUB_COMMENT_LIMIT,
-    append_step_summary,
-    escape_markdown,
-    render_markdown,
-    report_marker,
-)
-from perfgate.report.summary import SUMMARY_VERSION, ReportSummary, parse_summary, render_summary, summary_of
-from perfgate.report.table import truncate_middle
-from perfgate.report.text import render_results_table, render_text
+
+if typing.TYPE_CHECKING:
+    from perfgate.report.console import ROLES, Console, Progress, make_console
+    from perfgate.report.json_report import JSON_REPORT_VERSION, outcome_to_dict, render_json
+    from perfgate.report.listing import (
+        history_title,
+        render_history,
+        render_history_json,
+        render_run,
+        render_run_json,
+        render_runs,
+        render_runs_json,
+        sparkline,
+    )
+    from perfgate.report.markdown import (
+        GITHUB_COMMENT_LIMIT,
+        append_step_summary,
+        escape_markdown,
+        render_markdown,
+        report_marker,
+    )
+    from perfgate.report.summary import (
+        SUMMARY_VERSION,
+        ReportSummary,
+        parse_summary,
+        render_summary,
+        summary_of,
+    )
+    from perfgate.report.table import truncate_middle
+    from perfgate.report.text import render_results_table, render_text
+else:  # each module imported when one of its names is first read (perfgate.lazy)
+    from perfgate.lazy import lazy_package as _lazy_package
+
+    _lazy_package(
+        __name__,
+        {
+            "console": ("ROLES", "Console", "Progress", "make_console"),
+            "json_report": ("JSON_REPORT_VERSION", "outcome_to_dict", "render_json"),
+            "listing": (
+                "history_title",
+                "render_history",
+                "render_history_json",
+                "render_run",
+                "render_run_json",
+                "render_runs",
+                "render_runs_json",
+                "sparkline",
+            ),
+            "markdown": (
+                "GITHUB_COMMENT_LIMIT",
+                "append_step_summary",
+                "escape_markdown",
+                "render_markdown",
+                "report_marker",
+            ),
+            "summary": ("SUMMARY_VERSION", "ReportSummary", "parse_summary", "render_summary", "summary_of"),
+            "table": ("truncate_middle",),
+            "text": ("render_results_table", "render_text"),
+        },
+    )
 
 __all__ = [
     "GITHUB_COMMENT_LIMIT",

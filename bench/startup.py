@@ -1,0 +1,186 @@
+"""What a ``perfgate`` command costs before it does anything: the start-up of the CLI.
+
+Builds, in a temporary directory, a small project (``perfgate.toml``, a store of ``--runs`` runs of 20
+results, two 20-result run documents) and runs, each ``--repeat`` times in a new process (default 5):
+
+- ``perfgate --version``
+- ``perfgate runs --help``
+- ``perfgate history NAME`` on the small store
+- ``perfgate compare A.json B.json`` of the two run documents (text report)
+- with ``--points N``, ``perfgate history`` of an N-point series (a second store of N one-result runs;
+  issue 10's target is 10,000 points in < 0.3 s end to end)
+
+and prints the median CPU time (user + system) and wall time of each, and the modules the process
+loaded (one process with ``-X importtime``, whose own cost is left out of the figures). On a shared,
+noisy machine compare CPU time.
+
+``--src LABEL=DIR`` (repeatable) measures the perfgate under ``DIR`` (a ``src`` directory, put first on
+``PYTHONPATH``) instead of the installed one, the variants run alternately so that they see the same
+load; e.g. the code before a change against the working tree:
+
+    git archive main src | tar -x -C /tmp/before
+    python bench/startup.py --src before=/tmp/before/src --src after=src
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from perfgate.model import (
+    BenchmarkId,
+    Direction,
+    Environment,
+    GitInfo,
+    Result,
+    Run,
+    RunStatus,
+    Summary,
+    dumps_run,
+    new_run_id,
+)
+from perfgate.store import open_store
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+NAME = "bench/test_startup.py::test_case_0"
+
+
+def _result(i: int, scale: float) -> Result:
+    samples = tuple(scale * 1e-6 * (1 + i + 0.01 * k) for k in range(10))
+    mean = sum(samples) / len(samples)
+    summary = Summary(
+        n=len(samples),
+        mean=mean,
+        median=mean,
+        min=min(samples),
+        max=max(samples),
+        stddev=0.03e-6,
+    )
+    bid = BenchmarkId(name=f"bench/test_startup.py::test_case_{i}")
+    return Result(
+        benchmark=bid, metric="time", unit="s", direction=Direction.LOWER, summary=summary, samples=samples
+    )
+
+
+def _run(n: int, scale: float = 1.0) -> Run:
+    started = T0 + timedelta(minutes=n)
+    return Run(
+        id=new_run_id(started, n.to_bytes(10, "big")),
+        project="startup",
+        started=started,
+        finished=started + timedelta(seconds=30),
+        source="perfgate",
+        environment=Environment(testbed="bench", fingerprint="fp"),
+        results=tuple(_result(i, scale) for i in range(20)),
+        status=RunStatus.COMPLETE,
+        tier="nightly",
+        git=GitInfo(commit=f"{n:040x}", branch="main", commit_time=started - timedelta(hours=1)),
+    )
+
+
+def _project(root: Path, runs: int, points: int) -> None:
+    (root / "perfgate.toml").write_text('project = "startup"\n', encoding="utf-8")
+    with open_store(root / ".perfgate" / "perfgate.db") as store:
+        for n in range(runs):
+            store.add_run(_run(n))
+    if points:
+        with open_store(root / "points.db") as store:
+            for n in range(points):
+                store.add_run(replace(_run(n), results=_run(n).results[:1]))
+    (root / "a.json").write_text(dumps_run(_run(runs)), encoding="utf-8")
+    (root / "b.json").write_text(dumps_run(_run(runs + 1, scale=1.001)), encoding="utf-8")
+
+
+COMMANDS: dict[str, list[str]] = {
+    "--version": ["--version"],
+    "runs --help": ["runs", "--help"],
+    "history": ["history", NAME, "--branch", "main", "--tier", "nightly"],
+    "compare": ["compare", "a.json", "b.json"],
+}
+
+
+def _env(src: str | None) -> dict[str, str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(Path(src).resolve()), env.get("PYTHONPATH", "")])
+    return env
+
+
+def _once(args: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one ``python -m perfgate ARGS`` process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfgate", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"perfgate {' '.join(args)} exited with {code}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def _modules(args: Sequence[str], cwd: Path, env: dict[str, str]) -> int:
+    """How many modules ``perfgate ARGS`` imports (``-X importtime`` writes one line per module)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "perfgate", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return sum(1 for line in done.stderr.splitlines() if line.startswith("import time:") and "|" in line) - 1
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--repeat", type=int, default=5, help="processes per command and variant (default 5)")
+    ap.add_argument("--runs", type=int, default=10, help="runs in the small store (default 10)")
+    ap.add_argument("--points", type=int, default=0, help="also a history of N points (default: none)")
+    ap.add_argument(
+        "--src", action="append", default=[], metavar="LABEL=DIR", help="a perfgate source tree to measure"
+    )
+    args = ap.parse_args(argv)
+    variants: list[tuple[str, str | None]] = [("installed", None)]
+    if args.src:
+        variants = [(s.partition("=")[0], s.partition("=")[2]) for s in args.src]
+
+    with tempfile.TemporaryDirectory(prefix="perfgate-startup-") as tmp:
+        root = Path(tmp)
+        _project(root, args.runs, args.points)
+        commands = dict(COMMANDS)
+        if args.points:
+            series = ["--branch", "main", "--tier", "nightly", "--limit", str(args.points)]
+            commands[f"history {args.points:,}"] = ["history", NAME, *series, "--store", "points.db"]
+        walls: dict[tuple[str, str], list[float]] = {}
+        cpus: dict[tuple[str, str], list[float]] = {}
+        for _ in range(args.repeat):  # the variants alternate, so each sees the same load
+            for command, cargs in commands.items():
+                for label, src in variants:
+                    wall, cpu = _once(cargs, root, _env(src))
+                    walls.setdefault((command, label), []).append(wall)
+                    cpus.setdefault((command, label), []).append(cpu)
+        load = os.getloadavg()[0]
+        print(f"median of {args.repeat} processes each (load average {load:.1f})")
+        print(f"{'command':<16} {'variant':<10} {'CPU s':>7} {'wall s':>7} {'modules':>8}")
+        for command, cargs in commands.items():
+            for label, src in variants:
+                key = (command, label)
+                print(
+                    f"{command:<16} {label:<10} {statistics.median(cpus[key]):>7.3f} "
+                    f"{statistics.median(walls[key]):>7.3f} {_modules(cargs, root, _env(src)):>8}"
+                )
+
+
+if __name__ == "__main__":
+    main()

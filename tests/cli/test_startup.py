@@ -1,0 +1,114 @@
+"""What a command imports before it does anything (docs/scale.md, "Start-up"): its own module and what
+it uses, never the libraries of the commands it is not (SQLAlchemy, httpx and rich, numpy and scipy,
+plotly, starlette, uvloop). Each case runs in a new interpreter, as a user's ``perfgate`` does, and
+reads ``sys.modules``; nothing here measures a time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from builders import bare_run, make_result
+from perfgate.cli.main import COMMANDS
+from perfgate.model import dumps_run
+from perfgate.store import open_store
+
+HEAVY = ("sqlalchemy", "httpx", "rich", "numpy", "scipy", "plotly", "starlette", "uvloop")
+
+# Runs the CLI in-process and prints its exit code and what it imported: the heavy libraries that ran
+# (numpy may be held as a lazy module that never ran: it counts once it has) and perfgate's modules.
+PROBE = """
+import contextlib, io, json, sys
+from pathlib import Path
+from perfgate.cli.main import main
+
+out, err = io.StringIO(), io.StringIO()
+with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    try:
+        code = main(sys.argv[2:], cwd=Path(sys.argv[1]), environ={"NO_COLOR": "1"}, stdout=out)
+    except SystemExit as exc:  # --version and --help: argparse exits
+        code = exc.code
+ran = sorted(
+    m for m, mod in sys.modules.items() if "." not in m and type(mod).__name__ != "_LazyModule"
+)
+perfgate = sorted(m for m in sys.modules if m.startswith("perfgate."))
+print(json.dumps({"code": code, "ran": ran, "perfgate": perfgate, "stderr": err.getvalue()}))
+"""
+
+
+def probe(cwd: Path, *argv: str) -> tuple[int, set[str], set[str]]:
+    """(exit code, the heavy libraries that ran, perfgate's modules) of ``perfgate ARGV`` in ``cwd``,
+    in a new interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(cwd), *argv], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout)
+    if report["code"] not in (0, 1):
+        sys.stderr.write(report["stderr"])  # shown when the test fails
+    return report["code"], set(HEAVY) & set(report["ran"]), set(report["perfgate"])
+
+
+def commands_imported(perfgate_modules: set[str]) -> set[str]:
+    return {c.name for c in COMMANDS if c.module in perfgate_modules}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project with a store of two runs and the same two runs as result files."""
+    (tmp_path / "perfgate.toml").write_text('project = "p"\n', encoding="utf-8")
+    a = bare_run(make_result("bench_a"), make_result("bench_b"))
+    doubled = (2.0e-3, 2.2e-3, 1.9e-3, 2.1e-3, 2.04e-3, 1.98e-3, 2.6e-3)
+    b = bare_run(make_result("bench_a", samples=doubled), make_result("bench_b"))
+    with open_store(tmp_path / ".perfgate" / "perfgate.db") as store:
+        store.add_run(a)
+        store.add_run(b)
+    (tmp_path / "a.json").write_text(dumps_run(a), encoding="utf-8")
+    (tmp_path / "b.json").write_text(dumps_run(b), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["runs", "--help"]], ids=" ".join)
+def test_the_version_and_the_help_load_no_heavy_library(tmp_path: Path, argv: list[str]) -> None:
+    code, heavy, modules = probe(tmp_path, *argv)
+    assert code == 0
+    assert heavy == set()
+    # nor the store, the configuration or the application's use cases
+    assert not {m for m in modules if m.startswith(("perfgate.store", "perfgate.app.", "perfgate.config"))}
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], []], ids=lambda a: " ".join(a) or "nothing")
+def test_the_top_level_help_imports_no_command_module(tmp_path: Path, argv: list[str]) -> None:
+    """``perfgate --help`` lists every command from the registry, without importing one."""
+    code, _, modules = probe(tmp_path, *argv)
+    assert code == (2 if not argv else 0)
+    assert commands_imported(modules) == set()
+
+
+@pytest.mark.parametrize("command", ["runs", "history", "compare", "load", "serve", "ci"])
+def test_a_command_imports_its_own_module_and_no_other(tmp_path: Path, command: str) -> None:
+    code, _, modules = probe(tmp_path, command, "--help")
+    assert code == 0
+    assert commands_imported(modules) == {command}
+
+
+def test_history_loads_no_http_chart_load_or_statistics_library(project: Path) -> None:
+    code, heavy, _ = probe(project, "history", "bench_a", "--all-branches", "--all-tiers")
+    assert code == 0
+    assert heavy <= {"sqlalchemy"}  # the store's (for now); not httpx, rich, plotly, uvloop, numpy
+
+
+def test_runs_loads_no_http_chart_load_or_statistics_library(project: Path) -> None:
+    code, heavy, _ = probe(project, "runs")
+    assert code == 0
+    assert heavy <= {"sqlalchemy"}
+
+
+def test_compare_of_two_files_opens_no_store_and_no_http_library(project: Path) -> None:
+    code, heavy, modules = probe(project, "compare", "a.json", "b.json")
+    assert code == 1  # bench_a twice as slow: the gate said no, so the comparison really ran
+    assert heavy <= {"numpy", "scipy"}  # the statistics; not SQLAlchemy, httpx, rich, plotly, uvloop
+    assert not {m for m in modules if m.startswith("perfgate.store")}
