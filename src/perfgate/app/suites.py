@@ -13,7 +13,7 @@ by default) and the suites that run in a tier.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -56,6 +56,7 @@ class SuiteContext:
     environ: Mapping[str, str]
     on_command_run: OnCommandRun | None = None  # progress of command benchmarks, for the console
     redact: Callable[[str], str] = str  # what error messages pass through before they are kept
+    ports: Mapping[str, int] = field(default_factory=dict)  # the port each service got for {port}
 
 
 class Suite(Protocol):
@@ -249,9 +250,23 @@ class LoadSuite:
         results = tuple(
             r
             for spec in self.specs
-            for r in load_results(run_load(spec.scenario, spec.model, workers=spec.workers))
+            for r in load_results(run_load(_aimed(spec, ctx).scenario, spec.model, workers=spec.workers))
         )
         return ResultsDoc(started=started, finished=utcnow(), status=RunStatus.COMPLETE, results=results)
+
+
+def _aimed(spec: LoadSpec, ctx: SuiteContext) -> LoadSpec:
+    """``spec`` with ``{port}`` in its URL replaced by the port its service got in this run."""
+    if not spec.needs_port:
+        return spec
+    port = ctx.ports.get(spec.service or "")
+    if port is None:
+        t = ctx.tier
+        raise MeasureError(
+            f"load scenario {spec.scenario.title!r} targets service {spec.service!r}, which "
+            f"{'tier ' + repr(t.name) if t else 'this run'} does not start (see its tiers)"
+        )
+    return spec.at_port(port)
 
 
 #: The kinds of suite that run after pytest's, in order. A new kind is one line here.

@@ -1,0 +1,232 @@
+"""``perfgate ab`` with load scenarios: the service under test started from each side's tree, every
+scenario run against both in interleaved slices, head judged against base on paired slices.
+
+For a tier with ``[[tool.perfgate.load]]`` scenarios (and no pytest benchmarks to measure), the
+controller
+
+1. makes the two trees (:func:`perfgate.ab.worktree.trees`);
+2. starts the tier's services marked ``shared = true`` once, from the project root (a database, a
+   NATS server: what both sides only use), then the other services twice, once in each side's tree,
+   each on its own port where its configuration says ``{port}``; each side's services get the shared
+   ones' exports and ``PYTHONPATH`` starting with their tree, as the pytest workers do;
+3. cuts each scenario's load into ``slices`` slices per side (:func:`~perfgate.ab.schedule.slice_models`:
+   the duration or the requests shared out, the warm-up in the first) and runs them in seeded
+   ABBA/BAAB order (:func:`~perfgate.ab.schedule.slice_order`), each against its side's service
+   (``{port}`` in the URL: the port of the scenario's ``service`` on that side);
+4. keeps each slice's per-second samples with the slice's number in ``extra["blocks"]``: base's slice
+   ``k`` and head's slice ``k`` ran next to each other, so the paired comparison ``perfgate ab`` uses for
+   pytest benchmarks (one log ratio per pair) judges every metric; both runs are stored tagged ``ab``.
+
+A service that dies meanwhile stops the A/B with an error quoting its log (nothing is stored): a side
+measured against a dead server would be judged on refused connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+
+from perfgate.ab.schedule import BASE, HEAD, slice_models, slice_order
+from perfgate.ab.worktree import Side, import_path, trees
+from perfgate.app import Workspace, build_run, load_specs
+from perfgate.config import Config, Tier
+from perfgate.errors import ConfigError, MeasureError
+from perfgate.escape import visible
+from perfgate.gate import Outcome, evaluate
+from perfgate.load import LoadSpec, load_results, run_load
+from perfgate.measure.children import sigterm_interrupts
+from perfgate.measure.services import Services, running_services
+from perfgate.model import Result, ResultsDoc, Run, RunStatus, utcnow
+from perfgate.model.values import JSONValue
+from perfgate.report import Console
+from perfgate.stats import CompareSettings
+from perfgate.stats.summary import summarize
+
+__all__ = ["AB_LOAD_METRICS", "DEFAULT_SLICES", "ab_load_specs", "run_ab_load"]
+
+#: Slices per side and scenario unless the scenario (``slices``) or ``--slices`` says otherwise: enough
+#: pairs for the signed-rank test to call a change after Holm's correction over a scenario's metrics.
+DEFAULT_SLICES = 10
+#: The metrics judged in a load A/B. A slice's ``latency_p99.9`` and ``latency_max`` rest on a handful of
+#: requests each: paired slice by slice they are noise (they stay what ``perfgate run`` gates).
+AB_LOAD_METRICS = (
+    "rps", "latency_p50", "latency_p90", "latency_p95", "latency_p99", "error_rate", "throughput",
+)  # fmt: skip
+
+
+def ab_load_specs(cfg: Config, tier: Tier | None, pytest_args: Sequence[str] = ()) -> tuple[LoadSpec, ...]:
+    """The load scenarios ``perfgate ab`` measures for ``tier``: the tier's ``[[tool.perfgate.load]]``
+    scenarios when it has no pytest benchmarks to measure (``benchmarks`` unset, no pytest arguments),
+    else none (pytest's benchmarks are measured, as before load A/B existed)."""
+    if cfg.benchmarks or pytest_args:
+        return ()
+    return load_specs(cfg, tier)
+
+
+def _side_env(side: Side, environ: Mapping[str, str]) -> dict[str, str]:
+    env = dict(environ)
+    env["PYTHONPATH"] = import_path(side.tree if side.cwd == side.tree else side.cwd, environ)
+    env["PERFGATE_AB_TREE"] = str(side.cwd)
+    env["PERFGATE_AB_SIDE"] = side.name
+    return env
+
+
+@contextmanager
+def _services(
+    cfg: Config, tier: str | None, sides: Mapping[str, Side], environ: Mapping[str, str]
+) -> Iterator[tuple[list[tuple[str, Services]], dict[str, Services]]]:
+    """Start the tier's shared services once (project root), then its other services on each side
+    (that side's tree); yield ``([(label, services)...], {side: services})``; stop them all after."""
+    specs = [s for s in cfg.services if s.runs_in(tier)]
+    shared = [s for s in specs if s.shared]
+    own = [s for s in specs if not s.shared]
+    logs = cfg.root / ".perfgate" / "logs" / "ab"
+    with ExitStack() as stack:
+        common = stack.enter_context(
+            running_services(shared, root=cfg.root, environ=environ, logs=logs / "shared")
+        )
+        env = {**environ, **common.exported}
+        per_side: dict[str, Services] = {}
+        for key, side in sides.items():
+            per_side[key] = stack.enter_context(
+                running_services(own, root=side.cwd, environ=_side_env(side, env), logs=logs / key)
+            )
+        yield [("shared", common), *((k, per_side[k]) for k in (BASE, HEAD))], per_side
+
+
+def _check_alive(groups: Sequence[tuple[str, Services]]) -> None:
+    for label, services in groups:
+        dead = services.dead()
+        if dead:
+            message = dead[0][1]
+            where = "for both sides" if label == "shared" else f"on the {label} side"
+            raise MeasureError(f"perfgate ab: {message} ({where}); nothing stored")
+
+
+def _aimed(spec: LoadSpec, services: Services, tier: str | None) -> LoadSpec:
+    if not spec.needs_port:
+        return spec
+    port = services.ports.get(spec.service or "")
+    if port is None:
+        raise ConfigError(
+            f"load scenario {spec.scenario.title!r} targets service {spec.service!r}, which "
+            f"{'tier ' + repr(tier) if tier else 'this run'} does not start (its tiers), or starts shared"
+        )
+    return spec.at_port(port)
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _side_results(per_slice: Sequence[tuple[int, Sequence[Result]]], slices: int) -> list[Result]:
+    """One side's results of one scenario: per metric, every slice's per-second samples in one result,
+    each sample's slice in ``extra["blocks"]``; a metric that failed in any slice is failed."""
+    out: list[Result] = []
+    metrics = [r.metric for r in per_slice[0][1] if r.metric in AB_LOAD_METRICS] if per_slice else []
+    for metric in metrics:
+        parts = [(k, r) for k, rs in per_slice for r in rs if r.metric == metric]
+        first = parts[0][1]
+        failed = next((r.error for _, r in parts if r.error is not None), None)
+        extra: dict[str, JSONValue] = {
+            k: v for k, v in first.extra.items() if k not in ("overall", "sent", "responses", "errors")
+        }
+        extra.update(mode="ab", interleaved=True, unit="slice", slices=slices)
+        extra["responses"] = sum(_count(r.extra.get("responses")) for _, r in parts)
+        extra["errors"] = sum(_count(r.extra.get("errors")) for _, r in parts)
+        if failed is not None:
+            bid = first.benchmark
+            out.append(Result(bid, metric, first.unit, first.direction, error=failed, extra=extra))
+            continue
+        samples = [s for _, r in parts for s in r.samples]
+        extra["blocks"] = [k for k, r in parts for _ in r.samples]
+        extra["slice_overall"] = [r.extra.get("overall") for _, r in parts]
+        out.append(
+            Result(
+                first.benchmark,
+                metric,
+                first.unit,
+                first.direction,
+                summary=summarize(samples),
+                samples=tuple(samples),
+                rounds=len(samples),
+                extra=extra,
+            )
+        )
+    return out
+
+
+def run_ab_load(
+    ws: Workspace,
+    specs: Sequence[LoadSpec],
+    *,
+    base: str,
+    head: str | None = None,
+    tier: str | None = None,
+    threshold: float | None = None,
+    seed: int = 0,
+    slices: int | None = None,
+    store_runs: bool = True,
+    console: Console | None = None,
+    tags: Sequence[str] = ("ab",),
+) -> tuple[Run, Run, Outcome]:
+    """Measure ``specs`` against base's and head's services in interleaved slices (``slices`` per side:
+    else each scenario's own, else :data:`DEFAULT_SLICES`), store both runs (unless not
+    ``store_runs``) and judge head against base on paired slices: ``(base run, head run, outcome)``."""
+    cfg = ws.config
+    t = cfg.tier(tier)
+    tname = t.name if t is not None else None
+    plans = []
+    for spec in specs:
+        n = slices or spec.slices or DEFAULT_SLICES
+        try:
+            plans.append((spec, n, slice_models(spec.model, n)))
+        except ValueError as exc:
+            raise ConfigError(f"load scenario {visible(spec.scenario.title)!r}: {exc}") from None
+    started = utcnow()
+    results: dict[str, list[Result]] = {BASE: [], HEAD: []}
+    with sigterm_interrupts(), trees(cfg.root, base, head, ws.environ) as (b, h):
+        sides = {BASE: b, HEAD: h}
+        with _services(cfg, tname, sides, ws.environ) as (groups, per_side):
+            total = sum(2 * n for _, n, _ in plans)
+            progress = console.progress(total, "perfgate ab") if console is not None else None
+            try:
+                for index, (spec, n, models) in enumerate(plans):
+                    aimed = {k: _aimed(spec, per_side[k], tname) for k in sides}
+                    measured: dict[str, list[tuple[int, Sequence[Result]]]] = {BASE: [], HEAD: []}
+                    for key, k in slice_order(seed * 1_000_003 + index, n):
+                        if progress is not None:
+                            progress.advance(0, label=f"{spec.scenario.title} ({key} {k + 1}/{n})")
+                        report = run_load(aimed[key].scenario, models[k], workers=spec.workers)
+                        measured[key].append((k, load_results(report)))
+                        _check_alive(groups)
+                        if progress is not None:
+                            progress.advance(1)
+                    for key in sides:
+                        results[key] += _side_results(measured[key], n)
+            finally:
+                if progress is not None:
+                    progress.close()
+        finished = utcnow()
+        runs = {}
+        for key, side in sides.items():
+            doc = ResultsDoc(
+                started=started, finished=finished, status=RunStatus.COMPLETE, results=tuple(results[key])
+            )
+            runs[key] = build_run(ws, doc, tier=tname, git=side.git, tags=tuple(tags))
+        labels = f"base {b.label} vs head {h.label}"
+    if store_runs:
+        with ws.store() as store:
+            store.add_run(runs[BASE])
+            store.add_run(runs[HEAD])
+    policy = cfg.policy(t)
+    if threshold is not None:
+        policy = policy.with_threshold(threshold)
+    counts = ", ".join(sorted({f"{n} slices per side" for _, n, _ in plans}))
+    notes = [
+        f"perfgate ab: {labels}, load scenarios measured in interleaved slices ({counts}, seed {seed}); "
+        f"base run {runs[BASE].id}"
+    ]
+    settings = CompareSettings(machine_shift="ignore", paired_blocks=True, severity_rules=cfg.severity)
+    outcome = evaluate(runs[HEAD], [runs[BASE]], policy, settings, notes)
+    return runs[BASE], runs[HEAD], outcome
