@@ -652,7 +652,7 @@ def _load(t: _Table, tiers: Mapping[str, Tier], root: Path, services: Sequence[S
             why = f"service {service!r} takes no port ({{port}} in its command or env)"
             raise t.error("url", f"has {{port}}, but {why}")
     elif "{port}" in url:
-        raise t.error("url", "has {port}: name the service whose port it is (service = \"NAME\")")
+        raise t.error("url", 'has {port}: name the service whose port it is (service = "NAME")')
     name = t.get("name", str)
     if "{port}" in url and name is None:
         name = f"{method} {url}"  # the name as written: the same whatever port the service gets

@@ -263,7 +263,7 @@ class LoadSpec:
         if self.slices is not None and self.slices < 1:
             raise ValueError(f"slices: must be >= 1, got {self.slices}")
         if self.url is not None and PORT in self.url and self.service is None:
-            raise ValueError(f"url: {PORT} needs the service whose port it is (service = \"NAME\")")
+            raise ValueError(f'url: {PORT} needs the service whose port it is (service = "NAME")')
 
     @property
     def needs_port(self) -> bool:
