@@ -42,8 +42,11 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(inv: Invocation) -> int:
-    from perfgate.ab import run_ab  # spawns workers and git worktrees; keep other commands' imports light
-    from perfgate.ab.load import ab_load_specs, run_ab_load
+    from perfgate.ab import (
+        ab_load_specs,
+        run_ab,  # spawns workers and git worktrees; keep other commands' imports light
+        run_ab_load,
+    )
 
     args = inv.args
     ws = inv.workspace()

@@ -203,7 +203,17 @@ class ServiceSpec:
     @property
     def uses_port(self) -> bool:
         """Whether ``{port}`` (:data:`PORT`) appears anywhere it is replaced (see :meth:`with_port`)."""
-        return self != self.with_port(0)
+        r, m = self.ready, self.metrics
+        texts = [
+            *([self.command] if isinstance(self.command, str) else self.command),
+            *(v for _, v in self.env),
+            *(v for _, v in self.export),
+            r.http or "",
+            r.tcp or "",
+            *(r.command or ()),
+            m.url if m is not None else "",
+        ]
+        return any(PORT in t for t in texts)
 
     def with_port(self, port: int) -> ServiceSpec:
         """This spec with ``{port}`` replaced by ``port`` in the command, ``env`` values, ``ready``,
