@@ -182,7 +182,11 @@ def test_a_scenario_aims_at_its_services_port(tmp_path):
     ("scenario", "key", "message"),
     [
         ("url = 'http://127.0.0.1:{port}/'", "load[0].url", "name the service whose port it is"),
-        ("url = 'http://127.0.0.1:{port}/'\nservice = 'nope'", "load[0].service", "no [[tool.perfgate.servic"),
+        (
+            "url = 'http://127.0.0.1:{port}/'\nservice = 'nope'",
+            "load[0].service",
+            "no [[tool.perfgate.servic",
+        ),
         ("url = 'http://127.0.0.1:{port}/'\nservice = 'db'", "load[0].url", "service 'db' takes no port"),
         ("url = 'http://127.0.0.1:1/'\nslices = 0", "load[0].slices", "at least 1"),
     ],

@@ -344,7 +344,9 @@ def test_two_services_may_not_share_a_name(tmp_path: Path) -> None:
         config(tmp_path, [{"name": "a", "command": ["x"]}, {"name": "a", "command": ["y"]}])
 
 
-def test_port_placeholder_gives_each_copy_of_a_service_its_own_free_port(tmp_path: Path, server: Path) -> None:
+def test_port_placeholder_gives_each_copy_of_a_service_its_own_free_port(
+    tmp_path: Path, server: Path
+) -> None:
     s = ServiceSpec(
         name="svc",
         command=(PY, str(server), "http", "{port}", str(tmp_path / "pids-{port}")),
