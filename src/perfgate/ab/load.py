@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 
+from perfgate.ab.run import equalize_startup
 from perfgate.ab.schedule import BASE, HEAD, slice_models, slice_order
 from perfgate.ab.worktree import Side, import_path, trees
 from perfgate.app import Workspace, build_run, load_specs
@@ -63,17 +64,20 @@ def ab_load_specs(cfg: Config, tier: Tier | None, pytest_args: Sequence[str] = (
     return load_specs(cfg, tier)
 
 
-def _side_env(side: Side, environ: Mapping[str, str]) -> dict[str, str]:
+def _side_env(side: Side, environ: Mapping[str, str], seed: int) -> dict[str, str]:
+    """A side's services' environment: as the pytest workers', ``PYTHONPATH`` starting with the side's
+    tree and the same ``PYTHONHASHSEED`` on both sides (dict and set layouts must not differ by chance)."""
     env = dict(environ)
     env["PYTHONPATH"] = import_path(side.tree if side.cwd == side.tree else side.cwd, environ)
     env["PERFGATE_AB_TREE"] = str(side.cwd)
     env["PERFGATE_AB_SIDE"] = side.name
+    env.setdefault("PYTHONHASHSEED", str(seed % 4294967296))
     return env
 
 
 @contextmanager
 def _services(
-    cfg: Config, tier: str | None, sides: Mapping[str, Side], environ: Mapping[str, str]
+    cfg: Config, tier: str | None, sides: Mapping[str, Side], environ: Mapping[str, str], seed: int
 ) -> Iterator[tuple[list[tuple[str, Services]], dict[str, Services]]]:
     """Start the tier's shared services once (project root), then its other services on each side
     (that side's tree); yield ``([(label, services)...], {side: services})``; stop them all after."""
@@ -86,10 +90,13 @@ def _services(
             running_services(shared, root=cfg.root, environ=environ, logs=logs / "shared")
         )
         env = {**environ, **common.exported}
+        envs = {key: _side_env(side, env, seed) for key, side in sides.items()}
+        # both sides' environments of one size: it shifts the new process's stack (see equalize_startup)
+        equalize_startup(envs, {key: [a for s in own for a in s.argv()] for key in sides})
         per_side: dict[str, Services] = {}
         for key, side in sides.items():
             per_side[key] = stack.enter_context(
-                running_services(own, root=side.cwd, environ=_side_env(side, env), logs=logs / key)
+                running_services(own, root=side.cwd, environ=envs[key], logs=logs / key)
             )
         yield [("shared", common), *((k, per_side[k]) for k in (BASE, HEAD))], per_side
 
@@ -187,7 +194,7 @@ def run_ab_load(
     results: dict[str, list[Result]] = {BASE: [], HEAD: []}
     with sigterm_interrupts(), trees(cfg.root, base, head, ws.environ) as (b, h):
         sides = {BASE: b, HEAD: h}
-        with _services(cfg, tname, sides, ws.environ) as (groups, per_side):
+        with _services(cfg, tname, sides, ws.environ, seed) as (groups, per_side):
             total = sum(2 * n for _, n, _ in plans)
             progress = console.progress(total, "perfgate ab") if console is not None else None
             try:
