@@ -51,6 +51,8 @@ import os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DELAY = float(open("delay.txt").read())
+DIE_AFTER = int(open("die.txt").read()) if os.path.exists("die.txt") else 0  # requests, then exit 3
+seen = 0
 with open(sys.argv[2], "a") as f:
     f.write(f"{os.getpid()}\\n")
 
@@ -60,6 +62,11 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
 
     def do_GET(self):
+        global seen
+        seen += 1
+        if DIE_AFTER and seen > DIE_AFTER:
+            print("app: giving up", flush=True)
+            os._exit(3)
         time.sleep(DELAY)
         self.send_response(200)
         self.send_header("Content-Length", "2")
@@ -177,6 +184,19 @@ def test_identical_trees_do_not_fail(tmp_path: Path) -> None:
     assert {"home:rps", "home:latency_p50", "home:latency_p99", "home:error_rate"} <= set(verdicts)
     assert "regression" not in verdicts.values() and "failed" not in verdicts.values()
     assert len(_pids(tmp_path / "dep.starts")) == 1
+
+
+def test_a_side_whose_service_dies_stops_the_ab_with_its_log_and_stores_nothing(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    repo.write("die.txt", "300\n")  # head's app exits after its 300th request (plus the readiness probe)
+    cp = repo.perfgate("ab", "--base", "main", "--tier", "load")
+    assert cp.code == 2, cp.stdout + cp.stderr
+    [line] = cp.stderr.splitlines()
+    assert "service 'app' died during the run (exit code 3)" in line
+    assert "on the head side" in line and "app: giving up" in line  # its log's tail
+    assert not (repo.root / ".perfgate" / "perfgate.db").exists()
+    assert _gone_within(_pids(tmp_path / "app.pids") + _pids(tmp_path / "dep.starts"), 10)
+    assert repo.worktrees() == [f"worktree {repo.root}"]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

@@ -106,8 +106,8 @@ def _check_alive(groups: Sequence[tuple[str, Services]]) -> None:
         dead = services.dead()
         if dead:
             message = dead[0][1]
-            where = "for both sides" if label == "shared" else f"on the {label} side"
-            raise MeasureError(f"perfgate ab: {message} ({where}); nothing stored")
+            where = "shared by both sides" if label == "shared" else f"on the {label} side"
+            raise MeasureError(f"perfgate ab: {where}, {message}; nothing stored")
 
 
 def _aimed(spec: LoadSpec, services: Services, tier: str | None) -> LoadSpec:
