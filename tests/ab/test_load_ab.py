@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from gitproject import GitProject
+from perfgate.ab import ab_load_specs
+from perfgate.config import parse_config
 
 PYPROJECT = """\
 [project]
@@ -146,6 +148,19 @@ def _no_stray_services(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def _verdicts(stdout: str) -> dict[str, str]:
     return {f"{v['benchmark']}:{v['metric']}": v["status"] for v in json.loads(stdout)["verdicts"]}
+
+
+def test_load_is_measured_when_the_tier_has_scenarios_and_no_pytest_benchmarks(tmp_path: Path) -> None:
+    scenario = {"url": "http://127.0.0.1:8080/", "users": 1, "requests": 10, "tiers": ["load"]}
+    data = {"tiers": {"load": {}, "fast": {}}, "load": [scenario]}
+    cfg = parse_config(data, tmp_path, tmp_path / "pyproject.toml", "p")
+    assert [s.scenario.url for s in ab_load_specs(cfg, cfg.tier("load"))] == ["http://127.0.0.1:8080/"]
+    assert ab_load_specs(cfg, cfg.tier("fast")) == ()  # no scenario in that tier: pytest, as before
+    assert ab_load_specs(cfg, cfg.tier("load"), ["-k", "x"]) == ()  # pytest arguments: pytest
+    with_benchmarks = parse_config(
+        {**data, "benchmarks": ["bench"]}, tmp_path, tmp_path / "pyproject.toml", "p"
+    )
+    assert ab_load_specs(with_benchmarks, with_benchmarks.tier("load")) == ()
 
 
 @pytest.mark.measuring
