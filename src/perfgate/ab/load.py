@@ -32,7 +32,6 @@ from perfgate.ab.worktree import Side, import_path, trees
 from perfgate.app import Workspace, build_run, load_specs
 from perfgate.config import Config, Tier
 from perfgate.errors import ConfigError, MeasureError
-from perfgate.escape import visible
 from perfgate.gate import Outcome, evaluate
 from perfgate.load import LoadSpec, load_results, run_load
 from perfgate.measure.children import sigterm_interrupts
@@ -110,14 +109,15 @@ def _check_alive(groups: Sequence[tuple[str, Services]]) -> None:
             raise MeasureError(f"perfgate ab: {where}, {message}; nothing stored")
 
 
-def _aimed(spec: LoadSpec, services: Services, tier: str | None) -> LoadSpec:
+def _aimed(spec: LoadSpec, services: Sequence[Services], tier: str | None) -> LoadSpec:
+    """``spec`` aimed at the port its service got: the side's copy, else the shared one."""
     if not spec.needs_port:
         return spec
-    port = services.ports.get(spec.service or "")
+    port = next((s.ports[spec.service] for s in services if spec.service in s.ports), None)
     if port is None:
         raise ConfigError(
             f"load scenario {spec.scenario.title!r} targets service {spec.service!r}, which "
-            f"{'tier ' + repr(tier) if tier else 'this run'} does not start (its tiers), or starts shared"
+            f"{'tier ' + repr(tier) if tier else 'this run'} does not start (see its tiers)"
         )
     return spec.at_port(port)
 
@@ -189,7 +189,7 @@ def run_ab_load(
         try:
             plans.append((spec, n, slice_models(spec.model, n)))
         except ValueError as exc:
-            raise ConfigError(f"load scenario {visible(spec.scenario.title)!r}: {exc}") from None
+            raise ConfigError(f"load scenario {spec.scenario.title!r}: {exc}") from None
     started = utcnow()
     results: dict[str, list[Result]] = {BASE: [], HEAD: []}
     with sigterm_interrupts(), trees(cfg.root, base, head, ws.environ) as (b, h):
@@ -199,7 +199,7 @@ def run_ab_load(
             progress = console.progress(total, "perfgate ab") if console is not None else None
             try:
                 for index, (spec, n, models) in enumerate(plans):
-                    aimed = {k: _aimed(spec, per_side[k], tname) for k in sides}
+                    aimed = {k: _aimed(spec, (per_side[k], groups[0][1]), tname) for k in sides}
                     measured: dict[str, list[tuple[int, Sequence[Result]]]] = {BASE: [], HEAD: []}
                     for key, k in slice_order(seed * 1_000_003 + index, n):
                         if progress is not None:
