@@ -137,6 +137,19 @@ def _gone_within(pids: list[int], seconds: float) -> bool:
     return False
 
 
+def _marked(mark: str) -> list[int]:
+    """The processes whose environment holds ``mark``."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if mark.encode() in (entry / "environ").read_bytes().split(b"\0"):
+                    out.append(int(entry.name))
+            except OSError:
+                pass
+    return out
+
+
 @pytest.fixture(autouse=True)
 def _no_stray_services(tmp_path: Path):  # type: ignore[no-untyped-def]
     yield
@@ -220,7 +233,7 @@ def test_stopping_a_load_ab_leaves_no_process_behind(tmp_path: Path, sig: signal
     perfgate = subprocess.Popen(
         [sys.executable, "-m", "perfgate", "ab", "--base", "main", "--tier", "load", "--no-store"],
         cwd=repo.root,
-        env=repo.env,
+        env={**repo.env, "LOADAB_MARK": str(tmp_path)},  # inherited by every process it starts
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -230,12 +243,15 @@ def test_stopping_a_load_ab_leaves_no_process_behind(tmp_path: Path, sig: signal
         while len(_pids(tmp_path / "app.pids")) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(1.0)  # the first slice's load is running
+        assert len(_marked(f"LOADAB_MARK={tmp_path}")) > 3  # perfgate, the services, the load's workers
         started = _pids(tmp_path / "app.pids") + _pids(tmp_path / "dep.starts")
         assert len(started) == 3 and all(_alive(p) for p in started)
         perfgate.send_signal(sig)
         _, err = perfgate.communicate(timeout=60)
         assert perfgate.returncode == 130, err
         assert _gone_within(started, 10), "a service outlived an interrupted perfgate ab"
+        # nor anything else it started (the load's worker processes, git): nothing carries its mark
+        assert _gone_within(_marked(f"LOADAB_MARK={tmp_path}"), 10)
         assert repo.worktrees() == [f"worktree {repo.root}"]
     finally:
         perfgate.kill()
