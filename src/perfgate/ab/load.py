@@ -234,6 +234,13 @@ def run_ab_load(
         f"perfgate ab: {labels}, load scenarios measured in interleaved slices ({counts}, seed {seed}); "
         f"base run {runs[BASE].id}"
     ]
+    own = {s.name for s in cfg.services if s.runs_in(tname) and not s.shared}
+    for spec in specs:
+        if not (spec.needs_port and spec.service in own):
+            notes.append(
+                f"load scenario {spec.scenario.title!r} hits the same server on both sides (its URL has no "
+                "{port} of a service started per side): its verdicts compare that server with itself"
+            )
     settings = CompareSettings(machine_shift="ignore", paired_blocks=True, severity_rules=cfg.severity)
     outcome = evaluate(runs[HEAD], [runs[BASE]], policy, settings, notes)
     return runs[BASE], runs[HEAD], outcome
