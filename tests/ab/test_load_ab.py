@@ -190,8 +190,9 @@ def test_a_slower_handler_on_head_is_a_latency_regression_against_its_own_servic
     p50 = next(v for v in report["verdicts"] if v["metric"] == "latency_p50")
     assert p50["method"] == "paired-blocks-signed-rank"
     assert "10 paired blocks" in json.dumps(p50)
-    # one app per side (each on its own port, each from its own tree), one shared dependency for both
-    assert len(_pids(tmp_path / "app.pids")) == 2
+    # an app per side for each pair of slices (each on its own port, from its own tree); one shared
+    # dependency for the whole A/B
+    assert len(_pids(tmp_path / "app.pids")) == 20
     assert len(_pids(tmp_path / "dep.starts")) == 1
     assert _gone_within(_pids(tmp_path / "app.pids") + _pids(tmp_path / "dep.starts"), 10)
     assert repo.worktrees() == [f"worktree {repo.root}"]

@@ -119,17 +119,17 @@ def test_slice_order_gives_each_side_its_slices_in_adjacent_pairs() -> None:
         slice_order(0, 0)
 
 
-def test_an_open_models_duration_is_shared_out_and_warmed_up_once() -> None:
+def test_an_open_models_duration_is_shared_out_and_every_slice_warms_up() -> None:
     parts = slice_models(OpenModel(rate=100.0, duration=3.0, warmup=0.5, connections=8), 4)
     assert [m.duration for m in parts] == [0.75] * 4
-    assert [m.warmup for m in parts] == [0.5, 0.0, 0.0, 0.0]
+    assert [m.warmup for m in parts] == [0.5] * 4  # each slice against freshly started services
     assert all(isinstance(m, OpenModel) and m.rate == 100.0 and m.connections == 8 for m in parts)
 
 
 def test_a_closed_models_requests_or_duration_are_shared_out() -> None:
     parts = slice_models(ClosedModel(users=3, requests=10, think=0.01, warmup=1.0), 4)
     assert [m.requests for m in parts] == [3, 3, 2, 2]
-    assert [m.warmup for m in parts] == [1.0, 0.0, 0.0, 0.0]
+    assert [m.warmup for m in parts] == [1.0] * 4
     assert all(isinstance(m, ClosedModel) and m.users == 3 and m.think == 0.01 for m in parts)
     timed = slice_models(ClosedModel(users=2, duration=2.0), 5)
     assert [m.duration for m in timed] == [0.4] * 5

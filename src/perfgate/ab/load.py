@@ -6,16 +6,18 @@ controller
 
 1. makes the two trees (:func:`perfgate.ab.worktree.trees`);
 2. starts the tier's services marked ``shared = true`` once, from the project root (a database, a
-   NATS server: what both sides only use), then the other services twice, once in each side's tree,
-   each on its own port where its configuration says ``{port}``; each side's services get the shared
-   ones' exports and ``PYTHONPATH`` starting with their tree, as the pytest workers do;
+   NATS server: what both sides only use);
 3. cuts each scenario's load into ``slices`` slices per side (:func:`~perfgate.ab.schedule.slice_models`:
-   the duration or the requests shared out, the warm-up in the first) and runs them in seeded
-   ABBA/BAAB order (:func:`~perfgate.ab.schedule.slice_order`), each against its side's service
-   (``{port}`` in the URL: the port of the scenario's ``service`` on that side);
+   the duration or the requests shared out, a warm-up before each) and runs them in seeded ABBA/BAAB
+   order (:func:`~perfgate.ab.schedule.slice_order`), each pair of slices (base's ``k`` and head's
+   ``k``, next to each other) against the other services started afresh from each side's tree, each
+   on its own port where its configuration says ``{port}`` (the scenario's URL: the port of its
+   ``service`` on that side); each side's services get the shared ones' exports and ``PYTHONPATH``
+   starting with their tree, as the pytest workers do;
 4. keeps each slice's per-second samples with the slice's number in ``extra["blocks"]``: base's slice
-   ``k`` and head's slice ``k`` ran next to each other, so the paired comparison ``perfgate ab`` uses for
-   pytest benchmarks (one log ratio per pair) judges every metric; both runs are stored tagged ``ab``.
+   ``k`` and head's slice ``k`` ran next to each other on fresh processes, so the paired comparison
+   ``perfgate ab`` uses for pytest benchmarks (one log ratio per pair) judges every metric; both runs
+   are stored tagged ``ab``.
 
 A service that dies meanwhile stops the A/B with an error quoting its log (nothing is stored): a side
 measured against a dead server would be judged on refused connections.
@@ -25,6 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from perfgate.ab.run import equalize_startup
 from perfgate.ab.schedule import BASE, HEAD, slice_models, slice_order
@@ -35,7 +39,7 @@ from perfgate.errors import ConfigError, MeasureError
 from perfgate.gate import Outcome, evaluate
 from perfgate.load import LoadSpec, load_results, run_load
 from perfgate.measure.children import sigterm_interrupts
-from perfgate.measure.services import Services, running_services
+from perfgate.measure.services import Services, ServiceSpec, running_services
 from perfgate.model import Result, ResultsDoc, Run, RunStatus, utcnow
 from perfgate.model.values import JSONValue
 from perfgate.report import Console
@@ -74,30 +78,47 @@ def _side_env(side: Side, environ: Mapping[str, str], seed: int) -> dict[str, st
     return env
 
 
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    """The services of a load A/B: the ``shared`` ones (running), the ``own`` specs each side starts
+    afresh for every pair of slices, each side's environment for them and where their logs go."""
+
+    shared: Services
+    own: tuple[ServiceSpec, ...]
+    envs: Mapping[str, Mapping[str, str]]
+    logs: Path
+
+
 @contextmanager
-def _services(
+def _setup(
     cfg: Config, tier: str | None, sides: Mapping[str, Side], environ: Mapping[str, str], seed: int
-) -> Iterator[tuple[list[tuple[str, Services]], dict[str, Services]]]:
-    """Start the tier's shared services once (project root), then its other services on each side
-    (that side's tree); yield ``([(label, services)...], {side: services})``; stop them all after."""
+) -> Iterator[_Setup]:
+    """Start the tier's shared services once (in the project root); yield them with what each side
+    needs to start its own copies; stop the shared ones after."""
     specs = [s for s in cfg.services if s.runs_in(tier)]
-    shared = [s for s in specs if s.shared]
-    own = [s for s in specs if not s.shared]
     logs = cfg.root / ".perfgate" / "logs" / "ab"
-    with ExitStack() as stack:
-        common = stack.enter_context(
-            running_services(shared, root=cfg.root, environ=environ, logs=logs / "shared")
-        )
+    shared = [s for s in specs if s.shared]
+    own = tuple(s for s in specs if not s.shared)
+    with running_services(shared, root=cfg.root, environ=environ, logs=logs / "shared") as common:
         env = {**environ, **common.exported}
         envs = {key: _side_env(side, env, seed) for key, side in sides.items()}
         # both sides' environments of one size: it shifts the new process's stack (see equalize_startup)
         equalize_startup(envs, {key: [a for s in own for a in s.argv()] for key in sides})
-        per_side: dict[str, Services] = {}
-        for key, side in sides.items():
-            per_side[key] = stack.enter_context(
-                running_services(own, root=side.cwd, environ=envs[key], logs=logs / key)
+        yield _Setup(common, own, envs, logs)
+
+
+@contextmanager
+def _fresh(setup: _Setup, sides: Mapping[str, Side], keys: Sequence[str]) -> Iterator[dict[str, Services]]:
+    """Each of ``keys``' sides' own services, started afresh (in that order) and stopped after."""
+    with ExitStack() as stack:
+        yield {
+            key: stack.enter_context(
+                running_services(
+                    setup.own, root=sides[key].cwd, environ=setup.envs[key], logs=setup.logs / key
+                )
             )
-        yield [("shared", common), *((k, per_side[k]) for k in (BASE, HEAD))], per_side
+            for key in keys
+        }
 
 
 def _check_alive(groups: Sequence[tuple[str, Services]]) -> None:
@@ -194,21 +215,28 @@ def run_ab_load(
     results: dict[str, list[Result]] = {BASE: [], HEAD: []}
     with sigterm_interrupts(), trees(cfg.root, base, head, ws.environ) as (b, h):
         sides = {BASE: b, HEAD: h}
-        with _services(cfg, tname, sides, ws.environ, seed) as (groups, per_side):
+        with _setup(cfg, tname, sides, ws.environ, seed) as setup:
             total = sum(2 * n for _, n, _ in plans)
             progress = console.progress(total, "perfgate ab") if console is not None else None
             try:
                 for index, (spec, n, models) in enumerate(plans):
-                    aimed = {k: _aimed(spec, (per_side[k], groups[0][1]), tname) for k in sides}
                     measured: dict[str, list[tuple[int, Sequence[Result]]]] = {BASE: [], HEAD: []}
-                    for key, k in slice_order(seed * 1_000_003 + index, n):
-                        if progress is not None:
-                            progress.advance(0, label=f"{spec.scenario.title} ({key} {k + 1}/{n})")
-                        report = run_load(aimed[key].scenario, models[k], workers=spec.workers)
-                        measured[key].append((k, load_results(report)))
-                        _check_alive(groups)
-                        if progress is not None:
-                            progress.advance(1)
+                    order = slice_order(seed * 1_000_003 + index, n)
+                    # each pair of slices against freshly started services: an offset tied to a
+                    # service's process (its memory layout, where its threads run) then differs from
+                    # pair to pair, noise the paired test sees, instead of biasing every pair alike
+                    for pair in (order[i : i + 2] for i in range(0, len(order), 2)):
+                        with _fresh(setup, sides, [key for key, _ in pair]) as own:
+                            for key, k in pair:
+                                if progress is not None:
+                                    label = f"{spec.scenario.title} ({key} {k + 1}/{n})"
+                                    progress.advance(0, label=label)
+                                aimed = _aimed(spec, (own[key], setup.shared), tname)
+                                report = run_load(aimed.scenario, models[k], workers=spec.workers)
+                                measured[key].append((k, load_results(report)))
+                                _check_alive([("shared", setup.shared), *own.items()])
+                                if progress is not None:
+                                    progress.advance(1)
                     for key in sides:
                         results[key] += _side_results(measured[key], n)
             finally:
@@ -234,9 +262,9 @@ def run_ab_load(
         f"perfgate ab: {labels}, load scenarios measured in interleaved slices ({counts}, seed {seed}); "
         f"base run {runs[BASE].id}"
     ]
-    own = {s.name for s in cfg.services if s.runs_in(tname) and not s.shared}
+    per_side = {s.name for s in cfg.services if s.runs_in(tname) and not s.shared}
     for spec in specs:
-        if not (spec.needs_port and spec.service in own):
+        if not (spec.needs_port and spec.service in per_side):
             notes.append(
                 f"load scenario {spec.scenario.title!r} hits the same server on both sides (its URL has no "
                 "{port} of a service started per side): its verdicts compare that server with itself"

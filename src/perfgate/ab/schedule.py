@@ -148,18 +148,16 @@ def slice_order(seed: int, slices: int) -> tuple[tuple[str, int], ...]:
 
 
 def slice_models(model: OpenModel | ClosedModel, slices: int) -> tuple[OpenModel | ClosedModel, ...]:
-    """A scenario's load cut into ``slices`` slices that together are the whole load: the duration (or
-    each user's requests) shared out, the warm-up only in the first. ValueError for what cannot be cut:
+    """A scenario's load cut into ``slices`` slices that together are the whole measured load: the
+    duration (or each user's requests) shared out, the warm-up before each slice (each runs against
+    freshly started services, which warm up again). ValueError for what cannot be cut:
     ramp stages (a slice of a ramp is another load), fewer requests per user than slices."""
     if slices < 1:
         raise ValueError(f"slices must be >= 1, got {slices}")
     if isinstance(model, OpenModel):
         if model.stages:
             raise ValueError("ramp stages cannot be cut into slices: give a constant rate and a duration")
-        return tuple(
-            replace(model, duration=model.duration / slices, warmup=model.warmup if i == 0 else 0.0)
-            for i in range(slices)
-        )
+        return tuple(replace(model, duration=model.duration / slices) for _ in range(slices))
     if model.requests is not None:
         if model.requests < slices:
             raise ValueError(
@@ -167,11 +165,6 @@ def slice_models(model: OpenModel | ClosedModel, slices: int) -> tuple[OpenModel
                 "give more requests, fewer slices or a duration"
             )
         shares = [model.requests // slices + (1 if i < model.requests % slices else 0) for i in range(slices)]
-        return tuple(
-            replace(model, requests=n, warmup=model.warmup if i == 0 else 0.0) for i, n in enumerate(shares)
-        )
+        return tuple(replace(model, requests=n) for n in shares)
     assert model.duration is not None
-    return tuple(
-        replace(model, duration=model.duration / slices, warmup=model.warmup if i == 0 else 0.0)
-        for i in range(slices)
-    )
+    return tuple(replace(model, duration=model.duration / slices) for _ in range(slices))
