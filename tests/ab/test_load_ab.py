@@ -207,9 +207,12 @@ def test_a_slower_handler_on_head_is_a_latency_regression_against_its_own_servic
 @pytest.mark.measuring
 def test_identical_trees_do_not_fail(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
-    cp = repo.perfgate("ab", "--base", "main", "--tier", "load", "--threshold", "20%", "--format", "json")
+    cp = repo.perfgate(
+        "ab", "--base", "main", "--tier", "load", "--threshold", "20%", "--slices", "8", "--format", "json"
+    )
     verdicts = _verdicts(cp.stdout)
     assert cp.code == 0, (verdicts, cp.stderr)
+    assert any("8 slices per side" in n for n in json.loads(cp.stdout)["notes"])  # --slices beats slices
     assert {"home:rps", "home:latency_p50", "home:latency_p99", "home:error_rate"} <= set(verdicts)
     assert "regression" not in verdicts.values() and "failed" not in verdicts.values()
     assert len(_pids(tmp_path / "dep.starts")) == 1
