@@ -84,6 +84,8 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     connections = 256
     workers = 2                      # default: one per CPU
     tiers = ["load"]                 # which tiers run it (default: all)
+    service = "bot"                  # the service it targets: "{port}" in url is that service's port
+    slices = 10                      # perfgate ab: interleaved slices per side (default 10)
 
     [[tool.perfgate.services]]       # started before a tier's suites, stopped after (docs/services.md)
     name = "nats"                    # its log: .perfgate/logs/nats.log
@@ -98,6 +100,8 @@ Parsed once, at the boundary, into typed objects; every error names the file and
     export = { NATS_URL = "nats://127.0.0.1:4222" }  # environment variables for the suites
     leak = "5MB/h"                   # fails the gate when RSS growth per hour is surely above it
     metrics = { url = "http://127.0.0.1:9090/metrics", names = ["process_resident_memory_bytes"] }
+    shared = true                    # perfgate ab: one copy for both sides (default: one per side)
+    # "{port}" in command, env, ready, export or metrics: a free port perfgate picks at start
 """
 
 from __future__ import annotations
@@ -588,16 +592,20 @@ def _suites(t: _Table, tiers: Mapping[str, Tier]) -> tuple[HarnessSpec, ...]:
     return _named_tables(t, "suites", "suite", lambda c: _suite(c, tiers), lambda s: s.name)
 
 
-def _loads(t: _Table, tiers: Mapping[str, Tier], root: Path) -> tuple[LoadSpec, ...]:
-    return _named_tables(t, "load", "scenario", lambda c: _load(c, tiers, root), lambda s: s.scenario.title)
+def _loads(
+    t: _Table, tiers: Mapping[str, Tier], root: Path, services: Sequence[ServiceSpec] = ()
+) -> tuple[LoadSpec, ...]:
+    return _named_tables(
+        t, "load", "scenario", lambda c: _load(c, tiers, root, services), lambda s: s.scenario.title
+    )
 
 
-def _load(t: _Table, tiers: Mapping[str, Tier], root: Path) -> LoadSpec:
+def _load(t: _Table, tiers: Mapping[str, Tier], root: Path, services: Sequence[ServiceSpec] = ()) -> LoadSpec:
     """One ``[[load]]`` table: a scenario and its model (the same options as ``perfgate load``)."""
     t.check_keys({
         "name", "url", "method", "headers", "body", "body_file", "json", "expect", "timeout", "rate",
         "stages", "duration", "connections", "users", "requests", "think", "warmup", "workers", "tiers",
-        "allow_remote",
+        "allow_remote", "service", "slices",
     })  # fmt: skip
     if "url" not in t.data:
         raise t.error("url", "missing (http://127.0.0.1:PORT/path)")
@@ -633,15 +641,30 @@ def _load(t: _Table, tiers: Mapping[str, Tier], root: Path) -> LoadSpec:
         tier_names = t.strings("tiers")
         _tier_names(t, "tiers", tiers, tier_names)
     method = t.get("method", str)
+    method = method.upper() if method else ("POST" if body else "GET")
+    url = t.get("url", str)
+    service = t.get("service", str)
+    if service is not None:
+        target = next((s for s in services if s.name == service), None)
+        if target is None:
+            raise t.error("service", f"no [[tool.perfgate.services]] entry is named {service!r}")
+        if "{port}" in url and not target.uses_port:
+            why = f"service {service!r} takes no port ({{port}} in its command or env)"
+            raise t.error("url", f"has {{port}}, but {why}")
+    elif "{port}" in url:
+        raise t.error("url", 'has {port}: name the service whose port it is (service = "NAME")')
+    name = t.get("name", str)
+    if "{port}" in url and name is None:
+        name = f"{method} {url}"  # the name as written: the same whatever port the service gets
     try:
         scenario = Scenario(
-            url=t.get("url", str),
-            method=method.upper() if method else ("POST" if body else "GET"),
+            url=LoadSpec.stand_in(url),
+            method=method,
             headers=tuple(headers),
             body=body,
             expect=frozenset(expect) if expect is not None else frozenset(range(200, 300)),
             timeout=t.convert("timeout", parse_duration) or 10.0,
-            name=t.get("name", str),
+            name=name,
             allow_remote=t.get("allow_remote", bool, False),
         )
     except ValueError as exc:
@@ -691,7 +714,15 @@ def _load(t: _Table, tiers: Mapping[str, Tier], root: Path) -> LoadSpec:
             )
     except ValueError as exc:
         raise t.error(*_load_problem(exc, "rate" if rate else "users")) from None
-    return LoadSpec(scenario, model, workers=_count(t, "workers", 1), tiers=tier_names)
+    return LoadSpec(
+        scenario,
+        model,
+        workers=_count(t, "workers", 1),
+        tiers=tier_names,
+        service=service,
+        url=url,
+        slices=_count(t, "slices", 1),
+    )
 
 
 _LOAD_KEYS = frozenset({
@@ -725,7 +756,7 @@ def _service(t: _Table, tiers: Mapping[str, Tier]) -> ServiceSpec:
     """One ``[[services]]`` table, parsed into the measuring layer's spec (which checks the rules)."""
     t.check_keys({
         "name", "command", "shell", "cwd", "env", "ready", "ready_timeout", "stop_signal", "stop_timeout",
-        "tiers", "export", "leak", "metrics",
+        "tiers", "export", "leak", "metrics", "shared",
     })  # fmt: skip
     for key in ("name", "command"):
         if key not in t.data:
@@ -777,6 +808,7 @@ def _service(t: _Table, tiers: Mapping[str, Tier]) -> ServiceSpec:
             leak=t.convert("leak", parse_growth_rate),
             leak_text=str(t.data["leak"]) if "leak" in t.data else None,
             metrics=_prometheus(t),
+            shared=t.get("shared", bool, False),
         )
     except SpecError as exc:
         raise t.error(exc.key, exc.problem) from None
@@ -885,7 +917,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
         baseline=baseline,
         commands=tuple(commands),
         suites=_suites(t, tiers),
-        load=_loads(t, tiers, root),
+        load=_loads(t, tiers, root, services),
         services=services,
         severity=severity,
         redact=_redact_names(t),

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from perfgate.ab import block_order, chunk_rounds, common_order, episode_shifts, plan_benchmark, side_seconds
+from perfgate.ab import (
+    block_order,
+    chunk_rounds,
+    common_order,
+    episode_shifts,
+    plan_benchmark,
+    side_seconds,
+    slice_models,
+    slice_order,
+)
+from perfgate.load import ClosedModel, OpenModel, Stage
 
 
 def test_block_order_is_seeded_and_reproducible() -> None:
@@ -91,3 +101,42 @@ def test_episode_shifts_are_seeded_and_start_at_zero() -> None:
     assert episode_shifts(1, 0) == ()
     with pytest.raises(ValueError):
         episode_shifts(1, -1)
+
+
+def test_slice_order_gives_each_side_its_slices_in_adjacent_pairs() -> None:
+    for seed in range(20):
+        for slices in (1, 2, 5, 10):
+            order = slice_order(seed, slices)
+            assert [k for s, k in order if s == "base"] == list(range(slices))
+            assert [k for s, k in order if s == "head"] == list(range(slices))
+            # base's slice k and head's slice k are next to each other (ABBA: A0 B0 B1 A1)
+            for k in range(slices):
+                i, j = order.index(("base", k)), order.index(("head", k))
+                assert abs(i - j) == 1, (seed, slices, order)
+    assert slice_order(3, 10) == slice_order(3, 10)
+    assert {slice_order(s, 10) for s in range(10)} != {slice_order(0, 10)}  # the seed picks ABBA or BAAB
+    with pytest.raises(ValueError, match="slices"):
+        slice_order(0, 0)
+
+
+def test_an_open_models_duration_is_shared_out_and_every_slice_warms_up() -> None:
+    parts = slice_models(OpenModel(rate=100.0, duration=3.0, warmup=0.5, connections=8), 4)
+    assert [m.duration for m in parts] == [0.75] * 4
+    assert [m.warmup for m in parts] == [0.5] * 4  # each slice against freshly started services
+    assert all(isinstance(m, OpenModel) and m.rate == 100.0 and m.connections == 8 for m in parts)
+
+
+def test_a_closed_models_requests_or_duration_are_shared_out() -> None:
+    parts = slice_models(ClosedModel(users=3, requests=10, think=0.01, warmup=1.0), 4)
+    assert [m.requests for m in parts] == [3, 3, 2, 2]
+    assert [m.warmup for m in parts] == [1.0] * 4
+    assert all(isinstance(m, ClosedModel) and m.users == 3 and m.think == 0.01 for m in parts)
+    timed = slice_models(ClosedModel(users=2, duration=2.0), 5)
+    assert [m.duration for m in timed] == [0.4] * 5
+
+
+def test_what_cannot_be_sliced_says_why() -> None:
+    with pytest.raises(ValueError, match="ramp stages"):
+        slice_models(OpenModel(rate=10.0, stages=(Stage(1.0, 20.0),)), 2)
+    with pytest.raises(ValueError, match="3 request"):
+        slice_models(ClosedModel(users=1, requests=3), 4)

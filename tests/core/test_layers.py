@@ -50,7 +50,9 @@ ALLOWED = {
     # the run history on a git data branch: runs between the store and git
     "sync": {"model", "store", "context"},
     # (store: perfgate bisect judges a commit from its stored runs before measuring it)
-    "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app", "store"},
+    # (load: perfgate ab measures load scenarios against each side's services)
+    "ab": {"model", "stats", "gate", "measure", "report", "context", "config", "invocation", "app", "store"}
+    | {"load"},
     # front ends: the CLI may use everything below it; the pytest plugin loads in every pytest session
     # of a user who has perfgate installed (a pytest11 entry point) and hands its results on as a
     # document, so it stays off the store, the application and the other front ends

@@ -146,3 +146,111 @@ tiers = ["load"]
     )
     assert other.returncode == 2
     assert "nothing to run for tier 'other'" in other.stderr
+
+
+PORT_SERVICE = """
+[[tool.perfgate.services]]
+name = "app"
+command = ["python", "app.py", "{port}"]
+ready = { http = "http://127.0.0.1:{port}/health" }
+shared = false
+
+[[tool.perfgate.services]]
+name = "db"
+command = ["python", "db.py"]
+shared = true
+"""
+
+
+def test_a_scenario_aims_at_its_services_port(tmp_path):
+    write(
+        tmp_path,
+        PORT_SERVICE + "\n[[tool.perfgate.load]]\nservice = 'app'\nurl = 'http://127.0.0.1:{port}/health'\n"
+        "users = 1\nrequests = 20\nslices = 4\n",
+    )
+    cfg = load_config(tmp_path)
+    [spec] = cfg.load
+    assert [s.shared for s in cfg.services] == [False, True]
+    assert spec.needs_port and spec.service == "app" and spec.slices == 4
+    assert spec.scenario.title == "GET http://127.0.0.1:{port}/health"  # the name as written
+    aimed = spec.at_port(41234)
+    assert (aimed.scenario.port, aimed.scenario.target) == (41234, "/health")
+    assert aimed.scenario.title == spec.scenario.title  # one benchmark whatever the port
+
+
+@pytest.mark.parametrize(
+    ("scenario", "key", "message"),
+    [
+        ("url = 'http://127.0.0.1:{port}/'", "load[0].url", "name the service whose port it is"),
+        (
+            "url = 'http://127.0.0.1:{port}/'\nservice = 'nope'",
+            "load[0].service",
+            "no [[tool.perfgate.servic",
+        ),
+        ("url = 'http://127.0.0.1:{port}/'\nservice = 'db'", "load[0].url", "service 'db' takes no port"),
+        ("url = 'http://127.0.0.1:1/'\nslices = 0", "load[0].slices", "at least 1"),
+    ],
+)
+def test_a_scenario_naming_no_port_or_service_is_a_one_line_error(tmp_path, scenario, key, message):
+    write(tmp_path, PORT_SERVICE + f"\n[[tool.perfgate.load]]\n{scenario}\nusers = 1\nrequests = 5\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path)
+    text = str(err.value)
+    assert text.startswith(f"{tmp_path / 'pyproject.toml'}: tool.perfgate.{key}"), text
+    assert message in text and "\n" not in text
+
+
+APP = """\
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def test_perfgate_run_aims_a_scenario_at_the_port_its_service_got(tmp_path):
+    (tmp_path / "app.py").write_text(APP)
+    write(
+        tmp_path,
+        f"""
+[[tool.perfgate.services]]
+name = "app"
+command = ["{sys.executable}", "app.py", "{{port}}"]
+ready = {{ tcp = "127.0.0.1:{{port}}" }}
+
+[[tool.perfgate.load]]
+name = "health"
+service = "app"
+url = "http://127.0.0.1:{{port}}/health"
+users = 1
+requests = 50
+workers = 1
+""",
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "perfgate", "run", "--tier", "load", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    results = json.loads(r.stdout)["verdicts"]
+    health = {v["metric"]: v for v in results if v["benchmark"] == "health"}
+    assert {"rps", "latency_p50", "error_rate"} <= set(health)
+    assert all(v["status"] != "failed" for v in health.values()), health

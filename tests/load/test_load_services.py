@@ -207,6 +207,30 @@ def test_load_without_url_runs_the_tiers_scenarios_with_the_tiers_services(tmp_p
     assert len(p.pids()) == 2  # started once per command
 
 
+def test_configured_scenarios_aim_at_the_port_perfgate_picked_for_their_service(tmp_path: Path) -> None:
+    """``{port}`` in a service (``perfgate ab``'s per-side copies) works under ``perfgate load`` too: the
+    scenario's ``service`` names it and its URL's ``{port}`` becomes the port that copy got."""
+    p = Project(tmp_path / "proj")
+    command = [sys.executable, "service.py", "{port}", str(p.pidfile), "listen"]
+    text = (p.root / "pyproject.toml").read_text()
+    text += f"""
+[[tool.perfgate.services]]
+name = "picked"
+command = {json.dumps(command)}
+ready = {{ http = "http://127.0.0.1:{{port}}/" }}
+tiers = ["load"]
+"""
+    text += scenario("health", "http://127.0.0.1:{port}/", 'users = 2\nrequests = 10\nservice = "picked"')
+    (p.root / "pyproject.toml").write_text(text)
+    r = p.perfgate("load", "--tier", "load", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    metrics = by_benchmark(json.loads(r.stdout))
+    assert {"rps", "error_rate"} <= metrics["health"]
+    assert {"service:svc", "service:picked"} <= set(metrics)
+    assert len(p.pids()) == 2  # svc and picked, once each
+    assert gone_within(p.pids(), 10), "a service outlived perfgate load"
+
+
 def test_a_service_that_never_becomes_ready_is_one_line_exit_2_and_leaves_nothing(tmp_path: Path) -> None:
     p = Project(tmp_path / "proj", listen=False)
     text = (p.root / "pyproject.toml").read_text()

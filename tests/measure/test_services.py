@@ -342,3 +342,44 @@ def test_a_bad_service_table_is_one_line_naming_file_and_key(
 def test_two_services_may_not_share_a_name(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"services\[1\]\.name: another service is named 'a'"):
         config(tmp_path, [{"name": "a", "command": ["x"]}, {"name": "a", "command": ["y"]}])
+
+
+def test_port_placeholder_gives_each_copy_of_a_service_its_own_free_port(
+    tmp_path: Path, server: Path
+) -> None:
+    s = ServiceSpec(
+        name="svc",
+        command=(PY, str(server), "http", "{port}", str(tmp_path / "pids-{port}")),
+        ready=Readiness(http="http://127.0.0.1:{port}/healthz"),
+        export=(("SVC_URL", "http://127.0.0.1:{port}"),),
+    )
+    assert s.uses_port and not s.with_port(8080).uses_port
+    assert s.with_port(8080).ready.http == "http://127.0.0.1:8080/healthz"
+    plain = ServiceSpec(name="p", command=(PY, "-V"))
+    assert not plain.uses_port and plain.with_port(1) == plain
+    with (
+        running_services([s], root=tmp_path, environ=dict(os.environ), logs=tmp_path / "a") as a,
+        running_services([s], root=tmp_path, environ=dict(os.environ), logs=tmp_path / "b") as b,
+    ):
+        pa, pb = a.ports["svc"], b.ports["svc"]
+        assert pa != pb  # two copies side by side, each on its own port
+        assert a.exported == {"SVC_URL": f"http://127.0.0.1:{pa}"}
+        assert b.specs[0].command[3] == str(pb)
+        for port in (pa, pb):
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                pass
+        started = pids_of(tmp_path / f"pids-{pa}") + pids_of(tmp_path / f"pids-{pb}")
+    assert gone_within(started, 10)
+
+
+def test_tcp_readiness_may_name_the_port_placeholder() -> None:
+    assert Readiness(tcp="127.0.0.1:{port}").tcp == "127.0.0.1:{port}"
+    with pytest.raises(SpecError, match="host:port"):
+        Readiness(tcp="127.0.0.1:{prot}")
+
+
+def test_a_port_placeholder_anywhere_asks_for_a_port() -> None:
+    assert ServiceSpec(name="a", command=("x",), ready=Readiness(tcp="127.0.0.1:{port}")).uses_port
+    assert ServiceSpec(name="b", command=("x",), env=(("PORT", "{port}"),)).uses_port
+    assert ServiceSpec(name="c", command="x --port {port}", shell=True).uses_port
+    assert not ServiceSpec(name="d", command=("x", "--port", "8080")).uses_port

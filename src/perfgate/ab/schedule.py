@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from perfgate.load.scenario import ClosedModel, OpenModel
 
 __all__ = [
     "AbPlan",
@@ -18,6 +20,8 @@ __all__ = [
     "episode_shifts",
     "plan_benchmark",
     "side_seconds",
+    "slice_models",
+    "slice_order",
 ]
 
 BASE, HEAD = "base", "head"
@@ -126,3 +130,41 @@ def common_order(base: list[str], head: list[str]) -> tuple[list[str], list[str]
     in_base, in_head = set(base), set(head)
     both = [b for b in head if b in in_base]
     return both, [h for h in head if h not in in_base], [b for b in base if b not in in_head]
+
+
+def slice_order(seed: int, slices: int) -> tuple[tuple[str, int], ...]:
+    """The turns of a load A/B: ``(side, slice)`` for ``slices`` slices per side, in seeded ABBA/BAAB
+    blocks (:func:`block_order`; an odd last block is cut to AB or BA). Base's slice ``k`` and head's
+    slice ``k`` are always next to each other, so each pair ran under nearly the same conditions."""
+    if slices < 1:
+        raise ValueError(f"slices must be >= 1, got {slices}")
+    done = {BASE: 0, HEAD: 0}
+    out: list[tuple[str, int]] = []
+    for side in block_order(seed, (slices + 1) // 2):
+        if done[side] < slices:
+            out.append((side, done[side]))
+            done[side] += 1
+    return tuple(out)
+
+
+def slice_models(model: OpenModel | ClosedModel, slices: int) -> tuple[OpenModel | ClosedModel, ...]:
+    """A scenario's load cut into ``slices`` slices that together are the whole measured load: the
+    duration (or each user's requests) shared out, the warm-up before each slice (each runs against
+    freshly started services, which warm up again). ValueError for what cannot be cut:
+    ramp stages (a slice of a ramp is another load), fewer requests per user than slices."""
+    if slices < 1:
+        raise ValueError(f"slices must be >= 1, got {slices}")
+    if isinstance(model, OpenModel):
+        if model.stages:
+            raise ValueError("ramp stages cannot be cut into slices: give a constant rate and a duration")
+        return tuple(replace(model, duration=model.duration / slices) for _ in range(slices))
+    if model.requests is not None:
+        if model.requests < slices:
+            raise ValueError(
+                f"{model.requests} request(s) per user cannot be cut into {slices} slices: "
+                "give more requests, fewer slices or a duration"
+            )
+        shares = [model.requests // slices + (1 if i < model.requests % slices else 0) for i in range(slices)]
+        return tuple(replace(model, requests=n) for n in shares)
+    assert model.duration is not None
+    return tuple(replace(model, duration=model.duration / slices) for _ in range(slices))

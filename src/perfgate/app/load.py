@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from perfgate.app.suite import services_results, tier_services
-from perfgate.app.suites import SuiteContext, load_specs
+from perfgate.app.suites import SuiteContext, aimed, load_specs
 from perfgate.app.workspace import Workspace
 from perfgate.config import Tier
 from perfgate.errors import ConfigError
@@ -75,7 +75,8 @@ def measure_load(
     with tier_services(ws, ctx, services) as running:
         for spec in specs:
             on_window = on_scenario(spec) if on_scenario is not None else None
-            reports.append(run_load(spec.scenario, spec.model, workers=spec.workers, on_window=on_window))
+            at = aimed(spec, running.ctx)  # {port}: the port its service got
+            reports.append(run_load(at.scenario, at.model, workers=at.workers, on_window=on_window))
         died = running.died()
         used = running.resources()
     results = tuple(r for report in reports for r in load_results(report))

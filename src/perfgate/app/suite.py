@@ -281,6 +281,8 @@ def tier_services(
     with running_services(specs, root=ws.config.root, environ=ctx.environ, logs=logs) as services:
         exported = services.exported
         run_ctx = replace(ctx, environ={**ctx.environ, **exported}) if exported else ctx
+        if services.ports:
+            run_ctx = replace(run_ctx, ports=services.ports)
         scraped = [s for s in specs if s.metrics is not None]
         before = {s.name: scrape(s.metrics, s.name) for s in scraped if s.metrics is not None}
         sampler = ResourceSampler(dict(zip((s.name for s in specs), services.pids, strict=True))).start()

@@ -13,7 +13,7 @@ by default) and the suites that run in a tier.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -59,6 +59,7 @@ class SuiteContext:
     redact: Callable[[str], str] = str  # what error messages pass through before they are kept
     # a soak's end (time.monotonic()): the load scenarios run together until then (LoadSuite)
     soak_until: float | None = None
+    ports: Mapping[str, int] = field(default_factory=dict)  # the port each service got for {port}
 
 
 class Suite(Protocol):
@@ -253,25 +254,41 @@ class LoadSuite:
         from perfgate.load import load_results, run_load
 
         started = utcnow()
+        specs = tuple(aimed(spec, ctx) for spec in self.specs)
         if ctx.soak_until is not None:
-            return self._soak(ctx.soak_until, started)
+            return self._soak(specs, ctx.soak_until, started)
         results = tuple(
             r
-            for spec in self.specs
+            for spec in specs
             for r in load_results(run_load(spec.scenario, spec.model, workers=spec.workers))
         )
         return ResultsDoc(started=started, finished=utcnow(), status=RunStatus.COMPLETE, results=results)
 
-    def _soak(self, until: float, started: datetime) -> ResultsDoc:
+    @staticmethod
+    def _soak(scenarios: Sequence[LoadSpec], until: float, started: datetime) -> ResultsDoc:
         import time
 
         from perfgate.load import load_results
         from perfgate.load.soak import held_for, run_together
 
         left = until - time.monotonic()
-        specs = [replace(s, model=held_for(s.model, left - s.model.warmup)) for s in self.specs]
+        specs = [replace(s, model=held_for(s.model, left - s.model.warmup)) for s in scenarios]
         results = tuple(r for report in run_together(specs) for r in load_results(report))
         return ResultsDoc(started=started, finished=utcnow(), status=RunStatus.COMPLETE, results=results)
+
+
+def aimed(spec: LoadSpec, ctx: SuiteContext) -> LoadSpec:
+    """``spec`` with ``{port}`` in its URL replaced by the port its service got in this run."""
+    if not spec.needs_port:
+        return spec
+    port = ctx.ports.get(spec.service or "")
+    if port is None:
+        t = ctx.tier
+        raise MeasureError(
+            f"load scenario {spec.scenario.title!r} targets service {spec.service!r}, which "
+            f"{'tier ' + repr(t.name) if t else 'this run'} does not start (see its tiers)"
+        )
+    return spec.at_port(port)
 
 
 #: The kinds of suite that run after pytest's, in order. A new kind is one line here.

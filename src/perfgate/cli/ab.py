@@ -24,6 +24,13 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="independent episodes per benchmark, each in a fresh fork of the workers; the paired test "
         "takes one ratio per episode (default: 24; 1: one measurement, paired ABBA blocks)",
     )
+    p.add_argument(
+        "--slices",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="load scenarios: interleaved slices per side (default: each scenario's slices, else 10)",
+    )
     p.add_argument("--no-store", action="store_true", help="do not store the two runs")
     testbed_flag(p)
     pytest_args_flag(p)
@@ -32,10 +39,34 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(inv: Invocation) -> int:
-    from perfgate.ab import run_ab  # spawns workers and git worktrees; keep other commands' imports light
+    from perfgate.ab import (
+        ab_load_specs,
+        run_ab,  # spawns workers and git worktrees; keep other commands' imports light
+        run_ab_load,
+    )
 
     args = inv.args
     ws = inv.workspace()
+    specs = ab_load_specs(ws.config, ws.config.tier(args.tier), args.pytest_args)
+    if specs:  # the tier's load scenarios against each side's services (docs/ab.md, "Load scenarios")
+        base_run, head_run, outcome = run_ab_load(
+            ws,
+            specs,
+            base=args.base,
+            head=args.head,
+            tier=args.tier,
+            threshold=args.threshold,
+            seed=args.seed,
+            slices=args.slices,
+            store_runs=not args.no_store,
+            console=inv.console,
+        )
+        if not args.no_store:
+            where = strip_credentials(ws.url)
+            sys.stderr.write(
+                f"perfgate: stored runs {base_run.id} (base) and {head_run.id} (head) in {where}\n"
+            )
+        return inv.report(outcome)
     ab = run_ab(
         ws,
         base=args.base,

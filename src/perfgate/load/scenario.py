@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 __all__ = ["ClosedModel", "LoadSpec", "OpenModel", "Scenario", "Stage", "parse_rate"]
@@ -235,16 +235,51 @@ class ClosedModel:
             raise ValueError(f"warmup: must be >= 0, got {self.warmup!r}")
 
 
+#: In a scenario's URL: the port of the service it targets (``service``), picked when that service starts.
+PORT = "{port}"
+
+
 @dataclass(frozen=True, slots=True)
 class LoadSpec:
     """A configured load scenario (``[[tool.perfgate.load]]``): the request, how requests arrive, the
-    worker processes (None: one per CPU) and the tiers that run it (None: every tier)."""
+    worker processes (None: one per CPU) and the tiers that run it (None: every tier).
+
+    ``service`` names the ``[[tool.perfgate.services]]`` entry the scenario targets; with it, the URL as
+    written (``url``) may hold ``{port}``, the port perfgate picked for that service, and ``scenario``
+    is then a stand-in (port 1) until :meth:`at_port` resolves it. ``slices``: how many interleaved
+    slices ``perfgate ab`` cuts each side's load into (None: its default)."""
 
     scenario: Scenario
     model: OpenModel | ClosedModel
     workers: int | None = None
     tiers: tuple[str, ...] | None = None
+    service: str | None = None
+    url: str | None = None
+    slices: int | None = None
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
             raise ValueError(f"workers: must be >= 1, got {self.workers}")
+        if self.slices is not None and self.slices < 1:
+            raise ValueError(f"slices: must be >= 1, got {self.slices}")
+        if self.url is not None and PORT in self.url and self.service is None:
+            raise ValueError(f'url: {PORT} needs the service whose port it is (service = "NAME")')
+
+    @property
+    def needs_port(self) -> bool:
+        """Whether the URL holds ``{port}``: it runs only once its service has a port."""
+        return self.url is not None and PORT in self.url
+
+    def at_port(self, port: int) -> LoadSpec:
+        """This scenario aimed at ``port`` (``{port}`` in the URL replaced); unchanged without it. The
+        benchmark keeps the name it has as written, so two ports give results of one benchmark."""
+        if not self.needs_port:
+            return self
+        assert self.url is not None
+        sc = self.scenario
+        return replace(self, scenario=replace(sc, url=self.url.replace(PORT, str(port)), name=sc.title))
+
+    @staticmethod
+    def stand_in(url: str) -> str:
+        """``url`` with ``{port}`` replaced by a valid port, to check everything else in it."""
+        return url.replace(PORT, "1")

@@ -18,6 +18,11 @@ way out, whatever happened in between. The choices:
   they were stopped, each with its log tail, so the run gets a failed result ``service:<name>``.
 - **Exports** (``export = { NATS_URL = "nats://127.0.0.1:4222" }``) are environment variables added
   to what the suites run with.
+- **A port perfgate picks**: ``{port}`` in the command, ``env``, ``ready``, ``export`` or ``metrics``
+  URL stands for a free TCP port on 127.0.0.1 chosen when the service starts (:data:`PORT`), so two
+  copies of one service (``perfgate ab``'s base and head) can run side by side; :attr:`Services.ports`
+  says which port each got. ``shared = true`` marks a dependency ``perfgate ab`` starts once for both
+  sides (elsewhere it changes nothing).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -46,9 +51,11 @@ from perfgate.model import BenchmarkId, Direction, Result
 __all__ = [
     "DEFAULT_READY_TIMEOUT",
     "DEFAULT_STOP_TIMEOUT",
+    "PORT",
     "Readiness",
     "ServiceSpec",
     "Services",
+    "free_port",
     "log_tail",
     "parse_signal",
     "running_services",
@@ -67,6 +74,15 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HOST_PORT = re.compile(r"^\[?([^\[\]]+?)\]?:(\d{1,5})$")
 # readiness asks the service itself: an http_proxy in the environment must not stand in between
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+#: In a service's command, env, ready, export and metrics URL: the port perfgate picks when it starts.
+PORT = "{port}"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` nothing listens on now (the kernel's pick; free until someone binds it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
 
 
 def parse_signal(value: str | int) -> int:
@@ -102,7 +118,7 @@ class Readiness:
         if self.http is not None and not re.match(r"^https?://[^/\s]+", self.http):
             raise SpecError("ready.http", f"expected an http:// or https:// URL, got {self.http!r}")
         if self.tcp is not None:
-            m = _HOST_PORT.match(self.tcp)
+            m = _HOST_PORT.match(self.tcp.replace(PORT, "1"))
             if m is None or not 0 < int(m.group(2)) < 65536:
                 raise SpecError("ready.tcp", f"expected host:port, got {self.tcp!r}")
         if self.command is not None and (not self.command or not self.command[0]):
@@ -137,6 +153,7 @@ class ServiceSpec:
     leak: float | None = None  # bytes per hour: a limit on the RSS growth (measure/resources.py)
     leak_text: str | None = None  # the limit as written, for messages
     metrics: PrometheusSpec | None = None  # scraped before and after the suites (measure/prometheus.py)
+    shared: bool = False  # perfgate ab: started once, from the project root, for both sides
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
@@ -183,6 +200,46 @@ class ServiceSpec:
     def argv(self) -> tuple[str, ...]:
         return ("/bin/sh", "-c", self.command) if isinstance(self.command, str) else self.command
 
+    @property
+    def uses_port(self) -> bool:
+        """Whether ``{port}`` (:data:`PORT`) appears anywhere it is replaced (see :meth:`with_port`)."""
+        r, m = self.ready, self.metrics
+        texts = [
+            *([self.command] if isinstance(self.command, str) else self.command),
+            *(v for _, v in self.env),
+            *(v for _, v in self.export),
+            r.http or "",
+            r.tcp or "",
+            *(r.command or ()),
+            m.url if m is not None else "",
+        ]
+        return any(PORT in t for t in texts)
+
+    def with_port(self, port: int) -> ServiceSpec:
+        """This spec with ``{port}`` replaced by ``port`` in the command, ``env`` values, ``ready``,
+        ``export`` values and the ``metrics`` URL."""
+        p = str(port)
+
+        def sub(text: str) -> str:
+            return text.replace(PORT, p)
+
+        command = sub(self.command) if isinstance(self.command, str) else tuple(map(sub, self.command))
+        r = self.ready
+        ready = Readiness(
+            http=None if r.http is None else sub(r.http),
+            tcp=None if r.tcp is None else sub(r.tcp),
+            command=None if r.command is None else tuple(map(sub, r.command)),
+        )
+        m = self.metrics
+        return replace(
+            self,
+            command=command,
+            env=tuple((k, sub(v)) for k, v in self.env),
+            ready=ready,
+            export=tuple((k, sub(v)) for k, v in self.export),
+            metrics=None if m is None else replace(m, url=sub(m.url)),
+        )
+
 
 def log_tail(path: Path, lines: int = TAIL_LINES) -> str:
     """The last ``lines`` non-blank lines of a log, each escaped, joined by `` | `` (one line)."""
@@ -215,6 +272,7 @@ class _Running:
     spec: ServiceSpec
     proc: subprocess.Popen[bytes]
     log: Path
+    port: int | None = None  # the port ``{port}`` stood for
     stopping: bool = False
     stopped: bool = False
 
@@ -238,6 +296,16 @@ class Services:
     def exported(self) -> dict[str, str]:
         """The environment variables the services export to the suites, in start order."""
         return {k: v for r in self._running for k, v in r.spec.export}
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """The port perfgate picked for each service that asked for one (``{port}``), by name."""
+        return {r.spec.name: r.port for r in self._running if r.port is not None}
+
+    @property
+    def specs(self) -> tuple[ServiceSpec, ...]:
+        """The specs the services run with (``{port}`` replaced), in start order."""
+        return tuple(r.spec for r in self._running)
 
     @property
     def pids(self) -> tuple[int, ...]:
@@ -361,15 +429,17 @@ def _wait_ready(r: _Running, root: Path, environ: Mapping[str, str]) -> None:
 def running_services(
     specs: Sequence[ServiceSpec], *, root: Path, environ: Mapping[str, str], logs: Path
 ) -> Iterator[Services]:
-    """Start ``specs`` in order, each ready before the next starts; yield them; stop them all (in
-    reverse order) on the way out, also on an error, Ctrl-C or SIGTERM (which unwinds like Ctrl-C
-    meanwhile). A service that cannot start or never becomes ready raises :class:`MeasureError` after
-    the ones started are stopped."""
+    """Start ``specs`` in order (each that uses ``{port}`` on a free port picked now), each ready before
+    the next starts; yield them; stop them all (in reverse order) on the way out, also on an error,
+    Ctrl-C or SIGTERM (which unwinds like Ctrl-C meanwhile). A service that cannot start or never
+    becomes ready raises :class:`MeasureError` after the ones started are stopped."""
     started: list[_Running] = []
     with sigterm_interrupts():
         try:
             for spec in specs:
-                r = _start(spec, root, environ, logs)
+                port = free_port() if spec.uses_port else None
+                r = _start(spec if port is None else spec.with_port(port), root, environ, logs)
+                r.port = port
                 started.append(r)
                 _wait_ready(r, root, environ)
             yield Services(started)
