@@ -80,7 +80,7 @@ class GitProject:
         )  # fmt: skip
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
-    def perfgate_here(self, *args: str) -> Result:
+    def perfgate_here(self, *args: str, stdin: str | None = None) -> Result:
         """``perfgate ARGS`` in this process, in the project's directory with its environment: the same
         command without an interpreter's start-up (numpy, scipy), for tests of logic that measure
         nothing (ingest, compare, runs). Tests of what a real process does keep :meth:`perfgate`."""
@@ -88,7 +88,9 @@ class GitProject:
 
         out, err = io.StringIO(), io.StringIO()
         with contextlib.chdir(self.root), contextlib.redirect_stderr(err):
-            code = main(list(args), cwd=self.root, environ=self.env, stdout=out)
+            code = main(
+                list(args), cwd=self.root, environ=self.env, stdout=out, stdin=io.StringIO(stdin or "")
+            )
         return Result(code, out.getvalue(), err.getvalue())
 
     def worktrees(self) -> list[str]:
