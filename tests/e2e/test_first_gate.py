@@ -56,7 +56,9 @@ def test_three_times_slower_fails_the_gate(project):
     table_rows = [line for line in md.stdout.splitlines() if line.startswith("|") and "test_" in line]
     assert "test_work" in table_rows[0] and "regression" in table_rows[0].lower()
 
-    warn = project.perfgate_here("compare", report["baseline"]["run_ids"][0], report["run"]["id"], "--warn-only")
+    warn = project.perfgate_here(
+        "compare", report["baseline"]["run_ids"][0], report["run"]["id"], "--warn-only"
+    )
     assert warn.code == 0 and "test_work" in warn.stdout, warn.stdout
 
     # The branch's runs are stored with their commit; git refs name runs.
