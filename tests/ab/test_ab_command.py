@@ -210,6 +210,7 @@ def test_stall(benchmark):
 """
 
 
+@pytest.mark.measuring
 def test_a_call_past_the_tier_timeout_fails_that_benchmark_and_the_rest_is_measured(repo: Repo) -> None:
     # The tier's timeout reaches ab's workers as it reaches `perfgate run`'s pytest (one builder).
     repo.write("pyproject.toml", PYPROJECT + 'timeout = "1s"\n')
@@ -224,6 +225,7 @@ def test_a_call_past_the_tier_timeout_fails_that_benchmark_and_the_rest_is_measu
     assert _verdicts(cp.stdout)["test_work"] not in ("failed", "new")
 
 
+@pytest.mark.measuring
 def test_the_configured_default_tier_is_the_one_ab_measures_with(repo: Repo) -> None:
     from perfgate.app import Workspace
 
