@@ -41,13 +41,13 @@ class Result:
 
 
 class GitProject:
-    """A project directory with its own git repository; CI variables of the outer run are left out."""
+    """A project directory with its own git repository; CI variables of the outer run, and
+    pytest-xdist's when the suite runs in workers (``-n 2``), are left out."""
 
     def __init__(self, root: Path, testbed: str) -> None:
         self.root = root
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB", "CI", "PERFGATE_"))
-        }
+        outer = ("GITHUB_", "GITLAB", "CI", "PERFGATE_", "PYTEST_XDIST_")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(outer)}
         self.env.update(
             GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
             GIT_COMMITTER_EMAIL="t@example.invalid", NO_COLOR="1", PERFGATE_TESTBED=testbed,
