@@ -136,3 +136,35 @@ def result(
 def bare_run(*results: Result, project: str = "p", testbed: str = "tb") -> Run:
     """The least Run holding ``results``: no git, no CI, started at a fixed time."""
     return Run(new_run_id(T0), project, T0, None, "perfgate", Environment(testbed), tuple(results))
+
+
+#: A deterministic +-1% wiggle: the spread of canned samples around a centre (see :func:`wiggled`).
+WIGGLE = (0.004, -0.008, 0.010, -0.003, 0.006, -0.010, 0.002, 0.009, -0.006, -0.001)
+
+
+def wiggled(name: str, centre: float, *, n: int = 10, damp: float = 1.0) -> Result:
+    """A time result of ``n`` samples around ``centre``: ``centre * (1 + w / damp)`` for ``w`` of
+    :data:`WIGGLE`, repeated as needed (a run whose noise the statistics can see, known exactly)."""
+    samples = [centre * (1 + WIGGLE[k % len(WIGGLE)] / damp) for k in range(n)]
+    return Result(BenchmarkId(name), "time", "s", Direction.LOWER, summarize(samples), tuple(samples))
+
+
+def run_at(
+    t0: datetime,
+    hour: int,
+    commit: str,
+    results: Sequence[Result],
+    *,
+    project: str = "demo",
+    branch: str = "main",
+    testbed: str = "tb",
+    tier: str | None = None,
+    source: str = "perfgate",
+) -> Run:
+    """A run started and finished ``hour`` hours after ``t0``, of ``commit`` committed then on
+    ``branch``: the stored history of a series, one run per commit, as CI leaves it."""
+    at = t0 + timedelta(hours=hour)
+    git = GitInfo(commit, branch, commit_time=at)
+    return Run(
+        new_run_id(at), project, at, at, source, Environment(testbed), tuple(results), tier=tier, git=git
+    )

@@ -41,13 +41,13 @@ class Result:
 
 
 class GitProject:
-    """A project directory with its own git repository; CI variables of the outer run are left out."""
+    """A project directory with its own git repository; CI variables of the outer run, and
+    pytest-xdist's when the suite runs in workers (``-n 2``), are left out."""
 
     def __init__(self, root: Path, testbed: str) -> None:
         self.root = root
-        self.env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB", "CI", "PERFGATE_"))
-        }
+        outer = ("GITHUB_", "GITLAB", "CI", "PERFGATE_", "PYTEST_XDIST_")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(outer)}
         self.env.update(
             GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
             GIT_COMMITTER_EMAIL="t@example.invalid", NO_COLOR="1", PERFGATE_TESTBED=testbed,
@@ -80,7 +80,7 @@ class GitProject:
         )  # fmt: skip
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
-    def perfgate_here(self, *args: str) -> Result:
+    def perfgate_here(self, *args: str, stdin: str | None = None) -> Result:
         """``perfgate ARGS`` in this process, in the project's directory with its environment: the same
         command without an interpreter's start-up (numpy, scipy), for tests of logic that measure
         nothing (ingest, compare, runs). Tests of what a real process does keep :meth:`perfgate`."""
@@ -88,7 +88,9 @@ class GitProject:
 
         out, err = io.StringIO(), io.StringIO()
         with contextlib.chdir(self.root), contextlib.redirect_stderr(err):
-            code = main(list(args), cwd=self.root, environ=self.env, stdout=out)
+            code = main(
+                list(args), cwd=self.root, environ=self.env, stdout=out, stdin=io.StringIO(stdin or "")
+            )
         return Result(code, out.getvalue(), err.getvalue())
 
     def worktrees(self) -> list[str]:

@@ -89,7 +89,7 @@ def test_slower_head_is_a_regression_new_and_failed_benchmarks_reported(repo: Re
     assert "stored runs" in cp.stderr
     # both runs are stored, tagged ab; head carries the head commit
     head_id = report["run"]["id"]
-    shown = json.loads(repo.perfgate("show", head_id, "--format", "json").stdout)
+    shown = json.loads(repo.perfgate_here("show", head_id, "--format", "json").stdout)
     assert "ab" in shown["run"]["tags"]
     assert shown["run"]["git"]["commit"] == repo.git("rev-parse", "HEAD")
     # judged on paired episodes; each stored sample records its episode (the paired unit, in "blocks")
@@ -181,11 +181,11 @@ def test_episodes_from_the_command_line(repo: Repo) -> None:
     )
     assert cp.code == 0, cp.stderr
     head_id = json.loads(cp.stdout)["run"]["id"]
-    shown = json.loads(repo.perfgate("show", head_id, "--format", "json").stdout)
+    shown = json.loads(repo.perfgate_here("show", head_id, "--format", "json").stdout)
     paired = [r for r in shown["run"]["results"] if r["extra"].get("interleaved")]
     assert paired and all(r["extra"]["episodes"] == 2 for r in paired)
 
-    bad = repo.perfgate("ab", "--base", "HEAD~1", "--episodes", "0")
+    bad = repo.perfgate_here("ab", "--base", "HEAD~1", "--episodes", "0")
     assert bad.code == 2
     assert "--episodes" in bad.stderr and "expected a whole number >= 1" in bad.stderr
     helptext = repo.perfgate("ab", "--help").stdout
@@ -210,6 +210,7 @@ def test_stall(benchmark):
 """
 
 
+@pytest.mark.measuring
 def test_a_call_past_the_tier_timeout_fails_that_benchmark_and_the_rest_is_measured(repo: Repo) -> None:
     # The tier's timeout reaches ab's workers as it reaches `perfgate run`'s pytest (one builder).
     repo.write("pyproject.toml", PYPROJECT + 'timeout = "1s"\n')
@@ -224,6 +225,7 @@ def test_a_call_past_the_tier_timeout_fails_that_benchmark_and_the_rest_is_measu
     assert _verdicts(cp.stdout)["test_work"] not in ("failed", "new")
 
 
+@pytest.mark.measuring
 def test_the_configured_default_tier_is_the_one_ab_measures_with(repo: Repo) -> None:
     from perfgate.app import Workspace
 

@@ -1,5 +1,6 @@
-"""`perfgate bisect` end to end: a real git repository of 16 commits, one of which makes a benchmark 30%
-slower; the real command measures in git worktrees with real workers and names that commit."""
+"""`perfgate bisect` end to end: a real git repository of 8 commits, one of which makes a benchmark 30%
+slower; the real command measures in git worktrees with real workers and names that commit (8 commits:
+bad, then log2(7) rounded up = 3 halvings, so the search still takes more than one step each way)."""
 
 from __future__ import annotations
 
@@ -52,28 +53,28 @@ def test_bisect_names_the_commit_that_made_the_benchmark_30_percent_slower(tmp_p
     r.write(".gitignore", ".perfgate/\n__pycache__/\n")
     r.write("bench/test_b.py", BENCH)
     shas = []
-    for i in range(16):
-        r.write("size.py", SIZE.format(size=26000 if i >= 9 else 20000))
+    for i in range(8):
+        r.write("size.py", SIZE.format(size=26000 if i >= 5 else 20000))
         r.write("notes.txt", f"change {i}\n")
-        shas.append(r.commit(f"commit {i}" if i != 9 else "grow the work by 30%"))
+        shas.append(r.commit(f"commit {i}" if i != 5 else "grow the work by 30%"))
     cp = r.perfgate(
-        "bisect", "--good", shas[0], "--bad", shas[15], "--threshold", "12%", "--episodes", "12",
+        "bisect", "--good", shas[0], "--bad", shas[7], "--threshold", "12%", "--episodes", "12",
         "spin", "--format", "json",
     )  # fmt: skip
     assert cp.code == 0, cp.stderr
     doc = json.loads(cp.stdout)
-    assert doc["culprit"] == {"sha": shas[9], "subject": "grow the work by 30%"}, doc["steps"]
+    assert doc["culprit"] == {"sha": shas[5], "subject": "grow the work by 30%"}, doc["steps"]
     assert doc["benchmark"] == "bench/test_b.py::test_spin"
-    assert doc["steps"][0]["commit"]["sha"] == shas[15] and doc["steps"][0]["mark"] == "bad"
+    assert doc["steps"][0]["commit"]["sha"] == shas[7] and doc["steps"][0]["mark"] == "bad"
     assert all(s["source"].startswith("measured") for s in doc["steps"])
-    assert len(doc["steps"]) <= 6  # bad, log2(15) rounded up, at most one skip
-    assert "perfgate: bisect step 1 of ~5" in cp.stderr  # progress lines where stderr is not a TTY
+    assert len(doc["steps"]) <= 5  # bad, log2(7) rounded up, at most one skip
+    assert "perfgate: bisect step 1 of ~4" in cp.stderr  # progress lines where stderr is not a TTY
     assert r.worktrees() == [f"worktree {r.root}"]  # every temporary worktree is gone
 
     # Again: every step is now judged from the runs the first bisect stored, nothing is measured.
-    again = r.perfgate("bisect", "--good", shas[0], "--bad", shas[15], "--threshold", "12%", "spin")
+    again = r.perfgate_here("bisect", "--good", shas[0], "--bad", shas[7], "--threshold", "12%", "spin")
     assert again.code == 0, again.stderr
-    assert again.stdout.splitlines()[1] == f"culprit: {shas[9][:8]} grow the work by 30%"
+    assert again.stdout.splitlines()[1] == f"culprit: {shas[5][:8]} grow the work by 30%"
     assert again.stdout.splitlines()[-1].endswith("steps judged from stored runs")
 
 

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from builders import run_at, wiggled
 from perfgate import app
 from perfgate.alerts import Alert, ChannelSpec
 from perfgate.alerts.channels import ChannelError, Sender, signature
 from perfgate.cli.main import main
-from perfgate.model import BenchmarkId, Direction, Environment, GitInfo, Result, Run, new_run_id
-from perfgate.stats import summarize
+from perfgate.model import Run
 
 from .conftest import Mailbox, Receiver, TlsMailbox
 
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
-WIGGLE = [0.004, -0.008, 0.010, -0.003, 0.006, -0.010, 0.002, 0.009, -0.006, -0.001] * 2
 SECRET = "s3cret-hmac-key-for-the-test"
 
 CONFIG = '''\
@@ -69,16 +68,10 @@ channels = ["slack_performance", "github_comment"]
 '''
 
 
-def result(name: str, centre: float) -> Result:
-    samples = [centre * (1 + w / 5) for w in WIGGLE]
-    return Result(BenchmarkId(name), "time", "s", Direction.LOWER, summarize(samples), tuple(samples))
-
-
 def run(i: int, factors: dict[str, float]) -> Run:
-    at = T0 + timedelta(hours=i)
-    git = GitInfo(f"{i:03d}" + "c" * 37, "main", commit_time=at)
-    results = tuple(result(name, 1e-3 * f) for name, f in factors.items())
-    return Run(new_run_id(at), "demo", at, at, "perfgate", Environment("tb"), results, git=git)
+    """Run ``i`` on main: each benchmark's 20 samples around ``factors[name]`` ms, +-0.2%."""
+    results = [wiggled(name, 1e-3 * f, n=20, damp=5) for name, f in factors.items()]
+    return run_at(T0, i, f"{i:03d}" + "c" * 37, results)
 
 
 @pytest.fixture

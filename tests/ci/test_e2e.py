@@ -1,6 +1,8 @@
 """End to end as a GitHub Actions job runs it: a real git repository, Go results ingested and gated into a
-Markdown report by the real ``perfgate`` command, then ``perfgate ci comment`` and ``ci status`` (also
-real subprocesses) against the fake GitHub, twice: the comment is created, then updated in place."""
+Markdown report by the ``perfgate`` command, then ``perfgate ci comment`` and ``ci status`` against the
+fake GitHub, twice: the comment is created, then updated in place. Commands that only read, judge and
+post run in this process (``GitProject.perfgate_here``); ``sync`` and ``run`` on the fresh runners stay
+real processes, so what their children print is in the output the token is looked for in."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def test_gate_then_comment_twice_on_a_real_repository(gh: CI) -> None:
     p.write(".gitignore", ".perfgate/\n")
     p.write("go.txt", go_output(1))
     base = p.commit("base")
-    assert p.perfgate("ingest", "go.txt", "--input-format", "go", "--tier", "fast").code == 0
+    assert p.perfgate_here("ingest", "go.txt", "--input-format", "go", "--tier", "fast").code == 0
 
     p.git("checkout", "-q", "-b", "feature")
     p.write("go.txt", go_output(2))
@@ -45,11 +47,11 @@ def test_gate_then_comment_twice_on_a_real_repository(gh: CI) -> None:
     p.env.update(gh.env)
     p.env.update(GITHUB_SHA=head, GITHUB_EVENT_PATH=str(event), GITHUB_EVENT_NAME="pull_request",
                  GITHUB_BASE_REF="main", GITHUB_HEAD_REF="feature")  # fmt: skip
-    gate = p.perfgate("ingest", "go.txt", "--input-format", "go", "--tier", "fast", "--gate",
-                      "--format", "markdown", "-o", "report.md")  # fmt: skip
+    gate = p.perfgate_here("ingest", "go.txt", "--input-format", "go", "--tier", "fast", "--gate",
+                           "--format", "markdown", "-o", "report.md")  # fmt: skip
     assert gate.code == 1, gate.stderr
-    first = p.perfgate("ci", "comment", "report.md")
-    status = p.perfgate("ci", "status", "report.md")
+    first = p.perfgate_here("ci", "comment", "report.md")
+    status = p.perfgate_here("ci", "status", "report.md")
     assert first.code == 0 and status.code == 0, first.stderr + status.stderr
     [comment] = gh.state.comments[7]
     assert comment["body"].startswith("<!-- perfgate-comment key=demo%2Ffast%2Fci-linux -->\n")
@@ -63,10 +65,10 @@ def test_gate_then_comment_twice_on_a_real_repository(gh: CI) -> None:
     fixed = p.commit("bytes back")
     event.write_text(json.dumps(pull_request_event(number=7, head_sha=fixed)))
     p.env["GITHUB_SHA"] = fixed
-    gate = p.perfgate("ingest", "go.txt", "--input-format", "go", "--tier", "fast", "--gate",
-                      "--format", "markdown", "-o", "report.md")  # fmt: skip
+    gate = p.perfgate_here("ingest", "go.txt", "--input-format", "go", "--tier", "fast", "--gate",
+                           "--format", "markdown", "-o", "report.md")  # fmt: skip
     assert gate.code == 0, gate.stderr
-    second = p.perfgate("ci", "comment", "--when", "regression", "report.md")
+    second = p.perfgate_here("ci", "comment", "--when", "regression", "report.md")
     assert second.code == 0, second.stderr
     [comment] = gh.state.comments[7]  # the same comment, now good news
     assert "gate passed" in comment["body"] and f"feature@{fixed[:7]}" in comment["body"]
@@ -134,8 +136,8 @@ def test_sync_run_and_comment_on_fresh_runners_keep_one_history_and_one_comment(
         assert pulled.code == 0 and "pulled" in pulled.stderr, pulled.stderr
         gate = job.perfgate("run", "--format", "markdown", "-o", "report.md")
         assert gate.code == (1 if n == 2 else 0), gate.stdout + gate.stderr
-        comment = job.perfgate("ci", "comment", "report.md")
-        status = job.perfgate("ci", "status", "report.md")
+        comment = job.perfgate_here("ci", "comment", "report.md")
+        status = job.perfgate_here("ci", "status", "report.md")
         assert comment.code == 0 and status.code == 0, comment.stderr + status.stderr
         outputs += [pulled, gate, comment, status]
 

@@ -214,6 +214,7 @@ def perfgate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.measuring
 def test_run_on_a_project_with_only_commands(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         """
@@ -247,6 +248,7 @@ tiers = ["nightly"]
     assert len(json.loads(shown.stdout)) == 2
 
 
+@pytest.mark.measuring
 def test_run_with_pytest_benchmarks_and_a_failing_command(tmp_path: Path) -> None:
     (tmp_path / "bench").mkdir()
     (tmp_path / "bench" / "test_b.py").write_text(

@@ -90,7 +90,7 @@ def test_ingest_gate_judges_like_run_and_a_retry_gets_the_same_baseline(project,
     assert report["baseline"]["run_ids"] == [on_main[-1]]  # the merge-base's run
     regressed = {v["benchmark"] for v in report["verdicts"] if v["status"] == "regression"}
     assert regressed == {"index/suffixarray." + SLOW}
-    assert report["run"]["id"][:10] in project.perfgate("runs").stdout  # stored, then judged
+    assert report["run"]["id"][:10] in project.perfgate_here("runs").stdout  # stored, then judged
 
     # The CI job is retried at B: judged against the same baseline, not against B's first run.
     retry = ingest(project, tmp_path, go_output(1.0, slow=SLOW), "--gate", "--format", "json")
@@ -147,7 +147,7 @@ def test_ingest_gate_refuses_a_bad_baseline_and_stores_nothing(project, tmp_path
     assert stored.code == 0, stored.stderr
     res = ingest(project, tmp_path, go_output(1.0), "--gate", "--baseline", "no-such-ref")
     assert res.code == 2 and "no-such-ref" in res.stderr, res.stderr
-    runs = project.perfgate("runs", "--format", "json")
+    runs = project.perfgate_here("runs", "--format", "json")
     assert [r["id"] for r in runs.json()] == [stored.stdout.strip()], runs.stderr
 
 

@@ -48,7 +48,7 @@ def test_three_times_slower_fails_the_gate(project):
     assert v["test_work"]["change"] > 0.5
     assert report["passed"] is False
 
-    md = project.perfgate(
+    md = project.perfgate_here(
         "compare", report["baseline"]["run_ids"][0], report["run"]["id"], "--format", "markdown"
     )
     assert md.code == 1
@@ -56,37 +56,39 @@ def test_three_times_slower_fails_the_gate(project):
     table_rows = [line for line in md.stdout.splitlines() if line.startswith("|") and "test_" in line]
     assert "test_work" in table_rows[0] and "regression" in table_rows[0].lower()
 
-    warn = project.perfgate("compare", report["baseline"]["run_ids"][0], report["run"]["id"], "--warn-only")
+    warn = project.perfgate_here(
+        "compare", report["baseline"]["run_ids"][0], report["run"]["id"], "--warn-only"
+    )
     assert warn.code == 0 and "test_work" in warn.stdout, warn.stdout
 
     # The branch's runs are stored with their commit; git refs name runs.
-    by_ref = project.perfgate("compare", "main", "slower", "--format", "json")
+    by_ref = project.perfgate_here("compare", "main", "slower", "--format", "json")
     assert by_ref.code == 1, by_ref.stderr
     assert verdicts(by_ref.json())["test_work"]["status"] == "regression"
 
-    runs = project.perfgate("runs", "--format", "json")
+    runs = project.perfgate_here("runs", "--format", "json")
     assert runs.code == 0 and len(runs.json()) == 3
-    hist = project.perfgate("history", "bench/test_work.py::test_work")
+    hist = project.perfgate_here("history", "bench/test_work.py::test_work")
     assert hist.code == 0 and hist.stdout.count("\n") >= 3
 
 
 @pytest.mark.measuring
 def test_export_then_ingest_is_an_identity(project, tmp_path):
     assert project.perfgate("run", "--tier", "fast").code == 0
-    run_id = project.perfgate("runs", "--format", "json").json()[0]["id"]
-    exported = project.perfgate("export", run_id[:8])
+    run_id = project.perfgate_here("runs", "--format", "json").json()[0]["id"]
+    exported = project.perfgate_here("export", run_id[:8])
     assert exported.code == 0
     original = loads_run(exported.stdout)
     (tmp_path / "run.json").write_text(exported.stdout)
 
     other = tmp_path / "other.db"
-    ingested = project.perfgate("ingest", str(tmp_path / "run.json"), "--store", str(other))
+    ingested = project.perfgate_here("ingest", str(tmp_path / "run.json"), "--store", str(other))
     assert ingested.code == 0, ingested.stderr
     assert ingested.stdout.strip() == run_id
-    again = project.perfgate("export", run_id, "--store", str(other))
+    again = project.perfgate_here("export", run_id, "--store", str(other))
     assert loads_run(again.stdout) == original
     # The same run twice is refused, and nothing changes.
-    dup = project.perfgate("ingest", str(tmp_path / "run.json"), "--store", str(other))
+    dup = project.perfgate_here("ingest", str(tmp_path / "run.json"), "--store", str(other))
     assert dup.code == 2 and run_id in dup.stderr and len(dup.stderr.strip().splitlines()) == 1
 
 
@@ -101,7 +103,7 @@ def test_a_raising_benchmark_fails_the_gate_and_says_which(project):
 
 
 def test_bad_input_is_one_line_and_exit_2(project):
-    assert project.perfgate("ingest", str(GO)).code == 0  # a store with a run in it, nothing measured
+    assert project.perfgate_here("ingest", str(GO)).code == 0  # a store with a run in it, nothing measured
     for args, needle in [
         (("show", "NOSUCHRUN"), "NOSUCHRUN"),
         (("compare", "deadbeef", "HEAD"), "deadbeef"),
@@ -110,7 +112,7 @@ def test_bad_input_is_one_line_and_exit_2(project):
         (("ingest", "missing.txt"), "missing.txt"),
         (("compare", "--threshold", "lots", "a", "b"), "lots"),
     ]:
-        res = project.perfgate(*args)
+        res = project.perfgate_here(*args)
         assert res.code == 2, (args, res.stderr)
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and needle in lines[0] and "Traceback" not in res.stderr, (args, res.stderr)
@@ -118,12 +120,12 @@ def test_bad_input_is_one_line_and_exit_2(project):
     project.write(
         "pyproject.toml", (project.root / "pyproject.toml").read_text() + "\n[tool.perfgate.oops]\n"
     )
-    res = project.perfgate("runs")
+    res = project.perfgate_here("runs")
     assert res.code == 2 and "pyproject.toml" in res.stderr and "oops" in res.stderr
 
 
 def test_newer_schema_database_is_refused(project):
-    assert project.perfgate("ingest", str(GO)).code == 0
+    assert project.perfgate_here("ingest", str(GO)).code == 0
     db = project.root / ".perfgate" / "perfgate.db"
     before = db.read_bytes()
     con = sqlite3.connect(db)
@@ -134,6 +136,6 @@ def test_newer_schema_database_is_refused(project):
     con.execute(f"update {version_table} set {col} = 999")
     con.commit()
     con.close()
-    res = project.perfgate("runs")
+    res = project.perfgate_here("runs")
     assert res.code == 2 and "upgrade perfgate" in res.stderr
     assert len(before) > 0

@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
+from builders import result, run_at
 from perfgate.app import Baseline, Workspace, gate_run, with_history
 from perfgate.config import Config
-from perfgate.model import BenchmarkId, Direction, Environment, GitInfo, Result, Run, Status, new_run_id
-from perfgate.stats import HISTORY_T, summarize
+from perfgate.model import Result, Run, Status
+from perfgate.stats import HISTORY_T
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def one_value(value: float) -> Result:
-    return Result(BenchmarkId("bench_parse"), "time", "s", Direction.LOWER, summarize([value]), (value,))
+    return result("bench_parse", [value])
 
 
 def stored(
     i: int, commit: str, value: float, *, branch: str = "main", bed: str = "tb", tier: str = "fast"
 ) -> Run:
-    at = T0 + timedelta(hours=i)
-    git = GitInfo(commit, branch, commit_time=at)
-    return Run(
-        new_run_id(at), "p", at, at, "libtest", Environment(bed), (one_value(value),), tier=tier, git=git
+    return run_at(
+        T0,
+        i,
+        commit,
+        [one_value(value)],
+        project="p",
+        branch=branch,
+        testbed=bed,
+        tier=tier,
+        source="libtest",
     )
 
 

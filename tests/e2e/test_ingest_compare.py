@@ -52,10 +52,10 @@ def test_go_allocations_doubled_is_a_regression(project, tmp_path):
 
 def test_ingest_stores_one_run_with_git_context(project, tmp_path):
     head = project.git("rev-parse", "HEAD")
-    res = project.perfgate("ingest", str(GO), "--branch", "main", "--tier", "nightly")
+    res = project.perfgate_here("ingest", str(GO), "--branch", "main", "--tier", "nightly")
     assert res.code == 0, res.stderr
     run_id = res.stdout.strip()
-    shown = project.perfgate("show", run_id, "--format", "json").json()["run"]
+    shown = project.perfgate_here("show", run_id, "--format", "json").json()["run"]
     assert shown["source"] == "go" and shown["tier"] == "nightly"
     assert shown["git"]["commit"] == head and shown["git"]["branch"] == "main"
     assert shown["environment"]["cpu_model"] == "Intel(R) Core(TM) i7-8665U CPU @ 1.90GHz"
@@ -63,11 +63,11 @@ def test_ingest_stores_one_run_with_git_context(project, tmp_path):
 
     # stdin, with an explicit format and another commit
     first = project.git("rev-list", "--max-parents=0", "HEAD")
-    piped = project.perfgate(
+    piped = project.perfgate_here(
         "ingest", "-", "--input-format", "go", "--commit", first[:7], stdin=GO.read_text()
     )
     assert piped.code == 0, piped.stderr
-    run = project.perfgate("show", piped.stdout.strip(), "--format", "json").json()["run"]
+    run = project.perfgate_here("show", piped.stdout.strip(), "--format", "json").json()["run"]
     assert run["git"]["commit"] == first and run["git"]["commit_time"] is not None
 
 
@@ -75,17 +75,17 @@ def test_ingest_refuses_bad_input_and_stores_nothing(project, tmp_path):
     bad = tmp_path / "truncated.json"
     text = (DATA / "hyperfine" / "3em-tools-benchmarks-results.json").read_text()
     bad.write_text(text[: len(text) // 2])
-    res = project.perfgate("ingest", str(bad), "--input-format", "hyperfine")
+    res = project.perfgate_here("ingest", str(bad), "--input-format", "hyperfine")
     assert res.code == 2
     (line,) = res.stderr.strip().splitlines()
     assert str(bad) in line and re.search(r"truncated\.json:\d+", line), line
 
     junk = tmp_path / "notes.txt"
     junk.write_text("hello\nworld\n")
-    res = project.perfgate("ingest", str(junk))
+    res = project.perfgate_here("ingest", str(junk))
     assert res.code == 2 and "unrecognised format" in res.stderr and "go" in res.stderr
 
-    runs = project.perfgate("runs")
+    runs = project.perfgate_here("runs")
     assert runs.code == 2 and "no store" in runs.stderr  # nothing was stored, not even an empty store
 
 
@@ -122,7 +122,7 @@ def test_compare_and_ingest_read_what_pytest_perfgate_json_wrote(project, tmp_pa
     project.write("lib.py", lib.read_text().replace("range(1 * n)", "range(3 * n)"))
     _pytest_json(project, b)
 
-    res = project.perfgate("compare", str(a), str(b), "--format", "json")
+    res = project.perfgate_here("compare", str(a), str(b), "--format", "json")
     assert res.code == 1, res.stderr
     verdicts = {(v["benchmark"].split("::")[-1], v["metric"]): v for v in res.json()["verdicts"]}
     assert verdicts[("test_work", "time")]["status"] == "regression"
@@ -133,9 +133,9 @@ def test_compare_and_ingest_read_what_pytest_perfgate_json_wrote(project, tmp_pa
     assert verdicts[("test_cheap", "time")]["change"] < 1.0
     assert not (project.root / ".perfgate").exists()
 
-    stored = project.perfgate("ingest", str(a), "--tier", "fast")
+    stored = project.perfgate_here("ingest", str(a), "--tier", "fast")
     assert stored.code == 0, stored.stderr
-    shown = project.perfgate("show", stored.stdout.strip(), "--format", "json").json()["run"]
+    shown = project.perfgate_here("show", stored.stdout.strip(), "--format", "json").json()["run"]
     assert shown["source"] == "perfgate" and shown["tier"] == "fast"
     assert shown["git"]["commit"] == project.git("rev-parse", "HEAD")
     assert {r["benchmark"]["name"] for r in shown["results"]} == {
@@ -245,7 +245,7 @@ def test_a_metric_a_present_benchmark_no_longer_reports_is_not_a_lost_benchmark(
     new = tmp_path / "new.txt"
     shutil.copy(GO, old)
     new.write_text(re.sub(r"\s+\d+ B/op\s+\d+ allocs/op", "", GO.read_text()))
-    res = project.perfgate("compare", str(old), str(new), "--format", "json")
+    res = project.perfgate_here("compare", str(old), str(new), "--format", "json")
     assert res.code == 0, res.stderr
     report = res.json()
     by = {(v["benchmark"], v["metric"]): v["status"] for v in report["verdicts"]}

@@ -68,6 +68,7 @@ def _wait_for(path: Path, seconds: float) -> int:
     raise AssertionError(f"{path} was never written")
 
 
+@pytest.mark.measuring
 def test_kill_9_of_perfgate_run_kills_the_pytest_child(tmp_path: Path) -> None:
     project = GitProject(tmp_path / "proj", testbed="kill")
     project.init()

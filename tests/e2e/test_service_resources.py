@@ -94,6 +94,7 @@ def service_metrics(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {v["metric"]: v for v in report["verdicts"] if v["benchmark"] == "service:svc"}
 
 
+@pytest.mark.measuring
 @pytest.mark.parametrize("kind", ["leaks", "steady"])
 def test_the_services_resources_are_metrics_of_the_run_and_a_leak_fails_the_gate(
     tmp_path: Path, kind: str
@@ -158,6 +159,7 @@ leak = "5MB/h"
     return p
 
 
+@pytest.mark.measuring
 @pytest.mark.parametrize("how", ["flag", "tier"])
 def test_a_soak_keeps_the_service_sampled_that_long_and_gates_its_growth(tmp_path: Path, how: str) -> None:
     p = make_soak_project(tmp_path, "6s" if how == "tier" else None)

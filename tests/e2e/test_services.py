@@ -127,6 +127,7 @@ def pids(pidfile: Path) -> list[int]:
     return [int(x) for x in pidfile.read_text().split()]
 
 
+@pytest.mark.measuring
 def test_perfgate_run_starts_the_service_exports_its_address_and_stops_it(tmp_path: Path) -> None:
     p, pidfile = make_project(tmp_path)
     r = p.perfgate("run")
@@ -148,6 +149,7 @@ def test_a_service_that_never_becomes_ready_stops_the_run_before_anything_is_sto
     assert not (p.root / ".perfgate" / "perfgate.db").exists(), "a run was stored"
 
 
+@pytest.mark.measuring
 def test_a_service_that_dies_during_the_run_fails_the_gate_with_its_log(tmp_path: Path) -> None:
     p, pidfile = make_project(tmp_path)
     p.env["KILL_SERVICE"] = "1"
@@ -162,6 +164,7 @@ def test_a_service_that_dies_during_the_run_fails_the_gate_with_its_log(tmp_path
     assert gone_within(pids(pidfile), 10)
 
 
+@pytest.mark.measuring
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_stopping_perfgate_run_leaves_no_service_behind(tmp_path: Path, sig: signal.Signals) -> None:
     p, pidfile = make_project(tmp_path)

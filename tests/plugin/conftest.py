@@ -19,3 +19,11 @@ def run_perfgate(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 def read_results(path: Path) -> ResultsDoc:
     return results_from_dict(json.loads(path.read_text(encoding="utf-8")), source=str(path))
+
+
+@pytest.fixture(autouse=True)
+def _not_inside_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pytest a test starts is a user's, not a worker of the pytest-xdist run this suite may be in
+    (CI runs the logic tests with ``-n 2``): xdist's variables must not reach it."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)

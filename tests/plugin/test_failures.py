@@ -108,6 +108,7 @@ def test_sum(benchmark):
 """
 
 
+@pytest.mark.measuring
 def test_perfgate_run_fails_the_gate_on_a_benchmark_test_that_fails_after_measuring(tmp_path) -> None:
     p = GitProject(tmp_path / "proj", testbed="failing")
     p.init()

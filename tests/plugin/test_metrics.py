@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import subprocess
-import sys
+import os
 
 import pytest
 
 from perfgate.adapters.pytest_benchmark import PytestBenchmarkAdapter
+from perfgate.cli.main import main
 from perfgate.model import Direction
 
 from .conftest import read_results, run_perfgate
@@ -369,14 +371,16 @@ def test_benchmark_json_describes_the_same_measurement_as_perfgates_own(pytester
         assert stats["median"] == pytest.approx(r.summary.median, rel=1e-12), name
         assert stats["data"] == pytest.approx(list(r.samples), rel=1e-12), name
         assert stats["rounds"] == len(stats["data"]) and stats["iterations"] == r.iterations, name
-    compared = subprocess.run(
-        [sys.executable, "-m", "perfgate", "compare", str(ours), str(pb), "--format", "json",
-         "--store", str(pytester.path / "store.db")],
-        cwd=pytester.path, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert compared.returncode == 0, compared.stderr
+    # `perfgate compare` of the two files, in this process (reading files is logic, not a process's)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(
+            ["compare", str(ours), str(pb), "--format", "json", "--store", str(pytester.path / "store.db")],
+            cwd=pytester.path, environ=dict(os.environ), stdout=out,
+        )  # fmt: skip
+    assert code == 0, err.getvalue()
     statuses = {
-        v["benchmark"]: v["status"] for v in json.loads(compared.stdout)["verdicts"] if v["metric"] == "time"
+        v["benchmark"]: v["status"] for v in json.loads(out.getvalue())["verdicts"] if v["metric"] == "time"
     }
     assert set(statuses) == set(mine)
     assert "regression" not in statuses.values() and "improvement" not in statuses.values(), statuses

@@ -38,17 +38,17 @@ def test_files_with_one_timestamp_get_distinct_short_ids_and_a_shared_prefix_lis
     for i in range(3):
         copy = tmp_path / f"copy{i}.json"
         shutil.copy(PB, copy)  # the same "datetime" in all three
-        res = project.perfgate("ingest", str(copy))
+        res = project.perfgate_here("ingest", str(copy))
         assert res.code == 0, res.stderr
         ids.append(res.stdout.strip())
-    listed = project.perfgate("runs", "--format", "json")
+    listed = project.perfgate_here("runs", "--format", "json")
     assert sorted(r["id"] for r in listed.json()) == sorted(ids)
     assert len({i[:10] for i in ids}) == 3  # the short form reports print
 
     shared = next(k for k in range(len(ids[0]) + 1) if len({i[: k + 1] for i in ids}) > 1)
     prefix = ids[0][:shared]
     assert prefix, ids  # ids made the same day share their first characters
-    res = project.perfgate("show", prefix)
+    res = project.perfgate_here("show", prefix)
     assert res.code == 2
     assert f"3 runs match {prefix!r}" in res.stderr
     assert all(i in res.stderr for i in ids), res.stderr
@@ -73,10 +73,10 @@ def test_show_and_compare_of_a_ref_read_only_the_run_they_use(tmp_path: Path, ma
                 .values(document=sa.literal("{damaged"))
             )
 
-    shown = project.perfgate("show", "HEAD", "--format", "json")
+    shown = project.perfgate_here("show", "HEAD", "--format", "json")
     assert shown.code == 0, shown.stderr
     assert shown.json()["run"]["id"] == newest.id
 
-    compared = project.perfgate("compare", other.id, "HEAD", "--format", "json")
+    compared = project.perfgate_here("compare", other.id, "HEAD", "--format", "json")
     assert compared.code == 0, compared.stderr  # the same samples: unchanged
     assert compared.json()["run"]["id"] == newest.id
