@@ -142,3 +142,11 @@ def test_a_whole_suite_shift_within_the_testbeds_run_to_run_spread_is_judged_by_
     assert not any(v.status is Status.REGRESSION for v in suite.verdicts)
     assert all(v.method == "mann-whitney+hodges-lehmann+history-t" for v in suite.verdicts)
     assert len(suite.notes) == 1 and "moved together" in suite.notes[0]
+
+
+def test_geomean_without_an_interval_when_its_end_is_beyond_the_float_range() -> None:
+    # one change of 300 orders of magnitude and one of none: the mean is exp(345), the t-interval's
+    # upper end exp(~4,700) is no float (this was an OverflowError, "internal error" in perfgate compare)
+    g = geomean_change([_v(math.expm1(690.0)), _v(0.0)])
+    assert g is not None and g.ratio == pytest.approx(math.exp(345.0)) and g.count == 2
+    assert (g.low, g.high) == (None, None)

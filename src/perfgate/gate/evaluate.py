@@ -38,24 +38,29 @@ ONE_BASELINE_NOTE = (
 
 def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list[MetricPair]:
     """One MetricPair per (benchmark, metric) in the current run or any baseline run."""
-    order: list[tuple[str, str]] = []
-    first: dict[tuple[str, str], Result] = {}
-    for r in current.results:
-        if r.key not in first:
-            order.append(r.key)
-            first[r.key] = r
-    for b in baselines:
-        for r in b.results:
-            if r.key not in first:
-                order.append(r.key)
-                first[r.key] = r
     # One lookup table per run: Run.result() scans, and a scan per key is quadratic in the run's size.
+    # A run holds each key once, so the current run's table is also its order; then what only the
+    # baseline runs hold, in their order, each described by its first result.
     now = {r.key: r for r in current.results}
     before = [{r.key: r for r in b.results} for b in baselines]
+    first = dict(now)
+    for table in before:
+        for key, r in table.items():
+            first.setdefault(key, r)
+    # Without overrides a threshold depends on the metric alone: looked up once per metric.
+    thresholds: dict[str, float] = {}
     pairs = []
-    for key in order:
-        ref = first[key]
-        base = tuple(res for b in before if (res := b.get(key)) is not None)
+    for key, ref in first.items():
+        if len(before) == 1:
+            only = before[0].get(key)
+            base: tuple[Result, ...] = () if only is None else (only,)
+        else:
+            base = tuple(res for b in before if (res := b.get(key)) is not None)
+        threshold = None if policy.overrides else thresholds.get(key[1])
+        if threshold is None:
+            threshold = policy.threshold(key[0], key[1])
+            if not policy.overrides:
+                thresholds[key[1]] = threshold
         pairs.append(
             MetricPair(
                 benchmark=ref.benchmark,
@@ -64,7 +69,7 @@ def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list
                 direction=ref.direction,
                 baseline=base,
                 current=now.get(key),
-                threshold=policy.threshold(key[0], key[1]),
+                threshold=threshold,
             )
         )
     return pairs

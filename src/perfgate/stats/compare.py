@@ -36,25 +36,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from perfgate.model import BenchmarkId, Direction, Result, Status, Summary, Verdict
 from perfgate.stats.geomean import GeomeanChange, geomean_change
 from perfgate.stats.history import RunSpread
-from perfgate.stats.lazy import numpy
 from perfgate.stats.machine import MachineShift, detect_machine_shift
 from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note
 from perfgate.stats.paired import block_log_ratios, paired_change
-from perfgate.stats.ranktest import hodges_lehmann, mann_whitney_one_sided
+from perfgate.stats.ranktest import RankTest, rank_test, rank_tests
 from perfgate.stats.runlevel import RunLevel, log_spread, pool_spreads, prediction_test, run_level_test
 from perfgate.stats.severity import SeverityRule, severity_of
 from perfgate.stats.summary import summarize
-
-if TYPE_CHECKING:
-    import numpy as np
-else:
-    np = numpy()
 
 __all__ = [
     "DETERMINISTIC",
@@ -396,6 +389,21 @@ def _pooled_spreads(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _RankJob:
+    """A pair whose analysis waits for its rank tests (:func:`perfgate.stats.ranktest.rank_test` of
+    ``base_samples`` and ``cur_samples``, positive values): what completes it in :func:`_ranked`."""
+
+    pair: MetricPair
+    base: Summary
+    cur: Summary
+    base_samples: Sequence[float]
+    cur_samples: Sequence[float]
+    run_level: RunLevel | None
+    run_method: str
+    run_note: str
+
+
 def _analyse(
     p: MetricPair,
     settings: CompareSettings,
@@ -406,6 +414,33 @@ def _analyse(
     """Per-pair statistics. ``offset`` (log units) multiplies the current values by ``exp(offset)``;
     ``pooled`` is the suite's run-to-run spread of this metric (see :func:`run_level_test`);
     ``history`` the run-to-run spread of this benchmark measured on the testbed's stored history."""
+    a = _prepare(p, settings, offset, pooled, history)
+    if isinstance(a, _Analysis):
+        return a
+    return _ranked(a, rank_test(a.base_samples, a.cur_samples, settings.confidence))
+
+
+def _analyse_all(
+    items: Sequence[tuple[MetricPair, float, tuple[float, int] | None, RunSpread | None]],
+    settings: CompareSettings,
+) -> list[_Analysis]:
+    """:func:`_analyse` of each (pair, offset, pooled, history), the rank tests of all pairs computed
+    at once (:func:`perfgate.stats.ranktest.rank_tests`: the same values, without numpy's per-call
+    cost on ten values a side, which was most of comparing 10,000 benchmarks)."""
+    prepared = [_prepare(p, settings, offset, pooled, history) for p, offset, pooled, history in items]
+    jobs = [a for a in prepared if isinstance(a, _RankJob)]
+    done = iter(rank_tests([(j.base_samples, j.cur_samples) for j in jobs], settings.confidence))
+    return [a if isinstance(a, _Analysis) else _ranked(a, next(done)) for a in prepared]
+
+
+def _prepare(
+    p: MetricPair,
+    settings: CompareSettings,
+    offset: float,
+    pooled: tuple[float, int] | None,
+    history: RunSpread | None,
+) -> _Analysis | _RankJob:
+    """:func:`_analyse` up to the rank tests: the analysis, or the job whose rank tests complete it."""
     base = _pooled_summary(p.baseline)
     cur_res = p.current
     if cur_res is None:
@@ -422,10 +457,11 @@ def _analyse(
         return _Analysis(p, None, cur, final=v)
     ok = [r for r in p.baseline if r.error is None and r.summary is not None]
     scale = math.exp(offset)
-    cur_samples = np.asarray(cur_res.samples, dtype=float) * scale
+    # plain floats: numpy's per-call cost on ten values is what made 10,000 benchmarks slow
+    cur_samples = [v * scale for v in cur_res.samples] if offset else cur_res.samples
     # Only a normalised comparison re-describes the current side; otherwise the harness's summary stands.
-    if offset and cur_samples.size:
-        cur = summarize(cur_samples.tolist(), cur.ci_level or settings.confidence)
+    if offset and cur_samples:
+        cur = summarize(list(cur_samples), cur.ci_level or settings.confidence)
     elif offset:
         cur = replace(
             cur,
@@ -449,7 +485,7 @@ def _analyse(
         return _paired_analysis(p, base, cur, ratios, settings)
 
     n_base, n_cur = _sample_count(ok), len(cur_res.samples) or cur.n
-    base_samples = np.asarray([s for r in ok for s in r.samples], dtype=float)
+    base_samples = ok[0].samples if len(ok) == 1 else [s for r in ok for s in r.samples]
     if _repeats_exactly(base_samples, cur_samples) and (history is None or history.spread == 0):
         reason = (
             f"every value repeats exactly ({n_base} in the baseline, {n_cur} now): no noise, "
@@ -487,53 +523,60 @@ def _analyse(
         )
         return _Analysis(p, base, cur, final=v)
 
-    have_samples = cur_samples.size > 0 and base_samples.size > 0
-    positive = have_samples and bool((cur_samples > 0).all() and (base_samples > 0).all())
+    have_samples = len(cur_samples) > 0 and len(base_samples) > 0
+    positive = have_samples and min(cur_samples) > 0 and min(base_samples) > 0
 
     if positive:
-        shift = hodges_lehmann(base_samples, cur_samples, settings.confidence)
-        # One-sided tests, "current values larger" and "smaller", mapped onto worse/better below.
-        _, p_up, p_down = mann_whitney_one_sided(base_samples, cur_samples)
-        if run_level is None:
-            return _Analysis(
-                p,
-                base,
-                cur,
-                log_est=shift.estimate,
-                log_low=shift.low,
-                log_high=shift.high,
-                p_up=p_up,
-                p_down=p_down,
-                method=HL_MANN_WHITNEY,
-            )
-        low = None if shift.low is None else min(shift.low, run_level.low)
-        high = None if shift.high is None else max(shift.high, run_level.high)
-        return _Analysis(
-            p,
-            base,
-            cur,
-            log_est=shift.estimate,
-            log_low=low,
-            log_high=high,
-            # Intersection-union: a change must show both within the run and against the spread of runs.
-            p_up=max(p_up, run_level.p_up),
-            p_down=max(p_down, run_level.p_down),
-            method=f"{HL_MANN_WHITNEY}+{run_method}",
-            notes=(f"{run_note}: tested within the run and against the spread of runs",),
-        )
+        return _RankJob(p, base, cur, base_samples, cur_samples, run_level, run_method, run_note)
     why = "no samples" if not have_samples else "non-positive values"
     if run_level is not None:
         return _run_level_analysis(p, base, cur, run_level, run_method, f"{why}: {run_note}")
     return _point_analysis(p, base, cur, f"{why}: ratio of medians against the threshold, without a test")
 
 
+def _ranked(job: _RankJob, rt: RankTest) -> _Analysis:
+    """The analysis of a pair from its rank tests, joined by the run-level test when there is one."""
+    p, base, cur, shift = job.pair, job.base, job.cur, rt.shift
+    run_level, run_method, run_note = job.run_level, job.run_method, job.run_note
+    # One-sided tests, "current values larger" and "smaller", mapped onto worse/better by _Analysis.
+    p_up, p_down = rt.p_up, rt.p_down
+    if run_level is None:
+        return _Analysis(
+            p,
+            base,
+            cur,
+            log_est=shift.estimate,
+            log_low=shift.low,
+            log_high=shift.high,
+            p_up=p_up,
+            p_down=p_down,
+            method=HL_MANN_WHITNEY,
+        )
+    low = None if shift.low is None else min(shift.low, run_level.low)
+    high = None if shift.high is None else max(shift.high, run_level.high)
+    return _Analysis(
+        p,
+        base,
+        cur,
+        log_est=shift.estimate,
+        log_low=low,
+        log_high=high,
+        # Intersection-union: a change must show both within the run and against the spread of runs.
+        p_up=max(p_up, run_level.p_up),
+        p_down=max(p_down, run_level.p_down),
+        method=f"{HL_MANN_WHITNEY}+{run_method}",
+        notes=(f"{run_note}: tested within the run and against the spread of runs",),
+    )
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _repeats_exactly(base: np.ndarray, cur: np.ndarray) -> bool:
-    """Each side has at least two samples and every sample on a side is the same value."""
-    return bool(base.size >= 2 and cur.size >= 2 and (base == base[0]).all() and (cur == cur[0]).all())
+def _repeats_exactly(base: Sequence[float], cur: Sequence[float]) -> bool:
+    """Each side has at least two samples and every sample on a side is the same value (samples are
+    finite: the model refuses NaN, so the smallest equals the largest exactly when all are equal)."""
+    return len(base) >= 2 and len(cur) >= 2 and min(base) == max(base) and min(cur) == max(cur)
 
 
 def _run_level(
@@ -804,15 +847,10 @@ def compare_suite(
     """
     spreads = spreads or {}
     pooled = _pooled_spreads(pairs, settings)
-    analyses = [
-        _analyse(
-            p,
-            settings,
-            pooled=pooled.get((p.benchmark.name, p.metric)),
-            history=spreads.get((p.benchmark.name, p.metric)),
-        )
-        for p in pairs
-    ]
+    keys = [(p.benchmark.name, p.metric) for p in pairs]
+    analyses = _analyse_all(
+        [(p, 0.0, pooled.get(k), spreads.get(k)) for p, k in zip(pairs, keys, strict=True)], settings
+    )
     notes: list[str] = []
     shifts: list[MachineShift] = []
     if settings.machine_shift != "ignore":
@@ -826,23 +864,18 @@ def compare_suite(
         else:
             notes.append(s.describe())
     if settings.machine_shift == "normalize" and shifts:
-        renormalized = []
-        for a in analyses:
+        again = []  # (position, pair, offset, pooled, history, note) of each analysis judged again
+        for i, a in enumerate(analyses):
             ms = by_metric.get(a.pair.metric)
             if ms is None or a.final is not None:
-                renormalized.append(a)
                 continue
             value_shift = ms.log_shift if a.pair.direction is Direction.LOWER else -ms.log_shift
-            b = _analyse(
-                a.pair,
-                settings,
-                offset=-value_shift,
-                pooled=pooled.get((a.pair.benchmark.name, a.pair.metric)),
-                history=spreads.get((a.pair.benchmark.name, a.pair.metric)),
-            )
+            key = (a.pair.benchmark.name, a.pair.metric)
             note = f"judged relative to the run-wide shift of {_pct(ms.change)}"
-            renormalized.append(replace(b, notes=(*b.notes, note)))
-        analyses = renormalized
+            again.append((i, a.pair, -value_shift, pooled.get(key), spreads.get(key), note))
+        redone = _analyse_all([(p, off, pl, h) for _, p, off, pl, h, _ in again], settings)
+        for (i, *_, note), b in zip(again, redone, strict=True):
+            analyses[i] = replace(b, notes=(*b.notes, note))
 
     # Regressions and improvements are separate families: each is controlled at alpha on its own.
     tested = [i for i, a in enumerate(analyses) if a.final is None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ from perfgate.stats.student import t_ppf
 
 __all__ = ["GeomeanChange", "geomean_change"]
 
+# exp() of more than this overflows a float
+_MAX_LOG = math.log(sys.float_info.max)
 _COMPARED = (Status.REGRESSION, Status.IMPROVEMENT, Status.UNCHANGED, Status.INCONCLUSIVE)
 
 
@@ -21,7 +24,8 @@ class GeomeanChange:
     For lower-is-better metrics the ratio is current/baseline; for higher-is-better ones it is
     baseline/current, so slower times and lower throughputs both push it above 1. ``low``/``high`` bound
     it at ``confidence`` (a t-interval over the benchmarks' log ratios: benchmarks are treated as a sample
-    of the code's hot paths), None when there is a single benchmark without an interval.
+    of the code's hot paths), None when there is a single benchmark without an interval, or when an end
+    of the interval would be beyond the float range (changes of hundreds of orders of magnitude).
     """
 
     ratio: float
@@ -65,4 +69,8 @@ def geomean_change(verdicts: Iterable[Verdict], confidence: float = 0.95) -> Geo
         return GeomeanChange(math.exp(mean), math.exp(a), math.exp(b), 1, confidence)
     sd = math.sqrt(math.fsum((x - mean) ** 2 for x in logs) / (k - 1))
     half = t_ppf(0.5 + confidence / 2.0, k - 1) * sd / math.sqrt(k)
+    if not mean + half < _MAX_LOG:
+        # changes of hundreds of orders of magnitude (a few benchmarks, values near the float range's
+        # ends): the interval's end is no float, and the interval says nothing a reader can use
+        return GeomeanChange(math.exp(mean), None, None, k, confidence)
     return GeomeanChange(math.exp(mean), math.exp(mean - half), math.exp(mean + half), k, confidence)

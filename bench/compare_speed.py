@@ -1,0 +1,152 @@
+"""How long comparing two big runs takes: the gate's statistics alone, and `perfgate compare` end to end.
+
+Builds two runs of ``--results`` results (default 10,000; ten samples each, as a pytest benchmark
+records), the second with each benchmark's values moved by one of a few factors (most unchanged, some
+slower, some faster, some noisier), and measures, as CPU time (the figure to compare on a shared,
+noisy machine; wall time is printed too):
+
+1. ``perfgate.gate.evaluate`` of the second run against the first, in this process (median of
+   ``--repeat``, after one warm-up call that loads numpy and scipy): the statistics of every verdict,
+   budgets and notes, what `perfgate compare` runs between reading the store and rendering;
+2. ``perfgate compare A B`` (text report) on a store holding both runs, each in a new process (median
+   of ``--repeat``), with its peak memory.
+
+``--src DIR`` runs both with perfgate imported from ``DIR`` (e.g. an older checkout's ``src``), so two
+versions are measured back to back under the same load. Run it as a script:
+
+    python bench/compare_speed.py [--results 10000] [--repeat 3] [--src DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+SAMPLES = 10
+# (factor on every value, extra spread) per benchmark, cycling: unchanged, slower, faster, noisier
+MOVES = ((1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.2, 0.0), (0.8, 0.0), (1.0, 0.3), (1.03, 0.0))
+
+
+def _build(results: int, db: Path) -> tuple[str, str]:
+    """Two runs in the store at ``db``; returns their ids."""
+    from perfgate.model import BenchmarkId, Direction, Environment, GitInfo, Result, Run, new_run_id
+    from perfgate.stats import summarize
+    from perfgate.store import open_store
+
+    def run(n: int, side: int) -> Run:
+        out = []
+        for i in range(results):
+            factor, spread = MOVES[i % len(MOVES)] if side else (1.0, 0.0)
+            base = 1e-6 * (1 + i % 97)
+            samples = tuple(
+                base * factor * (1 + 0.01 * ((i * 7 + k * (side + 1)) % 5) + spread * (k % 3))
+                for k in range(SAMPLES)
+            )
+            out.append(
+                Result(
+                    BenchmarkId(f"bench/test_module_{i // 100}.py::test_case[{i % 100}]"),
+                    "time",
+                    "s",
+                    Direction.LOWER,
+                    summarize(samples),
+                    samples=samples,
+                    rounds=SAMPLES,
+                    iterations=1000,
+                )
+            )
+        started = T0 + timedelta(minutes=n)
+        return Run(
+            id=new_run_id(started, n.to_bytes(10, "big")),
+            project="scale",
+            started=started,
+            finished=started + timedelta(seconds=30),
+            source="perfgate",
+            environment=Environment(testbed="bench", fingerprint="fp"),
+            results=tuple(out),
+            tier="nightly",
+            git=GitInfo(commit=f"{n:040x}", branch="main", commit_time=started - timedelta(hours=1)),
+        )
+
+    a, b = run(0, 0), run(1, 1)
+    with open_store(db) as store:
+        store.add_run(a)
+        store.add_run(b)
+    return a.id, b.id
+
+
+def _evaluate(db: Path, a: str, b: str, repeat: int) -> tuple[float, float]:
+    """(median wall, median CPU) seconds of ``evaluate`` of run ``b`` against run ``a``."""
+    from perfgate.gate import Policy, evaluate
+    from perfgate.store import open_store
+
+    with open_store(db) as store:
+        base, cur = store.get_run(a), store.get_run(b)
+    assert base is not None and cur is not None
+    evaluate(cur, [base], Policy())  # loads numpy and scipy
+    walls, cpus = [], []
+    for _ in range(repeat):
+        t, c = time.perf_counter(), time.process_time()
+        evaluate(cur, [base], Policy())
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _end_to_end(root: Path, a: str, b: str, repeat: int, env: dict[str, str]) -> tuple[float, float, float]:
+    """(median wall, median CPU, peak MB) of ``perfgate compare A B``, each in a new process."""
+    walls, cpus, peaks = [], [], []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "perfgate", "compare", a[:10], b[:10]],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        walls.append(time.perf_counter() - t)
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            raise SystemExit(f"perfgate compare exited with {os.waitstatus_to_exitcode(status)}")
+        cpus.append(usage.ru_utime + usage.ru_stime)
+        peaks.append(usage.ru_maxrss / 1024)
+    return statistics.median(walls), statistics.median(cpus), max(peaks)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--results", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--src", type=Path, help="import perfgate from this directory (an older checkout's src)")
+    args = ap.parse_args()
+    env = {**os.environ, "NO_COLOR": "1"}
+    if args.src is not None:
+        sys.path.insert(0, str(args.src.resolve()))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.src.resolve()), env.get("PYTHONPATH")]))
+    import perfgate
+
+    with tempfile.TemporaryDirectory(prefix="perfgate-compare-") as tmp:
+        root = Path(tmp)
+        (root / "perfgate.toml").write_text('project = "scale"\n', encoding="utf-8")
+        a, b = _build(args.results, root / ".perfgate" / "perfgate.db")
+        wall, cpu = _evaluate(root / ".perfgate" / "perfgate.db", a, b, args.repeat)
+        print(f"perfgate from {Path(perfgate.__file__).parent}")
+        print(
+            f"evaluate: {args.results:,} verdicts in {wall:.2f} s (CPU {cpu:.2f} s), median of {args.repeat}"
+        )
+        wall, cpu, peak = _end_to_end(root, a, b, args.repeat, env)
+        print(
+            f"perfgate compare: two {args.results:,}-result runs in {wall:.2f} s (CPU {cpu:.2f} s), "
+            f"{peak:.0f} MB peak, median of {args.repeat}"
+        )
+
+
+if __name__ == "__main__":
+    main()
