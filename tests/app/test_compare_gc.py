@@ -16,11 +16,12 @@ from .conftest import Repo
 
 @pytest.fixture
 def gc_on() -> Iterator[None]:
+    """The collector on for the test, and as it was afterwards whatever the test did to it (a test
+    that left it off made every later timer test in its process fail)."""
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
-        gc.disable()
+    (gc.enable if was else gc.disable)()
 
 
 def test_compare_specs_turns_the_collector_back_on_after_a_comparison_and_after_an_error(

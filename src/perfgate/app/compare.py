@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from perfgate.app.suite import gate_run
 from perfgate.app.workspace import Workspace
 from perfgate.errors import ContextError, InputError, NotFoundError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome
+from perfgate.gcpause import gc_paused
 from perfgate.model import Run
 
 if TYPE_CHECKING:
@@ -84,23 +84,8 @@ def compare_specs(
     slow-tier one. ``store`` is an open store to read; else the workspace's is opened once, and only
     when a side is not a file.
     """
-    with _gc_paused():
+    with gc_paused():  # (10,000s of acyclic values: see gc_paused)
         return _compare_specs(ws, base, head, fmt, threshold, tier, subset, store)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a comparison builds its values: two runs of 10,000
-    results, 10,000 verdicts, all acyclic, and each collection the allocations trigger walks every
-    live object (a fifth of comparing two 10,000-result runs). Reference counting frees them all."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _compare_specs(

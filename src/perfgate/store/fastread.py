@@ -23,8 +23,9 @@ from types import TracebackType
 from typing import Any, Self
 
 from perfgate.errors import StoreError
+from perfgate.gcpause import gc_paused
 from perfgate.model import Series, SeriesPoint
-from perfgate.store.rows import checked_points, gc_paused, trusted_points
+from perfgate.store.rows import checked_points, trusted_points
 from perfgate.urls import is_url
 
 __all__ = [

@@ -11,15 +11,13 @@ builds the model's values directly (they validate when built), without a JSON do
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import operator
 import struct
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from itertools import repeat
@@ -33,7 +31,6 @@ __all__ = [
     "as_utc",
     "checked_points",
     "dumps",
-    "gc_paused",
     "pack",
     "pack_summary",
     "result_from_values",
@@ -209,21 +206,6 @@ _PACKED_TYPES = frozenset({bytes, bytearray, memoryview, type(None)})
 # (the fields in the order of the packed summary, and of a series row)
 _SUMMARY_SETTERS = tuple(Summary.__dict__[f.name].__set__ for f in fields(Summary))
 _POINT_SETTERS = tuple(SeriesPoint.__dict__[f.name].__set__ for f in fields(SeriesPoint))
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a block builds thousands of small acyclic values
-    (rows, summaries, points): each collection it triggers walks every live object, and those passes
-    were half the time of building a 10,000-point series. Reference counting still frees everything."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def as_utc(value: Any) -> datetime | None:
