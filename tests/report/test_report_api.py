@@ -6,9 +6,9 @@ import inspect
 from collections.abc import Callable
 
 import pytest
-from conftest import comparison_outcome, no_baseline_outcome, passing_outcome
 
 import perfgate.report as report
+from conftest import comparison_outcome, no_baseline_outcome, passing_outcome
 from perfgate.gate.outcome import Outcome
 from perfgate.report import Console, render_run, render_text
 

@@ -8,6 +8,9 @@ import json
 import re
 from datetime import timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from conftest import (
     BASE_ID,
     BASE_SAMPLES,
@@ -20,9 +23,6 @@ from conftest import (
     series_point,
     verdict,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.model import BenchmarkId, Direction, GitInfo, Result, Series, Status

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from conftest import BASE_ID, comparison_outcome, no_baseline_outcome
-
 from perfgate.model import GitInfo, Status
 from perfgate.report import render_json
 

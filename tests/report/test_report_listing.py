@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from conftest import RUN_ID, T0, comparison_outcome, make_run, run_row, series_point
 
+from conftest import RUN_ID, T0, comparison_outcome, make_run, run_row, series_point
 from perfgate.model import Direction, RunInfo, RunStatus, Series, loads_run
 from perfgate.report import (
     Console,

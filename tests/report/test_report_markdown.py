@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import BASE_ID, BASE_SAMPLES, comparison_outcome, ms, passing_outcome, scaled, verdict
 
+from conftest import BASE_ID, BASE_SAMPLES, comparison_outcome, ms, passing_outcome, scaled, verdict
 from perfgate.errors import ContextError
 from perfgate.gate.outcome import Outcome
 from perfgate.model import BenchmarkId, GitInfo, Status

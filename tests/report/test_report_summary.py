@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import BASE_ID, comparison_outcome, passing_outcome
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import BASE_ID, comparison_outcome, passing_outcome
 from perfgate.errors import InputError
 from perfgate.model import GitInfo
 from perfgate.report import ReportSummary, parse_summary, render_markdown, render_summary, summary_of

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 
 from conftest import passing_outcome
-
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.report import Console, render_json, render_markdown, render_text
 

@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 
 import pytest
-from conftest import BASE_ID, LONG, comparison_outcome, no_baseline_outcome, passing_outcome, run_row
 
+from conftest import BASE_ID, LONG, comparison_outcome, no_baseline_outcome, passing_outcome, run_row
 from perfgate.gate.outcome import Outcome
 from perfgate.model import BenchmarkId, GitInfo
 from perfgate.report import (
