@@ -34,6 +34,7 @@ from perfgate.ab.run import equalize_startup
 from perfgate.ab.schedule import BASE, HEAD, slice_models, slice_order
 from perfgate.ab.worktree import Side, import_path, trees
 from perfgate.app import Workspace, build_run, load_specs
+from perfgate.app.suites import aimed
 from perfgate.config import Config, Tier
 from perfgate.errors import ConfigError, MeasureError
 from perfgate.gate import Outcome, evaluate
@@ -130,19 +131,6 @@ def _check_alive(groups: Sequence[tuple[str, Services]]) -> None:
             raise MeasureError(f"perfgate ab: {where}, {message}; nothing stored")
 
 
-def _aimed(spec: LoadSpec, services: Sequence[Services], tier: str | None) -> LoadSpec:
-    """``spec`` aimed at the port its service got: the side's copy, else the shared one."""
-    if not spec.needs_port:
-        return spec
-    port = next((s.ports[spec.service] for s in services if spec.service in s.ports), None)
-    if port is None:
-        raise ConfigError(
-            f"load scenario {spec.scenario.title!r} targets service {spec.service!r}, which "
-            f"{'tier ' + repr(tier) if tier else 'this run'} does not start (see its tiers)"
-        )
-    return spec.at_port(port)
-
-
 def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
@@ -231,8 +219,9 @@ def run_ab_load(
                                 if progress is not None:
                                     label = f"{spec.scenario.title} ({key} {k + 1}/{n})"
                                     progress.advance(0, label=label)
-                                aimed = _aimed(spec, (own[key], setup.shared), tname)
-                                report = run_load(aimed.scenario, models[k], workers=spec.workers)
+                                ports = {**setup.shared.ports, **own[key].ports}  # the side's own first
+                                at = aimed(spec, ports, tname)
+                                report = run_load(at.scenario, models[k], workers=spec.workers)
                                 measured[key].append((k, load_results(report)))
                                 _check_alive([("shared", setup.shared), *own.items()])
                                 if progress is not None:

@@ -75,7 +75,7 @@ def measure_load(
     with tier_services(ws, ctx, services) as running:
         for spec in specs:
             on_window = on_scenario(spec) if on_scenario is not None else None
-            at = aimed(spec, running.ctx)  # {port}: the port its service got
+            at = aimed(spec, running.ctx.ports, tier.name if tier else None)  # {port}: its service's
             reports.append(run_load(at.scenario, at.model, workers=at.workers, on_window=on_window))
         died = running.died()
         used = running.resources()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from perfgate.config import Config, Tier
-from perfgate.errors import MeasureError
+from perfgate.errors import ConfigError, MeasureError
 from perfgate.model import ResultsDoc, RunStatus, utcnow
 
 if TYPE_CHECKING:
@@ -254,7 +254,8 @@ class LoadSuite:
         from perfgate.load import load_results, run_load
 
         started = utcnow()
-        specs = tuple(aimed(spec, ctx) for spec in self.specs)
+        tier = ctx.tier.name if ctx.tier else None
+        specs = tuple(aimed(spec, ctx.ports, tier) for spec in self.specs)
         if ctx.soak_until is not None:
             return self._soak(specs, ctx.soak_until, started)
         results = tuple(
@@ -277,16 +278,17 @@ class LoadSuite:
         return ResultsDoc(started=started, finished=utcnow(), status=RunStatus.COMPLETE, results=results)
 
 
-def aimed(spec: LoadSpec, ctx: SuiteContext) -> LoadSpec:
-    """``spec`` with ``{port}`` in its URL replaced by the port its service got in this run."""
+def aimed(spec: LoadSpec, ports: Mapping[str, int], tier: str | None) -> LoadSpec:
+    """``spec`` with ``{port}`` in its URL replaced by the port its service got (``ports``: service
+    name -> port, as :class:`~perfgate.measure.services.Services` gives them); a scenario aimed at a
+    service that is not running is a :class:`~perfgate.errors.ConfigError`."""
     if not spec.needs_port:
         return spec
-    port = ctx.ports.get(spec.service or "")
+    port = ports.get(spec.service or "")
     if port is None:
-        t = ctx.tier
-        raise MeasureError(
+        raise ConfigError(
             f"load scenario {spec.scenario.title!r} targets service {spec.service!r}, which "
-            f"{'tier ' + repr(t.name) if t else 'this run'} does not start (see its tiers)"
+            f"{'tier ' + repr(tier) if tier else 'this run'} does not start (see its tiers)"
         )
     return spec.at_port(port)
 
