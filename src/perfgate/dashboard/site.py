@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate import app
-from perfgate.detect import DetectSettings, Point, detect
+from perfgate.detect import ChangePoint, DetectSettings, Point, detect
 from perfgate.errors import NotFoundError, PerfgateError, UsageError
 from perfgate.gate import Outcome
 from perfgate.model import Direction, Status, format_value
@@ -95,12 +95,10 @@ def change_points(points: Sequence[Point | float], spread: RunSpread | None = No
     return [c.index for c in detect(pts, DetectSettings.on_testbed(spread)).change_points]
 
 
-def change_point_marks(
-    points: Sequence[Point], unit: str = "", spread: RunSpread | None = None
-) -> list[dict[str, Any]]:
-    """What a benchmark page marks for each change point of one line (:func:`change_points`): its
-    index and its hover text (size with interval, p-value, commit range, means before and after)."""
-    found = detect(list(points), DetectSettings.on_testbed(spread)).change_points
+def change_point_marks(found: Sequence[ChangePoint], unit: str = "") -> list[dict[str, Any]]:
+    """What a benchmark page marks for each change point of one line (found by
+    :class:`perfgate.app.ChangeDetector`: those ``perfgate detect`` reports): its index and its hover
+    text (size with interval, p-value, commit range, means before and after)."""
     return [
         {
             "index": c.index,
@@ -178,7 +176,8 @@ class Site:
         self.run_by_id = {r.id: r for r in self.runs}
         self.series = app.benchmark_series(ws)
         self._judged: dict[str, Outcome | str] = {}
-        self._spreads: dict[tuple[str, str], dict[tuple[str, str], RunSpread]] = {}
+        # change points on each line's testbed, its spreads read once per (testbed, tier)
+        self.changes = app.ChangeDetector(ws)
 
     # -- paths ---------------------------------------------------------------------------------------
     def paths(self) -> list[str]:
@@ -243,13 +242,6 @@ class Site:
             except PerfgateError as exc:
                 self._judged[run_id] = str(exc)
         return self._judged[run_id]
-
-    def spread(self, testbed: str, tier: str, name: str, metric: str) -> RunSpread | None:
-        """The run-to-run spread of a benchmark's metric on ``testbed`` and ``tier``, as the gate
-        measures it (:func:`perfgate.app.testbed_spreads`); None without enough history."""
-        if (testbed, tier) not in self._spreads:
-            self._spreads[(testbed, tier)] = app.testbed_spreads(self.ws, testbed, tier or None)
-        return self._spreads[(testbed, tier)].get((name, metric))
 
     # -- pages -----------------------------------------------------------------------------------------
     def _tier_of(self, run_id: str) -> str:
@@ -465,7 +457,10 @@ class Site:
                     **{k: v for k, v in g.items() if k != "_points"},
                     **_band(g["x"], g["lo"], g["hi"]),
                     "change_points": change_point_marks(
-                        g["_points"], unit, self.spread(k[1], k[0], name, metric)
+                        self.changes.detect(
+                            g["_points"], benchmark=name, metric=metric, testbed=k[1], tier=k[0]
+                        ).change_points,
+                        unit,
                     ),
                 }
                 for k, g in sorted(groups.items())
