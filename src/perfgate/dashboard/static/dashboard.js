@@ -90,8 +90,8 @@
     return { traces: traces, shapes: shapes };
   }
 
-  // x: milliseconds since the epoch (UTC). Tick labels are not measured for overflow ("allow"): that
-  // measures every label once per label drawn, a fifth of the drawing of a 10,000-point chart.
+  // x: UTC wall-clock strings, shown as they are. Tick labels are not measured for overflow ("allow"):
+  // that measures every label once per label drawn, a fifth of the drawing of a 10,000-point chart.
   const LAYOUT = {
     margin: { l: 70, r: 20, t: 10, b: 40 },
     hovermode: "closest",
