@@ -140,8 +140,12 @@ PHASES: dict[str, list[list[float]]] = {}
 
 def phase_medians(url: str, skip: int = 0) -> str:
     loads = PHASES[url][skip:]
-    return ", ".join(
-        f"{name} {statistics.median(load[i] for load in loads):.0f}" for i, name in enumerate(PHASE_NAMES)
+    drawing = statistics.median(load[-1] - load[2] for load in loads)
+    return (
+        ", ".join(
+            f"{name} {statistics.median(load[i] for load in loads):.0f}" for i, name in enumerate(PHASE_NAMES)
+        )
+        + f" (the drawing, from the page script's start: {drawing:.0f})"
     )
 
 

@@ -2,7 +2,8 @@
 
 Run with ``python bench/detect_eval.py`` (fixed seeds). The peers are not perfgate dependencies:
 ``pip install apache-otava==0.8.0 ruptures`` first (a missing one is left out of the tables, and said).
-``--quick`` runs a smaller grid. Prints the Markdown tables that ``docs/detection.md`` reproduces.
+``--quick`` runs a smaller grid; ``--speed`` only the speed table (10,000 points, an appended point), with
+the machine's load average. Prints the Markdown tables that ``docs/detection.md`` reproduces.
 
 Model: a series is a level that steps by +-step (sign drawn at random) after segments whose lengths are
 drawn uniformly from 20 to 200 points (a last segment the series' end cuts below 20 joins the one
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import math
+import os
 import statistics
 import sys
 import time
@@ -356,10 +358,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="a smaller grid")
     parser.add_argument("--reps", type=int, default=None, help="series per grid row (default 4; quick 2)")
+    parser.add_argument(
+        "--speed", action="store_true", help="only the speed table (and the load average it ran at)"
+    )
     args = parser.parse_args(argv)
     reps = args.reps or (2 if args.quick else 4)
     tools = available()
     started = time.perf_counter()
+    if args.speed:
+        print("<!-- python bench/detect_eval.py --speed -->\n")
+        load = os.getloadavg()
+        print(speed(tools))
+        print(
+            f"<!-- load average {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after, "
+            f"on {os.cpu_count()} cores -->"
+        )
+        return 0
     print(f"<!-- python bench/detect_eval.py{' --quick' if args.quick else ''} --reps {reps} -->\n")
     print(targets(tools, 2 * reps))
     sys.stdout.flush()

@@ -112,6 +112,7 @@ APP = {
         "alerts",
         "managed",
         "load",
+        "changes",
     },
     "workspace": set(),
     "baseline": {"workspace"},
@@ -127,6 +128,8 @@ APP = {
     "managed": {"workspace"},
     # perfgate load: the configured scenarios (suites) run with the services of a run (suite)
     "load": {"workspace", "suites", "suite"},
+    # change points on their testbeds: the series read (history) on the gate's spreads (baseline)
+    "changes": {"workspace", "baseline", "history"},
 }
 
 

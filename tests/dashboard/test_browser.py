@@ -383,3 +383,24 @@ def test_hover_shows_commit_branch_date_value_and_run(
     assert "median 6" in text and "s" in text  # 30% over 500 µs: 6xx µs
     assert f"run {project.main_ids[-1][:10]}" in text
     assert console_errors(browser) == []
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/Los_Angeles"])
+def test_hover_shows_the_utc_time_in_a_browser_of_any_time_zone(
+    browser: Any, static_url: str, zone: str
+) -> None:
+    """The pages' tables show UTC; a chart's hover shows the same time wherever the browser is."""
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": zone})
+    try:
+        load(browser, static_url + f"bench/{bench_key(SMALL)}.html")
+        text = browser.execute_script(
+            "const el = document.querySelector('.chart');"
+            "const i = el.data.findIndex(t => t.meta && t.meta.median && t.meta.branch === 'main');"
+            "Plotly.Fx.hover(el, [{curveNumber: i, pointNumber: el.data[i].x.length - 1}]);"
+            "return [document.querySelector('.hoverlayer').textContent, new Date(0).getTimezoneOffset()];"
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
+    assert text[1] != 0, text  # the browser is not on UTC
+    assert "2024-05-02 06:00" in text[0], text
+    assert console_errors(browser) == []

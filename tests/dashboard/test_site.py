@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import io
+import json
+import re
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
+from perfgate import app
 from perfgate.cli import main
 from perfgate.dashboard import change_points, json_for_html
-from perfgate.dashboard.site import bench_key, sparkline, trend_chart
+from perfgate.dashboard.site import Site, bench_key, sparkline, trend_chart
+from spreadstore import X, spread_store
 
 from .conftest import READ, SMALL, XSS, XSS_BRANCH, Project
 
@@ -176,3 +181,42 @@ def test_report_without_a_store_says_so(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 2
     assert err.startswith("perfgate: error: no store at ") and err.count("\n") == 1
     assert not (tmp_path / "site").exists()
+
+
+def test_a_benchmark_page_marks_the_change_points_perfgate_detect_reports(tmp_path: Path) -> None:
+    """Each line on its testbed's run-to-run spread: the 2% step of branch topic is marked on the quiet
+    testbed, not on the noisy one, as `perfgate detect` reports it."""
+    ws = spread_store(tmp_path)
+    html = Site(ws).bench_page(X)
+    data = json.loads(html.split('<script type="application/json" id="page-data">')[1].split("</script>")[0])
+    (time,) = data["metrics"]
+    marked = {
+        (line["testbed"], line["branch"]): [cp["index"] for cp in line["change_points"]]
+        for line in time["series"]
+    }
+    out = io.StringIO()
+    argv = ["detect", X, "--format", "json", "--store", str(tmp_path / "p.db")]
+    assert main(argv, cwd=tmp_path, environ={}, stdout=out) == 0
+    reported = {
+        (s["testbed"], s["branch"]): [cp["index"] for cp in s["change_points"]]
+        for s in json.loads(out.getvalue())["series"]
+    }
+    assert marked == reported
+    assert marked[("quiet", "topic")] == [20] and marked[("noisy", "topic")] == []
+
+
+def test_a_benchmark_page_gives_each_points_time_as_its_utc_wall_clock(tmp_path: Path) -> None:
+    """The charts' x: the UTC time as plotly shows it (no offset, no "T"), which a browser in any time
+    zone shows as it is (tests/dashboard/test_browser.py), 6 characters a point shorter than ISO 8601
+    with its "+00:00"."""
+    ws = spread_store(tmp_path)
+    html = Site(ws).bench_page(X)
+    data = json.loads(html.split('<script type="application/json" id="page-data">')[1].split("</script>")[0])
+    stored = app.benchmark_series(ws)[(X, "time")].points
+    for line in data["metrics"][0]["series"]:
+        mine = [p.time for p in stored if (p.testbed, p.branch) == (line["testbed"], line["branch"])]
+        assert len(line["x"]) == len(mine) > 0
+        for x, t in zip(line["x"], mine, strict=True):
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{3})?", x), x
+            shown = datetime.fromisoformat(x).replace(tzinfo=UTC)
+            assert timedelta(0) <= t - shown < timedelta(milliseconds=1)

@@ -6,6 +6,7 @@ import io
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from perfgate.cli.main import main
 from perfgate.detect import BARS, Point, cell_of, sparkline, trend
 from perfgate.model import BenchmarkId, Direction, Environment, GitInfo, Result, Run, new_run_id, utcnow
 from perfgate.stats import summarize
+from spreadstore import X, Y, commit, spread_store
 
 
 def test_a_straight_line_has_its_slope_and_change():
@@ -85,3 +87,43 @@ def test_perfgate_trend_draws_each_series_with_its_change_point(tmp_path: Path) 
     argv = ["trend", "--window", "1h", "--store", str(tmp_path / "p.db")]
     assert main(argv, cwd=tmp_path, environ={}, stdout=out) == 0
     assert out.getvalue() == "no stored series has points in the last 1h\n"
+
+
+def _json(root: Path, *argv: str) -> Any:
+    out = io.StringIO()
+    argv = (*argv, "--format", "json", "--store", str(root / "p.db"), "--color", "never")
+    assert main(list(argv), cwd=root, environ={}, stdout=out) == 0
+    return json.loads(out.getvalue())
+
+
+def test_trend_does_not_mark_a_step_within_the_testbeds_run_to_run_spread(tmp_path: Path) -> None:
+    """As `perfgate detect` (tests/detect/test_detect_command.py): the testbed's run-to-run spread on
+    its main branch is the floor under a series' own noise."""
+    spread_store(tmp_path)
+    doc = _json(tmp_path, "trend", "test_x", "--branch", "topic")
+    found = {s["testbed"]: [cp["index"] for cp in s["change_points"]] for s in doc["series"]}
+    assert found == {"noisy": [], "quiet": [20]}
+
+
+def test_trend_marks_the_change_points_detect_reports(tmp_path: Path) -> None:
+    spread_store(tmp_path)
+    trend_doc = _json(tmp_path, "trend")
+    detect_doc = _json(tmp_path, "detect")
+
+    def marks(doc: Any) -> dict[tuple[str, str, str], list[tuple[int, str]]]:
+        return {
+            (s["benchmark"], s["testbed"], s["branch"]): [
+                (cp["index"], cp["commit"]) for cp in s["change_points"]
+            ]
+            for s in doc["series"]
+        }
+
+    found = marks(trend_doc)
+    assert found == marks(detect_doc)
+    # what the two agree on is not nothing: steps found and steps within the spread left out
+    assert found[(X, "quiet", "topic")] == [(20, commit(70, "quiet"))]
+    assert found[(X, "noisy", "topic")] == []
+    assert [found[(Y, bed, "topic")] for bed in ("noisy", "quiet")] == [
+        [(15, commit(65, "noisy"))],
+        [(15, commit(65, "quiet"))],
+    ]

@@ -12,7 +12,8 @@ the workspace's for its own call. One module per concern:
 - :mod:`perfgate.app.suite`: ``perfgate run`` (run the suites, store, gate) and :func:`build_run`;
 - :mod:`perfgate.app.ingest`: ``perfgate ingest``; :mod:`perfgate.app.compare`: ``compare``,
   ``show``, ``export``; :mod:`perfgate.app.history`: ``history`` and ``runs``;
-  :mod:`perfgate.app.commands`: ``perfgate cmd``; :mod:`perfgate.app.shards`: ``perfgate merge``.
+  :mod:`perfgate.app.commands`: ``perfgate cmd``; :mod:`perfgate.app.shards`: ``perfgate merge``;
+  :mod:`perfgate.app.changes`: change points on their testbeds (``detect``, ``trend``, dashboard).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ if typing.TYPE_CHECKING:
         testbed_spreads,
         with_history,
     )
+    from perfgate.app.changes import ChangeDetector, detect_changes, series_points
     from perfgate.app.commands import command_suite, gate_measured, measure_commands
     from perfgate.app.compare import compare_specs, load_spec
     from perfgate.app.history import (
@@ -123,6 +125,7 @@ else:  # each module imported when one of its names is first read (perfgate.lazy
                 "testbed_spreads",
                 "with_history",
             ),
+            "changes": ("ChangeDetector", "detect_changes", "series_points"),
             "commands": ("command_suite", "gate_measured", "measure_commands"),
             "compare": ("compare_specs", "load_spec"),
             "history": (
@@ -182,6 +185,7 @@ __all__ = [
     "KINDS",
     "AlertState",
     "Baseline",
+    "ChangeDetector",
     "CommandSuite",
     "DetectedChange",
     "HarnessSuite",
@@ -210,6 +214,7 @@ __all__ = [
     "compare_specs",
     "compare_stored",
     "configured_scenarios",
+    "detect_changes",
     "earlier_runs",
     "gate_measured",
     "gate_run",
@@ -241,6 +246,7 @@ __all__ = [
     "select_baseline",
     "select_services",
     "selects_tests",
+    "series_points",
     "services_results",
     "set_baseline",
     "shard_durations",

@@ -17,13 +17,12 @@ from typing import Any
 from perfgate import app
 from perfgate.argtypes import age as since
 from perfgate.cli.common import EXIT_OK, Invocation, output_flags, say_notified
-from perfgate.detect import ChangePoint, DetectSettings, Point, detect
+from perfgate.detect import ChangePoint, Point, detect
 from perfgate.errors import ConfigError, InputError, PerfgateError, UsageError
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import Direction, format_value, utcnow
 from perfgate.report import Console
 from perfgate.report.formatting import format_change, format_interval, short_commit
-from perfgate.stats import RunSpread
 
 __all__ = ["SeriesChanges", "configure", "detected_changes", "read_series_csv", "run"]
 
@@ -92,8 +91,7 @@ def run(inv: Invocation) -> int:
             raise ConfigError(f"{where}: --notify: no alert rules configured ([[tool.perfgate.alerts]])")
         cutoff = utcnow() - args.since if args.since is not None else None
         found = []
-        spreads: dict[tuple[str, str | None], dict[tuple[str, str], RunSpread]] = {}
-        for s in app.stored_series(
+        series = app.stored_series(
             ws,
             args.pattern,
             metric=args.metric,
@@ -101,13 +99,9 @@ def run(inv: Invocation) -> int:
             testbed=args.testbed,
             tier=args.tier,
             branch=args.branch,
-        ):
-            points = [Point.from_summary(p.summary, p.commit) for p in s.points if p.summary is not None]
-            if (s.testbed, s.tier) not in spreads:
-                spreads[(s.testbed, s.tier)] = app.testbed_spreads(ws, s.testbed, s.tier)
-            # the testbed's run-to-run spread, as the gate measures it, is a floor under the series' own
-            spread = spreads[(s.testbed, s.tier)].get((s.benchmark, s.metric))
-            d = detect(points, DetectSettings.on_testbed(spread))
+        )
+        # the testbed's run-to-run spread, as the gate measures it, is a floor under the series' own
+        for s, d in zip(series, app.detect_changes(ws, series), strict=True):
             times = tuple(p.time for p in s.points)
             found.append(
                 SeriesChanges(

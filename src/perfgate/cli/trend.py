@@ -13,7 +13,7 @@ from typing import Any
 from perfgate import app
 from perfgate.argtypes import age as since
 from perfgate.cli.common import EXIT_OK, Invocation, output_flags
-from perfgate.detect import ChangePoint, Point, Trend, cell_of, detect, sparkline, trend
+from perfgate.detect import ChangePoint, Trend, cell_of, sparkline, trend
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import format_value, utcnow
 from perfgate.report import Console
@@ -60,7 +60,7 @@ def run(inv: Invocation) -> int:
     ws = inv.workspace()
     now = utcnow()
     found = []
-    for s in app.stored_series(
+    series = app.stored_series(
         ws,
         args.pattern,
         metric=args.metric,
@@ -68,13 +68,13 @@ def run(inv: Invocation) -> int:
         testbed=args.testbed,
         tier=args.tier,
         branch=args.branch,
-    ):
-        points = [Point.from_summary(p.summary, p.commit) for p in s.points if p.summary is not None]
+    )
+    # the change points perfgate detect reports: each series on its testbed's run-to-run spread
+    for s, d in zip(series, app.detect_changes(ws, series), strict=True):
+        points = app.series_points(s)
         t0 = s.points[0].time
         days = [(p.time - t0).total_seconds() / 86400 for p in s.points]
-        found.append(
-            SeriesTrend(s, trend(points, days), detect(points).change_points, tuple(p.value for p in points))
-        )
+        found.append(SeriesTrend(s, trend(points, days), d.change_points, tuple(p.value for p in points)))
     window = _age(args.window)
     if args.format == "json":
         inv.out().write(render_json(found, window))

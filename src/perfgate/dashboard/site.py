@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from perfgate import app
-from perfgate.detect import DetectSettings, Point, detect
+from perfgate.detect import ChangePoint, DetectSettings, Point, detect
 from perfgate.errors import NotFoundError, PerfgateError, UsageError
 from perfgate.gate import Outcome
 from perfgate.model import Direction, Status, format_value
@@ -95,12 +95,10 @@ def change_points(points: Sequence[Point | float], spread: RunSpread | None = No
     return [c.index for c in detect(pts, DetectSettings.on_testbed(spread)).change_points]
 
 
-def change_point_marks(
-    points: Sequence[Point], unit: str = "", spread: RunSpread | None = None
-) -> list[dict[str, Any]]:
-    """What a benchmark page marks for each change point of one line (:func:`change_points`): its
-    index and its hover text (size with interval, p-value, commit range, means before and after)."""
-    found = detect(list(points), DetectSettings.on_testbed(spread)).change_points
+def change_point_marks(found: Sequence[ChangePoint], unit: str = "") -> list[dict[str, Any]]:
+    """What a benchmark page marks for each change point of one line (found by
+    :class:`perfgate.app.ChangeDetector`: those ``perfgate detect`` reports): its index and its hover
+    text (size with interval, p-value, commit range, means before and after)."""
     return [
         {
             "index": c.index,
@@ -142,6 +140,15 @@ def _iso(when: datetime) -> str:
     return when.isoformat()
 
 
+def _chart_time(when: datetime) -> str:
+    """A time as a chart's x: its UTC wall clock, ``2024-01-01 12:00:00`` (milliseconds when it has a
+    fraction of a second). Plotly's date axis shows such a string as it is, as the pages' tables show
+    times; it would show a number of milliseconds since the epoch in the browser's time zone. No
+    offset: 6 characters a point fewer than ISO 8601's ``+00:00`` (a 10,000-point page: issue 13)."""
+    utc = (when if when.tzinfo is None else when.astimezone(UTC)).replace(tzinfo=None)
+    return utc.isoformat(sep=" ", timespec="milliseconds" if utc.microsecond else "seconds")
+
+
 def sparkline(values: Sequence[float], width: int = 120, height: int = 24) -> str:
     """An SVG polyline's points for ``values`` (newest right), scaled to the box; "" for fewer than 2."""
     if len(values) < 2:
@@ -178,7 +185,8 @@ class Site:
         self.run_by_id = {r.id: r for r in self.runs}
         self.series = app.benchmark_series(ws)
         self._judged: dict[str, Outcome | str] = {}
-        self._spreads: dict[tuple[str, str], dict[tuple[str, str], RunSpread]] = {}
+        # change points on each line's testbed, its spreads read once per (testbed, tier)
+        self.changes = app.ChangeDetector(ws)
 
     # -- paths ---------------------------------------------------------------------------------------
     def paths(self) -> list[str]:
@@ -243,13 +251,6 @@ class Site:
             except PerfgateError as exc:
                 self._judged[run_id] = str(exc)
         return self._judged[run_id]
-
-    def spread(self, testbed: str, tier: str, name: str, metric: str) -> RunSpread | None:
-        """The run-to-run spread of a benchmark's metric on ``testbed`` and ``tier``, as the gate
-        measures it (:func:`perfgate.app.testbed_spreads`); None without enough history."""
-        if (testbed, tier) not in self._spreads:
-            self._spreads[(testbed, tier)] = app.testbed_spreads(self.ws, testbed, tier or None)
-        return self._spreads[(testbed, tier)].get((name, metric))
 
     # -- pages -----------------------------------------------------------------------------------------
     def _tier_of(self, run_id: str) -> str:
@@ -451,7 +452,7 @@ class Site:
                 )
                 s = p.summary
                 g["_points"].append(Point.from_summary(s, p.commit))
-                g["x"].append(_iso(p.time))
+                g["x"].append(_chart_time(p.time))
                 g["y"].append(_short(s.median))
                 g["lo"].append(_short(s.ci_low if s.ci_low is not None else s.median))
                 g["hi"].append(_short(s.ci_high if s.ci_high is not None else s.median))
@@ -465,7 +466,10 @@ class Site:
                     **{k: v for k, v in g.items() if k != "_points"},
                     **_band(g["x"], g["lo"], g["hi"]),
                     "change_points": change_point_marks(
-                        g["_points"], unit, self.spread(k[1], k[0], name, metric)
+                        self.changes.detect(
+                            g["_points"], benchmark=name, metric=metric, testbed=k[1], tier=k[0]
+                        ).change_points,
+                        unit,
                     ),
                 }
                 for k, g in sorted(groups.items())

@@ -90,11 +90,13 @@
     return { traces: traces, shapes: shapes };
   }
 
+  // x: UTC wall-clock strings, shown as they are. Tick labels are not measured for overflow ("allow"):
+  // that measures every label once per label drawn, a fifth of the drawing of a 10,000-point chart.
   const LAYOUT = {
     margin: { l: 70, r: 20, t: 10, b: 40 },
     hovermode: "closest",
     legend: { orientation: "h", y: -0.18 },
-    xaxis: { type: "date" },
+    xaxis: { type: "date", ticklabeloverflow: "allow" },
   };
   const CONFIG = { displaylogo: false, responsive: true };
 
@@ -113,7 +115,8 @@
       const metric = data.metrics[Number(el.dataset.chart)];
       const built = benchTraces(metric);
       const layout = Object.assign({}, LAYOUT, {
-        shapes: built.shapes, yaxis: { title: { text: plain(metric.unit) }, rangemode: "tozero" },
+        shapes: built.shapes,
+        yaxis: { title: { text: plain(metric.unit) }, rangemode: "tozero", ticklabeloverflow: "allow" },
       });
       pending.push(Plotly.newPlot(el, built.traces, layout, CONFIG).then(function () { onClickOpen(el); }));
     });
