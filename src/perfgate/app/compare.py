@@ -18,7 +18,6 @@ from perfgate.errors import ContextError, InputError, NotFoundError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome
 from perfgate.gcpause import gc_paused
 from perfgate.model import Run
-from perfgate.store.fastread import open_reader
 
 if TYPE_CHECKING:
     from perfgate.store import RunStore
@@ -127,6 +126,8 @@ def _read_by_id(ws: Workspace, base: str, head: str) -> tuple[Run, Run] | None:
     before). A run id names its run in every tier, as :func:`resolve_run` takes it."""
     if Path(base).exists() or Path(head).exists() or not ws.has_store():
         return None
+    from perfgate.store.fastread import open_reader  # (comparing two files imports no store)
+
     reader = open_reader(ws.url)
     if reader is None:
         return None
