@@ -88,15 +88,18 @@ def test_runs_read_in_bulk_equal_the_runs_stored(
     assert from_reader == run
 
 
-def test_plain_rows_are_built_in_bulk(tmp_path: Path, make_run: RunFactory) -> None:
+@pytest.mark.parametrize("failed", [False, True], ids=["as many samples in every row", "one failed row"])
+def test_plain_rows_are_built_in_bulk(tmp_path: Path, make_run: RunFactory, failed: bool) -> None:
     # (the fast path must be the one taken for what a benchmark run stores, or nothing was gained)
     path = tmp_path / "s.db"
-    run = make_run(results=[make_result(f"b{i}") for i in range(5)] + [make_result("failed", error="boom")])
+    plain = [make_result(f"b{i}", samples=[1e-3 * (i + 1) + k * 1e-6 for k in range(7)]) for i in range(5)]
+    run = make_run(results=[*plain, make_result("failed", error="boom")] if failed else plain)
     with open_store(path) as store:
         store.add_run(run)
     trusted = trusted_results(rows_of(path, run.id))
     assert trusted is not None
     assert trusted == list(run.results)
+    assert all(type(r.samples) is tuple for r in trusted)
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,6 @@ _ID_SETTERS = tuple(BenchmarkId.__dict__[f.name].__set__ for f in fields(Benchma
 _PACKED = frozenset({bytes, bytearray, memoryview})
 _OPTIONAL_INT = frozenset({int, type(None)})
 _OPTIONAL_TEXT = frozenset({str, type(None)})
-_below_zero = (0.0).__gt__
 
 
 def _reason(exc: BaseException) -> str:
@@ -101,7 +100,8 @@ def trusted_results(rows: Sequence[Sequence[Any]]) -> list[Result] | None:
         return None
     if not all(map(_nonnegative_ints, (rounds, iterations, warmups))):
         return None
-    if not set(map(type, samples)) <= _PACKED or any(len(s) % 8 for s in samples):
+    sizes = set(map(len, samples))
+    if not set(map(type, samples)) <= _PACKED or any(size % 8 for size in sizes):
         return None
     kinds = set(map(type, packed))
     if not kinds <= _PACKED | {type(None)}:
@@ -117,15 +117,19 @@ def trusted_results(rows: Sequence[Sequence[Any]]) -> list[Result] | None:
         summaries = [None if p is None else next(given) for p in packed]  # type: ignore[misc]
     # the samples: every row's packed doubles end to end, read in place and checked at once
     values = memoryview(b"".join(samples)).cast("d").tolist()
-    if not math.isfinite(sum(values)) or any(map(_below_zero, values)):
+    if not math.isfinite(sum(values)) or (values and min(values) < 0):
         return None  # (an overflowing sum, or a negative value, is the model's to judge row by row)
     present_summaries = [s for s in summaries if s is not None]
     for name in ("min", "median", "mean", "q1", "q3"):  # (max >= min is checked)
         column = [v for v in map(attrgetter(name), present_summaries) if v is not None]
         if column and min(column) < 0:
             return None
-    lengths = [len(s) // 8 for s in samples]
-    unpacked = list(map(struct.unpack, map("<{}d".format, lengths), map(bytes, samples)))
+    unpacked: list[tuple[float, ...]]
+    if len(sizes) == 1 and values:  # as many samples in every row: the flat column cut in C
+        unpacked = list(zip(*[iter(values)] * (sizes.pop() // 8), strict=True))
+    else:
+        lengths = [len(s) // 8 for s in samples]
+        unpacked = list(map(struct.unpack, map("<{}d".format, lengths), map(bytes, samples)))
     ids: list[BenchmarkId] = list(map(_new, repeat(BenchmarkId, len(rows))))
     id_columns: tuple[Any, ...] = (names, repeat(None), repeat(()))
     for setter, column in zip(_ID_SETTERS, id_columns, strict=True):
