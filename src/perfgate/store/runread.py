@@ -37,6 +37,7 @@ __all__ = [
     "RESULT_SQL",
     "build_run",
     "read_run",
+    "resolve_id",
     "results_from_rows",
     "trusted_results",
 ]
