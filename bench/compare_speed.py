@@ -11,6 +11,11 @@ noisy machine; wall time is printed too):
 2. ``perfgate compare A B`` (text report) on a store holding both runs, each in a new process (median
    of ``--repeat``), with its peak memory.
 
+3. with ``--phases``, where one ``perfgate compare A B`` process spends its CPU time: importing the
+   command, the workspace (configuration), reading both runs, loading numpy and ``scipy.special``,
+   the gate, rendering the text report (each phase once, in a new process, in the order the command
+   runs them).
+
 ``--src DIR`` runs both with perfgate imported from ``DIR`` (e.g. an older checkout's ``src``), so two
 versions are measured back to back under the same load. Run it as a script:
 
@@ -120,10 +125,48 @@ def _end_to_end(root: Path, a: str, b: str, repeat: int, env: dict[str, str]) ->
     return statistics.median(walls), statistics.median(cpus), max(peaks)
 
 
+# One `perfgate compare A B`, phase by phase, in a new process (argv: project root, A, B).
+PHASES = """
+import gc, io, sys, time
+from pathlib import Path
+
+clock = [time.process_time()]
+def lap(name):
+    now = time.process_time()
+    print(f"  {name:<34} {(now - clock[0]) * 1000:6.0f} ms")
+    clock[0] = now
+
+import perfgate.cli.compare
+from perfgate.cli.main import build_parser
+lap("import the CLI and the command")
+from perfgate.cli.common import workspace
+root, a, b = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+ws = workspace(build_parser(("compare",)).parse_args(["compare", a, b]), root, {})
+lap("workspace (configuration)")
+gc.disable()  # (as compare does)
+from perfgate import app
+from perfgate.app import compare as use_case
+if hasattr(use_case, "_read_by_id"):
+    base, head = use_case._read_by_id(ws, a, b)
+else:
+    base, head = app.load_spec(ws, a), app.load_spec(ws, b)
+lap("read both runs")
+import numpy, scipy.special
+lap("import numpy and scipy.special")
+outcome = app.gate_run(ws, head, app.Baseline((base,), f"run {base.id[:10]}"))
+lap("the gate (gate_run)")
+from perfgate.report import render_text
+from perfgate.report.console import make_console
+render_text(outcome, make_console("never", stream=io.StringIO(), environ={}))
+lap("render the text report")
+"""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--results", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--phases", action="store_true", help="also time each phase of one compare process")
     ap.add_argument("--src", type=Path, help="import perfgate from this directory (an older checkout's src)")
     args = ap.parse_args()
     env = {**os.environ, "NO_COLOR": "1"}
@@ -146,6 +189,9 @@ def main() -> None:
             f"perfgate compare: two {args.results:,}-result runs in {wall:.2f} s (CPU {cpu:.2f} s), "
             f"{peak:.0f} MB peak, median of {args.repeat}"
         )
+        if args.phases:
+            print("one perfgate compare, CPU by phase:", flush=True)
+            subprocess.run([sys.executable, "-c", PHASES, str(root), a[:10], b[:10]], env=env, check=True)
 
 
 if __name__ == "__main__":

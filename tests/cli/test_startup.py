@@ -6,8 +6,10 @@ reads ``sys.modules``; nothing here measures a time."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ HEAVY = ("sqlalchemy", "httpx", "rich", "numpy", "scipy", "plotly", "starlette",
 # (numpy may be held as a lazy module that never ran: it counts once it has) and perfgate's modules.
 PROBE = """
 import contextlib, io, json, sys
+from contextlib import closing
 from pathlib import Path
 from perfgate.cli.main import main
 
@@ -112,3 +115,11 @@ def test_compare_of_two_files_opens_no_store_and_no_http_library(project: Path) 
     assert code == 1  # bench_a twice as slow: the gate said no, so the comparison really ran
     assert heavy <= {"numpy", "scipy"}  # the statistics; not SQLAlchemy, httpx, rich, plotly, uvloop
     assert not {m for m in modules if m.startswith("perfgate.store")}
+
+
+def test_compare_of_two_stored_runs_reads_them_without_sqlalchemy(project: Path) -> None:
+    with closing(sqlite3.connect(project / ".perfgate" / "perfgate.db")) as raw:
+        a, b = (run_id for (run_id,) in raw.execute("SELECT id FROM runs ORDER BY pk"))
+    code, heavy, _ = probe(project, "compare", a[:12], b)
+    assert code == 1  # bench_a twice as slow: the runs were read and compared
+    assert heavy <= {"numpy", "scipy"}  # the statistics; the store read through sqlite3 alone

@@ -18,7 +18,9 @@ from perfgate.model import (
     Result,
     Run,
     RunStatus,
+    Status,
     Summary,
+    Verdict,
     dumps_run,
     format_value,
     loads_run,
@@ -275,3 +277,26 @@ def test_a_sample_that_is_not_finite_is_named_even_among_huge_ones() -> None:
 @given(strategies.runs())
 def test_any_valid_run_round_trips_through_json(run):
     assert loads_run(dumps_run(run)) == run
+
+
+def test_a_verdict_checks_every_number_with_one_sum_and_names_the_one_that_is_not_finite():
+    def verdict(**numbers):
+        return Verdict(BenchmarkId("a"), "time", "s", Direction.LOWER, Status.UNCHANGED, **numbers)
+
+    big = 1.7e308  # two of them sum to infinity, yet each is a finite number
+    assert verdict(change=big, change_high=big, threshold=0.05).change_high == big
+    for name, value in [
+        ("change_low", float("-inf")),
+        ("p_value", float("nan")),
+        ("threshold", float("inf")),
+    ]:
+        with pytest.raises(ValueError, match=f"^{name} must be finite"):
+            verdict(change=0.1, **{name: value})
+    with pytest.raises(ValueError, match="p_value must be in"):
+        verdict(p_value=1.5)
+
+
+def test_a_run_names_its_first_duplicate_result():
+    a, b = make_run().results[:2]
+    with pytest.raises(ValueError, match=f"duplicate result {b.benchmark.name} \\[time\\]$"):
+        make_run(results=(a, b, b, a))

@@ -100,9 +100,13 @@ def _compare_specs(
 ) -> Outcome:
     if tier is not None:
         ws.config.tier(tier)  # an unknown tier is a configuration error, said as one
-    with _reader(ws, store, (base, head)) as s:
-        b = _load_in_tier(ws, head, fmt, tier, s)
-        a = _load_in_tier(ws, base, fmt, tier or b.tier, s)
+    pair = _read_by_id(ws, base, head) if store is None else None
+    if pair is not None:
+        a, b = pair
+    else:
+        with _reader(ws, store, (base, head)) as s:
+            b = _load_in_tier(ws, head, fmt, tier, s)
+            a = _load_in_tier(ws, base, fmt, tier or b.tier, s)
     if subset and SUBSET_TAG not in b.tags:
         b = replace(b, tags=(*b.tags, SUBSET_TAG))
     if a.id == b.id:
@@ -113,6 +117,27 @@ def _compare_specs(
             "runs of different tiers are not comparable (give --tier, or two runs of one tier)"
         )
     return gate_run(ws, b, Baseline((a,), f"run {a.id[:10]}"), threshold=threshold)
+
+
+def _read_by_id(ws: Workspace, base: str, head: str) -> tuple[Run, Run] | None:
+    """(A, B) when both name stored runs by id (or unique id prefix) in a SQLite store of the current
+    schema, read with the standard library's ``sqlite3`` alone (no SQLAlchemy to import); else None,
+    and the runs are read the normal way (files, git refs, other stores, and every error said as
+    before). A run id names its run in every tier, as :func:`resolve_run` takes it."""
+    if Path(base).exists() or Path(head).exists() or not ws.has_store():
+        return None
+    from perfgate.store.fastread import open_reader  # (comparing two files imports no store)
+
+    reader = open_reader(ws.url)
+    if reader is None:
+        return None
+    with reader:
+        try:
+            b = reader.get_run(head)
+            a = reader.get_run(base)
+        except NotFoundError:  # (a git ref, a missing or ambiguous id: the normal way says which)
+            return None
+    return a, b
 
 
 @contextmanager

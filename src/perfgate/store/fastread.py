@@ -24,8 +24,9 @@ from typing import Any, Self
 
 from perfgate.errors import StoreError
 from perfgate.gcpause import gc_paused
-from perfgate.model import Series, SeriesPoint
+from perfgate.model import Run, Series, SeriesPoint
 from perfgate.store.rows import checked_points, trusted_points
+from perfgate.store.runread import read_run
 from perfgate.urls import is_url
 
 __all__ = [
@@ -171,8 +172,9 @@ def readonly_connect(path: str, busy_timeout: float) -> sqlite3.Connection:
 
 
 class SqliteReader:
-    """A SQLite store of the current schema opened read-only, for the reads ``perfgate history`` makes:
-    :meth:`series` and :meth:`benchmarks` give exactly what :class:`perfgate.store.SqlStore`'s do."""
+    """A SQLite store of the current schema opened read-only, for the reads ``perfgate history`` and
+    ``perfgate compare`` make: :meth:`series`, :meth:`benchmarks` and :meth:`get_run` give exactly what
+    :class:`perfgate.store.SqlStore`'s do."""
 
     def __init__(self, conn: sqlite3.Connection, where: str) -> None:
         self._conn: sqlite3.Connection | None = conn
@@ -217,6 +219,15 @@ class SqliteReader:
         """As :meth:`perfgate.store.RunStore.benchmarks`."""
         result: list[tuple[str, str]] = self._read("listing benchmarks", lambda c: benchmark_rows(c, project))
         return result
+
+    def get_run(self, id_or_prefix: str) -> Run:
+        """As :meth:`perfgate.store.RunStore.get_run` (a run id or unique id prefix; a git ref is the
+        store's to resolve): what ``perfgate compare`` reads (:func:`perfgate.store.runread.read_run`)."""
+        with gc_paused():  # (tens of thousands of values: see gc_paused)
+            run: Run = self._read(
+                f"reading run {id_or_prefix}", lambda c: read_run(c, self._where, id_or_prefix)
+            )
+        return run
 
     def close(self) -> None:
         """Close the connection. Safe to call twice."""

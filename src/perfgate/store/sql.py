@@ -25,21 +25,21 @@ from typing import Any, Self, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from perfgate.errors import AmbiguousError, InputError, NotFoundError, SchemaError, StoreError
+from perfgate.errors import AmbiguousError, NotFoundError, SchemaError, StoreError
 from perfgate.model import (
     Result,
     Run,
     RunInfo,
     RunStatus,
     Series,
-    run_from_dict,
     run_to_dict,
 )
 from perfgate.model.baselines import BaselineEvent, BaselineKey, EventKind
 from perfgate.store import fastread
 from perfgate.store.engine import DEFAULT_BUSY_TIMEOUT, make_engine, read_transaction, write_transaction
 from perfgate.store.migrations import LATEST_VERSION, check_version, migrate
-from perfgate.store.rows import VALUE_COLUMNS, dumps, result_from_values, result_values
+from perfgate.store.rows import VALUE_COLUMNS, dumps, result_values
+from perfgate.store.runread import build_run, results_from_rows
 from perfgate.store.tables import baseline_events, benchmarks, results, runs
 from perfgate.urls import is_url
 
@@ -598,27 +598,15 @@ class SqlStore:
                 .order_by(results.c.run, results.c.position)
             ).all()  # one fetchall, not a fetchone per row
             ids = {row.pk: row.id for row in rows}
-            for pk, position, name, *values in result_rows:
-                try:
-                    found[pk].append(result_from_values(name, values))
-                except (ValueError, TypeError, struct.error) as exc:
-                    source = f"{self._where}: run {ids[pk]}, result {position}"
-                    raise StoreError(f"{source}: damaged result row: {_reason(exc)}") from exc
+            grouped: dict[int, list[Any]] = defaultdict(list)
+            for pk, *row in result_rows:
+                grouped[pk].append(row)
+            for pk, run_rows in grouped.items():  # (in bulk: see perfgate.store.runread)
+                found[pk].extend(results_from_rows(run_rows, self._where, ids[pk]))
         return [self._build(row.id, row.document, found[row.pk]) for row in rows]
 
     def _build(self, run_id: str, document: str, results_: list[Result]) -> Run:
-        source = f"{self._where}: run {run_id}"
-        try:
-            doc = json.loads(document)
-        except ValueError as exc:
-            raise StoreError(f"{source}: damaged run document: {_reason(exc)}") from exc
-        try:
-            run = run_from_dict(doc, source)
-            return replace(run, results=tuple(results_))
-        except InputError as exc:
-            raise StoreError(f"damaged run document: {exc}") from exc
-        except ValueError as exc:
-            raise StoreError(f"{source}: damaged run document: {_reason(exc)}") from exc
+        return build_run(self._where, run_id, document, results_)
 
 
 #: The store class :func:`open_store` returns.
