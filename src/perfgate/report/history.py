@@ -12,30 +12,42 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from itertools import repeat
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import Direction, Series, format_value
 from perfgate.model.units import format_values
 from perfgate.report.columns import render_columns
 from perfgate.report.console import Console
-from perfgate.report.formatting import format_change, format_time, short_commit, short_id
+from perfgate.report.formatting import _HEX, format_change, format_time, short_commit, short_id
 from perfgate.report.table import Column
 
 __all__ = ["format_times", "history_title", "render_history", "render_history_json", "sparkline"]
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
-_minutes = itemgetter(slice(0, 16))
+_CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]  # by minute of the day
 
 
 def format_times(times: Sequence[datetime]) -> list[str]:
-    """``[format_time(t) for t in times]`` in C-level passes: a UTC time's ISO text to the minute is
-    the same text (``2024-05-01 12:03``) when its year has four digits; other times one by one."""
+    """``[format_time(t) for t in times]``, about ten times faster for UTC times of four-digit years
+    (all a store holds): each distinct day's text is made once, each time of day looked up (a
+    ``datetime`` formats itself in over a microsecond; a 10,000-point history has 20,000). Other
+    times one by one."""
     if times and set(map(attrgetter("tzinfo"), times)) <= {UTC} and min(times).year >= 1000:
-        return list(map(_minutes, map(datetime.isoformat, times, repeat(" "), repeat("minutes"))))
+        dates = list(map(datetime.date, times))
+        days = {d: d.isoformat() + " " for d in set(dates)}
+        return [days[d] + _CLOCK[t.hour * 60 + t.minute] for t, d in zip(times, dates, strict=True)]
     return list(map(format_time, times))
+
+
+def _short_commits(commits: Sequence[str | None]) -> list[str]:
+    """``short_commit(c, 8) if c else "-"`` of each: one C-level pass checks that every commit is a
+    hash (``short_commit``'s own rule, ``_HEX``: it cuts only those), then each is cut without a call."""
+    known = [c for c in commits if c]
+    if all(map(_HEX.fullmatch, known)):
+        return [c[:8] if c else "-" for c in commits]
+    return [short_commit(c, 8) if c else "-" for c in commits]
 
 
 def _format_in_units(values: Sequence[float], units: Sequence[str]) -> list[str]:
@@ -146,7 +158,7 @@ def render_history(series: Series, console: Console, *, title: str | None = None
         format_times(times),
         *([format_times(starts)] if ran else []),
         [short_id(p) for p in map(attrgetter("run_id"), points)],
-        [short_commit(c, 8) if c else "-" for c in map(attrgetter("commit"), points)],
+        _short_commits(list(map(attrgetter("commit"), points))),
         [b or "-" for b in map(attrgetter("branch"), points)],
         value_cells,
         interval_cells,
