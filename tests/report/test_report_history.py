@@ -21,7 +21,7 @@ from perfgate.report import render_history
 from perfgate.report.columns import render_columns
 from perfgate.report.console import Console
 from perfgate.report.formatting import format_change, format_time, short_commit, short_id
-from perfgate.report.history import format_times, sparkline
+from perfgate.report.history import format_changes, format_times, sparkline
 from perfgate.report.table import Cell, Column, render_table
 
 
@@ -161,6 +161,17 @@ def test_the_columnar_history_is_the_row_by_row_history_byte_for_byte(
 @given(st.lists(st.one_of(NUMBERS, st.sampled_from([math.inf, -math.inf, math.nan])), max_size=20), UNITS)
 def test_format_values_is_format_value_of_each(values: list[float], unit: str) -> None:
     assert format_values(values, unit) == [format_value(v, unit) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 0.9995, 0.99949, -0.0004, 0.0004, -1.0, 1e300])),
+        max_size=20,
+    )
+)
+def test_format_changes_is_format_change_of_each(changes: list[float]) -> None:
+    assert format_changes(changes) == [format_change(c) for c in changes]
 
 
 @settings(max_examples=200, deadline=None)

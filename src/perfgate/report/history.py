@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, ge, mul
 
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import Direction, Series, format_value
@@ -22,7 +23,14 @@ from perfgate.report.console import Console
 from perfgate.report.formatting import _HEX, format_change, format_time, short_commit, short_id
 from perfgate.report.table import Column
 
-__all__ = ["format_times", "history_title", "render_history", "render_history_json", "sparkline"]
+__all__ = [
+    "format_changes",
+    "format_times",
+    "history_title",
+    "render_history",
+    "render_history_json",
+    "sparkline",
+]
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -48,6 +56,19 @@ def _short_commits(commits: Sequence[str | None]) -> list[str]:
     if all(map(_HEX.fullmatch, known)):
         return [c[:8] if c else "-" for c in commits]
     return [short_commit(c, 8) if c else "-" for c in commits]
+
+
+_CHANGE_SPECS = ("+.1f", "+.0f")  # by whether the change is 100% or more (format_change's rule)
+
+
+def format_changes(changes: Sequence[float]) -> list[str]:
+    """``[format_change(c) for c in changes]`` in C-level passes (a history's "vs prev" column)."""
+    pcts = list(map(mul, changes, repeat(100)))
+    specs = map(_CHANGE_SPECS.__getitem__, map(ge, map(abs, pcts), repeat(100)))
+    texts = list(map(str.__add__, map(format, pcts, specs), repeat("%")))
+    if "+0.0%" in texts or "-0.0%" in texts:
+        return ["0.0%" if t in ("+0.0%", "-0.0%") else t for t in texts]
+    return texts
 
 
 def _format_in_units(values: Sequence[float], units: Sequence[str]) -> list[str]:
@@ -137,10 +158,10 @@ def render_history(series: Series, console: Console, *, title: str | None = None
         interval_cells[i] = f"[{end_texts[2 * k]}, {end_texts[2 * k + 1]}]"
     # the change from the previous point with a value (none after a zero)
     delta_cells = [""] * n
-    for k in range(1, len(measured)):
-        previous = values[k - 1]
-        if previous:
-            delta_cells[measured[k]] = format_change(values[k] / previous - 1)
+    after = [k for k in range(1, len(measured)) if values[k - 1]]
+    changes = format_changes([values[k] / values[k - 1] - 1 for k in after])
+    for k, text in zip(after, changes, strict=True):
+        delta_cells[measured[k]] = text
 
     columns = [
         Column("when (UTC)"),
