@@ -11,7 +11,8 @@ Builds, in a temporary directory:
 4. a history store: ``--points`` runs (default 10,000) holding one benchmark, then, CPU time, median
    of 5: the series query alone (SQLite through the standard library's ``sqlite3``, rows fetched),
    ``Store.series`` (query and points), ``perfgate.app.stored_series`` (what ``detect`` and ``trend``
-   read), and ``perfgate history NAME --limit N`` end to end (5 processes).
+   read), ``render_history`` (the text table of every point, no colour), and ``perfgate history NAME
+   --limit N`` end to end (5 processes, every point printed).
 
 End-to-end figures are the median of ``--repeat`` processes (default 3; 5 for history), wall and CPU
 time (on a shared machine compare CPU time). Run it as a script:
@@ -46,6 +47,7 @@ from perfgate.model import (
     dumps_run,
     new_run_id,
 )
+from perfgate.report import make_console, render_history
 from perfgate.store import open_store
 from perfgate.store.fastread import readonly_connect, series_rows
 
@@ -187,12 +189,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             query = _cpu(lambda: series_rows(raw, name, "time", scope, None))
             series = _cpu(lambda: store.series(name, "time", **scope))
             stored = _cpu(lambda: stored_series(ws, name, store=store))
+            whole = store.series(name, "time", **scope)
+            plain = make_console("never", stream=None, environ={})
+            table = _cpu(lambda: render_history(whole, plain, title=name))
         flags = ["--branch", "main", "--tier", "nightly", "--testbed", "bench", "--limit", str(args.points)]
         secs, cpu, peak = _perfgate(["history", name, *flags, "--store", str(hist)], root, 5)
         print(
             f"history of {args.points:,} points (store built in {built:.0f} s), CPU, median of 5: "
             f"series query {query * 1000:.0f} ms, Store.series {series * 1000:.0f} ms, "
-            f"stored_series {stored * 1000:.0f} ms; perfgate history end to end {cpu:.2f} s "
+            f"stored_series {stored * 1000:.0f} ms, render_history (text) {table * 1000:.0f} ms; "
+            f"perfgate history end to end {cpu:.2f} s "
             f"(wall {secs:.2f} s), {peak:.0f} MB peak"
         )
 

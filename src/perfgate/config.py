@@ -114,26 +114,22 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from perfgate.alerts.rules import AlertRule, ChannelSpec, ConditionError, check_template, parse_condition
 from perfgate.errors import ConfigError
-from perfgate.gate import Budget, Policy, ThresholdOverride
-from perfgate.load.scenario import ClosedModel, LoadSpec, OpenModel, Scenario, Stage, parse_rate
-from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, CommandSpec, SpecError
-from perfgate.measure.harness import STDOUT, HarnessSpec
-from perfgate.measure.prometheus import PrometheusSpec
-from perfgate.measure.services import (
-    DEFAULT_READY_TIMEOUT,
-    DEFAULT_STOP_TIMEOUT,
-    Readiness,
-    ServiceSpec,
-    parse_signal,
-)
 from perfgate.model import METRICS, Direction, normalize
-from perfgate.stats import MACHINE_SHIFT_MODES, SeverityRule, parse_severity_rules
 from perfgate.strict import Reader
 from perfgate.urls import is_url
+
+if TYPE_CHECKING:  # (each imported where it is used: a command that only reads loads no measuring code)
+    from perfgate.alerts.rules import AlertRule, ChannelSpec
+    from perfgate.gate import Budget, Policy, ThresholdOverride
+    from perfgate.load.scenario import LoadSpec
+    from perfgate.measure.command import CommandSpec
+    from perfgate.measure.harness import HarnessSpec
+    from perfgate.measure.prometheus import PrometheusSpec
+    from perfgate.measure.services import ServiceSpec
+    from perfgate.stats import SeverityRule
 
 __all__ = [
     "BaselineConfig",
@@ -247,6 +243,8 @@ class Config:
         return self.tiers[name]
 
     def policy(self, tier: Tier | None) -> Policy:
+        from perfgate.gate import Policy
+
         return Policy(
             metrics=self.thresholds,
             overrides=self.overrides,
@@ -318,6 +316,11 @@ def parse_growth_rate(value: Any) -> float:
 def leak_budgets(services: Sequence[ServiceSpec]) -> tuple[Budget, ...]:
     """The budgets ``leak`` limits make: a service's ``rss_growth_per_hour`` whose interval's lower
     bound exceeds the limit fails the gate (growth within noise does not)."""
+    leaky = [s for s in services if s.leak is not None]
+    if not leaky:
+        return ()
+    from perfgate.gate import Budget
+
     return tuple(
         Budget(
             f"service:{s.name}",
@@ -328,7 +331,7 @@ def leak_budgets(services: Sequence[ServiceSpec]) -> tuple[Budget, ...]:
             f"service:{s.name} leak <= {s.leak_text or s.leak} (lower bound of the 95% interval)",
             bound="ci_low",
         )
-        for s in services
+        for s in leaky
         if s.leak is not None
     )
 
@@ -347,6 +350,8 @@ _Table = Reader
 
 
 def _metric_thresholds(t: _Table) -> tuple[dict[str, float], list[ThresholdOverride]]:
+    from perfgate.gate import ThresholdOverride
+
     metrics: dict[str, float] = {}
     overrides: list[ThresholdOverride] = []
     for k, v in t.data.items():
@@ -395,6 +400,8 @@ def _tier(name: str, t: _Table) -> Tier:
 
 
 def _budget(i: int, t: _Table) -> Budget:
+    from perfgate.gate import Budget
+
     t.check_keys({"benchmark", "metric", "max", "min", "warn"})
     pattern = t.get("benchmark", str)
     if not pattern:
@@ -462,6 +469,8 @@ def _count(t: _Table, k: str, least: int) -> int | None:
 
 def _command(t: _Table, tiers: Mapping[str, Tier]) -> CommandSpec:
     """One ``[[commands]]`` table, parsed into the measuring layer's spec (which checks the rules)."""
+    from perfgate.measure.command import DEFAULT_MAX_TIME, DEFAULT_MIN_RUNS, CommandSpec, SpecError
+
     t.check_keys({
         "name", "command", "shell", "warmup", "runs", "min_runs", "max_runs", "max_time", "prepare",
         "cleanup", "ignore_failure", "timeout", "parameters", "tiers",
@@ -517,6 +526,9 @@ def _tier_names(t: _Table, k: str, tiers: Mapping[str, Tier], names: Any) -> Non
 
 def _suite(t: _Table, tiers: Mapping[str, Tier]) -> HarnessSpec:
     """One ``[[suites]]`` table, parsed into the measuring layer's spec (which checks the rules)."""
+    from perfgate.measure.command import SpecError
+    from perfgate.measure.harness import STDOUT, HarnessSpec
+
     t.check_keys({"name", "command", "shell", "format", "output", "cwd", "env", "timeout", "tiers", "args"})
     for key in ("name", "command"):
         if key not in t.data:
@@ -602,6 +614,8 @@ def _loads(
 
 def _load(t: _Table, tiers: Mapping[str, Tier], root: Path, services: Sequence[ServiceSpec] = ()) -> LoadSpec:
     """One ``[[load]]`` table: a scenario and its model (the same options as ``perfgate load``)."""
+    from perfgate.load.scenario import ClosedModel, LoadSpec, OpenModel, Scenario, Stage
+
     t.check_keys({
         "name", "url", "method", "headers", "body", "body_file", "json", "expect", "timeout", "rate",
         "stages", "duration", "connections", "users", "requests", "think", "warmup", "workers", "tiers",
@@ -740,6 +754,8 @@ def _load_problem(exc: ValueError, default: str) -> tuple[str, str]:
 
 
 def _rate(value: Any) -> float:
+    from perfgate.load.scenario import parse_rate
+
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -754,6 +770,15 @@ def _string_pairs(t: _Table, k: str) -> tuple[tuple[str, str], ...]:
 
 def _service(t: _Table, tiers: Mapping[str, Tier]) -> ServiceSpec:
     """One ``[[services]]`` table, parsed into the measuring layer's spec (which checks the rules)."""
+    from perfgate.measure.command import SpecError
+    from perfgate.measure.services import (
+        DEFAULT_READY_TIMEOUT,
+        DEFAULT_STOP_TIMEOUT,
+        Readiness,
+        ServiceSpec,
+        parse_signal,
+    )
+
     t.check_keys({
         "name", "command", "shell", "cwd", "env", "ready", "ready_timeout", "stop_signal", "stop_timeout",
         "tiers", "export", "leak", "metrics", "shared",
@@ -816,6 +841,9 @@ def _service(t: _Table, tiers: Mapping[str, Tier]) -> ServiceSpec:
 
 def _prometheus(t: _Table) -> PrometheusSpec | None:
     """A service's ``metrics = { url, names, direction }`` table (SpecError names the key)."""
+    from perfgate.measure.command import SpecError
+    from perfgate.measure.prometheus import PrometheusSpec
+
     mt = t.sub("metrics")
     if mt is None:
         return None
@@ -888,14 +916,19 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
             raise t.error(f"commands[{i}]", "expected a table ([[tool.perfgate.commands]])")
         commands.append(_command(t.child(c, f"commands[{i}]"), tiers))
     severity_text = t.get("severity", str)
-    severity = (
-        () if severity_text is None else parse_severity_rules(severity_text, f"{source}: {t.key('severity')}")
-    )
+    severity: tuple[SeverityRule, ...] = ()
+    if severity_text is not None:
+        from perfgate.stats import parse_severity_rules
+
+        severity = parse_severity_rules(severity_text, f"{source}: {t.key('severity')}")
     machine_shift = t.get("machine_shift", str, "note")
-    if machine_shift not in MACHINE_SHIFT_MODES:
-        raise t.error(
-            "machine_shift", f"expected one of {', '.join(MACHINE_SHIFT_MODES)}, got {machine_shift!r}"
-        )
+    if "machine_shift" in t.data:
+        from perfgate.stats import MACHINE_SHIFT_MODES
+
+        if machine_shift not in MACHINE_SHIFT_MODES:
+            raise t.error(
+                "machine_shift", f"expected one of {', '.join(MACHINE_SHIFT_MODES)}, got {machine_shift!r}"
+            )
     services = _services(t, tiers)
     default_tier = t.get("default_tier", str)
     if default_tier is not None and default_tier not in tiers:
@@ -930,6 +963,8 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def _channel(name: str, t: _Table) -> ChannelSpec:
+    from perfgate.alerts.rules import ChannelSpec
+
     t.check_keys({
         "type", "url", "url_env", "secret_env", "host", "port", "from", "to", "username_env", "password_env",
         "starttls", "notify_resolved",
@@ -964,6 +999,8 @@ def _channel(name: str, t: _Table) -> ChannelSpec:
 
 
 def _alert(t: _Table, channels: Mapping[str, ChannelSpec]) -> AlertRule:
+    from perfgate.alerts.rules import AlertRule, ConditionError, check_template, parse_condition
+
     t.check_keys({"name", "condition", "severity", "channels", "message_template", "notify_resolved"})
     for k in ("name", "condition", "channels"):
         if k not in t.data:

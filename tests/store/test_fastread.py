@@ -218,6 +218,29 @@ def test_a_damaged_row_is_the_same_error_as_the_stores(tmp_path: Path, make_run:
     assert str(from_reader.value).startswith(f"{path}: run {run.id}, bench_a [time]: damaged result row: ")
 
 
+@pytest.mark.parametrize("limit", [None, 10])
+def test_a_damaged_time_among_texts_is_ordered_by_sqlite_and_named(
+    tmp_path: Path, make_run: RunFactory, limit: int | None
+) -> None:
+    """A whole series is sorted in Python, which cannot compare a number with a text: such a row
+    (only a damaged store holds one) is left to SQLite's order, and the points' build names its run."""
+    path = tmp_path / "s.db"
+    runs = [make_run(started=T0 + timedelta(minutes=i)) for i in range(3)]
+    with open_store(path) as store:
+        for run in runs:
+            store.add_run(run)
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE runs SET commit_time = 12345 WHERE id = ?", (runs[1].id,))
+    with readonly_connect(str(path), 1.0) as raw:
+        by_sqlite = raw.execute(series_sql([], limit=False), ("bench_a", "time")).fetchall()
+        assert series_rows(raw, "bench_a", "time", {}, limit) == by_sqlite[::-1]
+    assert by_sqlite[-1][0] == runs[1].id  # (SQLite puts numbers before texts)
+    reader = open_reader(path)
+    assert reader is not None
+    with reader, pytest.raises(StoreError, match=f"run {runs[1].id}, bench_a \\[time\\]: damaged result row"):
+        reader.series("bench_a", limit=limit)
+
+
 def test_a_closed_reader_says_so(varied: Varied) -> None:
     reader = open_reader(varied.path)
     assert reader is not None

@@ -187,11 +187,12 @@ def stored_series(
     store: RunStore | None = None,
 ) -> list[StoredSeries]:
     """``perfgate detect`` and ``trend``: every stored series of this project whose benchmark matches
-    ``pattern`` (a glob when it has ``*?[``, else the id or a part of it), one per (benchmark, metric,
-    testbed, tier, branch), with the points from ``since`` on; sorted by those keys."""
+    ``pattern`` (the id itself, else a glob when it has ``*?[``, else a part of the id), one per
+    (benchmark, metric, testbed, tier, branch), with the points from ``since`` on; sorted by those keys.
+    A point's tier comes from :meth:`perfgate.store.RunStore.run_tiers` (one query of ids and tiers)."""
 
     def wanted(name: str) -> bool:
-        if pattern is None:
+        if pattern is None or name == pattern:  # (a parametrized id, [..] and all, names itself)
             return True
         if any(c in pattern for c in "*?["):
             return fnmatch.fnmatchcase(name, pattern)
@@ -201,10 +202,7 @@ def stored_series(
     out = []
     with ws.use(store, what="change points and trends") as s:
         pairs = [(b, m) for b, m in s.benchmarks(project=project) if (metric in (None, m)) and wanted(b)]
-        tiers = {
-            i.id: i.tier
-            for i in s.list_runs(project=project, testbed=testbed, tier=tier, branch=branch, limit=None)
-        }
+        tiers = s.run_tiers(project=project, testbed=testbed, tier=tier, branch=branch)
         for bench, met in pairs:
             groups: dict[tuple[str, str | None, str | None], list[SeriesPoint]] = {}
             for p in s.series(bench, met, testbed=testbed, branch=branch, project=project, tier=tier):

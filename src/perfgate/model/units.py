@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import enum
 import math
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import repeat
+from operator import truediv
 
 __all__ = [
     "CANONICAL_UNITS",
@@ -17,6 +21,7 @@ __all__ = [
     "MetricInfo",
     "default_direction",
     "format_value",
+    "format_values",
     "metric_info",
     "normalize",
 ]
@@ -238,3 +243,57 @@ def format_value(value: float | None, unit: str, digits: int = 4) -> str:
     if unit.endswith(" delta"):  # a change of a scraped metric: in its own unit, and may be negative
         return format_value(value, unit.removesuffix(" delta"), digits)
     return f"{_sig(value, digits)} {unit}"
+
+
+# A unit's scales as a ladder for :func:`format_values`: the thresholds (ascending) at which each rung
+# above the first begins, and each rung's divisor and the text between the number and the unit (the
+# same scales, thresholds and divisions as :func:`format_value`, which is the definition).
+_LADDERS: dict[str, tuple[tuple[float, ...], tuple[float, ...], tuple[str, ...]]] = {
+    SECONDS: (
+        (1e-9, 1e-6, 1e-3, 1.0, 60.0, 3600.0),
+        (1e-12, 1e-9, 1e-6, 1e-3, 1.0, 60.0, 3600.0),
+        (" ps", " ns", " µs", " ms", " s", " min", " h"),
+    ),
+    BYTES: (
+        (1024.0, 1024.0**2, 1024.0**3),
+        (1.0, 1024.0, 1024.0**2, 1024.0**3),
+        (" B", " KiB", " MiB", " GiB"),
+    ),
+}
+_SI_LADDER = ((1e3, 1e6, 1e9, 1e12), (1.0, 1e3, 1e6, 1e9, 1e12), ("", "k", "M", "G", "T"))
+_FIXED = tuple(f".{d}f" for d in range(400))  # format specs by number of decimals (doubles need < 400)
+
+
+def _ladder(unit: str) -> tuple[tuple[float, ...], tuple[float, ...], tuple[str, ...]] | None:
+    ladder = _LADDERS.get(unit)
+    if ladder is not None:
+        return ladder
+    if unit == COUNT or unit.endswith("/s"):
+        thresholds, divisors, prefixes = _SI_LADDER
+        suffix = "" if unit == COUNT else f" {unit}"
+        return thresholds, divisors, tuple(p + suffix for p in prefixes)
+    return None
+
+
+def format_values(values: Sequence[float], unit: str, digits: int = 4) -> list[str]:
+    """``[format_value(v, unit, digits) for v in values]``, for a column of thousands of values of one
+    unit (a history table): the scale, the division, the number of decimals and the formatting of every
+    value are each one C-level pass (``map``), no Python call per value. Zeros, non-finite values and
+    units without a scale ladder are formatted one by one by :func:`format_value`."""
+    ladder = _ladder(unit)
+    if ladder is None or not values:
+        return [format_value(v, unit, digits) for v in values]
+    thresholds, divisors, names = ladder
+    magnitudes = list(map(abs, values))
+    if min(magnitudes) == 0 or not math.isfinite(sum(magnitudes)):
+        odd = [v == 0 or not math.isfinite(v) for v in values]
+        fine = [v for v, o in zip(values, odd, strict=True) if not o]
+        done = iter(format_values(fine, unit, digits))
+        return [format_value(v, unit, digits) if o else next(done) for v, o in zip(values, odd, strict=True)]
+    rungs = list(map(bisect_right, repeat(thresholds), magnitudes))
+    scaled = list(map(truediv, values, map(divisors.__getitem__, rungs)))
+    # _sig: max(0, digits - 1 - floor(log10(|x|))) decimals
+    exponents = map(math.floor, map(math.log10, map(abs, scaled)))
+    places = map(max, repeat(0), map(int.__rsub__, exponents, repeat(digits - 1)))
+    numbers = map(format, scaled, map(_FIXED.__getitem__, places))
+    return list(map(str.__add__, numbers, map(names.__getitem__, rungs)))

@@ -13,16 +13,13 @@ from perfgate.escape import inert_lines, json_inert, visible
 
 if typing.TYPE_CHECKING:
     from perfgate.report.console import ROLES, Console, Progress, make_console
+    from perfgate.report.history import history_title, render_history, render_history_json, sparkline
     from perfgate.report.json_report import JSON_REPORT_VERSION, outcome_to_dict, render_json
     from perfgate.report.listing import (
-        history_title,
-        render_history,
-        render_history_json,
         render_run,
         render_run_json,
         render_runs,
         render_runs_json,
-        sparkline,
     )
     from perfgate.report.markdown import (
         GITHUB_COMMENT_LIMIT,
@@ -48,15 +45,12 @@ else:  # each module imported when one of its names is first read (perfgate.lazy
         {
             "console": ("ROLES", "Console", "Progress", "make_console"),
             "json_report": ("JSON_REPORT_VERSION", "outcome_to_dict", "render_json"),
+            "history": ("history_title", "render_history", "render_history_json", "sparkline"),
             "listing": (
-                "history_title",
-                "render_history",
-                "render_history_json",
                 "render_run",
                 "render_run_json",
                 "render_runs",
                 "render_runs_json",
-                "sparkline",
             ),
             "markdown": (
                 "GITHUB_COMMENT_LIMIT",

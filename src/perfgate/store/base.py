@@ -113,6 +113,17 @@ class RunStore(Protocol):
         """Distinct (benchmark, metric) pairs, sorted."""
         ...
 
+    def run_tiers(
+        self,
+        *,
+        project: str | None = None,
+        branch: str | None = None,
+        testbed: str | None = None,
+        tier: str | None = None,
+    ) -> dict[str, str | None]:
+        """The tier of every run matching the filters, by run id."""
+        ...
+
     def add_baseline_event(self, event: BaselineEvent) -> BaselineEvent:
         """Append ``event`` to its managed baseline's audit trail; returns it with its id."""
         ...

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 import urllib.parse
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -69,14 +70,17 @@ SERIES_FILTERS: tuple[str, ...] = ("project", "branch", "testbed", "tier")
 SERIES_INDEX = "ix_runs_series"
 
 
-def series_sql(filters: Sequence[str], *, limit: bool, index: bool = True) -> str:
+def series_sql(filters: Sequence[str], *, limit: bool, index: bool = True, order: bool = True) -> str:
     """The series query with ``?`` parameters: benchmark name, metric, then one per filter of
     :data:`SERIES_FILTERS` named in ``filters``, then the limit when ``limit``. Newest first (by
-    commit time when known, else start; then start, then run id), so a limit keeps the newest.
+    commit time when known, else start; then start, then run id), so a limit keeps the newest;
+    without ``order`` (and without ``limit``) in no particular order (see :func:`series_rows`).
     ``index`` names :data:`SERIES_INDEX` (SQLite's planner would otherwise read the run rows)."""
     unknown = set(filters) - set(SERIES_FILTERS)
     if unknown:
         raise ValueError(f"not a series filter: {sorted(unknown)}")
+    if limit and not order:
+        raise ValueError("a limited series query keeps the newest rows: it must be ordered")
     columns = ", ".join(f"{table}.{column}" for table, column in SERIES_COLUMNS)
     hint = f" INDEXED BY {SERIES_INDEX}" if index else ""
     where = ["benchmarks.name = ?", "results.metric = ?", *(f"runs.{f} = ?" for f in filters)]
@@ -85,9 +89,41 @@ def series_sql(filters: Sequence[str], *, limit: bool, index: bool = True) -> st
         " JOIN results ON results.benchmark = benchmarks.id"
         f" JOIN runs{hint} ON runs.pk = results.run"
         f" WHERE {' AND '.join(where)}"
-        " ORDER BY coalesce(runs.commit_time, runs.started) DESC, runs.started DESC, runs.id DESC"
+        + (
+            " ORDER BY coalesce(runs.commit_time, runs.started) DESC, runs.started DESC, runs.id DESC"
+            if order
+            else ""
+        )
         + (" LIMIT ?" if limit else "")
     )
+
+
+_COMMIT_TIME, _STARTED, _ID = (SERIES_COLUMNS.index(("runs", c)) for c in ("commit_time", "started", "id"))
+
+
+def _oldest_first(rows: list[Any]) -> bool:
+    """Sort a whole series' rows oldest first in place, as the query's ORDER BY would (reversed): by
+    commit time or else start, then start, then run id. False (rows unsorted) when a damaged row holds
+    values Python cannot compare (numbers among the texts): then SQLite orders them, as it always did.
+
+    SQLite compares texts byte by byte in UTF-8, which is the order of their code points, Python's; the
+    run ids are unique, so the order is total and both sorts agree. Rows come from the index in the
+    order the runs were stored, mostly oldest first already, which Python's sort takes in one pass."""
+    commit_times = map(itemgetter(_COMMIT_TIME), rows)
+    try:
+        if None in commit_times:
+            rows.sort(
+                key=lambda r: (
+                    r[_STARTED] if r[_COMMIT_TIME] is None else r[_COMMIT_TIME],
+                    r[_STARTED],
+                    r[_ID],
+                )
+            )
+        else:
+            rows.sort(key=itemgetter(_COMMIT_TIME, _STARTED, _ID))
+    except TypeError:
+        return False
+    return True
 
 
 def series_rows(
@@ -102,17 +138,31 @@ def series_rows(
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0, got {limit}")
     given = [(k, v) for k, v in filters.items() if v is not None]
-    params: list[Any] = [benchmark, metric, *(v for _, v in given)]
-    if limit is not None:
-        params.append(limit)
+    keys = [k for k, _ in given]
+    where: list[Any] = [benchmark, metric, *(v for _, v in given)]
+    unordered = series_sql(keys, limit=False, order=False)
     with gc_paused():  # (tens of thousands of values: see gc_paused)
-        cursor = conn.execute(series_sql([k for k, _ in given], limit=limit is not None), params)
-        try:
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        # The whole series (no limit, or one it does not reach) is sorted here: sorting rows read in
+        # (mostly) time order is one pass over them, where SQLite's sorter copies every row with all
+        # its columns (a third of the query). A limit below the series' length keeps SQLite's top-N.
+        if limit is None or limit >= _fetch(conn, f"SELECT count(*) FROM ({unordered})", where)[0][0]:
+            rows = _fetch(conn, unordered, where)
+            if _oldest_first(rows):
+                return rows
+        if limit is None:
+            rows = _fetch(conn, series_sql(keys, limit=False), where)
+        else:
+            rows = _fetch(conn, series_sql(keys, limit=True), [*where, limit])
     rows.reverse()
     return rows
+
+
+def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def series_from_rows(

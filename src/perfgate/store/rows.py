@@ -220,13 +220,10 @@ def as_utc(value: Any) -> datetime | None:
     raise ValueError(f"not a time: {value!r}")
 
 
-_with_utc = "{}+00:00".format
-
-
 def utc_column(values: Sequence[Any]) -> list[datetime | None]:
     """:func:`as_utc` of every value; a column of text only (SQLite's) is parsed in one C-level pass."""
     if set(map(type, values)) <= {str}:
-        return list(map(datetime.fromisoformat, map(_with_utc, values)))
+        return list(map(datetime.fromisoformat, map(str.__add__, values, repeat("+00:00"))))
     return list(map(as_utc, values))
 
 
@@ -238,6 +235,8 @@ def _fill(objects: list[Any], setter: Callable[[Any, Any], None], values: Iterab
 def _optional_column(values: Sequence[float]) -> Sequence[float | None] | None:
     """An optional field's column with NaN (absent) made None; None when a present value is infinite
     (only a damaged row holds one)."""
+    if math.isfinite(sum(values)):  # the common case, one C-level pass: every value present and finite
+        return values
     if math.inf in values or -math.inf in values:
         return None
     if any(map(math.isnan, values)):

@@ -465,6 +465,21 @@ class SqlStore:
         with self._guard("listing benchmarks"), read_transaction(self._engine) as conn:
             return [(name, metric) for name, metric in conn.execute(query)]
 
+    def run_tiers(
+        self,
+        *,
+        project: str | None = None,
+        branch: str | None = None,
+        testbed: str | None = None,
+        tier: str | None = None,
+    ) -> dict[str, str | None]:
+        """The tier of every run matching the filters, by run id: what telling a series' points apart
+        by tier needs (``perfgate detect``, ``trend``), without building a listing line per run."""
+        where = self._filters(project=project, branch=branch, testbed=testbed, tier=tier)
+        query = sa.select(runs.c.id, runs.c.tier).where(*where)
+        with self._guard("listing the runs' tiers"), read_transaction(self._engine) as conn:
+            return {run_id: run_tier for run_id, run_tier in conn.execute(query)}
+
     # -- managed baselines (schema 5) ---------------------------------------------------------------
 
     def add_baseline_event(self, event: BaselineEvent) -> BaselineEvent:

@@ -1,0 +1,236 @@
+"""A metric's history (``perfgate history``) as terminal text or as a plain JSON list of objects.
+
+A history may be 10,000 points long and is printed whole, so the table is built column by column
+(:func:`perfgate.report.columns.render_columns`): each column's texts are made in C-level passes over
+the series (times, values of one unit, ids), and the lines are the same, byte for byte, as the table
+built row by row (``tests/report/test_report_history.py`` checks it). Strings from input (names,
+branches, errors) are made visible in text and escaped in JSON (:mod:`perfgate.escape`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from itertools import repeat
+from operator import attrgetter, ge, mul
+
+from perfgate.escape import inert_lines, json_inert, visible
+from perfgate.model import Direction, Series, format_value
+from perfgate.model.units import format_values
+from perfgate.report.columns import render_columns
+from perfgate.report.console import Console
+from perfgate.report.formatting import _HEX, format_change, format_time, short_commit, short_id
+from perfgate.report.table import Column
+
+__all__ = [
+    "format_changes",
+    "format_times",
+    "history_title",
+    "render_history",
+    "render_history_json",
+    "sparkline",
+]
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+_CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]  # by minute of the day
+
+
+def format_times(times: Sequence[datetime]) -> list[str]:
+    """``[format_time(t) for t in times]``, about ten times faster for UTC times of four-digit years
+    (all a store holds): each distinct day's text is made once, each time of day looked up (a
+    ``datetime`` formats itself in over a microsecond; a 10,000-point history has 20,000). Other
+    times one by one."""
+    if times and set(map(attrgetter("tzinfo"), times)) <= {UTC} and min(times).year >= 1000:
+        dates = list(map(datetime.date, times))
+        days = {d: d.isoformat() + " " for d in set(dates)}
+        return [days[d] + _CLOCK[t.hour * 60 + t.minute] for t, d in zip(times, dates, strict=True)]
+    return list(map(format_time, times))
+
+
+def _short_commits(commits: Sequence[str | None]) -> list[str]:
+    """``short_commit(c, 8) if c else "-"`` of each: one C-level pass checks that every commit is a
+    hash (``short_commit``'s own rule, ``_HEX``: it cuts only those), then each is cut without a call."""
+    known = [c for c in commits if c]
+    if all(map(_HEX.fullmatch, known)):
+        return [c[:8] if c else "-" for c in commits]
+    return [short_commit(c, 8) if c else "-" for c in commits]
+
+
+_CHANGE_SPECS = ("+.1f", "+.0f")  # by whether the change is 100% or more (format_change's rule)
+
+
+def format_changes(changes: Sequence[float]) -> list[str]:
+    """``[format_change(c) for c in changes]`` in C-level passes (a history's "vs prev" column)."""
+    pcts = list(map(mul, changes, repeat(100)))
+    specs = map(_CHANGE_SPECS.__getitem__, map(ge, map(abs, pcts), repeat(100)))
+    texts = list(map(str.__add__, map(format, pcts, specs), repeat("%")))
+    if "+0.0%" in texts or "-0.0%" in texts:
+        return ["0.0%" if t in ("+0.0%", "-0.0%") else t for t in texts]
+    return texts
+
+
+def _format_in_units(values: Sequence[float], units: Sequence[str]) -> list[str]:
+    """``format_value(v, u)`` of each value and its unit: one :func:`format_values` per unit."""
+    kinds = set(units)
+    if len(kinds) == 1:
+        return format_values(values, units[0]) if values else []
+    out = [""] * len(values)
+    for unit in kinds:
+        where = [i for i, u in enumerate(units) if u == unit]
+        for i, text in zip(where, format_values([values[i] for i in where], unit), strict=True):
+            out[i] = text
+    return out
+
+
+def sparkline(values: Sequence[float | None]) -> str:
+    """One character per value on ``▁``..``█`` scaled between the series' min and max; a gap (space)
+    where a value is missing. A flat series sits in the middle."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return " " * len(values)
+    lo, hi = min(known), max(known)
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        elif hi == lo:
+            out.append(SPARKS[len(SPARKS) // 2 - 1])
+        else:
+            out.append(SPARKS[min(len(SPARKS) - 1, int((v - lo) / (hi - lo) * len(SPARKS)))])
+    return "".join(out)
+
+
+def history_title(series: Series, defaults: Sequence[str] = ()) -> str:
+    """What the series is: the benchmark and metric, then which branch, tier and testbed, and which of
+    those were defaults (``defaults`` names them), so nobody reads one branch's series as everything."""
+
+    def scope(key: str, value: str | None, everything: str) -> str:
+        if value is None:
+            return everything
+        return f"{key} {value}" + (" (default)" if key in defaults else "")
+
+    parts = [
+        f"{series.benchmark} [{series.metric}]",
+        scope("branch", series.branch, "all branches"),
+        scope("tier", series.tier, "all tiers"),
+        scope("testbed", series.testbed, "all testbeds"),
+    ]
+    return " · ".join(parts)
+
+
+def render_history(series: Series, console: Console, *, title: str | None = None) -> str:
+    """A series as a table (newest last), its sparkline, and the change from the first value to the last,
+    coloured as better or worse by the series' direction.
+
+    ``title`` names the series (e.g. :func:`history_title`). A "ran" column shows when each run ran
+    where the series is ordered by commit times (re-runs of one commit differ only there).
+    """
+    lines: list[str] = [console.style(visible(title), "bold")] if title else []
+    if not series.points:
+        return inert_lines("\n".join([*lines, "no history"]) + "\n")
+    points = series.points
+    n = len(points)
+    commit_times = list(map(attrgetter("commit_time"), points))
+    starts = list(map(attrgetter("started"), points))
+    ran = any(t is not None for t in commit_times)
+    times = [c if c is not None else s for c, s in zip(commit_times, starts, strict=True)]
+    summaries = list(map(attrgetter("summary"), points))
+    units = list(map(attrgetter("unit"), points))
+
+    # the points with a value (the others failed), their values formatted in their units
+    measured = [i for i, s in enumerate(summaries) if s is not None]
+    values = [summaries[i].median for i in measured]
+    value_units = [units[i] for i in measured]
+    value_cells = [""] * n
+    for i, text in zip(measured, _format_in_units(values, value_units), strict=True):
+        value_cells[i] = text
+    failed = [i for i, s in enumerate(summaries) if s is None]
+    for i in failed:
+        value_cells[i] = "failed"
+    # each interval's ends, formatted in one pass
+    bounded = [i for i in measured if summaries[i].ci_low is not None and summaries[i].ci_high is not None]
+    ends = [e for i in bounded for e in (summaries[i].ci_low, summaries[i].ci_high)]
+    end_texts = _format_in_units(ends, [units[i] for i in bounded for _ in (0, 1)])
+    interval_cells = [""] * n
+    for k, i in enumerate(bounded):
+        interval_cells[i] = f"[{end_texts[2 * k]}, {end_texts[2 * k + 1]}]"
+    # the change from the previous point with a value (none after a zero)
+    delta_cells = [""] * n
+    after = [k for k in range(1, len(measured)) if values[k - 1]]
+    changes = format_changes([values[k] / values[k - 1] - 1 for k in after])
+    for k, text in zip(after, changes, strict=True):
+        delta_cells[measured[k]] = text
+
+    columns = [
+        Column("when (UTC)"),
+        *([Column("ran (UTC)")] if ran else []),
+        Column("run"),
+        Column("commit"),
+        Column("branch", shrink=True),
+        Column("value", "right"),
+        Column("interval", "right"),
+        Column("vs prev", "right"),
+    ]
+    value_column = 5 if ran else 4
+    roles = {(i, value_column): "failed" for i in failed}
+    cells = [
+        format_times(times),
+        *([format_times(starts)] if ran else []),
+        [short_id(p) for p in map(attrgetter("run_id"), points)],
+        _short_commits(list(map(attrgetter("commit"), points))),
+        [b or "-" for b in map(attrgetter("branch"), points)],
+        value_cells,
+        interval_cells,
+        delta_cells,
+    ]
+    lines += render_columns(columns, cells, console, roles=roles)
+    series_values = [None] * n
+    for i, v in zip(measured, values, strict=True):
+        series_values[i] = v
+    # the most recent points when the series is wider than the console
+    room = max(1, console.width - 2)
+    lines += ["", sparkline(series_values[-room:])]
+    if len(measured) >= 2:
+        first, last, unit = values[0], values[-1], value_units[0]
+        change = format_change(last / first - 1) if first else "n/a"
+        role = None
+        direction = series.direction
+        if direction is not None and first and last != first:
+            worse = (last > first) == (direction is Direction.LOWER)
+            role = "regression" if worse else "improvement"
+        shown = console.style(change, role) if role else change
+        lines.append(
+            f"first → last: {format_value(first, unit)} → {format_value(last, unit)} ({shown})"
+            f" over {len(measured)} runs"
+        )
+    for p in points:
+        if p.error:
+            lines.append(f"{console.style('✗', 'failed')} {visible(f'{short_id(p.run_id)}: {p.error}')}")
+    return inert_lines("\n".join(lines) + "\n")
+
+
+def _dumps(value: object) -> str:
+    return json_inert(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)) + "\n"
+
+
+def render_history_json(series: Series) -> str:
+    """A series as a JSON list of objects, oldest first."""
+    return _dumps(
+        [
+            {
+                "run_id": p.run_id,
+                "commit": p.commit,
+                "branch": p.branch,
+                "when": p.time.isoformat(),
+                "started": p.started.isoformat(),
+                "value": p.value,
+                "unit": p.unit,
+                "ci_low": p.interval[0] if p.interval is not None else None,
+                "ci_high": p.interval[1] if p.interval is not None else None,
+                "error": p.error,
+            }
+            for p in series.points
+        ]
+    )

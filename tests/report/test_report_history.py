@@ -1,0 +1,218 @@
+"""The history table built column by column is the table built row by row, byte for byte.
+
+``reference_history`` is the renderer as it was (a Cell per cell through ``render_table``, each value
+through ``format_value``, each time through ``format_time``); hypothesis feeds both the same series:
+hostile strings, failed points, zeros, tiny and huge values, several units, times in other zones and
+in early years, every console.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perfgate.escape import inert_lines, visible
+from perfgate.model import Direction, Series, SeriesPoint, Summary, format_value
+from perfgate.model.units import format_values
+from perfgate.report import render_history
+from perfgate.report.columns import render_columns
+from perfgate.report.console import Console
+from perfgate.report.formatting import format_change, format_time, short_commit, short_id
+from perfgate.report.history import format_changes, format_times, sparkline
+from perfgate.report.table import Cell, Column, render_table
+
+
+def reference_history(series: Series, console: Console, *, title: str | None = None) -> str:
+    """``render_history`` as it was before it was built by columns (the definition of its bytes)."""
+    lines: list[str] = [console.style(visible(title), "bold")] if title else []
+    if not series.points:
+        return inert_lines("\n".join([*lines, "no history"]) + "\n")
+    points = series.points
+    ran = any(p.commit_time is not None for p in points)
+    columns = [
+        Column("when (UTC)"),
+        *([Column("ran (UTC)")] if ran else []),
+        Column("run"),
+        Column("commit"),
+        Column("branch", shrink=True),
+        Column("value", "right"),
+        Column("interval", "right"),
+        Column("vs prev", "right"),
+    ]
+    body: list[list[Cell | str]] = []
+    previous: float | None = None
+    for p in points:
+        if p.value is None:
+            value: Cell | str = Cell("failed", "failed")
+            interval, delta = "", ""
+        else:
+            value = format_value(p.value, p.unit)
+            interval = (
+                f"[{format_value(p.interval[0], p.unit)}, {format_value(p.interval[1], p.unit)}]"
+                if p.interval is not None
+                else ""
+            )
+            delta = format_change(p.value / previous - 1) if previous else ""
+            previous = p.value
+        body.append(
+            [
+                format_time(p.time),
+                *([format_time(p.started)] if ran else []),
+                short_id(p.run_id),
+                short_commit(p.commit, 8) if p.commit else "-",
+                p.branch or "-",
+                value,
+                interval,
+                delta,
+            ]
+        )
+    lines += render_table(columns, body, console)
+    room = max(1, console.width - 2)
+    lines += ["", sparkline(series.values[-room:])]
+    known = [(p.value, p.unit) for p in points if p.value is not None]
+    if len(known) >= 2:
+        (first, unit), (last, _) = known[0], known[-1]
+        change = format_change(last / first - 1) if first else "n/a"
+        role = None
+        direction = series.direction
+        if direction is not None and first and last != first:
+            worse = (last > first) == (direction is Direction.LOWER)
+            role = "regression" if worse else "improvement"
+        shown = console.style(change, role) if role else change
+        lines.append(
+            f"first → last: {format_value(first, unit)} → {format_value(last, unit)} ({shown})"
+            f" over {len(known)} runs"
+        )
+    for p in points:
+        if p.error:
+            lines.append(f"{console.style('✗', 'failed')} {visible(f'{short_id(p.run_id)}: {p.error}')}")
+    return inert_lines("\n".join(lines) + "\n")
+
+
+HOSTILE = st.text(
+    st.sampled_from(
+        ["a", "Z", "0", "f", "#", ":", "@", " ", "\n", "\r", "\x1b", "\x00", "\x9b", "\u202e", "é", "界"]
+    ),
+    max_size=30,
+)
+UNITS = st.sampled_from(["s", "B", "count", "req/s", "ratio", "widgets", "B/h"])
+NUMBERS = st.one_of(
+    st.floats(min_value=-1e15, max_value=1e15, allow_nan=False, allow_infinity=False),
+    st.sampled_from([0.0, -0.0, 1e-9, 1e-6, 1e-3, 1.0, 60.0, 3600.0, 1024.0, 1e3, 1e12, 9.99995e-7, 5e-324]),
+)
+ZONES = st.sampled_from([UTC, timezone(timedelta(0)), timezone(timedelta(hours=5, minutes=30))])
+TIMES = st.builds(
+    lambda base, zone: base.replace(tzinfo=UTC).astimezone(zone),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+    ZONES,
+)
+
+
+@st.composite
+def points(draw: st.DrawFn) -> SeriesPoint:
+    summary = None
+    if draw(st.booleans()):
+        value = draw(NUMBERS)
+        bounds = draw(st.one_of(st.none(), st.tuples(NUMBERS, NUMBERS)))
+        low, high = (None, None) if bounds is None else bounds
+        summary = Summary(n=1, mean=value, median=value, min=value, max=value, ci_low=low, ci_high=high)
+    return SeriesPoint(
+        run_id=draw(st.one_of(HOSTILE, st.just("01HWR00000000000000000000A"))),
+        commit=draw(st.one_of(st.none(), HOSTILE, st.just("0123456789abcdef0123"))),
+        branch=draw(st.one_of(st.none(), HOSTILE)),
+        commit_time=draw(st.one_of(st.none(), TIMES)),
+        started=draw(TIMES),
+        testbed="ci",
+        summary=summary,
+        unit=draw(UNITS),
+        direction=draw(st.sampled_from(Direction)),
+        error=draw(st.one_of(st.none(), HOSTILE)),
+    )
+
+
+@st.composite
+def series(draw: st.DrawFn) -> Series:
+    drawn = draw(st.lists(points(), max_size=12))
+    drawn.sort(key=lambda p: p.time)
+    return Series("b", "time", tuple(drawn))
+
+
+CONSOLES = st.builds(
+    Console,
+    color=st.booleans(),
+    width=st.integers(min_value=1, max_value=160),
+    is_tty=st.booleans(),
+    fit=st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(series(), CONSOLES, st.one_of(st.none(), HOSTILE))
+def test_the_columnar_history_is_the_row_by_row_history_byte_for_byte(
+    s: Series, console: Console, title: str | None
+) -> None:
+    assert render_history(s, console, title=title) == reference_history(s, console, title=title)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(NUMBERS, st.sampled_from([math.inf, -math.inf, math.nan])), max_size=20), UNITS)
+def test_format_values_is_format_value_of_each(values: list[float], unit: str) -> None:
+    assert format_values(values, unit) == [format_value(v, unit) for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 0.9995, 0.99949, -0.0004, 0.0004, -1.0, 1e300])),
+        max_size=20,
+    )
+)
+def test_format_changes_is_format_change_of_each(changes: list[float]) -> None:
+    assert format_changes(changes) == [format_change(c) for c in changes]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TIMES, max_size=10))
+def test_format_times_is_format_time_of_each(times: list[datetime]) -> None:
+    assert format_times(times) == [format_time(t) for t in times]
+
+
+ROLE_CELLS = st.tuples(HOSTILE, st.sampled_from([None, "failed", "bold", "improvement"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(HOSTILE, st.sampled_from(["left", "right"]), st.booleans()), min_size=1, max_size=5),
+    st.data(),
+    CONSOLES,
+    st.sampled_from(["", "  "]),
+)
+def test_render_columns_is_render_table(
+    heads: list[tuple[str, str, bool]], data: st.DataObject, console: Console, indent: str
+) -> None:
+    columns = [Column(h, align, shrink) for h, align, shrink in heads]
+    rows = data.draw(st.lists(st.lists(ROLE_CELLS, min_size=len(columns), max_size=len(columns)), max_size=8))
+    body: list[list[Cell | str]] = [[t if r is None else Cell(t, r) for t, r in row] for row in rows]
+    cells = [[row[j][0] for row in rows] for j in range(len(columns))]
+    roles = {(i, j): r for i, row in enumerate(rows) for j, (_, r) in enumerate(row) if r is not None}
+    expected = render_table(columns, body, console, indent=indent)
+    assert render_columns(columns, cells, console, roles=roles, indent=indent) == expected
+
+
+def test_a_history_of_ten_thousand_points_keeps_every_row() -> None:
+    """The whole series is printed (no row dropped to save time): one line per point."""
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    summary = Summary(n=3, mean=1e-6, median=1e-6, min=9e-7, max=2e-6, ci_low=9e-7, ci_high=1.1e-6)
+    pts = tuple(
+        SeriesPoint(f"01HWR{i:021d}", f"{i:040x}", "main", t0 + timedelta(minutes=i), t0 + timedelta(minutes=i, seconds=5),
+                    "ci", summary, "s", Direction.LOWER, None)
+        for i in range(10_000)
+    )  # fmt: skip
+    plain = Console(color=False, width=100, is_tty=False, fit=False)
+    s = Series("b", "time", pts)
+    text = render_history(s, plain)
+    assert text == reference_history(s, plain)
+    assert text.count("1.000 µs  [900.0 ns, 1.100 µs]") == 10_000
