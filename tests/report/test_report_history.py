@@ -1,6 +1,6 @@
 """The history table built column by column is the table built row by row, byte for byte.
 
-``reference_history`` is the renderer as it was (a Cell per cell through ``render_table``, each value
+``reference_history`` is the renderer as it was (a Cell per cell through the cell-by-cell table of ``reftable``, each value
 through ``format_value``, each time through ``format_time``); hypothesis feeds both the same series:
 hostile strings, failed points, zeros, tiny and huge values, several units, times in other zones and
 in early years, every console.
@@ -18,11 +18,11 @@ from perfgate.escape import inert_lines, visible
 from perfgate.model import Direction, Series, SeriesPoint, Summary, format_value
 from perfgate.model.units import format_values
 from perfgate.report import render_history
-from perfgate.report.columns import render_columns
 from perfgate.report.console import Console
 from perfgate.report.formatting import format_change, format_time, short_commit, short_id
 from perfgate.report.history import format_changes, format_times, sparkline
-from perfgate.report.table import Cell, Column, render_table
+from perfgate.report.table import Cell, Column, render_columns
+from reftable import reference_table
 
 
 def reference_history(series: Series, console: Console, *, title: str | None = None) -> str:
@@ -69,7 +69,7 @@ def reference_history(series: Series, console: Console, *, title: str | None = N
                 delta,
             ]
         )
-    lines += render_table(columns, body, console)
+    lines += reference_table(columns, body, console)
     room = max(1, console.width - 2)
     lines += ["", sparkline(series.values[-room:])]
     known = [(p.value, p.unit) for p in points if p.value is not None]
@@ -190,7 +190,7 @@ ROLE_CELLS = st.tuples(HOSTILE, st.sampled_from([None, "failed", "bold", "improv
     CONSOLES,
     st.sampled_from(["", "  "]),
 )
-def test_render_columns_is_render_table(
+def test_render_columns_is_the_cell_by_cell_table(
     heads: list[tuple[str, str, bool]], data: st.DataObject, console: Console, indent: str
 ) -> None:
     columns = [Column(h, align, shrink) for h, align, shrink in heads]
@@ -198,7 +198,7 @@ def test_render_columns_is_render_table(
     body: list[list[Cell | str]] = [[t if r is None else Cell(t, r) for t, r in row] for row in rows]
     cells = [[row[j][0] for row in rows] for j in range(len(columns))]
     roles = {(i, j): r for i, row in enumerate(rows) for j, (_, r) in enumerate(row) if r is not None}
-    expected = render_table(columns, body, console, indent=indent)
+    expected = reference_table(columns, body, console, indent=indent)
     assert render_columns(columns, cells, console, roles=roles, indent=indent) == expected
 
 

@@ -1,7 +1,7 @@
 """A metric's history (``perfgate history``) as terminal text or as a plain JSON list of objects.
 
 A history may be 10,000 points long and is printed whole, so the table is built column by column
-(:func:`perfgate.report.columns.render_columns`): each column's texts are made in C-level passes over
+(:func:`perfgate.report.table.render_columns`): each column's texts are made in C-level passes over
 the series (times, values of one unit, ids), and the lines are the same, byte for byte, as the table
 built row by row (``tests/report/test_report_history.py`` checks it). Strings from input (names,
 branches, errors) are made visible in text and escaped in JSON (:mod:`perfgate.escape`).
@@ -18,10 +18,9 @@ from operator import attrgetter, ge, mul
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import Direction, Series, format_value
 from perfgate.model.units import format_values
-from perfgate.report.columns import render_columns
 from perfgate.report.console import Console
 from perfgate.report.formatting import _HEX, format_change, format_time, short_commit, short_id
-from perfgate.report.table import Column
+from perfgate.report.table import Column, render_columns
 
 __all__ = [
     "format_changes",

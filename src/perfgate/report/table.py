@@ -8,14 +8,22 @@ Names are cut only on a console that fits tables to its width (a terminal, see `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
 from perfgate.escape import visible
 from perfgate.report.console import Console
 
-__all__ = ["Cell", "Column", "min_table_width", "render_table", "truncate_middle"]
+__all__ = [
+    "Cell",
+    "Column",
+    "min_table_width",
+    "render_columns",
+    "render_table",
+    "truncate_middle",
+    "visible_column",
+]
 
 ELLIPSIS = "…"
 MIN_SHRINK = 12  # a name cut shorter than this says nothing
@@ -96,20 +104,57 @@ def render_table(
 ) -> list[str]:
     """The table as lines (header first), no wider than ``console.width`` when shrinking allows it.
 
-    A history renders tens of thousands of cells: texts and roles are kept in plain lists (no Cell
-    built per cell) and a cell is cut only when it is wider than its column.
+    Built column by column (:func:`render_columns`): a history or a compare of
+    10,000 benchmarks renders tens of thousands of cells, and a pass over a column in C costs a fraction
+    of a Python call per cell. ``tests/reftable.py`` keeps the cell-by-cell statement of the same
+    lines, and property tests hold the two equal.
     """
     for i, row in enumerate(rows):
         if len(row) != len(columns):
             raise ValueError(f"table row {i} has {len(row)} cells for {len(columns)} columns")
-    texts = [[visible(c) if isinstance(c, str) else visible(c.text) for c in row] for row in rows]
-    roles = [[None if isinstance(c, str) else c.role for c in row] for row in rows]
-    widths = [len(col.header) for col in columns]
-    for j, column in enumerate(zip(*texts, strict=True)):
-        widths[j] = max(widths[j], *map(len, column))
+    cells: list[list[str]] = [[] for _ in columns]
+    roles: dict[tuple[int, int], str] = {}
+    for i, row in enumerate(rows):
+        for j, c in enumerate(row):
+            if isinstance(c, str):
+                cells[j].append(c)
+            else:
+                cells[j].append(c.text)
+                if c.role is not None:
+                    roles[(i, j)] = c.role
+    return render_columns(columns, cells, console, roles=roles, gap=gap, indent=indent)
+
+
+def visible_column(texts: Sequence[str]) -> list[str]:
+    """:func:`~perfgate.escape.visible` of every text: one C-level check of the whole column (a control
+    character or a ``##`` in any text shows in their join), then each text only when one needs it."""
+    joined = " ".join(texts)  # (a space joins no two texts into a "##" and is printable)
+    if joined.isprintable() and "##" not in joined:
+        return list(texts)
+    return list(map(visible, texts))
+
+
+def render_columns(
+    columns: Sequence[Column],
+    cells: Sequence[Sequence[str]],
+    console: Console,
+    *,
+    roles: Mapping[tuple[int, int], str] | None = None,
+    gap: int = 2,
+    indent: str = "",
+) -> list[str]:
+    """The lines :func:`render_table` gives for the rows ``zip(*cells)``
+    (header first): ``cells`` holds one sequence of texts per column, all of one length, and ``roles``
+    maps (row, column) to the console role of the cells that have one (the others are unstyled)."""
+    if len(cells) != len(columns):
+        raise ValueError(f"table has {len(cells)} columns of cells for {len(columns)} columns")
+    if len({len(c) for c in cells}) > 1:
+        raise ValueError(f"table columns have different lengths: {sorted({len(c) for c in cells})}")
+    texts = [visible_column(c) for c in cells]
+    widths = [max([len(col.header), *map(len, column)]) for col, column in zip(columns, texts, strict=True)]
     total = len(indent) + sum(widths) + gap * (len(columns) - 1)
     excess = total - console.width if console.fit else 0
-    # Shrink the shrinkable columns, the widest first, down to MIN_SHRINK (or their header) each.
+    # (the same shrinking as render_table: the shrinkable columns, the widest first)
     for j in sorted((j for j, c in enumerate(columns) if c.shrink), key=lambda j: -widths[j]):
         if excess <= 0:
             break
@@ -117,23 +162,32 @@ def render_table(
         cut = min(excess, max(0, widths[j] - floor))
         widths[j] -= cut
         excess -= cut
-    right = [c.align == "right" for c in columns]
-    spaces = " " * gap
-
-    def line(row: Sequence[str], row_roles: Sequence[str | None], header: bool) -> str:
-        parts = []
-        for j, text in enumerate(row):
-            width = widths[j]
-            if len(text) > width:
-                text = truncate_middle(text, width)
-            pad = " " * (width - len(text))
-            role = "bold" if header else row_roles[j]
-            if role is not None and text:
+    styled: dict[int, list[tuple[int, str]]] = {}
+    for (i, j), role in (roles or {}).items():
+        styled.setdefault(j, []).append((i, role))
+    padded = []
+    for j, (column, width) in enumerate(zip(texts, widths, strict=True)):
+        if column and max(map(len, column)) > width:
+            column = [truncate_middle(t, width) if len(t) > width else t for t in column]
+        right = columns[j].align == "right"
+        out = list(map(str.rjust if right else str.ljust, column, repeat(width)))
+        for i, role in styled.get(j, ()):
+            text = column[i]
+            if text:
                 # style only the text, not the padding, so underlines/backgrounds never spill
-                text = console.style(text, role)
-            parts.append(pad + text if right[j] else text + pad)
-        return (indent + spaces.join(parts)).rstrip()
-
-    out = [line([visible(c.header) for c in columns], [None] * len(columns), header=True)]
-    out.extend(map(line, texts, roles, repeat(False)))
-    return out
+                pad = " " * (width - len(text))
+                out[i] = pad + console.style(text, role) if right else console.style(text, role) + pad
+        padded.append(out)
+    spaces = " " * gap
+    header = []
+    for col, width in zip(columns, widths, strict=True):
+        text = visible(col.header)
+        if len(text) > width:
+            text = truncate_middle(text, width)
+        pad = " " * (width - len(text))
+        text = console.style(text, "bold") if text else text
+        header.append(pad + text if col.align == "right" else text + pad)
+    rows = map(spaces.join, zip(*padded, strict=True))
+    if indent:
+        rows = map(indent.__add__, rows)
+    return [(indent + spaces.join(header)).rstrip(), *map(str.rstrip, rows)]

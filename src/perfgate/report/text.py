@@ -31,7 +31,6 @@ from perfgate.report.formatting import (
     method_phrase,
     verdict_error,
 )
-from perfgate.report.plaintable import plain_table
 from perfgate.report.table import Cell, Column, min_table_width, render_table
 
 __all__ = ["render_results_table", "render_text"]
@@ -162,18 +161,18 @@ _DEGRADE = (
 
 def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
     if not console.fit:  # a pipe or a file: every column, nothing cut
-        return plain_table(*_verdict_rows(outcome, **_DEGRADE[0]), console)
+        return render_table(*_verdict_rows(outcome, **_DEGRADE[0]), console)
     # Names are what a reader looks for: give up the other columns, in order, before cutting them.
     for level in _DEGRADE:
         columns, rows = _verdict_rows(outcome, **level)
         if min_table_width(columns, rows, shrink=False) <= console.width:
-            return plain_table(columns, rows, console)
+            return render_table(columns, rows, console)
     # Even the barest table is too wide: cut names in the fullest table that then fits (never with n).
     for level in _DEGRADE[1:]:
         columns, rows = _verdict_rows(outcome, **level)
         if min_table_width(columns, rows) <= console.width:
             break
-    return plain_table(columns, rows, console)
+    return render_table(columns, rows, console)
 
 
 def _summary_line(outcome: Outcome, console: Console) -> str:

@@ -1,5 +1,5 @@
-"""The column-wise table (``perfgate.report.plaintable``) is ``render_table`` to the byte: random
-tables of hostile texts, roles, alignments, narrow and wide consoles, with and without colour."""
+"""``render_table`` (built column by column) is the cell-by-cell table of ``reftable`` to the byte:
+random tables of hostile texts, roles, alignments, narrow and wide consoles, with and without colour."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perfgate.report.console import ROLES, Console
-from perfgate.report.plaintable import plain_table
 from perfgate.report.table import Cell, Column, render_table
+from reftable import reference_table
 
 pieces = st.sampled_from(["a", "b", "µ", "#", "##", "{", "}", " ", "\n", "\x1b", "\u202e", "%", "é", "::"])
 texts = st.lists(pieces | st.characters(), max_size=12).map("".join)
@@ -34,19 +34,19 @@ consoles = st.builds(Console, st.booleans(), st.integers(1, 120), st.booleans(),
 
 
 @given(tables(), consoles, st.integers(0, 3), st.sampled_from(["", "  ", "{}"]))
-def test_the_plain_table_is_render_table(
+def test_render_table_is_the_cell_by_cell_table(
     table: tuple[list[Column], list[list[Cell | str]]], console: Console, gap: int, indent: str
 ) -> None:
     columns, rows = table
-    assert plain_table(columns, rows, console, gap=gap, indent=indent) == render_table(
+    assert render_table(columns, rows, console, gap=gap, indent=indent) == reference_table(
         columns, rows, console, gap=gap, indent=indent
     )
 
 
-def test_a_ragged_row_and_an_unknown_role_are_refused_as_render_table_does() -> None:
+def test_a_ragged_row_and_an_unknown_role_are_refused() -> None:
     console = Console(color=False, width=80, is_tty=False)
     columns = [Column("a"), Column("b")]
     with pytest.raises(ValueError, match="table row 0 has 1 cells for 2 columns"):
-        plain_table(columns, [["x"]], console)
+        render_table(columns, [["x"]], console)
     with pytest.raises(ValueError, match="unknown console style role 'glow'"):
-        plain_table(columns, [["x", Cell("y", "glow")]], console)
+        render_table(columns, [["x", Cell("y", "glow")]], console)
