@@ -12,6 +12,10 @@ says more about the neighbours than about the code: a test fails with ``Deadline
 ``Flaky`` on an example that passes alone. The suite is about correctness, never timing, so no
 deadline and no "too slow" health check. ``HYPOTHESIS_PROFILE=thorough`` runs every property with
 many more examples (for hunting, not for CI).
+
+The pytest a test starts through ``pytester`` leaves out the plugins its tiny projects never use
+(``gitproject.CHILD_PYTEST_ADDOPTS``, as `GitProject` does for `perfgate run`'s pytest): pytester clears
+``PYTEST_ADDOPTS`` when it is set up, so the suite's ``pytester`` sets it afterwards.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from gitproject import CHILD_PYTEST_ADDOPTS
 
 settings.register_profile("perfgate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", parent=settings.get_profile("perfgate"), max_examples=5000)
@@ -27,3 +34,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "perfgate"))
 
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv("PYTEST_ADDOPTS", CHILD_PYTEST_ADDOPTS)
+    return pytester

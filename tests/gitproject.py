@@ -29,6 +29,14 @@ def cheap(n):
 """
 """A library for test projects: ``work`` costs ``factor`` times more with ``LIB.format(factor=3)``."""
 
+CHILD_PYTEST_ADDOPTS = "-p no:hypothesispytest -p no:anyio"
+"""What every pytest a test starts (pytester's, `perfgate run`'s, `perfgate ab`'s) leaves out: plugins
+installed for this suite that its test projects never use. Hypothesis' plugin imports all of hypothesis
+at the end of every session (``pytest_terminal_summary``), and with ``PYTHONDONTWRITEBYTECODE`` (set on
+this machine, and by `perfgate run` for its pytest) pytest assertion-rewrites its ~70 modules and
+anyio's ~30 in every process: about 2 of the 3.5 CPU seconds of a pytest child's start-up. Behaviour
+beside those plugins is the suite's own run, which loads them all."""
+
 
 @dataclass
 class Result:
@@ -51,6 +59,7 @@ class GitProject:
         self.env.update(
             GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
             GIT_COMMITTER_EMAIL="t@example.invalid", NO_COLOR="1", PERFGATE_TESTBED=testbed,
+            PYTEST_ADDOPTS=CHILD_PYTEST_ADDOPTS,
         )  # fmt: skip
 
     def init(self) -> None:

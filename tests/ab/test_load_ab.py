@@ -16,6 +16,7 @@ import pytest
 from gitproject import GitProject
 from perfgate.ab import ab_load_specs
 from perfgate.config import parse_config
+from processes import alive, gone_within
 
 PYPROJECT = """\
 [project]
@@ -120,23 +121,6 @@ def _pids(path: Path) -> list[int]:
     return [int(x) for x in path.read_text().split()] if path.exists() else []
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _gone_within(pids: list[int], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not any(_alive(p) for p in pids):
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def _marked(mark: str) -> list[int]:
     """The processes whose environment holds ``mark``."""
     out = []
@@ -155,7 +139,7 @@ def _no_stray_services(tmp_path: Path):  # type: ignore[no-untyped-def]
     yield
     for name in ("dep.starts", "app.pids"):
         for pid in _pids(tmp_path / name):
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
@@ -194,7 +178,7 @@ def test_a_slower_handler_on_head_is_a_latency_regression_against_its_own_servic
     # dependency for the whole A/B
     assert len(_pids(tmp_path / "app.pids")) == 20
     assert len(_pids(tmp_path / "dep.starts")) == 1
-    assert _gone_within(_pids(tmp_path / "app.pids") + _pids(tmp_path / "dep.starts"), 10)
+    assert gone_within(_pids(tmp_path / "app.pids") + _pids(tmp_path / "dep.starts"), 10)
     assert repo.worktrees() == [f"worktree {repo.root}"]
     # both runs stored, tagged ab; each sample records its slice, the paired unit
     shown = json.loads(repo.perfgate("show", report["run"]["id"], "--format", "json").stdout)
@@ -227,7 +211,7 @@ def test_a_side_whose_service_dies_stops_the_ab_with_its_log_and_stores_nothing(
     assert "service 'app' died during the run (exit code 3)" in line
     assert "on the head side" in line and "app: giving up" in line  # its log's tail
     assert not (repo.root / ".perfgate" / "perfgate.db").exists()
-    assert _gone_within(_pids(tmp_path / "app.pids") + _pids(tmp_path / "dep.starts"), 10)
+    assert gone_within(_pids(tmp_path / "app.pids") + _pids(tmp_path / "dep.starts"), 10)
     assert repo.worktrees() == [f"worktree {repo.root}"]
 
 
@@ -249,13 +233,13 @@ def test_stopping_a_load_ab_leaves_no_process_behind(tmp_path: Path, sig: signal
         time.sleep(1.0)  # the first slice's load is running
         assert len(_marked(f"LOADAB_MARK={tmp_path}")) > 3  # perfgate, the services, the load's workers
         started = _pids(tmp_path / "app.pids") + _pids(tmp_path / "dep.starts")
-        assert len(started) == 3 and all(_alive(p) for p in started)
+        assert len(started) == 3 and all(alive(p) for p in started)
         perfgate.send_signal(sig)
         _, err = perfgate.communicate(timeout=60)
         assert perfgate.returncode == 130, err
-        assert _gone_within(started, 10), "a service outlived an interrupted perfgate ab"
+        assert gone_within(started, 10), "a service outlived an interrupted perfgate ab"
         # nor anything else it started (the load's worker processes, git): nothing carries its mark
-        assert _gone_within(_marked(f"LOADAB_MARK={tmp_path}"), 10)
+        assert gone_within(_marked(f"LOADAB_MARK={tmp_path}"), 10)
         assert repo.worktrees() == [f"worktree {repo.root}"]
     finally:
         perfgate.kill()

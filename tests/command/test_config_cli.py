@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gitproject import CHILD_PYTEST_ADDOPTS
 from perfgate.cli.main import main
 from perfgate.config import load_config
 from perfgate.errors import ConfigError
@@ -203,7 +204,7 @@ def test_cmd_store_run(tmp_path: Path, capsys) -> None:
 
 def perfgate(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI", "PERFGATE_"))}
-    env.update(NO_COLOR="1", PERFGATE_TESTBED="e2e")
+    env.update(NO_COLOR="1", PERFGATE_TESTBED="e2e", PYTEST_ADDOPTS=CHILD_PYTEST_ADDOPTS)
     return subprocess.run(
         [sys.executable, "-m", "perfgate", *args],
         cwd=root,

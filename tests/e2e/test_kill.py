@@ -8,13 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from gitproject import GitProject
 from perfgate.runner import die_with_parent
+from processes import alive, gone_within, wait_for
 
 SLOW_SUITE = """\
 import os
@@ -39,35 +39,6 @@ with die_with_parent(use_prctl=sys.argv[1] == "prctl") as preexec:
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie nobody has reaped yet is dead too
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def _gone_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.1)
-    return not _alive(pid)
-
-
-def _wait_for(path: Path, seconds: float) -> int:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text():
-            return int(path.read_text())
-        time.sleep(0.1)
-    raise AssertionError(f"{path} was never written")
-
-
 @pytest.mark.measuring
 def test_kill_9_of_perfgate_run_kills_the_pytest_child(tmp_path: Path) -> None:
     project = GitProject(tmp_path / "proj", testbed="kill")
@@ -85,15 +56,15 @@ def test_kill_9_of_perfgate_run_kills_the_pytest_child(tmp_path: Path) -> None:
     )
     child = 0
     try:
-        child = _wait_for(pidfile, 120)
-        assert _alive(child)
+        child = int(wait_for(pidfile, 120))
+        assert alive(child)
         perfgate.send_signal(signal.SIGKILL)
         perfgate.wait()
-        assert _gone_within(child, 30), f"pytest (pid {child}) outlived perfgate run"
+        assert gone_within([child], 30), f"pytest (pid {child}) outlived perfgate run"
     finally:
         perfgate.kill()
         perfgate.wait()
-        if child and _alive(child):
+        if child and alive(child):
             os.kill(child, signal.SIGKILL)
 
 
@@ -104,14 +75,14 @@ def test_a_child_dies_with_its_killed_parent(how: str) -> None:
     try:
         assert middle.stdout is not None
         child = int(middle.stdout.readline())
-        assert _alive(child)
+        assert alive(child)
         middle.send_signal(signal.SIGKILL)
         middle.wait()
-        assert _gone_within(child, 30), f"the child (pid {child}) outlived its parent ({how})"
+        assert gone_within([child], 30), f"the child (pid {child}) outlived its parent ({how})"
     finally:
         middle.kill()
         middle.communicate()
-        if child and _alive(child):
+        if child and alive(child):
             os.kill(child, signal.SIGKILL)
 
 

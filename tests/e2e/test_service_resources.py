@@ -5,7 +5,6 @@ pytest benchmark that sends it requests, real SQLite. Only orders of magnitude a
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from gitproject import GitProject
+from processes import free_port
 
 SERVICE = r"""
 import http.server, sys
@@ -52,12 +52,6 @@ def test_uses_the_service(benchmark):
         time.sleep(0.05)
     benchmark(sum, range(10))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_project(tmp_path: Path, kind: str) -> GitProject:

@@ -7,15 +7,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from gitproject import GitProject
+from processes import alive, free_port, gone_within, pids_of, wait_for
 
 # the service: records its pid and its child's (one process group), prints a line, serves TCP
 SERVICE = """\
@@ -48,41 +47,6 @@ def test_uses_the_service(benchmark):
         time.sleep(600)
     benchmark(sum, range(10))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie nobody has reaped yet is dead too
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def gone_within(pids: list[int], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not any(alive(p) for p in pids):
-            return True
-        time.sleep(0.1)
-    return not any(alive(p) for p in pids)
-
-
-def wait_for(path: Path, seconds: float) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text():
-            return path.read_text()
-        time.sleep(0.1)
-    raise AssertionError(f"{path} was never written")
 
 
 def make_project(
@@ -123,17 +87,13 @@ export = {{ SVC_ADDR = "127.0.0.1:{port}" }}
     return p, pidfile
 
 
-def pids(pidfile: Path) -> list[int]:
-    return [int(x) for x in pidfile.read_text().split()]
-
-
 @pytest.mark.measuring
 def test_perfgate_run_starts_the_service_exports_its_address_and_stops_it(tmp_path: Path) -> None:
     p, pidfile = make_project(tmp_path)
     r = p.perfgate("run")
     assert r.code == 0, r.stderr
     assert "test_uses_the_service" in r.stdout
-    assert gone_within(pids(pidfile), 10), "the service outlived perfgate run"
+    assert gone_within(pids_of(pidfile), 10), "the service outlived perfgate run"
     assert "svc: starting on" in (p.root / ".perfgate" / "logs" / "svc.log").read_text()
 
 
@@ -145,7 +105,7 @@ def test_a_service_that_never_becomes_ready_stops_the_run_before_anything_is_sto
     assert "service 'svc' not ready after 1 s" in line
     assert "svc: \\x1b[31mno listener configured\\x1b[0m" in line  # the log's tail, escaped
     assert "\x1b" not in r.stderr
-    assert gone_within(pids(pidfile), 10), "a service that never became ready was left running"
+    assert gone_within(pids_of(pidfile), 10), "a service that never became ready was left running"
     assert not (p.root / ".perfgate" / "perfgate.db").exists(), "a run was stored"
 
 
@@ -161,7 +121,7 @@ def test_a_service_that_dies_during_the_run_fails_the_gate_with_its_log(tmp_path
     reason = failed[0]["reason"]
     assert "service 'svc' died during the run (killed by SIGKILL)" in reason
     assert "svc: starting on" in reason
-    assert gone_within(pids(pidfile), 10)
+    assert gone_within(pids_of(pidfile), 10)
 
 
 @pytest.mark.measuring
@@ -179,7 +139,7 @@ def test_stopping_perfgate_run_leaves_no_service_behind(tmp_path: Path, sig: sig
     )
     try:
         wait_for(marker, 120)
-        service = pids(pidfile)
+        service = pids_of(pidfile)
         assert all(alive(pid) for pid in service)
         perfgate.send_signal(sig)
         _, err = perfgate.communicate(timeout=60)
@@ -189,7 +149,7 @@ def test_stopping_perfgate_run_leaves_no_service_behind(tmp_path: Path, sig: sig
         perfgate.kill()
         perfgate.wait()
         if pidfile.exists():
-            for pid in pids(pidfile):
+            for pid in pids_of(pidfile):
                 if alive(pid):
                     os.kill(pid, signal.SIGKILL)
 
@@ -199,6 +159,6 @@ def _no_stray_services(tmp_path: Path):  # type: ignore[no-untyped-def]
     yield
     pidfile = tmp_path / "service.pids"
     if pidfile.exists():
-        for pid in pids(pidfile):
+        for pid in pids_of(pidfile):
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)

@@ -12,6 +12,7 @@ import pytest
 from perfgate.errors import MeasureError
 from perfgate.load import ClosedModel, OpenModel, Scenario, load_results, run_load
 from perfgate.load.results import describe
+from processes import alive
 
 
 def perfgate(*args, **kw):
@@ -154,14 +155,6 @@ def _children(pid):
         return []
 
 
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 @pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc")
 def test_ctrl_c_during_a_load_run_leaves_no_worker_behind(http_server, tmp_path):
     url = http_server()
@@ -195,7 +188,7 @@ def test_ctrl_c_during_a_load_run_leaves_no_worker_behind(http_server, tmp_path)
     _, err = p.communicate(timeout=30)
     assert p.returncode == 130, err
     assert "interrupted" in err
-    assert [w for w in workers if _alive(w)] == []
+    assert [w for w in workers if alive(w)] == []
 
 
 def test_describe_escapes_the_scenario_name(http_server):

@@ -13,6 +13,7 @@ import pytest
 
 from perfgate.measure.command import SpecError
 from perfgate.measure.harness import HarnessSpec, run_harness
+from processes import alive
 
 PY = sys.executable
 
@@ -152,17 +153,9 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert results[1].error == "suite 'go': timed out after 1.5 s (its process group was killed)"
     grandchild = int(pidfile.read_text())
     deadline = time.monotonic() + 30  # bounds the wait for the kernel to reap it; asserts no speed
-    while _alive(grandchild) and time.monotonic() < deadline:
+    while alive(grandchild) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(grandchild)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead, waiting for its parent
+    assert not alive(grandchild)
 
 
 def test_the_failure_message_is_redacted(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from perfgate.config import parse_config
 from perfgate.errors import ConfigError, MeasureError
 from perfgate.measure.command import SpecError
 from perfgate.measure.services import Readiness, Services, ServiceSpec, running_services, service_failure
+from processes import alive, free_port, gone_within, pids_of
 
 PY = sys.executable
 
@@ -45,36 +46,6 @@ elif kind == "tcp":
 else:  # never listens
     time.sleep(600)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:  # a zombie nobody has reaped yet is dead too
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def gone_within(pids: list[int], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not any(alive(p) for p in pids):
-            return True
-        time.sleep(0.05)
-    return not any(alive(p) for p in pids)
-
-
-def pids_of(pidfile: Path) -> list[int]:
-    return [int(x) for x in pidfile.read_text().split()]
 
 
 def start(specs: list[ServiceSpec], tmp_path: Path) -> AbstractContextManager[Services]:
