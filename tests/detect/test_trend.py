@@ -89,6 +89,20 @@ def test_perfgate_trend_draws_each_series_with_its_change_point(tmp_path: Path) 
     assert out.getvalue() == "no stored series has points in the last 1h\n"
 
 
+def test_a_series_of_one_point_says_one_point(tmp_path: Path) -> None:
+    ws = Workspace.discover(tmp_path, environ={}, store_url=str(tmp_path / "p.db"))
+    at = utcnow() - timedelta(hours=1)
+    r = Result(BenchmarkId("bench/one"), "time", "s", Direction.LOWER, summarize([1e-3]), (1e-3,))
+    git = GitInfo("c" * 40, "main", commit_time=at)
+    with ws.store() as s:
+        s.add_run(
+            Run(new_run_id(at), ws.config.project, at, at, "perfgate", Environment("tb"), (r,), git=git)
+        )
+    out = io.StringIO()
+    assert main(["trend", "--store", str(tmp_path / "p.db")], cwd=tmp_path, environ={}, stdout=out) == 0
+    assert out.getvalue().splitlines()[1].endswith("  1 point over the last 14d")
+
+
 def _json(root: Path, *argv: str) -> Any:
     out = io.StringIO()
     argv = (*argv, "--format", "json", "--store", str(root / "p.db"), "--color", "never")

@@ -107,7 +107,8 @@ def render_text(found: Sequence[SeriesTrend], console: Console, window: str) -> 
         s, tr = f.series, f.trend
         lines.append(console.style(_title(s), "bold"))
         spark = sparkline(f.values, WIDTH)
-        lines.append(f"  {spark}  {len(f.values)} points over the last {window}")
+        n = len(f.values)
+        lines.append(f"  {spark}  {n} {'point' if n == 1 else 'points'} over the last {window}")
         if f.change_points:
             marks = [" "] * len(spark)
             for cp in f.change_points:
