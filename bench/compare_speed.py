@@ -31,10 +31,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
+from benchkit import perfgate_median, synthetic_run
+
 SAMPLES = 10
 # (factor on every value, extra spread) per benchmark, cycling: unchanged, slower, faster, noisier
 MOVES = ((1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.2, 0.0), (0.8, 0.0), (1.0, 0.3), (1.03, 0.0))
@@ -42,7 +42,7 @@ MOVES = ((1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.2, 0.0), (0.8, 0.0),
 
 def _build(results: int, db: Path) -> tuple[str, str]:
     """Two runs in the store at ``db``; returns their ids."""
-    from perfgate.model import BenchmarkId, Direction, Environment, GitInfo, Result, Run, new_run_id
+    from perfgate.model import BenchmarkId, Direction, Result, Run
     from perfgate.stats import summarize
     from perfgate.store import open_store
 
@@ -67,18 +67,7 @@ def _build(results: int, db: Path) -> tuple[str, str]:
                     iterations=1000,
                 )
             )
-        started = T0 + timedelta(minutes=n)
-        return Run(
-            id=new_run_id(started, n.to_bytes(10, "big")),
-            project="scale",
-            started=started,
-            finished=started + timedelta(seconds=30),
-            source="perfgate",
-            environment=Environment(testbed="bench", fingerprint="fp"),
-            results=tuple(out),
-            tier="nightly",
-            git=GitInfo(commit=f"{n:040x}", branch="main", commit_time=started - timedelta(hours=1)),
-        )
+        return synthetic_run(n, out, project="scale")
 
     a, b = run(0, 0), run(1, 1)
     with open_store(db) as store:
@@ -107,22 +96,7 @@ def _evaluate(db: Path, a: str, b: str, repeat: int) -> tuple[float, float]:
 
 def _end_to_end(root: Path, a: str, b: str, repeat: int, env: dict[str, str]) -> tuple[float, float, float]:
     """(median wall, median CPU, peak MB) of ``perfgate compare A B``, each in a new process."""
-    walls, cpus, peaks = [], [], []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "perfgate", "compare", a[:10], b[:10]],
-            cwd=root,
-            env=env,
-            stdout=subprocess.DEVNULL,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.perf_counter() - t)
-        if os.waitstatus_to_exitcode(status) not in (0, 1):
-            raise SystemExit(f"perfgate compare exited with {os.waitstatus_to_exitcode(status)}")
-        cpus.append(usage.ru_utime + usage.ru_stime)
-        peaks.append(usage.ru_maxrss / 1024)
-    return statistics.median(walls), statistics.median(cpus), max(peaks)
+    return perfgate_median(["compare", a[:10], b[:10]], root, env, repeat)
 
 
 # One `perfgate compare A B`, phase by phase, in a new process (argv: project root, A, B).

@@ -30,27 +30,22 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from benchkit import perfgate_once, synthetic_run
 
 from perfgate.model import (
     BenchmarkId,
     Direction,
-    Environment,
-    GitInfo,
     Result,
     Run,
-    RunStatus,
     Summary,
     dumps_run,
-    new_run_id,
 )
 from perfgate.store import open_store
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NAME = "bench/test_startup.py::test_case_0"
 
 
@@ -72,19 +67,7 @@ def _result(i: int, scale: float) -> Result:
 
 
 def _run(n: int, scale: float = 1.0) -> Run:
-    started = T0 + timedelta(minutes=n)
-    return Run(
-        id=new_run_id(started, n.to_bytes(10, "big")),
-        project="startup",
-        started=started,
-        finished=started + timedelta(seconds=30),
-        source="perfgate",
-        environment=Environment(testbed="bench", fingerprint="fp"),
-        results=tuple(_result(i, scale) for i in range(20)),
-        status=RunStatus.COMPLETE,
-        tier="nightly",
-        git=GitInfo(commit=f"{n:040x}", branch="main", commit_time=started - timedelta(hours=1)),
-    )
+    return synthetic_run(n, [_result(i, scale) for i in range(20)], project="startup")
 
 
 def _project(root: Path, runs: int, points: int) -> None:
@@ -113,20 +96,6 @@ def _env(src: str | None) -> dict[str, str]:
     if src is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(Path(src).resolve()), env.get("PYTHONPATH", "")])
     return env
-
-
-def _once(args: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall, CPU) seconds of one ``python -m perfgate ARGS`` process."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "perfgate", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
-        raise SystemExit(f"perfgate {' '.join(args)} exited with {code}")
-    return wall, usage.ru_utime + usage.ru_stime
 
 
 def _modules(args: Sequence[str], cwd: Path, env: dict[str, str]) -> int:
@@ -167,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for _ in range(args.repeat):  # the variants alternate, so each sees the same load
             for command, cargs in commands.items():
                 for label, src in variants:
-                    wall, cpu = _once(cargs, root, _env(src))
+                    wall, cpu, _ = perfgate_once(cargs, root, _env(src))
                     walls.setdefault((command, label), []).append(wall)
                     cpus.setdefault((command, label), []).append(cpu)
         load = os.getloadavg()[0]

@@ -25,33 +25,26 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence, Sized
 from contextlib import closing
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from benchkit import perfgate_median, synthetic_run
 
 from perfgate.app import Workspace, stored_series
 from perfgate.model import (
     BenchmarkId,
     Direction,
-    Environment,
-    GitInfo,
     Result,
-    Run,
-    RunStatus,
     Summary,
     dumps_run,
-    new_run_id,
 )
 from perfgate.report import make_console, render_history
 from perfgate.store import open_store
 from perfgate.store.fastread import readonly_connect, series_rows
 
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SAMPLES = 10
 
 
@@ -87,44 +80,12 @@ def _result(i: int) -> Result:
     )
 
 
-def _run(n: int, results: Sequence[Result], *, project: str = "scale") -> Run:
-    started = T0 + timedelta(minutes=n)
-    return Run(
-        id=new_run_id(started, n.to_bytes(10, "big")),
-        project=project,
-        started=started,
-        finished=started + timedelta(seconds=30),
-        source="perfgate",
-        environment=Environment(testbed="bench", fingerprint="fp"),
-        results=tuple(results),
-        status=RunStatus.COMPLETE,
-        tier="nightly",
-        git=GitInfo(commit=f"{n:040x}", branch="main", commit_time=started - timedelta(hours=1)),
-    )
-
-
 def _size(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
 
 def _perfgate(args: Sequence[str], cwd: Path, repeat: int) -> tuple[float, float, float]:
-    """(median wall seconds, median CPU seconds, peak RSS in MB) of ``perfgate ARGS`` run ``repeat``
-    times in new processes. CPU time is the figure to compare on a shared, noisy machine."""
-    times, cpus, peaks = [], [], []
-    env = {**os.environ, "NO_COLOR": "1"}
-    for _ in range(repeat):
-        t = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "perfgate", *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        times.append(time.perf_counter() - t)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode not in (0, 1):
-            raise SystemExit(f"perfgate {' '.join(args)} exited with {proc.returncode}")
-        peaks.append(usage.ru_maxrss / 1024)
-        cpus.append(usage.ru_utime + usage.ru_stime)
-    return statistics.median(times), statistics.median(cpus), max(peaks)
+    return perfgate_median(args, cwd, {**os.environ, "NO_COLOR": "1"}, repeat)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -142,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         # 1. the ingest store
         db = root / ".perfgate" / "perfgate.db"
-        runs = [_run(n, results) for n in range(args.runs)]
+        runs = [synthetic_run(n, results, project="scale") for n in range(args.runs)]
         total = args.runs * args.results
         with open_store(db) as store:
             t, cpu = time.perf_counter(), time.process_time()
@@ -158,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         # 2. one `perfgate ingest` of a run document, end to end
         doc = root / "run.json"
-        doc.write_text(dumps_run(_run(args.runs + 1, results)), encoding="utf-8")
+        doc.write_text(dumps_run(synthetic_run(args.runs + 1, results, project="scale")), encoding="utf-8")
         one = root / "one.db"
         secs, cpu, peak = _perfgate(["ingest", str(doc), "--store", str(one)], root, 1)
         print(
@@ -181,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         with open_store(hist) as store:
             t = time.perf_counter()
             for n in range(args.points):
-                store.add_run(_run(n, point))
+                store.add_run(synthetic_run(n, point, project="scale"))
             built = time.perf_counter() - t
         scope = {"project": "scale", "branch": "main", "testbed": "bench", "tier": "nightly"}
         with open_store(hist, readonly=True) as store, closing(readonly_connect(str(hist), 30.0)) as raw:
