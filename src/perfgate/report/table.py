@@ -162,8 +162,12 @@ def render_columns(
         widths[j] -= cut
         excess -= cut
     styled: dict[int, list[tuple[int, str]]] = {}
-    for (i, j), role in (roles or {}).items():
-        styled.setdefault(j, []).append((i, role))
+    if roles and not console.color:  # nothing to style: only say an unknown role, as style() would
+        for role in set(roles.values()):
+            console.style("", role)
+    elif roles:
+        for (i, j), role in roles.items():
+            styled.setdefault(j, []).append((i, role))
     padded = []
     for j, (column, width) in enumerate(zip(texts, widths, strict=True)):
         if column and max(map(len, column)) > width:

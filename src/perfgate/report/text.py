@@ -143,9 +143,10 @@ class _VerdictColumns:
         return [f"{v.status.value} ({v.severity})" if v.severity else v.status.value for v in vs]
 
     def table(
-        self, *, n: bool, interval: bool, p: bool, spread: bool, severity: bool
+        self, *, n: bool, interval: bool, p: bool, spread: bool, severity: bool, styled: bool = True
     ) -> tuple[list[Column], list[list[str]], dict[tuple[int, int], str]]:
-        """(columns, the cells of each column, the roles of the styled cells) at one level of detail."""
+        """(columns, the cells of each column, the roles of the styled cells: none unless ``styled``)
+        at one level of detail."""
         mark = "±" if spread else ""
         parts = [(Column("benchmark", shrink=True), "benchmark")]
         if self.with_metric:
@@ -164,8 +165,8 @@ class _VerdictColumns:
         keys = [k for _, k in parts]
         # a moved change is coloured as its verdict; every verdict is
         change, verdict = keys.index("change[]" if interval else "change"), len(keys) - 1
-        roles = {}
-        for i, v in enumerate(self.verdicts):
+        roles: dict[tuple[int, int], str] = {}
+        for i, v in enumerate(self.verdicts if styled else ()):
             role = v.status.value
             roles[(i, verdict)] = role
             if v.status in (Status.REGRESSION, Status.IMPROVEMENT):
@@ -187,16 +188,16 @@ _DEGRADE = (
 def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
     made = _VerdictColumns(outcome.verdicts)
     if not console.fit:  # a pipe or a file: every column, nothing cut
-        columns, cells, roles = made.table(**_DEGRADE[0])
+        columns, cells, roles = made.table(**_DEGRADE[0], styled=console.color)
         return render_columns(columns, cells, console, roles=roles)
     # Names are what a reader looks for: give up the other columns, in order, before cutting them.
     for level in _DEGRADE:
-        columns, cells, roles = made.table(**level)
+        columns, cells, roles = made.table(**level, styled=console.color)
         if min_columns_width(columns, cells, shrink=False) <= console.width:
             return render_columns(columns, cells, console, roles=roles)
     # Even the barest table is too wide: cut names in the fullest table that then fits (never with n).
     for level in _DEGRADE[1:]:
-        columns, cells, roles = made.table(**level)
+        columns, cells, roles = made.table(**level, styled=console.color)
         if min_columns_width(columns, cells) <= console.width:
             break
     return render_columns(columns, cells, console, roles=roles)
