@@ -63,3 +63,17 @@ def reference_table(
     out = [line([visible(c.header) for c in columns], [None] * len(columns), header=True)]
     out.extend(map(line, texts, roles, repeat(False)))
     return out
+
+
+def reference_min_width(
+    columns: Sequence[Column], rows: Sequence[Sequence[Cell | str]], *, shrink: bool = True
+) -> int:
+    """How narrow the table can get with every shrinkable column cut as far as it may be."""
+    widths = [len(col.header) for col in columns]
+    for row in rows:
+        for j, cell in enumerate(row):
+            widths[j] = max(widths[j], len(visible(cell if isinstance(cell, str) else cell.text)))
+    for j, col in enumerate(columns):
+        if col.shrink and shrink:
+            widths[j] = min(widths[j], max(MIN_SHRINK, len(col.header)))
+    return sum(widths) + 2 * (len(columns) - 1)

@@ -123,3 +123,15 @@ def test_compare_of_two_stored_runs_reads_them_without_sqlalchemy(project: Path)
     code, heavy, _ = probe(project, "compare", a[:12], b)
     assert code == 1  # bench_a twice as slow: the runs were read and compared
     assert heavy <= {"numpy", "scipy"}  # the statistics; the store read through sqlite3 alone
+
+
+@pytest.mark.parametrize("files", [False, True], ids=["run ids", "result files"])
+def test_compare_imports_no_suite_runner_service_or_scraper(project: Path, files: bool) -> None:
+    """Judging two runs needs the gate, not what measures a run (``perfgate.app.suite``, services,
+    Prometheus scrapes, the harnesses): those cost a compare a tenth of a second before it began."""
+    with closing(sqlite3.connect(project / ".perfgate" / "perfgate.db")) as raw:
+        a, b = (run_id for (run_id,) in raw.execute("SELECT id FROM runs ORDER BY pk"))
+    code, _, modules = probe(project, "compare", *(("a.json", "b.json") if files else (a, b)))
+    assert code == 1  # bench_a twice as slow: the runs were read and judged
+    assert "perfgate.app.judge" in modules
+    assert not {m for m in modules if m.startswith("perfgate.measure") or m == "perfgate.app.suite"}

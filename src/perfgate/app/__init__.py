@@ -9,7 +9,8 @@ the workspace's for its own call. One module per concern:
 - :mod:`perfgate.app.workspace`: :class:`Workspace` (project, configuration, store, redactor);
 - :mod:`perfgate.app.baseline`: the baseline policy, and the runs a run id or git ref names;
 - :mod:`perfgate.app.suites`: the :class:`~perfgate.app.suites.Suite` protocol and its kinds;
-- :mod:`perfgate.app.suite`: ``perfgate run`` (run the suites, store, gate) and :func:`build_run`;
+- :mod:`perfgate.app.suite`: ``perfgate run`` (run the suites, store, gate);
+- :mod:`perfgate.app.judge`: :func:`build_run` and :func:`gate_run`, what every gating command shares;
 - :mod:`perfgate.app.ingest`: ``perfgate ingest``; :mod:`perfgate.app.compare`: ``compare``,
   ``show``, ``export``; :mod:`perfgate.app.history`: ``history`` and ``runs``;
   :mod:`perfgate.app.commands`: ``perfgate cmd``; :mod:`perfgate.app.shards`: ``perfgate merge``;
@@ -56,6 +57,7 @@ if typing.TYPE_CHECKING:
         stored_series,
     )
     from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
+    from perfgate.app.judge import build_run, gate_run
     from perfgate.app.load import LoadMeasured, configured_scenarios, measure_load
     from perfgate.app.managed import (
         approve_proposal,
@@ -70,8 +72,6 @@ if typing.TYPE_CHECKING:
     from perfgate.app.stored import benchmark_series, compare_stored, judge_stored, stored_run
     from perfgate.app.suite import (
         ServicesRun,
-        build_run,
-        gate_run,
         run_suite,
         run_suites,
         select_services,
@@ -149,10 +149,9 @@ else:  # each module imported when one of its names is first read (perfgate.lazy
             ),
             "shards": ("merge_files",),
             "stored": ("benchmark_series", "compare_stored", "judge_stored", "stored_run"),
+            "judge": ("build_run", "gate_run"),
             "suite": (
                 "ServicesRun",
-                "build_run",
-                "gate_run",
                 "run_suite",
                 "run_suites",
                 "select_services",

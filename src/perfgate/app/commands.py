@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from perfgate.app.baseline import Baseline, select_baseline, with_history
 from perfgate.app.compare import load_spec
-from perfgate.app.suite import build_run, gate_run
+from perfgate.app.judge import build_run, gate_run
 from perfgate.app.suites import OnCommandRun
 from perfgate.app.workspace import Workspace
 from perfgate.gate import Outcome

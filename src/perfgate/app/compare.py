@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from perfgate import context
 from perfgate.app.baseline import Baseline, resolve_run
 from perfgate.app.ingest import ingest_paths
-from perfgate.app.suite import gate_run
+from perfgate.app.judge import gate_run
 from perfgate.app.workspace import Workspace
 from perfgate.errors import ContextError, InputError, NotFoundError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from perfgate import context
 from perfgate.app.baseline import resolve_runs, select_baseline, with_history
-from perfgate.app.suite import build_run, gate_run
+from perfgate.app.judge import build_run, gate_run
 from perfgate.app.workspace import Workspace
 from perfgate.errors import ContextError, ParseError, UsageError
 from perfgate.gate import SUBSET_TAG, Outcome

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from perfgate import context
 from perfgate.app.baseline import select_baseline, with_history
 from perfgate.app.ingest import run_document
-from perfgate.app.suite import gate_run
+from perfgate.app.judge import gate_run
 from perfgate.app.workspace import Workspace
 from perfgate.errors import InputError
 from perfgate.gate import Outcome, merge_shards

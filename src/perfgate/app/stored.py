@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from perfgate.app.baseline import Baseline, select_baseline, with_history
-from perfgate.app.suite import gate_run
+from perfgate.app.judge import gate_run
 from perfgate.app.workspace import Workspace
 from perfgate.errors import UsageError
 from perfgate.gate import Outcome

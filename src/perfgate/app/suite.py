@@ -8,27 +8,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from perfgate import context
-from perfgate.app.baseline import OWN_COMMIT_ONLY, Baseline, select_baseline, with_history
+from perfgate.app.baseline import select_baseline, with_history
+from perfgate.app.judge import build_run, gate_run
 from perfgate.app.managed import review_baseline
 from perfgate.app.suites import OnCommandRun, Suite, SuiteContext, merge_docs, plan_suites
 from perfgate.app.workspace import Workspace
-from perfgate.config import Tier
 from perfgate.errors import ConfigError, MeasureError
-from perfgate.gate import SUBSET_TAG, Outcome, Policy, evaluate, shard_of, shard_tag
+from perfgate.gate import SUBSET_TAG, Outcome, shard_of, shard_tag
 from perfgate.measure.prometheus import prometheus_results, scrape
 from perfgate.measure.resources import ResourceSampler, resource_results
 from perfgate.measure.services import ServiceSpec, running_services, service_failure
-from perfgate.model import CIInfo, Environment, GitInfo, Result, ResultsDoc, Run, RunStatus, new_run_id
-from perfgate.stats import CompareSettings
+from perfgate.model import Result
 
 if TYPE_CHECKING:
     from perfgate.store import RunStore
 
 __all__ = [
     "ServicesRun",
-    "build_run",
-    "gate_run",
     "run_suite",
     "run_suites",
     "select_services",
@@ -36,86 +32,6 @@ __all__ = [
     "shard_durations",
     "tier_services",
 ]
-
-
-def build_run(
-    ws: Workspace,
-    doc: ResultsDoc,
-    *,
-    tier: str | None,
-    source: str = "perfgate",
-    git: GitInfo | None = None,
-    ci: CIInfo | None = None,
-    environment: Environment | None = None,
-    tags: Sequence[str] = (),
-) -> Run:
-    """A Run from a measuring process's results plus the live context (read only if not all given).
-
-    Error messages are redacted (:meth:`Workspace.redactor`): this is the Run that gets stored.
-    """
-    if git is None or ci is None or environment is None:
-        live_git, live_ci, live_env = ws.context()
-        git, ci, environment = git or live_git, ci or live_ci, environment or live_env
-    run = Run(
-        # the clock, not doc.started: files ingested with one timestamp must not share a short id
-        id=new_run_id(),
-        project=ws.config.project,
-        started=doc.started,
-        finished=doc.finished,
-        source=source,
-        status=doc.status,
-        tier=tier,
-        tags=tuple(tags),
-        git=git,
-        ci=ci,
-        environment=environment,
-        results=doc.results,
-    )
-    return context.redact_run(run, ws.redactor())
-
-
-def _policy(ws: Workspace, tier: Tier | None, threshold: float | None) -> Policy:
-    policy = ws.config.policy(tier)
-    return policy.with_threshold(threshold) if threshold is not None else policy
-
-
-def gate_run(
-    ws: Workspace,
-    run: Run,
-    baseline: Baseline,
-    *,
-    threshold: float | None = None,
-    settings: CompareSettings | None = None,
-    stored: bool = True,
-) -> Outcome:
-    """``run`` judged against ``baseline`` with the configuration's policy for its tier."""
-    tier = ws.config.tier(run.tier) if run.tier in ws.config.tiers else None
-    notes = []
-    if not baseline.runs and baseline.description == OWN_COMMIT_ONLY:
-        notes.append(OWN_COMMIT_ONLY)
-    elif not baseline.runs and stored:
-        notes.append("no baseline yet: this run becomes the baseline for the next ones")
-    elif not baseline.runs:
-        notes.append("no baseline: this run was not stored, and none was given (--baseline)")
-    else:
-        notes.append(f"baseline: {baseline.description}")
-    if run.status is RunStatus.FAILED:
-        notes.append("run status failed: the harness reported the run failed or was cut short")
-    elif run.status is not RunStatus.COMPLETE:
-        notes.append(f"run status {run.status.value}: not every benchmark was measured")
-    if settings is None:
-        settings = CompareSettings(severity_rules=ws.config.severity, machine_shift=ws.config.machine_shift)
-    # what is reported is redacted too: the run may come from a file or an older store
-    redact = ws.redactor()
-    outcome = evaluate(
-        context.redact_run(run, redact),
-        tuple(context.redact_run(b, redact) for b in baseline.runs),  # names match the redacted run's
-        _policy(ws, tier, threshold),
-        settings,
-        notes,
-        baseline.history,
-    )
-    return replace(outcome, notes=tuple(redact(n) for n in outcome.notes))
 
 
 def run_suite(

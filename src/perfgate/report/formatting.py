@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from perfgate.gate.outcome import BudgetCheck, BudgetLevel, Outcome
 from perfgate.model import GitInfo, Status, Summary, Verdict, format_value
+from perfgate.model.units import format_values
 
 __all__ = [
     "BUDGET_LEVEL_ORDER",
@@ -20,10 +21,16 @@ __all__ = [
     "count_parts",
     "distinct_short_ids",
     "format_centre",
+    "format_centres",
     "format_change",
+    "format_changes",
+    "format_in_units",
     "format_interval",
+    "format_intervals",
     "format_p",
+    "format_ps",
     "format_spread",
+    "format_spreads",
     "format_time",
     "git_label",
     "method_name",
@@ -162,6 +169,85 @@ def format_p(p: float | None) -> str:
     if p is None:
         return ""
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+# Column forms of the above, for tables of thousands of rows (a compare of 10,000 benchmarks, a
+# history): each gives exactly ``[f(x) for x in xs]`` of its one-value form (the definition; property
+# tests hold the two equal), in passes over the column in C (``map``) where the form allows.
+
+
+def format_changes(changes: Sequence[float | None]) -> list[str]:
+    """``[format_change(c) for c in changes]``."""
+    # (an f-string per value beats map(format, ...): its format is an opcode, not a call)
+    texts = [
+        "" if c is None else f"{pct:+.0f}%" if abs(pct := c * 100) >= 100 else f"{pct:+.1f}%" for c in changes
+    ]
+    if "+0.0%" in texts or "-0.0%" in texts:
+        return ["0.0%" if t in ("+0.0%", "-0.0%") else t for t in texts]
+    return texts
+
+
+def format_intervals(lows: Sequence[float | None], highs: Sequence[float | None]) -> list[str]:
+    """``[format_interval(lo, hi) for lo, hi in zip(lows, highs)]``."""
+    both = [lo is not None and hi is not None for lo, hi in zip(lows, highs, strict=True)]
+    low = iter(format_changes([lo for lo, b in zip(lows, both, strict=True) if b]))
+    high = iter(format_changes([hi for hi, b in zip(highs, both, strict=True) if b]))
+    return [f"[{next(low)}, {next(high)}]" if b else "" for b in both]
+
+
+def format_ps(ps: Sequence[float | None]) -> list[str]:
+    """``[format_p(p) for p in ps]``."""
+    return ["" if p is None else "<0.001" if p < 0.001 else f"{p:.3f}" for p in ps]
+
+
+def format_in_units(values: Sequence[float], units: Sequence[str]) -> list[str]:
+    """``[format_value(v, u) for v, u in zip(values, units)]``: one :func:`format_values` per unit."""
+    kinds = set(units)
+    if len(kinds) == 1:
+        return format_values(values, units[0])
+    out = [""] * len(values)
+    for unit in kinds:
+        where = [i for i, u in enumerate(units) if u == unit]
+        for i, text in zip(where, format_values([values[i] for i in where], unit), strict=True):
+            out[i] = text
+    return out
+
+
+def format_spreads(summaries: Sequence[Summary], units: Sequence[str]) -> list[str]:
+    """``[format_spread(s, u) for s, u in zip(summaries, units)]``."""
+    out = []
+    for s, unit in zip(summaries, units, strict=True):
+        # (spread(), inline: a call per row is most of the cost of a column)
+        if s.ci_low is not None and s.ci_high is not None:
+            half = (s.ci_high - s.ci_low) / 2
+        elif s.q1 is not None and s.q3 is not None and s.n > 1:
+            half = (s.q3 - s.q1) / 2
+        else:
+            out.append("")
+            continue
+        if s.median:
+            pct = abs(half / s.median) * 100
+            out.append(f"±{pct:.0f}%" if pct >= 1 or pct == 0 else f"±{pct:.1f}%")
+        else:
+            out.append(f"±{format_value(half, unit, 2)}")
+    return out
+
+
+def format_centres(
+    summaries: Sequence[Summary | None], units: Sequence[str], *, spread: bool = True
+) -> list[str]:
+    """``[format_centre(s, u) for s, u in zip(summaries, units)]``; with ``spread=False`` the median
+    alone (``-`` where there is no summary)."""
+    where = [i for i, s in enumerate(summaries) if s is not None]
+    known: list[Summary] = [summaries[i] for i in where]  # type: ignore[misc]  # (not None: where)
+    kinds = [units[i] for i in where]
+    texts = format_in_units([s.median for s in known], kinds)
+    if spread:
+        texts = [f"{t} {s}" if s else t for t, s in zip(texts, format_spreads(known, kinds), strict=True)]
+    out = ["-"] * len(summaries)
+    for i, text in zip(where, texts, strict=True):
+        out[i] = text
+    return out
 
 
 def method_name(method: str) -> str:

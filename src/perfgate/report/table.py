@@ -18,7 +18,7 @@ from perfgate.report.console import Console
 __all__ = [
     "Cell",
     "Column",
-    "min_table_width",
+    "min_columns_width",
     "render_columns",
     "render_table",
     "truncate_middle",
@@ -74,20 +74,19 @@ def _cell(value: Cell | str) -> Cell:
     return Cell(visible(value))
 
 
-def min_table_width(
+def min_columns_width(
     columns: Sequence[Column],
-    rows: Sequence[Sequence[Cell | str]],
+    cells: Sequence[Sequence[str]],
     *,
     gap: int = 2,
     indent: str = "",
     shrink: bool = True,
 ) -> int:
-    """How narrow the table can get with every shrinkable column cut as far as it may be
-    (``shrink=False``: its natural width, nothing cut)."""
-    widths = [len(col.header) for col in columns]
-    for row in rows:
-        for j, cell in enumerate(row):
-            widths[j] = max(widths[j], len(_cell(cell).text))
+    """How narrow the table of the rows ``zip(*cells)`` (one sequence of texts per column) can get with
+    every shrinkable column cut as far as it may be (``shrink=False``: its natural width, nothing cut)."""
+    widths = [
+        max([len(col.header), *map(len, visible_column(c))]) for col, c in zip(columns, cells, strict=True)
+    ]
     for j, col in enumerate(columns):
         if col.shrink and shrink:
             widths[j] = min(widths[j], max(MIN_SHRINK, len(col.header)))
@@ -163,8 +162,12 @@ def render_columns(
         widths[j] -= cut
         excess -= cut
     styled: dict[int, list[tuple[int, str]]] = {}
-    for (i, j), role in (roles or {}).items():
-        styled.setdefault(j, []).append((i, role))
+    if roles and not console.color:  # nothing to style: only say an unknown role, as style() would
+        for role in set(roles.values()):
+            console.style("", role)
+    elif roles:
+        for (i, j), role in roles.items():
+            styled.setdefault(j, []).append((i, role))
     padded = []
     for j, (column, width) in enumerate(zip(texts, widths, strict=True)):
         if column and max(map(len, column)) > width:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from perfgate.escape import inert_lines, visible
 from perfgate.gate.outcome import BudgetLevel, Outcome
-from perfgate.model import Result, Status, Summary, Verdict, format_value
+from perfgate.model import Result, Status, Verdict, format_value
 from perfgate.report.console import Console
 from perfgate.report.formatting import (
     BUDGET_LEVEL_ORDER,
@@ -20,10 +20,10 @@ from perfgate.report.formatting import (
     budget_phrase,
     count_parts,
     distinct_short_ids,
-    format_centre,
-    format_change,
-    format_interval,
-    format_p,
+    format_centres,
+    format_changes,
+    format_intervals,
+    format_ps,
     format_spread,
     geomean_phrase,
     git_label,
@@ -31,7 +31,7 @@ from perfgate.report.formatting import (
     method_phrase,
     verdict_error,
 )
-from perfgate.report.table import Cell, Column, min_table_width, render_table
+from perfgate.report.table import Cell, Column, min_columns_width, render_columns, render_table
 
 __all__ = ["render_results_table", "render_text"]
 
@@ -98,54 +98,80 @@ def render_results_table(
     return render_table(columns, rows, console, indent=indent)
 
 
-def _n(v: Verdict) -> str:
-    base = str(v.baseline.n) if v.baseline is not None else "-"
-    cur = str(v.current.n) if v.current is not None else "-"
-    return f"{base}/{cur}"
+class _VerdictColumns:
+    """The verdict table's columns, each formatted once, column by column (:func:`format_centres` and
+    the like): a compare of 10,000 benchmarks is 100,000 cells, and a narrow terminal may ask for the
+    table at several levels of detail."""
 
+    def __init__(self, verdicts: Sequence[Verdict]) -> None:
+        self.verdicts = verdicts
+        self.units = [v.unit for v in verdicts]
+        self.with_metric = _show_metric([v.metric for v in verdicts])
+        self.has_p = any(v.p_value is not None for v in verdicts)
+        self._done: dict[str, list[str]] = {}
 
-def _verdict_rows(
-    outcome: Outcome, *, n: bool, interval: bool, p: bool, spread: bool, severity: bool
-) -> tuple[list[Column], list[list[Cell | str]]]:
-    verdicts = outcome.verdicts
-    with_metric = _show_metric([v.metric for v in verdicts])
-    with_p = p and any(v.p_value is not None for v in verdicts)
-    columns = [Column("benchmark", shrink=True)]
-    if with_metric:
-        columns.append(Column("metric"))
-    columns += [Column("baseline", "right"), Column("current", "right"), Column("change", "right")]
-    if with_p:
-        columns.append(Column("p", "right"))
-    if n:
-        columns.append(Column("n", "right"))
-    columns.append(Column("verdict"))
-    rows: list[list[Cell | str]] = []
-    for v in verdicts:
-        row: list[Cell | str] = [v.benchmark.name]
-        if with_metric:
-            row.append(v.metric)
-        change = format_change(v.change)
-        if interval:
-            change = f"{change} {format_interval(v.change_low, v.change_high)}".strip()
-        role = v.status.value
-        moved = v.status in (Status.REGRESSION, Status.IMPROVEMENT)
-        if spread:
-            row += [format_centre(v.baseline, v.unit), format_centre(v.current, v.unit)]
-        else:
-            row += [_median(v.baseline, v.unit), _median(v.current, v.unit)]
-        row.append(Cell(change, role if moved else None))
-        if with_p:
-            row.append(format_p(v.p_value))
+    def _get(self, key: str) -> list[str]:
+        if key not in self._done:
+            self._done[key] = self._make(key)
+        return self._done[key]
+
+    def _make(self, key: str) -> list[str]:
+        vs = self.verdicts
+        if key == "benchmark":
+            return [v.benchmark.name for v in vs]
+        if key == "metric":
+            return [v.metric for v in vs]
+        if key in ("baseline", "current", "baseline±", "current±"):
+            side = key.rstrip("±")
+            summaries = [v.baseline for v in vs] if side == "baseline" else [v.current for v in vs]
+            return format_centres(summaries, self.units, spread=key.endswith("±"))
+        if key == "change":
+            return format_changes([v.change for v in vs])
+        if key == "change[]":
+            intervals = format_intervals([v.change_low for v in vs], [v.change_high for v in vs])
+            return [f"{c} {i}".strip() for c, i in zip(self._get("change"), intervals, strict=True)]
+        if key == "p":
+            return format_ps([v.p_value for v in vs])
+        if key == "n":
+            return [
+                f"{'-' if v.baseline is None else v.baseline.n}/{'-' if v.current is None else v.current.n}"
+                for v in vs
+            ]
+        if key == "verdict":
+            return [v.status.value for v in vs]
+        assert key == "verdict!", key
+        return [f"{v.status.value} ({v.severity})" if v.severity else v.status.value for v in vs]
+
+    def table(
+        self, *, n: bool, interval: bool, p: bool, spread: bool, severity: bool, styled: bool = True
+    ) -> tuple[list[Column], list[list[str]], dict[tuple[int, int], str]]:
+        """(columns, the cells of each column, the roles of the styled cells: none unless ``styled``)
+        at one level of detail."""
+        mark = "±" if spread else ""
+        parts = [(Column("benchmark", shrink=True), "benchmark")]
+        if self.with_metric:
+            parts.append((Column("metric"), "metric"))
+        parts += [
+            (Column("baseline", "right"), "baseline" + mark),
+            (Column("current", "right"), "current" + mark),
+            (Column("change", "right"), "change[]" if interval else "change"),
+        ]
+        if p and self.has_p:
+            parts.append((Column("p", "right"), "p"))
         if n:
-            row.append(_n(v))
-        verdict = v.status.value + (f" ({v.severity})" if severity and v.severity else "")
-        row.append(Cell(verdict, role))
-        rows.append(row)
-    return columns, rows
-
-
-def _median(summary: Summary | None, unit: str) -> str:
-    return "-" if summary is None else format_value(summary.median, unit)
+            parts.append((Column("n", "right"), "n"))
+        parts.append((Column("verdict"), "verdict!" if severity else "verdict"))
+        columns = [c for c, _ in parts]
+        keys = [k for _, k in parts]
+        # a moved change is coloured as its verdict; every verdict is
+        change, verdict = keys.index("change[]" if interval else "change"), len(keys) - 1
+        roles: dict[tuple[int, int], str] = {}
+        for i, v in enumerate(self.verdicts if styled else ()):
+            role = v.status.value
+            roles[(i, verdict)] = role
+            if v.status in (Status.REGRESSION, Status.IMPROVEMENT):
+                roles[(i, change)] = role
+        return columns, [self._get(k) for k in keys], roles
 
 
 # What a narrow terminal gives up, in order, before names would be cut below legibility.
@@ -160,19 +186,21 @@ _DEGRADE = (
 
 
 def _verdict_table(outcome: Outcome, console: Console) -> list[str]:
+    made = _VerdictColumns(outcome.verdicts)
     if not console.fit:  # a pipe or a file: every column, nothing cut
-        return render_table(*_verdict_rows(outcome, **_DEGRADE[0]), console)
+        columns, cells, roles = made.table(**_DEGRADE[0], styled=console.color)
+        return render_columns(columns, cells, console, roles=roles)
     # Names are what a reader looks for: give up the other columns, in order, before cutting them.
     for level in _DEGRADE:
-        columns, rows = _verdict_rows(outcome, **level)
-        if min_table_width(columns, rows, shrink=False) <= console.width:
-            return render_table(columns, rows, console)
+        columns, cells, roles = made.table(**level, styled=console.color)
+        if min_columns_width(columns, cells, shrink=False) <= console.width:
+            return render_columns(columns, cells, console, roles=roles)
     # Even the barest table is too wide: cut names in the fullest table that then fits (never with n).
     for level in _DEGRADE[1:]:
-        columns, rows = _verdict_rows(outcome, **level)
-        if min_table_width(columns, rows) <= console.width:
+        columns, cells, roles = made.table(**level, styled=console.color)
+        if min_columns_width(columns, cells) <= console.width:
             break
-    return render_table(columns, rows, console)
+    return render_columns(columns, cells, console, roles=roles)
 
 
 def _summary_line(outcome: Outcome, console: Console) -> str:
