@@ -9,13 +9,14 @@ in early years, every console.
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfgate.escape import inert_lines, visible
-from perfgate.model import Direction, Series, SeriesPoint, Summary, format_value
+from perfgate.model import Direction, Series, SeriesPoint, SeriesPoints, Summary, format_value
 from perfgate.model.units import format_values
 from perfgate.report import render_history
 from perfgate.report.console import Console
@@ -147,6 +148,34 @@ CONSOLES = st.builds(
     is_tty=st.booleans(),
     fit=st.booleans(),
 )
+
+
+SUMMARY_FIELDS = tuple(f.name for f in fields(Summary))
+POINT_COLUMNS = tuple(f.name for f in fields(SeriesPoint) if f.name != "summary")
+
+
+def as_columns(s: Series) -> Series:
+    """The same series with its points held as columns, as a store reads it (nothing built)."""
+    present = [p.summary is not None for p in s.points]
+    summaries = [p.summary for p in s.points if p.summary is not None]
+    points = SeriesPoints.trusted(
+        {name: [getattr(p, name) for p in s.points] for name in POINT_COLUMNS},
+        [[getattr(x, name) for x in summaries] for name in SUMMARY_FIELDS],
+        present,
+    )
+    return Series(s.benchmark, s.metric, points, s.branch, s.tier, s.testbed, s.project)
+
+
+@settings(max_examples=300, deadline=None)
+@given(series(), CONSOLES, st.one_of(st.none(), HOSTILE))
+def test_a_series_held_as_columns_renders_the_same_bytes_without_building_its_points(
+    s: Series, console: Console, title: str | None
+) -> None:
+    columnar = as_columns(s)
+    text = render_history(columnar, console, title=title)
+    assert isinstance(columnar.points, SeriesPoints) and columnar.points._points is None  # (still columns)
+    assert text == reference_history(s, console, title=title)
+    assert columnar == s and columnar.points == s.points and s.points == columnar.points
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,7 +1,7 @@
 """The data model: frozen value objects, read models (run listings, series), canonical units, versioned
 JSON. Imports only the stdlib."""
 
-from perfgate.model.read import RunInfo, Series, SeriesPoint
+from perfgate.model.read import RunInfo, Series, SeriesPoint, SeriesPoints
 from perfgate.model.serialize import (
     SCHEMA_VERSION,
     ResultsDoc,
@@ -59,6 +59,7 @@ __all__ = [
     "RunStatus",
     "Series",
     "SeriesPoint",
+    "SeriesPoints",
     "Status",
     "Summary",
     "Verdict",

@@ -16,7 +16,7 @@ from itertools import repeat
 from operator import attrgetter, ge, mul
 
 from perfgate.escape import inert_lines, json_inert, visible
-from perfgate.model import Direction, Series, format_value
+from perfgate.model import Direction, Series, SeriesPoints, format_value
 from perfgate.model.units import format_values
 from perfgate.report.console import Console
 from perfgate.report.formatting import _HEX, format_change, format_time, short_commit, short_id
@@ -129,28 +129,41 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     lines: list[str] = [console.style(visible(title), "bold")] if title else []
     if not series.points:
         return inert_lines("\n".join([*lines, "no history"]) + "\n")
-    points = series.points
-    n = len(points)
-    commit_times = list(map(attrgetter("commit_time"), points))
-    starts = list(map(attrgetter("started"), points))
+    cols = SeriesPoints.of(series.points)
+    n = len(cols)
+    commit_times = cols.column("commit_time")
+    starts = cols.column("started")
     ran = any(t is not None for t in commit_times)
-    times = [c if c is not None else s for c, s in zip(commit_times, starts, strict=True)]
-    summaries = list(map(attrgetter("summary"), points))
-    units = list(map(attrgetter("unit"), points))
+    times = (
+        starts
+        if not ran
+        else commit_times
+        if None not in commit_times
+        else [c if c is not None else s for c, s in zip(commit_times, starts, strict=True)]
+    )
+    units: Sequence[str] = cols.column("unit")
+    medians = cols.summary_column("median")  # None: the benchmark failed there
 
     # the points with a value (the others failed), their values formatted in their units
-    measured = [i for i, s in enumerate(summaries) if s is not None]
-    values = [summaries[i].median for i in measured]
-    value_units = [units[i] for i in measured]
-    value_cells = [""] * n
-    for i, text in zip(measured, _format_in_units(values, value_units), strict=True):
-        value_cells[i] = text
-    failed = [i for i, s in enumerate(summaries) if s is None]
-    for i in failed:
-        value_cells[i] = "failed"
+    failed = [i for i, m in enumerate(medians) if m is None] if None in medians else []
+    if failed:
+        measured = [i for i, m in enumerate(medians) if m is not None]
+        values = [medians[i] for i in measured]
+        value_units: Sequence[str] = [units[i] for i in measured]
+    else:
+        measured, values, value_units = list(range(n)), medians, units
+    if failed:
+        value_cells = [""] * n
+        for i, text in zip(measured, _format_in_units(values, value_units), strict=True):
+            value_cells[i] = text
+        for i in failed:
+            value_cells[i] = "failed"
+    else:
+        value_cells = _format_in_units(values, value_units)
     # each interval's ends, formatted in one pass
-    bounded = [i for i in measured if summaries[i].ci_low is not None and summaries[i].ci_high is not None]
-    ends = [e for i in bounded for e in (summaries[i].ci_low, summaries[i].ci_high)]
+    lows, highs = cols.summary_column("ci_low"), cols.summary_column("ci_high")
+    bounded = [i for i in measured if lows[i] is not None and highs[i] is not None]
+    ends = [e for i in bounded for e in (lows[i], highs[i])]
     end_texts = _format_in_units(ends, [units[i] for i in bounded for _ in (0, 1)])
     interval_cells = [""] * n
     for k, i in enumerate(bounded):
@@ -177,9 +190,9 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     cells = [
         format_times(times),
         *([format_times(starts)] if ran else []),
-        [short_id(p) for p in map(attrgetter("run_id"), points)],
-        _short_commits(list(map(attrgetter("commit"), points))),
-        [b or "-" for b in map(attrgetter("branch"), points)],
+        [short_id(p) for p in cols.column("run_id")],
+        _short_commits(cols.column("commit")),
+        [b or "-" for b in cols.column("branch")],
         value_cells,
         interval_cells,
         delta_cells,
@@ -204,9 +217,10 @@ def render_history(series: Series, console: Console, *, title: str | None = None
             f"first → last: {format_value(first, unit)} → {format_value(last, unit)} ({shown})"
             f" over {len(measured)} runs"
         )
-    for p in points:
-        if p.error:
-            lines.append(f"{console.style('✗', 'failed')} {visible(f'{short_id(p.run_id)}: {p.error}')}")
+    errors = cols.column("error")
+    for i in [i for i, e in enumerate(errors) if e] if any(errors) else ():
+        text = f"{short_id(cols.column('run_id')[i])}: {errors[i]}"
+        lines.append(f"{console.style('✗', 'failed')} {visible(text)}")
     return inert_lines("\n".join(lines) + "\n")
 
 

@@ -26,7 +26,7 @@ from typing import Any, Self
 from perfgate.errors import StoreError
 from perfgate.gcpause import gc_paused
 from perfgate.model import Run, Series, SeriesPoint
-from perfgate.store.rows import checked_points, trusted_points
+from perfgate.store.rows import checked_points, trusted_columns
 from perfgate.store.runread import read_run
 from perfgate.urls import is_url
 
@@ -168,20 +168,21 @@ def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[An
 def series_from_rows(
     rows: Sequence[Any], where: str, benchmark: str, metric: str, filters: dict[str, str | None]
 ) -> Series:
-    """The Series of a series query's rows (oldest first) and its scope (``filters``): built in bulk
-    when every row passes the checks, else point by point, a damaged row a StoreError naming its run."""
-    points: list[SeriesPoint] | None
+    """The Series of a series query's rows (oldest first) and its scope (``filters``): its points kept
+    as columns (:class:`perfgate.model.SeriesPoints`) when every row passes the checks, made column
+    by column, else built point by point, a damaged row a StoreError naming its run."""
+    points: Sequence[SeriesPoint] | None
     with gc_paused():
         try:
-            points = trusted_points(rows)
+            points = trusted_columns(rows)
         except (ValueError, TypeError):  # a damaged time: the checked build names the run
             points = None
         if points is None:
-            points = checked_points(rows, where, benchmark, metric)
+            points = tuple(checked_points(rows, where, benchmark, metric))
         return Series(
             benchmark,
             metric,
-            tuple(points),
+            points,
             filters.get("branch"),
             filters.get("tier"),
             filters.get("testbed"),
