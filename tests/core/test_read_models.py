@@ -163,3 +163,11 @@ def test_redacting_a_series_held_as_columns() -> None:
     assert redact_series(clean, redact) is clean and clean.points._points is None  # type: ignore[attr-defined]
     leaky = Series("bench", "time", columns((point("a", T0), point("b", T0, None, error=f"401 {token}"))))
     assert [p.error for p in redact_series(leaky, redact)] == [None, "401 [redacted $GITHUB_TOKEN]"]
+
+
+def test_series_points_know_the_fields_of_a_summary() -> None:
+    """SeriesPoints spells out Summary's fields (so reading columns imports no value class): they
+    must stay the same, in the same order."""
+    from perfgate.model import read
+
+    assert tuple(f.name for f in fields(Summary)) == read._SUMMARY_FIELDS

@@ -15,8 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from perfgate.model import BenchmarkId, Result, Run, Series, SeriesPoint, SeriesPoints
+from perfgate.model import SeriesPoints
+
+if TYPE_CHECKING:  # (annotations only: redacting a series imports no run classes)
+    from perfgate.model import BenchmarkId, Result, Run, Series, SeriesPoint
 
 __all__ = ["Redactor", "redact_run", "redact_series", "redactor", "strip_credentials"]
 

@@ -17,10 +17,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import islice, pairwise, repeat
 from operator import attrgetter, le
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
+from perfgate.model.checks import check_utc as _utc
 from perfgate.model.units import Direction
-from perfgate.model.values import RunStatus, Summary, _utc
+
+if TYPE_CHECKING:  # (a read model needs no value class but Summary, imported when points are built)
+    from perfgate.model.values import RunStatus, Summary
 
 __all__ = ["RunInfo", "Series", "SeriesPoint", "SeriesPoints"]
 
@@ -157,12 +160,24 @@ class Series:
         return tuple(SeriesPoints.of(self.points).summary_column("median"))
 
 
-# The fields in the order a point's and a summary's slots are filled (their dataclass order).
+# The fields in the order a point's and a summary's slots are filled (their dataclass order; a
+# summary's are spelled out, checked when the first summaries are built, so that reading a series'
+# columns does not import the value classes).
 _POINT_FIELDS = tuple(f.name for f in fields(SeriesPoint))
-_SUMMARY_FIELDS = tuple(f.name for f in fields(Summary))
+_SUMMARY_FIELDS = (
+    "n", "mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high", "ci_level", "outliers",
+)  # fmt: skip
 _POINT_SETTERS = tuple(SeriesPoint.__dict__[name].__set__ for name in _POINT_FIELDS)
-_SUMMARY_SETTERS = tuple(Summary.__dict__[name].__set__ for name in _SUMMARY_FIELDS)
 _new = object.__new__
+
+
+def _summary_setters() -> tuple[Callable[[Any, Any], None], ...]:
+    from perfgate.model.values import Summary
+
+    names = tuple(f.name for f in fields(Summary))
+    if names != _SUMMARY_FIELDS:  # (a field added to Summary must be added above)
+        raise RuntimeError(f"SeriesPoints' summary fields {_SUMMARY_FIELDS} are not Summary's {names}")
+    return tuple(Summary.__dict__[name].__set__ for name in names)
 
 
 def _fill(objects: list[Any], setter: Callable[[Any, Any], None], values: Iterable[Any]) -> None:
@@ -259,8 +274,10 @@ class SeriesPoints(Sequence[SeriesPoint]):
     def _built(self) -> tuple[SeriesPoint, ...]:
         if self._points is None:
             assert self._columns is not None and self._summaries is not None
+            from perfgate.model.values import Summary
+
             summaries: list[Any] = list(map(_new, repeat(Summary, len(self._summaries[0]))))
-            for setter, values in zip(_SUMMARY_SETTERS, self._summaries, strict=True):
+            for setter, values in zip(_summary_setters(), self._summaries, strict=True):
                 _fill(summaries, setter, values)
             if self._present is not None:
                 given = iter(summaries)

@@ -5,12 +5,11 @@ One place, so the terminal, Markdown and listings say the same number the same w
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 from perfgate.gate.outcome import BudgetCheck, BudgetLevel, Outcome
 from perfgate.model import GitInfo, Status, Summary, Verdict, format_value
+from perfgate.report.labels import SHORT_ID, format_change, format_time, short_commit, short_id
 
 __all__ = [
     "BUDGET_LEVEL_ORDER",
@@ -33,8 +32,6 @@ __all__ = [
     "spread",
     "verdict_error",
 ]
-
-SHORT_ID = 10
 
 # The order counts are read in: what needs attention first.
 STATUS_ORDER = (
@@ -63,12 +60,6 @@ _METHODS = {
     "deterministic": "deterministic comparison",
     "history-t": "prediction test against the testbed's run-to-run history",
 }
-_HEX = re.compile(r"[0-9a-fA-F]{8,}")
-
-
-def short_id(run_id: str) -> str:
-    """The first 10 characters of a run id: enough to be unique in practice, and a valid id prefix."""
-    return run_id[:SHORT_ID]
 
 
 def distinct_short_ids(run_ids: Sequence[str]) -> list[str]:
@@ -91,11 +82,6 @@ def distinct_short_ids(run_ids: Sequence[str]) -> list[str]:
     return [run_id[: length[run_id]] for run_id in run_ids]
 
 
-def short_commit(commit: str, length: int = 7) -> str:
-    """A commit hash cut to ``length`` hex digits; anything else whole (``unversioned``, a tag name)."""
-    return commit[:length] if _HEX.fullmatch(commit) else commit
-
-
 def git_label(git: GitInfo | None) -> str | None:
     """``branch@commit7`` (``+dirty`` when the tree had changes), or None without git information."""
     if git is None:
@@ -103,11 +89,6 @@ def git_label(git: GitInfo | None) -> str | None:
     commit = short_commit(git.commit)
     label = f"{git.branch}@{commit}" if git.branch else commit
     return label + "+dirty" if git.dirty else label
-
-
-def format_time(when: datetime) -> str:
-    """A UTC timestamp to the minute, the same on every machine: ``2024-05-01 12:03``."""
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def spread(summary: Summary) -> float | None:
@@ -137,17 +118,6 @@ def format_centre(summary: Summary | None, unit: str) -> str:
     text = format_value(summary.median, unit)
     s = format_spread(summary, unit)
     return f"{text} {s}" if s else text
-
-
-def format_change(change: float | None) -> str:
-    """A signed relative change: ``+12.3%``, ``-0.4%``, ``+250%``; ``""`` when unknown."""
-    if change is None:
-        return ""
-    pct = change * 100
-    if abs(pct) >= 100:
-        return f"{pct:+.0f}%"
-    text = f"{pct:+.1f}%"
-    return "0.0%" if text in ("+0.0%", "-0.0%") else text
 
 
 def format_interval(low: float | None, high: float | None) -> str:

@@ -19,7 +19,7 @@ from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import Direction, Series, SeriesPoints, format_value
 from perfgate.model.units import format_values
 from perfgate.report.console import Console
-from perfgate.report.formatting import _HEX, format_change, format_time, short_commit, short_id
+from perfgate.report.labels import HEX, format_change, format_time, short_commit, short_id
 from perfgate.report.table import Column, render_columns
 
 __all__ = [
@@ -50,9 +50,9 @@ def format_times(times: Sequence[datetime]) -> list[str]:
 
 def _short_commits(commits: Sequence[str | None]) -> list[str]:
     """``short_commit(c, 8) if c else "-"`` of each: one C-level pass checks that every commit is a
-    hash (``short_commit``'s own rule, ``_HEX``: it cuts only those), then each is cut without a call."""
+    hash (``short_commit``'s own rule, ``HEX``: it cuts only those), then each is cut without a call."""
     known = [c for c in commits if c]
-    if all(map(_HEX.fullmatch, known)):
+    if all(map(HEX.fullmatch, known)):
         return [c[:8] if c else "-" for c in commits]
     return [short_commit(c, 8) if c else "-" for c in commits]
 

@@ -21,14 +21,16 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from perfgate.errors import StoreError
 from perfgate.gcpause import gc_paused
-from perfgate.model import Run, Series, SeriesPoint
+from perfgate.model import Series, SeriesPoint
 from perfgate.store.rows import checked_points, trusted_columns
-from perfgate.store.runread import read_run
 from perfgate.urls import is_url
+
+if TYPE_CHECKING:  # (reading a run is imported by what reads one: a series needs no Run)
+    from perfgate.model import Run
 
 __all__ = [
     "SCHEMA",
@@ -274,6 +276,8 @@ class SqliteReader:
     def get_run(self, id_or_prefix: str) -> Run:
         """As :meth:`perfgate.store.RunStore.get_run` (a run id or unique id prefix; a git ref is the
         store's to resolve): what ``perfgate compare`` reads (:func:`perfgate.store.runread.read_run`)."""
+        from perfgate.store.runread import read_run
+
         with gc_paused():  # (tens of thousands of values: see gc_paused)
             run: Run = self._read(
                 f"reading run {id_or_prefix}", lambda c: read_run(c, self._where, id_or_prefix)

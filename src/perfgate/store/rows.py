@@ -21,10 +21,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfgate.errors import StoreError
-from perfgate.model import BenchmarkId, Direction, Result, SeriesPoint, SeriesPoints, Summary
+from perfgate.model.read import SeriesPoint, SeriesPoints
+from perfgate.model.units import Direction
+
+if TYPE_CHECKING:  # (imported where used: reading a series needs none of them)
+    from perfgate.model import Result, Summary
 
 __all__ = [
     "VALUE_COLUMNS",
@@ -94,6 +98,8 @@ def unpack_summary(packed: Any) -> Summary:
         if not isinstance(packed, bytearray | memoryview):
             raise ValueError(f"summary is {type(packed).__name__}, not packed numbers")
         packed = bytes(packed)
+    from perfgate.model import Summary
+
     n, mean, median, low, high, stddev, q1, q3, ci_low, ci_high, ci_level, outliers = _SUMMARY.unpack(packed)
     if not math.isfinite(q1 + q3 + ci_low + ci_high + ci_level):  # some are absent (or damaged)
         q1, q3, ci_low, ci_high, ci_level = (
@@ -168,6 +174,8 @@ def result_from_values(name: str, values: Sequence[Any]) -> Result:
 
     ValueError (or TypeError) naming the field when a value is damaged or the result invalid.
     """
+    from perfgate.model import BenchmarkId, Result
+
     metric, unit, direction, error, summary, rounds, iterations, warmup, samples, document = values
     group, params, extra = _rest(document)
     try:
@@ -203,7 +211,6 @@ def result_from_values(name: str, values: Sequence[Any]) -> Result:
 # damaged row. Nothing from input takes this path: only rows of this store.
 
 _new = object.__new__
-_SUMMARY_SETTERS = tuple(Summary.__dict__[f.name].__set__ for f in fields(Summary))  # (the packed order)
 _PACKED_TYPES = frozenset({bytes, bytearray, memoryview, type(None)})
 
 
@@ -311,8 +318,11 @@ def _trusted_summaries(packed: Sequence[Any]) -> list[Summary] | None:
     columns = _summary_fields(packed)
     if columns is None:
         return None
+    from perfgate.model import Summary
+
     out: list[Summary] = list(map(_new, repeat(Summary, len(packed))))
-    for setter, column in zip(_SUMMARY_SETTERS, columns, strict=True):
+    setters = (Summary.__dict__[f.name].__set__ for f in fields(Summary))  # (the packed order)
+    for setter, column in zip(setters, columns, strict=True):
         _fill(out, setter, column)
     return out
 
