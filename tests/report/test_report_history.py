@@ -21,7 +21,7 @@ from perfgate.model.units import format_values
 from perfgate.report import render_history
 from perfgate.report.console import Console
 from perfgate.report.formatting import format_change, format_time, short_commit, short_id
-from perfgate.report.history import format_changes, format_times, sparkline
+from perfgate.report.history import _short_commits, format_changes, format_times, sparkline
 from perfgate.report.table import Cell, Column, render_columns
 from reftable import reference_table
 
@@ -245,3 +245,13 @@ def test_a_history_of_ten_thousand_points_keeps_every_row() -> None:
     text = render_history(s, plain)
     assert text == reference_history(s, plain)
     assert text.count("1.000 µs  [900.0 ns, 1.100 µs]") == 10_000
+
+
+def test_commits_are_cut_only_where_each_alone_is_a_hash() -> None:
+    """The column is checked in one pass over its join: a commit holding a newline between two
+    hashes must not pass for two hashes."""
+    commits = ["0123abcd0123abcd\n89abcdef", "0123456789abcdef0123", "v1.0", None, ""]
+    assert _short_commits(commits) == [short_commit(c, 8) if c else "-" for c in commits]
+    assert _short_commits(commits[:2]) == [commits[0], "01234567"]
+    hashes = ["0123456789abcdef0123", "fedcba9876543210fedc"]
+    assert _short_commits(hashes) == ["01234567", "fedcba98"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import truediv
 
@@ -290,10 +290,16 @@ def format_values(values: Sequence[float], unit: str, digits: int = 4) -> list[s
         fine = [v for v, o in zip(values, odd, strict=True) if not o]
         done = iter(format_values(fine, unit, digits))
         return [format_value(v, unit, digits) if o else next(done) for v, o in zip(values, odd, strict=True)]
-    rungs = list(map(bisect_right, repeat(thresholds), magnitudes))
-    scaled = list(map(truediv, values, map(divisors.__getitem__, rungs)))
+    low = bisect_right(thresholds, min(magnitudes))
+    if low == bisect_right(thresholds, max(magnitudes)):  # one rung for all (the common case)
+        scaled = list(map(truediv, values, repeat(divisors[low])))
+        suffixes: Iterable[str] = repeat(names[low])
+    else:
+        rungs = list(map(bisect_right, repeat(thresholds), magnitudes))
+        scaled = list(map(truediv, values, map(divisors.__getitem__, rungs)))
+        suffixes = map(names.__getitem__, rungs)
     # _sig: max(0, digits - 1 - floor(log10(|x|))) decimals
     exponents = map(math.floor, map(math.log10, map(abs, scaled)))
     places = map(max, repeat(0), map(int.__rsub__, exponents, repeat(digits - 1)))
     numbers = map(format, scaled, map(_FIXED.__getitem__, places))
-    return list(map(str.__add__, numbers, map(names.__getitem__, rungs)))
+    return list(map(str.__add__, numbers, suffixes))

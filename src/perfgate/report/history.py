@@ -10,16 +10,18 @@ branches, errors) are made visible in text and escaped in JSON (:mod:`perfgate.e
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import repeat
 from operator import attrgetter, ge, mul
+from typing import cast
 
 from perfgate.escape import inert_lines, json_inert, visible
 from perfgate.model import Direction, Series, SeriesPoints, format_value
 from perfgate.model.units import format_values
 from perfgate.report.console import Console
-from perfgate.report.labels import HEX, format_change, format_time, short_commit, short_id
+from perfgate.report.labels import HEX, SHORT_ID, format_change, format_time, short_commit, short_id
 from perfgate.report.table import Column, render_columns
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
+_HEX_LINES = re.compile(rf"(?:{HEX.pattern}\n)*{HEX.pattern}")  # lines each a hash, as HEX matches one
 _CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]  # by minute of the day
 
 
@@ -51,6 +54,10 @@ def format_times(times: Sequence[datetime]) -> list[str]:
 def _short_commits(commits: Sequence[str | None]) -> list[str]:
     """``short_commit(c, 8) if c else "-"`` of each: one C-level pass checks that every commit is a
     hash (``short_commit``'s own rule, ``HEX``: it cuts only those), then each is cut without a call."""
+    texts = cast("Sequence[str]", commits) if None not in commits else ()
+    joined = "\n".join(texts)
+    if texts and joined.count("\n") == len(texts) - 1 and _HEX_LINES.fullmatch(joined):  # (no "\n" in one)
+        return list(map(str.__getitem__, texts, repeat(slice(8))))  # (every one a hash, checked at once)
     known = [c for c in commits if c]
     if all(map(HEX.fullmatch, known)):
         return [c[:8] if c else "-" for c in commits]
@@ -58,15 +65,19 @@ def _short_commits(commits: Sequence[str | None]) -> list[str]:
 
 
 _CHANGE_SPECS = ("+.1f", "+.0f")  # by whether the change is 100% or more (format_change's rule)
+_UNSIGNED_ZERO = {"+0.0%": "0.0%", "-0.0%": "0.0%"}  # (format_change's: no sign on a zero change)
 
 
 def format_changes(changes: Sequence[float]) -> list[str]:
     """``[format_change(c) for c in changes]`` in C-level passes (a history's "vs prev" column)."""
     pcts = list(map(mul, changes, repeat(100)))
-    specs = map(_CHANGE_SPECS.__getitem__, map(ge, map(abs, pcts), repeat(100)))
+    if pcts and max(map(abs, pcts)) < 100:  # every change below 100% (the common case): one spec
+        specs: Iterable[str] = repeat(_CHANGE_SPECS[0])
+    else:
+        specs = map(_CHANGE_SPECS.__getitem__, map(ge, map(abs, pcts), repeat(100)))
     texts = list(map(str.__add__, map(format, pcts, specs), repeat("%")))
     if "+0.0%" in texts or "-0.0%" in texts:
-        return ["0.0%" if t in ("+0.0%", "-0.0%") else t for t in texts]
+        return list(map(_UNSIGNED_ZERO.get, texts, texts))
     return texts
 
 
@@ -190,7 +201,7 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     cells = [
         format_times(times),
         *([format_times(starts)] if ran else []),
-        [short_id(p) for p in cols.column("run_id")],
+        list(map(str.__getitem__, cols.column("run_id"), repeat(slice(SHORT_ID)))),  # (short_id of each)
         _short_commits(cols.column("commit")),
         [b or "-" for b in cols.column("branch")],
         value_cells,

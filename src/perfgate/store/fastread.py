@@ -146,11 +146,15 @@ def series_rows(
     with gc_paused():  # (tens of thousands of values: see gc_paused)
         # The whole series (no limit, or one it does not reach) is sorted here: sorting rows read in
         # (mostly) time order is one pass over them, where SQLite's sorter copies every row with all
-        # its columns (a third of the query). A limit below the series' length keeps SQLite's top-N.
-        if limit is None or limit >= _fetch(conn, f"SELECT count(*) FROM ({unordered})", where)[0][0]:
+        # its columns (a third of the query). A limit below the series' length keeps SQLite's top-N:
+        # reading one row more than the limit, unordered, says which (without a count, which was a
+        # second pass over the series).
+        if limit is None:
             rows = _fetch(conn, unordered, where)
-            if _oldest_first(rows):
-                return rows
+        else:
+            rows = _fetch(conn, f"{unordered} LIMIT ?", [*where, limit + 1])
+        if len(rows) <= (len(rows) if limit is None else limit) and _oldest_first(rows):
+            return rows
         if limit is None:
             rows = _fetch(conn, series_sql(keys, limit=False), where)
         else:
