@@ -16,7 +16,6 @@ import importlib
 import os
 import re
 import sys
-import traceback
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +203,8 @@ def main(
         return 130
     except Exception as exc:  # a bug: still one line and exit 2; the traceback on request
         if env.get("PERFGATE_DEBUG"):
+            import traceback  # (its imports are paid by a bug only)
+
             traceback.print_exc()
         where = ""
         tb = exc.__traceback__

@@ -9,7 +9,6 @@ branches, errors) are made visible in text and escaped in JSON (:mod:`perfgate.e
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from itertools import repeat
 from operator import attrgetter, ge, mul
 from typing import cast
 
-from perfgate.escape import inert_lines, json_inert, visible
+from perfgate.escape import inert_join, inert_lines, json_inert, visible
 from perfgate.model import Direction, Series, SeriesPoints, format_value
 from perfgate.model.units import format_values
 from perfgate.report.console import Console
@@ -232,10 +231,12 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     for i in [i for i, e in enumerate(errors) if e] if any(errors) else ():
         text = f"{short_id(cols.column('run_id')[i])}: {errors[i]}"
         lines.append(f"{console.style('✗', 'failed')} {visible(text)}")
-    return inert_lines("\n".join(lines) + "\n")
+    return inert_join(lines)
 
 
 def _dumps(value: object) -> str:
+    import json  # (the text table, what most histories are, needs none of it)
+
     return json_inert(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)) + "\n"
 
 

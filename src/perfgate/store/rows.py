@@ -11,7 +11,6 @@ builds the model's values directly (they validate when built), without a JSON do
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import struct
@@ -69,6 +68,8 @@ _DIRECTIONS = {d.value: d for d in Direction}
 
 def dumps(value: Any) -> str:
     """Compact JSON; NaN and infinities are refused (ValueError), as the model's JSON does."""
+    import json  # (here and in _rest: reading a series needs no JSON)
+
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
@@ -149,6 +150,8 @@ def _rest(document: Any) -> tuple[str | None, tuple[tuple[str, str], ...], dict[
     """(group, params, extra) from the row's document, checked as strictly as the model's reader."""
     if document is None:
         return None, (), {}
+    import json
+
     doc = json.loads(_text("document", document))
     if not isinstance(doc, dict):
         raise ValueError("document is not a JSON object")
