@@ -298,8 +298,9 @@ def format_values(values: Sequence[float], unit: str, digits: int = 4) -> list[s
         rungs = list(map(bisect_right, repeat(thresholds), magnitudes))
         scaled = list(map(truediv, values, map(divisors.__getitem__, rungs)))
         suffixes = map(names.__getitem__, rungs)
-    # _sig: max(0, digits - 1 - floor(log10(|x|))) decimals
-    exponents = map(math.floor, map(math.log10, map(abs, scaled)))
-    places = map(max, repeat(0), map(int.__rsub__, exponents, repeat(digits - 1)))
-    numbers = map(format, scaled, map(_FIXED.__getitem__, places))
+    # _sig: max(0, digits - 1 - floor(log10(|x|))) decimals, the spec looked up by exponent (a column
+    # has a handful of distinct exponents)
+    exponents = list(map(math.floor, map(math.log10, map(abs, scaled))))
+    specs = {e: _FIXED[max(0, digits - 1 - e)] for e in set(exponents)}
+    numbers = map(format, scaled, map(specs.__getitem__, exponents))
     return list(map(str.__add__, numbers, suffixes))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import repeat
-from operator import attrgetter, ge, mul
+from itertools import islice, repeat
+from operator import attrgetter, ge, mul, sub, truediv
 from typing import cast
 
 from perfgate.escape import inert_join, inert_lines, json_inert, visible
@@ -179,11 +179,15 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     for k, i in enumerate(bounded):
         interval_cells[i] = f"[{end_texts[2 * k]}, {end_texts[2 * k + 1]}]"
     # the change from the previous point with a value (none after a zero)
-    delta_cells = [""] * n
-    after = [k for k in range(1, len(measured)) if values[k - 1]]
-    changes = format_changes([values[k] / values[k - 1] - 1 for k in after])
-    for k, text in zip(after, changes, strict=True):
-        delta_cells[measured[k]] = text
+    if not failed and 0 not in values[:-1]:  # (the common case, in C-level passes)
+        ratios = map(truediv, islice(values, 1, None), values)
+        delta_cells = ["", *format_changes(list(map(sub, ratios, repeat(1))))] if n else []
+    else:
+        delta_cells = [""] * n
+        after = [k for k in range(1, len(measured)) if values[k - 1]]
+        changes = format_changes([values[k] / values[k - 1] - 1 for k in after])
+        for k, text in zip(after, changes, strict=True):
+            delta_cells[measured[k]] = text
 
     columns = [
         Column("when (UTC)"),
@@ -208,8 +212,8 @@ def render_history(series: Series, console: Console, *, title: str | None = None
         delta_cells,
     ]
     lines += render_columns(columns, cells, console, roles=roles)
-    series_values = [None] * n
-    for i, v in zip(measured, values, strict=True):
+    series_values: list[float | None] = list(values) if not failed else [None] * n
+    for i, v in zip(measured, values, strict=True) if failed else ():
         series_values[i] = v
     # the most recent points when the series is wider than the console
     room = max(1, console.width - 2)
