@@ -10,7 +10,7 @@ branches, errors) are made visible in text and escaped in JSON (:mod:`perfgate.e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import islice, repeat
 from operator import attrgetter, ge, mul, sub, truediv
@@ -69,12 +69,13 @@ _UNSIGNED_ZERO = {"+0.0%": "0.0%", "-0.0%": "0.0%"}  # (format_change's: no sign
 
 def format_changes(changes: Sequence[float]) -> list[str]:
     """``[format_change(c) for c in changes]`` in C-level passes (a history's "vs prev" column)."""
-    pcts = list(map(mul, changes, repeat(100)))
-    if pcts and max(map(abs, pcts)) < 100:  # every change below 100% (the common case): one spec
-        specs: Iterable[str] = repeat(_CHANGE_SPECS[0])
+    if changes and max(map(abs, changes)) < 0.99:  # (the common case: every change well below 100%)
+        # "%" formats the value times 100 (the same multiplication) with "f" and appends "%"
+        texts = list(map(format, changes, repeat("+.1%")))
     else:
+        pcts = list(map(mul, changes, repeat(100)))
         specs = map(_CHANGE_SPECS.__getitem__, map(ge, map(abs, pcts), repeat(100)))
-    texts = list(map(str.__add__, map(format, pcts, specs), repeat("%")))
+        texts = list(map(str.__add__, map(format, pcts, specs), repeat("%")))
     if "+0.0%" in texts or "-0.0%" in texts:
         return list(map(_UNSIGNED_ZERO.get, texts, texts))
     return texts
