@@ -198,7 +198,22 @@ def test_format_values_is_format_value_of_each(values: list[float], unit: str) -
         st.one_of(
             st.floats(),
             st.sampled_from(
-                [0.0, -0.0, 0.9995, 0.99949, 0.98999999, 0.99, -0.99, -0.0004, 0.0004, 0.00005, -1.0, 1e300]
+                [
+                    0.0,
+                    -0.0,
+                    0.9995,
+                    0.99949,
+                    0.98999999,
+                    0.99,
+                    -0.99,
+                    -0.0004,
+                    0.0004,
+                    0.00005,
+                    -1.0,
+                    1e300,
+                    math.nan,
+                    5.0,
+                ]
             ),
         ),
         max_size=20,

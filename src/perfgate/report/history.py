@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from itertools import islice, repeat
-from operator import attrgetter, ge, mul, sub, truediv
+from itertools import compress, islice, repeat
+from operator import attrgetter, ge, lt, mul, sub, truediv
 from typing import cast
 
 from perfgate.escape import inert_join, inert_lines, json_inert, visible
@@ -63,19 +63,17 @@ def _short_commits(commits: Sequence[str | None]) -> list[str]:
     return [short_commit(c, 8) if c else "-" for c in commits]
 
 
-_CHANGE_SPECS = ("+.1f", "+.0f")  # by whether the change is 100% or more (format_change's rule)
 _UNSIGNED_ZERO = {"+0.0%": "0.0%", "-0.0%": "0.0%"}  # (format_change's: no sign on a zero change)
 
 
 def format_changes(changes: Sequence[float]) -> list[str]:
     """``[format_change(c) for c in changes]`` in C-level passes (a history's "vs prev" column)."""
-    if changes and max(map(abs, changes)) < 0.99:  # (the common case: every change well below 100%)
-        # "%" formats the value times 100 (the same multiplication) with "f" and appends "%"
-        texts = list(map(format, changes, repeat("+.1%")))
-    else:
-        pcts = list(map(mul, changes, repeat(100)))
-        specs = map(_CHANGE_SPECS.__getitem__, map(ge, map(abs, pcts), repeat(100)))
-        texts = list(map(str.__add__, map(format, pcts, specs), repeat("%")))
+    # "%" formats the value times 100 (the same multiplication) with "f" and appends "%"
+    texts = list(map(format, changes, repeat("+.1%")))
+    if not all(map(lt, map(abs, changes), repeat(0.99))):  # some may be 100% or more: no decimal there
+        big = list(map(ge, map(abs, map(mul, changes, repeat(100))), repeat(100)))
+        for i in compress(range(len(changes)), big):
+            texts[i] = f"{changes[i] * 100:+.0f}%"
     if "+0.0%" in texts or "-0.0%" in texts:
         return list(map(_UNSIGNED_ZERO.get, texts, texts))
     return texts
@@ -173,12 +171,17 @@ def render_history(series: Series, console: Console, *, title: str | None = None
         value_cells = _format_in_units(values, value_units)
     # each interval's ends, formatted in one pass
     lows, highs = cols.summary_column("ci_low"), cols.summary_column("ci_high")
-    bounded = [i for i in measured if lows[i] is not None and highs[i] is not None]
-    ends = [e for i in bounded for e in (lows[i], highs[i])]
-    end_texts = _format_in_units(ends, [units[i] for i in bounded for _ in (0, 1)])
-    interval_cells = [""] * n
-    for k, i in enumerate(bounded):
-        interval_cells[i] = f"[{end_texts[2 * k]}, {end_texts[2 * k + 1]}]"
+    if None not in lows and None not in highs:  # every point has an interval (in C-level passes)
+        interval_cells = list(
+            map("[{}, {}]".format, _format_in_units(lows, units), _format_in_units(highs, units))
+        )
+    else:
+        bounded = [i for i in measured if lows[i] is not None and highs[i] is not None]
+        ends = [e for i in bounded for e in (lows[i], highs[i])]
+        end_texts = _format_in_units(ends, [units[i] for i in bounded for _ in (0, 1)])
+        interval_cells = [""] * n
+        for k, i in enumerate(bounded):
+            interval_cells[i] = f"[{end_texts[2 * k]}, {end_texts[2 * k + 1]}]"
     # the change from the previous point with a value (none after a zero)
     if not failed and 0 not in values[:-1]:  # (the common case, in C-level passes)
         ratios = map(truediv, islice(values, 1, None), values)
