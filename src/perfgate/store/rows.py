@@ -348,8 +348,8 @@ def trusted_columns(rows: Sequence[Sequence[Any]]) -> SeriesPoints | None:
         return None
     if not set(map(type, packed)) <= _PACKED_TYPES:
         return None
-    present = list(map(operator.is_not, packed, repeat(None)))
-    summaries = _summary_fields([s for s in packed if s is not None] if not all(present) else packed)
+    present = list(map(operator.is_not, packed, repeat(None))) if None in packed else None  # (failed)
+    summaries = _summary_fields(packed if present is None else [s for s in packed if s is not None])
     if summaries is None:
         return None
     columns: dict[str, Sequence[Any]] = {
