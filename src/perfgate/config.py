@@ -106,10 +106,8 @@ Parsed once, at the boundary, into typed objects; every error names the file and
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import signal
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -641,6 +639,8 @@ def _load(t: _Table, tiers: Mapping[str, Tier], root: Path, services: Sequence[S
         except OSError as exc:
             raise t.error(bodies[0], f"cannot read {path}: {exc.strerror or exc}") from None
         if bodies[0] == "json":
+            import json  # (only a load scenario with a JSON body needs it)
+
             try:
                 json.loads(body)
             except ValueError as exc:
@@ -770,6 +770,8 @@ def _string_pairs(t: _Table, k: str) -> tuple[tuple[str, str], ...]:
 
 def _service(t: _Table, tiers: Mapping[str, Tier]) -> ServiceSpec:
     """One ``[[services]]`` table, parsed into the measuring layer's spec (which checks the rules)."""
+    import signal
+
     from perfgate.measure.command import SpecError
     from perfgate.measure.services import (
         DEFAULT_READY_TIMEOUT,

@@ -104,6 +104,22 @@ def test_history_loads_no_http_chart_load_or_statistics_library(project: Path) -
     assert heavy <= {"sqlalchemy"}  # the store's (for now); not httpx, rich, plotly, uvloop, numpy
 
 
+def test_history_imports_only_the_read_models_of_the_model_and_no_gate(project: Path) -> None:
+    """Each dataclass costs its definition at import: a history reads columns of its series, so it
+    imports neither the run's value classes, its JSON, the baselines, the gate nor SQLAlchemy."""
+    code, heavy, modules = probe(project, "history", "bench_a", "--all-branches", "--all-tiers")
+    assert code == 0 and not heavy
+    unwanted = {"perfgate.model.values", "perfgate.model.serialize", "perfgate.model.baselines"}
+    unwanted |= {
+        "perfgate.gate",
+        "perfgate.report.formatting",
+        "perfgate.store.runread",
+        "perfgate.store.sql",
+    }
+    assert modules & unwanted == set()
+    assert {"perfgate.model.read", "perfgate.store.fastread", "perfgate.report.history"} <= modules
+
+
 def test_runs_loads_no_http_chart_load_or_statistics_library(project: Path) -> None:
     code, heavy, _ = probe(project, "runs")
     assert code == 0

@@ -75,6 +75,28 @@ def test_a_command_parser_is_built_only_for_the_command_run() -> None:
         parser.parse_args(["load", "http://127.0.0.1:9/", "--json", "b.json"])
 
 
+def test_the_parser_of_a_command_run_lists_that_command_alone() -> None:
+    """What ``main`` builds to run a command: no other command's sub-parser (each costs its
+    construction); its help and errors are the same."""
+    import argparse
+
+    from perfgate.cli.main import build_parser
+
+    def listed(parser: argparse.ArgumentParser) -> set[str]:
+        (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return set(sub.choices)
+
+    assert listed(build_parser(["runs"], every=False)) == {"runs"}
+    assert listed(build_parser(["runs"])) == {c.name for c in COMMANDS}
+    alone, listing = build_parser(["runs"], every=False), build_parser(["runs"])
+    assert alone.parse_args(["runs", "--limit", "3"]) == listing.parse_args(["runs", "--limit", "3"])
+    for parser in (alone, listing):
+        with pytest.raises(
+            PerfgateError, match=r"^perfgate runs: argument --limit: expected a whole number, got 'x'$"
+        ):
+            parser.parse_args(["runs", "--limit", "x"])
+
+
 @pytest.mark.parametrize(
     ("name", "module", "help_line"),
     [("Run", "perfgate.cli.run", "x"), ("run", "elsewhere.run", "x"), ("run", "perfgate.cli.run", "")],

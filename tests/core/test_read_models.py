@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from perfgate.context import Redactor, redact_series
-from perfgate.model import Direction, RunInfo, RunStatus, Series, SeriesPoint, Summary
+from perfgate.model import Direction, RunInfo, RunStatus, Series, SeriesPoint, SeriesPoints, Summary
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -97,3 +98,76 @@ def test_redacting_a_series_takes_secrets_out_of_its_errors_only() -> None:
     assert [p.error for p in clean] == [None, "401 with [redacted $GITHUB_TOKEN]"]
     assert clean.points[0] is series.points[0] and clean.benchmark == series.benchmark
     assert redact_series(clean, redact) is clean
+
+
+SUMMARY_FIELDS = tuple(f.name for f in fields(Summary))
+POINT_COLUMNS = tuple(f.name for f in fields(SeriesPoint) if f.name != "summary")
+
+
+def columns(points: tuple[SeriesPoint, ...]) -> SeriesPoints:
+    """``points`` held as columns, as a store reads them."""
+    summaries = [p.summary for p in points if p.summary is not None]
+    return SeriesPoints.trusted(
+        {name: [getattr(p, name) for p in points] for name in POINT_COLUMNS},
+        [[getattr(s, name) for s in summaries] for name in SUMMARY_FIELDS],
+        [p.summary is not None for p in points],
+    )
+
+
+def test_points_held_as_columns_are_the_points_they_build() -> None:
+    points = (
+        point("a", T0, 1.0, commit_time=T0 - timedelta(hours=1), ci=(0.9, 1.1)),
+        point("b", T0 + timedelta(hours=1), None, error="boom"),
+        point("c", T0 + timedelta(hours=2), 3.0),
+    )
+    held = columns(points)
+    assert len(held) == 3 and held.column("run_id") == ["a", "b", "c"]
+    assert held.summary_column("median") == [1.0, None, 3.0]
+    assert held.summary_column("ci_low") == [0.9, None, None]
+    assert held._points is None  # (reading columns builds no point)
+    assert held == points and points == held and hash(held) == hash(points)
+    assert held[1] == points[1] and held[-1:] == points[-1:] and list(held) == list(points)
+    assert SeriesPoints.of(points).summary_column("median") == [1.0, None, 3.0]
+    series = Series("bench", "time", columns(points), branch="main")
+    assert series == Series("bench", "time", points, branch="main")
+    assert (series.values, series.unit, series.direction) == ((1.0, None, 3.0), "s", Direction.LOWER)
+    for bad in ("summary", "value", "nope"):
+        with pytest.raises(ValueError, match="not a column of a series"):
+            held.column(bad)
+    with pytest.raises(ValueError, match="not a field of a summary"):
+        held.summary_column("value")
+    with pytest.raises(TypeError, match="series points must be SeriesPoint values, got str"):
+        SeriesPoints(["a"])  # type: ignore[list-item]
+
+
+def test_columns_of_different_lengths_are_refused() -> None:
+    good = columns((point("a", T0), point("b", T0)))
+    cols = {name: good.column(name) for name in POINT_COLUMNS}
+    with pytest.raises(ValueError, match="different lengths"):
+        SeriesPoints.trusted({**cols, "error": [None]}, [good.summary_column(f) for f in SUMMARY_FIELDS])
+    with pytest.raises(ValueError, match="summary columns must be 12 of 2 values"):
+        SeriesPoints.trusted(cols, [[1]] * 12)
+
+
+def test_a_series_held_as_columns_is_checked_as_one_of_points() -> None:
+    with pytest.raises(ValueError, match=r"series bench \[time\]: point b .* comes after a .*oldest first"):
+        Series("bench", "time", columns((point("a", T0 + timedelta(days=1)), point("b", T0))))
+    with pytest.raises(ValueError, match="of branch 'main': point b is of 'feature'"):
+        Series("bench", "time", columns((point("a", T0), point("b", T0, branch="feature"))), branch="main")
+
+
+def test_redacting_a_series_held_as_columns() -> None:
+    token = "ghp_0123456789abcdef"
+    redact = Redactor(((token, "GITHUB_TOKEN"),))
+    clean = Series("bench", "time", columns((point("a", T0), point("b", T0, None, error="timeout"))))
+    assert redact_series(clean, redact) is clean and clean.points._points is None  # type: ignore[attr-defined]
+    leaky = Series("bench", "time", columns((point("a", T0), point("b", T0, None, error=f"401 {token}"))))
+    assert [p.error for p in redact_series(leaky, redact)] == [None, "401 [redacted $GITHUB_TOKEN]"]
+
+
+def test_series_points_know_the_fields_of_a_summary() -> None:
+    """SeriesPoints spells out Summary's fields (so reading columns imports no value class): they
+    must stay the same, in the same order."""
+    from perfgate.model import read
+
+    assert tuple(f.name for f in fields(Summary)) == read._SUMMARY_FIELDS

@@ -9,18 +9,19 @@ in early years, every console.
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfgate.escape import inert_lines, visible
-from perfgate.model import Direction, Series, SeriesPoint, Summary, format_value
+from perfgate.model import Direction, Series, SeriesPoint, SeriesPoints, Summary, format_value
 from perfgate.model.units import format_values
 from perfgate.report import render_history
 from perfgate.report.console import Console
 from perfgate.report.formatting import format_change, format_time, short_commit, short_id
-from perfgate.report.history import format_changes, format_times, sparkline
+from perfgate.report.history import _short_commits, format_changes, format_times, sparkline
 from perfgate.report.table import Cell, Column, render_columns
 from reftable import reference_table
 
@@ -149,6 +150,34 @@ CONSOLES = st.builds(
 )
 
 
+SUMMARY_FIELDS = tuple(f.name for f in fields(Summary))
+POINT_COLUMNS = tuple(f.name for f in fields(SeriesPoint) if f.name != "summary")
+
+
+def as_columns(s: Series) -> Series:
+    """The same series with its points held as columns, as a store reads it (nothing built)."""
+    present = [p.summary is not None for p in s.points]
+    summaries = [p.summary for p in s.points if p.summary is not None]
+    points = SeriesPoints.trusted(
+        {name: [getattr(p, name) for p in s.points] for name in POINT_COLUMNS},
+        [[getattr(x, name) for x in summaries] for name in SUMMARY_FIELDS],
+        present,
+    )
+    return Series(s.benchmark, s.metric, points, s.branch, s.tier, s.testbed, s.project)
+
+
+@settings(max_examples=300, deadline=None)
+@given(series(), CONSOLES, st.one_of(st.none(), HOSTILE))
+def test_a_series_held_as_columns_renders_the_same_bytes_without_building_its_points(
+    s: Series, console: Console, title: str | None
+) -> None:
+    columnar = as_columns(s)
+    text = render_history(columnar, console, title=title)
+    assert isinstance(columnar.points, SeriesPoints) and columnar.points._points is None  # (still columns)
+    assert text == reference_history(s, console, title=title)
+    assert columnar == s and columnar.points == s.points and s.points == columnar.points
+
+
 @settings(max_examples=300, deadline=None)
 @given(series(), CONSOLES, st.one_of(st.none(), HOSTILE))
 def test_the_columnar_history_is_the_row_by_row_history_byte_for_byte(
@@ -166,11 +195,32 @@ def test_format_values_is_format_value_of_each(values: list[float], unit: str) -
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.one_of(st.floats(), st.sampled_from([0.0, -0.0, 0.9995, 0.99949, -0.0004, 0.0004, -1.0, 1e300])),
+        st.one_of(
+            st.floats(),
+            st.sampled_from(
+                [
+                    0.0,
+                    -0.0,
+                    0.9995,
+                    0.99949,
+                    0.98999999,
+                    0.99,
+                    -0.99,
+                    -0.0004,
+                    0.0004,
+                    0.00005,
+                    -1.0,
+                    1e300,
+                    math.nan,
+                    5.0,
+                ]
+            ),
+            st.none(),  # (a compare's change without a value)
+        ),
         max_size=20,
     )
 )
-def test_format_changes_is_format_change_of_each(changes: list[float]) -> None:
+def test_format_changes_is_format_change_of_each(changes: list[float | None]) -> None:
     assert format_changes(changes) == [format_change(c) for c in changes]
 
 
@@ -216,3 +266,13 @@ def test_a_history_of_ten_thousand_points_keeps_every_row() -> None:
     text = render_history(s, plain)
     assert text == reference_history(s, plain)
     assert text.count("1.000 µs  [900.0 ns, 1.100 µs]") == 10_000
+
+
+def test_commits_are_cut_only_where_each_alone_is_a_hash() -> None:
+    """The column is checked in one pass over its join: a commit holding a newline between two
+    hashes must not pass for two hashes."""
+    commits = ["0123abcd0123abcd\n89abcdef", "0123456789abcdef0123", "v1.0", None, ""]
+    assert _short_commits(commits) == [short_commit(c, 8) if c else "-" for c in commits]
+    assert _short_commits(commits[:2]) == [commits[0], "01234567"]
+    hashes = ["0123456789abcdef0123", "fedcba9876543210fedc"]
+    assert _short_commits(hashes) == ["01234567", "fedcba98"]

@@ -23,7 +23,7 @@ from conftest import (
     series_point,
     verdict,
 )
-from perfgate.escape import inert_lines, json_inert, visible
+from perfgate.escape import inert_join, inert_lines, json_inert, visible
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.model import BenchmarkId, Direction, GitInfo, Result, Series, Status
 from perfgate.report import (
@@ -237,6 +237,20 @@ def test_visible_spells_out_controls_and_is_idempotent() -> None:
 def test_inert_lines_guards_only_line_starts() -> None:
     assert (
         inert_lines("::error::x\n  ::warning::y\nok ::z\n") == "\\x3a:error::x\n  \\x3a:warning::y\nok ::z\n"
+    )
+
+
+LINE_PIECES = st.sampled_from(["a", "::", ":", " ", "\t", "\x1b[1m", "\x1b", "\n", "x", "error"])
+
+
+@given(st.lists(st.lists(LINE_PIECES, max_size=6).map("".join)))
+def test_inert_join_is_inert_lines_of_the_joined_lines(lines: list[str]) -> None:
+    assert inert_join(lines) == inert_lines("\n".join(lines) + "\n")
+
+
+def test_inert_join_guards_a_command_at_any_line_start() -> None:
+    assert inert_join(["ok", "::error::x", "\x1b[1m::warning::y", "a\n::z"]) == (
+        "ok\n\\x3a:error::x\n\x1b[1m\\x3a:warning::y\na\n\\x3a:z\n"
     )
 
 

@@ -13,8 +13,6 @@ from perfgate.report.console import Console
 from perfgate.report.formatting import (
     format_centre,
     format_centres,
-    format_change,
-    format_changes,
     format_interval,
     format_intervals,
     format_p,
@@ -76,11 +74,6 @@ def verdicts(draw: st.DrawFn) -> Verdict:
         p_value=draw(P),
         severity=draw(st.none() | st.sampled_from(["minor", "major", "critical"])),
     )
-
-
-@given(st.lists(CHANGES, max_size=30))
-def test_format_changes_is_format_change_of_each(changes: list[float | None]) -> None:
-    assert format_changes(changes) == [format_change(c) for c in changes]
 
 
 @given(st.lists(st.tuples(CHANGES, CHANGES), max_size=30))

@@ -241,6 +241,20 @@ def test_a_damaged_time_among_texts_is_ordered_by_sqlite_and_named(
         reader.series("bench_a", limit=limit)
 
 
+@pytest.mark.parametrize(("limit", "statements"), [(None, 1), (60, 1), (1000, 1), (3, 2)])
+def test_a_series_is_read_in_one_pass_unless_the_limit_cuts_it(
+    varied: Varied, limit: int | None, statements: int
+) -> None:
+    """No count before the read: a series the limit does not cut (bench_a of project demo has about
+    40 points) is one query; a cut one reads one row more than the limit, then SQLite's newest N."""
+    sql: list[str] = []
+    with readonly_connect(str(varied.path), 1.0) as raw:
+        raw.set_trace_callback(sql.append)
+        rows = series_rows(raw, "bench_a", "time", {"project": "demo"}, limit)
+    assert len(sql) == statements and not any("count(" in s.lower() for s in sql)
+    assert 3 <= len(rows) <= (limit or 1000)
+
+
 def test_a_closed_reader_says_so(varied: Varied) -> None:
     reader = open_reader(varied.path)
     assert reader is not None

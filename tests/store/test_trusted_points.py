@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import struct
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perfgate.model import Direction, SeriesPoint, Summary
-from perfgate.store.rows import pack_summary, trusted_points, unpack_summary
+from perfgate.store.rows import pack_summary, trusted_columns, trusted_points, unpack_summary
 
 NAN = float("nan")
 finite = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False)
@@ -77,6 +78,23 @@ def test_trusted_points_equal_the_checked_ones(items: list[Summary | None]) -> N
         assert p.started.tzinfo is not None and p.started.utcoffset() == UTC.utcoffset(None)
 
 
+@given(st.lists(st.none() | summaries(), max_size=30))
+def test_trusted_columns_hold_the_checked_points_values(items: list[Summary | None]) -> None:
+    rows = [
+        row(i, None if s is None else pack_summary(s), error="boom" if s is None else None)
+        for i, s in enumerate(items)
+    ]
+    held = trusted_columns(rows)
+    expected = checked(rows)
+    assert held is not None and len(held) == len(expected)
+    for name in (f.name for f in fields(SeriesPoint) if f.name != "summary"):
+        assert list(held.column(name)) == [getattr(p, name) for p in expected]
+    for name in ("n", "median", "q1", "ci_low", "ci_high", "ci_level", "outliers"):
+        assert held.summary_column(name) == [p.summary and getattr(p.summary, name) for p in expected]
+    assert held._points is None or not rows  # (nothing built yet)
+    assert held == tuple(expected)
+
+
 def damaged(**fields: float) -> bytes:
     base = {"n": 5, "mean": 1.0, "median": 1.0, "min": 0.5, "max": 2.0, "stddev": 0.1, "q1": 0.9,
             "q3": 1.1, "ci_low": 0.95, "ci_high": 1.05, "ci_level": 0.95, "outliers": 0}  # fmt: skip
@@ -106,6 +124,7 @@ def test_a_row_the_checks_would_refuse_is_left_to_the_checked_path(packed: Any) 
     good = [row(i, damaged()) for i in range(3)]
     assert trusted_points(good) == checked(good)
     assert trusted_points([*good, row(3, packed)]) is None
+    assert trusted_columns([*good, row(3, packed)]) is None
 
 
 def test_an_unknown_direction_is_left_to_the_checked_path() -> None:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from perfgate import context
 from perfgate.config import Config, is_url, load_config
 from perfgate.errors import NotFoundError
-from perfgate.model import CIInfo, Environment, GitInfo
 
 if TYPE_CHECKING:  # (the store is imported when one is opened: a command that opens none pays nothing)
+    from perfgate.model import CIInfo, Environment, GitInfo
     from perfgate.store import RunStore, Store
 
 __all__ = ["Workspace"]

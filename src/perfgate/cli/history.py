@@ -9,6 +9,7 @@ from perfgate import app
 from perfgate.cli.common import EXIT_OK, Invocation, output_flags
 from perfgate.context import redact_series
 from perfgate.errors import UsageError
+from perfgate.gcpause import gc_paused
 from perfgate.report import history_title, render_history, render_history_json
 
 
@@ -34,25 +35,26 @@ def run(inv: Invocation) -> int:
         raise UsageError("perfgate history: --branch and --all-branches exclude each other")
     if args.tier is not None and args.all_tiers:
         raise UsageError("perfgate history: --tier and --all-tiers exclude each other")
-    h = app.history(
-        ws,
-        args.benchmark,
-        metric=args.metric,
-        branch=args.branch,
-        testbed=args.testbed,
-        tier=args.tier,
-        all_branches=args.all_branches,
-        all_tiers=args.all_tiers,
-        limit=args.limit,
-    )
-    series = redact_series(h.series, ws.redactor())
-    if series.benchmark != h.asked:
-        sys.stderr.write(
-            f"perfgate: history of {series.benchmark!r} (the one benchmark matching {h.asked!r})\n"
+    with gc_paused():  # (thousands of acyclic values read and rendered: see perfgate.gcpause)
+        h = app.history(
+            ws,
+            args.benchmark,
+            metric=args.metric,
+            branch=args.branch,
+            testbed=args.testbed,
+            tier=args.tier,
+            all_branches=args.all_branches,
+            all_tiers=args.all_tiers,
+            limit=args.limit,
         )
-    out = inv.out()
-    if args.format == "json":
-        out.write(render_history_json(series))
-    else:
-        out.write(render_history(series, inv.console, title=history_title(series, h.defaults)))
+        series = redact_series(h.series, ws.redactor())
+        if series.benchmark != h.asked:
+            sys.stderr.write(
+                f"perfgate: history of {series.benchmark!r} (the one benchmark matching {h.asked!r})\n"
+            )
+        out = inv.out()
+        if args.format == "json":
+            out.write(render_history_json(series))
+        else:
+            out.write(render_history(series, inv.console, title=history_title(series, h.defaults)))
     return EXIT_OK

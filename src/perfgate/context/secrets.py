@@ -15,8 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from perfgate.model import BenchmarkId, Result, Run, Series, SeriesPoint
+from perfgate.model import SeriesPoints
+
+if TYPE_CHECKING:  # (annotations only: redacting a series imports no run classes)
+    from perfgate.model import BenchmarkId, Result, Run, Series, SeriesPoint
 
 __all__ = ["Redactor", "redact_run", "redact_series", "redactor", "strip_credentials"]
 
@@ -141,6 +145,9 @@ def redact_series(series: Series, redact: Redactor) -> Series:
         error = redact.optional(p.error)
         return p if error == p.error else replace(p, error=error)
 
+    errors = SeriesPoints.of(series.points).column("error")
+    if not any(errors) or all(redact.optional(e) == e for e in errors if e):
+        return series  # (without building the points a store's series keeps as columns)
     points = tuple(redacted(p) for p in series.points)
     if all(a is b for a, b in zip(points, series.points, strict=True)):
         return series

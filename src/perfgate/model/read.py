@@ -1,22 +1,31 @@
 """Read models: what a store answers without loading whole runs, shared by every reader.
 
 :class:`RunInfo` is one line of a run listing (``perfgate runs``); :class:`Series` is one benchmark's
-metric over runs, a tuple of :class:`SeriesPoint` oldest first (``perfgate history``, change
+metric over runs, a sequence of :class:`SeriesPoint` oldest first (``perfgate history``, change
 detection, a dashboard). Stores return them, reports render them as they are.
+
+A store's series holds its points as columns (:class:`SeriesPoints`: a column of run ids, one of
+medians, ...), checked column by column when read, and builds the ``SeriesPoint`` values only when
+someone asks for a point: ``perfgate history`` renders its table straight from the columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
-from itertools import islice, pairwise
+from itertools import islice, pairwise, repeat
 from operator import attrgetter, le
+from typing import TYPE_CHECKING, Any, overload
 
+from perfgate.model.checks import check_utc as _utc
 from perfgate.model.units import Direction
-from perfgate.model.values import RunStatus, Summary, _utc
 
-__all__ = ["RunInfo", "Series", "SeriesPoint"]
+if TYPE_CHECKING:  # (a read model needs no value class but Summary, imported when points are built)
+    from perfgate.model.values import RunStatus, Summary
+
+__all__ = ["RunInfo", "Series", "SeriesPoint", "SeriesPoints"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +103,13 @@ class Series:
     """One benchmark's metric over runs, oldest first (by :attr:`SeriesPoint.time`), and the scope the
     points were chosen by: ``branch``, ``tier``, ``testbed`` and ``project`` (None: every one).
 
-    Iterating a series iterates its points. Re-runs of one commit are separate points.
+    Iterating a series iterates its points. Re-runs of one commit are separate points. ``points`` is
+    a tuple, or the :class:`SeriesPoints` a store read (equal to the tuple of the same points).
     """
 
     benchmark: str
     metric: str
-    points: tuple[SeriesPoint, ...] = ()
+    points: Sequence[SeriesPoint] = ()
     branch: str | None = None
     tier: str | None = None
     testbed: str | None = None
@@ -109,7 +119,8 @@ class Series:
         where = f"series {self.benchmark} [{self.metric}]"
         # C-level passes first (a store's series has thousands of points); the loops name the culprit
         points = self.points
-        pairs = zip(map(attrgetter("commit_time"), points), map(attrgetter("started"), points), strict=True)
+        columns = SeriesPoints.of(points)
+        pairs = zip(columns.column("commit_time"), columns.column("started"), strict=True)
         times = [c if c is not None else s for c, s in pairs]
         ordered = all(map(le, times, islice(times, 1, None)))
         for earlier, later in () if ordered else pairwise(points):
@@ -120,7 +131,7 @@ class Series:
                 )
         for key in ("branch", "testbed"):
             scope = getattr(self, key)
-            if scope is None or set(map(attrgetter(key), points)) <= {scope}:
+            if scope is None or set(columns.column(key)) <= {scope}:
                 continue
             for p in points:
                 if scope is not None and getattr(p, key) != scope:
@@ -136,14 +147,171 @@ class Series:
     @property
     def unit(self) -> str | None:
         """The unit of the newest point (None for an empty series)."""
-        return self.points[-1].unit if self.points else None
+        return SeriesPoints.of(self.points).column("unit")[-1] if self.points else None
 
     @property
     def direction(self) -> Direction | None:
         """Which way is better, as the newest point says (None for an empty series)."""
-        return self.points[-1].direction if self.points else None
+        return SeriesPoints.of(self.points).column("direction")[-1] if self.points else None
 
     @property
     def values(self) -> tuple[float | None, ...]:
         """The points' values, oldest first; None where the benchmark failed."""
-        return tuple(p.value for p in self.points)
+        return tuple(SeriesPoints.of(self.points).summary_column("median"))
+
+
+# The fields in the order a point's and a summary's slots are filled (their dataclass order; a
+# summary's are spelled out, checked when the first summaries are built, so that reading a series'
+# columns does not import the value classes).
+_POINT_FIELDS = tuple(f.name for f in fields(SeriesPoint))
+_SUMMARY_FIELDS = (
+    "n", "mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high", "ci_level", "outliers",
+)  # fmt: skip
+_POINT_SETTERS = tuple(SeriesPoint.__dict__[name].__set__ for name in _POINT_FIELDS)
+_new = object.__new__
+
+
+def _summary_setters() -> tuple[Callable[[Any, Any], None], ...]:
+    from perfgate.model.values import Summary
+
+    names = tuple(f.name for f in fields(Summary))
+    if names != _SUMMARY_FIELDS:  # (a field added to Summary must be added above)
+        raise RuntimeError(f"SeriesPoints' summary fields {_SUMMARY_FIELDS} are not Summary's {names}")
+    return tuple(Summary.__dict__[name].__set__ for name in names)
+
+
+def _fill(objects: list[Any], setter: Callable[[Any, Any], None], values: Iterable[Any]) -> None:
+    """``setter(obj, value)`` for each pair, in C (a deque of length 0 only consumes the map)."""
+    deque(map(setter, objects, values), maxlen=0)
+
+
+class SeriesPoints(Sequence[SeriesPoint]):
+    """A series' points as columns: a sequence of :class:`SeriesPoint` (equal to the tuple of the same
+    points) that builds the points only when one is asked for.
+
+    A history of 10,000 points is rendered from its columns (:meth:`column`, :meth:`summary_column`)
+    without building 10,000 points and 10,000 summaries. :meth:`of` gives the columns of any sequence
+    of points, so a reader handles both the same way.
+    """
+
+    __slots__ = ("_columns", "_n", "_points", "_present", "_summaries")
+
+    def __init__(self, points: Iterable[SeriesPoint] = ()) -> None:
+        built = tuple(points)
+        if not set(map(type, built)) <= {SeriesPoint}:  # (one C-level pass; the loop names the culprit)
+            for p in built:
+                if not isinstance(p, SeriesPoint):
+                    raise TypeError(f"series points must be SeriesPoint values, got {type(p).__name__}")
+        self._points: tuple[SeriesPoint, ...] | None = built
+        self._n = len(built)
+        self._columns: dict[str, Sequence[Any]] | None = None
+        self._summaries: tuple[Sequence[Any], ...] | None = None
+        self._present: Sequence[bool] | None = None
+
+    @classmethod
+    def trusted(
+        cls,
+        columns: dict[str, Sequence[Any]],
+        summaries: Sequence[Sequence[Any]],
+        present: Sequence[bool] | None = None,
+    ) -> SeriesPoints:
+        """The points whose fields are ``columns`` (a sequence per field of :class:`SeriesPoint` but
+        ``summary``, all of one length) and whose summaries' fields are ``summaries`` (a sequence per
+        field of :class:`Summary`, in its order, one value per point with a summary; ``present`` says
+        which points have one, None: all).
+
+        For a reader that checked the columns as the constructors would (a store's
+        :func:`perfgate.store.rows.trusted_columns`): the points and summaries are built from them
+        without checking each again.
+        """
+        names = set(_POINT_FIELDS) - {"summary"}
+        if set(columns) != names:
+            raise ValueError(f"series columns must be {sorted(names)}, got {sorted(columns)}")
+        n = len(columns["run_id"])
+        if any(len(c) != n for c in columns.values()):
+            raise ValueError("series columns have different lengths")
+        measured = n if present is None else sum(present)
+        if present is not None and len(present) != n:
+            raise ValueError("series columns have different lengths")
+        if len(summaries) != len(_SUMMARY_FIELDS) or any(len(c) != measured for c in summaries):
+            raise ValueError(f"summary columns must be {len(_SUMMARY_FIELDS)} of {measured} values")
+        self = cls.__new__(cls)
+        self._points = None
+        self._n = n
+        self._columns = columns
+        self._summaries = tuple(summaries)
+        self._present = None if present is None or all(present) else present
+        return self
+
+    @classmethod
+    def of(cls, points: Sequence[SeriesPoint]) -> SeriesPoints:
+        """``points`` as columns: itself when it is a SeriesPoints."""
+        return points if isinstance(points, SeriesPoints) else cls(points)
+
+    def column(self, name: str) -> Sequence[Any]:
+        """The values of the points' field ``name`` (``run_id``, ``started``, ...; not ``summary``)."""
+        if name == "summary" or name not in _POINT_FIELDS:
+            raise ValueError(f"not a column of a series: {name!r}")
+        if self._columns is not None:
+            return self._columns[name]
+        assert self._points is not None
+        return list(map(attrgetter(name), self._points))
+
+    def summary_column(self, name: str) -> list[Any]:
+        """The values of the points' summaries' field ``name`` (``median``, ``ci_low``, ...): None
+        where a point has no summary (its benchmark failed)."""
+        if name not in _SUMMARY_FIELDS:
+            raise ValueError(f"not a field of a summary: {name!r}")
+        if self._summaries is None:
+            assert self._points is not None
+            return [None if s is None else getattr(s, name) for s in map(attrgetter("summary"), self._points)]
+        values = self._summaries[_SUMMARY_FIELDS.index(name)]
+        if self._present is None:
+            return list(values)
+        given = iter(values)
+        return [next(given) if p else None for p in self._present]
+
+    def _built(self) -> tuple[SeriesPoint, ...]:
+        if self._points is None:
+            assert self._columns is not None and self._summaries is not None
+            from perfgate.model.values import Summary
+
+            summaries: list[Any] = list(map(_new, repeat(Summary, len(self._summaries[0]))))
+            for setter, values in zip(_summary_setters(), self._summaries, strict=True):
+                _fill(summaries, setter, values)
+            if self._present is not None:
+                given = iter(summaries)
+                summaries = [next(given) if p else None for p in self._present]
+            points: list[Any] = list(map(_new, repeat(SeriesPoint, self._n)))
+            for name, setter in zip(_POINT_FIELDS, _POINT_SETTERS, strict=True):
+                _fill(points, setter, summaries if name == "summary" else self._columns[name])
+            self._points = tuple(points)
+        return self._points
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> SeriesPoint: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[SeriesPoint, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> SeriesPoint | tuple[SeriesPoint, ...]:
+        return self._built()[index]
+
+    def __iter__(self) -> Iterator[SeriesPoint]:
+        return iter(self._built())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SeriesPoints):
+            return self._built() == other._built()
+        if isinstance(other, tuple):
+            return self._built() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._built())
+
+    def __repr__(self) -> str:
+        return f"SeriesPoints({self._built()!r})"

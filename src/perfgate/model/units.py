@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import truediv
 
@@ -20,6 +20,7 @@ __all__ = [
     "Direction",
     "MetricInfo",
     "default_direction",
+    "format_in_units",
     "format_value",
     "format_values",
     "metric_info",
@@ -290,10 +291,30 @@ def format_values(values: Sequence[float], unit: str, digits: int = 4) -> list[s
         fine = [v for v, o in zip(values, odd, strict=True) if not o]
         done = iter(format_values(fine, unit, digits))
         return [format_value(v, unit, digits) if o else next(done) for v, o in zip(values, odd, strict=True)]
-    rungs = list(map(bisect_right, repeat(thresholds), magnitudes))
-    scaled = list(map(truediv, values, map(divisors.__getitem__, rungs)))
-    # _sig: max(0, digits - 1 - floor(log10(|x|))) decimals
-    exponents = map(math.floor, map(math.log10, map(abs, scaled)))
-    places = map(max, repeat(0), map(int.__rsub__, exponents, repeat(digits - 1)))
-    numbers = map(format, scaled, map(_FIXED.__getitem__, places))
-    return list(map(str.__add__, numbers, map(names.__getitem__, rungs)))
+    low = bisect_right(thresholds, min(magnitudes))
+    if low == bisect_right(thresholds, max(magnitudes)):  # one rung for all (the common case)
+        scaled = list(map(truediv, values, repeat(divisors[low])))
+        suffixes: Iterable[str] = repeat(names[low])
+    else:
+        rungs = list(map(bisect_right, repeat(thresholds), magnitudes))
+        scaled = list(map(truediv, values, map(divisors.__getitem__, rungs)))
+        suffixes = map(names.__getitem__, rungs)
+    # _sig: max(0, digits - 1 - floor(log10(|x|))) decimals, the spec looked up by exponent (a column
+    # has a handful of distinct exponents)
+    exponents = list(map(math.floor, map(math.log10, map(abs, scaled))))
+    specs = {e: _FIXED[max(0, digits - 1 - e)] for e in set(exponents)}
+    numbers = map(format, scaled, map(specs.__getitem__, exponents))
+    return list(map(str.__add__, numbers, suffixes))
+
+
+def format_in_units(values: Sequence[float], units: Sequence[str]) -> list[str]:
+    """``[format_value(v, u) for v, u in zip(values, units)]``: one :func:`format_values` per unit."""
+    kinds = set(units)
+    if len(kinds) == 1:
+        return format_values(values, units[0])
+    out = [""] * len(values)
+    for unit in kinds:
+        where = [i for i, u in enumerate(units) if u == unit]
+        for i, text in zip(where, format_values([values[i] for i in where], unit), strict=True):
+            out[i] = text
+    return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from perfgate.model.checks import check_utc as _utc
 from perfgate.model.units import CANONICAL_UNITS, Direction
 
 __all__ = [
@@ -54,11 +55,6 @@ class Status(enum.StrEnum):
     NEW = "new"  # no baseline for it
     MISSING = "missing"  # in the baseline, not in the current run
     FAILED = "failed"  # the benchmark raised / crashed in the current run
-
-
-def _utc(name: str, value: datetime | None) -> None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError(f"{name} must be timezone-aware (UTC), got naive {value.isoformat()}")
 
 
 def _finite(name: str, value: float | None) -> None:

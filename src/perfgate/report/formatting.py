@@ -5,13 +5,19 @@ One place, so the terminal, Markdown and listings say the same number the same w
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 from perfgate.gate.outcome import BudgetCheck, BudgetLevel, Outcome
 from perfgate.model import GitInfo, Status, Summary, Verdict, format_value
-from perfgate.model.units import format_values
+from perfgate.model.units import format_in_units
+from perfgate.report.labels import (
+    SHORT_ID,
+    format_change,
+    format_changes,
+    format_time,
+    short_commit,
+    short_id,
+)
 
 __all__ = [
     "BUDGET_LEVEL_ORDER",
@@ -24,7 +30,6 @@ __all__ = [
     "format_centres",
     "format_change",
     "format_changes",
-    "format_in_units",
     "format_interval",
     "format_intervals",
     "format_p",
@@ -40,8 +45,6 @@ __all__ = [
     "spread",
     "verdict_error",
 ]
-
-SHORT_ID = 10
 
 # The order counts are read in: what needs attention first.
 STATUS_ORDER = (
@@ -70,12 +73,6 @@ _METHODS = {
     "deterministic": "deterministic comparison",
     "history-t": "prediction test against the testbed's run-to-run history",
 }
-_HEX = re.compile(r"[0-9a-fA-F]{8,}")
-
-
-def short_id(run_id: str) -> str:
-    """The first 10 characters of a run id: enough to be unique in practice, and a valid id prefix."""
-    return run_id[:SHORT_ID]
 
 
 def distinct_short_ids(run_ids: Sequence[str]) -> list[str]:
@@ -98,11 +95,6 @@ def distinct_short_ids(run_ids: Sequence[str]) -> list[str]:
     return [run_id[: length[run_id]] for run_id in run_ids]
 
 
-def short_commit(commit: str, length: int = 7) -> str:
-    """A commit hash cut to ``length`` hex digits; anything else whole (``unversioned``, a tag name)."""
-    return commit[:length] if _HEX.fullmatch(commit) else commit
-
-
 def git_label(git: GitInfo | None) -> str | None:
     """``branch@commit7`` (``+dirty`` when the tree had changes), or None without git information."""
     if git is None:
@@ -110,11 +102,6 @@ def git_label(git: GitInfo | None) -> str | None:
     commit = short_commit(git.commit)
     label = f"{git.branch}@{commit}" if git.branch else commit
     return label + "+dirty" if git.dirty else label
-
-
-def format_time(when: datetime) -> str:
-    """A UTC timestamp to the minute, the same on every machine: ``2024-05-01 12:03``."""
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def spread(summary: Summary) -> float | None:
@@ -146,17 +133,6 @@ def format_centre(summary: Summary | None, unit: str) -> str:
     return f"{text} {s}" if s else text
 
 
-def format_change(change: float | None) -> str:
-    """A signed relative change: ``+12.3%``, ``-0.4%``, ``+250%``; ``""`` when unknown."""
-    if change is None:
-        return ""
-    pct = change * 100
-    if abs(pct) >= 100:
-        return f"{pct:+.0f}%"
-    text = f"{pct:+.1f}%"
-    return "0.0%" if text in ("+0.0%", "-0.0%") else text
-
-
 def format_interval(low: float | None, high: float | None) -> str:
     """``[+8.1%, +16.0%]`` for a change's interval, ``""`` when it has none."""
     if low is None or high is None:
@@ -176,17 +152,6 @@ def format_p(p: float | None) -> str:
 # tests hold the two equal), in passes over the column in C (``map``) where the form allows.
 
 
-def format_changes(changes: Sequence[float | None]) -> list[str]:
-    """``[format_change(c) for c in changes]``."""
-    # (an f-string per value beats map(format, ...): its format is an opcode, not a call)
-    texts = [
-        "" if c is None else f"{pct:+.0f}%" if abs(pct := c * 100) >= 100 else f"{pct:+.1f}%" for c in changes
-    ]
-    if "+0.0%" in texts or "-0.0%" in texts:
-        return ["0.0%" if t in ("+0.0%", "-0.0%") else t for t in texts]
-    return texts
-
-
 def format_intervals(lows: Sequence[float | None], highs: Sequence[float | None]) -> list[str]:
     """``[format_interval(lo, hi) for lo, hi in zip(lows, highs)]``."""
     both = [lo is not None and hi is not None for lo, hi in zip(lows, highs, strict=True)]
@@ -198,19 +163,6 @@ def format_intervals(lows: Sequence[float | None], highs: Sequence[float | None]
 def format_ps(ps: Sequence[float | None]) -> list[str]:
     """``[format_p(p) for p in ps]``."""
     return ["" if p is None else "<0.001" if p < 0.001 else f"{p:.3f}" for p in ps]
-
-
-def format_in_units(values: Sequence[float], units: Sequence[str]) -> list[str]:
-    """``[format_value(v, u) for v, u in zip(values, units)]``: one :func:`format_values` per unit."""
-    kinds = set(units)
-    if len(kinds) == 1:
-        return format_values(values, units[0])
-    out = [""] * len(values)
-    for unit in kinds:
-        where = [i for i, u in enumerate(units) if u == unit]
-        for i, text in zip(where, format_values([values[i] for i in where], unit), strict=True):
-            out[i] = text
-    return out
 
 
 def format_spreads(summaries: Sequence[Summary], units: Sequence[str]) -> list[str]:

@@ -9,17 +9,26 @@ branches, errors) are made visible in text and escaped in JSON (:mod:`perfgate.e
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from itertools import repeat
-from operator import attrgetter, ge, mul
+from itertools import islice, repeat
+from operator import attrgetter, sub, truediv
+from typing import cast
 
-from perfgate.escape import inert_lines, json_inert, visible
-from perfgate.model import Direction, Series, format_value
-from perfgate.model.units import format_values
+from perfgate.escape import inert_join, inert_lines, json_inert, visible
+from perfgate.model import Direction, Series, SeriesPoints, format_value
+from perfgate.model.units import format_in_units
 from perfgate.report.console import Console
-from perfgate.report.formatting import _HEX, format_change, format_time, short_commit, short_id
+from perfgate.report.labels import (
+    HEX,
+    SHORT_ID,
+    format_change,
+    format_changes,
+    format_time,
+    short_commit,
+    short_id,
+)
 from perfgate.report.table import Column, render_columns
 
 __all__ = [
@@ -33,6 +42,7 @@ __all__ = [
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
+_HEX_LINES = re.compile(rf"(?:{HEX.pattern}\n)*{HEX.pattern}")  # lines each a hash, as HEX matches one
 _CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]  # by minute of the day
 
 
@@ -50,37 +60,15 @@ def format_times(times: Sequence[datetime]) -> list[str]:
 
 def _short_commits(commits: Sequence[str | None]) -> list[str]:
     """``short_commit(c, 8) if c else "-"`` of each: one C-level pass checks that every commit is a
-    hash (``short_commit``'s own rule, ``_HEX``: it cuts only those), then each is cut without a call."""
+    hash (``short_commit``'s own rule, ``HEX``: it cuts only those), then each is cut without a call."""
+    texts = cast("Sequence[str]", commits) if None not in commits else ()
+    joined = "\n".join(texts)
+    if texts and joined.count("\n") == len(texts) - 1 and _HEX_LINES.fullmatch(joined):  # (no "\n" in one)
+        return list(map(str.__getitem__, texts, repeat(slice(8))))  # (every one a hash, checked at once)
     known = [c for c in commits if c]
-    if all(map(_HEX.fullmatch, known)):
+    if all(map(HEX.fullmatch, known)):
         return [c[:8] if c else "-" for c in commits]
     return [short_commit(c, 8) if c else "-" for c in commits]
-
-
-_CHANGE_SPECS = ("+.1f", "+.0f")  # by whether the change is 100% or more (format_change's rule)
-
-
-def format_changes(changes: Sequence[float]) -> list[str]:
-    """``[format_change(c) for c in changes]`` in C-level passes (a history's "vs prev" column)."""
-    pcts = list(map(mul, changes, repeat(100)))
-    specs = map(_CHANGE_SPECS.__getitem__, map(ge, map(abs, pcts), repeat(100)))
-    texts = list(map(str.__add__, map(format, pcts, specs), repeat("%")))
-    if "+0.0%" in texts or "-0.0%" in texts:
-        return ["0.0%" if t in ("+0.0%", "-0.0%") else t for t in texts]
-    return texts
-
-
-def _format_in_units(values: Sequence[float], units: Sequence[str]) -> list[str]:
-    """``format_value(v, u)`` of each value and its unit: one :func:`format_values` per unit."""
-    kinds = set(units)
-    if len(kinds) == 1:
-        return format_values(values, units[0]) if values else []
-    out = [""] * len(values)
-    for unit in kinds:
-        where = [i for i, u in enumerate(units) if u == unit]
-        for i, text in zip(where, format_values([values[i] for i in where], unit), strict=True):
-            out[i] = text
-    return out
 
 
 def sparkline(values: Sequence[float | None]) -> str:
@@ -129,38 +117,60 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     lines: list[str] = [console.style(visible(title), "bold")] if title else []
     if not series.points:
         return inert_lines("\n".join([*lines, "no history"]) + "\n")
-    points = series.points
-    n = len(points)
-    commit_times = list(map(attrgetter("commit_time"), points))
-    starts = list(map(attrgetter("started"), points))
+    cols = SeriesPoints.of(series.points)
+    n = len(cols)
+    commit_times = cols.column("commit_time")
+    starts = cols.column("started")
     ran = any(t is not None for t in commit_times)
-    times = [c if c is not None else s for c, s in zip(commit_times, starts, strict=True)]
-    summaries = list(map(attrgetter("summary"), points))
-    units = list(map(attrgetter("unit"), points))
+    times = (
+        starts
+        if not ran
+        else commit_times
+        if None not in commit_times
+        else [c if c is not None else s for c, s in zip(commit_times, starts, strict=True)]
+    )
+    units: Sequence[str] = cols.column("unit")
+    medians = cols.summary_column("median")  # None: the benchmark failed there
 
     # the points with a value (the others failed), their values formatted in their units
-    measured = [i for i, s in enumerate(summaries) if s is not None]
-    values = [summaries[i].median for i in measured]
-    value_units = [units[i] for i in measured]
-    value_cells = [""] * n
-    for i, text in zip(measured, _format_in_units(values, value_units), strict=True):
-        value_cells[i] = text
-    failed = [i for i, s in enumerate(summaries) if s is None]
-    for i in failed:
-        value_cells[i] = "failed"
+    failed = [i for i, m in enumerate(medians) if m is None] if None in medians else []
+    if failed:
+        measured = [i for i, m in enumerate(medians) if m is not None]
+        values = [medians[i] for i in measured]
+        value_units: Sequence[str] = [units[i] for i in measured]
+    else:
+        measured, values, value_units = list(range(n)), medians, units
+    if failed:
+        value_cells = [""] * n
+        for i, text in zip(measured, format_in_units(values, value_units), strict=True):
+            value_cells[i] = text
+        for i in failed:
+            value_cells[i] = "failed"
+    else:
+        value_cells = format_in_units(values, value_units)
     # each interval's ends, formatted in one pass
-    bounded = [i for i in measured if summaries[i].ci_low is not None and summaries[i].ci_high is not None]
-    ends = [e for i in bounded for e in (summaries[i].ci_low, summaries[i].ci_high)]
-    end_texts = _format_in_units(ends, [units[i] for i in bounded for _ in (0, 1)])
-    interval_cells = [""] * n
-    for k, i in enumerate(bounded):
-        interval_cells[i] = f"[{end_texts[2 * k]}, {end_texts[2 * k + 1]}]"
+    lows, highs = cols.summary_column("ci_low"), cols.summary_column("ci_high")
+    if None not in lows and None not in highs:  # every point has an interval (in C-level passes)
+        interval_cells = list(
+            map("[{}, {}]".format, format_in_units(lows, units), format_in_units(highs, units))
+        )
+    else:
+        bounded = [i for i in measured if lows[i] is not None and highs[i] is not None]
+        ends = [e for i in bounded for e in (lows[i], highs[i])]
+        end_texts = format_in_units(ends, [units[i] for i in bounded for _ in (0, 1)])
+        interval_cells = [""] * n
+        for k, i in enumerate(bounded):
+            interval_cells[i] = f"[{end_texts[2 * k]}, {end_texts[2 * k + 1]}]"
     # the change from the previous point with a value (none after a zero)
-    delta_cells = [""] * n
-    after = [k for k in range(1, len(measured)) if values[k - 1]]
-    changes = format_changes([values[k] / values[k - 1] - 1 for k in after])
-    for k, text in zip(after, changes, strict=True):
-        delta_cells[measured[k]] = text
+    if not failed and 0 not in values[:-1]:  # (the common case, in C-level passes)
+        ratios = map(truediv, islice(values, 1, None), values)
+        delta_cells = ["", *format_changes(list(map(sub, ratios, repeat(1))))] if n else []
+    else:
+        delta_cells = [""] * n
+        after = [k for k in range(1, len(measured)) if values[k - 1]]
+        changes = format_changes([values[k] / values[k - 1] - 1 for k in after])
+        for k, text in zip(after, changes, strict=True):
+            delta_cells[measured[k]] = text
 
     columns = [
         Column("when (UTC)"),
@@ -177,16 +187,16 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     cells = [
         format_times(times),
         *([format_times(starts)] if ran else []),
-        [short_id(p) for p in map(attrgetter("run_id"), points)],
-        _short_commits(list(map(attrgetter("commit"), points))),
-        [b or "-" for b in map(attrgetter("branch"), points)],
+        list(map(str.__getitem__, cols.column("run_id"), repeat(slice(SHORT_ID)))),  # (short_id of each)
+        _short_commits(cols.column("commit")),
+        [b or "-" for b in cols.column("branch")],
         value_cells,
         interval_cells,
         delta_cells,
     ]
     lines += render_columns(columns, cells, console, roles=roles)
-    series_values = [None] * n
-    for i, v in zip(measured, values, strict=True):
+    series_values: list[float | None] = list(values) if not failed else [None] * n
+    for i, v in zip(measured, values, strict=True) if failed else ():
         series_values[i] = v
     # the most recent points when the series is wider than the console
     room = max(1, console.width - 2)
@@ -204,13 +214,16 @@ def render_history(series: Series, console: Console, *, title: str | None = None
             f"first → last: {format_value(first, unit)} → {format_value(last, unit)} ({shown})"
             f" over {len(measured)} runs"
         )
-    for p in points:
-        if p.error:
-            lines.append(f"{console.style('✗', 'failed')} {visible(f'{short_id(p.run_id)}: {p.error}')}")
-    return inert_lines("\n".join(lines) + "\n")
+    errors = cols.column("error")
+    for i in [i for i, e in enumerate(errors) if e] if any(errors) else ():
+        text = f"{short_id(cols.column('run_id')[i])}: {errors[i]}"
+        lines.append(f"{console.style('✗', 'failed')} {visible(text)}")
+    return inert_join(lines)
 
 
 def _dumps(value: object) -> str:
+    import json  # (the text table, what most histories are, needs none of it)
+
     return json_inert(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)) + "\n"
 
 

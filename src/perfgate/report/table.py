@@ -150,7 +150,8 @@ def render_columns(
     if len({len(c) for c in cells}) > 1:
         raise ValueError(f"table columns have different lengths: {sorted({len(c) for c in cells})}")
     texts = [visible_column(c) for c in cells]
-    widths = [max([len(col.header), *map(len, column)]) for col, column in zip(columns, texts, strict=True)]
+    natural = [max(map(len, column), default=0) for column in texts]  # (each column's widest text)
+    widths = [max(len(col.header), n) for col, n in zip(columns, natural, strict=True)]
     total = len(indent) + sum(widths) + gap * (len(columns) - 1)
     excess = total - console.width if console.fit else 0
     # (the same shrinking as render_table: the shrinkable columns, the widest first)
@@ -170,7 +171,7 @@ def render_columns(
             styled.setdefault(j, []).append((i, role))
     padded = []
     for j, (column, width) in enumerate(zip(texts, widths, strict=True)):
-        if column and max(map(len, column)) > width:
+        if natural[j] > width:
             column = [truncate_middle(t, width) if len(t) > width else t for t in column]
         right = columns[j].align == "right"
         out = list(map(str.rjust if right else str.ljust, column, repeat(width)))

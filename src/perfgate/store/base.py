@@ -12,10 +12,13 @@ else by when the run started; ties are broken by start time, then by run id.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
-from perfgate.model import Run, RunInfo, Series, SeriesPoint
-from perfgate.model.baselines import BaselineEvent, BaselineKey
+from perfgate.model import RunInfo, Series, SeriesPoint
+
+if TYPE_CHECKING:  # (annotations only: a reader of series imports no run or baseline classes)
+    from perfgate.model import Run
+    from perfgate.model.baselines import BaselineEvent, BaselineKey
 
 # RunInfo, Series and SeriesPoint live in perfgate.model (readers share them); named here too, as
 # what a store returns

@@ -21,14 +21,16 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from perfgate.errors import StoreError
 from perfgate.gcpause import gc_paused
-from perfgate.model import Run, Series, SeriesPoint
-from perfgate.store.rows import checked_points, trusted_points
-from perfgate.store.runread import read_run
+from perfgate.model import Series, SeriesPoint
+from perfgate.store.rows import checked_points, trusted_columns
 from perfgate.urls import is_url
+
+if TYPE_CHECKING:  # (reading a run is imported by what reads one: a series needs no Run)
+    from perfgate.model import Run
 
 __all__ = [
     "SCHEMA",
@@ -144,11 +146,15 @@ def series_rows(
     with gc_paused():  # (tens of thousands of values: see gc_paused)
         # The whole series (no limit, or one it does not reach) is sorted here: sorting rows read in
         # (mostly) time order is one pass over them, where SQLite's sorter copies every row with all
-        # its columns (a third of the query). A limit below the series' length keeps SQLite's top-N.
-        if limit is None or limit >= _fetch(conn, f"SELECT count(*) FROM ({unordered})", where)[0][0]:
+        # its columns (a third of the query). A limit below the series' length keeps SQLite's top-N:
+        # reading one row more than the limit, unordered, says which (without a count, which was a
+        # second pass over the series).
+        if limit is None:
             rows = _fetch(conn, unordered, where)
-            if _oldest_first(rows):
-                return rows
+        else:
+            rows = _fetch(conn, f"{unordered} LIMIT ?", [*where, limit + 1])
+        if len(rows) <= (len(rows) if limit is None else limit) and _oldest_first(rows):
+            return rows
         if limit is None:
             rows = _fetch(conn, series_sql(keys, limit=False), where)
         else:
@@ -168,20 +174,21 @@ def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[An
 def series_from_rows(
     rows: Sequence[Any], where: str, benchmark: str, metric: str, filters: dict[str, str | None]
 ) -> Series:
-    """The Series of a series query's rows (oldest first) and its scope (``filters``): built in bulk
-    when every row passes the checks, else point by point, a damaged row a StoreError naming its run."""
-    points: list[SeriesPoint] | None
+    """The Series of a series query's rows (oldest first) and its scope (``filters``): its points kept
+    as columns (:class:`perfgate.model.SeriesPoints`) when every row passes the checks, made column
+    by column, else built point by point, a damaged row a StoreError naming its run."""
+    points: Sequence[SeriesPoint] | None
     with gc_paused():
         try:
-            points = trusted_points(rows)
+            points = trusted_columns(rows)
         except (ValueError, TypeError):  # a damaged time: the checked build names the run
             points = None
         if points is None:
-            points = checked_points(rows, where, benchmark, metric)
+            points = tuple(checked_points(rows, where, benchmark, metric))
         return Series(
             benchmark,
             metric,
-            tuple(points),
+            points,
             filters.get("branch"),
             filters.get("tier"),
             filters.get("testbed"),
@@ -273,6 +280,8 @@ class SqliteReader:
     def get_run(self, id_or_prefix: str) -> Run:
         """As :meth:`perfgate.store.RunStore.get_run` (a run id or unique id prefix; a git ref is the
         store's to resolve): what ``perfgate compare`` reads (:func:`perfgate.store.runread.read_run`)."""
+        from perfgate.store.runread import read_run
+
         with gc_paused():  # (tens of thousands of values: see gc_paused)
             run: Run = self._read(
                 f"reading run {id_or_prefix}", lambda c: read_run(c, self._where, id_or_prefix)

@@ -11,7 +11,6 @@ builds the model's values directly (they validate when built), without a JSON do
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import struct
@@ -21,10 +20,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfgate.errors import StoreError
-from perfgate.model import BenchmarkId, Direction, Result, SeriesPoint, Summary
+from perfgate.model.read import SeriesPoint, SeriesPoints
+from perfgate.model.units import Direction
+
+if TYPE_CHECKING:  # (imported where used: reading a series needs none of them)
+    from perfgate.model import Result, Summary
 
 __all__ = [
     "VALUE_COLUMNS",
@@ -35,6 +38,7 @@ __all__ = [
     "pack_summary",
     "result_from_values",
     "result_values",
+    "trusted_columns",
     "trusted_points",
     "unpack",
     "unpack_summary",
@@ -64,6 +68,8 @@ _DIRECTIONS = {d.value: d for d in Direction}
 
 def dumps(value: Any) -> str:
     """Compact JSON; NaN and infinities are refused (ValueError), as the model's JSON does."""
+    import json  # (here and in _rest: reading a series needs no JSON)
+
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
@@ -93,6 +99,8 @@ def unpack_summary(packed: Any) -> Summary:
         if not isinstance(packed, bytearray | memoryview):
             raise ValueError(f"summary is {type(packed).__name__}, not packed numbers")
         packed = bytes(packed)
+    from perfgate.model import Summary
+
     n, mean, median, low, high, stddev, q1, q3, ci_low, ci_high, ci_level, outliers = _SUMMARY.unpack(packed)
     if not math.isfinite(q1 + q3 + ci_low + ci_high + ci_level):  # some are absent (or damaged)
         q1, q3, ci_low, ci_high, ci_level = (
@@ -142,6 +150,8 @@ def _rest(document: Any) -> tuple[str | None, tuple[tuple[str, str], ...], dict[
     """(group, params, extra) from the row's document, checked as strictly as the model's reader."""
     if document is None:
         return None, (), {}
+    import json
+
     doc = json.loads(_text("document", document))
     if not isinstance(doc, dict):
         raise ValueError("document is not a JSON object")
@@ -167,6 +177,8 @@ def result_from_values(name: str, values: Sequence[Any]) -> Result:
 
     ValueError (or TypeError) naming the field when a value is damaged or the result invalid.
     """
+    from perfgate.model import BenchmarkId, Result
+
     metric, unit, direction, error, summary, rounds, iterations, warmup, samples, document = values
     group, params, extra = _rest(document)
     try:
@@ -193,19 +205,21 @@ def result_from_values(name: str, values: Sequence[Any]) -> Result:
 # -- the series fast path ----------------------------------------------------------------------------
 #
 # A history reads thousands of points, and building each checked Summary and SeriesPoint cost more than
-# SQLite's own work. The store wrote every summary from a checked Summary, so :func:`trusted_points`
+# SQLite's own work. The store wrote every summary from a checked Summary, so :func:`trusted_columns`
 # checks the whole column at once with C-level passes (the same conditions ``Summary.__post_init__``
-# checks, value for value) and then builds the values without re-running the checks, through the slots'
-# own setters, one field at a time over the whole column (``map`` in C, no Python loop per value). When
-# any row fails a check it returns None and the caller builds every point checked
-# (:func:`checked_points`), which names the damaged row. Nothing from input takes this path: only rows
-# of this store.
+# checks, value for value) and keeps the columns (:class:`perfgate.model.SeriesPoints`), which build
+# the values, when asked, without re-running the checks, through the slots' own setters, one field at
+# a time over the whole column (``map`` in C, no Python loop per value). When any row fails a check it
+# returns None and the caller builds every point checked (:func:`checked_points`), which names the
+# damaged row. Nothing from input takes this path: only rows of this store.
 
 _new = object.__new__
 _PACKED_TYPES = frozenset({bytes, bytearray, memoryview, type(None)})
-# (the fields in the order of the packed summary, and of a series row)
-_SUMMARY_SETTERS = tuple(Summary.__dict__[f.name].__set__ for f in fields(Summary))
-_POINT_SETTERS = tuple(SeriesPoint.__dict__[f.name].__set__ for f in fields(SeriesPoint))
+
+
+def _fill(objects: list[Any], setter: Callable[[Any, Any], None], values: Iterable[Any]) -> None:
+    """``setter(obj, value)`` for each pair, in C (a deque of length 0 only consumes the map)."""
+    deque(map(setter, objects, values), maxlen=0)
 
 
 def as_utc(value: Any) -> datetime | None:
@@ -227,11 +241,6 @@ def utc_column(values: Sequence[Any]) -> list[datetime | None]:
     return list(map(as_utc, values))
 
 
-def _fill(objects: list[Any], setter: Callable[[Any, Any], None], values: Iterable[Any]) -> None:
-    """``setter(obj, value)`` for each pair, in C (a deque of length 0 only consumes the map)."""
-    deque(map(setter, objects, values), maxlen=0)
-
-
 def _optional_column(values: Sequence[float]) -> Sequence[float | None] | None:
     """An optional field's column with NaN (absent) made None; None when a present value is infinite
     (only a damaged row holds one)."""
@@ -239,66 +248,98 @@ def _optional_column(values: Sequence[float]) -> Sequence[float | None] | None:
         return values
     if math.inf in values or -math.inf in values:
         return None
-    if any(map(math.isnan, values)):
-        return [None if v != v else v for v in values]
+    present = list(map(float.__eq__, values, values))  # (False where NaN: absent)
+    if not any(present):  # absent everywhere: the common case of an optional field (one C pass)
+        return [None] * len(values)
+    if not all(present):
+        return [v if p else None for v, p in zip(values, present, strict=True)]
     return values
 
 
-def _summary_columns(joined: bytes) -> list[list[Any]]:
+_ABSENT = struct.pack("<d", _NAN)  # an absent optional field, as pack_summary writes it
+_OPTIONAL = range(6, 11)  # (q1, q3, ci_low, ci_high, ci_level: their places in the packed summary)
+
+
+def _summary_columns(joined: bytes) -> list[list[Any] | None]:
     """The twelve columns of summaries packed end to end: on a little-endian machine read in place as
-    8-byte numbers (every field is one), one strided slice per field, without a tuple per summary."""
+    8-byte numbers (every field is one), one strided slice per field, without a tuple per summary. An
+    optional field absent from every summary is None (found by one comparison of its bytes)."""
     if sys.byteorder == "little":
         reals, ints = memoryview(joined).cast("d"), memoryview(joined).cast("q")
         width = _SUMMARY.size // 8
+        absent = _ABSENT * (len(reals) // width)
         return [
             ints[0::width].tolist(),
-            *(reals[k::width].tolist() for k in range(1, width - 1)),
+            *(
+                None if k in _OPTIONAL and reals[k::width].tobytes() == absent else reals[k::width].tolist()
+                for k in range(1, width - 1)
+            ),
             ints[width - 1 :: width].tolist(),
         ]
     return [list(c) for c in zip(*_SUMMARY.iter_unpack(joined), strict=True)]
 
 
-def _trusted_summaries(packed: Sequence[Any]) -> list[Summary] | None:
-    """The summaries packed in ``packed``, checked column by column; None when any is invalid."""
+def _summary_fields(packed: Sequence[Any]) -> list[Sequence[Any]] | None:
+    """The fields of the summaries packed in ``packed`` as columns (a list per field of
+    :class:`~perfgate.model.Summary`, in its order), checked column by column; None when any is
+    invalid."""
     if not packed:
-        return []
+        return [[] for _ in range(_SUMMARY.size // 8)]
     if set(map(len, packed)) != {_SUMMARY.size}:
         return None
-    ns, means, medians, mins, maxs, stddevs, q1s, q3s, lows, highs, levels, outliers = _summary_columns(
-        b"".join(packed)
-    )
+    columns = _summary_columns(b"".join(packed))
+    ns, means, medians, mins, maxs, stddevs, q1s, q3s, lows, highs, levels, outliers = columns
+    assert ns is not None and outliers is not None  # (only optional fields are None)
+    assert means is not None and medians is not None and mins is not None and maxs is not None
+    assert stddevs is not None
     if min(ns) < 1 or min(outliers) < 0:
         return None
     if not all(math.isfinite(sum(c)) for c in (means, medians, mins, maxs, stddevs)):
         return None  # a NaN or an infinity (or a sum that overflowed: then the checked path decides)
     if not all(map(operator.le, mins, maxs)) or min(stddevs) < 0:
         return None
-    if not all(map(operator.is_, map(math.isnan, lows), map(math.isnan, highs))):
+    if (lows is None) != (highs is None):
         return None  # ci_low and ci_high go together
-    if not all(v != v or 0 < v < 1 for v in set(levels)):
+    if (
+        lows is not None
+        and highs is not None
+        and not all(map(operator.is_, map(math.isnan, lows), map(math.isnan, highs)))
+    ):
         return None
-    optional = [_optional_column(c) for c in (q1s, q3s, lows, highs, levels)]
+    if levels is not None and not all(v != v or 0 < v < 1 for v in set(levels)):
+        return None
+    n = len(packed)
+    optional = [[None] * n if c is None else _optional_column(c) for c in (q1s, q3s, lows, highs, levels)]
     if None in optional:  # (a level is in (0, 1) or NaN, checked above)
         return None
-    out: list[Summary] = list(map(_new, repeat(Summary, len(packed))))
     q1c, q3c, lowc, highc, levelc = optional
-    values: tuple[Any, ...] = (
-        ns, means, medians, mins, maxs, stddevs, q1c, q3c, lowc, highc, levelc, outliers,
-    )  # fmt: skip
-    for setter, column in zip(_SUMMARY_SETTERS, values, strict=True):
+    return [ns, means, medians, mins, maxs, stddevs, q1c, q3c, lowc, highc, levelc, outliers]  # type: ignore[list-item]
+
+
+def _trusted_summaries(packed: Sequence[Any]) -> list[Summary] | None:
+    """The summaries packed in ``packed``, checked column by column; None when any is invalid."""
+    columns = _summary_fields(packed)
+    if columns is None:
+        return None
+    from perfgate.model import Summary
+
+    out: list[Summary] = list(map(_new, repeat(Summary, len(packed))))
+    setters = (Summary.__dict__[f.name].__set__ for f in fields(Summary))  # (the packed order)
+    for setter, column in zip(setters, columns, strict=True):
         _fill(out, setter, column)
     return out
 
 
-def trusted_points(rows: Sequence[Sequence[Any]]) -> list[SeriesPoint] | None:
-    """The SeriesPoints of a series query's rows, in their order, built without per-row checks.
+def trusted_columns(rows: Sequence[Sequence[Any]]) -> SeriesPoints | None:
+    """The points of a series query's rows, in their order, as columns (:class:`SeriesPoints`: the
+    points are built only when asked for), checked column by column, not row by row.
 
     A row is (run id, commit, branch, commit time, started, testbed, unit, direction, error, packed
     summary or None), as this store wrote it, the times as :func:`as_utc` reads them. None when any
-    row fails the checks the model would make: build those points checked.
+    row fails the checks the model would make: build those points checked (:func:`checked_points`).
     """
     if not rows:
-        return []
+        return SeriesPoints()
     ids, commits, branches, commit_times, starts, testbeds, units, directions, errors, packed = zip(
         *rows, strict=True
     )
@@ -307,21 +348,28 @@ def trusted_points(rows: Sequence[Sequence[Any]]) -> list[SeriesPoint] | None:
         return None
     if not set(map(type, packed)) <= _PACKED_TYPES:
         return None
-    present = [s for s in packed if s is not None]
-    summaries = _trusted_summaries(present)
+    present = list(map(operator.is_not, packed, repeat(None))) if None in packed else None  # (failed)
+    summaries = _summary_fields(packed if present is None else [s for s in packed if s is not None])
     if summaries is None:
         return None
-    if len(present) < len(packed):  # failed results: None where no summary was stored
-        given = iter(summaries)
-        summaries = [None if s is None else next(given) for s in packed]  # type: ignore[misc]
-    points: list[SeriesPoint] = list(map(_new, repeat(SeriesPoint, len(rows))))
-    values: tuple[Any, ...] = (
-        ids, commits, branches, utc_column(commit_times), utc_column(starts), testbeds, summaries, units,
-        ways, errors,
-    )  # fmt: skip
-    for setter, column in zip(_POINT_SETTERS, values, strict=True):
-        _fill(points, setter, column)
-    return points
+    columns: dict[str, Sequence[Any]] = {
+        "run_id": ids,
+        "commit": commits,
+        "branch": branches,
+        "commit_time": utc_column(commit_times),
+        "started": utc_column(starts),
+        "testbed": testbeds,
+        "unit": units,
+        "direction": ways,
+        "error": errors,
+    }
+    return SeriesPoints.trusted(columns, summaries, present)
+
+
+def trusted_points(rows: Sequence[Sequence[Any]]) -> list[SeriesPoint] | None:
+    """:func:`trusted_columns`' points, built."""
+    columns = trusted_columns(rows)
+    return None if columns is None else list(columns)
 
 
 def checked_points(
