@@ -6,15 +6,15 @@ slower, some faster, some noisier), and measures, as CPU time (the figure to com
 noisy machine; wall time is printed too):
 
 1. ``perfgate.gate.evaluate`` of the second run against the first, in this process (median of
-   ``--repeat``, after one warm-up call that loads numpy and scipy): the statistics of every verdict,
+   ``--repeat``, after one warm-up call that loads numpy): the statistics of every verdict,
    budgets and notes, what `perfgate compare` runs between reading the store and rendering;
 2. ``perfgate compare A B`` (text report) on a store holding both runs, each in a new process (median
    of ``--repeat``), with its peak memory.
 
 3. with ``--phases``, where one ``perfgate compare A B`` process spends its CPU time: importing the
-   command, the workspace (configuration), reading both runs, loading numpy and ``scipy.special``,
-   the gate, rendering the text report (each phase once, in a new process, in the order the command
-   runs them).
+   command, the workspace (configuration), reading both runs, loading numpy, the gate (with what it
+   loads itself: before Student's t was computed in pure Python, ``scipy.special``), rendering the
+   text report (each phase once, in a new process, in the order the command runs them).
 
 ``--src DIR`` runs both with perfgate imported from ``DIR`` (e.g. an older checkout's ``src``), so two
 versions are measured back to back under the same load. Run it as a script:
@@ -84,7 +84,7 @@ def _evaluate(db: Path, a: str, b: str, repeat: int) -> tuple[float, float]:
     with open_store(db) as store:
         base, cur = store.get_run(a), store.get_run(b)
     assert base is not None and cur is not None
-    evaluate(cur, [base], Policy())  # loads numpy and scipy
+    evaluate(cur, [base], Policy())  # loads numpy
     walls, cpus = [], []
     for _ in range(repeat):
         t, c = time.perf_counter(), time.process_time()
@@ -125,8 +125,8 @@ if hasattr(use_case, "_read_by_id"):
 else:
     base, head = app.load_spec(ws, a), app.load_spec(ws, b)
 lap("read both runs")
-import numpy, scipy.special
-lap("import numpy and scipy.special")
+import numpy
+lap("import numpy")
 outcome = app.gate_run(ws, head, app.Baseline((base,), f"run {base.id[:10]}"))
 lap("the gate (gate_run)")
 from perfgate.report import render_text
