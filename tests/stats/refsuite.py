@@ -1,0 +1,243 @@
+"""The gate's per-benchmark path as it was before it was computed column by column (perfgate 0.x,
+session 7): the reference that the property tests in ``test_columns.py`` hold the fast path equal to,
+bit for bit. Copied from ``perfgate.stats.compare`` and ``perfgate.gate.evaluate``; the helpers that
+did not change are imported from there.
+
+Each benchmark's rank tests on their own (:func:`perfgate.stats.ranktest.rank_test`, the definition),
+each analysis, decision and finishing touch one benchmark at a time, each value built by its
+checked constructor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from perfgate.gate.policy import Policy
+from perfgate.model import Direction, Result, Run, Status, Verdict
+from perfgate.stats.compare import (
+    CompareSettings,
+    MetricPair,
+    SuiteComparison,
+    _analyse,
+    _Analysis,
+    _expressible,
+    _pct,
+    _pooled_spreads,
+    _shifts,
+    _verdict,
+    _wall_without_cpu,
+    verdict_sort_key,
+)
+from perfgate.stats.geomean import geomean_change
+from perfgate.stats.history import RunSpread
+from perfgate.stats.machine import MachineShift
+from perfgate.stats.multiplicity import holm
+from perfgate.stats.noise import noise_note
+from perfgate.stats.severity import severity_of
+
+__all__ = ["compare_suite", "pair_results"]
+
+
+def _analyse_all_by_pair(
+    items: Sequence[tuple[MetricPair, float, tuple[float, int] | None, RunSpread | None]],
+    settings: CompareSettings,
+) -> list[_Analysis]:
+    return [_analyse(p, settings, offset, pooled, history) for p, offset, pooled, history in items]
+
+
+def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list[MetricPair]:
+    """One MetricPair per (benchmark, metric) in the current run or any baseline run."""
+    # One lookup table per run: Run.result() scans, and a scan per key is quadratic in the run's size.
+    # A run holds each key once, so the current run's table is also its order; then what only the
+    # baseline runs hold, in their order, each described by its first result.
+    now = {r.key: r for r in current.results}
+    before = [{r.key: r for r in b.results} for b in baselines]
+    first = dict(now)
+    for table in before:
+        for key, r in table.items():
+            first.setdefault(key, r)
+    # Without overrides a threshold depends on the metric alone: looked up once per metric.
+    thresholds: dict[str, float] = {}
+    pairs = []
+    for key, ref in first.items():
+        if len(before) == 1:
+            only = before[0].get(key)
+            base: tuple[Result, ...] = () if only is None else (only,)
+        else:
+            base = tuple(res for b in before if (res := b.get(key)) is not None)
+        threshold = None if policy.overrides else thresholds.get(key[1])
+        if threshold is None:
+            threshold = policy.threshold(key[0], key[1])
+            if not policy.overrides:
+                thresholds[key[1]] = threshold
+        pairs.append(
+            MetricPair(
+                benchmark=ref.benchmark,
+                metric=ref.metric,
+                unit=ref.unit,
+                direction=ref.direction,
+                baseline=base,
+                current=now.get(key),
+                threshold=threshold,
+            )
+        )
+    return pairs
+
+
+def _decide(
+    a: _Analysis, p_worse: float | None, p_better: float | None, settings: CompareSettings, corrected: bool
+) -> Verdict:
+    """Turn one analysis and its multiplicity-adjusted p-values into a verdict (see the module docstring)."""
+    if a.final is not None:
+        return a.final
+    pair = a.pair
+    if not all(_expressible(x) for x in (a.log_est, a.log_low, a.log_high)):
+        return _verdict(
+            pair,
+            Status.INCONCLUSIVE,
+            baseline=a.base,
+            current=a.cur,
+            threshold=pair.threshold,
+            method=a.method,
+            reason="the values differ by too many orders of magnitude to express the change",
+        )
+    t = math.log1p(pair.threshold)
+    adv = a.adverse
+    p_adj = p_worse if adv >= 0 else p_better
+    lo, hi = a.log_low, a.log_high
+    if lo is not None and hi is not None:
+        adv_lo, adv_hi = (lo, hi) if pair.direction is Direction.LOWER else (-hi, -lo)
+    reasons = list(a.notes)
+    if p_adj is None:
+        # Point estimate only (ratio of medians): the threshold alone decides, as it always did.
+        if adv > t:
+            status = Status.REGRESSION
+        elif adv < -t:
+            status = Status.IMPROVEMENT
+        else:
+            status = Status.UNCHANGED
+    elif adv > t and p_worse is not None and p_worse < settings.alpha:
+        status = Status.REGRESSION
+    elif adv < -t and p_better is not None and p_better < settings.alpha:
+        status = Status.IMPROVEMENT
+    elif lo is not None and hi is not None and -t <= adv_lo and adv_hi <= t:
+        status = Status.UNCHANGED
+    else:
+        status = Status.INCONCLUSIVE
+        after = " after Holm" if corrected else ""
+        if lo is None or hi is None:
+            reasons.append(f"too few samples for a {settings.confidence:.0%} interval of the change")
+        elif abs(adv) > t:
+            reasons.append(
+                f"change {_pct(math.expm1(a.log_est))} is beyond the ±{pair.threshold:.1%} threshold "
+                f"but not significant (p = {p_adj:.2g}{after}): more samples would decide"
+            )
+        else:
+            reasons.append(
+                f"interval [{_pct(math.expm1(lo))}, {_pct(math.expm1(hi))}] reaches beyond the "
+                f"±{pair.threshold:.1%} threshold: more samples would narrow it"
+            )
+    return _verdict(
+        pair,
+        status,
+        baseline=a.base,
+        current=a.cur,
+        change=math.expm1(a.log_est),
+        change_low=None if lo is None else math.expm1(lo),
+        change_high=None if hi is None else math.expm1(hi),
+        p_value=p_adj,
+        threshold=pair.threshold,
+        method=a.method,
+        reason="; ".join(reasons) or None,
+    )
+
+
+def _finish(v: Verdict, settings: CompareSettings) -> Verdict:
+    """Add the noise remedy to the reason and the severity from the rules."""
+    if v.status in (Status.REGRESSION, Status.IMPROVEMENT, Status.UNCHANGED, Status.INCONCLUSIVE):
+        note = noise_note(v.baseline, v.current, settings.noisy_cv)
+        if note is not None:
+            v = replace(v, reason=f"{v.reason}; {note}" if v.reason else note)
+    severity = severity_of(v, settings.severity_rules)
+    if severity is not None:
+        v = replace(v, severity=severity)
+    return v
+
+
+def compare_suite(
+    pairs: Sequence[MetricPair],
+    settings: CompareSettings,
+    spreads: Mapping[tuple[str, str], RunSpread] | None = None,
+) -> SuiteComparison:
+    """Verdicts for a whole suite, worst first. Deterministic for the same inputs.
+
+    ``spreads``: per (benchmark name, metric), the run-to-run spread measured on the testbed's stored
+    history (:func:`perfgate.stats.history_spreads`); with it, a baseline of one or two runs, or one value
+    per run, is judged against that spread instead of the noise within the runs alone.
+    """
+    spreads = spreads or {}
+    pooled = _pooled_spreads(pairs, settings)
+    keys = [(p.benchmark.name, p.metric) for p in pairs]
+    analyses = _analyse_all_by_pair(
+        [(p, 0.0, pooled.get(k), spreads.get(k)) for p, k in zip(pairs, keys, strict=True)], settings
+    )
+    notes: list[str] = []
+    shifts: list[MachineShift] = []
+    if settings.machine_shift != "ignore":
+        shifts = _shifts(analyses, settings)
+    by_metric = {s.metric: s for s in shifts}
+    for s in shifts:
+        if settings.machine_shift == "normalize":
+            notes.append(f"{s.describe()}; verdicts of [{s.metric}] are judged after dividing it out")
+        elif settings.machine_shift == "inconclusive":
+            notes.append(f"{s.describe()}; verdicts that moved with it are inconclusive")
+        else:
+            notes.append(s.describe())
+    if settings.machine_shift == "normalize" and shifts:
+        again = []  # (position, pair, offset, pooled, history, note) of each analysis judged again
+        for i, a in enumerate(analyses):
+            ms = by_metric.get(a.pair.metric)
+            if ms is None or a.final is not None:
+                continue
+            value_shift = ms.log_shift if a.pair.direction is Direction.LOWER else -ms.log_shift
+            key = (a.pair.benchmark.name, a.pair.metric)
+            note = f"judged relative to the run-wide shift of {_pct(ms.change)}"
+            again.append((i, a.pair, -value_shift, pooled.get(key), spreads.get(key), note))
+        redone = _analyse_all_by_pair([(p, off, pl, h) for _, p, off, pl, h, _ in again], settings)
+        for (i, *_, note), b in zip(again, redone, strict=True):
+            analyses[i] = replace(b, notes=(*b.notes, note))
+
+    # Regressions and improvements are separate families: each is controlled at alpha on its own.
+    tested = [i for i, a in enumerate(analyses) if a.final is None]
+    worse = {i: pw for i in tested if (pw := analyses[i].p_worse) is not None}
+    better = {i: pb for i in tested if (pb := analyses[i].p_better) is not None}
+    corrected = settings.multiplicity == "holm" and len(worse) > 1
+    if corrected:
+        worse = dict(zip(worse, holm(list(worse.values())), strict=True))
+        better = dict(zip(better, holm(list(better.values())), strict=True))
+
+    verdicts = []
+    for i, a in enumerate(analyses):
+        v = _decide(a, worse.get(i), better.get(i), settings, corrected)
+        ms = by_metric.get(a.pair.metric)
+        if (
+            settings.machine_shift == "inconclusive"
+            and ms is not None
+            and a.final is None
+            and v.status in (Status.REGRESSION, Status.IMPROVEMENT)
+            and ms.includes(a.adverse)
+        ):
+            reason = "; ".join(x for x in (ms.describe(), v.reason) if x)
+            v = replace(v, status=Status.INCONCLUSIVE, reason=reason)
+        verdicts.append(_finish(v, settings))
+    verdicts = _wall_without_cpu(verdicts)
+    verdicts.sort(key=verdict_sort_key)
+    return SuiteComparison(
+        verdicts=tuple(verdicts),
+        notes=tuple(notes),
+        method=settings.method,
+        shifts=tuple(shifts),
+        geomean=geomean_change(verdicts, settings.confidence),
+    )
