@@ -33,11 +33,24 @@ from perfgate.stats.compare import (
 from perfgate.stats.geomean import geomean_change
 from perfgate.stats.history import RunSpread
 from perfgate.stats.machine import MachineShift
-from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note
 from perfgate.stats.severity import severity_of
 
-__all__ = ["compare_suite", "pair_results"]
+__all__ = ["compare_suite", "holm", "pair_results"]
+
+
+def holm(p_values: Sequence[float]) -> tuple[float, ...]:
+    m = len(p_values)
+    for p in p_values:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p-values must be in [0, 1], got {p!r}")
+    order = sorted(range(m), key=lambda i: p_values[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return tuple(adjusted)
 
 
 def _analyse_all_by_pair(

@@ -25,6 +25,7 @@ from perfgate.stats import (
     MetricPair,
     RunSpread,
     compare_suite,
+    holm,
     parse_severity_rules,
 )
 
@@ -159,6 +160,20 @@ def test_a_bad_threshold_still_raises_the_verdict_s_own_error() -> None:
     with pytest.raises(ValueError, match="threshold") as ref:
         refsuite.compare_suite([p], CompareSettings())
     assert str(fast.value) == str(ref.value)
+
+
+@given(st.lists(st.one_of(st.sampled_from([0.0, -0.0, 1e-300, 0.01, 0.5, 1.0]), st.floats(0.0, 1.0))))
+def test_holm_gives_the_adjusted_p_values_of_the_loop_it_replaced(p_values: list[float]) -> None:
+    assert repr(holm(p_values)) == repr(refsuite.holm(p_values))
+
+
+def test_holm_refuses_a_p_value_outside_the_unit_interval_as_before() -> None:
+    for bad in ([0.5, 1.5, -1.0], [float("nan")]):
+        with pytest.raises(ValueError, match="p-values must be in") as new:
+            holm(bad)
+        with pytest.raises(ValueError) as old:
+            refsuite.holm(bad)
+        assert str(new.value) == str(old.value)
 
 
 @st.composite
