@@ -125,12 +125,14 @@ def test_compare_of_two_stored_runs_reads_them_without_sqlalchemy(project: Path)
     assert heavy <= {"numpy", "scipy"}  # the statistics; the store read through sqlite3 alone
 
 
-def test_compare_of_two_stored_runs_loads_no_scipy(project: Path) -> None:
+@pytest.mark.parametrize("source", ["stored runs", "files"])
+def test_compare_loads_no_scipy(project: Path, source: str) -> None:
     """Student's t of the geomean's interval is computed in pure Python (perfgate.stats.student):
     importing scipy.special for it was a third of a `perfgate compare` of 10,000 benchmarks."""
     with closing(sqlite3.connect(project / ".perfgate" / "perfgate.db")) as raw:
         a, b = (run_id for (run_id,) in raw.execute("SELECT id FROM runs ORDER BY pk"))
-    code, heavy, modules = probe(project, "compare", a[:12], b)
+    args = ("a.json", "b.json") if source == "files" else (a[:12], b)
+    code, heavy, modules = probe(project, "compare", *args)
     assert code == 1  # bench_a twice as slow: the runs were read and compared
     assert "perfgate.stats.geomean" in modules  # the geomean row (two benchmarks: a t quantile)
     assert "scipy" not in heavy

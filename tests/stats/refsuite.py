@@ -15,25 +15,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from perfgate.gate.policy import Policy
-from perfgate.model import Direction, Result, Run, Status, Verdict
+from perfgate.model import Direction, Result, Run, Status, Summary, Verdict
 from perfgate.stats.compare import (
+    _SIMILAR_SPREAD,
     CompareSettings,
     MetricPair,
     SuiteComparison,
     _analyse,
     _Analysis,
     _expressible,
+    _ok_medians,
     _pct,
-    _pooled_spreads,
-    _shifts,
     _verdict,
-    _wall_without_cpu,
     verdict_sort_key,
 )
 from perfgate.stats.geomean import geomean_change
 from perfgate.stats.history import RunSpread
-from perfgate.stats.machine import MachineShift
-from perfgate.stats.noise import noise_note
+from perfgate.stats.machine import MachineShift, detect_machine_shift
+from perfgate.stats.runlevel import log_spread, pool_spreads
 from perfgate.stats.severity import severity_of
 
 __all__ = ["compare_suite", "holm", "pair_results"]
@@ -254,3 +253,94 @@ def compare_suite(
         shifts=tuple(shifts),
         geomean=geomean_change(verdicts, settings.confidence),
     )
+
+
+def _shifts(analyses: Sequence[_Analysis], settings: CompareSettings) -> list[MachineShift]:
+    by_metric: dict[str, list[_Analysis]] = {}
+    for a in analyses:
+        if a.final is None and _expressible(a.log_est):
+            by_metric.setdefault(a.pair.metric, []).append(a)
+    found = []
+    for metric in sorted(by_metric):
+        group = by_metric[metric]
+        thresholds = sorted(math.log1p(a.pair.threshold) for a in group)
+        shift = detect_machine_shift(
+            metric,
+            [(a.pair.benchmark.name, a.adverse) for a in group],
+            thresholds[len(thresholds) // 2],
+            settings.machine_shift_min_benchmarks,
+            settings.machine_shift_fraction,
+        )
+        if shift is not None:
+            found.append(shift)
+    return found
+
+
+def _wall_without_cpu(verdicts: list[Verdict]) -> list[Verdict]:
+    """A ``time`` regression whose benchmark's ``cpu_time`` did not move says so in its reason: the wall
+    clock ran while the code did not, which is what a contended machine (or waiting on I/O) looks like."""
+    cpu = {v.benchmark.name: v for v in verdicts if v.metric == "cpu_time"}
+    out = []
+    for v in verdicts:
+        c = cpu.get(v.benchmark.name)
+        if v.metric == "time" and v.status is Status.REGRESSION and c is not None and c.change is not None:
+            adverse = c.change if c.direction is Direction.LOWER else -c.change
+            if c.status is Status.UNCHANGED or abs(adverse) <= (c.threshold or 0.0):
+                note = (
+                    f"cpu_time did not move ({_pct(c.change)}): the wall time may have waited on a "
+                    "contended machine or on I/O; rerun on a quiet machine or compare with `perfgate ab`"
+                )
+                v = replace(v, reason=f"{v.reason}; {note}" if v.reason else note)
+        out.append(v)
+    return out
+
+
+def robust_cv(s: Summary | None) -> float | None:
+    """Spread relative to the centre: IQR/1.349 over the median when quartiles are known, else sd/mean.
+
+    The quartile form ignores a few outliers (they are counted in ``Summary.outliers`` and handled by the
+    rank tests); it measures how wide the bulk of the distribution is, which is what costs power.
+    """
+    if s is None:
+        return None
+    cv: float | None
+    if s.q1 is not None and s.q3 is not None and s.median > 0 and s.n >= 4:
+        cv = (s.q3 - s.q1) / 1.349 / s.median
+    else:
+        cv = s.cv
+    # Spreads beyond the float range (values near its limits) say nothing useful.
+    return cv if cv is not None and math.isfinite(cv) else None
+
+
+def noise_note(baseline: Summary | None, current: Summary | None, limit: float) -> str | None:
+    """A remedy-carrying note when either side's CV is above ``limit`` (None when both are fine)."""
+    cvs = [c for c in (robust_cv(baseline), robust_cv(current)) if c is not None]
+    if not cvs or max(cvs) <= limit:
+        return None
+    return (
+        f"noisy: CV {max(cvs):.0%} (limit {limit:.0%}): more rounds or process isolation "
+        "(pin the CPU, quiet the machine) would sharpen this verdict"
+    )
+
+
+def _pooled_spreads(
+    pairs: Sequence[MetricPair], settings: CompareSettings
+) -> dict[tuple[str, str], tuple[float, int]]:
+    """Per (benchmark, metric), the run-to-run spread of log medians pooled over the benchmarks of the
+    same metric with enough baseline runs and a similar spread of their own (within a factor of 3)."""
+    own: dict[tuple[str, str], tuple[float, int]] = {}
+    for p in pairs:
+        medians = _ok_medians(p)
+        if len(medians) >= settings.min_baseline_runs and all(m > 0 for m in medians):
+            own[(p.benchmark.name, p.metric)] = log_spread(medians)
+    out: dict[tuple[str, str], tuple[float, int]] = {}
+    for key, (s, _) in own.items():
+        group = [
+            v
+            for k, v in own.items()
+            if k[1] == key[1]
+            and (v[0] == s if s == 0 else s / _SIMILAR_SPREAD <= v[0] <= s * _SIMILAR_SPREAD)
+        ]
+        if (pooled := pool_spreads(group)) is not None:
+            out[key] = pooled
+    return out

@@ -987,15 +987,17 @@ def verdict_sort_key(v: Verdict) -> tuple[int, float, str, str]:
 def _shifts(analyses: Sequence[_Analysis], settings: CompareSettings) -> list[MachineShift]:
     by_metric: dict[str, list[_Analysis]] = {}
     for a in analyses:
-        if a.final is None and _expressible(a.log_est):
+        if a.final is None and math.isfinite(a.log_est) and a.log_est < 700.0:  # _expressible
             by_metric.setdefault(a.pair.metric, []).append(a)
     found = []
+    lower = Direction.LOWER
     for metric in sorted(by_metric):
         group = by_metric[metric]
         thresholds = sorted(math.log1p(a.pair.threshold) for a in group)
         shift = detect_machine_shift(
             metric,
-            [(a.pair.benchmark.name, a.adverse) for a in group],
+            # (name, a.adverse)
+            [(a.pair.benchmark.name, a.log_est if a.pair.direction is lower else -a.log_est) for a in group],
             thresholds[len(thresholds) // 2],
             settings.machine_shift_min_benchmarks,
             settings.machine_shift_fraction,
@@ -1009,6 +1011,8 @@ def _wall_without_cpu(verdicts: list[Verdict]) -> list[Verdict]:
     """A ``time`` regression whose benchmark's ``cpu_time`` did not move says so in its reason: the wall
     clock ran while the code did not, which is what a contended machine (or waiting on I/O) looks like."""
     cpu = {v.benchmark.name: v for v in verdicts if v.metric == "cpu_time"}
+    if not cpu:
+        return verdicts
     out = []
     for v in verdicts:
         c = cpu.get(v.benchmark.name)
