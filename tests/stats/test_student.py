@@ -71,6 +71,25 @@ def test_near_the_median_the_quantile_matches_the_closed_forms(offset: float, ab
     assert close(t_ppf(q, 2), 2 * d / math.sqrt(2 * q * (1 - q)))
 
 
+def density_at_zero(df: int) -> float:
+    """Student's t density at 0 for a whole ``df``, from exact integers: with df = 2n it is
+    C(2n, n) n / 4^n / sqrt(2n), with df = 2n + 1 it is 4^n / C(2n, n) / (pi sqrt(2n + 1))."""
+    n = df // 2
+    if df % 2 == 0:
+        return math.comb(2 * n, n) * n / 4**n / math.sqrt(df)
+    return 4**n / math.comb(2 * n, n) / (math.pi * math.sqrt(df))
+
+
+@given(df=st.one_of(st.integers(1, 60), st.integers(1, 200_000)), exponent=st.floats(-16.0, -6.0))
+def test_near_the_median_the_quantile_follows_the_density_at_zero(df: int, exponent: float) -> None:
+    """P(0 < T < t) = f(0) (t - (df + 1) / (6 df) t^3 + ...): within 1e-6 of the median the quantile
+    is t0 (1 + (df + 1) / (6 df) t0^2), t0 = (q - 1/2) / f(0), to far better than 1e-12."""
+    q = 0.5 + 10.0**exponent
+    t0 = (q - 0.5) / density_at_zero(df)
+    assert close(t_ppf(q, df), t0 * (1 + (df + 1) / (6 * df) * t0 * t0))
+    assert close(t_ppf(1 - q, df), -t0 * (1 + (df + 1) / (6 * df) * t0 * t0))
+
+
 @given(x=st.floats(-1e3, 1e3).filter(lambda v: v != 0))
 def test_near_zero_the_distribution_function_matches_the_closed_forms(x: float) -> None:
     # Cauchy: 1/2 + atan(x) / pi; two degrees of freedom: 1/2 + x / (2 sqrt(2 + x^2))

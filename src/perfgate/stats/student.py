@@ -135,11 +135,11 @@ def _tails(t: float, df: float) -> tuple[float, float, bool]:
         log_x, log_1mx = math.log(df) - 2.0 * math.log(t), 0.0
         upper = 0.5 * math.exp(a * log_x - log_a_beta)
         return upper, 0.5 - upper, True
-    if a >= 50.0 and s <= 0.6:
-        # x within 0.4 of 1: the fraction in a rounded x would lose log2(1 / (1 - x)) bits
-        upper = 0.5 * math.exp(log_half_ratio - _LOG_SQRT_PI) * _large_a_series(a, s)
-        return upper, 0.5 - upper, True
     if (a + 1.0) * s > 1.5:  # x = 1 / (1 + s) < (a + 1) / (a + 3/2 + 2): the tail's fraction
+        if a >= 50.0 and s <= 0.6:
+            # x within 0.4 of 1: the fraction in a rounded x would lose log2(1 / (1 - x)) bits
+            upper = 0.5 * math.exp(log_half_ratio - _LOG_SQRT_PI) * _large_a_series(a, s)
+            return upper, 0.5 - upper, True
         log_x, log_1mx = -math.log1p(s), -math.log1p(1.0 / s)
         pref = math.exp(a * log_x + 0.5 * log_1mx - log_a_beta)
         upper = 0.5 * pref * _continued_fraction(1.0 / (1.0 + s), a, 0.5)
