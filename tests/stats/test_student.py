@@ -113,3 +113,15 @@ def test_known_values() -> None:
     assert t_ppf(0.975, math.inf) == pytest.approx(1.959963984540054, rel=1e-14)
     with pytest.raises(ValueError, match="degrees of freedom > 0"):
         t_ppf(0.5, 0)
+
+
+def test_far_beyond_the_probabilities_the_statistics_use_the_quantile_stays_a_number() -> None:
+    """p = 1e-300: closed forms for 1 and 2 degrees of freedom (about 1e299 and 7e149; |log p| times
+    the last bit is the accuracy to expect there), the power tail for 3, and beyond the float range
+    for 1/2 degree of freedom (t ~ 1e600)."""
+    p = 1e-300
+    assert t_ppf(p, 1) == pytest.approx(-1 / (math.pi * p), rel=1e-12)
+    assert t_ppf(p, 2) == pytest.approx((2 * p - 1) / math.sqrt(2 * p * (1 - p)), rel=1e-12)
+    # P(T > t) ~ sqrt(3) / B(3/2, 1/2) t^-3 with B(3/2, 1/2) = pi / 2
+    assert t_ppf(p, 3) == pytest.approx(-(((math.sqrt(3) / (math.pi / 2)) / p) ** (1 / 3)), rel=1e-9)
+    assert t_ppf(p, 0.5) == -math.inf and t_ppf(1 - 1e-16, 0.5) > 1e30

@@ -33,6 +33,7 @@ __all__ = ["t_cdf", "t_ppf", "t_sf"]
 _TINY = 1e-300  # Lentz's guard against a zero denominator
 _EPS = 2.0**-53
 _LOG_SQRT_PI = 0.5 * math.log(math.pi)
+_LOG_MAX = math.log(1.7976931348623157e308)
 _NORMAL = NormalDist()
 
 
@@ -162,7 +163,9 @@ def _log_pdf(t: float, df: float) -> float:
         return -0.5 * t * t - 0.5 * math.log(2.0 * math.pi)
     a = 0.5 * df
     log_beta = _LOG_SQRT_PI - _log_gamma_half_ratio(a)  # log B(a, 1/2)
-    return -(a + 0.5) * math.log1p(t * t / df) - 0.5 * math.log(df) - log_beta
+    s = t * t / df
+    log1p_s = math.log1p(s) if math.isfinite(s) else 2.0 * math.log(abs(t)) - math.log(df)
+    return -(a + 0.5) * log1p_s - 0.5 * math.log(df) - log_beta
 
 
 def _check_df(df: float) -> None:
@@ -226,16 +229,21 @@ def _tail_newton(p: float, df: float, t: float) -> float:
     """Newton's method on ``g(u) = log P(T > e^u) - log p``, ``u = log t``: g is decreasing and
     concave, so after the first step the iterates are at or above the root and fall to it."""
     target = math.log(p)
-    u = math.log(t) if math.isfinite(t) else 709.0
+    u = math.log(t) if math.isfinite(t) else _LOG_MAX
     for _ in range(200):
+        if u > _LOG_MAX:  # the quantile is beyond the float range
+            return math.inf
         t = math.exp(u)
         upper = _tails(t, df)[0]
         if upper <= 0.0:  # beyond where the tail underflows: come down by halves
             u -= max(1.0, abs(u)) * 0.5
             continue
-        g = math.log(upper) - target
-        slope = -t * math.exp(_log_pdf(t, df)) / upper
-        step = g / slope
+        log_upper = math.log(upper)
+        # g'(u) = -t f(t) / P(T > t), in logs: f(t) alone underflows where t^2 leaves the float range
+        slope = -math.exp(u + _log_pdf(t, df) - log_upper)
+        if slope == 0.0:
+            break
+        step = (log_upper - target) / slope
         u -= step
         if abs(step) <= 1e-10:
             break
