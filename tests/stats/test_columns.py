@@ -28,6 +28,7 @@ from perfgate.stats import (
     holm,
     parse_severity_rules,
 )
+from perfgate.stats import compare as compare_module
 
 from . import refsuite
 from .builders import result
@@ -212,3 +213,41 @@ def test_pair_results_gives_the_pairs_of_the_one_by_one_path(
     assert repr(pair_results(current, baselines, policy)) == repr(
         refsuite.pair_results(current, baselines, policy)
     )
+
+
+@st.composite
+def many_runs(draw: st.DrawFn) -> list[MetricPair]:
+    """Up to 60 benchmarks in two metrics with 2-5 baseline runs each: medians that repeat (no
+    spread), spreads near each other's factor of 3, and far apart."""
+    pairs = []
+    for i in range(draw(st.integers(min_value=1, max_value=60))):
+        metric = draw(st.sampled_from(["time", "cpu_time"]))
+        centre = draw(st.sampled_from([1.0, 2.0, 1e-6]))
+        width = draw(st.sampled_from([0.0, 0.01, 0.03, 0.09, 0.27, 0.5]))
+        medians = [
+            centre * (1 + width * draw(st.sampled_from([-1.0, -0.5, 0.0, 0.3, 1.0])))
+            for _ in range(draw(st.integers(2, 5)))
+        ]
+        base = tuple(
+            Result(
+                BenchmarkId(f"b{i}"),
+                metric,
+                "s",
+                Direction.LOWER,
+                Summary(n=10, mean=m, median=m, min=m, max=m),
+            )
+            for m in medians
+        )
+        pairs.append(MetricPair(BenchmarkId(f"b{i}"), metric, "s", Direction.LOWER, base, base[0], 0.05))
+    return pairs
+
+
+@SETTINGS
+@given(many_runs(), st.sampled_from([2, 3]))
+def test_pooled_spreads_equal_the_pairwise_pooling_to_the_last_bit(
+    pairs: list[MetricPair], runs: int
+) -> None:
+    """The groups found by bisection and pooled from exact prefix sums are those of comparing every
+    benchmark with every other, and their pooled spreads the same floats."""
+    s = CompareSettings(min_baseline_runs=runs)
+    assert repr(compare_module._pooled_spreads(pairs, s)) == repr(refsuite._pooled_spreads(pairs, s))
