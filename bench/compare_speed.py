@@ -6,20 +6,22 @@ slower, some faster, some noisier), and measures, as CPU time (the figure to com
 noisy machine; wall time is printed too):
 
 1. ``perfgate.gate.evaluate`` of the second run against the first, in this process (median of
-   ``--repeat``, after one warm-up call that loads numpy and scipy): the statistics of every verdict,
-   budgets and notes, what `perfgate compare` runs between reading the store and rendering;
+   ``--repeat``, after one warm-up call that loads numpy): the statistics of every verdict,
+   budgets and notes, what `perfgate compare` runs between reading the store and rendering (with
+   ``--baseline-runs K``, against K baseline runs that differ slightly, as `perfgate run` judges a
+   run: from 3, each benchmark's run-to-run spread is pooled and tested too);
 2. ``perfgate compare A B`` (text report) on a store holding both runs, each in a new process (median
    of ``--repeat``), with its peak memory.
 
 3. with ``--phases``, where one ``perfgate compare A B`` process spends its CPU time: importing the
-   command, the workspace (configuration), reading both runs, loading numpy and ``scipy.special``,
-   the gate, rendering the text report (each phase once, in a new process, in the order the command
-   runs them).
+   command, the workspace (configuration), reading both runs, loading numpy, the gate (with what it
+   loads itself: before Student's t was computed in pure Python, ``scipy.special``), rendering the
+   text report (each phase once, in a new process, in the order the command runs them).
 
 ``--src DIR`` runs both with perfgate imported from ``DIR`` (e.g. an older checkout's ``src``), so two
 versions are measured back to back under the same load. Run it as a script:
 
-    python bench/compare_speed.py [--results 10000] [--repeat 3] [--src DIR]
+    python bench/compare_speed.py [--results 10000] [--repeat 3] [--baseline-runs 1] [--src DIR]
 """
 
 from __future__ import annotations
@@ -40,8 +42,10 @@ SAMPLES = 10
 MOVES = ((1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (1.2, 0.0), (0.8, 0.0), (1.0, 0.3), (1.03, 0.0))
 
 
-def _build(results: int, db: Path) -> tuple[str, str]:
-    """Two runs in the store at ``db``; returns their ids."""
+def _build(results: int, db: Path, baseline_runs: int = 1) -> tuple[list[str], str]:
+    """``baseline_runs`` baseline runs and the current run in the store at ``db``; returns their ids
+    (the baseline runs' oldest first). The first baseline run is the same at any ``baseline_runs``;
+    each later one moves each benchmark by up to 0.8% (a run-to-run spread for the run-level test)."""
     from perfgate.model import BenchmarkId, Direction, Result, Run
     from perfgate.stats import summarize
     from perfgate.store import open_store
@@ -49,7 +53,7 @@ def _build(results: int, db: Path) -> tuple[str, str]:
     def run(n: int, side: int) -> Run:
         out = []
         for i in range(results):
-            factor, spread = MOVES[i % len(MOVES)] if side else (1.0, 0.0)
+            factor, spread = MOVES[i % len(MOVES)] if side else (1.0 + 0.004 * n * (i % 5 - 2) / 2, 0.0)
             base = 1e-6 * (1 + i % 97)
             samples = tuple(
                 base * factor * (1 + 0.01 * ((i * 7 + k * (side + 1)) % 5) + spread * (k % 3))
@@ -69,26 +73,27 @@ def _build(results: int, db: Path) -> tuple[str, str]:
             )
         return synthetic_run(n, out, project="scale")
 
-    a, b = run(0, 0), run(1, 1)
+    bases = [run(n, 0) for n in range(baseline_runs)]
+    current = run(baseline_runs, 1)
     with open_store(db) as store:
-        store.add_run(a)
-        store.add_run(b)
-    return a.id, b.id
+        for r in (*bases, current):
+            store.add_run(r)
+    return [r.id for r in bases], current.id
 
 
-def _evaluate(db: Path, a: str, b: str, repeat: int) -> tuple[float, float]:
-    """(median wall, median CPU) seconds of ``evaluate`` of run ``b`` against run ``a``."""
+def _evaluate(db: Path, bases: list[str], b: str, repeat: int) -> tuple[float, float]:
+    """(median wall, median CPU) seconds of ``evaluate`` of run ``b`` against the runs ``bases``."""
     from perfgate.gate import Policy, evaluate
     from perfgate.store import open_store
 
     with open_store(db) as store:
-        base, cur = store.get_run(a), store.get_run(b)
-    assert base is not None and cur is not None
-    evaluate(cur, [base], Policy())  # loads numpy and scipy
+        baseline, cur = [store.get_run(a) for a in reversed(bases)], store.get_run(b)  # newest first
+    assert None not in baseline and cur is not None
+    evaluate(cur, baseline, Policy())  # loads numpy
     walls, cpus = [], []
     for _ in range(repeat):
         t, c = time.perf_counter(), time.process_time()
-        evaluate(cur, [base], Policy())
+        evaluate(cur, baseline, Policy())
         walls.append(time.perf_counter() - t)
         cpus.append(time.process_time() - c)
     return statistics.median(walls), statistics.median(cpus)
@@ -125,8 +130,8 @@ if hasattr(use_case, "_read_by_id"):
 else:
     base, head = app.load_spec(ws, a), app.load_spec(ws, b)
 lap("read both runs")
-import numpy, scipy.special
-lap("import numpy and scipy.special")
+import numpy
+lap("import numpy")
 outcome = app.gate_run(ws, head, app.Baseline((base,), f"run {base.id[:10]}"))
 lap("the gate (gate_run)")
 from perfgate.report import render_text
@@ -140,6 +145,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--results", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--baseline-runs",
+        type=int,
+        default=1,
+        help="judge the evaluate part against this many baseline runs (the run-level test joins from 3)",
+    )
     ap.add_argument("--phases", action="store_true", help="also time each phase of one compare process")
     ap.add_argument("--src", type=Path, help="import perfgate from this directory (an older checkout's src)")
     args = ap.parse_args()
@@ -152,11 +163,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="perfgate-compare-") as tmp:
         root = Path(tmp)
         (root / "perfgate.toml").write_text('project = "scale"\n', encoding="utf-8")
-        a, b = _build(args.results, root / ".perfgate" / "perfgate.db")
-        wall, cpu = _evaluate(root / ".perfgate" / "perfgate.db", a, b, args.repeat)
+        bases, b = _build(args.results, root / ".perfgate" / "perfgate.db", args.baseline_runs)
+        a = bases[-1]  # `perfgate compare A B`: the newest baseline run against the current one
+        wall, cpu = _evaluate(root / ".perfgate" / "perfgate.db", bases, b, args.repeat)
         print(f"perfgate from {Path(perfgate.__file__).parent}")
+        against = "1 baseline run" if len(bases) == 1 else f"{len(bases)} baseline runs"
         print(
-            f"evaluate: {args.results:,} verdicts in {wall:.2f} s (CPU {cpu:.2f} s), median of {args.repeat}"
+            f"evaluate: {args.results:,} verdicts against {against} in {wall:.2f} s (CPU {cpu:.2f} s), "
+            f"median of {args.repeat}"
         )
         wall, cpu, peak = _end_to_end(root, a, b, args.repeat, env)
         print(

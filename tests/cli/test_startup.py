@@ -151,3 +151,16 @@ def test_compare_imports_no_suite_runner_service_or_scraper(project: Path, files
     assert code == 1  # bench_a twice as slow: the runs were read and judged
     assert "perfgate.app.judge" in modules
     assert not {m for m in modules if m.startswith("perfgate.measure") or m == "perfgate.app.suite"}
+
+
+@pytest.mark.parametrize("source", ["stored runs", "files"])
+def test_compare_loads_no_scipy(project: Path, source: str) -> None:
+    """Student's t of the geomean's interval is computed in pure Python (perfgate.stats.student):
+    importing scipy.special for it was a third of a `perfgate compare` of 10,000 benchmarks."""
+    with closing(sqlite3.connect(project / ".perfgate" / "perfgate.db")) as raw:
+        a, b = (run_id for (run_id,) in raw.execute("SELECT id FROM runs ORDER BY pk"))
+    args = ("a.json", "b.json") if source == "files" else (a[:12], b)
+    code, heavy, modules = probe(project, "compare", *args)
+    assert code == 1  # bench_a twice as slow: the runs were read and compared
+    assert "perfgate.stats.geomean" in modules  # the geomean row (two benchmarks: a t quantile)
+    assert "scipy" not in heavy

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from perfgate.detect.changepoints import Point
 from perfgate.stats.lazy import numpy
+from perfgate.stats.student import t_ppf
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,10 +88,7 @@ def trend(points: Sequence[Point], days: Sequence[float], confidence: float = 0.
         b = float((tc * (y - mean)).sum()) / sxx
         resid = y - mean - b * tc
         se_b = math.sqrt(float((resid * resid).sum()) / (n - 2) / sxx)
-        # a t quantile: scipy.special imports quickly, scipy.stats does not; scipy ships no stubs
-        from scipy import special  # type: ignore[import-untyped]
-
-        tq = float(special.stdtrit(n - 2, 0.5 + confidence / 2))
+        tq = t_ppf(0.5 + confidence / 2, n - 2)
         slope, s_low, s_high = b / mean, (b - tq * se_b) / mean, (b + tq * se_b) / mean
         if mean < 0:
             s_low, s_high = s_high, s_low

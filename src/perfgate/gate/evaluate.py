@@ -19,6 +19,7 @@ from perfgate.stats import (
     compare_suite,
     history_spreads,
 )
+from perfgate.stats.bulk import build
 
 __all__ = [
     "ONE_BASELINE_NOTE",
@@ -47,32 +48,34 @@ def pair_results(current: Run, baselines: Sequence[Run], policy: Policy) -> list
     for table in before:
         for key, r in table.items():
             first.setdefault(key, r)
-    # Without overrides a threshold depends on the metric alone: looked up once per metric.
-    thresholds: dict[str, float] = {}
-    pairs = []
-    for key, ref in first.items():
-        if len(before) == 1:
-            only = before[0].get(key)
-            base: tuple[Result, ...] = () if only is None else (only,)
-        else:
-            base = tuple(res for b in before if (res := b.get(key)) is not None)
-        threshold = None if policy.overrides else thresholds.get(key[1])
-        if threshold is None:
-            threshold = policy.threshold(key[0], key[1])
-            if not policy.overrides:
-                thresholds[key[1]] = threshold
-        pairs.append(
-            MetricPair(
-                benchmark=ref.benchmark,
-                metric=ref.metric,
-                unit=ref.unit,
-                direction=ref.direction,
-                baseline=base,
-                current=now.get(key),
-                threshold=threshold,
-            )
-        )
-    return pairs
+    keys = list(first)
+    refs = list(first.values())
+    if len(before) == 1:
+        table = before[0]
+        bases: list[tuple[Result, ...]] = [() if (only := table.get(k)) is None else (only,) for k in keys]
+    else:
+        bases = [tuple(res for b in before if (res := b.get(key)) is not None) for key in keys]
+    if policy.overrides:
+        thresholds = [policy.threshold(name, metric) for name, metric in keys]
+    else:
+        # Without overrides a threshold depends on the metric alone: looked up once per metric.
+        per_metric: dict[str, float] = {}
+        for name, metric in keys:
+            if metric not in per_metric:
+                per_metric[metric] = policy.threshold(name, metric)
+        thresholds = [per_metric[metric] for _, metric in keys]
+    columns = (
+        [r.benchmark for r in refs],
+        [r.metric for r in refs],
+        [r.unit for r in refs],
+        [r.direction for r in refs],
+        bases,
+        list(map(now.get, keys)),
+        thresholds,
+    )
+    if all(t >= 0 for t in thresholds):  # MetricPair's own check, column-wise: built field by field
+        return build(MetricPair, len(keys), columns)
+    return [MetricPair(*fields) for fields in zip(*columns, strict=True)]  # raises MetricPair's error
 
 
 def history_series(current: Run, history: Sequence[Run]) -> dict[tuple[str, str], list[float]]:

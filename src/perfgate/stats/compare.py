@@ -34,10 +34,14 @@ Tukey's interval, one-sided signed-rank p-values; steps 3 and 4 are the same.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import repeat
+from typing import TypeAlias
 
 from perfgate.model import BenchmarkId, Direction, Result, Status, Summary, Verdict
+from perfgate.stats.bulk import build
 from perfgate.stats.geomean import GeomeanChange, geomean_change
 from perfgate.stats.history import RunSpread
 from perfgate.stats.machine import MachineShift, detect_machine_shift
@@ -45,7 +49,7 @@ from perfgate.stats.multiplicity import holm
 from perfgate.stats.noise import noise_note
 from perfgate.stats.paired import block_log_ratios, paired_change
 from perfgate.stats.ranktest import RankTest, rank_test, rank_tests
-from perfgate.stats.runlevel import RunLevel, log_spread, pool_spreads, prediction_test, run_level_test
+from perfgate.stats.runlevel import RunLevel, log_spread, prediction_test, run_level_test
 from perfgate.stats.severity import SeverityRule, severity_of
 from perfgate.stats.summary import summarize
 
@@ -373,20 +377,41 @@ def _pooled_spreads(
     same metric with enough baseline runs and a similar spread of their own (within a factor of 3)."""
     own: dict[tuple[str, str], tuple[float, int]] = {}
     for p in pairs:
+        if len(p.baseline) < settings.min_baseline_runs:
+            continue  # (fewer medians still)
         medians = _ok_medians(p)
         if len(medians) >= settings.min_baseline_runs and all(m > 0 for m in medians):
             own[(p.benchmark.name, p.metric)] = log_spread(medians)
+    # Each benchmark's group is a run of its metric's spreads in ascending order, [s / 3, 3 s] (for
+    # s = 0, the zeros): found by bisection, and pooled from prefix sums. pool_spreads's sums over a
+    # group, exactly: the degrees of freedom are integers, and the d s^2 are summed as integers in
+    # units of 2^-1074 (every double is a whole number of them), so a group's sum divided by 2^1074
+    # is the correctly rounded sum that math.fsum gives. (Comparing each benchmark with every other
+    # was quadratic: 10,000 benchmarks with 3 baseline runs took minutes.)
+    by_metric: dict[str, list[tuple[float, int]]] = {}
+    for (_, metric), v in own.items():
+        by_metric.setdefault(metric, []).append(v)
+    runs: dict[str, tuple[list[float], list[int], list[int]]] = {}
+    for metric, values in by_metric.items():
+        values.sort()
+        spreads = [sd for sd, _ in values]
+        dfs, squares = [0], [0]
+        for sd, d in values:
+            num, den = (d * sd * sd).as_integer_ratio()
+            dfs.append(dfs[-1] + d)
+            squares.append(squares[-1] + num * (_UNITS // den))
+        runs[metric] = (spreads, dfs, squares)
     out: dict[tuple[str, str], tuple[float, int]] = {}
     for key, (s, _) in own.items():
-        group = [
-            v
-            for k, v in own.items()
-            if k[1] == key[1]
-            and (v[0] == s if s == 0 else s / _SIMILAR_SPREAD <= v[0] <= s * _SIMILAR_SPREAD)
-        ]
-        if (pooled := pool_spreads(group)) is not None:
-            out[key] = pooled
+        spreads, dfs, squares = runs[key[1]]
+        lo = bisect_left(spreads, s / _SIMILAR_SPREAD)
+        hi = bisect_right(spreads, s * _SIMILAR_SPREAD)
+        df = dfs[hi] - dfs[lo]  # >= 1: the group holds the benchmark itself
+        out[key] = (math.sqrt((squares[hi] - squares[lo]) / _UNITS / df), df)
     return out
+
+
+_UNITS = 2**1074  # the smallest double is 2^-1074
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,10 +452,72 @@ def _analyse_all(
     """:func:`_analyse` of each (pair, offset, pooled, history), the rank tests of all pairs computed
     at once (:func:`perfgate.stats.ranktest.rank_tests`: the same values, without numpy's per-call
     cost on ten values a side, which was most of comparing 10,000 benchmarks)."""
-    prepared = [_prepare(p, settings, offset, pooled, history) for p, offset, pooled, history in items]
-    jobs = [a for a in prepared if isinstance(a, _RankJob)]
-    done = iter(rank_tests([(j.base_samples, j.cur_samples) for j in jobs], settings.confidence))
-    return [a if isinstance(a, _Analysis) else _ranked(a, next(done)) for a in prepared]
+    out: list[_Analysis | None] = [None] * len(items)
+    # The common pair (one baseline result, both sides' samples, nothing else to weigh) is recognised
+    # by a few checks and its analysis built with the others' at the end, field by field
+    # (perfgate.stats.bulk); every other pair takes _prepare.
+    fast = settings.method == HL_MANN_WHITNEY and not settings.paired_blocks
+    simple: list[tuple[int, MetricPair, Summary, Summary, Sequence[float], Sequence[float]]] = []
+    jobs: list[tuple[int, _RankJob]] = []
+    for i, (p, offset, pooled, history) in enumerate(items):
+        row = _simple_pair(p, settings.min_samples) if fast and not offset and history is None else None
+        if row is not None:
+            simple.append((i, *row))
+            continue
+        a = _prepare(p, settings, offset, pooled, history)
+        if isinstance(a, _Analysis):
+            out[i] = a
+        else:
+            jobs.append((i, a))
+    samples = [(r[4], r[5]) for r in simple] + [(j.base_samples, j.cur_samples) for _, j in jobs]
+    tests = rank_tests(samples, settings.confidence)
+    for (i, job), rt in zip(jobs, tests[len(simple) :], strict=True):
+        out[i] = _ranked(job, rt)
+    if simple:
+        k = len(simple)
+        shifts = [rt.shift for rt in tests[:k]]
+        columns = (
+            [r[1] for r in simple],
+            [r[2] for r in simple],
+            [r[3] for r in simple],
+            repeat(None),  # final
+            [sh.estimate for sh in shifts],
+            [sh.low for sh in shifts],
+            [sh.high for sh in shifts],
+            [rt.p_up for rt in tests[:k]],
+            [rt.p_down for rt in tests[:k]],
+            repeat(HL_MANN_WHITNEY),
+            repeat(()),  # notes
+        )
+        for (i, *_), a in zip(simple, build(_Analysis, k, columns), strict=True):
+            out[i] = a
+    return out  # type: ignore[return-value]  # every slot is filled
+
+
+def _simple_pair(
+    p: MetricPair, min_samples: int
+) -> tuple[MetricPair, Summary, Summary, Sequence[float], Sequence[float]] | None:
+    """``(pair, baseline summary, current summary, baseline samples, current samples)`` when
+    :func:`_prepare` (without offset or history, by the default method) would hand ``p`` to the rank
+    tests alone: one baseline result and a current one, neither failed, at least ``min_samples``
+    samples a side, all positive, not every value repeating exactly; else None (ask _prepare)."""
+    cur = p.current
+    if cur is None or cur.error is not None or len(p.baseline) != 1:
+        return None
+    only = p.baseline[0]
+    base = only.summary
+    xs, ys = only.samples, cur.samples
+    if only.error is not None or base is None or cur.summary is None:
+        return None
+    if len(xs) < min_samples or len(ys) < min_samples or not xs or not ys:
+        return None
+    low_x, low_y = min(xs), min(ys)
+    if not (low_x > 0 and low_y > 0):
+        return None
+    if len(xs) >= 2 and len(ys) >= 2 and low_x == max(xs) and low_y == max(ys):
+        return None  # deterministic: _prepare compares the ratio with the threshold
+    # one baseline run: below min_baseline_runs (>= 2) and without history, no run-level test
+    return p, base, cur.summary, xs, ys
 
 
 def _prepare(
@@ -693,23 +780,45 @@ def _decide(
     if a.final is not None:
         return a.final
     pair = a.pair
-    if not all(_expressible(x) for x in (a.log_est, a.log_low, a.log_high)):
-        return _verdict(
-            pair,
-            Status.INCONCLUSIVE,
-            baseline=a.base,
-            current=a.cur,
-            threshold=pair.threshold,
-            method=a.method,
-            reason="the values differ by too many orders of magnitude to express the change",
-        )
+    status, change, low, high, p_value, reason = _decision(a, p_worse, p_better, settings, corrected)
+    return _verdict(
+        pair,
+        status,
+        baseline=a.base,
+        current=a.cur,
+        change=change,
+        change_low=low,
+        change_high=high,
+        p_value=p_value,
+        threshold=pair.threshold,
+        method=a.method,
+        reason=reason,
+    )
+
+
+_TOO_FAR_APART = "the values differ by too many orders of magnitude to express the change"
+_Decision: TypeAlias = tuple[Status, float | None, float | None, float | None, float | None, str | None]
+
+
+def _decision(
+    a: _Analysis, p_worse: float | None, p_better: float | None, settings: CompareSettings, corrected: bool
+) -> _Decision:
+    """What :func:`_decide` finds for an analysis without a final verdict: (status, change, its low and
+    high ends, p-value, reason)."""
+    pair = a.pair
+    est, lo, hi = a.log_est, a.log_low, a.log_high
+    # _expressible of each, inline: this runs once per benchmark of the suite
+    if not (
+        math.isfinite(est)
+        and est < 700.0
+        and (lo is None or (math.isfinite(lo) and lo < 700.0))
+        and (hi is None or (math.isfinite(hi) and hi < 700.0))
+    ):
+        return Status.INCONCLUSIVE, None, None, None, None, _TOO_FAR_APART
     t = math.log1p(pair.threshold)
-    adv = a.adverse
+    lower = pair.direction is Direction.LOWER
+    adv = est if lower else -est
     p_adj = p_worse if adv >= 0 else p_better
-    lo, hi = a.log_low, a.log_high
-    if lo is not None and hi is not None:
-        adv_lo, adv_hi = (lo, hi) if pair.direction is Direction.LOWER else (-hi, -lo)
-    reasons = list(a.notes)
     if p_adj is None:
         # Point estimate only (ratio of medians): the threshold alone decides, as it always did.
         if adv > t:
@@ -722,35 +831,48 @@ def _decide(
         status = Status.REGRESSION
     elif adv < -t and p_better is not None and p_better < settings.alpha:
         status = Status.IMPROVEMENT
-    elif lo is not None and hi is not None and -t <= adv_lo and adv_hi <= t:
+    elif lo is not None and hi is not None and -t <= (lo if lower else -hi) and (hi if lower else -lo) <= t:
         status = Status.UNCHANGED
     else:
-        status = Status.INCONCLUSIVE
-        after = " after Holm" if corrected else ""
-        if lo is None or hi is None:
-            reasons.append(f"too few samples for a {settings.confidence:.0%} interval of the change")
-        elif abs(adv) > t:
-            reasons.append(
-                f"change {_pct(math.expm1(a.log_est))} is beyond the ±{pair.threshold:.1%} threshold "
-                f"but not significant (p = {p_adj:.2g}{after}): more samples would decide"
-            )
-        else:
-            reasons.append(
-                f"interval [{_pct(math.expm1(lo))}, {_pct(math.expm1(hi))}] reaches beyond the "
-                f"±{pair.threshold:.1%} threshold: more samples would narrow it"
-            )
-    return _verdict(
-        pair,
+        return _inconclusive(a, p_adj, settings, corrected)
+    reason = "; ".join(a.notes) if a.notes else None
+    return (
         status,
-        baseline=a.base,
-        current=a.cur,
-        change=math.expm1(a.log_est),
-        change_low=None if lo is None else math.expm1(lo),
-        change_high=None if hi is None else math.expm1(hi),
-        p_value=p_adj,
-        threshold=pair.threshold,
-        method=a.method,
-        reason="; ".join(reasons) or None,
+        math.expm1(est),
+        None if lo is None else math.expm1(lo),
+        None if hi is None else math.expm1(hi),
+        p_adj,
+        reason or None,
+    )
+
+
+def _inconclusive(a: _Analysis, p_adj: float, settings: CompareSettings, corrected: bool) -> _Decision:
+    """The inconclusive decision, with the reason why."""
+    pair = a.pair
+    est, lo, hi = a.log_est, a.log_low, a.log_high
+    t = math.log1p(pair.threshold)
+    adv = est if pair.direction is Direction.LOWER else -est
+    reasons = list(a.notes)
+    after = " after Holm" if corrected else ""
+    if lo is None or hi is None:
+        reasons.append(f"too few samples for a {settings.confidence:.0%} interval of the change")
+    elif abs(adv) > t:
+        reasons.append(
+            f"change {_pct(math.expm1(est))} is beyond the ±{pair.threshold:.1%} threshold "
+            f"but not significant (p = {p_adj:.2g}{after}): more samples would decide"
+        )
+    else:
+        reasons.append(
+            f"interval [{_pct(math.expm1(lo))}, {_pct(math.expm1(hi))}] reaches beyond the "
+            f"±{pair.threshold:.1%} threshold: more samples would narrow it"
+        )
+    return (
+        Status.INCONCLUSIVE,
+        math.expm1(est),
+        None if lo is None else math.expm1(lo),
+        None if hi is None else math.expm1(hi),
+        p_adj,
+        "; ".join(reasons) or None,
     )
 
 
@@ -764,6 +886,94 @@ def _finish(v: Verdict, settings: CompareSettings) -> Verdict:
     if severity is not None:
         v = replace(v, severity=severity)
     return v
+
+
+_MOVED = (Status.REGRESSION, Status.IMPROVEMENT)
+
+
+def _decide_all(
+    analyses: Sequence[_Analysis],
+    worse: Mapping[int, float],
+    better: Mapping[int, float],
+    settings: CompareSettings,
+    corrected: bool,
+    by_metric: Mapping[str, MachineShift],
+) -> list[Verdict]:
+    """For each analysis (by position): :func:`_decide` with its adjusted p-values, then, with
+    ``machine_shift = "inconclusive"``, a regression or improvement that moved with its metric's
+    machine shift made inconclusive, then :func:`_finish`. The same verdicts as that sequence, the
+    decided ones built together at the end (perfgate.stats.bulk) after their checks, column-wise."""
+    out: list[Verdict | None] = [None] * len(analyses)
+    rows: list[tuple[int, _Analysis, _Decision]] = []
+    shift_mode = settings.machine_shift == "inconclusive"
+    for i, a in enumerate(analyses):
+        if a.final is not None:
+            out[i] = _finish(a.final, settings)
+            continue
+        decided = _decision(a, worse.get(i), better.get(i), settings, corrected)
+        status, change, low, high, p_value, reason = decided
+        if shift_mode and status in _MOVED:
+            ms = by_metric.get(a.pair.metric)
+            if ms is not None and ms.includes(a.adverse):
+                status = Status.INCONCLUSIVE
+                reason = "; ".join(x for x in (ms.describe(), reason) if x)
+        # _finish: a decided verdict is always one of the four compared statuses
+        note = noise_note(a.base, a.cur, settings.noisy_cv)
+        if note is not None:
+            reason = f"{reason}; {note}" if reason else note
+        rows.append((i, a, (status, change, low, high, p_value, reason)))
+    pairs = [a.pair for _, a, _ in rows]
+    thresholds = [p.threshold for p in pairs]
+    p_values = [d[4] for _, _, d in rows]
+    numbers = [x for _, _, d in rows for x in d[1:5] if x is not None]
+    # (an overflowing sum of finite numbers only sends them through the constructor)
+    checked = math.isfinite(sum(thresholds) + sum(numbers)) and all(
+        0.0 <= p <= 1.0 for p in p_values if p is not None
+    )
+    if checked:  # what Verdict.__post_init__ checks: finite numbers, a p-value in [0, 1]
+        verdicts = build(
+            Verdict,
+            len(rows),
+            (
+                [p.benchmark for p in pairs],
+                [p.metric for p in pairs],
+                [p.unit for p in pairs],
+                [p.direction for p in pairs],
+                [d[0] for _, _, d in rows],
+                [a.base for _, a, _ in rows],
+                [a.cur for _, a, _ in rows],
+                [d[1] for _, _, d in rows],
+                [d[2] for _, _, d in rows],
+                [d[3] for _, _, d in rows],
+                p_values,
+                thresholds,
+                [a.method for _, a, _ in rows],
+                repeat(None),  # severity, below
+                [d[5] for _, _, d in rows],
+            ),
+        )
+    else:  # the checked constructor, in order: the first bad one raises its own error
+        verdicts = [
+            _verdict(
+                a.pair,
+                d[0],
+                baseline=a.base,
+                current=a.cur,
+                change=d[1],
+                change_low=d[2],
+                change_high=d[3],
+                p_value=d[4],
+                threshold=a.pair.threshold,
+                method=a.method,
+                reason=d[5],
+            )
+            for _, a, d in rows
+        ]
+    for (i, _, _), v in zip(rows, verdicts, strict=True):
+        if settings.severity_rules and (severity := severity_of(v, settings.severity_rules)) is not None:
+            v = replace(v, severity=severity)
+        out[i] = v
+    return out  # type: ignore[return-value]  # every slot is filled
 
 
 def compare_pair(
@@ -797,15 +1007,17 @@ def verdict_sort_key(v: Verdict) -> tuple[int, float, str, str]:
 def _shifts(analyses: Sequence[_Analysis], settings: CompareSettings) -> list[MachineShift]:
     by_metric: dict[str, list[_Analysis]] = {}
     for a in analyses:
-        if a.final is None and _expressible(a.log_est):
+        if a.final is None and math.isfinite(a.log_est) and a.log_est < 700.0:  # _expressible
             by_metric.setdefault(a.pair.metric, []).append(a)
     found = []
+    lower = Direction.LOWER
     for metric in sorted(by_metric):
         group = by_metric[metric]
         thresholds = sorted(math.log1p(a.pair.threshold) for a in group)
         shift = detect_machine_shift(
             metric,
-            [(a.pair.benchmark.name, a.adverse) for a in group],
+            # (name, a.adverse)
+            [(a.pair.benchmark.name, a.log_est if a.pair.direction is lower else -a.log_est) for a in group],
             thresholds[len(thresholds) // 2],
             settings.machine_shift_min_benchmarks,
             settings.machine_shift_fraction,
@@ -819,6 +1031,8 @@ def _wall_without_cpu(verdicts: list[Verdict]) -> list[Verdict]:
     """A ``time`` regression whose benchmark's ``cpu_time`` did not move says so in its reason: the wall
     clock ran while the code did not, which is what a contended machine (or waiting on I/O) looks like."""
     cpu = {v.benchmark.name: v for v in verdicts if v.metric == "cpu_time"}
+    if not cpu:
+        return verdicts
     out = []
     for v in verdicts:
         c = cpu.get(v.benchmark.name)
@@ -886,21 +1100,7 @@ def compare_suite(
         worse = dict(zip(worse, holm(list(worse.values())), strict=True))
         better = dict(zip(better, holm(list(better.values())), strict=True))
 
-    verdicts = []
-    for i, a in enumerate(analyses):
-        v = _decide(a, worse.get(i), better.get(i), settings, corrected)
-        ms = by_metric.get(a.pair.metric)
-        if (
-            settings.machine_shift == "inconclusive"
-            and ms is not None
-            and a.final is None
-            and v.status in (Status.REGRESSION, Status.IMPROVEMENT)
-            and ms.includes(a.adverse)
-        ):
-            reason = "; ".join(x for x in (ms.describe(), v.reason) if x)
-            v = replace(v, status=Status.INCONCLUSIVE, reason=reason)
-        verdicts.append(_finish(v, settings))
-    verdicts = _wall_without_cpu(verdicts)
+    verdicts = _wall_without_cpu(_decide_all(analyses, worse, better, settings, corrected, by_metric))
     verdicts.sort(key=verdict_sort_key)
     return SuiteComparison(
         verdicts=tuple(verdicts),

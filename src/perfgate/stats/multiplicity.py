@@ -15,13 +15,17 @@ def holm(p_values: Sequence[float]) -> tuple[float, ...]:
     deterministic.
     """
     m = len(p_values)
-    for p in p_values:
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"p-values must be in [0, 1], got {p!r}")
-    order = sorted(range(m), key=lambda i: p_values[i])
+    for p in [p for p in p_values if not 0.0 <= p <= 1.0][:1]:
+        raise ValueError(f"p-values must be in [0, 1], got {p!r}")
+    order = sorted(range(m), key=p_values.__getitem__)
     adjusted = [0.0] * m
     running = 0.0
     for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        # running = max(running, min(1.0, (m - rank) * p)), without two calls per p-value
+        v = (m - rank) * p_values[i]
+        if v > 1.0:
+            v = 1.0
+        if v > running:
+            running = v
         adjusted[i] = running
     return tuple(adjusted)

@@ -31,10 +31,12 @@ def robust_cv(s: Summary | None) -> float | None:
 
 def noise_note(baseline: Summary | None, current: Summary | None, limit: float) -> str | None:
     """A remedy-carrying note when either side's CV is above ``limit`` (None when both are fine)."""
-    cvs = [c for c in (robust_cv(baseline), robust_cv(current)) if c is not None]
-    if not cvs or max(cvs) <= limit:
+    # (called once per verdict of a suite: no list of the two)
+    cb, cc = robust_cv(baseline), robust_cv(current)
+    worst = cc if cb is None else (cb if cc is None else max(cb, cc))
+    if worst is None or worst <= limit:
         return None
     return (
-        f"noisy: CV {max(cvs):.0%} (limit {limit:.0%}): more rounds or process isolation "
+        f"noisy: CV {worst:.0%} (limit {limit:.0%}): more rounds or process isolation "
         "(pin the CPU, quiet the machine) would sharpen this verdict"
     )
