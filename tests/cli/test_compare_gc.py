@@ -50,3 +50,31 @@ def test_compare_reports_with_the_collector_paused_and_turns_it_back_on(tmp_path
     assert "bench_b" in out.getvalue()
     assert out.collector_on and not any(out.collector_on)
     assert gc.isenabled()
+
+
+def test_every_gating_command_judges_with_the_collector_paused(
+    tmp_path: Path, gc_on: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``app.gate_run`` (``perfgate run``, ``ingest --gate``, ``cmd``, ``merge``) evaluates with the
+    collector paused, as ``compare`` does: the gate builds a suite's values in bulk, and the
+    collector's passes would walk them and every result read."""
+    from perfgate import app
+    from perfgate.app import judge
+
+    seen: list[bool] = []
+    real = judge.evaluate
+
+    def watched(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(judge, "evaluate", watched)
+    make = RunFactory()
+    a = make(project="p", results=[make_result("bench_a")])
+    b = make(project="p", results=[make_result("bench_a", samples=[2e-3] * 7)])
+    (tmp_path / "perfgate.toml").write_text('project = "p"\n', encoding="utf-8")
+    ws = app.Workspace.discover(tmp_path, environ={})
+    outcome = app.gate_run(ws, b, app.Baseline((a,), "run a"))
+    assert seen == [False]
+    assert not outcome.passed  # twice as slow: it really judged
+    assert gc.isenabled()

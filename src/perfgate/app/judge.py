@@ -15,6 +15,7 @@ from perfgate.app.baseline import OWN_COMMIT_ONLY, Baseline
 from perfgate.app.workspace import Workspace
 from perfgate.config import Tier
 from perfgate.gate import Outcome, Policy, evaluate
+from perfgate.gcpause import gc_paused
 from perfgate.model import CIInfo, Environment, GitInfo, ResultsDoc, Run, RunStatus, new_run_id
 from perfgate.stats import CompareSettings
 
@@ -90,12 +91,13 @@ def gate_run(
         settings = CompareSettings(severity_rules=ws.config.severity, machine_shift=ws.config.machine_shift)
     # what is reported is redacted too: the run may come from a file or an older store
     redact = ws.redactor()
-    outcome = evaluate(
-        context.redact_run(run, redact),
-        tuple(context.redact_run(b, redact) for b in baseline.runs),  # names match the redacted run's
-        _policy(ws, tier, threshold),
-        settings,
-        notes,
-        baseline.history,
-    )
+    with gc_paused():  # (a suite's thousands of acyclic pairs, analyses and verdicts: see gc_paused)
+        outcome = evaluate(
+            context.redact_run(run, redact),
+            tuple(context.redact_run(b, redact) for b in baseline.runs),  # names match the redacted run's
+            _policy(ws, tier, threshold),
+            settings,
+            notes,
+            baseline.history,
+        )
     return replace(outcome, notes=tuple(redact(n) for n in outcome.notes))
