@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from statistics import NormalDist
 
 __all__ = ["t_cdf", "t_ppf", "t_sf"]
 
@@ -34,7 +33,6 @@ _TINY = 1e-300  # Lentz's guard against a zero denominator
 _EPS = 2.0**-53
 _LOG_SQRT_PI = 0.5 * math.log(math.pi)
 _LOG_MAX = math.log(1.7976931348623157e308)
-_NORMAL = NormalDist()
 
 
 def _continued_fraction(x: float, a: float, b: float) -> float:
@@ -208,7 +206,11 @@ def t_ppf(q: float, df: float) -> float:
 def _upper_quantile(p: float, df: float) -> float:
     """The ``t > 0`` with ``P(T > t) = p``, ``0 < p < 1/2`` (memoised: a suite asks the same one for
     each of its benchmarks)."""
-    z = -_NORMAL.inv_cdf(p)
+    # (imported here: statistics imports decimal, fractions and random, and every command's report
+    # imports this module, through the geomean's type)
+    from statistics import NormalDist
+
+    z = -NormalDist().inv_cdf(p)
     # Cornish-Fisher: the normal quantile corrected in powers of 1/df (good from a few df on)
     z2 = z * z
     guess = z * (1.0 + (z2 + 1.0) / (4.0 * df) + (5.0 * z2 * z2 + 16.0 * z2 + 3.0) / (96.0 * df * df))
