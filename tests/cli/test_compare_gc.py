@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gc
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,14 +25,6 @@ class Recording(io.StringIO):
     def write(self, text: str) -> int:
         self.collector_on.append(gc.isenabled())
         return super().write(text)
-
-
-@pytest.fixture
-def gc_on() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    (gc.enable if was else gc.disable)()
 
 
 def test_compare_reports_with_the_collector_paused_and_turns_it_back_on(tmp_path: Path, gc_on: None) -> None:

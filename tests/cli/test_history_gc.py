@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,14 +17,6 @@ from perfgate.cli.main import main
 from perfgate.store import open_store
 
 from .test_compare_gc import Recording
-
-
-@pytest.fixture
-def gc_on() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    yield
-    (gc.enable if was else gc.disable)()
 
 
 @pytest.fixture
