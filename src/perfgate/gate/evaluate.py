@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from perfgate.bulk import build
 from perfgate.gate.outcome import SUBSET_TAG, BudgetCheck, Outcome
 from perfgate.gate.policy import Policy, matches
 from perfgate.gate.shards import only_what_it_ran
@@ -19,7 +20,6 @@ from perfgate.stats import (
     compare_suite,
     history_spreads,
 )
-from perfgate.stats.bulk import build
 
 __all__ = [
     "ONE_BASELINE_NOTE",

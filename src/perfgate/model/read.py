@@ -11,14 +11,14 @@ someone asks for a point: ``perfgate history`` renders its table straight from t
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from itertools import islice, pairwise, repeat
+from itertools import islice, pairwise
 from operator import attrgetter, le
 from typing import TYPE_CHECKING, Any, overload
 
+from perfgate.bulk import build
 from perfgate.model.checks import check_utc as _utc
 from perfgate.model.units import Direction
 
@@ -167,22 +167,14 @@ _POINT_FIELDS = tuple(f.name for f in fields(SeriesPoint))
 _SUMMARY_FIELDS = (
     "n", "mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high", "ci_level", "outliers",
 )  # fmt: skip
-_POINT_SETTERS = tuple(SeriesPoint.__dict__[name].__set__ for name in _POINT_FIELDS)
-_new = object.__new__
 
 
-def _summary_setters() -> tuple[Callable[[Any, Any], None], ...]:
+def _check_summary_fields() -> None:
     from perfgate.model.values import Summary
 
     names = tuple(f.name for f in fields(Summary))
     if names != _SUMMARY_FIELDS:  # (a field added to Summary must be added above)
         raise RuntimeError(f"SeriesPoints' summary fields {_SUMMARY_FIELDS} are not Summary's {names}")
-    return tuple(Summary.__dict__[name].__set__ for name in names)
-
-
-def _fill(objects: list[Any], setter: Callable[[Any, Any], None], values: Iterable[Any]) -> None:
-    """``setter(obj, value)`` for each pair, in C (a deque of length 0 only consumes the map)."""
-    deque(map(setter, objects, values), maxlen=0)
 
 
 class SeriesPoints(Sequence[SeriesPoint]):
@@ -276,16 +268,13 @@ class SeriesPoints(Sequence[SeriesPoint]):
             assert self._columns is not None and self._summaries is not None
             from perfgate.model.values import Summary
 
-            summaries: list[Any] = list(map(_new, repeat(Summary, len(self._summaries[0]))))
-            for setter, values in zip(_summary_setters(), self._summaries, strict=True):
-                _fill(summaries, setter, values)
+            _check_summary_fields()
+            summaries: list[Any] = build(Summary, len(self._summaries[0]), self._summaries)
             if self._present is not None:
                 given = iter(summaries)
                 summaries = [next(given) if p else None for p in self._present]
-            points: list[Any] = list(map(_new, repeat(SeriesPoint, self._n)))
-            for name, setter in zip(_POINT_FIELDS, _POINT_SETTERS, strict=True):
-                _fill(points, setter, summaries if name == "summary" else self._columns[name])
-            self._points = tuple(points)
+            columns = [summaries if name == "summary" else self._columns[name] for name in _POINT_FIELDS]
+            self._points = tuple(build(SeriesPoint, self._n, columns))
         return self._points
 
     def __len__(self) -> int:

@@ -40,8 +40,8 @@ from dataclasses import dataclass, field, replace
 from itertools import repeat
 from typing import TypeAlias
 
+from perfgate.bulk import build
 from perfgate.model import BenchmarkId, Direction, Result, Status, Summary, Verdict
-from perfgate.stats.bulk import build
 from perfgate.stats.geomean import GeomeanChange, geomean_change
 from perfgate.stats.history import RunSpread
 from perfgate.stats.machine import MachineShift, detect_machine_shift
@@ -455,7 +455,7 @@ def _analyse_all(
     out: list[_Analysis | None] = [None] * len(items)
     # The common pair (one baseline result, both sides' samples, nothing else to weigh) is recognised
     # by a few checks and its analysis built with the others' at the end, field by field
-    # (perfgate.stats.bulk); every other pair takes _prepare.
+    # (perfgate.bulk); every other pair takes _prepare.
     fast = settings.method == HL_MANN_WHITNEY and not settings.paired_blocks
     simple: list[tuple[int, MetricPair, Summary, Summary, Sequence[float], Sequence[float]]] = []
     jobs: list[tuple[int, _RankJob]] = []
@@ -902,7 +902,7 @@ def _decide_all(
     """For each analysis (by position): :func:`_decide` with its adjusted p-values, then, with
     ``machine_shift = "inconclusive"``, a regression or improvement that moved with its metric's
     machine shift made inconclusive, then :func:`_finish`. The same verdicts as that sequence, the
-    decided ones built together at the end (perfgate.stats.bulk) after their checks, column-wise."""
+    decided ones built together at the end (perfgate.bulk) after their checks, column-wise."""
     out: list[Verdict | None] = [None] * len(analyses)
     rows: list[tuple[int, _Analysis, _Decision]] = []
     shift_mode = settings.machine_shift == "inconclusive"

@@ -16,7 +16,7 @@ from itertools import repeat
 from statistics import NormalDist
 from typing import TYPE_CHECKING, TypeAlias
 
-from perfgate.stats.bulk import build
+from perfgate.bulk import build
 from perfgate.stats.lazy import numpy
 
 if TYPE_CHECKING:
@@ -372,7 +372,7 @@ def _rank_block(x: NDArray[np.float64], y: NDArray[np.float64], confidence: floa
     if c >= 1:
         lows, highs = d[:, c - 1].tolist(), d[:, total - c].tolist()
     p_up, p_down = _p_values(u, tied, ties, m, n, exact)
-    # the 2k values built field by field (perfgate.stats.bulk): they have no checks to skip
+    # the 2k values built field by field (perfgate.bulk): they have no checks to skip
     shifts = build(Shift, k, (est, lows, highs, repeat(confidence)))
     return build(RankTest, k, (shifts, p_up, p_down))
 

@@ -15,13 +15,12 @@ import math
 import operator
 import struct
 import sys
-from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from perfgate.bulk import build
 from perfgate.errors import StoreError
 from perfgate.model.read import SeriesPoint, SeriesPoints
 from perfgate.model.units import Direction
@@ -213,13 +212,7 @@ def result_from_values(name: str, values: Sequence[Any]) -> Result:
 # returns None and the caller builds every point checked (:func:`checked_points`), which names the
 # damaged row. Nothing from input takes this path: only rows of this store.
 
-_new = object.__new__
 _PACKED_TYPES = frozenset({bytes, bytearray, memoryview, type(None)})
-
-
-def _fill(objects: list[Any], setter: Callable[[Any, Any], None], values: Iterable[Any]) -> None:
-    """``setter(obj, value)`` for each pair, in C (a deque of length 0 only consumes the map)."""
-    deque(map(setter, objects, values), maxlen=0)
 
 
 def as_utc(value: Any) -> datetime | None:
@@ -323,11 +316,7 @@ def _trusted_summaries(packed: Sequence[Any]) -> list[Summary] | None:
         return None
     from perfgate.model import Summary
 
-    out: list[Summary] = list(map(_new, repeat(Summary, len(packed))))
-    setters = (Summary.__dict__[f.name].__set__ for f in fields(Summary))  # (the packed order)
-    for setter, column in zip(setters, columns, strict=True):
-        _fill(out, setter, column)
-    return out
+    return build(Summary, len(packed), columns)  # (the packed order is Summary's field order)
 
 
 def trusted_columns(rows: Sequence[Sequence[Any]]) -> SeriesPoints | None:

@@ -23,14 +23,15 @@ import math
 import sqlite3
 import struct
 from collections.abc import Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
+from perfgate.bulk import build
 from perfgate.errors import AmbiguousError, InputError, NotFoundError, StoreError
 from perfgate.model import BenchmarkId, Result, Run, run_from_dict
-from perfgate.store.rows import _DIRECTIONS, _fill, _new, _trusted_summaries, result_from_values
+from perfgate.store.rows import _DIRECTIONS, _trusted_summaries, result_from_values
 
 __all__ = [
     "AMBIGUOUS_SHOWN",
@@ -55,8 +56,6 @@ RESULT_SQL = (
     " WHERE results.run = ? ORDER BY results.position"
 )
 
-_RESULT_SETTERS = tuple(Result.__dict__[f.name].__set__ for f in fields(Result))
-_ID_SETTERS = tuple(BenchmarkId.__dict__[f.name].__set__ for f in fields(BenchmarkId))
 _PACKED = frozenset({bytes, bytearray, memoryview})
 _OPTIONAL_INT = frozenset({int, type(None)})
 _OPTIONAL_TEXT = frozenset({str, type(None)})
@@ -131,17 +130,12 @@ def trusted_results(rows: Sequence[Sequence[Any]]) -> list[Result] | None:
     else:
         lengths = [len(s) // 8 for s in samples]
         unpacked = list(map(struct.unpack, map("<{}d".format, lengths), map(bytes, samples)))
-    ids: list[BenchmarkId] = list(map(_new, repeat(BenchmarkId, len(rows))))
-    id_columns: tuple[Any, ...] = (names, repeat(None), repeat(()))
-    for setter, column in zip(_ID_SETTERS, id_columns, strict=True):
-        _fill(ids, setter, column)
-    out: list[Result] = list(map(_new, repeat(Result, len(rows))))
+    ids = build(BenchmarkId, len(rows), (names, repeat(None), repeat(())))
     extras: list[dict[str, Any]] = [{} for _ in rows]
     result_columns: tuple[Any, ...] = (
         ids, metrics, units, ways, summaries, unpacked, rounds, iterations, warmups, errors, extras,
     )  # fmt: skip
-    for setter, column in zip(_RESULT_SETTERS, result_columns, strict=True):
-        _fill(out, setter, column)
+    out = build(Result, len(rows), result_columns)
     if any(d is not None for d in documents):
         for i, document in enumerate(documents):
             if document is not None:  # group, params or extra: the model's strict reader builds it

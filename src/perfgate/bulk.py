@@ -1,5 +1,7 @@
-"""Many frozen, slotted values built column by column: what a suite of 10,000 benchmarks makes once
-per benchmark (rank tests, analyses, verdicts) without a Python call of ``__init__`` per value.
+"""Many frozen, slotted values built column by column, without a Python call of ``__init__`` per value:
+what a suite of 10,000 benchmarks makes once per benchmark (rank tests, analyses, verdicts) and what a
+store reads in bulk (a run's results, a series' points and their summaries). A leaf module: any layer
+may import it.
 
 Each field of every new instance is set through its slot's descriptor (``map`` over the column, in
 C), which skips ``__init__`` and ``__post_init__``: the caller checks, column by column, whatever the
