@@ -807,17 +807,11 @@ def _decision(
     high ends, p-value, reason)."""
     pair = a.pair
     est, lo, hi = a.log_est, a.log_low, a.log_high
-    # _expressible of each, inline: this runs once per benchmark of the suite
-    if not (
-        math.isfinite(est)
-        and est < 700.0
-        and (lo is None or (math.isfinite(lo) and lo < 700.0))
-        and (hi is None or (math.isfinite(hi) and hi < 700.0))
-    ):
+    if not (_expressible(est) and _expressible(lo) and _expressible(hi)):
         return Status.INCONCLUSIVE, None, None, None, None, _TOO_FAR_APART
     t = math.log1p(pair.threshold)
     lower = pair.direction is Direction.LOWER
-    adv = est if lower else -est
+    adv = a.adverse
     p_adj = p_worse if adv >= 0 else p_better
     if p_adj is None:
         # Point estimate only (ratio of medians): the threshold alone decides, as it always did.
@@ -851,7 +845,7 @@ def _inconclusive(a: _Analysis, p_adj: float, settings: CompareSettings, correct
     pair = a.pair
     est, lo, hi = a.log_est, a.log_low, a.log_high
     t = math.log1p(pair.threshold)
-    adv = est if pair.direction is Direction.LOWER else -est
+    adv = a.adverse
     reasons = list(a.notes)
     after = " after Holm" if corrected else ""
     if lo is None or hi is None:
@@ -1007,17 +1001,15 @@ def verdict_sort_key(v: Verdict) -> tuple[int, float, str, str]:
 def _shifts(analyses: Sequence[_Analysis], settings: CompareSettings) -> list[MachineShift]:
     by_metric: dict[str, list[_Analysis]] = {}
     for a in analyses:
-        if a.final is None and math.isfinite(a.log_est) and a.log_est < 700.0:  # _expressible
+        if a.final is None and _expressible(a.log_est):
             by_metric.setdefault(a.pair.metric, []).append(a)
     found = []
-    lower = Direction.LOWER
     for metric in sorted(by_metric):
         group = by_metric[metric]
         thresholds = sorted(math.log1p(a.pair.threshold) for a in group)
         shift = detect_machine_shift(
             metric,
-            # (name, a.adverse)
-            [(a.pair.benchmark.name, a.log_est if a.pair.direction is lower else -a.log_est) for a in group],
+            [(a.pair.benchmark.name, a.adverse) for a in group],
             thresholds[len(thresholds) // 2],
             settings.machine_shift_min_benchmarks,
             settings.machine_shift_fraction,
