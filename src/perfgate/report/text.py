@@ -10,7 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from perfgate.escape import inert_lines, visible
+from perfgate.escape import inert_join, visible
 from perfgate.gate.outcome import BudgetLevel, Outcome
 from perfgate.model import Result, Status, Verdict, format_value
 from perfgate.report.console import Console
@@ -288,4 +288,4 @@ def render_text(outcome: Outcome, console: Console) -> str:
     baseline = baseline_phrase(outcome.baseline_ids, outcome.baseline_git, outcome.run.id)
     lines += ["", console.style(visible(f"({method_phrase(outcome)}; {baseline})"), "dim")]
     lines.append(_summary_line(outcome, console))
-    return inert_lines("\n".join(lines) + "\n")
+    return inert_join(lines)
