@@ -138,15 +138,13 @@ def render_history(series: Series, console: Console, *, title: str | None = None
         measured = [i for i, m in enumerate(medians) if m is not None]
         values = [medians[i] for i in measured]
         value_units: Sequence[str] = [units[i] for i in measured]
-    else:
-        measured, values, value_units = list(range(n)), medians, units
-    if failed:
         value_cells = [""] * n
         for i, text in zip(measured, format_in_units(values, value_units), strict=True):
             value_cells[i] = text
         for i in failed:
             value_cells[i] = "failed"
     else:
+        measured, values, value_units = list(range(n)), medians, units
         value_cells = format_in_units(values, value_units)
     # each interval's ends, formatted in one pass
     lows, highs = cols.summary_column("ci_low"), cols.summary_column("ci_high")

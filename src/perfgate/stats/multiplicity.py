@@ -15,8 +15,9 @@ def holm(p_values: Sequence[float]) -> tuple[float, ...]:
     deterministic.
     """
     m = len(p_values)
-    for p in [p for p in p_values if not 0.0 <= p <= 1.0][:1]:
-        raise ValueError(f"p-values must be in [0, 1], got {p!r}")
+    if not all(0.0 <= p <= 1.0 for p in p_values):
+        bad = next(p for p in p_values if not 0.0 <= p <= 1.0)
+        raise ValueError(f"p-values must be in [0, 1], got {bad!r}")
     order = sorted(range(m), key=p_values.__getitem__)
     adjusted = [0.0] * m
     running = 0.0
