@@ -285,22 +285,33 @@ def format_values(values: Sequence[float], unit: str, digits: int = 4) -> list[s
     if ladder is None or not values:
         return [format_value(v, unit, digits) for v in values]
     thresholds, divisors, names = ladder
-    magnitudes = list(map(abs, values))
-    if min(magnitudes) == 0 or not math.isfinite(sum(magnitudes)):
+    magnitudes = values if min(values) > 0 else list(map(abs, values))  # (a NaN first: min is NaN)
+    if min(magnitudes) == 0 or not math.isfinite(sum(magnitudes)):  # (a NaN anywhere makes the sum NaN)
         odd = [v == 0 or not math.isfinite(v) for v in values]
-        fine = [v for v, o in zip(values, odd, strict=True) if not o]
-        done = iter(format_values(fine, unit, digits))
-        return [format_value(v, unit, digits) if o else next(done) for v, o in zip(values, odd, strict=True)]
-    low = bisect_right(thresholds, min(magnitudes))
-    if low == bisect_right(thresholds, max(magnitudes)):  # one rung for all (the common case)
-        scaled = list(map(truediv, values, repeat(divisors[low])))
-        suffixes: Iterable[str] = repeat(names[low])
+        if any(odd):
+            fine = [v for v, o in zip(values, odd, strict=True) if not o]
+            done = iter(format_values(fine, unit, digits))
+            pairs = zip(values, odd, strict=True)
+            return [format_value(v, unit, digits) if o else next(done) for v, o in pairs]
+        # (every value finite and not zero, only their sum too large for a float)
+    least, most = min(magnitudes), max(magnitudes)
+    low = bisect_right(thresholds, least)
+    suffixes: Iterable[str]
+    if low == bisect_right(thresholds, most):  # one rung for all (the common case)
+        divisor = divisors[low]
+        scaled = list(map(truediv, values, repeat(divisor)))
+        suffixes = repeat(names[low])
+        # _sig's decimals, max(0, digits - 1 - floor(log10(|x|))), are one for all when the smallest
+        # and the largest |x| have one exponent (|v| / divisor is |v / divisor|, as _sig sees it)
+        exponent = math.floor(math.log10(least / divisor))
+        if exponent == math.floor(math.log10(most / divisor)):
+            numbers = map(format, scaled, repeat(_FIXED[max(0, digits - 1 - exponent)]))
+            return list(map(str.__add__, numbers, suffixes))
     else:
         rungs = list(map(bisect_right, repeat(thresholds), magnitudes))
         scaled = list(map(truediv, values, map(divisors.__getitem__, rungs)))
         suffixes = map(names.__getitem__, rungs)
-    # _sig: max(0, digits - 1 - floor(log10(|x|))) decimals, the spec looked up by exponent (a column
-    # has a handful of distinct exponents)
+    # the spec looked up by exponent (a column has a handful of distinct exponents)
     exponents = list(map(math.floor, map(math.log10, map(abs, scaled))))
     specs = {e: _FIXED[max(0, digits - 1 - e)] for e in set(exponents)}
     numbers = map(format, scaled, map(specs.__getitem__, exponents))
