@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 
 from perfgate.escape import inert_lines, visible
 from perfgate.model import Direction, Series, SeriesPoint, SeriesPoints, Summary, format_value
-from perfgate.model.units import format_values
+from perfgate.model.units import format_template, format_values
 from perfgate.report import render_history
 from perfgate.report.console import Console
 from perfgate.report.formatting import format_change, format_time, short_commit, short_id
 from perfgate.report.history import _short_commits, format_changes, format_times, sparkline
-from perfgate.report.table import Cell, Column, render_columns
+from perfgate.report.table import Cell, Column, Formatted, render_columns
 from reftable import reference_table
 
 
@@ -286,3 +286,107 @@ def test_format_values_of_values_whose_sum_overflows() -> None:
     without end (the check for zeros and non-finite values found none to set aside)."""
     values = [1e308, 1.7e308, -1e308]
     assert format_values(values, "B") == [format_value(v, "B") for v in values]
+
+
+@st.composite
+def regular_series(draw: st.DrawFn) -> Series:
+    """A series as a stable benchmark's history looks: every point measured, of one unit, with an
+    interval, the values on one or two rungs of the unit's scale (the table formats such columns in
+    its rows' one ``%``, :class:`perfgate.report.table.Formatted`)."""
+    unit = draw(st.sampled_from(["s", "B", "count", "req/s"]))
+    scale = draw(st.sampled_from([1e-9, 1e-6, 1e-3, 1.0, 1024.0, 1e6]))
+    size = draw(st.integers(min_value=1, max_value=12))
+    values = draw(st.lists(st.floats(min_value=0.9, max_value=9.9995), min_size=size, max_size=size))
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    pts = []
+    for i, v in enumerate(values):
+        value = v * scale
+        summary = Summary(
+            n=5, mean=value, median=value, min=value, max=value, ci_low=value * 0.99, ci_high=value * 1.01
+        )
+        pts.append(
+            SeriesPoint(f"01HWR{i:021d}", f"{i:040x}", draw(st.sampled_from(["main", "feature/x"])),
+                        t0 + timedelta(minutes=i), t0 + timedelta(minutes=i, seconds=5), "ci", summary, unit,
+                        Direction.LOWER, None)
+        )  # fmt: skip
+    return Series("b", "time", tuple(pts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(regular_series(), CONSOLES)
+def test_a_regular_history_formatted_in_its_rows_is_the_row_by_row_history(
+    s: Series, console: Console
+) -> None:
+    assert render_history(s, console) == reference_history(s, console)
+    assert render_history(as_columns(s), console) == reference_history(s, console)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(NUMBERS, HUGE, st.sampled_from([math.inf, math.nan])), min_size=1, max_size=20), UNITS
+)
+def test_a_format_template_formats_each_value_as_format_value_in_one_width(
+    values: list[float], unit: str
+) -> None:
+    form = format_template(values, unit)
+    if form is None:
+        return
+    template, scaled, width = form
+    assert [template % x for x in scaled] == [format_value(v, unit) for v in values]
+    assert {len(template % x) for x in scaled} == {width}
+
+
+def test_a_format_template_is_found_for_the_common_column_only() -> None:
+    form = format_template([1.2e-6, 3.4e-6, 9.8e-6], "s")
+    assert form is not None and (form[0], form[2]) == ("%.3f µs", 8)
+    form = format_template([5.0, 6.0], "%/s")  # (a unit's "%" is escaped in the template)
+    assert form is not None and form[0] % 5.0 == "5.000 %/s"
+    assert format_template([9.9e-6, 10.1e-6], "s") is None  # two exponents
+    assert format_template([999e-9, 1.01e-6], "s") is None  # two rungs
+    assert format_template([9.9996e-6, 1e-6], "s") is None  # one rounds up to one more digit
+    assert format_template([-1e-6, 2e-6], "s") is None
+    assert format_template([1.0, 2.0], "widgets") is None  # no scale
+
+
+FORMATTED_TEMPLATES = st.sampled_from(
+    ["%.3f µs", "[%.1f ns, %.2f s]", "%.0f%% of a", "%.2f \x1b[31m", "%.2f ##[x", "%.1f"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(HOSTILE, st.sampled_from(["left", "right"]), st.booleans()), min_size=1, max_size=5),
+    st.data(),
+    CONSOLES,
+    st.sampled_from(["", "  ", "%s "]),
+)
+def test_render_columns_with_formatted_columns_is_the_table_of_their_texts(
+    heads: list[tuple[str, str, bool]], data: st.DataObject, console: Console, indent: str
+) -> None:
+    """A column of numbers formatted in the rows' one ``%`` gives the lines of the same texts given
+    one by one: any console, styles, cuts, hostile templates and indents."""
+    columns = [Column(h, align, shrink) for h, align, shrink in heads]
+    n = data.draw(st.integers(min_value=0, max_value=8))
+    numbers = st.floats(min_value=0.5, max_value=9.4)  # (one width for each template)
+    cells: list[list[str] | Formatted] = []
+    for _ in columns:
+        if data.draw(st.booleans()):
+            template = data.draw(FORMATTED_TEMPLATES)
+            count = template.count("%") - 2 * template.count("%%")
+            args = [data.draw(st.lists(numbers, min_size=n, max_size=n)) for _ in range(count)]
+            width = len(template % tuple(1.0 for _ in range(count)))
+            cells.append(Formatted(template, args, width))
+        else:
+            cells.append(data.draw(st.lists(HOSTILE, min_size=n, max_size=n)))
+    roles = data.draw(
+        st.dictionaries(
+            st.tuples(st.integers(0, max(0, n - 1)), st.integers(0, len(columns) - 1)),
+            st.sampled_from(["failed", "bold"]),
+            max_size=3,
+        )
+        if n
+        else st.just({})
+    )
+    texts = [c.texts() if isinstance(c, Formatted) else c for c in cells]
+    expected = render_columns(columns, texts, console, roles=roles, indent=indent)
+    assert render_columns(columns, cells, console, roles=roles, indent=indent) == expected

@@ -21,6 +21,7 @@ __all__ = [
     "MetricInfo",
     "default_direction",
     "format_in_units",
+    "format_template",
     "format_value",
     "format_values",
     "metric_info",
@@ -301,12 +302,9 @@ def format_values(values: Sequence[float], unit: str, digits: int = 4) -> list[s
         divisor = divisors[low]
         scaled = list(map(truediv, values, repeat(divisor)))
         suffixes = repeat(names[low])
-        # _sig's decimals, max(0, digits - 1 - floor(log10(|x|))), are one for all when the smallest
-        # and the largest |x| have one exponent (|v| / divisor is |v / divisor|, as _sig sees it)
-        exponent = math.floor(math.log10(least / divisor))
-        if exponent == math.floor(math.log10(most / divisor)):
-            numbers = map(format, scaled, repeat(_FIXED[max(0, digits - 1 - exponent)]))
-            return list(map(str.__add__, numbers, suffixes))
+        spec = _one_spec(least / divisor, most / divisor, digits)
+        if spec is not None:
+            return list(map(str.__add__, map(format, scaled, repeat(spec)), suffixes))
     else:
         rungs = list(map(bisect_right, repeat(thresholds), magnitudes))
         scaled = list(map(truediv, values, map(divisors.__getitem__, rungs)))
@@ -316,6 +314,47 @@ def format_values(values: Sequence[float], unit: str, digits: int = 4) -> list[s
     specs = {e: _FIXED[max(0, digits - 1 - e)] for e in set(exponents)}
     numbers = map(format, scaled, map(specs.__getitem__, exponents))
     return list(map(str.__add__, numbers, suffixes))
+
+
+def _one_spec(least: float, most: float, digits: int) -> str | None:
+    """The one format spec of every scaled value whose magnitude lies in [``least``, ``most``] (both > 0):
+    :func:`_sig`'s ``max(0, digits - 1 - floor(log10(|x|)))`` decimals are one when the smallest and the
+    largest magnitude have one exponent; else None. (A column's magnitudes are its values' over one
+    divisor, ``|v| / divisor`` being ``|v / divisor|``, as ``_sig`` sees it.)"""
+    exponent = math.floor(math.log10(least))
+    if exponent != math.floor(math.log10(most)):
+        return None
+    return _FIXED[max(0, digits - 1 - exponent)]
+
+
+def format_template(
+    values: Sequence[float], unit: str, digits: int = 4
+) -> tuple[str, list[float], int] | None:
+    """``(template, scaled, width)``: ``template % scaled[i]`` is ``format_value(values[i], unit, digits)``
+    and every one is ``width`` characters long, when one printf template formats the whole column:
+    positive values on one rung of the unit's scale with one exponent, and no value rounding up to one
+    more digit, the common column of a history. A table then formats each value in its row's one ``%``
+    (:class:`perfgate.report.table.Formatted`), without a text per value. None for any other column."""
+    ladder = _ladder(unit)
+    if ladder is None or not values:
+        return None
+    least, most = min(values), max(values)
+    if not least > 0 or not math.isfinite(sum(values)):  # (a NaN anywhere makes the sum NaN)
+        return None
+    thresholds, divisors, names = ladder
+    low = bisect_right(thresholds, least)
+    if low != bisect_right(thresholds, most):
+        return None
+    divisor = divisors[low]
+    spec = _one_spec(least / divisor, most / divisor, digits)
+    if spec is None:
+        return None
+    template = f"%{spec}{names[low].replace('%', '%%')}"
+    # a text's length grows with the value (the digits before the point): the extremes bound them all
+    width = len(template % (least / divisor))
+    if len(template % (most / divisor)) != width:
+        return None
+    return template, list(map(truediv, values, repeat(divisor))), width
 
 
 def format_in_units(values: Sequence[float], units: Sequence[str]) -> list[str]:

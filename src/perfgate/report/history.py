@@ -18,7 +18,7 @@ from typing import cast
 
 from perfgate.escape import inert_join, inert_lines, json_inert, visible
 from perfgate.model import Direction, Series, SeriesPoints, format_value
-from perfgate.model.units import format_in_units
+from perfgate.model.units import format_in_units, format_template
 from perfgate.report.console import Console
 from perfgate.report.labels import (
     HEX,
@@ -29,7 +29,7 @@ from perfgate.report.labels import (
     short_commit,
     short_id,
 )
-from perfgate.report.table import Column, render_columns
+from perfgate.report.table import Column, Formatted, render_columns
 
 __all__ = [
     "format_changes",
@@ -132,33 +132,48 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     units: Sequence[str] = cols.column("unit")
     medians = cols.summary_column("median")  # None: the benchmark failed there
 
-    # the points with a value (the others failed), their values formatted in their units
+    # the points with a value (the others failed), their values formatted in their units; a column of
+    # one unit that one printf template formats (the common one) formatted in the table's rows
     failed = [i for i, m in enumerate(medians) if m is None] if None in medians else []
+    one_unit = units[0] if units and units.count(units[0]) == n else None
+    value_cells: Sequence[str] | Formatted
     if failed:
         measured = [i for i, m in enumerate(medians) if m is not None]
         values = [medians[i] for i in measured]
         value_units: Sequence[str] = [units[i] for i in measured]
-        value_cells = [""] * n
+        texts = [""] * n
         for i, text in zip(measured, format_in_units(values, value_units), strict=True):
-            value_cells[i] = text
+            texts[i] = text
         for i in failed:
-            value_cells[i] = "failed"
+            texts[i] = "failed"
+        value_cells = texts
     else:
         measured, values, value_units = list(range(n)), medians, units
-        value_cells = format_in_units(values, value_units)
+        form = format_template(values, one_unit) if one_unit is not None else None
+        value_cells = Formatted(form[0], [form[1]], form[2]) if form else format_in_units(values, value_units)
     # each interval's ends, formatted in one pass
     lows, highs = cols.summary_column("ci_low"), cols.summary_column("ci_high")
+    interval_cells: Sequence[str] | Formatted
     if None not in lows and None not in highs:  # every point has an interval (in C-level passes)
-        interval_cells = list(
-            map("[{}, {}]".format, format_in_units(lows, units), format_in_units(highs, units))
+        low_form = format_template(lows, one_unit) if one_unit is not None else None
+        high_form = (
+            format_template(highs, one_unit) if low_form is not None and one_unit is not None else None
         )
+        if low_form is not None and high_form is not None:
+            template = f"[{low_form[0]}, {high_form[0]}]"
+            interval_cells = Formatted(template, [low_form[1], high_form[1]], low_form[2] + high_form[2] + 4)
+        else:
+            interval_cells = list(
+                map("[{}, {}]".format, format_in_units(lows, units), format_in_units(highs, units))
+            )
     else:
         bounded = [i for i in measured if lows[i] is not None and highs[i] is not None]
         ends = [e for i in bounded for e in (lows[i], highs[i])]
         end_texts = format_in_units(ends, [units[i] for i in bounded for _ in (0, 1)])
-        interval_cells = [""] * n
+        interval_texts = [""] * n
         for k, i in enumerate(bounded):
-            interval_cells[i] = f"[{end_texts[2 * k]}, {end_texts[2 * k + 1]}]"
+            interval_texts[i] = f"[{end_texts[2 * k]}, {end_texts[2 * k + 1]}]"
+        interval_cells = interval_texts
     # the change from the previous point with a value (none after a zero)
     if not failed and 0 not in values[:-1]:  # (the common case, in C-level passes)
         ratios = map(truediv, islice(values, 1, None), values)

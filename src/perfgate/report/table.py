@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from typing import Any
 
 from perfgate.escape import visible
 from perfgate.report.console import Console
@@ -18,6 +19,7 @@ from perfgate.report.console import Console
 __all__ = [
     "Cell",
     "Column",
+    "Formatted",
     "min_columns_width",
     "render_columns",
     "render_table",
@@ -66,6 +68,34 @@ class Cell:
 
     text: str
     role: str | None = None
+
+
+class Formatted:
+    """A column of numbers that a table formats in its rows: cell ``i`` is ``template % (a[i] for a in
+    args)``, one sequence of numbers in ``args`` per conversion of the printf ``template``, and every
+    cell is ``width`` characters long (e.g. ``Formatted("%.3f µs", [scaled], 8)``, from
+    :func:`perfgate.model.units.format_template`).
+
+    :func:`render_columns` then formats each row's cells, padding and gaps included, in one ``%`` per
+    row, without a text per cell (a 10,000-point history's values and intervals are 30,000 numbers).
+    The template's own text must be printable: its conversions are of numbers only.
+    """
+
+    __slots__ = ("args", "template", "width")
+
+    def __init__(self, template: str, args: Sequence[Sequence[float]], width: int) -> None:
+        if not args or len({len(a) for a in args}) > 1:
+            raise ValueError("a formatted column needs one or more sequences of numbers, all of one length")
+        self.template = template
+        self.args = tuple(args)
+        self.width = width
+
+    def __len__(self) -> int:
+        return len(self.args[0])
+
+    def texts(self) -> list[str]:
+        """Every cell's text."""
+        return list(map(self.template.__mod__, zip(*self.args, strict=True)))
 
 
 def _cell(value: Cell | str) -> Cell:
@@ -135,7 +165,7 @@ def visible_column(texts: Sequence[str]) -> list[str]:
 
 def render_columns(
     columns: Sequence[Column],
-    cells: Sequence[Sequence[str]],
+    cells: Sequence[Sequence[str] | Formatted],
     console: Console,
     *,
     roles: Mapping[tuple[int, int], str] | None = None,
@@ -143,14 +173,27 @@ def render_columns(
     indent: str = "",
 ) -> list[str]:
     """The lines :func:`render_table` gives for the rows ``zip(*cells)``
-    (header first): ``cells`` holds one sequence of texts per column, all of one length, and ``roles``
-    maps (row, column) to the console role of the cells that have one (the others are unstyled)."""
+    (header first): ``cells`` holds one sequence of texts per column, or a :class:`Formatted` column of
+    numbers, all of one length, and ``roles`` maps (row, column) to the console role of the cells that
+    have one (the others are unstyled)."""
     if len(cells) != len(columns):
         raise ValueError(f"table has {len(cells)} columns of cells for {len(columns)} columns")
     if len({len(c) for c in cells}) > 1:
         raise ValueError(f"table columns have different lengths: {sorted({len(c) for c in cells})}")
-    texts = [visible_column(c) for c in cells]
-    natural = [max(map(len, column), default=0) for column in texts]  # (each column's widest text)
+    if roles and not console.color:  # nothing to style: only say an unknown role, as style() would
+        for role in set(roles.values()):
+            console.style("", role)
+        roles = None
+    # (a Formatted column's template is printable and has no "#": its texts need no visible())
+    plain = [isinstance(c, Formatted) and c.template.isprintable() and "#" not in c.template for c in cells]
+    texts = [
+        None if p else visible_column(c.texts() if isinstance(c, Formatted) else c)
+        for c, p in zip(cells, plain, strict=True)
+    ]
+    natural = [
+        (c.width if len(c) else 0) if t is None else max(map(len, t), default=0)  # type: ignore[union-attr]
+        for c, t in zip(cells, texts, strict=True)
+    ]  # (each column's widest text)
     widths = [max(len(col.header), n) for col, n in zip(columns, natural, strict=True)]
     total = len(indent) + sum(widths) + gap * (len(columns) - 1)
     excess = total - console.width if console.fit else 0
@@ -162,15 +205,19 @@ def render_columns(
         cut = min(excess, max(0, widths[j] - floor))
         widths[j] -= cut
         excess -= cut
+    spaces = " " * gap
+    header = _header(columns, widths, console, spaces, indent)
+    if any(plain) and not roles and all(n <= w for n, w in zip(natural, widths, strict=True)):
+        # nothing to cut or style: each row in one "%", its numbers formatted there
+        lines = _formatted_rows(columns, cells, texts, widths, spaces, indent)
+        return [header, *map(str.rstrip, lines)]
+    texts = [t if t is not None else c.texts() for c, t in zip(cells, texts, strict=True)]  # type: ignore[union-attr]
     styled: dict[int, list[tuple[int, str]]] = {}
-    if roles and not console.color:  # nothing to style: only say an unknown role, as style() would
-        for role in set(roles.values()):
-            console.style("", role)
-    elif roles:
-        for (i, j), role in roles.items():
-            styled.setdefault(j, []).append((i, role))
+    for (i, j), role in (roles or {}).items():
+        styled.setdefault(j, []).append((i, role))
     padded = []
     for j, (column, width) in enumerate(zip(texts, widths, strict=True)):
+        assert column is not None
         if natural[j] > width:
             column = [truncate_middle(t, width) if len(t) > width else t for t in column]
         right = columns[j].align == "right"
@@ -182,7 +229,15 @@ def render_columns(
                 pad = " " * (width - len(text))
                 out[i] = pad + console.style(text, role) if right else console.style(text, role) + pad
         padded.append(out)
-    spaces = " " * gap
+    rows = map(spaces.join, zip(*padded, strict=True))
+    if indent:
+        rows = map(indent.__add__, rows)
+    return [header, *map(str.rstrip, rows)]
+
+
+def _header(
+    columns: Sequence[Column], widths: Sequence[int], console: Console, spaces: str, indent: str
+) -> str:
     header = []
     for col, width in zip(columns, widths, strict=True):
         text = visible(col.header)
@@ -191,7 +246,29 @@ def render_columns(
         pad = " " * (width - len(text))
         text = console.style(text, "bold") if text else text
         header.append(pad + text if col.align == "right" else text + pad)
-    rows = map(spaces.join, zip(*padded, strict=True))
-    if indent:
-        rows = map(indent.__add__, rows)
-    return [(indent + spaces.join(header)).rstrip(), *map(str.rstrip, rows)]
+    return (indent + spaces.join(header)).rstrip()
+
+
+def _formatted_rows(
+    columns: Sequence[Column],
+    cells: Sequence[Sequence[str] | Formatted],
+    texts: Sequence[list[str] | None],
+    widths: Sequence[int],
+    spaces: str,
+    indent: str,
+) -> list[str]:
+    """The rows (unstripped) as one printf template applied to each: a column of texts is a padded
+    ``%s`` of its (visible) texts, a :class:`Formatted` one its template padded to the column's width."""
+    parts = []
+    args: list[Sequence[Any]] = []
+    for col, cell, text, width in zip(columns, cells, texts, widths, strict=True):
+        if text is None:
+            assert isinstance(cell, Formatted)
+            pad = " " * (width - cell.width)
+            parts.append(pad + cell.template if col.align == "right" else cell.template + pad)
+            args += cell.args
+        else:
+            parts.append(f"%{'' if col.align == 'right' else '-'}{width}s" if width else "%s")
+            args.append(text)
+    template = indent.replace("%", "%%") + spaces.join(parts)
+    return list(map(template.__mod__, zip(*args, strict=True)))
