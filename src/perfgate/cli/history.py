@@ -30,31 +30,38 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(inv: Invocation) -> int:
     args = inv.args
-    ws = inv.workspace()
     if args.branch is not None and args.all_branches:
         raise UsageError("perfgate history: --branch and --all-branches exclude each other")
     if args.tier is not None and args.all_tiers:
         raise UsageError("perfgate history: --tier and --all-tiers exclude each other")
     with gc_paused():  # (thousands of acyclic values read and rendered: see perfgate.gcpause)
-        h = app.history(
-            ws,
-            args.benchmark,
-            metric=args.metric,
-            branch=args.branch,
-            testbed=args.testbed,
-            tier=args.tier,
-            all_branches=args.all_branches,
-            all_tiers=args.all_tiers,
-            limit=args.limit,
-        )
-        series = redact_series(h.series, ws.redactor())
-        if series.benchmark != h.asked:
-            sys.stderr.write(
-                f"perfgate: history of {series.benchmark!r} (the one benchmark matching {h.asked!r})\n"
-            )
-        out = inv.out()
-        if args.format == "json":
-            out.write(render_history_json(series))
-        else:
-            out.write(render_history(series, inv.console, title=history_title(series, h.defaults)))
+        # (in a function of its own, so that the series and the text are freed before the collector
+        # runs again: it would walk them all when it resumes)
+        _history(inv)
     return EXIT_OK
+
+
+def _history(inv: Invocation) -> None:
+    args = inv.args
+    ws = inv.workspace()
+    h = app.history(
+        ws,
+        args.benchmark,
+        metric=args.metric,
+        branch=args.branch,
+        testbed=args.testbed,
+        tier=args.tier,
+        all_branches=args.all_branches,
+        all_tiers=args.all_tiers,
+        limit=args.limit,
+    )
+    series = redact_series(h.series, ws.redactor())
+    if series.benchmark != h.asked:
+        sys.stderr.write(
+            f"perfgate: history of {series.benchmark!r} (the one benchmark matching {h.asked!r})\n"
+        )
+    out = inv.out()
+    if args.format == "json":
+        out.write(render_history_json(series))
+    else:
+        out.write(render_history(series, inv.console, title=history_title(series, h.defaults)))

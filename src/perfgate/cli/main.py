@@ -16,7 +16,7 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -179,8 +179,10 @@ def main(
     environ: Mapping[str, str] | None = None,
     stdout: TextIO | None = None,
     stdin: TextIO | None = None,
+    started: Callable[[], object] | None = None,
 ) -> int:
-    """Run the CLI and return its exit code (the console script exits with it)."""
+    """Run the CLI and return its exit code (the console script exits with it). ``started`` is called
+    once the command is loaded, before it runs (not for ``--help``, ``--version`` or a usage error)."""
     env = dict(os.environ) if environ is None else dict(environ)
     out_stream = stdout or sys.stdout
     here = cwd or Path.cwd()
@@ -198,6 +200,8 @@ def main(
 
         console = make_console(args.color, stream=out_stream, environ=env)
         module = _BY_NAME[args.command].load()
+        if started is not None:
+            started()
         return int(module.run(Invocation(args, here, env, console, out_stream, stdin or sys.stdin)))
     except PerfgateError as exc:
         sys.stderr.write(error_line(str(exc), _error_redactor(here, config_path, env)))
