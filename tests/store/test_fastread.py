@@ -21,10 +21,12 @@ from perfgate.model import Run, Series, SeriesPoint
 from perfgate.store import LATEST_VERSION, SqlStore, open_store
 from perfgate.store.fastread import (
     SCHEMA,
+    SERIES_COLUMNS,
     SERIES_FILTERS,
     SqliteReader,
     open_reader,
     readonly_connect,
+    series_columns,
     series_rows,
     series_sql,
 )
@@ -200,20 +202,42 @@ def test_the_reader_reads_the_latest_schema() -> None:
     assert SCHEMA == LATEST_VERSION
 
 
-def test_a_damaged_row_is_the_same_error_as_the_stores(tmp_path: Path, make_run: RunFactory) -> None:
+def test_a_column_the_series_is_narrowed_by_is_not_read(varied: Varied) -> None:
+    """A series of one branch and testbed has them in every row: the query does not read them (each
+    value read costs), and the points have them all the same (the property test above compares the
+    points with the runs' for every filter)."""
+    selected = series_sql(["project", "branch", "testbed"], limit=False).split(" FROM ")[0]
+    assert "runs.branch" not in selected and "runs.testbed" not in selected and "runs.commit_sha" in selected
+    assert series_columns(["project", "tier"]) == SERIES_COLUMNS
+    filters = {"project": "demo", "branch": "main", "testbed": "ci-linux", "tier": None}
+    with readonly_connect(str(varied.path), 1.0) as raw:
+        rows = series_rows(raw, "bench_a", "time", filters, None)
+    assert rows and {len(r) for r in rows} == {len(SERIES_COLUMNS) - 2}
+    reader = open_reader(varied.path)
+    assert reader is not None
+    with reader:
+        series = reader.series("bench_a", **filters)
+    assert {(p.branch, p.testbed) for p in series.points} == {("main", "ci-linux")}
+
+
+@pytest.mark.parametrize("filters", [{}, {"branch": "main", "testbed": "ci"}])
+def test_a_damaged_row_is_the_same_error_as_the_stores(
+    tmp_path: Path, make_run: RunFactory, filters: dict[str, str]
+) -> None:
     path = tmp_path / "s.db"
     run = make_run()
     with open_store(path) as store:
         store.add_run(run)
     with sqlite3.connect(path) as raw:
         raw.execute("UPDATE results SET summary = x'0000' WHERE position = 0")
+        raw.execute("UPDATE runs SET branch = 'main', testbed = 'ci'")
     reader = open_reader(path)
     assert reader is not None
     with open_store(path, readonly=True) as store, reader:
         with pytest.raises(StoreError) as from_store:
-            store.series("bench_a")
+            store.series("bench_a", **filters)
         with pytest.raises(StoreError) as from_reader:
-            reader.series("bench_a")
+            reader.series("bench_a", **filters)
     assert str(from_reader.value) == str(from_store.value)
     assert str(from_reader.value).startswith(f"{path}: run {run.id}, bench_a [time]: damaged result row: ")
 

@@ -15,7 +15,7 @@ import math
 import operator
 import struct
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # (imported where used: reading a series needs none of them)
     from perfgate.model import Result, Summary
 
 __all__ = [
+    "SERIES_ROW",
     "VALUE_COLUMNS",
     "as_utc",
     "checked_points",
@@ -319,19 +320,40 @@ def _trusted_summaries(packed: Sequence[Any]) -> list[Summary] | None:
     return build(Summary, len(packed), columns)  # (the packed order is Summary's field order)
 
 
-def trusted_columns(rows: Sequence[Sequence[Any]]) -> SeriesPoints | None:
+#: A series query's row, by the names of SeriesPoint's fields (and ``summary``, packed), in order.
+SERIES_ROW = (
+    "run_id",
+    "commit",
+    "branch",
+    "commit_time",
+    "started",
+    "testbed",
+    "unit",
+    "direction",
+    "error",
+    "summary",
+)
+
+_NO_CONSTANTS: Mapping[str, Any] = {}
+
+
+def trusted_columns(
+    rows: Sequence[Sequence[Any]], constants: Mapping[str, Any] = _NO_CONSTANTS
+) -> SeriesPoints | None:
     """The points of a series query's rows, in their order, as columns (:class:`SeriesPoints`: the
     points are built only when asked for), checked column by column, not row by row.
 
-    A row is (run id, commit, branch, commit time, started, testbed, unit, direction, error, packed
-    summary or None), as this store wrote it, the times as :func:`as_utc` reads them. None when any
-    row fails the checks the model would make: build those points checked (:func:`checked_points`).
+    A row holds the fields of :data:`SERIES_ROW` (run id, commit, branch, commit time, started,
+    testbed, unit, direction, error, packed summary or None) as this store wrote them, the times as
+    :func:`as_utc` reads them, but those ``constants`` gives (a field the query was filtered on, the
+    same in every row: ``{"branch": "main"}``). None when any row fails the checks the model would
+    make: build those points checked (:func:`checked_points`).
     """
     if not rows:
         return SeriesPoints()
-    ids, commits, branches, commit_times, starts, testbeds, units, directions, errors, packed = zip(
-        *rows, strict=True
-    )
+    read = dict(zip([f for f in SERIES_ROW if f not in constants], zip(*rows, strict=True), strict=True))
+    fields = {f: read[f] if f in read else [constants[f]] * len(rows) for f in SERIES_ROW}
+    starts, directions, packed = fields["started"], fields["direction"], fields["summary"]
     ways = list(map(_DIRECTIONS.get, directions))
     if None in ways or None in starts:
         return None
@@ -342,16 +364,12 @@ def trusted_columns(rows: Sequence[Sequence[Any]]) -> SeriesPoints | None:
     if summaries is None:
         return None
     columns: dict[str, Sequence[Any]] = {
-        "run_id": ids,
-        "commit": commits,
-        "branch": branches,
-        "commit_time": utc_column(commit_times),
+        **fields,
+        "commit_time": utc_column(fields["commit_time"]),
         "started": utc_column(starts),
-        "testbed": testbeds,
-        "unit": units,
         "direction": ways,
-        "error": errors,
     }
+    del columns["summary"]
     return SeriesPoints.trusted(columns, summaries, present)
 
 
@@ -362,13 +380,22 @@ def trusted_points(rows: Sequence[Sequence[Any]]) -> list[SeriesPoint] | None:
 
 
 def checked_points(
-    rows: Sequence[Sequence[Any]], store: str, benchmark: str, metric: str
+    rows: Sequence[Sequence[Any]],
+    store: str,
+    benchmark: str,
+    metric: str,
+    constants: Mapping[str, Any] = _NO_CONSTANTS,
 ) -> list[SeriesPoint]:
-    """The SeriesPoints of a series query's rows, each built and checked by the model; a damaged row
-    raises StoreError "STORE: run ID, BENCHMARK [METRIC]: damaged result row: why"."""
+    """The SeriesPoints of a series query's rows (as :func:`trusted_columns` reads them), each built
+    and checked by the model; a damaged row raises StoreError "STORE: run ID, BENCHMARK [METRIC]:
+    damaged result row: why"."""
     points = []
-    for row in rows:
-        run_id, commit, branch, commit_time, started, testbed, unit, direction, error, summary = row
+    read = [f for f in SERIES_ROW if f not in constants]
+    for given in rows:
+        row = {**dict(zip(read, given, strict=True)), **constants}
+        run_id, commit, branch, commit_time, started, testbed, unit, direction, error, summary = (
+            row[f] for f in SERIES_ROW
+        )
         try:
             points.append(
                 SeriesPoint(

@@ -178,7 +178,8 @@ def series_query(
     tables = {"runs": runs, "results": results}
     where = [benchmarks.c.name == benchmark, results.c.metric == metric]
     where += [runs.c[name] == value for name, value in filters.items() if value is not None]
-    columns = [tables[table].c[column] for table, column in fastread.SERIES_COLUMNS]
+    given = [name for name, value in filters.items() if value is not None]
+    columns = [tables[table].c[column] for table, column in fastread.series_columns(given)]
     time_columns = {"commit_time", "started"}  # as stored (see rows.as_utc), not through the type
     return (
         sa.select(*(sa.type_coerce(c, sa.String) if c.name in time_columns else c for c in columns))
