@@ -390,3 +390,19 @@ def test_render_columns_with_formatted_columns_is_the_table_of_their_texts(
     texts = [c.texts() if isinstance(c, Formatted) else c for c in cells]
     expected = render_columns(columns, texts, console, roles=roles, indent=indent)
     assert render_columns(columns, cells, console, roles=roles, indent=indent) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            HOSTILE,
+            st.text(st.sampled_from("0123456789abcdefABCDEFgé\n "), max_size=12),
+            st.just("0123456789abcdef0123"),
+        ),
+        max_size=8,
+    )
+)
+def test_short_commits_is_short_commit_of_each(commits: list[str | None]) -> None:
+    assert _short_commits(commits) == [short_commit(c, 8) if c else "-" for c in commits]

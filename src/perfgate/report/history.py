@@ -9,7 +9,6 @@ branches, errors) are made visible in text and escaped in JSON (:mod:`perfgate.e
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import islice, repeat
@@ -42,7 +41,6 @@ __all__ = [
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
-_HEX_LINES = re.compile(rf"(?:{HEX.pattern}\n)*{HEX.pattern}")  # lines each a hash, as HEX matches one
 _CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]  # by minute of the day
 
 
@@ -58,13 +56,19 @@ def format_times(times: Sequence[datetime]) -> list[str]:
     return list(map(format_time, times))
 
 
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
 def _short_commits(commits: Sequence[str | None]) -> list[str]:
-    """``short_commit(c, 8) if c else "-"`` of each: one C-level pass checks that every commit is a
-    hash (``short_commit``'s own rule, ``HEX``: it cuts only those), then each is cut without a call."""
+    """``short_commit(c, 8) if c else "-"`` of each: C-level passes check that every commit is a hash
+    (``short_commit``'s own rule, ``HEX``: 8 or more hex digits; it cuts only those), then each is cut
+    without a call."""
     texts = cast("Sequence[str]", commits) if None not in commits else ()
-    joined = "\n".join(texts)
-    if texts and joined.count("\n") == len(texts) - 1 and _HEX_LINES.fullmatch(joined):  # (no "\n" in one)
-        return list(map(str.__getitem__, texts, repeat(slice(8))))  # (every one a hash, checked at once)
+    if texts and min(map(len, texts)) >= 8:
+        joined = "".join(texts)
+        # (only hex digits: nothing is left once they are deleted)
+        if joined.isascii() and not joined.encode("ascii").translate(None, _HEX_DIGITS):
+            return list(map(str.__getitem__, texts, repeat(slice(8))))
     known = [c for c in commits if c]
     if all(map(HEX.fullmatch, known)):
         return [c[:8] if c else "-" for c in commits]

@@ -18,7 +18,8 @@ from __future__ import annotations
 import sqlite3
 import urllib.parse
 from collections.abc import Callable, Collection, Sequence
-from operator import itemgetter
+from itertools import islice
+from operator import itemgetter, lt
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -120,7 +121,12 @@ def _oldest_first(rows: list[Any], columns: Sequence[tuple[str, str]]) -> bool:
     order the runs were stored, mostly oldest first already, which Python's sort takes in one pass.
     ``columns`` are the rows' (:func:`series_columns`)."""
     _COMMIT_TIME, _STARTED, _ID = (columns.index(("runs", c)) for c in ("commit_time", "started", "id"))
-    commit_times = map(itemgetter(_COMMIT_TIME), rows)
+    commit_times = list(map(itemgetter(_COMMIT_TIME), rows))
+    try:
+        if all(map(lt, commit_times, islice(commit_times, 1, None))):
+            return True  # (the common case: each commit after the last, no tie to break)
+    except TypeError:  # (a None among the times: ordered by the key below)
+        pass
     try:
         if None in commit_times:
             rows.sort(
