@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import islice, repeat
-from operator import attrgetter, sub, truediv
-from typing import cast
+from operator import add, attrgetter, sub, truediv
+from typing import Any, cast
 
 from perfgate.escape import inert_join, inert_lines, json_inert, visible
 from perfgate.model import Direction, Series, SeriesPoints, format_value
-from perfgate.model.units import format_in_units, format_template
+from perfgate.model.units import format_in_units, format_template, format_values
 from perfgate.report.console import Console
 from perfgate.report.labels import (
     HEX,
@@ -73,6 +73,34 @@ def _short_commits(commits: Sequence[str | None]) -> list[str]:
     if all(map(HEX.fullmatch, known)):
         return [c[:8] if c else "-" for c in commits]
     return [short_commit(c, 8) if c else "-" for c in commits]
+
+
+def _intervals(lows: Sequence[float], highs: Sequence[float], unit: str) -> Formatted:
+    """The right-aligned column ``[low, high]`` of intervals in one unit, formatted in the table's rows:
+    each end's numbers in their template when one formats them all (:func:`format_template`), else
+    its texts (ends near a unit's step: 999.96 ns is 1000.0 ns, 1.013 µs), and where the cells' widths
+    differ a pad before each, as right-aligning pads them."""
+    ends: list[tuple[str, Sequence[Any], Sequence[int] | None, int]] = []
+    for values in (lows, highs):
+        form = format_template(values, unit)
+        if form is not None:
+            ends.append((form[0], form[1], None, form[2]))
+        else:
+            texts = format_values(values, unit)
+            lengths = list(map(len, texts))
+            ends.append(("%s", texts, lengths, max(lengths)))
+    (low_template, low_args, low_lengths, low_width), (high_template, high_args, high_lengths, high_width) = (
+        ends
+    )
+    template = f"[{low_template}, {high_template}]"
+    width = low_width + high_width + 4
+    if low_lengths is None and high_lengths is None:
+        return Formatted(template, [low_args, high_args], width)
+    totals = list(map(add, low_lengths or repeat(low_width), high_lengths or repeat(high_width)))
+    if min(totals) + 4 == width:  # (one width after all)
+        return Formatted(template, [low_args, high_args], width)
+    pads = list(map(" ".__mul__, map(sub, repeat(width - 4), totals)))
+    return Formatted(f"%s{template}", [pads, low_args, high_args], width)
 
 
 def sparkline(values: Sequence[float | None]) -> str:
@@ -159,13 +187,8 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     lows, highs = cols.summary_column("ci_low"), cols.summary_column("ci_high")
     interval_cells: Sequence[str] | Formatted
     if None not in lows and None not in highs:  # every point has an interval (in C-level passes)
-        low_form = format_template(lows, one_unit) if one_unit is not None else None
-        high_form = (
-            format_template(highs, one_unit) if low_form is not None and one_unit is not None else None
-        )
-        if low_form is not None and high_form is not None:
-            template = f"[{low_form[0]}, {high_form[0]}]"
-            interval_cells = Formatted(template, [low_form[1], high_form[1]], low_form[2] + high_form[2] + 4)
+        if one_unit is not None:
+            interval_cells = _intervals(lows, highs, one_unit)
         else:
             interval_cells = list(
                 map("[{}, {}]".format, format_in_units(lows, units), format_in_units(highs, units))

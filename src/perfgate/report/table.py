@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import Any, cast
 
 from perfgate.escape import visible
 from perfgate.report.console import Console
@@ -72,20 +72,21 @@ class Cell:
 
 class Formatted:
     """A column of numbers that a table formats in its rows: cell ``i`` is ``template % (a[i] for a in
-    args)``, one sequence of numbers in ``args`` per conversion of the printf ``template``, and every
-    cell is ``width`` characters long (e.g. ``Formatted("%.3f µs", [scaled], 8)``, from
-    :func:`perfgate.model.units.format_template`).
+    args)``, one sequence in ``args`` per conversion of the printf ``template`` (numbers, or texts for
+    a ``%s``), and every cell is ``width`` characters long (e.g. ``Formatted("%.3f µs", [scaled], 8)``,
+    from :func:`perfgate.model.units.format_template`).
 
     :func:`render_columns` then formats each row's cells, padding and gaps included, in one ``%`` per
     row, without a text per cell (a 10,000-point history's values and intervals are 30,000 numbers).
-    The template's own text must be printable: its conversions are of numbers only.
+    Texts are made visible as any cell's are: a template or a text that needs it (a control character,
+    a ``#``) makes the column's cells texts again.
     """
 
     __slots__ = ("args", "template", "width")
 
-    def __init__(self, template: str, args: Sequence[Sequence[float]], width: int) -> None:
+    def __init__(self, template: str, args: Sequence[Sequence[float] | Sequence[str]], width: int) -> None:
         if not args or len({len(a) for a in args}) > 1:
-            raise ValueError("a formatted column needs one or more sequences of numbers, all of one length")
+            raise ValueError("a formatted column needs one or more sequences of values, all of one length")
         self.template = template
         self.args = tuple(args)
         self.width = width
@@ -184,8 +185,9 @@ def render_columns(
         for role in set(roles.values()):
             console.style("", role)
         roles = None
-    # (a Formatted column's template is printable and has no "#": its texts need no visible())
-    plain = [isinstance(c, Formatted) and c.template.isprintable() and "#" not in c.template for c in cells]
+    # (a Formatted column whose template and texts are printable, without a "#": its cells need no
+    # visible(), numbers being printable)
+    plain = [isinstance(c, Formatted) and _inert(c) for c in cells]
     texts = [
         None if p else visible_column(c.texts() if isinstance(c, Formatted) else c)
         for c, p in zip(cells, plain, strict=True)
@@ -233,6 +235,12 @@ def render_columns(
     if indent:
         rows = map(indent.__add__, rows)
     return [header, *map(str.rstrip, rows)]
+
+
+def _inert(column: Formatted) -> bool:
+    texts = [cast("Sequence[str]", a) for a in column.args if a and isinstance(a[0], str)]
+    joined = " ".join([column.template, *(" ".join(t) for t in texts)])
+    return joined.isprintable() and "#" not in joined
 
 
 def _header(
