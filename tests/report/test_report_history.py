@@ -406,3 +406,19 @@ def test_render_columns_with_formatted_columns_is_the_table_of_their_texts(
 )
 def test_short_commits_is_short_commit_of_each(commits: list[str | None]) -> None:
     assert _short_commits(commits) == [short_commit(c, 8) if c else "-" for c in commits]
+
+
+def test_an_interval_column_whose_widest_ends_are_in_different_rows() -> None:
+    """Ends formatted as texts of different widths: the column is as wide as its widest cell, not as
+    its widest low and widest high put together (one row holds "[0 s, 1.000 s]", the other
+    "[1.000 s, 0 s]")."""
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    pts = tuple(
+        SeriesPoint(f"01HWR{i:021d}", None, None, None, t0 + timedelta(minutes=i), "ci",
+                    Summary(n=1, mean=v, median=v, min=v, max=v, ci_low=lo, ci_high=hi), "s", Direction.LOWER, None)
+        for i, (v, lo, hi) in enumerate([(0.5, 0.0, 1.0), (0.5, 1.0, 0.0)])
+    )  # fmt: skip
+    s = Series("b", "time", pts)
+    plain = Console(color=False, width=100, is_tty=False, fit=False)
+    assert render_history(s, plain) == reference_history(s, plain)
+    assert render_history(as_columns(s), plain) == reference_history(s, plain)

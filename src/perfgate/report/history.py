@@ -97,6 +97,7 @@ def _intervals(lows: Sequence[float], highs: Sequence[float], unit: str) -> Form
     if low_lengths is None and high_lengths is None:
         return Formatted(template, [low_args, high_args], width)
     totals = list(map(add, low_lengths or repeat(low_width), high_lengths or repeat(high_width)))
+    width = max(totals) + 4  # (the widest ends need not be in one row)
     if min(totals) + 4 == width:  # (one width after all)
         return Formatted(template, [low_args, high_args], width)
     pads = list(map(" ".__mul__, map(sub, repeat(width - 4), totals)))
