@@ -164,3 +164,32 @@ def test_compare_loads_no_scipy(project: Path, source: str) -> None:
     assert code == 1  # bench_a twice as slow: the runs were read and compared
     assert "perfgate.stats.geomean" in modules  # the geomean row (two benchmarks: a t quantile)
     assert "scipy" not in heavy
+
+
+def test_history_imports_no_shutil_for_its_help_formatter(project: Path) -> None:
+    """argparse makes a help formatter for every argument added, and its own finds the terminal's width
+    with shutil, which imports bz2, lzma and zlib: perfgate's formatter finds the same width without."""
+    code = (
+        "import sys; from pathlib import Path; from perfgate.cli.main import main; "
+        "main(sys.argv[2:], cwd=Path(sys.argv[1]), environ={'NO_COLOR': '1'}); "
+        "print(sorted({'shutil', 'bz2', 'lzma'} & set(sys.modules)))"
+    )
+    argv = ["history", "bench_a", "--all-branches", "--all-tiers"]
+    done = subprocess.run([sys.executable, "-c", code, str(project), *argv], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("columns", ["50", "120"])
+def test_the_help_is_as_wide_as_argparse_makes_it(columns: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The formatter's width is the one argparse's own would find (``$COLUMNS`` here)."""
+    import argparse
+
+    from perfgate.cli.main import build_parser
+
+    monkeypatch.setenv("COLUMNS", columns)
+    ours = build_parser(["history"]).format_help()
+    theirs = build_parser(["history"])
+    theirs.formatter_class = argparse.HelpFormatter
+    assert ours == theirs.format_help()
+    assert max(len(line) for line in ours.splitlines()) <= int(columns)
