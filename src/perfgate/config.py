@@ -251,7 +251,7 @@ class Config:
         )
 
 
-_PCT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*%\s*$")
+_PCT = r"^\s*([-+]?\d+(?:\.\d+)?)\s*%\s*$"  # (compiled by re on first use: most runs parse none)
 
 
 def parse_percent(value: Any) -> float:
@@ -260,7 +260,7 @@ def parse_percent(value: Any) -> float:
         raise ValueError(f"expected a percentage like '5%', got {value!r}")
     if isinstance(value, int | float):
         pct = float(value)
-    elif isinstance(value, str) and (m := _PCT.match(value)):
+    elif isinstance(value, str) and (m := re.match(_PCT, value)):
         pct = float(m.group(1))
     elif isinstance(value, str):
         try:
@@ -276,7 +276,7 @@ def parse_percent(value: Any) -> float:
     return pct / 100.0
 
 
-_QTY = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s].*?)?\s*$")
+_QTY = r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s].*?)?\s*$"
 
 
 def parse_quantity(value: Any, default_unit: str = "s") -> tuple[float, str]:
@@ -285,7 +285,7 @@ def parse_quantity(value: Any, default_unit: str = "s") -> tuple[float, str]:
         raise ValueError(f"expected a number with a unit, got {value!r}")
     if isinstance(value, int | float):
         number, unit = normalize(float(value), default_unit)
-    elif isinstance(value, str) and (m := _QTY.match(value)):
+    elif isinstance(value, str) and (m := re.match(_QTY, value)):
         number, unit = normalize(float(m.group(1)), m.group(2) or default_unit)
     else:
         raise ValueError(f"expected a number with a unit like '1ms', got {value!r}")
@@ -961,7 +961,7 @@ def parse_config(data: Mapping[str, Any], root: Path, source: Path, default_proj
     )
 
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*\Z"
 
 
 def _channel(name: str, t: _Table) -> ChannelSpec:
@@ -975,7 +975,7 @@ def _channel(name: str, t: _Table) -> ChannelSpec:
         raise t.error("type", "missing (slack, webhook, email or github_comment)")
     for k in ("url_env", "secret_env", "username_env", "password_env"):
         v = t.get(k, str)
-        if v is not None and not _ENV_NAME.match(v):
+        if v is not None and not re.match(_ENV_NAME, v):
             raise t.error(k, f"expected the name of an environment variable, got {v!r}")
     port = t.get("port", int, 587)
     if not 0 < port < 65536:

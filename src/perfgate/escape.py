@@ -21,14 +21,16 @@ __all__ = ["inert_join", "inert_lines", "json_inert", "visible"]
 
 # Bidirectional formatting: marks, embeddings, overrides and isolates (Unicode's Bidi_Control set).
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# The patterns are texts that ``re`` compiles on first use (and caches): most reports never need one,
+# and every command imports this module.
 # C0 controls, DEL, C1 controls (U+009B is a one-character CSI), line/paragraph separators, bidi.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029" + _BIDI + "]")
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u2028\u2029" + _BIDI + "]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # CI log commands that act anywhere in a line: Azure Pipelines' ``##vso[`` and the runner's ``##[``.
-_LOG_COMMAND = re.compile(r"##(?=(?:vso)?\[)", re.IGNORECASE)
+_LOG_COMMAND = r"(?i)##(?=(?:vso)?\[)"
 # GitHub Actions runs a line as a workflow command when it starts with ``::`` after leading whitespace.
 # (Leading colour codes count as blanks here: a line may begin with perfgate's own styling.)
-_WORKFLOW_COMMAND = re.compile(r"^((?:[ \t]|\x1b\[[0-9;]*m)*):(?=:)", re.MULTILINE)
+_WORKFLOW_COMMAND = r"(?m)^((?:[ \t]|\x1b\[[0-9;]*m)*):(?=:)"
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -48,8 +50,8 @@ def visible(text: str) -> str:
     """
     if text.isprintable() and "##" not in text:  # the common case, at C speed (controls are not printable)
         return text
-    out = _UNSAFE.sub(_escape, text)
-    return _LOG_COMMAND.sub("#\\\\x23", out) if "#" in out else out
+    out = re.sub(_UNSAFE, _escape, text)
+    return re.sub(_LOG_COMMAND, "#\\\\x23", out) if "#" in out else out
 
 
 def inert_lines(text: str) -> str:
@@ -58,7 +60,7 @@ def inert_lines(text: str) -> str:
     A line starting (after blanks) with ``::`` gets its first colon spelled ``\\x3a``. Apply it to what a
     renderer assembled: wrapping can move input that was harmless mid-line to the start of a line.
     """
-    return _WORKFLOW_COMMAND.sub(r"\1\\x3a", text)
+    return re.sub(_WORKFLOW_COMMAND, r"\1\\x3a", text)
 
 
 _LINE_STARTS = (" ", "\t", "\x1b", ":")  # what a line must start with for _WORKFLOW_COMMAND to match
@@ -76,7 +78,7 @@ def inert_join(lines: Sequence[str]) -> str:
     return inert_lines(text)
 
 
-_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029" + _BIDI + "]")
+_JSON_RAW = "[\x7f-\x9f\u2028\u2029" + _BIDI + "]"
 
 
 def json_inert(json_text: str) -> str:
@@ -87,6 +89,6 @@ def json_inert(json_text: str) -> str:
     viewer showing the JSON would act on them. Outside strings JSON is ASCII, so every match is inside a
     string, and the escaped text parses back to the same values.
     """
-    out = _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+    out = re.sub(_JSON_RAW, lambda m: f"\\u{ord(m.group()):04x}", json_text)
     # a "#" is always inside a string in JSON, and "\u0023" reads back as "#"
-    return _LOG_COMMAND.sub("\\\\u0023#", out) if "#" in out else out
+    return re.sub(_LOG_COMMAND, "\\\\u0023#", out) if "#" in out else out
