@@ -110,6 +110,7 @@ def test_history_imports_only_the_read_models_of_the_model_and_no_gate(project: 
     code, heavy, modules = probe(project, "history", "bench_a", "--all-branches", "--all-tiers")
     assert code == 0 and not heavy
     unwanted = {"perfgate.model.values", "perfgate.model.serialize", "perfgate.model.baselines"}
+    unwanted |= {"perfgate.model.runinfo", "perfgate.app.series"}  # (the runs listing's, detect's)
     unwanted |= {
         "perfgate.gate",
         "perfgate.report.formatting",

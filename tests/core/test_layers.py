@@ -108,6 +108,7 @@ APP = {
         "ingest",
         "compare",
         "history",
+        "series",
         "commands",
         "shards",
         "stored",
@@ -125,6 +126,8 @@ APP = {
     "ingest": {"workspace", "baseline", "judge"},
     "compare": {"workspace", "baseline", "judge", "ingest"},
     "history": {"workspace"},
+    # every stored series as change detection and trends read them
+    "series": {"workspace"},
     "commands": {"workspace", "baseline", "suites", "judge", "compare"},
     "shards": {"workspace", "baseline", "judge", "ingest"},
     "stored": {"workspace", "baseline", "judge"},
@@ -132,8 +135,8 @@ APP = {
     "managed": {"workspace"},
     # perfgate load: the configured scenarios (suites) run with the services of a run (suite)
     "load": {"workspace", "suites", "suite"},
-    # change points on their testbeds: the series read (history) on the gate's spreads (baseline)
-    "changes": {"workspace", "baseline", "history"},
+    # change points on their testbeds: the stored series (series) on the gate's spreads (baseline)
+    "changes": {"workspace", "baseline", "series"},
 }
 
 

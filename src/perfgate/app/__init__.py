@@ -14,7 +14,8 @@ the workspace's for its own call. One module per concern:
 - :mod:`perfgate.app.ingest`: ``perfgate ingest``; :mod:`perfgate.app.compare`: ``compare``,
   ``show``, ``export``; :mod:`perfgate.app.history`: ``history`` and ``runs``;
   :mod:`perfgate.app.commands`: ``perfgate cmd``; :mod:`perfgate.app.shards`: ``perfgate merge``;
-  :mod:`perfgate.app.changes`: change points on their testbeds (``detect``, ``trend``, dashboard).
+  :mod:`perfgate.app.series`: every stored series as they read it; :mod:`perfgate.app.changes`:
+  change points on their testbeds (``detect``, ``trend``, dashboard).
 """
 
 from __future__ import annotations
@@ -48,14 +49,7 @@ if typing.TYPE_CHECKING:
     from perfgate.app.changes import ChangeDetector, detect_changes, series_points
     from perfgate.app.commands import command_suite, gate_measured, measure_commands
     from perfgate.app.compare import compare_specs, load_spec
-    from perfgate.app.history import (
-        History,
-        StoredSeries,
-        benchmark_matches,
-        history,
-        list_runs,
-        stored_series,
-    )
+    from perfgate.app.history import History, benchmark_matches, history, list_runs
     from perfgate.app.ingest import ingest_gate, ingest_paths, run_document
     from perfgate.app.judge import build_run, gate_run
     from perfgate.app.load import LoadMeasured, configured_scenarios, measure_load
@@ -68,6 +62,7 @@ if typing.TYPE_CHECKING:
         review_baseline,
         set_baseline,
     )
+    from perfgate.app.series import StoredSeries, stored_series
     from perfgate.app.shards import merge_files
     from perfgate.app.stored import benchmark_series, compare_stored, judge_stored, stored_run
     from perfgate.app.suite import (
@@ -128,15 +123,9 @@ else:  # each module imported when one of its names is first read (perfgate.lazy
             "changes": ("ChangeDetector", "detect_changes", "series_points"),
             "commands": ("command_suite", "gate_measured", "measure_commands"),
             "compare": ("compare_specs", "load_spec"),
-            "history": (
-                "History",
-                "StoredSeries",
-                "benchmark_matches",
-                "history",
-                "list_runs",
-                "stored_series",
-            ),
+            "history": ("History", "benchmark_matches", "history", "list_runs"),
             "ingest": ("ingest_gate", "ingest_paths", "run_document"),
+            "series": ("StoredSeries", "stored_series"),
             "load": ("LoadMeasured", "configured_scenarios", "measure_load"),
             "managed": (
                 "approve_proposal",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from perfgate.app.baseline import testbed_spreads
-from perfgate.app.history import StoredSeries
+from perfgate.app.series import StoredSeries
 from perfgate.app.workspace import Workspace
 from perfgate.detect import Detection, DetectSettings, Point, detect
 from perfgate.stats import RunSpread

@@ -9,7 +9,8 @@ needs the read models and units, not the run's values, verdicts and JSON.
 import typing
 
 if typing.TYPE_CHECKING:
-    from perfgate.model.read import RunInfo, Series, SeriesPoint, SeriesPoints
+    from perfgate.model.read import Series, SeriesPoint, SeriesPoints
+    from perfgate.model.runinfo import RunInfo
     from perfgate.model.serialize import (
         SCHEMA_VERSION,
         ResultsDoc,
@@ -54,7 +55,8 @@ else:  # each module imported when one of its names is first read (perfgate.lazy
     _lazy_package(
         __name__,
         {
-            "read": ("RunInfo", "Series", "SeriesPoint", "SeriesPoints"),
+            "read": ("Series", "SeriesPoint", "SeriesPoints"),
+            "runinfo": ("RunInfo",),
             "serialize": (
                 "SCHEMA_VERSION",
                 "ResultsDoc",

@@ -1,8 +1,8 @@
 """Read models: what a store answers without loading whole runs, shared by every reader.
 
-:class:`RunInfo` is one line of a run listing (``perfgate runs``); :class:`Series` is one benchmark's
-metric over runs, a sequence of :class:`SeriesPoint` oldest first (``perfgate history``, change
-detection, a dashboard). Stores return them, reports render them as they are.
+:class:`Series` is one benchmark's metric over runs, a sequence of :class:`SeriesPoint` oldest first
+(``perfgate history``, change detection, a dashboard); a run listing's line is :class:`RunInfo`
+(:mod:`perfgate.model.runinfo`). Stores return them, reports render them as they are.
 
 A store's series holds its points as columns (:class:`SeriesPoints`: a column of run ids, one of
 medians, ...), checked column by column when read, and builds the ``SeriesPoint`` values only when
@@ -23,37 +23,9 @@ from perfgate.model.checks import check_utc as _utc
 from perfgate.model.units import Direction
 
 if TYPE_CHECKING:  # (a read model needs no value class but Summary, imported when points are built)
-    from perfgate.model.values import RunStatus, Summary
+    from perfgate.model.values import Summary
 
-__all__ = ["RunInfo", "Series", "SeriesPoint", "SeriesPoints"]
-
-
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    """One line of a run listing: a run's identity and context, without its results."""
-
-    id: str
-    project: str
-    started: datetime
-    finished: datetime | None
-    source: str
-    status: RunStatus
-    tier: str | None
-    branch: str | None
-    commit: str | None
-    commit_time: datetime | None
-    testbed: str
-    n_results: int
-    n_failed: int
-    pr_number: int | None
-
-    def __post_init__(self) -> None:
-        if self.n_results < 0 or not 0 <= self.n_failed <= self.n_results:
-            raise ValueError(
-                f"run {self.id}: need 0 <= n_failed <= n_results, got {self.n_failed}/{self.n_results}"
-            )
-        for name in ("started", "finished", "commit_time"):
-            _utc(f"run {self.id}: {name}", getattr(self, name))
+__all__ = ["Series", "SeriesPoint", "SeriesPoints"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from perfgate.store.base import RunInfo, RunStore, Series, SeriesPoint
+from perfgate.store.base import RunStore, Series, SeriesPoint
 
 if TYPE_CHECKING:
+    from perfgate.model import RunInfo
     from perfgate.store.migrations import LATEST_VERSION, MIGRATIONS, Migration
     from perfgate.store.sql import SqlStore, Store, open_store
 
@@ -34,6 +35,7 @@ __all__ = [
 
 # name -> the module that defines it, imported when the name is first used
 _LAZY = {
+    "RunInfo": "perfgate.model",
     "LATEST_VERSION": "perfgate.store.migrations",
     "MIGRATIONS": "perfgate.store.migrations",
     "Migration": "perfgate.store.migrations",

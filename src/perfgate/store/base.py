@@ -14,15 +14,15 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
-from perfgate.model import RunInfo, Series, SeriesPoint
+from perfgate.model import Series, SeriesPoint
 
-if TYPE_CHECKING:  # (annotations only: a reader of series imports no run or baseline classes)
-    from perfgate.model import Run
+if TYPE_CHECKING:  # (annotations only: a reader of series imports no run, listing or baseline classes)
+    from perfgate.model import Run, RunInfo
     from perfgate.model.baselines import BaselineEvent, BaselineKey
 
-# RunInfo, Series and SeriesPoint live in perfgate.model (readers share them); named here too, as
-# what a store returns
-__all__ = ["RunInfo", "RunStore", "Series", "SeriesPoint", "SeriesSource"]
+# Series and SeriesPoint live in perfgate.model (readers share them); named here too, as what a
+# store returns (and RunInfo by perfgate.store)
+__all__ = ["RunStore", "Series", "SeriesPoint", "SeriesSource"]
 
 
 @runtime_checkable
