@@ -17,10 +17,9 @@ import os
 import re
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from perfgate import __version__
 from perfgate.cli.common import EXIT_ERROR, Invocation, Parser, common_flags
@@ -33,24 +32,19 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "Command", "build_parser", "chosen_command", "main"]
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """One command of ``perfgate``: its name, the module holding its arguments and its ``run`` (see
     :mod:`perfgate.cli.common`), and its line in ``perfgate --help``.
 
     The module is imported only when its command runs (or its parser is built): a command pays for its
-    own imports, not for every other command's (docs/scale.md, "Start-up").
+    own imports, not for every other command's (docs/scale.md, "Start-up"). (A named tuple: every
+    command defines the registry, and a frozen dataclass costs ten times as much to define; the
+    registrations are checked by ``tests/core/test_cli_commands.py``.)
     """
 
     name: str
     module: str
     help: str
-
-    def __post_init__(self) -> None:
-        if not re.fullmatch(r"[a-z][a-z-]*", self.name):
-            raise ValueError(f"command name {self.name!r}: lower-case letters and '-' only")
-        if not self.module.startswith("perfgate.cli.") or not self.help:
-            raise ValueError(f"command {self.name}: a module of perfgate.cli and a help line are required")
 
     def load(self) -> ModuleType:
         """The command's module (imported on first use)."""
@@ -240,7 +234,7 @@ def _error_redactor(cwd: Path, config_path: Path | None, env: Mapping[str, str])
     return redactor(env, names)
 
 
-_PROG = re.compile(r"perfgate(?: ([a-z][a-z-]*))?: ")
+_PROG = r"perfgate(?: ([a-z][a-z-]*))?: "  # (compiled by re on first use: an error)
 
 
 def error_line(message: str, redact: Redactor, *, kind: str = "error") -> str:
@@ -251,7 +245,7 @@ def error_line(message: str, redact: Redactor, *, kind: str = "error") -> str:
     own) keep that prefix once instead of repeating it.
     """
     prog = "perfgate"
-    m = _PROG.match(message)
+    m = re.match(_PROG, message)
     if m is not None:
         prog = f"perfgate {m.group(1)}" if m.group(1) else prog
         message = message[m.end() :]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from perfgate.escape import visible
 from perfgate.report.console import Console
@@ -62,9 +62,11 @@ class Column:
             raise ValueError(f"column align must be 'left' or 'right', got {self.align!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One cell: plain text and the console role to style it with (None: unstyled)."""
+class Cell(NamedTuple):
+    """One cell: plain text and the console role to style it with (None: unstyled).
+
+    (A named tuple, not a dataclass: the history imports the table and uses no Cell, and a frozen
+    dataclass costs ten times as much to define.)"""
 
     text: str
     role: str | None = None
