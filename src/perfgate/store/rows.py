@@ -254,21 +254,22 @@ _ABSENT = struct.pack("<d", _NAN)  # an absent optional field, as pack_summary w
 _OPTIONAL = range(6, 11)  # (q1, q3, ci_low, ci_high, ci_level: their places in the packed summary)
 
 
-def _summary_columns(joined: bytes) -> list[list[Any] | None]:
+def _summary_columns(joined: bytes) -> list[Sequence[Any] | None]:
     """The twelve columns of summaries packed end to end: on a little-endian machine read in place as
-    8-byte numbers (every field is one), one strided slice per field, without a tuple per summary. An
+    8-byte numbers (every field is one), one strided view per field, without a tuple per summary and
+    without a Python number per value until one is read (a history shows three of the twelve). An
     optional field absent from every summary is None (found by one comparison of its bytes)."""
     if sys.byteorder == "little":
         reals, ints = memoryview(joined).cast("d"), memoryview(joined).cast("q")
         width = _SUMMARY.size // 8
         absent = _ABSENT * (len(reals) // width)
         return [
-            ints[0::width].tolist(),
+            ints[0::width],
             *(
-                None if k in _OPTIONAL and reals[k::width].tobytes() == absent else reals[k::width].tolist()
+                None if k in _OPTIONAL and reals[k::width].tobytes() == absent else reals[k::width]
                 for k in range(1, width - 1)
             ),
-            ints[width - 1 :: width].tolist(),
+            ints[width - 1 :: width],
         ]
     return [list(c) for c in zip(*_SUMMARY.iter_unpack(joined), strict=True)]
 
