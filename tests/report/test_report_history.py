@@ -12,6 +12,7 @@ import math
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -422,3 +423,9 @@ def test_an_interval_column_whose_widest_ends_are_in_different_rows() -> None:
     plain = Console(color=False, width=100, is_tty=False, fit=False)
     assert render_history(s, plain) == reference_history(s, plain)
     assert render_history(as_columns(s), plain) == reference_history(s, plain)
+
+
+def test_a_column_of_an_unknown_alignment_is_refused() -> None:
+    plain = Console(color=False, width=80, is_tty=False, fit=False)
+    with pytest.raises(ValueError, match="column align must be 'left' or 'right', got 'middle'"):
+        render_columns([Column("x", "middle")], [["a"]], plain)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from perfgate import context
 from perfgate.app.workspace import Workspace
@@ -40,13 +39,13 @@ def list_runs(
         )
 
 
-@dataclass(frozen=True, slots=True)
-class History:
+class History(NamedTuple):
     """``perfgate history``'s answer: the series, and how it was chosen (for the header).
 
     ``series.benchmark`` is the full id the query matched (``asked`` is what the user typed); the
     series' ``branch`` and ``tier`` are the filters applied (None: every one), ``defaults`` names those
-    that were defaults.
+    that were defaults. (A named tuple: a frozen dataclass costs ten times as much to define, and the
+    history's start-up is its user's wait.)
     """
 
     series: Series

@@ -9,7 +9,6 @@ Names are cut only on a console that fits tables to its width (a terminal, see `
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, NamedTuple, cast
 
@@ -49,17 +48,14 @@ def truncate_middle(text: str, width: int) -> str:
     return text[:head] + ELLIPSIS + text[len(text) - tail :]
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A table column: its header, alignment, and whether it may be cut to fit the console."""
+class Column(NamedTuple):
+    """A table column: its header, alignment, and whether it may be cut to fit the console.
+
+    (A named tuple, as :class:`Cell`; :func:`render_columns` refuses an alignment it does not know.)"""
 
     header: str
     align: str = "left"  # "left" or "right"
     shrink: bool = False
-
-    def __post_init__(self) -> None:
-        if self.align not in ("left", "right"):
-            raise ValueError(f"column align must be 'left' or 'right', got {self.align!r}")
 
 
 class Cell(NamedTuple):
@@ -181,6 +177,9 @@ def render_columns(
     have one (the others are unstyled)."""
     if len(cells) != len(columns):
         raise ValueError(f"table has {len(cells)} columns of cells for {len(columns)} columns")
+    for col in columns:
+        if col.align not in ("left", "right"):
+            raise ValueError(f"column align must be 'left' or 'right', got {col.align!r}")
     if len({len(c) for c in cells}) > 1:
         raise ValueError(f"table columns have different lengths: {sorted({len(c) for c in cells})}")
     if roles and not console.color:  # nothing to style: only say an unknown role, as style() would
