@@ -429,3 +429,27 @@ def test_a_column_of_an_unknown_alignment_is_refused() -> None:
     plain = Console(color=False, width=80, is_tty=False, fit=False)
     with pytest.raises(ValueError, match="column align must be 'left' or 'right', got 'middle'"):
         render_columns([Column("x", "middle")], [["a"]], plain)
+
+
+def _stored_text(t: datetime, form: str) -> str:
+    """A UTC text of ``t`` a store might hold: its own (``canonical``), or another ISO 8601 spelling
+    of the same time that ``datetime.fromisoformat`` reads (only a damaged store holds one)."""
+    u = t.astimezone(UTC).replace(tzinfo=None)
+    if form == "canonical":
+        return u.isoformat(" ", "microseconds")
+    if form == "seconds":
+        return u.isoformat(" ", "seconds")
+    if form == "T":
+        return u.isoformat("T", "microseconds")
+    year, week, day = u.isocalendar()
+    return f"{year:04d}-W{week:02d}-{day} {u.time().isoformat('microseconds')}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(TIMES, st.sampled_from(["canonical"] * 3 + ["seconds", "T", "week"])), max_size=8))
+def test_format_times_from_the_stored_texts_is_format_time_of_each(drawn: list[tuple[datetime, str]]) -> None:
+    """Labels cut from a store's texts are the times' labels; a text in another spelling (or a year
+    before 1000) is not cut."""
+    texts = [_stored_text(t, form) for t, form in drawn]
+    times = [datetime.fromisoformat(x + "+00:00") for x in texts]  # (the times read from them)
+    assert format_times(times, texts) == [format_time(t) for t in times]

@@ -8,7 +8,7 @@ import random
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -345,3 +345,24 @@ def test_a_driver_error_is_a_store_error_naming_the_store(tmp_path: Path, make_r
                 source.series("bench_a")
             want = f"{path}: reading the series of bench_a [time]: no such index: ix_runs_series"
             assert str(info.value) == want
+
+
+def test_a_series_keeps_the_texts_of_its_times_and_renders_the_same_with_them(varied: Varied) -> None:
+    """The history labels its times from the texts SQLite returned: the same labels as from the
+    times themselves (the series with its points built has no texts)."""
+    from perfgate.model import SeriesPoints
+    from perfgate.report import render_history
+    from perfgate.report.console import Console
+
+    reader = open_reader(varied.path)
+    assert reader is not None
+    with reader:
+        series = reader.series("bench_a", project="demo")
+    columns = SeriesPoints.of(series.points)
+    starts = columns.time_texts("started")
+    assert starts is not None and len(starts) == len(series) >= 3
+    assert [datetime.fromisoformat(t + "+00:00") for t in starts] == [p.started for p in series.points]
+    built = Series(series.benchmark, series.metric, tuple(series.points), series.branch, series.tier)
+    assert SeriesPoints.of(built.points).time_texts("started") is None
+    console = Console(color=False, width=120, is_tty=False, fit=False)
+    assert render_history(series, console) == render_history(built, console)

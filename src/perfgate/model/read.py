@@ -11,7 +11,7 @@ someone asks for a point: ``perfgate history`` renders its table straight from t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import islice, pairwise
@@ -158,7 +158,7 @@ class SeriesPoints(Sequence[SeriesPoint]):
     of points, so a reader handles both the same way.
     """
 
-    __slots__ = ("_columns", "_n", "_points", "_present", "_summaries")
+    __slots__ = ("_columns", "_n", "_points", "_present", "_summaries", "_texts")
 
     def __init__(self, points: Iterable[SeriesPoint] = ()) -> None:
         built = tuple(points)
@@ -171,6 +171,7 @@ class SeriesPoints(Sequence[SeriesPoint]):
         self._columns: dict[str, Sequence[Any]] | None = None
         self._summaries: tuple[Sequence[Any], ...] | None = None
         self._present: Sequence[bool] | None = None
+        self._texts: Mapping[str, Sequence[str | None]] = {}
 
     @classmethod
     def trusted(
@@ -178,6 +179,7 @@ class SeriesPoints(Sequence[SeriesPoint]):
         columns: dict[str, Sequence[Any]],
         summaries: Sequence[Sequence[Any]],
         present: Sequence[bool] | None = None,
+        texts: Mapping[str, Sequence[str | None]] | None = None,
     ) -> SeriesPoints:
         """The points whose fields are ``columns`` (a sequence per field of :class:`SeriesPoint` but
         ``summary``, all of one length) and whose summaries' fields are ``summaries`` (a sequence per
@@ -186,7 +188,8 @@ class SeriesPoints(Sequence[SeriesPoint]):
 
         For a reader that checked the columns as the constructors would (a store's
         :func:`perfgate.store.rows.trusted_columns`): the points and summaries are built from them
-        without checking each again.
+        without checking each again. ``texts`` maps time columns to the texts they were read from
+        (:meth:`time_texts`).
         """
         names = set(_POINT_FIELDS) - {"summary"}
         if set(columns) != names:
@@ -205,6 +208,9 @@ class SeriesPoints(Sequence[SeriesPoint]):
         self._columns = columns
         self._summaries = tuple(summaries)
         self._present = None if present is None or all(present) else present
+        self._texts = {} if texts is None else texts
+        if any(name not in ("commit_time", "started") or len(t) != n for name, t in self._texts.items()):
+            raise ValueError("series texts must be of the time columns, one per point")
         return self
 
     @classmethod
@@ -220,6 +226,14 @@ class SeriesPoints(Sequence[SeriesPoint]):
             return self._columns[name]
         assert self._points is not None
         return list(map(attrgetter(name), self._points))
+
+    def time_texts(self, name: str) -> Sequence[str | None] | None:
+        """The time column ``name``'s values as the UTC texts a store read them from (ISO 8601 without
+        an offset: ``2026-01-01 12:03:00.000000``), when it did (else None): a history labels its
+        times from them, without formatting each."""
+        if name not in ("commit_time", "started"):
+            raise ValueError(f"not a time column of a series: {name!r}")
+        return self._texts.get(name)
 
     def summary_column(self, name: str) -> list[Any]:
         """The values of the points' summaries' field ``name`` (``median``, ``ci_low``, ...): None

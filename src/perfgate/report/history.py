@@ -44,16 +44,35 @@ SPARKS = "▁▂▃▄▅▆▇█"
 _CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]  # by minute of the day
 
 
-def format_times(times: Sequence[datetime]) -> list[str]:
+def format_times(times: Sequence[datetime], texts: Sequence[str | None] | None = None) -> list[str]:
     """``[format_time(t) for t in times]``, about ten times faster for UTC times of four-digit years
     (all a store holds): each distinct day's text is made once, each time of day looked up (a
     ``datetime`` formats itself in over a microsecond; a 10,000-point history has 20,000). Other
-    times one by one."""
+    times one by one.
+
+    ``texts`` are the UTC texts the times were read from (:meth:`SeriesPoints.time_texts`): when each
+    is ``YYYY-MM-DD HH:MM:SS.ffffff`` with a four-digit year, the labels are their first 16
+    characters (checked at once on their join: the same length, the separators in their places)."""
+    if texts is not None and texts and None not in texts:
+        joined = "".join(cast("Sequence[str]", texts))
+        n = len(texts)
+        if (
+            len(joined) == _ISO * n
+            and set(map(len, cast("Sequence[str]", texts))) == {_ISO}
+            and joined[4::_ISO] == joined[7::_ISO] == "-" * n
+            and joined[10::_ISO] == " " * n
+            and joined[13::_ISO] == joined[16::_ISO] == ":" * n
+            and "0" not in joined[0::_ISO]  # (a year from 1000 on, as format_time writes it)
+        ):
+            return list(map(str.__getitem__, cast("Sequence[str]", texts), repeat(slice(16))))
     if times and set(map(attrgetter("tzinfo"), times)) <= {UTC} and min(times).year >= 1000:
         dates = list(map(datetime.date, times))
         days = {d: d.isoformat() + " " for d in set(dates)}
         return [days[d] + _CLOCK[t.hour * 60 + t.minute] for t, d in zip(times, dates, strict=True)]
     return list(map(format_time, times))
+
+
+_ISO = len("2026-01-01 12:03:00.000000")  # a store's UTC text of a time
 
 
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
@@ -155,13 +174,16 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     commit_times = cols.column("commit_time")
     starts = cols.column("started")
     ran = any(t is not None for t in commit_times)
-    times = (
-        starts
-        if not ran
-        else commit_times
-        if None not in commit_times
-        else [c if c is not None else s for c, s in zip(commit_times, starts, strict=True)]
-    )
+    times: Sequence[datetime]
+    if not ran:
+        times, time_texts = starts, cols.time_texts("started")
+    elif None not in commit_times:
+        times, time_texts = commit_times, cols.time_texts("commit_time")
+    else:  # (a point without its commit's time is placed by its start)
+        times, time_texts = (
+            [c if c is not None else s for c, s in zip(commit_times, starts, strict=True)],
+            None,
+        )
     units: Sequence[str] = cols.column("unit")
     medians = cols.summary_column("median")  # None: the benchmark failed there
 
@@ -226,8 +248,8 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     value_column = 5 if ran else 4
     roles = {(i, value_column): "failed" for i in failed}
     cells = [
-        format_times(times),
-        *([format_times(starts)] if ran else []),
+        format_times(times, time_texts),
+        *([format_times(starts, cols.time_texts("started"))] if ran else []),
         list(map(str.__getitem__, cols.column("run_id"), repeat(slice(SHORT_ID)))),  # (short_id of each)
         _short_commits(cols.column("commit")),
         [b or "-" for b in cols.column("branch")],

@@ -214,6 +214,7 @@ def result_from_values(name: str, values: Sequence[Any]) -> Result:
 # damaged row. Nothing from input takes this path: only rows of this store.
 
 _PACKED_TYPES = frozenset({bytes, bytearray, memoryview, type(None)})
+_TEXT = frozenset({str, type(None)})
 
 
 def as_utc(value: Any) -> datetime | None:
@@ -371,7 +372,11 @@ def trusted_columns(
         "direction": ways,
     }
     del columns["summary"]
-    return SeriesPoints.trusted(columns, summaries, present)
+    # (the times' texts too, SQLite's: a history's labels are cut from them)
+    texts = {
+        name: fields[name] for name in ("commit_time", "started") if set(map(type, fields[name])) <= _TEXT
+    }
+    return SeriesPoints.trusted(columns, summaries, present, texts)
 
 
 def trusted_points(rows: Sequence[Sequence[Any]]) -> list[SeriesPoint] | None:
