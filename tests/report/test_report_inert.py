@@ -23,7 +23,7 @@ from conftest import (
     series_point,
     verdict,
 )
-from perfgate.escape import inert_join, inert_lines, json_inert, visible
+from perfgate.escape import inert_join, inert_lines, json_inert, printable, visible
 from perfgate.gate.outcome import BudgetCheck, Outcome
 from perfgate.model import BenchmarkId, Direction, GitInfo, Result, Series, Status
 from perfgate.report import (
@@ -259,3 +259,13 @@ def test_json_inert_round_trips() -> None:
     text = json_inert(json.dumps(value, ensure_ascii=False))
     assert json.loads(text) == value
     assert not RAW.search(text) and "##vso[" not in text
+
+
+@given(
+    st.text(
+        st.sampled_from(["a", " ", "~", "\x7f", "\x1f", "\x00", "\t", "é", "\u202e", "\x9b", "界"]),
+        max_size=12,
+    )
+)
+def test_printable_is_isprintable(text: str) -> None:
+    assert printable(text) == text.isprintable()

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from itertools import repeat
 from typing import Any, NamedTuple, cast
 
-from perfgate.escape import visible
+from perfgate.escape import printable, visible
 from perfgate.report.console import Console
 
 __all__ = [
@@ -157,7 +157,7 @@ def visible_column(texts: Sequence[str]) -> list[str]:
     """:func:`~perfgate.escape.visible` of every text: one C-level check of the whole column (a control
     character or a ``##`` in any text shows in their join), then each text only when one needs it."""
     joined = " ".join(texts)  # (a space joins no two texts into a "##" and is printable)
-    if joined.isprintable() and "##" not in joined:
+    if printable(joined) and "##" not in joined:
         return list(texts)
     return list(map(visible, texts))
 
@@ -241,7 +241,7 @@ def render_columns(
 def _inert(column: Formatted) -> bool:
     texts = [cast("Sequence[str]", a) for a in column.args if a and isinstance(a[0], str)]
     joined = " ".join([column.template, *(" ".join(t) for t in texts)])
-    return joined.isprintable() and "#" not in joined
+    return printable(joined) and "#" not in joined
 
 
 def _header(
