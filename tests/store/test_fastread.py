@@ -24,6 +24,7 @@ from perfgate.store.fastread import (
     SERIES_COLUMNS,
     SERIES_FILTERS,
     SqliteReader,
+    newest_sql,
     open_reader,
     readonly_connect,
     series_columns,
@@ -366,3 +367,15 @@ def test_a_series_keeps_the_texts_of_its_times_and_renders_the_same_with_them(va
     assert SeriesPoints.of(built.points).time_texts("started") is None
     console = Console(color=False, width=120, is_tty=False, fit=False)
     assert render_history(series, console) == render_history(built, console)
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10])
+def test_the_newest_points_of_a_cut_series_are_the_ordered_querys(varied: Varied, limit: int) -> None:
+    """A limit that cuts the series reads the newest points' keys on the indexes, then those rows:
+    the rows the ordered query keeps, oldest first."""
+    filters = ["project"]
+    with readonly_connect(str(varied.path), 1.0) as raw:
+        ordered = raw.execute(series_sql(filters, limit=True), ("bench_a", "time", "demo", limit)).fetchall()
+        newest = raw.execute(newest_sql(filters), ("bench_a", "time", "demo", limit)).fetchall()
+        assert series_rows(raw, "bench_a", "time", {"project": "demo"}, limit) == ordered[::-1]
+    assert sorted(newest) == sorted(ordered) and len(ordered) == limit

@@ -40,6 +40,7 @@ __all__ = [
     "SERIES_INDEX",
     "SqliteReader",
     "benchmark_rows",
+    "newest_sql",
     "open_reader",
     "readonly_connect",
     "series_columns",
@@ -83,18 +84,21 @@ def series_columns(filters: Collection[str]) -> tuple[tuple[str, str], ...]:
 SERIES_INDEX = "ix_runs_series"
 
 
-def series_sql(filters: Sequence[str], *, limit: bool, index: bool = True, order: bool = True) -> str:
+def series_sql(
+    filters: Sequence[str], *, limit: bool, index: bool = True, order: bool = True, select: str | None = None
+) -> str:
     """The series query with ``?`` parameters: benchmark name, metric, then one per filter of
     :data:`SERIES_FILTERS` named in ``filters``, then the limit when ``limit``. Newest first (by
     commit time when known, else start; then start, then run id), so a limit keeps the newest;
     without ``order`` (and without ``limit``) in no particular order (see :func:`series_rows`).
-    ``index`` names :data:`SERIES_INDEX` (SQLite's planner would otherwise read the run rows)."""
+    ``index`` names :data:`SERIES_INDEX` (SQLite's planner would otherwise read the run rows);
+    ``select`` replaces the columns (:func:`series_columns`)."""
     unknown = set(filters) - set(SERIES_FILTERS)
     if unknown:
         raise ValueError(f"not a series filter: {sorted(unknown)}")
     if limit and not order:
         raise ValueError("a limited series query keeps the newest rows: it must be ordered")
-    columns = ", ".join(f"{table}.{column}" for table, column in series_columns(filters))
+    columns = select or ", ".join(f"{table}.{column}" for table, column in series_columns(filters))
     hint = f" INDEXED BY {SERIES_INDEX}" if index else ""
     where = ["benchmarks.name = ?", "results.metric = ?", *(f"runs.{f} = ?" for f in filters)]
     return (
@@ -108,6 +112,19 @@ def series_sql(filters: Sequence[str], *, limit: bool, index: bool = True, order
             else ""
         )
         + (" LIMIT ?" if limit else "")
+    )
+
+
+def newest_sql(filters: Sequence[str]) -> str:
+    """The newest ``?`` points of a series (the parameters as :func:`series_sql`'s with a limit), in
+    no particular order: SQLite orders the series' keys on the indexes alone (the run's times and id
+    in :data:`SERIES_INDEX`, the result's row id in the series index), then reads the rows of the
+    newest, not every row with its summary, samples and document (half of a 10,000-point series' read
+    for a history of 50)."""
+    columns = ", ".join(f"{table}.{column}" for table, column in series_columns(filters))
+    newest = series_sql(filters, limit=True, select="results.rowid")
+    return (
+        f"SELECT {columns} FROM results JOIN runs ON runs.pk = results.run WHERE results.rowid IN ({newest})"
     )
 
 
@@ -173,6 +190,9 @@ def series_rows(
         if limit is None:
             rows = _fetch(conn, series_sql(keys, limit=False), where)
         else:
+            rows = _fetch(conn, newest_sql(keys), [*where, limit])
+            if _oldest_first(rows, series_columns(keys)):
+                return rows
             rows = _fetch(conn, series_sql(keys, limit=True), [*where, limit])
     rows.reverse()
     return rows
