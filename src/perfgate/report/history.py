@@ -57,8 +57,7 @@ def format_times(times: Sequence[datetime], texts: Sequence[str | None] | None =
         joined = "".join(cast("Sequence[str]", texts))
         n = len(texts)
         if (
-            len(joined) == _ISO * n
-            and set(map(len, cast("Sequence[str]", texts))) == {_ISO}
+            set(map(len, cast("Sequence[str]", texts))) == {_ISO}
             and joined[4::_ISO] == joined[7::_ISO] == "-" * n
             and joined[10::_ISO] == " " * n
             and joined[13::_ISO] == joined[16::_ISO] == ":" * n
@@ -112,9 +111,8 @@ def _intervals(lows: Sequence[float], highs: Sequence[float], unit: str) -> Form
         ends
     )
     template = f"[{low_template}, {high_template}]"
-    width = low_width + high_width + 4
-    if low_lengths is None and high_lengths is None:
-        return Formatted(template, [low_args, high_args], width)
+    if low_lengths is None and high_lengths is None:  # (each end of one width)
+        return Formatted(template, [low_args, high_args], low_width + high_width + 4)
     totals = list(map(add, low_lengths or repeat(low_width), high_lengths or repeat(high_width)))
     width = max(totals) + 4  # (the widest ends need not be in one row)
     if min(totals) + 4 == width:  # (one width after all)
