@@ -303,8 +303,8 @@ def format_values(values: Sequence[float], unit: str, digits: int = 4) -> list[s
         scaled = list(map(truediv, values, repeat(divisor)))
         suffixes = repeat(names[low])
         spec = _one_spec(least / divisor, most / divisor, digits)
-        if spec is not None:
-            return list(map(str.__add__, map(format, scaled, repeat(spec)), suffixes))
+        if spec is not None:  # and one printf template
+            return list(map(f"%{spec}{_suffix(names[low])}".__mod__, scaled))
     else:
         rungs = list(map(bisect_right, repeat(thresholds), magnitudes))
         scaled = list(map(truediv, values, map(divisors.__getitem__, rungs)))
@@ -314,6 +314,11 @@ def format_values(values: Sequence[float], unit: str, digits: int = 4) -> list[s
     specs = {e: _FIXED[max(0, digits - 1 - e)] for e in set(exponents)}
     numbers = map(format, scaled, map(specs.__getitem__, exponents))
     return list(map(str.__add__, numbers, suffixes))
+
+
+def _suffix(name: str) -> str:
+    """A rung's name as the end of a printf template (a unit from input may hold a ``%``)."""
+    return name.replace("%", "%%")
 
 
 def _one_spec(least: float, most: float, digits: int) -> str | None:
@@ -349,7 +354,7 @@ def format_template(
     spec = _one_spec(least / divisor, most / divisor, digits)
     if spec is None:
         return None
-    template = f"%{spec}{names[low].replace('%', '%%')}"
+    template = f"%{spec}{_suffix(names[low])}"
     # a text's length grows with the value (the digits before the point): the extremes bound them all
     width = len(template % (least / divisor))
     if len(template % (most / divisor)) != width:
