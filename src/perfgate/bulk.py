@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields
 from itertools import repeat
 from typing import Any, TypeVar
 
@@ -27,15 +26,17 @@ _SETTERS: dict[type, tuple[Callable[[Any, Any], None], ...]] = {}
 
 
 def _setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
-    """Each field's slot setter, in the order of the fields (looked up once per class)."""
+    """Each field's slot setter, in the order of the fields (looked up once per class): a slotted
+    dataclass's ``__slots__`` are its fields in order, as a :class:`perfgate.frozen.Frozen` class's."""
     found = _SETTERS.get(cls)
     if found is None:
-        found = _SETTERS[cls] = tuple(cls.__dict__[f.name].__set__ for f in fields(cls))
+        found = _SETTERS[cls] = tuple(cls.__dict__[name].__set__ for name in cls.__slots__)  # type: ignore[attr-defined]
     return found
 
 
 def build(cls: type[T], count: int, columns: Sequence[Iterable[Any]]) -> list[T]:
-    """``count`` new instances of the dataclass ``cls``, field i of the k-th taken from the k-th item
+    """``count`` new instances of the slotted dataclass (or :class:`~perfgate.frozen.Frozen`) ``cls``,
+    field i of the k-th taken from the k-th item
     of ``columns[i]`` (one column per field, in the order of the fields; ``itertools.repeat`` for a
     constant). No ``__post_init__`` runs: the caller has checked what it checks."""
     setters = _setters(cls)

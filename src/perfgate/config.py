@@ -110,11 +110,12 @@ import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from perfgate.errors import ConfigError
+from perfgate.frozen import Frozen
 from perfgate.model import METRICS, Direction, normalize
 from perfgate.strict import Reader
 from perfgate.urls import is_url
@@ -146,11 +147,15 @@ __all__ = [
 DEFAULT_STORAGE = ".perfgate/perfgate.db"
 
 
-@dataclass(frozen=True, slots=True)
-class Tier:
+# The configuration's classes are named tuples (BaselineUpdate, which checks its values, a Frozen one),
+# not dataclasses: every command reads the configuration as it starts (see perfgate.frozen).
+_NONE: Mapping[str, Any] = MappingProxyType({})  # (an empty mapping, the default of a mapping field)
+
+
+class Tier(NamedTuple):
     name: str
     select: tuple[str, ...] = ()
-    thresholds: Mapping[str, float] = field(default_factory=dict)
+    thresholds: Mapping[str, float] = _NONE
     timeout: float | None = None
     budget: float | None = None
     max_time: float | None = None
@@ -159,32 +164,40 @@ class Tier:
     soak: float | None = None  # seconds the services are kept sampled at least (perfgate run --soak)
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineUpdate:
+class BaselineUpdate(Frozen):
     """``[tool.perfgate.baseline.update]``: when a managed baseline is proposed anew (docs/baselines.md)."""
 
-    stable_runs: int = 7
-    min_improvement: float = 0.03  # a fraction: 0.03 = 3%
-    confidence: float = 0.99
-    review: float = 24 * 3600.0  # seconds
-    approval: bool = True
+    _fields = ("stable_runs", "min_improvement", "confidence", "review", "approval")
+    __slots__ = _fields
+    stable_runs: int
+    min_improvement: float  # a fraction: 0.03 = 3%
+    confidence: float
+    review: float  # seconds
+    approval: bool
 
-    def __post_init__(self) -> None:
-        if self.stable_runs < 1:
-            raise ValueError(f"stable_runs must be at least 1, got {self.stable_runs}")
-        if not 0 <= self.min_improvement < 1:
-            raise ValueError(f"min_improvement must be below 100%, got {self.min_improvement:.0%}")
-        if not 0 < self.confidence < 1:
-            raise ValueError(f"confidence must be between 0 and 1, got {self.confidence}")
-        if not self.review > 0:
-            raise ValueError(f"review must be a positive duration, got {self.review}")
+    def __init__(
+        self,
+        stable_runs: int = 7,
+        min_improvement: float = 0.03,
+        confidence: float = 0.99,
+        review: float = 24 * 3600.0,
+        approval: bool = True,
+    ) -> None:
+        if stable_runs < 1:
+            raise ValueError(f"stable_runs must be at least 1, got {stable_runs}")
+        if not 0 <= min_improvement < 1:
+            raise ValueError(f"min_improvement must be below 100%, got {min_improvement:.0%}")
+        if not 0 < confidence < 1:
+            raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+        if not review > 0:
+            raise ValueError(f"review must be a positive duration, got {review}")
+        self._fill(stable_runs, min_improvement, confidence, review, approval)
 
 
 BASELINE_MODES = ("rolling", "managed")
 
 
-@dataclass(frozen=True, slots=True)
-class BaselineConfig:
+class BaselineConfig(NamedTuple):
     branch: str | None = None  # None: the project's main branch
     runs: int = 5
     pin: str | None = None
@@ -192,8 +205,7 @@ class BaselineConfig:
     update: BaselineUpdate = BaselineUpdate()
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     root: Path
     source: Path | None  # the file the configuration came from, None for defaults
     project: str
@@ -203,8 +215,8 @@ class Config:
     benchmarks: tuple[str, ...] = ()
     pytest_args: tuple[str, ...] = ()
     default_tier: str | None = None
-    tiers: Mapping[str, Tier] = field(default_factory=dict)
-    thresholds: Mapping[str, float] = field(default_factory=dict)
+    tiers: Mapping[str, Tier] = _NONE
+    thresholds: Mapping[str, float] = _NONE
     overrides: tuple[ThresholdOverride, ...] = ()
     budgets: tuple[Budget, ...] = ()
     baseline: BaselineConfig = BaselineConfig()
@@ -220,7 +232,7 @@ class Config:
     machine_shift: str = "note"
     # [[tool.perfgate.alerts]] and [tool.perfgate.channels.NAME] (see perfgate.alerts, docs/alerts.md)
     alerts: tuple[AlertRule, ...] = ()
-    channels: Mapping[str, ChannelSpec] = field(default_factory=dict)
+    channels: Mapping[str, ChannelSpec] = _NONE
 
     def storage_url(self) -> str:
         """The store location: a URL as given, or a path resolved against the project root."""

@@ -71,7 +71,7 @@ def test_the_configured_pin_is_the_baseline_and_an_explicit_one_overrides_it(rep
     at_a = repo.store_at(a, "main")
     at_c = repo.store_at(c, "main")
     ws = repo.workspace()
-    pinned = replace(ws, config=replace(ws.config, baseline=replace(ws.config.baseline, pin=at_a.id)))
+    pinned = ws._replace(config=ws.config._replace(baseline=ws.config.baseline._replace(pin=at_a.id)))
     head = repo.run_at(b, "feature")
     assert [r.id for r in app.select_baseline(repo.store, pinned, head).runs] == [at_a.id]
     assert [r.id for r in app.select_baseline(repo.store, pinned, head, explicit=at_c.id).runs] == [at_c.id]
@@ -165,7 +165,7 @@ def test_at_most_the_configured_number_of_runs(repo):
     head = repo.run_at(repo.commit("head"), "main")
     assert repo.baseline_ids(head) == ids[::-1][:5]  # [tool.perfgate.baseline] runs = 5 by default
     ws = repo.workspace()
-    two = replace(ws, config=replace(ws.config, baseline=replace(ws.config.baseline, runs=2)))
+    two = ws._replace(config=ws.config._replace(baseline=ws.config.baseline._replace(runs=2)))
     assert [r.id for r in app.select_baseline(repo.store, two, head).runs] == ids[::-1][:2]
 
 

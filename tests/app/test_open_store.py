@@ -3,7 +3,6 @@ write that store and never open the workspace's own. Canned runs, a real SQLite 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from perfgate import app
@@ -15,7 +14,7 @@ GO = Path(__file__).resolve().parents[1] / "data" / "go-bench" / "perf-suffixarr
 
 def elsewhere(repo: Repo, tmp_path: Path) -> app.Workspace:
     """The repository's workspace with its own store somewhere that does not exist."""
-    return replace(repo.workspace(), store_url=str(tmp_path / "never" / "opened.db"))
+    return repo.workspace()._replace(store_url=str(tmp_path / "never" / "opened.db"))
 
 
 def test_reading_use_cases_read_the_open_store(repo, tmp_path):

@@ -104,6 +104,24 @@ def test_history_loads_no_http_chart_load_or_statistics_library(project: Path) -
     assert heavy <= {"sqlalchemy"}  # the store's (for now); not httpx, rich, plotly, uvloop, numpy
 
 
+def ran(cwd: Path, *argv: str) -> set[str]:
+    """The top-level modules ``perfgate ARGV`` imported (and ran), in a new interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(cwd), *argv], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    return set(json.loads(done.stdout)["ran"])
+
+
+@pytest.mark.parametrize(
+    "argv", [["--version"], ["history", "bench_a", "--all-branches", "--all-tiers"]], ids=" ".join
+)
+def test_the_start_imports_no_dataclasses(project: Path, argv: list[str]) -> None:
+    """The classes every command builds as it starts are named tuples or perfgate.frozen values:
+    importing dataclasses (with inspect, ast, dis) and generating the methods of ten frozen
+    dataclasses was a third of a short command's start."""
+    assert not ran(project, *argv) & {"dataclasses", "inspect", "ast", "dis"}
+
+
 def test_history_imports_only_the_read_models_of_the_model_and_no_gate(project: Path) -> None:
     """Each dataclass costs its definition at import: a history reads columns of its series, so it
     imports neither the run's value classes, its JSON, the baselines, the gate nor SQLAlchemy."""

@@ -89,13 +89,15 @@ TOP = {
     "lazy": set(),
     "gcpause": set(),
     "bulk": set(),
+    "frozen": set(),
 }
 # leaves any layer may import: the exception tree, the escaping of strings from input (pure string
 # functions, needed wherever untrusted text is printed: reports, the CLI, the pytest plugin's own table),
 # the one rule telling a store URL from a path (the configuration and the store must agree on it), and
 # the lazy re-exports of a package's names (perfgate.lazy: a command imports only what it uses), and
-# the garbage collector paused around bulk building (perfgate.gcpause)
-LEAVES = {"errors", "escape", "urls", "strict", "lazy", "gcpause", "bulk"}
+# the garbage collector paused around bulk building (perfgate.gcpause), and the base of the value
+# classes every command builds as it starts (perfgate.frozen: no dataclasses on that path)
+LEAVES = {"errors", "escape", "urls", "strict", "lazy", "gcpause", "bulk", "frozen"}
 # inside the application layer: module of perfgate.app -> the modules of perfgate.app it may import.
 # The workspace and the baseline policy are the bottom; the suites know nothing of storing or gating.
 APP = {

@@ -153,7 +153,7 @@ CONSOLES = st.builds(
 
 
 SUMMARY_FIELDS = tuple(f.name for f in fields(Summary))
-POINT_COLUMNS = tuple(f.name for f in fields(SeriesPoint) if f.name != "summary")
+POINT_COLUMNS = tuple(name for name in SeriesPoint._fields if name != "summary")
 
 
 def as_columns(s: Series) -> Series:

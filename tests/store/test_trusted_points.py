@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import struct
-from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,7 +86,7 @@ def test_trusted_columns_hold_the_checked_points_values(items: list[Summary | No
     held = trusted_columns(rows)
     expected = checked(rows)
     assert held is not None and len(held) == len(expected)
-    for name in (f.name for f in fields(SeriesPoint) if f.name != "summary"):
+    for name in (n for n in SeriesPoint._fields if n != "summary"):
         assert list(held.column(name)) == [getattr(p, name) for p in expected]
     for name in ("n", "median", "q1", "ci_low", "ci_high", "ci_level", "outliers"):
         assert held.summary_column(name) == [p.summary and getattr(p.summary, name) for p in expected]

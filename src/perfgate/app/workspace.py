@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from perfgate import context
 from perfgate.config import Config, is_url, load_config
@@ -20,17 +19,17 @@ if TYPE_CHECKING:  # (the store is imported when one is opened: a command that o
 __all__ = ["Workspace"]
 
 
-@dataclass(frozen=True, slots=True)
-class Workspace:
+class Workspace(NamedTuple):
     """Where a command works: the configuration, the store location and the environment.
 
     The use cases of :mod:`perfgate.app` take the store open (``store=``): a caller that runs several
     (a server, a command that reads and then writes) opens it once with :meth:`store`. A use case
-    given none opens this workspace's store for its own call (:meth:`use`).
+    given none opens this workspace's store for its own call (:meth:`use`). A named tuple, not a
+    dataclass: every command builds one as it starts (see :mod:`perfgate.frozen`).
     """
 
     config: Config
-    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    environ: Mapping[str, str]
     store_url: str | None = None  # overrides the configuration (``--store``)
     testbed: str | None = None  # overrides configuration and $PERFGATE_TESTBED (``--testbed``)
 

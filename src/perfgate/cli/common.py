@@ -12,9 +12,8 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from perfgate import app
 from perfgate.errors import UsageError
@@ -265,10 +264,10 @@ def _note_config_root(ws: app.Workspace, cwd: Path, given: Path) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Invocation:
+class Invocation(NamedTuple):
     """One command's call: its parsed arguments and the process's surroundings (passed in, so tests
-    run the CLI in-process with their own directory, environment and streams)."""
+    run the CLI in-process with their own directory, environment and streams). A named tuple, not a
+    dataclass, as every command's start builds it (see :mod:`perfgate.frozen`)."""
 
     args: argparse.Namespace
     cwd: Path

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from perfgate.frozen import Frozen
 from perfgate.model import SeriesPoints
 
 if TYPE_CHECKING:  # (annotations only: redacting a series imports no run classes)
@@ -68,17 +68,20 @@ def is_secret_name(name: str) -> bool:
     return upper in KNOWN_SECRETS or _SECRET_NAME.search(upper) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Redactor:
+class Redactor(Frozen):
     """Replaces known secret values in text. ``secrets`` pairs each value with the variable it came from;
-    longer values are replaced first, so a secret containing another is replaced whole."""
+    longer values are replaced first, so a secret containing another is replaced whole. A frozen value
+    (:class:`perfgate.frozen.Frozen`: every command builds one as it starts)."""
 
-    secrets: tuple[tuple[str, str], ...] = ()
+    _fields = ("secrets",)
+    __slots__ = _fields
+    secrets: tuple[tuple[str, str], ...]
 
-    def __post_init__(self) -> None:
-        for value, name in self.secrets:
+    def __init__(self, secrets: tuple[tuple[str, str], ...] = ()) -> None:
+        for value, name in secrets:
             if not value:
                 raise ValueError(f"secret {name}: empty value")
+        self._fill(secrets)
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret value (and any URL's ``user:password@``) replaced."""
@@ -110,6 +113,8 @@ def redactor(environ: Mapping[str, str], names: Iterable[str] = ()) -> Redactor:
 def _redact_benchmark(bench: BenchmarkId, redact: Redactor) -> BenchmarkId:
     """``bench`` with secrets out of its name and parameter values (the same object when none are in
     it). A command benchmark is named by its command line, which the shell may have filled with a token."""
+    from dataclasses import replace  # (a run's values are dataclasses; the start imports no dataclasses)
+
     name = redact(bench.name)
     params = tuple((k, redact(v)) for k, v in bench.params)
     if name == bench.name and params == bench.params:
@@ -120,6 +125,7 @@ def _redact_benchmark(bench: BenchmarkId, redact: Redactor) -> BenchmarkId:
 def redact_run(run: Run, redact: Redactor) -> Run:
     """``run`` with its results' benchmark names, parameters and error messages redacted and its CI URL
     without credentials (the same run when nothing changes)."""
+    from dataclasses import replace
 
     def redacted(r: Result) -> Result:
         bench = _redact_benchmark(r.benchmark, redact)
@@ -143,7 +149,7 @@ def redact_series(series: Series, redact: Redactor) -> Series:
 
     def redacted(p: SeriesPoint) -> SeriesPoint:
         error = redact.optional(p.error)
-        return p if error == p.error else replace(p, error=error)
+        return p if error == p.error else p._replace(error=error)
 
     errors = SeriesPoints.of(series.points).column("error")
     if not any(errors) or all(redact.optional(e) == e for e in errors if e):
@@ -151,7 +157,7 @@ def redact_series(series: Series, redact: Redactor) -> Series:
     points = tuple(redacted(p) for p in series.points)
     if all(a is b for a, b in zip(points, series.points, strict=True)):
         return series
-    return replace(series, points=points)
+    return series._replace(points=points)
 
 
 def _may_quote(run: Run, redact: Redactor) -> bool:

@@ -12,13 +12,13 @@ someone asks for a point: ``perfgate history`` renders its table straight from t
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import islice, pairwise
 from operator import attrgetter, le
 from typing import TYPE_CHECKING, Any, overload
 
 from perfgate.bulk import build
+from perfgate.frozen import Frozen
 from perfgate.model.checks import check_utc as _utc
 from perfgate.model.units import Direction
 
@@ -28,14 +28,21 @@ if TYPE_CHECKING:  # (a read model needs no value class but Summary, imported wh
 __all__ = ["Series", "SeriesPoint", "SeriesPoints"]
 
 
-@dataclass(frozen=True, slots=True)
-class SeriesPoint:
+class SeriesPoint(Frozen):
     """One run's value of one benchmark and metric, as history and change detection see it.
 
     ``summary`` is None when the benchmark failed in that run (then ``error`` says why); its median is
     the point's :attr:`value` and its confidence interval the point's :attr:`interval`.
+
+    A frozen value (:class:`perfgate.frozen.Frozen`: no dataclass, as every command that reads a
+    series builds this class when it starts).
     """
 
+    _fields = (
+        "run_id", "commit", "branch", "commit_time", "started", "testbed", "summary", "unit", "direction",
+        "error",
+    )  # fmt: skip
+    __slots__ = _fields
     run_id: str
     commit: str | None
     branch: str | None
@@ -47,9 +54,22 @@ class SeriesPoint:
     direction: Direction
     error: str | None
 
-    def __post_init__(self) -> None:
-        _utc(f"series point {self.run_id}: started", self.started)
-        _utc(f"series point {self.run_id}: commit_time", self.commit_time)
+    def __init__(
+        self,
+        run_id: str,
+        commit: str | None,
+        branch: str | None,
+        commit_time: datetime | None,
+        started: datetime,
+        testbed: str,
+        summary: Summary | None,
+        unit: str,
+        direction: Direction,
+        error: str | None,
+    ) -> None:
+        _utc(f"series point {run_id}: started", started)
+        _utc(f"series point {run_id}: commit_time", commit_time)
+        self._fill(run_id, commit, branch, commit_time, started, testbed, summary, unit, direction, error)
 
     @property
     def time(self) -> datetime:
@@ -70,24 +90,36 @@ class SeriesPoint:
         return (s.ci_low, s.ci_high)
 
 
-@dataclass(frozen=True, slots=True)
-class Series:
+class Series(Frozen):
     """One benchmark's metric over runs, oldest first (by :attr:`SeriesPoint.time`), and the scope the
     points were chosen by: ``branch``, ``tier``, ``testbed`` and ``project`` (None: every one).
 
     Iterating a series iterates its points. Re-runs of one commit are separate points. ``points`` is
-    a tuple, or the :class:`SeriesPoints` a store read (equal to the tuple of the same points).
+    a tuple, or the :class:`SeriesPoints` a store read (equal to the tuple of the same points). A
+    frozen value (:class:`perfgate.frozen.Frozen`, as :class:`SeriesPoint`).
     """
 
+    _fields = ("benchmark", "metric", "points", "branch", "tier", "testbed", "project")
+    __slots__ = _fields
     benchmark: str
     metric: str
-    points: Sequence[SeriesPoint] = ()
-    branch: str | None = None
-    tier: str | None = None
-    testbed: str | None = None
-    project: str | None = None
+    points: Sequence[SeriesPoint]
+    branch: str | None
+    tier: str | None
+    testbed: str | None
+    project: str | None
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        benchmark: str,
+        metric: str,
+        points: Sequence[SeriesPoint] = (),
+        branch: str | None = None,
+        tier: str | None = None,
+        testbed: str | None = None,
+        project: str | None = None,
+    ) -> None:
+        self._fill(benchmark, metric, points, branch, tier, testbed, project)
         where = f"series {self.benchmark} [{self.metric}]"
         # C-level passes first (a store's series has thousands of points); the loops name the culprit
         points = self.points
@@ -135,13 +167,15 @@ class Series:
 # The fields in the order a point's and a summary's slots are filled (their dataclass order; a
 # summary's are spelled out, checked when the first summaries are built, so that reading a series'
 # columns does not import the value classes).
-_POINT_FIELDS = tuple(f.name for f in fields(SeriesPoint))
+_POINT_FIELDS = SeriesPoint._fields
 _SUMMARY_FIELDS = (
     "n", "mean", "median", "min", "max", "stddev", "q1", "q3", "ci_low", "ci_high", "ci_level", "outliers",
 )  # fmt: skip
 
 
 def _check_summary_fields() -> None:
+    from dataclasses import fields
+
     from perfgate.model.values import Summary
 
     names = tuple(f.name for f in fields(Summary))

@@ -15,12 +15,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TextIO
 
 from perfgate.errors import UsageError
 from perfgate.escape import visible
+from perfgate.frozen import Frozen
 
 __all__ = ["ROLES", "Console", "Progress", "make_console"]
 
@@ -127,25 +127,30 @@ class Progress:
         self.close()
 
 
-@dataclass(frozen=True, slots=True)
-class Console:
+class Console(Frozen):
     """How to render for one output: whether to colour, how wide, and where progress goes.
 
     Renderers take a Console and return strings; they never write to it. ``err`` is the stream for
     progress, kept only when progress should show (a TTY on stderr). ``fit``: tables are fitted to
     ``width`` by cutting long names, as on a terminal; when False (a pipe or file, read in a wide viewer
-    or by a script) names are never cut and ``width`` only wraps prose.
+    or by a script) names are never cut and ``width`` only wraps prose. A frozen value
+    (:class:`perfgate.frozen.Frozen`: every command builds one as it starts).
     """
 
+    _fields = ("color", "width", "is_tty", "err", "fit")
+    __slots__ = _fields
     color: bool
     width: int
     is_tty: bool
-    err: TextIO | None = None
-    fit: bool = True
+    err: TextIO | None
+    fit: bool
 
-    def __post_init__(self) -> None:
-        if self.width < 1:
-            raise ValueError(f"console width must be >= 1, got {self.width}")
+    def __init__(
+        self, color: bool, width: int, is_tty: bool, err: TextIO | None = None, fit: bool = True
+    ) -> None:
+        if width < 1:
+            raise ValueError(f"console width must be >= 1, got {width}")
+        self._fill(color, width, is_tty, err, fit)
 
     def style(self, text: str, role: str) -> str:
         """``text`` wrapped in the ANSI codes of ``role`` (see :data:`ROLES`), or unchanged without colour."""
