@@ -13,7 +13,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perfgate.model import Direction, SeriesPoint, Summary
-from perfgate.store.rows import pack_summary, trusted_columns, trusted_points, unpack_summary
+from perfgate.store.rows import (
+    pack_summary,
+    trusted_columns,
+    trusted_points,
+    unpack_summary,
+    utc_column,
+)
 
 NAN = float("nan")
 finite = st.floats(min_value=-1e300, max_value=1e300, allow_nan=False)
@@ -40,7 +46,7 @@ def summaries(draw: st.DrawFn) -> Summary:
     )
 
 
-def as_utc(text: Any) -> datetime | None:
+def text_utc(text: Any) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text + "+00:00")
 
 
@@ -53,12 +59,12 @@ def row(i: int, packed: Any, direction: str = "lower", error: str | None = None)
 def checked(rows: list[tuple[Any, ...]]) -> list[SeriesPoint]:
     points = []
     for run_id, commit, branch, commit_time, started, testbed, unit, direction, error, packed in rows:
-        start = as_utc(started)
+        start = text_utc(started)
         assert start is not None
         summary = None if packed is None else unpack_summary(packed)
         way = Direction(direction)
         point = SeriesPoint(
-            run_id, commit, branch, as_utc(commit_time), start, testbed, summary, unit, way, error
+            run_id, commit, branch, text_utc(commit_time), start, testbed, summary, unit, way, error
         )
         points.append(point)
     return points
@@ -128,3 +134,20 @@ def test_a_row_the_checks_would_refuse_is_left_to_the_checked_path(packed: Any) 
 
 def test_an_unknown_direction_is_left_to_the_checked_path() -> None:
     assert trusted_points([row(0, damaged()), row(1, damaged(), direction="sideways")]) is None
+
+
+@given(st.lists(st.datetimes(timezones=st.none()), max_size=20))
+def test_a_column_of_stored_times_is_parsed_as_each_time(times: list[datetime]) -> None:
+    texts = [t.isoformat(sep=" ", timespec="microseconds") for t in times]
+    assert utc_column(texts) == [text_utc(t) for t in texts] == [t.replace(tzinfo=UTC) for t in times]
+
+
+def test_a_time_text_holding_a_newline_is_parsed_as_alone() -> None:
+    """The column is parsed from one join of its texts; a text holding the join's newline does not
+    shift the others: it is read (or refused) as parsed alone."""
+    good = "2026-01-01 00:00:00.000000"
+    texts = [good, "2026-01-02\n00:00:00", good]  # (fromisoformat takes any one separator)
+    assert utc_column(texts) == [text_utc(t) for t in texts]
+    with pytest.raises(ValueError, match="Invalid isoformat"):
+        utc_column([good, "2026-01-01 00:00:00\nnot a time", good])
+    assert utc_column([]) == []

@@ -232,7 +232,12 @@ def as_utc(value: Any) -> datetime | None:
 def utc_column(values: Sequence[Any]) -> list[datetime | None]:
     """:func:`as_utc` of every value; a column of text only (SQLite's) is parsed in one C-level pass."""
     if set(map(type, values)) <= {str}:
-        return list(map(datetime.fromisoformat, map(str.__add__, values, repeat("+00:00"))))
+        # each text with its offset: one join and one split, not a concatenation per text (a fifth of
+        # the parse), when no text holds a newline (then each its own)
+        texts = ("+00:00\n".join(values) + "+00:00").split("\n")
+        if len(texts) != len(values):
+            texts = list(map(str.__add__, values, repeat("+00:00")))
+        return list(map(datetime.fromisoformat, texts))
     return list(map(as_utc, values))
 
 
