@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from itertools import compress, repeat
-from operator import ge, lt, mul
+from operator import ge, mul
 from typing import cast
 
 __all__ = ["HEX", "SHORT_ID", "format_change", "format_changes", "format_time", "short_commit", "short_id"]
@@ -55,9 +55,10 @@ def format_changes(changes: Sequence[float | None]) -> list[str]:
         done = iter(format_changes(known))
         return ["" if c is None else next(done) for c in changes]
     changes = cast("Sequence[float]", changes)
-    # "%" formats the value times 100 (the same multiplication) with "f" and appends "%"
-    texts = list(map(format, changes, repeat("+.1%")))
-    if not all(map(lt, map(abs, changes), repeat(0.99))):  # some may be 100% or more: no decimal there
+    # format's "%" is the value times 100 (the same multiplication) in "f", then "%": one printf each
+    texts = list(map("%+.1f%%".__mod__, map(mul, changes, repeat(100.0))))
+    if not (max(changes, default=0) < 0.99 and min(changes, default=0) > -0.99):
+        # some may be 100% or more: no decimal there (a NaN first makes max NaN: this way too)
         big = list(map(ge, map(abs, map(mul, changes, repeat(100))), repeat(100)))
         for i in compress(range(len(changes)), big):
             texts[i] = f"{changes[i] * 100:+.0f}%"
