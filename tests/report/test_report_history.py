@@ -9,6 +9,7 @@ in early years, every console.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -276,10 +277,34 @@ def test_commits_are_cut_only_where_each_alone_is_a_hash() -> None:
     """The column is checked in one pass over its join: a commit holding a newline between two
     hashes must not pass for two hashes."""
     commits = ["0123abcd0123abcd\n89abcdef", "0123456789abcdef0123", "v1.0", None, ""]
-    assert _short_commits(commits) == [short_commit(c, 8) if c else "-" for c in commits]
-    assert _short_commits(commits[:2]) == [commits[0], "01234567"]
+    assert texts_of(_short_commits(commits)) == [short_commit(c, 8) if c else "-" for c in commits]
+    assert texts_of(_short_commits(commits[:2])) == [commits[0], "01234567"]
     hashes = ["0123456789abcdef0123", "fedcba9876543210fedc"]
-    assert _short_commits(hashes) == ["01234567", "fedcba98"]
+    cut = _short_commits(hashes)  # (hashes all: cut in the table's rows, "%.8s")
+    assert isinstance(cut, Formatted) and texts_of(cut) == ["01234567", "fedcba98"] and cut.width == 8
+
+
+def test_run_ids_and_stored_times_are_cut_in_the_rows_as_each_alone() -> None:
+    """Ids at least as long as the short form and a store's time texts are cut by the row's printf
+    (``%.10s``, ``%.16s``), not a text per cell; anything else is cut (or formatted) one by one."""
+    from perfgate.report.history import _cut_cells, _time_cells
+
+    ids = ["01KDVDNA00ABCDEFGHJKMNPQRS", "01KDVDQ4K0ABCDEFGHJKMNPQRS"]
+    cut = _cut_cells(ids, 10)
+    assert isinstance(cut, Formatted) and texts_of(cut) == [short_id(i) for i in ids] == [
+        "01KDVDNA00",
+        "01KDVDQ4K0",
+    ]
+    assert _cut_cells(["short", *ids], 10) == ["short", "01KDVDNA00", "01KDVDQ4K0"]
+    times = [datetime(2026, 1, 1, 12, 3, tzinfo=UTC), datetime(2026, 1, 2, 0, 0, 59, 5, tzinfo=UTC)]
+    stored = [t.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds") for t in times]
+    labels = _time_cells(times, stored)
+    assert isinstance(labels, Formatted) and texts_of(labels) == [format_time(t) for t in times]
+    assert _time_cells(times, None) == [format_time(t) for t in times]
+
+
+def texts_of(cells: Sequence[str] | Formatted) -> list[str]:
+    return cells.texts() if isinstance(cells, Formatted) else list(cells)
 
 
 def test_format_values_of_values_whose_sum_overflows() -> None:
@@ -406,7 +431,7 @@ def test_render_columns_with_formatted_columns_is_the_table_of_their_texts(
     )
 )
 def test_short_commits_is_short_commit_of_each(commits: list[str | None]) -> None:
-    assert _short_commits(commits) == [short_commit(c, 8) if c else "-" for c in commits]
+    assert texts_of(_short_commits(commits)) == [short_commit(c, 8) if c else "-" for c in commits]
 
 
 def test_an_interval_column_whose_widest_ends_are_in_different_rows() -> None:

@@ -51,24 +51,48 @@ def format_times(times: Sequence[datetime], texts: Sequence[str | None] | None =
     times one by one.
 
     ``texts`` are the UTC texts the times were read from (:meth:`SeriesPoints.time_texts`): when each
-    is ``YYYY-MM-DD HH:MM:SS.ffffff`` with a four-digit year, the labels are their first 16
-    characters (checked at once on their join: the same length, the separators in their places)."""
-    if texts is not None and texts and None not in texts:
-        joined = "".join(cast("Sequence[str]", texts))
-        n = len(texts)
-        if (
-            set(map(len, cast("Sequence[str]", texts))) == {_ISO}
-            and joined[4::_ISO] == joined[7::_ISO] == "-" * n
-            and joined[10::_ISO] == " " * n
-            and joined[13::_ISO] == joined[16::_ISO] == ":" * n
-            and "0" not in joined[0::_ISO]  # (a year from 1000 on, as format_time writes it)
-        ):
-            return list(map(str.__getitem__, cast("Sequence[str]", texts), repeat(slice(16))))
+    is ``YYYY-MM-DD HH:MM:SS.ffffff`` with a four-digit year (:func:`_labels_of`), the labels are their
+    first 16 characters."""
+    if _labels_of(texts):
+        return list(map(str.__getitem__, cast("Sequence[str]", texts), repeat(slice(16))))
     if times and set(map(attrgetter("tzinfo"), times)) <= {UTC} and min(times).year >= 1000:
         dates = list(map(datetime.date, times))
         days = {d: d.isoformat() + " " for d in set(dates)}
         return [days[d] + _CLOCK[t.hour * 60 + t.minute] for t, d in zip(times, dates, strict=True)]
     return list(map(format_time, times))
+
+
+def _labels_of(texts: Sequence[str | None] | None) -> bool:
+    """Whether every text is a store's ``YYYY-MM-DD HH:MM:SS.ffffff`` of a four-digit year, whose first
+    16 characters are :func:`format_time`'s label (checked at once on their join: the same length,
+    the separators in their places)."""
+    if not texts or None in texts:
+        return False
+    joined = "".join(cast("Sequence[str]", texts))
+    n = len(texts)
+    return (
+        set(map(len, cast("Sequence[str]", texts))) == {_ISO}
+        and joined[4::_ISO] == joined[7::_ISO] == "-" * n
+        and joined[10::_ISO] == " " * n
+        and joined[13::_ISO] == joined[16::_ISO] == ":" * n
+        and "0" not in joined[0::_ISO]  # (a year from 1000 on, as format_time writes it)
+    )
+
+
+def _time_cells(times: Sequence[datetime], texts: Sequence[str | None] | None) -> Sequence[str] | Formatted:
+    """A time column: the labels (:func:`format_times`), or a store's texts cut in the table's rows
+    (``%.16s``), without a label per time."""
+    if _labels_of(texts):
+        return Formatted("%.16s", [cast("Sequence[str]", texts)], 16)
+    return format_times(times, texts)
+
+
+def _cut_cells(texts: Sequence[str], length: int) -> Sequence[str] | Formatted:
+    """Each text's first ``length`` characters, every text being at least that long: cut in the
+    table's rows (``%.10s``), without a text per cell."""
+    if texts and min(map(len, texts)) >= length:
+        return Formatted(f"%.{length}s", [texts], length)
+    return list(map(str.__getitem__, texts, repeat(slice(length))))
 
 
 _ISO = len("2026-01-01 12:03:00.000000")  # a store's UTC text of a time
@@ -77,16 +101,16 @@ _ISO = len("2026-01-01 12:03:00.000000")  # a store's UTC text of a time
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
-def _short_commits(commits: Sequence[str | None]) -> list[str]:
+def _short_commits(commits: Sequence[str | None]) -> Sequence[str] | Formatted:
     """``short_commit(c, 8) if c else "-"`` of each: C-level passes check that every commit is a hash
     (``short_commit``'s own rule, ``HEX``: 8 or more hex digits; it cuts only those), then each is cut
-    without a call."""
+    in the table's rows (:func:`_cut_cells`)."""
     texts = cast("Sequence[str]", commits) if None not in commits else ()
     if texts and min(map(len, texts)) >= 8:
         joined = "".join(texts)
         # (only hex digits: nothing is left once they are deleted)
         if joined.isascii() and not joined.encode("ascii").translate(None, _HEX_DIGITS):
-            return list(map(str.__getitem__, texts, repeat(slice(8))))
+            return _cut_cells(texts, 8)
     known = [c for c in commits if c]
     if all(map(HEX.fullmatch, known)):
         return [c[:8] if c else "-" for c in commits]
@@ -246,9 +270,9 @@ def render_history(series: Series, console: Console, *, title: str | None = None
     value_column = 5 if ran else 4
     roles = {(i, value_column): "failed" for i in failed}
     cells = [
-        format_times(times, time_texts),
-        *([format_times(starts, cols.time_texts("started"))] if ran else []),
-        list(map(str.__getitem__, cols.column("run_id"), repeat(slice(SHORT_ID)))),  # (short_id of each)
+        _time_cells(times, time_texts),
+        *([_time_cells(starts, cols.time_texts("started"))] if ran else []),
+        _cut_cells(cols.column("run_id"), SHORT_ID),  # (short_id of each)
         _short_commits(cols.column("commit")),
         [b or "-" for b in cols.column("branch")],
         value_cells,
