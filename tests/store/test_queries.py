@@ -34,6 +34,23 @@ def test_duplicate_id_is_refused_naming_it(store: SqlStore, make_run: RunFactory
     assert len(store.list_runs()) == 1
 
 
+def test_runs_added_together_are_stored_all_or_none(store: SqlStore, make_run: RunFactory) -> None:
+    """``add_runs`` (perfgate ab's base and head): one transaction; a duplicate, already stored or
+    given twice, stores none of them."""
+    a = make_run(run_id="01HAAAAAAAAAAAAAAAAAAAAAA1")
+    b = make_run(run_id="01HAAAAAAAAAAAAAAAAAAAAAA2", results=[make_result("other")])
+    c = make_run(run_id="01HAAAAAAAAAAAAAAAAAAAAAA3")
+    store.add_runs([a, b])
+    assert store.get_run(a.id) == a and store.get_run(b.id) == b
+    with pytest.raises(StoreError, match=f"run {a.id} already exists"):
+        store.add_runs([c, a])  # (c first: inserted, then rolled back with a's refusal)
+    with pytest.raises(StoreError, match=f"run {c.id} given twice"):
+        store.add_runs([c, c])
+    assert ids(store.list_runs(newest_first=False)) == [a.id, b.id]
+    store.add_runs([])
+    assert len(store.list_runs()) == 2
+
+
 def test_prefix_lookup(store: SqlStore, make_run: RunFactory) -> None:
     a = make_run(run_id="01HAAAAAAAAAAAAAAAAAAAAAA1")
     b = make_run(run_id="01HAAAAAAAAAAAAAAAAAAAAAA2")

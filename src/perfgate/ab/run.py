@@ -444,9 +444,8 @@ def run_ab(
             runs[k] = build_run(ws, doc, tier=t.name if t else None, git=side.git, tags=tuple(tags))
         labels = f"base {b.label} vs head {h.label}"
     if store_runs:
-        with ws.store() as store:
-            store.add_run(runs[BASE])
-            store.add_run(runs[HEAD])
+        with ws.store() as store:  # (both or neither: a head without its base judges nothing)
+            store.add_runs([runs[BASE], runs[HEAD]])
     policy = cfg.policy(t)
     if threshold is not None:
         policy = policy.with_threshold(threshold)

@@ -11,6 +11,7 @@ else by when the run started; ties are broken by start time, then by run id.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self, runtime_checkable
 
@@ -56,6 +57,11 @@ class RunStore(Protocol):
 
     def add_run(self, run: Run) -> None:
         """Store ``run`` and all its results atomically. A run whose id exists raises StoreError."""
+        ...
+
+    def add_runs(self, batch: Sequence[Run]) -> None:
+        """Store every run of ``batch`` atomically: all or none. A run whose id exists (or given twice)
+        raises StoreError, and none is stored."""
         ...
 
     def get_run(self, id_or_prefix: str) -> Run:

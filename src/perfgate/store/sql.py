@@ -194,6 +194,31 @@ def series_query(
     )
 
 
+def _run_row(run: Run, document: str) -> dict[str, Any]:
+    """The ``runs`` row of ``run`` (its JSON ``document`` encoded already)."""
+    git, ci, env = run.git, run.ci, run.environment
+    return {
+        "id": run.id,
+        "project": run.project,
+        "started": run.started,
+        "finished": run.finished,
+        "source": run.source,
+        "status": run.status.value,
+        "tier": run.tier,
+        "branch": git.branch if git else None,
+        "commit_sha": git.commit if git else None,
+        "commit_time": git.commit_time if git else None,
+        "dirty": git.dirty if git else None,
+        "testbed": env.testbed,
+        "fingerprint": env.fingerprint,
+        "ci_provider": ci.provider if ci else None,
+        "pr_number": ci.pr_number if ci else None,
+        "n_results": len(run.results),
+        "n_failed": len(run.failed_results),
+        "document": document,
+    }
+
+
 class SqlStore:
     """A :class:`~perfgate.store.base.RunStore` on a SQL database. Build it with :func:`open_store`.
 
@@ -254,50 +279,46 @@ class SqlStore:
         Either the whole run becomes visible or none of it does, even if the process is killed
         half-way. A run whose id is already stored raises StoreError naming the id.
         """
-        doc = run_to_dict(replace(run, results=()))
-        try:
-            # Encode before taking the write lock, so the lock is held only for the inserts.
-            run_json = dumps(doc)
-            values = [result_values(r) for r in run.results]
-        except (TypeError, ValueError, struct.error) as exc:
-            raise StoreError(f"{self._where}: run {run.id} cannot be stored as JSON: {exc}") from exc
-        git, ci, env = run.git, run.ci, run.environment
-        row = {
-            "id": run.id,
-            "project": run.project,
-            "started": run.started,
-            "finished": run.finished,
-            "source": run.source,
-            "status": run.status.value,
-            "tier": run.tier,
-            "branch": git.branch if git else None,
-            "commit_sha": git.commit if git else None,
-            "commit_time": git.commit_time if git else None,
-            "dirty": git.dirty if git else None,
-            "testbed": env.testbed,
-            "fingerprint": env.fingerprint,
-            "ci_provider": ci.provider if ci else None,
-            "pr_number": ci.pr_number if ci else None,
-            "n_results": len(run.results),
-            "n_failed": len(run.failed_results),
-            "document": run_json,
-        }
-        duplicate = StoreError(f"{self._where}: run {run.id} already exists")
-        with self._guard(f"adding run {run.id}"), write_transaction(self._engine) as conn:
-            if conn.execute(sa.select(runs.c.id).where(runs.c.id == run.id)).first() is not None:
-                raise duplicate
+        self.add_runs([run])
+
+    def add_runs(self, batch: Sequence[Run]) -> None:
+        """Store every run of ``batch`` with its results in one transaction (``perfgate ab``'s base
+        and head): all of them become visible or none does. A run whose id is already stored, or
+        given twice, raises StoreError naming the id, and none is stored."""
+        if not batch:
+            return
+        ids = [run.id for run in batch]
+        if len(set(ids)) != len(ids):
+            twice = next(i for i in ids if ids.count(i) > 1)
+            raise StoreError(f"{self._where}: run {twice} given twice")
+        rows = []
+        for run in batch:
+            doc = run_to_dict(replace(run, results=()))
             try:
-                inserted = conn.execute(runs.insert().values(row)).inserted_primary_key
-            except sa.exc.IntegrityError as exc:  # a concurrent writer won the race (PostgreSQL)
-                raise duplicate from exc
-            assert inserted is not None
-            pk = inserted[0]
-            ids = _benchmark_ids(conn, [r.benchmark.name for r in run.results])
-            rows = [
-                (pk, i, ids[r.benchmark.name], *v)
-                for i, (r, v) in enumerate(zip(run.results, values, strict=True))
-            ]
-            _insert_rows(conn, results, _RESULT_COLUMNS, rows)
+                # Encode before taking the write lock, so the lock is held only for the inserts.
+                run_json = dumps(doc)
+                values = [result_values(r) for r in run.results]
+            except (TypeError, ValueError, struct.error) as exc:
+                raise StoreError(f"{self._where}: run {run.id} cannot be stored as JSON: {exc}") from exc
+            rows.append((run, _run_row(run, run_json), values))
+        what = f"adding run {ids[0]}" if len(ids) == 1 else f"adding runs {', '.join(ids)}"
+        with self._guard(what), write_transaction(self._engine) as conn:
+            for run, row, values in rows:
+                duplicate = StoreError(f"{self._where}: run {run.id} already exists")
+                if conn.execute(sa.select(runs.c.id).where(runs.c.id == run.id)).first() is not None:
+                    raise duplicate
+                try:
+                    inserted = conn.execute(runs.insert().values(row)).inserted_primary_key
+                except sa.exc.IntegrityError as exc:  # a concurrent writer won the race (PostgreSQL)
+                    raise duplicate from exc
+                assert inserted is not None
+                pk = inserted[0]
+                bench_ids = _benchmark_ids(conn, [r.benchmark.name for r in run.results])
+                result_rows = [
+                    (pk, i, bench_ids[r.benchmark.name], *v)
+                    for i, (r, v) in enumerate(zip(run.results, values, strict=True))
+                ]
+                _insert_rows(conn, results, _RESULT_COLUMNS, result_rows)
 
     def delete_run(self, id_or_prefix: str) -> str:
         """Remove a run (by id or unique id prefix) and its results in one transaction; returns its id."""
