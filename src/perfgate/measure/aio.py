@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfgate.errors import UsageError
+
+if TYPE_CHECKING:  # (imported when a loop is made: the pytest plugin loads this module in every session)
+    import asyncio
 
 __all__ = ["is_async", "new_event_loop"]
 
@@ -25,6 +27,8 @@ def is_async(fn: Callable[..., Any]) -> bool:
 def new_event_loop(uvloop: bool = False) -> asyncio.AbstractEventLoop:
     """A fresh event loop (the caller closes it); uvloop's when ``uvloop`` is set."""
     if not uvloop:
+        import asyncio
+
         return asyncio.new_event_loop()
     try:
         module = importlib.import_module("uvloop")

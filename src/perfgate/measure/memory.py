@@ -23,13 +23,15 @@ each call.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import tracemalloc
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # (a loop is passed in: the pytest plugin, loaded in every session, imports no asyncio)
+    import asyncio
 
 __all__ = ["MEMORY_SAMPLES", "MemoryUse", "calls_per_batch", "measure_memory", "measure_memory_samples"]
 

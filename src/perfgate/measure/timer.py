@@ -38,7 +38,6 @@ Clock and function are injectable, so calibration and stopping are tested with a
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import gc
 import math
@@ -47,11 +46,14 @@ import types
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfgate.errors import MeasureError
 from perfgate.measure.spread import DEFAULT_GROUP, best_of_spread
 from perfgate.model import Summary
+
+if TYPE_CHECKING:  # (a loop is passed in: the pytest plugin, loaded in every session, imports no asyncio)
+    import asyncio
 
 __all__ = [
     "WARMUP_WINDOW",
