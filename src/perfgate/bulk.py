@@ -35,10 +35,10 @@ def _setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
 
 
 def build(cls: type[T], count: int, columns: Sequence[Iterable[Any]]) -> list[T]:
-    """``count`` new instances of the slotted dataclass (or :class:`~perfgate.frozen.Frozen`) ``cls``,
-    field i of the k-th taken from the k-th item
-    of ``columns[i]`` (one column per field, in the order of the fields; ``itertools.repeat`` for a
-    constant). No ``__post_init__`` runs: the caller has checked what it checks."""
+    """``count`` new instances of the slotted dataclass (or :class:`~perfgate.frozen.Frozen` class)
+    ``cls``, field i of the k-th taken from the k-th item of ``columns[i]`` (one column per field, in
+    the order of the fields; ``itertools.repeat`` for a constant). No ``__post_init__`` (or checking
+    ``__init__``) runs: the caller has checked what it checks."""
     setters = _setters(cls)
     if len(columns) != len(setters):
         raise TypeError(f"{cls.__name__} has {len(setters)} fields, got {len(columns)} columns")

@@ -44,17 +44,11 @@ SPARKS = "▁▂▃▄▅▆▇█"
 _CLOCK = [f"{h:02d}:{m:02d}" for h in range(24) for m in range(60)]  # by minute of the day
 
 
-def format_times(times: Sequence[datetime], texts: Sequence[str | None] | None = None) -> list[str]:
+def format_times(times: Sequence[datetime]) -> list[str]:
     """``[format_time(t) for t in times]``, about ten times faster for UTC times of four-digit years
     (all a store holds): each distinct day's text is made once, each time of day looked up (a
     ``datetime`` formats itself in over a microsecond; a 10,000-point history has 20,000). Other
-    times one by one.
-
-    ``texts`` are the UTC texts the times were read from (:meth:`SeriesPoints.time_texts`): when each
-    is ``YYYY-MM-DD HH:MM:SS.ffffff`` with a four-digit year (:func:`_labels_of`), the labels are their
-    first 16 characters."""
-    if _labels_of(texts):
-        return list(map(str.__getitem__, cast("Sequence[str]", texts), repeat(slice(16))))
+    times one by one. (A store's series labels its times from the texts it read: :func:`_time_cells`.)"""
     if times and set(map(attrgetter("tzinfo"), times)) <= {UTC} and min(times).year >= 1000:
         dates = list(map(datetime.date, times))
         days = {d: d.isoformat() + " " for d in set(dates)}
@@ -80,16 +74,17 @@ def _labels_of(texts: Sequence[str | None] | None) -> bool:
 
 
 def _time_cells(times: Sequence[datetime], texts: Sequence[str | None] | None) -> Sequence[str] | Formatted:
-    """A time column: the labels (:func:`format_times`), or a store's texts cut in the table's rows
-    (``%.16s``), without a label per time."""
+    """A time column: the UTC texts the times were read from (:meth:`SeriesPoints.time_texts`) cut in
+    the table's rows (``%.16s``) when each is a store's (:func:`_labels_of`), else the times' labels
+    (:func:`format_times`)."""
     if _labels_of(texts):
         return Formatted("%.16s", [cast("Sequence[str]", texts)], 16)
-    return format_times(times, texts)
+    return format_times(times)
 
 
 def _cut_cells(texts: Sequence[str], length: int) -> Sequence[str] | Formatted:
-    """Each text's first ``length`` characters, every text being at least that long: cut in the
-    table's rows (``%.10s``), without a text per cell."""
+    """Each text's first ``length`` characters: cut in the table's rows (``%.10s``), without a text per
+    cell, when every text is at least that long; else cut one by one."""
     if texts and min(map(len, texts)) >= length:
         return Formatted(f"%.{length}s", [texts], length)
     return list(map(str.__getitem__, texts, repeat(slice(length))))
